@@ -1,0 +1,1 @@
+"""ezlock edge: devices layer."""
