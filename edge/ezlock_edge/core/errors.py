@@ -1,0 +1,139 @@
+"""Refusals of the lock core, each with a stable machine code the API passes on.
+
+Clients branch on ``code``; ``fields`` maps request fields to what is wrong with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class LockError(Exception):
+    """A request the lock's rules refuse."""
+
+    code = "lock_error"
+
+    def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
+        """Describe the refusal for people; ``code`` is for machines."""
+        super().__init__(message)
+        self.message = message
+        self.fields: dict[str, str] = dict(fields) if fields else {}
+
+
+class InvalidRequestError(LockError):
+    """A value is of the wrong type or out of range."""
+
+    code = "invalid_request"
+
+
+class InvalidValidityError(LockError):
+    """``valid_until`` is not after ``valid_from``."""
+
+    code = "invalid_validity"
+
+
+class PasswordPolicyError(LockError):
+    """The password breaks L-25; ``rule`` names which part."""
+
+    code = "password_policy"
+
+    def __init__(self, rule: str) -> None:
+        """Name the broken rule: ``length``, ``digits_only``, ``sequential``, ``repeated``."""
+        super().__init__(f"Password refused: {rule}", {"password": rule})
+        self.rule = rule
+
+
+class AdminRequiredError(LockError):
+    """The lock has no admin yet (L-26)."""
+
+    code = "admin_required"
+
+
+class UserNotFoundError(LockError):
+    """No user with that number (L-27)."""
+
+    code = "user_not_found"
+
+
+class CredentialNotFoundError(LockError):
+    """No credential with that id."""
+
+    code = "credential_not_found"
+
+
+class TemporaryPasswordNotFoundError(LockError):
+    """No temporary password with that id."""
+
+    code = "temporary_password_not_found"
+
+
+class BluetoothKeyNotFoundError(LockError):
+    """No Bluetooth key with that id."""
+
+    code = "bluetooth_key_not_found"
+
+
+class ClientNotFoundError(LockError):
+    """No paired client with that id."""
+
+    code = "client_not_found"
+
+
+class LastAdminError(LockError):
+    """The last admin cannot be deleted or demoted (L-27)."""
+
+    code = "last_admin"
+
+
+class CapacityFullError(LockError):
+    """The lock holds 50 of this credential type already (L-22)."""
+
+    code = "capacity_full"
+
+
+class UserCredentialLimitError(LockError):
+    """The user holds the most credentials of this type allowed (L-23)."""
+
+    code = "user_credential_limit"
+
+
+class DuplicateCredentialError(LockError):
+    """The credential is enrolled already (L-24)."""
+
+    code = "duplicate_credential"
+
+
+class EnrollmentBusyError(LockError):
+    """Another enrollment or a keypad menu is using the lock's sensors."""
+
+    code = "enrollment_busy"
+
+
+class RemoteUnlockDisabledError(LockError):
+    """Remote unlock is switched off in the settings (L-43)."""
+
+    code = "remote_unlock_disabled"
+
+
+class LockedOutError(LockError):
+    """The security lockout is active (L-42)."""
+
+    code = "locked_out"
+
+
+class LockOfflineError(LockError):
+    """The lock's MCU does not answer."""
+
+    code = "lock_offline"
+
+
+class PairingClosedError(LockError):
+    """No pairing window is open (L-65)."""
+
+    code = "pairing_closed"
+
+
+class InvalidVerificationCodeError(LockError):
+    """The verification code does not match the lock's (L-64)."""
+
+    code = "invalid_verification_code"

@@ -1,0 +1,120 @@
+"""The event log (L-66): every event is numbered, persisted, then announced.
+
+Sequence numbers strictly increase and survive restarts; a client that remembers the
+last seq it saw can always resume without loss or duplicates. Retention drops only the
+oldest events, so what remains never has a gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+import json
+import logging
+from typing import Any
+
+from ezlock_edge.clock import Clock
+
+from .models import JsonDict
+from .store import Store
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_RETENTION = 100_000
+MAX_QUERY = 1000
+_MCU_SEQ_KEY = "mcu_last_event"
+
+type EventHandler = Callable[[Event], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One entry of the event catalogue (docs/architecture.md)."""
+
+    seq: int
+    time: datetime
+    type: str
+    data: Mapping[str, Any]
+
+    def as_dict(self) -> JsonDict:
+        """Return the event as clients see it: ``{"seq", "time", "type", ...}``."""
+        return {
+            "seq": self.seq,
+            "time": self.time.isoformat(),
+            "type": self.type,
+        } | dict(self.data)
+
+
+class EventLog:
+    """Append-only, durable, bounded history with live subscribers."""
+
+    def __init__(
+        self, store: Store, clock: Clock, retention: int = DEFAULT_RETENTION
+    ) -> None:
+        """Keep at most ``retention`` events in ``store``."""
+        self._store = store
+        self._clock = clock
+        self._retention = retention
+        self._subscribers: list[EventHandler] = []
+
+    @property
+    def last_seq(self) -> int:
+        """Return the newest seq written (0 if none)."""
+        return self._store.last_seq()
+
+    @property
+    def last_mcu_seq(self) -> int | None:
+        """Return the MCU event number whose handling produced the newest event."""
+        value = self._store.get_meta(_MCU_SEQ_KEY)
+        return int(value) if value is not None else None
+
+    def append(self, kind: str, *, mcu_seq: int | None = None, **data: Any) -> Event:
+        """Persist an event, then announce it once its transaction has committed.
+
+        ``mcu_seq`` is the MCU event being handled; it is stored in the same
+        transaction so a resent MCU event is recognised after a restart.
+        """
+        now = self._clock.now()
+        # Round-trip through JSON now, so subscribers see exactly what a query returns.
+        payload: JsonDict = json.loads(json.dumps(data))
+        with self._store.transaction():
+            seq = self._store.insert_event(now, kind, payload)
+            if mcu_seq is not None:
+                self._store.set_meta(_MCU_SEQ_KEY, mcu_seq)
+            self._store.prune_events(self._retention)
+            event = Event(seq, now, kind, payload)
+            self._store.after_commit(lambda: self._announce(event))
+        return event
+
+    def remember_mcu_seq(self, mcu_seq: int) -> None:
+        """Record a handled MCU event that produced no event of its own."""
+        self._store.set_meta(_MCU_SEQ_KEY, mcu_seq)
+
+    def query(
+        self,
+        since: int | None = None,
+        limit: int = 100,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[Event]:
+        """Return events with a seq above ``since`` (and in ``[start, end)``), oldest first."""
+        limit = max(1, min(limit, MAX_QUERY))
+        return [
+            Event(seq, datetime.fromisoformat(time), kind, json.loads(data))
+            for seq, time, kind, data in self._store.event_rows(
+                since, limit, start, end
+            )
+        ]
+
+    def subscribe(self, handler: EventHandler) -> Callable[[], None]:
+        """Call ``handler`` with every new event; return the unsubscribe function."""
+        self._subscribers.append(handler)
+        return lambda: self._subscribers.remove(handler)
+
+    def _announce(self, event: Event) -> None:
+        for handler in list(self._subscribers):
+            try:
+                handler(event)
+            except Exception:
+                _LOGGER.exception("Event subscriber failed on %s", event.type)

@@ -1,0 +1,357 @@
+"""What the lock core remembers and reports: users, credentials, settings, visitors, state.
+
+Each model knows how to show itself to a client (``as_dict``); secrets (password hashes,
+codes, token hashes) are never part of that view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from ezlock_edge.devices.models import (
+    BluetoothState,
+    BoltState,
+    DoorDirection,
+    DoorState,
+    LinkState,
+    PowerSource,
+)
+
+type JsonDict = dict[str, Any]
+
+MAX_USER_NUMBER = 999  # three digits on the keypad (L-21)
+
+
+class Role(StrEnum):
+    """L-20: an admin also enters the menu and manages the lock."""
+
+    ADMIN = "admin"
+    USER = "user"
+
+
+class CredentialType(StrEnum):
+    """How a person proves who they are at the lock."""
+
+    PASSWORD = "password"  # noqa: S105
+    FINGERPRINT = "fingerprint"
+    FACE = "face"
+    PALM = "palm"
+
+
+# L-22: lock-wide capacity per type; L-23: per-user limits.
+CAPACITY: Mapping[CredentialType, int] = {
+    CredentialType.FACE: 50,
+    CredentialType.PALM: 50,
+    CredentialType.FINGERPRINT: 50,
+    CredentialType.PASSWORD: 50,
+}
+PER_USER_LIMIT: Mapping[CredentialType, int] = {
+    CredentialType.FACE: 3,
+    CredentialType.PALM: 2,
+    CredentialType.FINGERPRINT: 5,
+    CredentialType.PASSWORD: 1,
+}
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Render a time for a client (ISO-8601, UTC offset)."""
+    return moment.isoformat() if moment is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A person known to the lock (L-20, L-21, L-28)."""
+
+    number: int
+    name: str
+    role: Role
+    valid_from: datetime | None
+    valid_until: datetime | None
+    created: datetime
+
+    @property
+    def ref(self) -> JsonDict:
+        """How events and credentials point at this user."""
+        return {"number": self.number, "name": self.name}
+
+    def valid_at(self, moment: datetime) -> bool:
+        """L-28: outside the validity period none of the user's credentials opens."""
+        if self.valid_from is not None and moment < self.valid_from:
+            return False
+        return self.valid_until is None or moment < self.valid_until
+
+    def as_dict(self, credentials: list[Credential]) -> JsonDict:
+        """Return the API's user object."""
+        return {
+            "number": self.number,
+            "name": self.name,
+            "role": self.role.value,
+            "valid_from": iso(self.valid_from),
+            "valid_until": iso(self.valid_until),
+            "created": iso(self.created),
+            "credentials": [cred.as_dict(self) for cred in credentials],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A password (kept as a keyed hash) or a biometric template slot (L-32)."""
+
+    id: str
+    user_number: int
+    type: CredentialType
+    slot: int | None
+    duress: bool
+    created: datetime
+    secret_hash: bytes | None = field(default=None, repr=False)
+
+    def as_dict(self, user: User | None) -> JsonDict:
+        """Return the API's credential object."""
+        return {
+            "id": self.id,
+            "type": self.type.value,
+            "user": user.ref if user is not None else None,
+            "slot": self.slot,
+            "duress": self.duress,
+            "created": iso(self.created),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TemporaryPassword:
+    """A visitor code with a validity window and a use count (L-30)."""
+
+    id: str
+    name: str
+    valid_from: datetime
+    valid_until: datetime
+    max_uses: int | None
+    uses: int
+    created: datetime
+    code_hash: bytes = field(repr=False)
+
+    def usable_at(self, moment: datetime) -> bool:
+        """Inside its window and with uses left."""
+        return self.valid_from <= moment < self.valid_until and (
+            self.max_uses is None or self.uses < self.max_uses
+        )
+
+    def as_dict(self) -> JsonDict:
+        """Return the API's temporary password object (never the code)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "valid_from": iso(self.valid_from),
+            "valid_until": iso(self.valid_until),
+            "max_uses": self.max_uses,
+            "uses": self.uses,
+            "created": iso(self.created),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BluetoothKey:
+    """A visitor Bluetooth pairing code with a validity window (L-31)."""
+
+    id: str
+    name: str
+    valid_from: datetime
+    valid_until: datetime
+    created: datetime
+    key_hash: bytes = field(repr=False)
+
+    def usable_at(self, moment: datetime) -> bool:
+        """Inside its window."""
+        return self.valid_from <= moment < self.valid_until
+
+    def as_dict(self) -> JsonDict:
+        """Return the API's Bluetooth key object (never the key)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "valid_from": iso(self.valid_from),
+            "valid_until": iso(self.valid_until),
+            "created": iso(self.created),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """A paired API client; only the hash of its token is kept."""
+
+    id: str
+    name: str
+    created: datetime
+    last_seen: datetime | None
+    token_hash: str = field(repr=False)
+
+    def as_dict(self) -> JsonDict:
+        """Return the API's client object."""
+        return {
+            "client_id": self.id,
+            "name": self.name,
+            "created": iso(self.created),
+            "last_seen": iso(self.last_seen),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What an admin can change from the app (docs/api.md, settings)."""
+
+    countdown_lock_enabled: bool = False
+    countdown_lock_seconds: int = 30
+    remote_unlock_enabled: bool = False
+    lockout_protection: bool = True
+    away_mode: bool = False
+    wifi_enabled: bool = True
+    door_direction: DoorDirection = DoorDirection.RIGHT
+    volume: int = 2
+    muted: bool = False
+
+    def as_dict(self) -> JsonDict:
+        """Return the API's settings object."""
+        return {
+            "countdown_lock_enabled": self.countdown_lock_enabled,
+            "countdown_lock_seconds": self.countdown_lock_seconds,
+            "remote_unlock_enabled": self.remote_unlock_enabled,
+            "lockout_protection": self.lockout_protection,
+            "away_mode": self.away_mode,
+            "wifi_enabled": self.wifi_enabled,
+            "door_direction": self.door_direction.name.lower(),
+            "volume": self.volume,
+            "muted": self.muted,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Settings:
+        """Read what :meth:`as_dict` wrote; unknown keys from older versions are dropped."""
+        known = {key: value for key, value in data.items() if key in _SETTING_NAMES}
+        if "door_direction" in known:
+            known["door_direction"] = DoorDirection[
+                str(known["door_direction"]).upper()
+            ]
+        return cls(**known)
+
+
+_SETTING_NAMES = frozenset(Settings.__dataclass_fields__)
+
+
+@dataclass(frozen=True, slots=True)
+class LockInfo:
+    """What the lock says about itself; the verification code stays inside the core."""
+
+    serial: str
+    model: str
+    firmware: str
+
+
+@dataclass(frozen=True, slots=True)
+class Enrollment:
+    """A biometric enrollment started from the API; progress arrives as events."""
+
+    id: str
+    user: User
+    credential_type: CredentialType
+    steps: int
+
+    def as_dict(self) -> JsonDict:
+        """Return the API's enrollment object."""
+        return {
+            "enrollment_id": self.id,
+            "user": self.user.ref,
+            "credential_type": self.credential_type.value,
+            "steps": self.steps,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LastOperation:
+    """The last unlock or lock, for the state object."""
+
+    type: str
+    method: str | None
+    source: str | None
+    user: JsonDict | None
+    time: datetime
+
+    def as_dict(self) -> JsonDict:
+        """Return the API's ``last_operation`` object."""
+        return {
+            "type": self.type,
+            "method": self.method,
+            "source": self.source,
+            "user": self.user,
+            "time": iso(self.time),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LockState:
+    """A snapshot of everything Home Assistant shows (docs/api.md, the state object)."""
+
+    bolt: BoltState
+    door: DoorState
+    battery_percent: int
+    low_battery: bool
+    power_source: PowerSource
+    tamper: bool
+    wifi_rssi: int | None
+    bluetooth: BluetoothState
+    lockout_until: datetime | None
+    pairing_until: datetime | None
+    countdown_lock_at: datetime | None
+    settings: Settings
+    admin_exists: bool
+    devices: Mapping[str, LinkState]
+    users: int
+    credentials: Mapping[CredentialType, int]
+    temporary_passwords: int
+    bluetooth_keys: int
+    last_operation: LastOperation | None
+    last_seq: int
+
+    def as_dict(self) -> JsonDict:
+        """Return the API's state object."""
+        settings = self.settings
+        return {
+            "bolt": self.bolt.name.lower(),
+            "door": self.door.name.lower(),
+            "battery_percent": self.battery_percent,
+            "low_battery": self.low_battery,
+            "power_source": self.power_source.name.lower(),
+            "tamper": self.tamper,
+            "wifi_enabled": settings.wifi_enabled,
+            "wifi_rssi": self.wifi_rssi if settings.wifi_enabled else None,
+            "bluetooth": self.bluetooth.name.lower(),
+            "door_direction": settings.door_direction.name.lower(),
+            "lockout_active": self.lockout_until is not None,
+            "lockout_until": iso(self.lockout_until),
+            "pairing_open": self.pairing_until is not None,
+            "pairing_until": iso(self.pairing_until),
+            "away_mode": settings.away_mode,
+            "muted": settings.muted,
+            "volume": settings.volume,
+            "remote_unlock_enabled": settings.remote_unlock_enabled,
+            "lockout_protection": settings.lockout_protection,
+            "countdown_lock_enabled": settings.countdown_lock_enabled,
+            "countdown_lock_seconds": settings.countdown_lock_seconds,
+            "countdown_lock_at": iso(self.countdown_lock_at),
+            "admin_exists": self.admin_exists,
+            "devices": {name: link.value for name, link in self.devices.items()},
+            "users": {"count": self.users},
+            "credentials": {
+                kind.value: {"count": self.credentials.get(kind, 0), "capacity": cap}
+                for kind, cap in CAPACITY.items()
+            },
+            "temporary_passwords": self.temporary_passwords,
+            "bluetooth_keys": self.bluetooth_keys,
+            "last_operation": (
+                self.last_operation.as_dict() if self.last_operation else None
+            ),
+            "last_seq": self.last_seq,
+        }

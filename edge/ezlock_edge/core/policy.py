@@ -1,0 +1,60 @@
+"""Password rules (L-25) and the anti-peep matcher (L-41).
+
+Anti-peep: a person may hide their password among extra digits typed before and after
+it. The matcher therefore tries every contiguous 6-10 digit window of the entry against
+every stored hash, always all of them, so the time taken does not reveal where (or
+whether) a password sits in the entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+import hmac
+import itertools
+
+from .errors import PasswordPolicyError
+
+PASSWORD_MIN = 6
+PASSWORD_MAX = 10
+ENTRY_MAX = 32  # our decision for L-41: at most 32 digits in all
+
+
+def check_password(password: str) -> None:
+    """Refuse a password that breaks L-25, naming the broken rule."""
+    if not password.isascii() or not password.isdigit():
+        raise PasswordPolicyError("digits_only")
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise PasswordPolicyError("length")
+    if len(set(password)) == 1:
+        raise PasswordPolicyError("repeated")
+    steps = {int(b) - int(a) for a, b in itertools.pairwise(password)}
+    if steps in ({1}, {-1}):
+        raise PasswordPolicyError("sequential")
+
+
+def entry_windows(entry: str) -> list[str]:
+    """Every contiguous window of 6-10 digits of a keypad entry (empty if over 32)."""
+    if not entry.isdigit() or len(entry) > ENTRY_MAX:
+        return []
+    return [
+        entry[start : start + size]
+        for size in range(PASSWORD_MIN, PASSWORD_MAX + 1)
+        for start in range(len(entry) - size + 1)
+    ]
+
+
+def match_entry[T](
+    entry: str,
+    candidates: Sequence[tuple[bytes, T]],
+    digest: Callable[[str], bytes],
+) -> list[T]:
+    """Return the candidates whose hash equals the digest of some window of ``entry``.
+
+    Every window is hashed and compared with every candidate; there is no early exit.
+    """
+    hits = [False] * len(candidates)
+    for window in entry_windows(entry):
+        window_hash = digest(window)
+        for index, (stored, _) in enumerate(candidates):
+            hits[index] |= hmac.compare_digest(window_hash, stored)
+    return [item for hit, (_, item) in zip(hits, candidates, strict=True) if hit]

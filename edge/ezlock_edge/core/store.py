@@ -1,0 +1,540 @@
+"""The lock's memory: one SQLite file in WAL mode with ``synchronous=FULL``.
+
+Every public method is one transaction, or joins the caller's ``transaction()`` so that a
+change and the event that reports it are committed together. A commit returns only after
+the data is on disk, so whatever the lock acknowledged survives a power cut.
+
+The calls run inline on the event loop on purpose: each transaction touches a handful of
+rows (the event log prunes one row per append, reads are bounded by ``limit``), and one
+connection used from one thread keeps every decision atomic without locks. The cost is an
+fsync per change, which a lock (a few changes a minute) can afford.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+import json
+from pathlib import Path
+import sqlite3
+from typing import Any
+
+from .models import (
+    BluetoothKey,
+    Client,
+    Credential,
+    CredentialType,
+    JsonDict,
+    Role,
+    TemporaryPassword,
+    User,
+)
+
+_SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE users (
+    number INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    valid_from TEXT,
+    valid_until TEXT,
+    created TEXT NOT NULL
+);
+CREATE TABLE credentials (
+    id TEXT PRIMARY KEY,
+    user_number INTEGER NOT NULL REFERENCES users(number) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    slot INTEGER,
+    secret_hash BLOB,
+    duress INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL,
+    UNIQUE (type, slot)
+);
+CREATE INDEX credentials_user ON credentials(user_number);
+CREATE TABLE temporary_passwords (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    code_hash BLOB NOT NULL,
+    valid_from TEXT NOT NULL,
+    valid_until TEXT NOT NULL,
+    max_uses INTEGER,
+    uses INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL
+);
+CREATE TABLE bluetooth_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    key_hash BLOB NOT NULL,
+    valid_from TEXT NOT NULL,
+    valid_until TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE TABLE clients (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL,
+    last_seen TEXT
+);
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    time TEXT NOT NULL,
+    ts REAL NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX events_ts ON events(ts);
+"""
+
+# Index i holds the statements that take the schema from version i to i + 1.
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(Exception):
+    """The database cannot be used (newer schema, corrupt file)."""
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value is not None else None
+
+
+def _parse_required(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+class Store:
+    """Typed access to the lock's SQLite database."""
+
+    def __init__(self, path: Path) -> None:
+        """Open (creating or migrating) the database at ``path``."""
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._depth = 0
+        self._after_commit: list[Callable[[], None]] = []
+        mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode != "wal":
+            raise StoreError(f"cannot switch {path} to WAL mode (got {mode})")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def close(self) -> None:
+        """Close the connection (the WAL is checkpointed by SQLite)."""
+        self._db.close()
+
+    def _migrate(self) -> None:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"database schema {version} is newer than this program ({SCHEMA_VERSION})"
+            )
+        for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction() as db:
+                for statement in script.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version={target}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Group writes into one durable commit; nested uses join the outer one.
+
+        Callbacks registered with :meth:`after_commit` run once the outermost
+        transaction has committed, and are dropped if it rolls back.
+        """
+        outermost = self._depth == 0
+        if outermost:
+            self._db.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+        try:
+            yield self._db
+        except BaseException:
+            self._depth -= 1
+            if outermost:
+                self._db.execute("ROLLBACK")
+                self._after_commit.clear()
+            raise
+        self._depth -= 1
+        if outermost:
+            self._db.execute("COMMIT")
+            callbacks, self._after_commit = self._after_commit, []
+            for callback in callbacks:
+                callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` after the current transaction commits (now if none)."""
+        if self._depth == 0:
+            callback()
+        else:
+            self._after_commit.append(callback)
+
+    def integrity_ok(self) -> bool:
+        """Return whether SQLite's integrity check passes."""
+        row = self._db.execute("PRAGMA integrity_check").fetchone()
+        return bool(row[0] == "ok")
+
+    # meta: small JSON values (settings, lockout, last MCU event)
+
+    def get_meta(self, key: str) -> Any:
+        """Return the JSON value stored under ``key``, or None."""
+        row = self._db.execute(
+            "SELECT value FROM meta WHERE key = ?", (key,)
+        ).fetchone()
+        return json.loads(row[0]) if row is not None else None
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Store a JSON value under ``key``."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
+            )
+
+    # users
+
+    @staticmethod
+    def _user(row: sqlite3.Row) -> User:
+        return User(
+            number=row["number"],
+            name=row["name"],
+            role=Role(row["role"]),
+            valid_from=_parse(row["valid_from"]),
+            valid_until=_parse(row["valid_until"]),
+            created=_parse_required(row["created"]),
+        )
+
+    def list_users(self) -> list[User]:
+        """Return every user by number."""
+        rows = self._db.execute("SELECT * FROM users ORDER BY number")
+        return [self._user(row) for row in rows]
+
+    def get_user(self, number: int) -> User | None:
+        """Return user ``number`` or None."""
+        row = self._db.execute(
+            "SELECT * FROM users WHERE number = ?", (number,)
+        ).fetchone()
+        return self._user(row) if row is not None else None
+
+    def free_user_number(self) -> int:
+        """Return the lowest number no user has (L-21: from 001 upwards)."""
+        row = self._db.execute(
+            "SELECT MIN(n) FROM (SELECT 1 AS n UNION ALL SELECT number + 1 FROM users)"
+            " WHERE n NOT IN (SELECT number FROM users)"
+        ).fetchone()
+        return int(row[0])
+
+    def count_admins(self) -> int:
+        """Return how many admins exist."""
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM users WHERE role = ?", (Role.ADMIN.value,)
+        ).fetchone()
+        return int(row[0])
+
+    def put_user(self, user: User) -> None:
+        """Insert or replace a user (its credentials stay)."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO users (number, name, role, valid_from, valid_until, created)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(number) DO UPDATE SET"
+                " name = excluded.name, role = excluded.role,"
+                " valid_from = excluded.valid_from, valid_until = excluded.valid_until",
+                (
+                    user.number,
+                    user.name,
+                    user.role.value,
+                    _time(user.valid_from),
+                    _time(user.valid_until),
+                    _time(user.created),
+                ),
+            )
+
+    def delete_user(self, number: int) -> None:
+        """Delete a user and (by cascade) their credentials."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM users WHERE number = ?", (number,))
+
+    # credentials
+
+    @staticmethod
+    def _credential(row: sqlite3.Row) -> Credential:
+        return Credential(
+            id=row["id"],
+            user_number=row["user_number"],
+            type=CredentialType(row["type"]),
+            slot=row["slot"],
+            duress=bool(row["duress"]),
+            created=_parse_required(row["created"]),
+            secret_hash=row["secret_hash"],
+        )
+
+    def list_credentials(
+        self,
+        user_number: int | None = None,
+        kind: CredentialType | None = None,
+    ) -> list[Credential]:
+        """Return credentials, optionally of one user and / or one type."""
+        query = "SELECT * FROM credentials WHERE 1 = 1"
+        params: list[Any] = []
+        if user_number is not None:
+            query += " AND user_number = ?"
+            params.append(user_number)
+        if kind is not None:
+            query += " AND type = ?"
+            params.append(kind.value)
+        rows = self._db.execute(query + " ORDER BY created, id", params)
+        return [self._credential(row) for row in rows]
+
+    def get_credential(self, credential_id: str) -> Credential | None:
+        """Return one credential or None."""
+        row = self._db.execute(
+            "SELECT * FROM credentials WHERE id = ?", (credential_id,)
+        ).fetchone()
+        return self._credential(row) if row is not None else None
+
+    def credential_by_slot(self, kind: CredentialType, slot: int) -> Credential | None:
+        """Return the credential holding a module template slot, or None."""
+        row = self._db.execute(
+            "SELECT * FROM credentials WHERE type = ? AND slot = ?", (kind.value, slot)
+        ).fetchone()
+        return self._credential(row) if row is not None else None
+
+    def count_credentials(
+        self, kind: CredentialType, user_number: int | None = None
+    ) -> int:
+        """Return how many credentials of ``kind`` exist (for one user if given)."""
+        return len(self.list_credentials(user_number, kind))
+
+    def put_credential(self, credential: Credential) -> None:
+        """Insert or replace a credential."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO credentials"
+                " (id, user_number, type, slot, secret_hash, duress, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    credential.id,
+                    credential.user_number,
+                    credential.type.value,
+                    credential.slot,
+                    credential.secret_hash,
+                    int(credential.duress),
+                    _time(credential.created),
+                ),
+            )
+
+    def delete_credential(self, credential_id: str) -> None:
+        """Delete one credential."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM credentials WHERE id = ?", (credential_id,))
+
+    # temporary passwords (L-30)
+
+    @staticmethod
+    def _temporary(row: sqlite3.Row) -> TemporaryPassword:
+        return TemporaryPassword(
+            id=row["id"],
+            name=row["name"],
+            valid_from=_parse_required(row["valid_from"]),
+            valid_until=_parse_required(row["valid_until"]),
+            max_uses=row["max_uses"],
+            uses=row["uses"],
+            created=_parse_required(row["created"]),
+            code_hash=row["code_hash"],
+        )
+
+    def list_temporary_passwords(self) -> list[TemporaryPassword]:
+        """Return every temporary password, oldest first."""
+        rows = self._db.execute(
+            "SELECT * FROM temporary_passwords ORDER BY created, id"
+        )
+        return [self._temporary(row) for row in rows]
+
+    def put_temporary_password(self, temporary: TemporaryPassword) -> None:
+        """Insert or replace a temporary password."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO temporary_passwords (id, name, code_hash,"
+                " valid_from, valid_until, max_uses, uses, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    temporary.id,
+                    temporary.name,
+                    temporary.code_hash,
+                    _time(temporary.valid_from),
+                    _time(temporary.valid_until),
+                    temporary.max_uses,
+                    temporary.uses,
+                    _time(temporary.created),
+                ),
+            )
+
+    def delete_temporary_password(self, temporary_id: str) -> bool:
+        """Delete one; return whether it existed."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "DELETE FROM temporary_passwords WHERE id = ?", (temporary_id,)
+            )
+            return cursor.rowcount > 0
+
+    # Bluetooth keys (L-31)
+
+    @staticmethod
+    def _bluetooth(row: sqlite3.Row) -> BluetoothKey:
+        return BluetoothKey(
+            id=row["id"],
+            name=row["name"],
+            valid_from=_parse_required(row["valid_from"]),
+            valid_until=_parse_required(row["valid_until"]),
+            created=_parse_required(row["created"]),
+            key_hash=row["key_hash"],
+        )
+
+    def list_bluetooth_keys(self) -> list[BluetoothKey]:
+        """Return every Bluetooth key, oldest first."""
+        rows = self._db.execute("SELECT * FROM bluetooth_keys ORDER BY created, id")
+        return [self._bluetooth(row) for row in rows]
+
+    def put_bluetooth_key(self, key: BluetoothKey) -> None:
+        """Insert a Bluetooth key."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO bluetooth_keys"
+                " (id, name, key_hash, valid_from, valid_until, created)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    key.id,
+                    key.name,
+                    key.key_hash,
+                    _time(key.valid_from),
+                    _time(key.valid_until),
+                    _time(key.created),
+                ),
+            )
+
+    def delete_bluetooth_key(self, key_id: str) -> bool:
+        """Delete one; return whether it existed."""
+        with self.transaction() as db:
+            cursor = db.execute("DELETE FROM bluetooth_keys WHERE id = ?", (key_id,))
+            return cursor.rowcount > 0
+
+    # paired API clients (only token hashes)
+
+    @staticmethod
+    def _client(row: sqlite3.Row) -> Client:
+        return Client(
+            id=row["id"],
+            name=row["name"],
+            created=_parse_required(row["created"]),
+            last_seen=_parse(row["last_seen"]),
+            token_hash=row["token_hash"],
+        )
+
+    def add_client(
+        self, client_id: str, name: str, token_hash: str, created: datetime
+    ) -> Client:
+        """Remember a paired client by the hash of its token."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO clients (id, name, token_hash, created) VALUES (?, ?, ?, ?)",
+                (client_id, name, token_hash, _time(created)),
+            )
+        return Client(client_id, name, created, None, token_hash)
+
+    def list_clients(self) -> list[Client]:
+        """Return every paired client, oldest first."""
+        rows = self._db.execute("SELECT * FROM clients ORDER BY created, id")
+        return [self._client(row) for row in rows]
+
+    def find_client(self, token_hash: str) -> Client | None:
+        """Return the client whose token hashes to ``token_hash``, or None."""
+        row = self._db.execute(
+            "SELECT * FROM clients WHERE token_hash = ?", (token_hash,)
+        ).fetchone()
+        return self._client(row) if row is not None else None
+
+    def revoke_client(self, client_id: str) -> bool:
+        """Forget a client; return whether it existed."""
+        with self.transaction() as db:
+            cursor = db.execute("DELETE FROM clients WHERE id = ?", (client_id,))
+            return cursor.rowcount > 0
+
+    def touch_client(self, client_id: str, seen: datetime) -> None:
+        """Record when a client was last seen."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE clients SET last_seen = ? WHERE id = ?",
+                (_time(seen), client_id),
+            )
+
+    # event log rows (ezlock_edge.core.events gives them meaning)
+
+    def insert_event(self, time: datetime, kind: str, data: JsonDict) -> int:
+        """Append one event row; return its seq."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO events (time, ts, type, data) VALUES (?, ?, ?, ?)",
+                (_time(time), time.timestamp(), kind, json.dumps(data)),
+            )
+            seq = cursor.lastrowid
+            assert seq is not None  # noqa: S101 -- an INSERT always sets it
+            return seq
+
+    def prune_events(self, keep: int) -> None:
+        """Drop the oldest events so at most ``keep`` remain (no gap in what stays)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM events WHERE seq <= ?", (self.last_seq() - keep,))
+
+    def last_seq(self) -> int:
+        """Return the newest seq ever written (0 if none), also after pruning."""
+        row = self._db.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'events'"
+        ).fetchone()
+        return int(row[0]) if row is not None else 0
+
+    def event_rows(
+        self,
+        since: int | None,
+        limit: int,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[tuple[int, str, str, str]]:
+        """Return ``(seq, time, type, data)`` rows after ``since`` and in a time range."""
+        query = "SELECT seq, time, type, data FROM events WHERE seq > ?"
+        params: list[Any] = [since or 0]
+        if start is not None:
+            query += " AND ts >= ?"
+            params.append(start.timestamp())
+        if end is not None:
+            query += " AND ts < ?"
+            params.append(end.timestamp())
+        query += " ORDER BY seq LIMIT ?"
+        params.append(limit)
+        return [tuple(row) for row in self._db.execute(query, params)]
+
+    def count_events(self) -> int:
+        """Return how many events are kept."""
+        return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
+    def wipe(self) -> None:
+        """L-63: forget every user, credential, visitor, client and setting.
+
+        The event log stays: its seq numbers must keep increasing for clients that
+        resume from them, and the factory reset itself is one of its events.
+        """
+        with self.transaction() as db:
+            for table in (
+                "credentials",
+                "users",
+                "temporary_passwords",
+                "bluetooth_keys",
+                "clients",
+                "meta",
+            ):
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 -- fixed names

@@ -1,0 +1,149 @@
+"""The SQLite store: schema versions, WAL, secrets file, and durability under SIGKILL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+import os
+from pathlib import Path
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from ezlock_edge.core.models import Role, User
+from ezlock_edge.core.secrets import DeviceSecret
+from ezlock_edge.core.store import SCHEMA_VERSION, Store, StoreError
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_store_is_wal_full_sync_and_versioned(tmp_path: Path) -> None:
+    """The database runs in WAL mode with the current schema version."""
+    store = Store(tmp_path / "lock.db")
+    store.close()
+    raw = sqlite3.connect(tmp_path / "lock.db")
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    raw.close()
+
+
+def test_store_refuses_a_newer_schema(tmp_path: Path) -> None:
+    """A database written by a newer program is not touched."""
+    Store(tmp_path / "lock.db").close()
+    raw = sqlite3.connect(tmp_path / "lock.db")
+    raw.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    raw.close()
+    with pytest.raises(StoreError):
+        Store(tmp_path / "lock.db")
+
+
+def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
+    """A change that fails half-way is rolled back completely."""
+    store = Store(tmp_path / "lock.db")
+
+    def add_then_fail() -> None:
+        with store.transaction():
+            store.put_user(User(1, "Alice", Role.ADMIN, None, None, NOW))
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        add_then_fail()
+    assert store.list_users() == []
+    store.close()
+
+
+def test_l21_user_numbers_fill_from_one(tmp_path: Path) -> None:
+    """L-21: users get the lowest free number from 001 upwards."""
+    store = Store(tmp_path / "lock.db")
+    assert store.free_user_number() == 1
+    for number in (1, 2, 4):
+        store.put_user(User(number, f"u{number}", Role.USER, None, None, NOW))
+    assert store.free_user_number() == 3
+    store.close()
+
+
+def test_clients_are_kept_by_token_hash_only(tmp_path: Path) -> None:
+    """Paired clients: add, find by token hash, touch, list, revoke."""
+    store = Store(tmp_path / "lock.db")
+    store.add_client("c_1", "Home Assistant", "ab" * 32, NOW)
+    found = store.find_client("ab" * 32)
+    assert found is not None
+    assert found.id == "c_1"
+    store.touch_client("c_1", NOW)
+    assert store.list_clients()[0].last_seen == NOW
+    assert store.revoke_client("c_1")
+    assert not store.revoke_client("c_1")
+    assert store.find_client("ab" * 32) is None
+    store.close()
+
+
+def test_l32_device_secret_file_is_private(tmp_path: Path) -> None:
+    """L-32: the key under which passwords are hashed is a 0600 file, kept."""
+    first = DeviceSecret.load_or_create(tmp_path / "secret.key")
+    mode = stat.S_IMODE(os.stat(tmp_path / "secret.key").st_mode)
+    assert mode == 0o600
+    again = DeviceSecret.load_or_create(tmp_path / "secret.key")
+    assert first.digest("password", "482915") == again.digest("password", "482915")
+
+
+_WRITER = textwrap.dedent(
+    """
+    import sys
+    from datetime import UTC, datetime
+    from pathlib import Path
+    from ezlock_edge.clock import SystemClock
+    from ezlock_edge.core.events import EventLog
+    from ezlock_edge.core.models import Role, User
+    from ezlock_edge.core.store import Store
+
+    store = Store(Path(sys.argv[1]))
+    log = EventLog(store, SystemClock(), retention=50)
+    start = store.free_user_number()
+    for number in range(start, start + 100_000):
+        user = User(number, f"user {number}", Role.USER, None, None, datetime.now(UTC))
+        with store.transaction():
+            store.put_user(user)
+            event = log.append("user_added", user=user.ref)
+        log.append("doorbell")
+        print(number, event.seq, flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("round_", [1, 2])
+def test_sigkill_during_writes_loses_nothing_acknowledged(
+    tmp_path: Path, round_: int
+) -> None:
+    """Every change acknowledged before a SIGKILL is there after restart, intact."""
+    db = tmp_path / "lock.db"
+    acked: list[tuple[int, int]] = []
+    for _ in range(round_):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(db)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            number, seq = map(int, line.split())
+            acked.append((number, seq))
+            if len(acked) % 60 == 0:
+                break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+
+    store = Store(db)
+    assert store.integrity_ok()
+    numbers = {user.number for user in store.list_users()}
+    assert {number for number, _ in acked} <= numbers
+    rows = store.event_rows(None, 1000)
+    seqs = [row[0] for row in rows]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # no gap
+    assert len(seqs) <= 50  # retention held across the kills
+    assert acked[-1][1] <= store.last_seq()
+    store.close()
