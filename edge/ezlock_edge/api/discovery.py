@@ -1,0 +1,107 @@
+"""Zeroconf advertisement, so Home Assistant finds the lock without typing an address.
+
+The TXT record is a hint, never a credential: anyone on the LAN can advertise anything,
+so clients take the certificate pin over the API at pairing, not from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import ipaddress
+import logging
+import socket
+
+import ifaddr
+from zeroconf import ServiceInfo
+from zeroconf.asyncio import AsyncZeroconf
+
+from .openapi import API_VERSION
+
+_LOGGER = logging.getLogger(__name__)
+
+SERVICE_TYPE = "_ezlock._tcp.local."
+
+
+@dataclass(frozen=True, slots=True)
+class Advertisement:
+    """What the lock tells the LAN about itself."""
+
+    serial: str
+    model: str
+    firmware: str
+    port: int
+    fingerprint: str | None  # None on plain HTTP
+
+    @property
+    def instance_name(self) -> str:
+        """Return the service instance name, unique per lock."""
+        return f"ezlock-{self.serial}.{SERVICE_TYPE}"
+
+    def properties(self) -> dict[str, str]:
+        """Return the TXT record: ``serial``, ``model``, ``fw``, ``api``, ``fp``."""
+        txt = {
+            "serial": self.serial,
+            "model": self.model,
+            "fw": self.firmware,
+            "api": str(API_VERSION),
+        }
+        if self.fingerprint is not None:
+            txt["fp"] = self.fingerprint
+        return txt
+
+    def service_info(self, addresses: list[str]) -> ServiceInfo:
+        """Build the zeroconf record for ``addresses``."""
+        return ServiceInfo(
+            SERVICE_TYPE,
+            self.instance_name,
+            port=self.port,
+            properties=self.properties(),
+            server=f"ezlock-{self.serial.lower()}.local.",
+            parsed_addresses=addresses,
+        )
+
+
+def advertised_addresses(host: str) -> list[str]:
+    """Return the addresses to announce for a server bound to ``host``.
+
+    A wildcard bind is reachable on every non-loopback interface address.
+    """
+    if host not in {"", "0.0.0.0", "::"}:  # noqa: S104 - comparing, not binding
+        return [host]
+    found: list[str] = []
+    for adapter in ifaddr.get_adapters():
+        for ip in adapter.ips:
+            if isinstance(ip.ip, str) and host != "::":
+                address = ipaddress.ip_address(ip.ip)
+            elif isinstance(ip.ip, tuple) and host == "::":
+                address = ipaddress.ip_address(ip.ip[0])
+            else:
+                continue
+            if not (address.is_loopback or address.is_link_local):
+                found.append(str(address))
+    return found or [socket.gethostbyname(socket.gethostname())]
+
+
+class Advertiser:
+    """Registers the service on start and withdraws it on stop."""
+
+    def __init__(self, advertisement: Advertisement, host: str) -> None:
+        """Prepare to advertise ``advertisement`` for a server bound to ``host``."""
+        self._info = advertisement.service_info(advertised_addresses(host))
+        self._zeroconf: AsyncZeroconf | None = None
+
+    async def start(self) -> None:
+        """Announce the service (renaming it if another lock holds the name)."""
+        self._zeroconf = AsyncZeroconf()
+        await self._zeroconf.async_register_service(self._info, allow_name_change=True)
+        _LOGGER.info(
+            "Advertising %s on %s", self._info.name, self._info.parsed_addresses()
+        )
+
+    async def stop(self) -> None:
+        """Withdraw the service and close the responder."""
+        if self._zeroconf is None:
+            return
+        await self._zeroconf.async_unregister_all_services()
+        await self._zeroconf.async_close()
+        self._zeroconf = None

@@ -1,0 +1,539 @@
+"""The OpenAPI 3.1 description served at ``/api/v1/openapi.json``.
+
+Written by hand, as the contract, rather than derived from the handlers; tests check that
+it names exactly the routes the server has and exactly the fields each schema accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ezlock_edge import __version__
+
+API_VERSION = 1
+
+type Json = dict[str, Any]
+
+
+def _ref(name: str) -> Json:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: Json) -> Json:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _object(properties: Json, required: tuple[str, ...] = (), **extra: Any) -> Json:
+    schema: Json = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if required:
+        schema["required"] = list(required)
+    schema.update(extra)
+    return schema
+
+
+_TIME: Json = {"type": "string", "format": "date-time"}
+_NAME: Json = {"type": "string", "minLength": 1, "maxLength": 32}
+_USER_REF: Json = _nullable(
+    _object(
+        {"number": {"type": "integer"}, "name": {"type": "string"}},
+        ("number", "name"),
+    )
+)
+_CREDENTIAL_TYPE: Json = {
+    "type": "string",
+    "enum": ["password", "fingerprint", "face", "palm"],
+}
+_COUNT: Json = _object(
+    {"count": {"type": "integer"}, "capacity": {"type": "integer"}},
+    ("count", "capacity"),
+)
+
+_SETTINGS_PROPERTIES: Json = {
+    "countdown_lock_enabled": {"type": "boolean"},
+    "countdown_lock_seconds": {"type": "integer", "minimum": 5, "maximum": 300},
+    "remote_unlock_enabled": {"type": "boolean"},
+    "lockout_protection": {"type": "boolean"},
+    "away_mode": {"type": "boolean"},
+    "wifi_enabled": {"type": "boolean"},
+    "door_direction": {"type": "string", "enum": ["left", "right"]},
+    "volume": {"type": "integer", "minimum": 0, "maximum": 3},
+    "muted": {"type": "boolean"},
+}
+
+SCHEMAS: Json = {
+    "Error": {
+        "type": "object",
+        "properties": {
+            "error": {"type": "string"},
+            "message": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+        "required": ["error", "message"],
+    },
+    "Info": _object(
+        {
+            "serial": {"type": "string"},
+            "model": {"type": "string"},
+            "firmware": {"type": "string"},
+            "api_version": {"type": "integer"},
+            "pairing_open": {"type": "boolean"},
+            "tls_fingerprint": _nullable(
+                {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+            ),
+        },
+        (
+            "serial",
+            "model",
+            "firmware",
+            "api_version",
+            "pairing_open",
+            "tls_fingerprint",
+        ),
+    ),
+    "PairRequest": _object(
+        {
+            "client_name": {"type": "string", "minLength": 1, "maxLength": 64},
+            "verification_code": {"type": "string", "minLength": 1, "maxLength": 32},
+        },
+        ("client_name", "verification_code"),
+    ),
+    "Paired": _object(
+        {"token": {"type": "string"}, "client_id": {"type": "string"}},
+        ("token", "client_id"),
+    ),
+    "State": _object(
+        {
+            "bolt": {
+                "type": "string",
+                "enum": [
+                    "locked",
+                    "unlocked",
+                    "locking",
+                    "unlocking",
+                    "jammed",
+                    "unknown",
+                ],
+            },
+            "door": {"type": "string", "enum": ["open", "closed", "unknown"]},
+            "battery_percent": {"type": "integer", "minimum": 0, "maximum": 100},
+            "low_battery": {"type": "boolean"},
+            "power_source": {"type": "string", "enum": ["battery", "emergency"]},
+            "tamper": {"type": "boolean"},
+            "wifi_enabled": {"type": "boolean"},
+            "wifi_rssi": _nullable({"type": "integer"}),
+            "bluetooth": {"type": "string", "enum": ["off", "idle", "connected"]},
+            "door_direction": {"type": "string", "enum": ["left", "right"]},
+            "lockout_active": {"type": "boolean"},
+            "lockout_until": _nullable(_TIME),
+            "pairing_open": {"type": "boolean"},
+            "pairing_until": _nullable(_TIME),
+            "away_mode": {"type": "boolean"},
+            "muted": {"type": "boolean"},
+            "volume": {"type": "integer"},
+            "remote_unlock_enabled": {"type": "boolean"},
+            "lockout_protection": {"type": "boolean"},
+            "countdown_lock_enabled": {"type": "boolean"},
+            "countdown_lock_seconds": {"type": "integer"},
+            "countdown_lock_at": _nullable(_TIME),
+            "admin_exists": {"type": "boolean"},
+            "devices": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "string",
+                    "enum": ["connected", "disconnected"],
+                },
+            },
+            "users": _object({"count": {"type": "integer"}}, ("count",)),
+            "credentials": _object(
+                {
+                    "password": _COUNT,
+                    "fingerprint": _COUNT,
+                    "face": _COUNT,
+                    "palm": _COUNT,
+                }
+            ),
+            "temporary_passwords": {"type": "integer"},
+            "bluetooth_keys": {"type": "integer"},
+            "last_operation": _nullable(
+                {
+                    "type": "object",
+                    "properties": {
+                        "type": {"type": "string", "enum": ["unlocked", "locked"]},
+                        "method": _nullable({"type": "string"}),
+                        "source": _nullable({"type": "string"}),
+                        "user": _USER_REF,
+                        "time": _TIME,
+                    },
+                }
+            ),
+            "last_seq": {"type": "integer"},
+        }
+    ),
+    "Settings": _object(_SETTINGS_PROPERTIES, tuple(_SETTINGS_PROPERTIES)),
+    "SettingsPatch": _object(_SETTINGS_PROPERTIES, minProperties=1),
+    "CountdownLock": _object(
+        {"seconds": {"type": "integer", "minimum": 5, "maximum": 300}}, ("seconds",)
+    ),
+    "CountdownStarted": _object({"lock_at": _TIME}, ("lock_at",)),
+    "Empty": _object({}),
+    "Credential": _object(
+        {
+            "id": {"type": "string"},
+            "type": _CREDENTIAL_TYPE,
+            "user": _USER_REF,
+            "slot": _nullable({"type": "integer"}),
+            "duress": {"type": "boolean"},
+            "created": _TIME,
+        }
+    ),
+    "CredentialPatch": _object({"duress": {"type": "boolean"}}, ("duress",)),
+    "User": _object(
+        {
+            "number": {"type": "integer", "minimum": 1, "maximum": 999},
+            "name": {"type": "string"},
+            "role": {"type": "string", "enum": ["admin", "user"]},
+            "valid_from": _nullable(_TIME),
+            "valid_until": _nullable(_TIME),
+            "created": _TIME,
+            "credentials": {"type": "array", "items": _ref("Credential")},
+        }
+    ),
+    "UserCreate": _object(
+        {
+            "name": _NAME,
+            "role": {"type": "string", "enum": ["admin", "user"], "default": "user"},
+            "valid_from": _nullable(_TIME),
+            "valid_until": _nullable(_TIME),
+        },
+        ("name",),
+    ),
+    "UserPatch": _object(
+        {
+            "name": _NAME,
+            "role": {"type": "string", "enum": ["admin", "user"]},
+            "valid_from": _nullable(_TIME),
+            "valid_until": _nullable(_TIME),
+        },
+        minProperties=1,
+    ),
+    "Password": _object(
+        {"password": {"type": "string", "pattern": "^[0-9]{6,10}$"}}, ("password",)
+    ),
+    "EnrollmentRequest": _object(
+        {"type": {"type": "string", "enum": ["fingerprint", "face", "palm"]}},
+        ("type",),
+    ),
+    "Enrollment": _object(
+        {
+            "enrollment_id": {"type": "string"},
+            "user": _USER_REF,
+            "credential_type": _CREDENTIAL_TYPE,
+            "steps": {"type": "integer"},
+        }
+    ),
+    "TemporaryPassword": _object(
+        {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "valid_from": _TIME,
+            "valid_until": _TIME,
+            "max_uses": _nullable({"type": "integer"}),
+            "uses": {"type": "integer"},
+            "created": _TIME,
+            "code": {"type": "string", "description": "only in the 201 reply"},
+        }
+    ),
+    "TemporaryPasswordCreate": _object(
+        {
+            "name": _NAME,
+            "valid_from": _TIME,
+            "valid_until": _TIME,
+            "max_uses": _nullable(
+                {"type": "integer", "minimum": 1, "maximum": 100, "default": 1}
+            ),
+        },
+        ("name", "valid_until"),
+    ),
+    "BluetoothKey": _object(
+        {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "valid_from": _TIME,
+            "valid_until": _TIME,
+            "created": _TIME,
+            "key": {"type": "string", "description": "only in the 201 reply"},
+        }
+    ),
+    "BluetoothKeyCreate": _object(
+        {"name": _NAME, "valid_from": _TIME, "valid_until": _TIME},
+        ("name", "valid_until"),
+    ),
+    "Event": {
+        "type": "object",
+        "description": "See the event catalogue in docs/architecture.md.",
+        "properties": {
+            "seq": {"type": "integer"},
+            "time": _TIME,
+            "type": {"type": "string"},
+        },
+        "required": ["seq", "time", "type"],
+    },
+    "Events": _object(
+        {
+            "events": {"type": "array", "items": _ref("Event")},
+            "last_seq": {"type": "integer"},
+        },
+        ("events", "last_seq"),
+    ),
+    "Client": _object(
+        {
+            "client_id": {"type": "string"},
+            "name": {"type": "string"},
+            "created": _TIME,
+            "last_seen": _nullable(_TIME),
+        }
+    ),
+}
+
+
+def _list_of(key: str, item: str) -> Json:
+    return _object({key: {"type": "array", "items": _ref(item)}}, (key,))
+
+
+def _json(schema: Json) -> Json:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _reply(description: str, schema: Json | None = None) -> Json:
+    reply: Json = {"description": description}
+    if schema is not None:
+        reply.update(_json(schema))
+    return reply
+
+
+_ERRORS: Json = {
+    "400": _reply("Invalid request", _ref("Error")),
+    "401": _reply("Missing, unknown or revoked token", _ref("Error")),
+    "429": _reply("Too many bad tokens from this address", _ref("Error")),
+}
+
+
+def _op(
+    summary: str,
+    replies: Json,
+    body: str | None = None,
+    *,
+    auth: bool = True,
+    body_optional: bool = False,
+    parameters: list[Json] | None = None,
+) -> Json:
+    operation: Json = {"summary": summary, "responses": {**replies, **_ERRORS}}
+    if body is not None:
+        operation["requestBody"] = {"required": not body_optional, **_json(_ref(body))}
+    if parameters:
+        operation["parameters"] = parameters
+    if not auth:
+        operation["security"] = []
+    return operation
+
+
+def _path_param(name: str, schema: Json) -> Json:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _query_param(name: str, schema: Json) -> Json:
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+_NUMBER = _path_param("number", {"type": "integer", "minimum": 1, "maximum": 999})
+_ID = _path_param("id", {"type": "string"})
+_NO_CONTENT = {"204": _reply("Done")}
+_ACCEPTED = {"202": _reply("Accepted", _ref("Empty"))}
+
+PATHS: Json = {
+    "/api/v1/info": {
+        "get": _op(
+            "Identity of the lock", {"200": _reply("Info", _ref("Info"))}, auth=False
+        )
+    },
+    "/api/v1/pair": {
+        "post": _op(
+            "Pair a client while the pairing window is open (L-65)",
+            {
+                "201": _reply("Paired; the token is shown once", _ref("Paired")),
+                "403": _reply("pairing_closed", _ref("Error")),
+            },
+            "PairRequest",
+            auth=False,
+        )
+    },
+    "/api/v1/openapi.json": {
+        "get": _op("This document", {"200": _reply("OpenAPI 3.1")}, auth=False)
+    },
+    "/api/v1/state": {
+        "get": _op("Lock state", {"200": _reply("State", _ref("State"))})
+    },
+    "/api/v1/lock": {"post": _op("Lock", _ACCEPTED, "Empty", body_optional=True)},
+    "/api/v1/unlock": {
+        "post": _op(
+            "Remote unlock (L-43)",
+            {**_ACCEPTED, "409": _reply("Refused", _ref("Error"))},
+            "Empty",
+            body_optional=True,
+        )
+    },
+    "/api/v1/countdown_lock": {
+        "post": _op(
+            "Lock after N seconds (one shot)",
+            {"202": _reply("Scheduled", _ref("CountdownStarted"))},
+            "CountdownLock",
+        )
+    },
+    "/api/v1/settings": {
+        "get": _op("Settings", {"200": _reply("Settings", _ref("Settings"))}),
+        "patch": _op(
+            "Change settings",
+            {"200": _reply("Settings", _ref("Settings"))},
+            "SettingsPatch",
+        ),
+    },
+    "/api/v1/users": {
+        "get": _op("Users", {"200": _reply("Users", _list_of("users", "User"))}),
+        "post": _op("Add a user", {"201": _reply("User", _ref("User"))}, "UserCreate"),
+    },
+    "/api/v1/users/{number}": {
+        "get": _op(
+            "One user", {"200": _reply("User", _ref("User"))}, parameters=[_NUMBER]
+        ),
+        "patch": _op(
+            "Change a user",
+            {"200": _reply("User", _ref("User"))},
+            "UserPatch",
+            parameters=[_NUMBER],
+        ),
+        "delete": _op("Delete a user (L-27)", _NO_CONTENT, parameters=[_NUMBER]),
+    },
+    "/api/v1/users/{number}/password": {
+        "put": _op(
+            "Set the user's password (L-25)",
+            {"200": _reply("Credential", _ref("Credential"))},
+            "Password",
+            parameters=[_NUMBER],
+        )
+    },
+    "/api/v1/users/{number}/enrollments": {
+        "post": _op(
+            "Start a biometric enrollment at the lock",
+            {"202": _reply("Started", _ref("Enrollment"))},
+            "EnrollmentRequest",
+            parameters=[_NUMBER],
+        )
+    },
+    "/api/v1/credentials": {
+        "get": _op(
+            "Credentials",
+            {"200": _reply("Credentials", _list_of("credentials", "Credential"))},
+            parameters=[
+                _query_param("user", {"type": "integer", "minimum": 1, "maximum": 999})
+            ],
+        )
+    },
+    "/api/v1/credentials/{id}": {
+        "patch": _op(
+            "Mark or unmark the duress credential (L-29)",
+            {"200": _reply("Credential", _ref("Credential"))},
+            "CredentialPatch",
+            parameters=[_ID],
+        ),
+        "delete": _op("Delete a credential", _NO_CONTENT, parameters=[_ID]),
+    },
+    "/api/v1/lockout/clear": {
+        "post": _op(
+            "Clear the security lockout (L-42)",
+            _NO_CONTENT,
+            "Empty",
+            body_optional=True,
+        )
+    },
+    "/api/v1/temporary_passwords": {
+        "get": _op(
+            "Temporary passwords",
+            {
+                "200": _reply(
+                    "List", _list_of("temporary_passwords", "TemporaryPassword")
+                )
+            },
+        ),
+        "post": _op(
+            "Create a temporary password (L-30)",
+            {"201": _reply("Created, with the code", _ref("TemporaryPassword"))},
+            "TemporaryPasswordCreate",
+        ),
+    },
+    "/api/v1/temporary_passwords/{id}": {
+        "delete": _op("Revoke a temporary password", _NO_CONTENT, parameters=[_ID])
+    },
+    "/api/v1/bluetooth_keys": {
+        "get": _op(
+            "Bluetooth keys",
+            {"200": _reply("List", _list_of("bluetooth_keys", "BluetoothKey"))},
+        ),
+        "post": _op(
+            "Create a Bluetooth key (L-31)",
+            {"201": _reply("Created, with the key", _ref("BluetoothKey"))},
+            "BluetoothKeyCreate",
+        ),
+    },
+    "/api/v1/bluetooth_keys/{id}": {
+        "delete": _op("Revoke a Bluetooth key", _NO_CONTENT, parameters=[_ID])
+    },
+    "/api/v1/events": {
+        "get": _op(
+            "Event history (L-66)",
+            {"200": _reply("Events, oldest first", _ref("Events"))},
+            parameters=[
+                _query_param("since", {"type": "integer", "minimum": 0}),
+                _query_param(
+                    "limit", {"type": "integer", "minimum": 1, "maximum": 1000}
+                ),
+            ],
+        )
+    },
+    "/api/v1/clients": {
+        "get": _op(
+            "Paired clients", {"200": _reply("Clients", _list_of("clients", "Client"))}
+        )
+    },
+    "/api/v1/clients/{id}": {
+        "delete": _op("Revoke a client", _NO_CONTENT, parameters=[_ID])
+    },
+    "/api/v1/ws": {
+        "get": _op(
+            "WebSocket: events and state (see docs/api.md)",
+            {"101": _reply("Switching protocols")},
+        )
+    },
+}
+
+
+def document() -> Json:
+    """Return the whole OpenAPI document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ezlock edge driver",
+            "version": __version__,
+            "description": "Local API of an ezlock edge driver (docs/api.md).",
+            "x-api-version": API_VERSION,
+        },
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    }

@@ -1,0 +1,216 @@
+"""What each route accepts: one voluptuous schema per body, strict about types.
+
+Only plain voluptuous features are used (Home Assistant aliases ``voluptuous`` to a shim
+and runs this code in-process). Types are checked, never coerced: ``"5"`` is not a number
+and ``true`` is not an integer. Unknown fields are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+import re
+from typing import Any
+
+import voluptuous as vol
+
+USER_NUMBER_MAX = 999
+EVENTS_LIMIT_MAX = 1000
+EVENTS_LIMIT_DEFAULT = 100
+NAME_MAX = 32
+CREDENTIAL_TYPES = ("fingerprint", "face", "palm")
+ROLES = ("admin", "user")
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def strict_int(minimum: int, maximum: int) -> Callable[[Any], int]:
+    """Accept an integer in ``[minimum, maximum]``; refuse booleans and floats."""
+
+    def validate(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise vol.Invalid("expected an integer")
+        if not minimum <= value <= maximum:
+            raise vol.Invalid(f"must be between {minimum} and {maximum}")
+        return value
+
+    return validate
+
+
+def text(maximum: int) -> Callable[[Any], str]:
+    """Accept a non-blank single-line string of at most ``maximum`` characters."""
+
+    def validate(value: Any) -> str:
+        if not isinstance(value, str):
+            raise vol.Invalid("expected a string")
+        if not value.strip() or len(value) > maximum:
+            raise vol.Invalid(f"must be 1 to {maximum} characters")
+        if _CONTROL.search(value):
+            raise vol.Invalid("must not contain control characters")
+        return value
+
+    return validate
+
+
+def aware_datetime(value: Any) -> datetime:
+    """Accept an ISO-8601 time with an offset; one without is ambiguous."""
+    if not isinstance(value, str):
+        raise vol.Invalid("expected an ISO-8601 time")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise vol.Invalid("expected an ISO-8601 time") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise vol.Invalid("time must include a UTC offset")
+    return parsed
+
+
+def one_of(*choices: str) -> Callable[[Any], str]:
+    """Accept one of ``choices`` (exact strings)."""
+
+    def validate(value: Any) -> str:
+        if not isinstance(value, str) or value not in choices:
+            raise vol.Invalid(f"expected one of {', '.join(choices)}")
+        return value
+
+    return validate
+
+
+def boolean(value: Any) -> bool:
+    """Accept a JSON boolean only."""
+    if not isinstance(value, bool):
+        raise vol.Invalid("expected a boolean")
+    return value
+
+
+def not_empty(value: dict[str, Any]) -> dict[str, Any]:
+    """Refuse an empty PATCH: it must change something."""
+    if not value:
+        raise vol.Invalid("at least one field is required")
+    return value
+
+
+def _nullable(validator: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def validate(value: Any) -> Any:
+        return None if value is None else validator(value)
+
+    return validate
+
+
+_NAME = text(NAME_MAX)
+_TIME = aware_datetime
+_OPTIONAL_TIME = _nullable(aware_datetime)
+
+EMPTY = vol.Schema({})
+
+PAIR = vol.Schema(
+    {
+        vol.Required("client_name"): text(64),
+        vol.Required("verification_code"): text(32),
+    }
+)
+
+COUNTDOWN_LOCK = vol.Schema({vol.Required("seconds"): strict_int(5, 300)})
+
+SETTINGS_PATCH = vol.All(
+    vol.Schema(
+        {
+            vol.Optional("countdown_lock_enabled"): boolean,
+            vol.Optional("countdown_lock_seconds"): strict_int(5, 300),
+            vol.Optional("remote_unlock_enabled"): boolean,
+            vol.Optional("lockout_protection"): boolean,
+            vol.Optional("away_mode"): boolean,
+            vol.Optional("wifi_enabled"): boolean,
+            vol.Optional("door_direction"): one_of("left", "right"),
+            vol.Optional("volume"): strict_int(0, 3),
+            vol.Optional("muted"): boolean,
+        }
+    ),
+    not_empty,
+)
+
+USER_CREATE = vol.Schema(
+    {
+        vol.Required("name"): _NAME,
+        vol.Optional("role", default="user"): one_of(*ROLES),
+        vol.Optional("valid_from"): _OPTIONAL_TIME,
+        vol.Optional("valid_until"): _OPTIONAL_TIME,
+    }
+)
+
+USER_PATCH = vol.All(
+    vol.Schema(
+        {
+            vol.Optional("name"): _NAME,
+            vol.Optional("role"): one_of(*ROLES),
+            vol.Optional("valid_from"): _OPTIONAL_TIME,
+            vol.Optional("valid_until"): _OPTIONAL_TIME,
+        }
+    ),
+    not_empty,
+)
+
+PASSWORD = vol.Schema({vol.Required("password"): text(64)})
+
+ENROLLMENT = vol.Schema({vol.Required("type"): one_of(*CREDENTIAL_TYPES)})
+
+CREDENTIAL_PATCH = vol.Schema({vol.Required("duress"): boolean})
+
+TEMPORARY_PASSWORD_CREATE = vol.Schema(
+    {
+        vol.Required("name"): _NAME,
+        vol.Optional("valid_from"): _TIME,
+        vol.Required("valid_until"): _TIME,
+        vol.Optional("max_uses", default=1): _nullable(strict_int(1, 100)),
+    }
+)
+
+BLUETOOTH_KEY_CREATE = vol.Schema(
+    {
+        vol.Required("name"): _NAME,
+        vol.Optional("valid_from"): _TIME,
+        vol.Required("valid_until"): _TIME,
+    }
+)
+
+# Path and query parameters arrive as strings.
+
+
+def digits(minimum: int, maximum: int) -> Callable[[Any], int]:
+    """Accept a decimal string (path or query parameter) naming an integer in range."""
+    bounded = strict_int(minimum, maximum)
+
+    def validate(value: Any) -> int:
+        if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+            raise vol.Invalid("expected a non-negative integer")
+        if len(value) > 12:
+            raise vol.Invalid(f"must be between {minimum} and {maximum}")
+        return bounded(int(value))
+
+    return validate
+
+
+USER_NUMBER = digits(1, USER_NUMBER_MAX)
+OBJECT_ID = text(64)
+
+EVENTS_QUERY = vol.Schema(
+    {
+        vol.Optional("since"): digits(0, 2**63 - 1),
+        vol.Optional("limit"): digits(1, EVENTS_LIMIT_MAX),
+    }
+)
+
+CREDENTIALS_QUERY = vol.Schema({vol.Optional("user"): USER_NUMBER})
+
+# WebSocket client messages.
+
+WS_AUTH = vol.Schema(
+    {vol.Required("type"): one_of("auth"), vol.Required("token"): text(256)}
+)
+WS_SUBSCRIBE = vol.Schema(
+    {
+        vol.Required("type"): one_of("subscribe"),
+        vol.Required("since"): _nullable(strict_int(0, 2**63 - 1)),
+    }
+)
+WS_PING = vol.Schema({vol.Required("type"): one_of("ping")}, extra=vol.ALLOW_EXTRA)

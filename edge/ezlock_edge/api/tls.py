@@ -1,0 +1,109 @@
+"""The edge driver's TLS identity: a self-signed certificate that clients pin.
+
+There is no CA on a home LAN, so the certificate's SHA-256 fingerprint *is* the identity:
+it is shown at pairing (``/api/v1/info``, zeroconf, ``ezlock-edge info``) and clients refuse
+any other certificate afterwards. It is made once and kept, because a new one would look
+exactly like an impersonation to every paired client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+import hashlib
+import os
+from pathlib import Path
+import ssl
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+CERT_FILE = "cert.pem"
+KEY_FILE = "key.pem"
+_VALIDITY = timedelta(days=100 * 365)
+
+
+@dataclass(frozen=True, slots=True)
+class TlsIdentity:
+    """Where the certificate and key live, and the fingerprint clients pin."""
+
+    cert_path: Path
+    key_path: Path
+    fingerprint: str  # SHA-256 of the DER certificate, 64 lowercase hex digits
+
+    def server_context(self) -> ssl.SSLContext:
+        """Build a server-side context presenting this certificate (TLS 1.2+)."""
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(self.cert_path, self.key_path)
+        return context
+
+
+def certificate_fingerprint(cert_pem: bytes) -> str:
+    """SHA-256 over the certificate's DER encoding, as clients compute it on the wire."""
+    der = x509.load_pem_x509_certificate(cert_pem).public_bytes(
+        serialization.Encoding.DER
+    )
+    return hashlib.sha256(der).hexdigest()
+
+
+def load_or_create(directory: Path, common_name: str) -> TlsIdentity:
+    """Load the identity from ``directory``, creating it on first start.
+
+    The key is written with mode 0600 before any byte of it exists on disk, and the
+    certificate is written last, so an interrupted first start leaves no certificate
+    without its key (the next start simply creates both again).
+    """
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    cert_path = directory / CERT_FILE
+    key_path = directory / KEY_FILE
+    if not (cert_path.exists() and key_path.exists()):
+        cert_pem, key_pem = _generate(common_name)
+        _write_private(key_path, key_pem)
+        tmp = cert_path.with_suffix(".tmp")
+        tmp.write_bytes(cert_pem)
+        tmp.replace(cert_path)
+    return TlsIdentity(
+        cert_path=cert_path,
+        key_path=key_path,
+        fingerprint=certificate_fingerprint(cert_path.read_bytes()),
+    )
+
+
+def _generate(common_name: str) -> tuple[bytes, bytes]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + _VALIDITY)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(common_name)]), critical=False
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    tmp.replace(path)

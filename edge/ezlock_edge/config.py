@@ -1,0 +1,186 @@
+"""The daemon's settings, from a TOML file, ``EZLOCK_*`` environment variables and flags.
+
+Later sources win: defaults < file < environment < command line. Everything is checked
+once, here, so a typo stops the daemon at start with a message instead of surfacing later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+import os
+from pathlib import Path
+import tomllib
+from typing import Any
+
+import voluptuous as vol
+
+DEFAULT_PORT = 8765
+DEFAULT_SIM_PORT = 8766
+HARDWARE_LINKS = ("mcu", "fingerprint", "face", "palm")
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+ENV_PREFIX = "EZLOCK_"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class HardwarePorts:
+    """The four UARTs: device paths or ``socket://host:port`` URLs."""
+
+    mcu: str
+    fingerprint: str
+    face: str
+    palm: str
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything ``ezlock-edge run`` needs to know."""
+
+    data_dir: Path
+    host: str = "0.0.0.0"  # noqa: S104 - a LAN service by design
+    port: int = DEFAULT_PORT
+    sim_port: int = DEFAULT_SIM_PORT
+    insecure_http: bool = False
+    hardware: HardwarePorts | None = None  # None: the simulated lock
+    zeroconf: bool = True
+    log_level: str = "INFO"
+    log_format: str = "text"
+
+    @property
+    def simulate(self) -> bool:
+        """Whether the daemon runs the simulated lock instead of real hardware."""
+        return self.hardware is None
+
+
+def default_data_dir() -> Path:
+    """``$STATE_DIRECTORY`` under systemd, else ``$XDG_STATE_HOME/ezlock``."""
+    if state := os.environ.get("STATE_DIRECTORY"):
+        return Path(state.split(":")[0])
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "ezlock"
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if isinstance(value, str) and value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise vol.Invalid("expected true or false")
+
+
+def _port(value: Any) -> int:
+    if isinstance(value, bool):
+        raise vol.Invalid("expected a TCP port")
+    try:
+        port = int(value)
+    except TypeError, ValueError:
+        raise vol.Invalid("expected a TCP port") from None
+    if not 0 <= port <= 65535:
+        raise vol.Invalid("expected a TCP port (0-65535)")
+    return port
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise vol.Invalid("expected a non-empty string")
+    return value
+
+
+def _path(value: Any) -> Path:
+    if isinstance(value, Path):
+        return value
+    return Path(_text(value)).expanduser()
+
+
+def _choice(*choices: str) -> Any:
+    def validate(value: Any) -> str:
+        text = _text(value)
+        normalised = text.upper() if choices == LOG_LEVELS else text.lower()
+        if normalised not in choices:
+            raise vol.Invalid(f"expected one of {', '.join(choices)}")
+        return normalised
+
+    return validate
+
+
+_SCHEMA = vol.Schema(
+    {
+        vol.Optional("data_dir"): _path,
+        vol.Optional("host"): _text,
+        vol.Optional("port"): _port,
+        vol.Optional("sim_port"): _port,
+        vol.Optional("insecure_http"): _boolean,
+        vol.Optional("simulate"): _boolean,
+        vol.Optional("zeroconf"): _boolean,
+        vol.Optional("log_level"): _choice(*LOG_LEVELS),
+        vol.Optional("log_format"): _choice(*LOG_FORMATS),
+        **{vol.Optional(link): _text for link in HARDWARE_LINKS},
+    }
+)
+KEYS = tuple(str(key) for key in _SCHEMA.schema)
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """Read a TOML config file (top-level keys as in ``KEYS``)."""
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except OSError as err:
+        raise ConfigError(f"cannot read config file {path}: {err.strerror}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"config file {path} is not valid TOML: {err}") from None
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """Pick ``EZLOCK_<KEY>`` variables (``EZLOCK_PORT=9000`` sets ``port``)."""
+    return {
+        key: environ[ENV_PREFIX + key.upper()]
+        for key in KEYS
+        if ENV_PREFIX + key.upper() in environ
+    }
+
+
+def build(*layers: Mapping[str, Any]) -> Config:
+    """Merge ``layers`` (later wins), check them and return the configuration."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update({key: value for key, value in layer.items() if value is not None})
+    try:
+        values = _SCHEMA(merged)
+    except vol.MultipleInvalid as err:
+        problems = "; ".join(
+            f"{'.'.join(map(str, error.path)) or 'config'}: {error.msg}"
+            for error in err.errors
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from None
+    links = {link: values.pop(link) for link in HARDWARE_LINKS if link in values}
+    simulate = values.pop("simulate", not links)
+    hardware: HardwarePorts | None = None
+    if simulate and links:
+        raise ConfigError("--simulate cannot be combined with hardware ports")
+    if not simulate:
+        missing = [link for link in HARDWARE_LINKS if link not in links]
+        if missing:
+            raise ConfigError(
+                "real hardware needs all four ports; missing: " + ", ".join(missing)
+            )
+        hardware = HardwarePorts(**links)
+    values.setdefault("data_dir", default_data_dir())
+    return Config(hardware=hardware, **values)
+
+
+def load(
+    flags: Mapping[str, Any],
+    environ: Mapping[str, str],
+    config_file: Path | None = None,
+) -> Config:
+    """Combine defaults, ``config_file``, ``environ`` and command-line ``flags``."""
+    file_values = read_file(config_file) if config_file is not None else {}
+    return build(file_values, from_environment(environ), flags)
