@@ -1,0 +1,157 @@
+"""The simulator's control actions and the JSON body each one takes.
+
+One table serves the Python API's generic ``handle``, the HTTP surface and the CLI.
+Bodies may carry every value as a string (``"true"``, ``"0.2"``, ``"1,2,confirm"``):
+that is what ``ezlock-edge sim ACTION key=value`` sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import voluptuous as vol
+
+from ezlock_edge.devices.models import Key
+
+LINKS = ("mcu", "fingerprint", "face", "palm")
+"""The four simulated UART links, named as in ``SimulatedLock.ports``."""
+KEY_NAMES = tuple(key.label for key in Key)
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+        return value.lower() in _TRUE
+    raise vol.Invalid("expected true or false")
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise vol.Invalid("expected a number")
+    try:
+        return float(value)
+    except (TypeError, ValueError) as err:
+        raise vol.Invalid("expected a number") from err
+
+
+def _key_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list):
+        raise vol.Invalid("expected a list of key names")
+    return [vol.In(KEY_NAMES)(key) for key in value]
+
+
+_IDENTITY = vol.All(str, vol.Length(min=1, max=64))
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One control action: its JSON body schema and what it does, in a line."""
+
+    name: str
+    summary: str
+    fields: dict[Any, Callable[[Any], Any] | Any]
+
+    @property
+    def schema(self) -> vol.Schema:
+        """The body schema; unknown fields are refused."""
+        return vol.Schema(self.fields, extra=vol.PREVENT_EXTRA)
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in (
+        Action(
+            "keypad",
+            "touch the keypad (waking it), press keys, then long-press `hold`",
+            {
+                vol.Optional("keys", default=list): _key_list,
+                vol.Optional("hold"): vol.In(KEY_NAMES),
+            },
+        ),
+        Action(
+            "finger",
+            "lay a finger on the fingerprint reader",
+            {vol.Required("id"): _IDENTITY},
+        ),
+        Action(
+            "face",
+            "step in front of the lock (face module)",
+            {
+                vol.Required("id"): _IDENTITY,
+                vol.Optional("spoof", default=False): _boolean,
+            },
+        ),
+        Action(
+            "palm",
+            "hold a palm in front of the palm-vein module",
+            {
+                vol.Required("id"): _IDENTITY,
+                vol.Optional("spoof", default=False): _boolean,
+            },
+        ),
+        Action(
+            "bluetooth",
+            "a phone presents a Bluetooth key",
+            {vol.Required("key"): vol.All(str, vol.Length(min=1, max=64))},
+        ),
+        Action(
+            "mechanical_key",
+            "turn the mechanical key",
+            {vol.Optional("turn", default="unlock"): vol.In(("unlock", "lock"))},
+        ),
+        Action(
+            "door",
+            "open or close the door",
+            {vol.Required("state"): vol.In(("open", "closed"))},
+        ),
+        Action(
+            "set_button",
+            "press the rear SET button (power_up: held while the battery goes in)",
+            {vol.Required("press"): vol.In(("short", "long", "power_up"))},
+        ),
+        Action("lock_button", "press the rear electronic lock button", {}),
+        Action(
+            "tamper",
+            "pry the front panel off (removed=false puts it back)",
+            {vol.Optional("removed", default=True): _boolean},
+        ),
+        Action(
+            "battery",
+            "set the battery charge",
+            {vol.Required("percent"): vol.All(_number, vol.Range(min=0, max=100))},
+        ),
+        Action(
+            "emergency_power",
+            "plug a power bank into the front USB-C port",
+            {vol.Required("connected"): _boolean},
+        ),
+        Action(
+            "jam",
+            "make the next motor movement end jammed",
+            {vol.Optional("next", default=True): _boolean},
+        ),
+        Action(
+            "noise",
+            "damage bytes on a link at `rate` (0..1)",
+            {
+                vol.Required("link"): vol.In(LINKS),
+                vol.Required("rate"): vol.All(_number, vol.Range(min=0, max=1)),
+            },
+        ),
+        Action("unplug", "unplug a link", {vol.Required("link"): vol.In(LINKS)}),
+        Action("replug", "plug a link back", {vol.Required("link"): vol.In(LINKS)}),
+        Action("label", "read the sticker: serial number, verification code", {}),
+        Action("panel", "look at the lock: LEDs, prompts, siren, bolt, door", {}),
+    )
+}
+
+READ_ONLY_ACTIONS = frozenset({"label", "panel"})
+"""Actions that only look (HTTP GET)."""
