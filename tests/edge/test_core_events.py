@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ezlock_edge.clock import ManualClock
-from ezlock_edge.core.events import Event, EventLog
+from ezlock_edge.core.events import Event, EventLog, handling_mcu_event
 from ezlock_edge.core.store import Store
 
 
@@ -99,7 +99,9 @@ def test_l66_mcu_event_number_is_stored_with_its_event(tmp_path: Path) -> None:
     store = Store(tmp_path / "lock.db")
     log = EventLog(store, ManualClock())
     assert log.last_mcu_seq is None
-    log.append("doorbell", mcu_seq=41)
+    with handling_mcu_event(41):
+        log.append("doorbell")
+    log.append("doorbell")
     store.close()
     store = Store(tmp_path / "lock.db")
     assert EventLog(store, ManualClock()).last_mcu_seq == 41

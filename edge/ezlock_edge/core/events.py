@@ -7,7 +7,9 @@ oldest events, so what remains never has a gap.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 import json
@@ -26,6 +28,24 @@ MAX_QUERY = 1000
 _MCU_SEQ_KEY = "mcu_last_event"
 
 type EventHandler = Callable[[Event], None]
+
+# The MCU event being handled right now (None outside an MCU event handler).
+_HANDLING: ContextVar[int | None] = ContextVar("ezlock_mcu_event", default=None)
+
+
+@contextmanager
+def handling_mcu_event(mcu_seq: int) -> Iterator[None]:
+    """Tie the events appended inside this block to the MCU event ``mcu_seq``.
+
+    The MCU resends every event it has no ACK for; storing its number in the same
+    transaction as the events it produced lets the core recognise a resend after a
+    restart (docs/architecture.md, device contract).
+    """
+    token = _HANDLING.set(mcu_seq)
+    try:
+        yield
+    finally:
+        _HANDLING.reset(token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,27 +89,19 @@ class EventLog:
         value = self._store.get_meta(_MCU_SEQ_KEY)
         return int(value) if value is not None else None
 
-    def append(self, kind: str, *, mcu_seq: int | None = None, **data: Any) -> Event:
-        """Persist an event, then announce it once its transaction has committed.
-
-        ``mcu_seq`` is the MCU event being handled; it is stored in the same
-        transaction so a resent MCU event is recognised after a restart.
-        """
+    def append(self, kind: str, **data: Any) -> Event:
+        """Persist an event, then announce it once its transaction has committed."""
         now = self._clock.now()
         # Round-trip through JSON now, so subscribers see exactly what a query returns.
         payload: JsonDict = json.loads(json.dumps(data))
         with self._store.transaction():
             seq = self._store.insert_event(now, kind, payload)
-            if mcu_seq is not None:
+            if (mcu_seq := _HANDLING.get()) is not None:
                 self._store.set_meta(_MCU_SEQ_KEY, mcu_seq)
             self._store.prune_events(self._retention)
             event = Event(seq, now, kind, payload)
             self._store.after_commit(lambda: self._announce(event))
         return event
-
-    def remember_mcu_seq(self, mcu_seq: int) -> None:
-        """Record a handled MCU event that produced no event of its own."""
-        self._store.set_meta(_MCU_SEQ_KEY, mcu_seq)
 
     def query(
         self,

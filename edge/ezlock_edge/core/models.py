@@ -42,6 +42,34 @@ class CredentialType(StrEnum):
     PALM = "palm"
 
 
+class UnlockMethod(StrEnum):
+    """How the door was opened (L-40), as the ``unlocked`` event names it."""
+
+    FACE = "face"
+    PALM = "palm"
+    FINGERPRINT = "fingerprint"
+    PASSWORD = "password"  # noqa: S105
+    TEMPORARY_PASSWORD = "temporary_password"  # noqa: S105
+    BLUETOOTH = "bluetooth"
+    MECHANICAL_KEY = "mechanical_key"
+    REMOTE = "remote"
+    INSIDE = "inside"
+
+    @property
+    def from_outside_by_person(self) -> bool:
+        """L-48: these end the one-time mute (a registered face, palm, finger, password)."""
+        return self in _PERSONAL
+
+
+_PERSONAL = frozenset(
+    {
+        UnlockMethod.FACE,
+        UnlockMethod.PALM,
+        UnlockMethod.FINGERPRINT,
+        UnlockMethod.PASSWORD,
+    }
+)
+
 # L-22: lock-wide capacity per type; L-23: per-user limits.
 CAPACITY: Mapping[CredentialType, int] = {
     CredentialType.FACE: 50,

@@ -1,0 +1,252 @@
+"""The unlock decision (L-28, L-29, L-40 to L-43): who gets in, and the one event saying so.
+
+Every attempt ends in exactly one ``unlocked`` or ``unlock_failed`` event naming the
+method, the user, the credential and its slot. Failed face / palm / fingerprint /
+password attempts feed the security lockout (L-42).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from ezlock_edge.clock import Clock
+from ezlock_edge.devices.models import Prompt
+
+from .directory import Directory, EntryMatch
+from .errors import LockedOutError, LockOfflineError
+from .events import EventLog
+from .lockout import Lockout
+from .models import Credential, CredentialType, JsonDict, Role, UnlockMethod, User
+
+_COUNTED = frozenset(
+    {
+        UnlockMethod.FACE,
+        UnlockMethod.PALM,
+        UnlockMethod.FINGERPRINT,
+        UnlockMethod.PASSWORD,
+    }
+)
+
+
+class Door(Protocol):
+    """What the decision needs from the rest of the lock."""
+
+    @property
+    def lockout_protection(self) -> bool:
+        """Whether failures count towards a lockout (L-42)."""
+
+    async def unlock_bolt(self) -> None:
+        """Retract the bolt; raise ``LockOfflineError`` if the MCU does not answer."""
+
+    async def after_unlock(self, method: UnlockMethod) -> None:
+        """Do what follows an unlock: countdown, away mode, mute (L-45, L-47, L-48)."""
+
+    async def say(self, prompt: Prompt) -> None:
+        """Speak a voice prompt."""
+
+
+@dataclass(frozen=True, slots=True)
+class Presented:
+    """A credential shown at the lock, identified (or not) against the directory."""
+
+    method: UnlockMethod
+    user: User | None = None
+    credential: Credential | None = None
+    temporary_id: str | None = None
+    duress: bool = False
+    spoofed: bool = False  # the module's liveness check failed (a photo, a mask)
+
+    def fields(self) -> JsonDict:
+        """Return the event fields that say who and with what."""
+        return {
+            "method": self.method.value,
+            "user": self.user.ref if self.user else None,
+            "credential_id": (
+                self.credential.id if self.credential else self.temporary_id
+            ),
+            "slot": self.credential.slot if self.credential else None,
+        }
+
+
+class Access:
+    """Decides each attempt, records it, and opens the door when it is granted."""
+
+    def __init__(
+        self,
+        directory: Directory,
+        events: EventLog,
+        lockout: Lockout,
+        clock: Clock,
+        door: Door,
+    ) -> None:
+        """Decide against ``directory``; act through ``door``."""
+        self._directory = directory
+        self._events = events
+        self._lockout = lockout
+        self._clock = clock
+        self._door = door
+
+    # identification
+
+    def by_slot(
+        self, method: UnlockMethod, kind: CredentialType, slot: int | None
+    ) -> Presented:
+        """Identify a biometric match by its module slot (None: no match)."""
+        found = self._directory.by_slot(kind, slot) if slot is not None else None
+        if found is None:
+            return Presented(method)
+        credential, user = found
+        return Presented(method, user, credential, duress=credential.duress)
+
+    def by_entry(self, entry: str) -> Presented:
+        """Identify a keypad entry (L-41); a duress password wins over any other."""
+        matches = self._directory.match_entry(entry)
+        chosen = _pick(matches, self._clock)
+        if chosen is None:
+            return Presented(UnlockMethod.PASSWORD)
+        if chosen.temporary is not None:
+            return Presented(
+                UnlockMethod.TEMPORARY_PASSWORD, temporary_id=chosen.temporary.id
+            )
+        assert chosen.credential is not None  # noqa: S101 -- EntryMatch holds one of two
+        return Presented(
+            UnlockMethod.PASSWORD,
+            chosen.user,
+            chosen.credential,
+            duress=chosen.credential.duress,
+        )
+
+    # decisions
+
+    async def attempt(self, presented: Presented) -> bool:
+        """Decide one attempt at the lock; return whether the door was opened."""
+        if self._lockout.active:
+            await self._refuse(
+                presented, "locked_out", Prompt.SYSTEM_LOCKED, count=False
+            )
+            return False
+        if presented.user is None and presented.temporary_id is None:
+            reason = "liveness" if presented.spoofed else "no_match"
+            await self._refuse(presented, reason, Prompt.FAILURE)
+            return False
+        if presented.user is not None and not presented.user.valid_at(
+            self._clock.now()
+        ):
+            await self._refuse(
+                presented,
+                "outside_validity",
+                Prompt.NOT_IN_VALIDITY_PERIOD,
+                count=False,
+            )
+            return False
+        if presented.temporary_id is not None:
+            return await self._visitor(presented)
+        return await self._open(presented)
+
+    async def verify_admin(self, presented: Presented) -> bool:
+        """L-20: only a valid admin enters the menu; wrong credentials count (L-42)."""
+        if self._lockout.active:
+            await self._door.say(Prompt.SYSTEM_LOCKED)
+            return False
+        user = presented.user
+        if (
+            user is None
+            or user.role is not Role.ADMIN
+            or not user.valid_at(self._clock.now())
+        ):
+            if user is None:
+                await self._count_failure()
+            await self._door.say(Prompt.FAILURE)
+            return False
+        self._lockout.reset_failures()
+        return True
+
+    async def bluetooth(self, key: str) -> bool:
+        """Decide on a visitor Bluetooth key a phone presented (L-31)."""
+        found = self._directory.match_bluetooth(key)
+        presented = Presented(
+            UnlockMethod.BLUETOOTH, temporary_id=found.id if found else None
+        )
+        if self._lockout.active:
+            await self._refuse(
+                presented, "locked_out", Prompt.SYSTEM_LOCKED, count=False
+            )
+            return False
+        if found is None:
+            await self._refuse(presented, "no_match", Prompt.FAILURE, count=False)
+            return False
+        if not found.usable_at(self._clock.now()):
+            await self._refuse(presented, "expired", Prompt.FAILURE, count=False)
+            return False
+        return await self._open(presented)
+
+    async def remote(self) -> None:
+        """Remote unlock from the app (L-43; the caller checked the setting)."""
+        presented = Presented(UnlockMethod.REMOTE)
+        if self._lockout.active:
+            self._events.append(
+                "unlock_failed", reason="locked_out", **presented.fields()
+            )
+            raise LockedOutError("The security lockout is active")
+        if not await self._open(presented):
+            raise LockOfflineError("The lock does not answer")
+
+    # outcomes
+
+    async def _visitor(self, presented: Presented) -> bool:
+        temporary = next(
+            t
+            for t in self._directory.temporary_passwords()
+            if t.id == presented.temporary_id
+        )
+        if not temporary.usable_at(self._clock.now()):
+            await self._refuse(presented, "expired", Prompt.FAILURE, count=False)
+            return False
+        if not await self._open(presented):
+            return False
+        self._directory.use_temporary_password(temporary)
+        return True
+
+    async def _open(self, presented: Presented) -> bool:
+        try:
+            await self._door.unlock_bolt()
+        except LockOfflineError:
+            self._events.append(
+                "unlock_failed", reason="lock_offline", **presented.fields()
+            )
+            return False
+        self._lockout.reset_failures()
+        self._events.append("unlocked", **presented.fields())
+        if presented.duress:
+            # L-29: silent: no prompt, no siren; only the event goes out.
+            self._events.append("alarm", alarm="duress")
+        await self._door.after_unlock(presented.method)
+        return True
+
+    async def _refuse(
+        self, presented: Presented, reason: str, prompt: Prompt, count: bool = True
+    ) -> None:
+        self._events.append("unlock_failed", reason=reason, **presented.fields())
+        await self._door.say(prompt)
+        if count and presented.method in _COUNTED:
+            await self._count_failure()
+
+    async def _count_failure(self) -> None:
+        if self._door.lockout_protection and self._lockout.record_failure():
+            self._events.append("alarm", alarm="lockout")
+            await self._door.say(Prompt.SYSTEM_LOCKED)
+
+
+def _pick(matches: list[EntryMatch], clock: Clock) -> EntryMatch | None:
+    """Choose among several hits in one entry: duress first, then a usable one."""
+    if not matches:
+        return None
+    now = clock.now()
+
+    def rank(match: EntryMatch) -> tuple[bool, bool]:
+        if match.credential is not None and match.user is not None:
+            return (match.credential.duress, match.user.valid_at(now))
+        return (False, match.temporary is not None and match.temporary.usable_at(now))
+
+    return max(matches, key=rank)

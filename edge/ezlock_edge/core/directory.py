@@ -1,0 +1,452 @@
+"""Who may open the door: users, their credentials and visitors (L-20 to L-32).
+
+Every change is one transaction together with the event that reports it. Passwords,
+visitor codes and Bluetooth keys are kept only as keyed hashes; biometrics only as the
+module's template slot (L-32).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from ezlock_edge.clock import Clock
+
+from .errors import (
+    BluetoothKeyNotFoundError,
+    CapacityFullError,
+    CredentialNotFoundError,
+    DuplicateCredentialError,
+    InvalidRequestError,
+    InvalidValidityError,
+    LastAdminError,
+    TemporaryPasswordNotFoundError,
+    UserCredentialLimitError,
+    UserNotFoundError,
+)
+from .events import EventLog
+from .models import (
+    CAPACITY,
+    MAX_USER_NUMBER,
+    PER_USER_LIMIT,
+    BluetoothKey,
+    Credential,
+    CredentialType,
+    JsonDict,
+    Role,
+    TemporaryPassword,
+    User,
+)
+from .policy import check_password, match_entry
+from .secrets import DeviceSecret, random_digits, random_id
+from .store import Store
+
+TEMPORARY_CODE_DIGITS = 8
+BLUETOOTH_KEY_DIGITS = 12
+MAX_NAME = 32
+_PASSWORD = "password"  # noqa: S105 -- a hash purpose label
+_TEMPORARY = "temporary"
+_BLUETOOTH = "bluetooth"
+
+
+@dataclass(frozen=True, slots=True)
+class EntryMatch:
+    """What a keypad entry matched: a user's password or a visitor code, or nothing."""
+
+    credential: Credential | None = None
+    user: User | None = None
+    temporary: TemporaryPassword | None = None
+
+
+class Directory:
+    """Users, credentials, temporary passwords and Bluetooth keys, with their rules."""
+
+    def __init__(
+        self, store: Store, events: EventLog, clock: Clock, secret: DeviceSecret
+    ) -> None:
+        """Keep everything in ``store`` and report changes to ``events``."""
+        self._store = store
+        self._events = events
+        self._clock = clock
+        self._secret = secret
+
+    # users (L-20, L-21, L-26, L-27, L-28)
+
+    @property
+    def admin_exists(self) -> bool:
+        """Return whether the lock has left its initial state (L-26)."""
+        return self._store.count_admins() > 0
+
+    def users(self) -> list[User]:
+        """Return every user by number."""
+        return self._store.list_users()
+
+    def user(self, number: int) -> User:
+        """Return user ``number`` or refuse with ``user_not_found``."""
+        user = self._store.get_user(number)
+        if user is None:
+            raise UserNotFoundError(f"No user {number:03d}")
+        return user
+
+    def new_user(self, role: Role, name: str | None = None) -> User:
+        """Return an unsaved user with the next free number (L-21)."""
+        number = self._store.free_user_number()
+        if number > MAX_USER_NUMBER:
+            raise CapacityFullError("No free user number")
+        return User(
+            number=number,
+            name=name or f"User {number:03d}",
+            role=role,
+            valid_from=None,
+            valid_until=None,
+            created=self._clock.now(),
+        )
+
+    def create_user(
+        self,
+        name: str,
+        role: Role,
+        valid_from: datetime | None = None,
+        valid_until: datetime | None = None,
+    ) -> User:
+        """Add a user (without credentials yet)."""
+        _check_name(name)
+        _check_validity(valid_from, valid_until)
+        user = replace(
+            self.new_user(role, name), valid_from=valid_from, valid_until=valid_until
+        )
+        self._save_user(user)
+        return user
+
+    def update_user(self, number: int, changes: Mapping[str, Any]) -> User:
+        """Change name, role or validity period; the last admin stays an admin."""
+        user = self.user(number)
+        unknown = set(changes) - {"name", "role", "valid_from", "valid_until"}
+        if unknown:
+            raise InvalidRequestError(
+                "Unknown user fields", dict.fromkeys(sorted(unknown), "unknown field")
+            )
+        updated = replace(user, **changes)
+        _check_name(updated.name)
+        _check_validity(updated.valid_from, updated.valid_until)
+        if (
+            user.role is Role.ADMIN
+            and updated.role is not Role.ADMIN
+            and self._store.count_admins() == 1
+        ):
+            raise LastAdminError("The last admin cannot be demoted")
+        with self._store.transaction():
+            self._store.put_user(updated)
+            self._events.append("user_updated", user=updated.ref)
+        return updated
+
+    def delete_user(self, number: int) -> list[Credential]:
+        """Delete a user and their credentials (L-27); return the deleted credentials."""
+        user = self.user(number)
+        if user.role is Role.ADMIN and self._store.count_admins() == 1:
+            raise LastAdminError("The last admin cannot be deleted")
+        credentials = self._store.list_credentials(number)
+        with self._store.transaction():
+            for credential in credentials:
+                self._events.append(
+                    "credential_deleted", credential=credential.as_dict(user)
+                )
+            self._store.delete_user(number)
+            self._events.append("user_deleted", user=user.ref)
+        return credentials
+
+    def _save_user(self, user: User) -> None:
+        """Store a new user with its ``user_added`` event (joins the caller's commit)."""
+        with self._store.transaction():
+            self._store.put_user(user)
+            self._events.append("user_added", user=user.ref)
+
+    def _ensure_user(self, user: User) -> User:
+        """Return the stored user, storing ``user`` first if it is new."""
+        stored = self._store.get_user(user.number)
+        if stored is None:
+            self._save_user(user)
+            return user
+        return stored
+
+    # credentials (L-22, L-23, L-24, L-25, L-29, L-32)
+
+    def credentials(self, user_number: int | None = None) -> list[Credential]:
+        """Return credentials, of one user if given."""
+        if user_number is not None:
+            self.user(user_number)
+        return self._store.list_credentials(user_number)
+
+    def credential(self, credential_id: str) -> Credential:
+        """Return one credential or refuse with ``credential_not_found``."""
+        credential = self._store.get_credential(credential_id)
+        if credential is None:
+            raise CredentialNotFoundError(f"No credential {credential_id}")
+        return credential
+
+    def describe(self, credential: Credential) -> JsonDict:
+        """Return the API's view of a credential, with its user."""
+        return credential.as_dict(self._store.get_user(credential.user_number))
+
+    def count(self, kind: CredentialType) -> int:
+        """Return how many credentials of ``kind`` the lock holds."""
+        return self._store.count_credentials(kind)
+
+    def check_room(self, user: User, kind: CredentialType, replacing: int = 0) -> None:
+        """Refuse when the lock (L-22) or the user (L-23) is full for ``kind``."""
+        if self._store.count_credentials(kind) - replacing >= CAPACITY[kind]:
+            raise CapacityFullError(f"The lock holds {CAPACITY[kind]} {kind} already")
+        held = self._store.count_credentials(kind, user.number) - replacing
+        if held >= PER_USER_LIMIT[kind]:
+            raise UserCredentialLimitError(
+                f"User {user.number:03d} holds {PER_USER_LIMIT[kind]} {kind} already"
+            )
+
+    def free_fingerprint_slot(self) -> int:
+        """Return the lowest fingerprint template slot no credential uses."""
+        used = {
+            c.slot
+            for c in self._store.list_credentials(kind=CredentialType.FINGERPRINT)
+        }
+        return next(
+            slot
+            for slot in range(CAPACITY[CredentialType.FINGERPRINT])
+            if slot not in used
+        )
+
+    def set_password(self, user: User, password: str) -> Credential:
+        """Give ``user`` a password (L-25), replacing theirs; store the user if new."""
+        check_password(password)
+        existing = self._store.list_credentials(user.number, CredentialType.PASSWORD)
+        self.check_room(user, CredentialType.PASSWORD, replacing=len(existing))
+        others = [
+            (c.secret_hash or b"", c.id)
+            for c in self._store.list_credentials(kind=CredentialType.PASSWORD)
+            if c.user_number != user.number
+        ]
+        if match_entry(password, others, self._password_digest):
+            raise DuplicateCredentialError("Another user has this password")
+        credential = Credential(
+            id=existing[0].id if existing else random_id("cr"),
+            user_number=user.number,
+            type=CredentialType.PASSWORD,
+            slot=None,
+            duress=existing[0].duress if existing else False,
+            created=self._clock.now(),
+            secret_hash=self._password_digest(password),
+        )
+        with self._store.transaction():
+            stored_user = self._ensure_user(user)
+            self._store.put_credential(credential)
+            self._events.append(
+                "credential_updated" if existing else "credential_added",
+                credential=credential.as_dict(stored_user),
+            )
+        return credential
+
+    def add_biometric(self, user: User, kind: CredentialType, slot: int) -> Credential:
+        """Record an enrolled template slot for ``user``; store the user if new."""
+        credential = Credential(
+            id=random_id("cr"),
+            user_number=user.number,
+            type=kind,
+            slot=slot,
+            duress=False,
+            created=self._clock.now(),
+        )
+        with self._store.transaction():
+            stored_user = self._ensure_user(user)
+            stale = self._store.credential_by_slot(kind, slot)
+            if stale is not None:
+                self._store.delete_credential(stale.id)
+            self._store.put_credential(credential)
+            self._events.append(
+                "credential_added", credential=credential.as_dict(stored_user)
+            )
+        return credential
+
+    def set_duress(self, credential_id: str, duress: bool) -> Credential:
+        """Make a credential the duress one or not (L-29)."""
+        credential = replace(self.credential(credential_id), duress=duress)
+        with self._store.transaction():
+            self._store.put_credential(credential)
+            self._events.append(
+                "credential_updated", credential=self.describe(credential)
+            )
+        return credential
+
+    def delete_credential(self, credential_id: str) -> Credential:
+        """Delete one credential; the caller removes a biometric template from its module."""
+        credential = self.credential(credential_id)
+        with self._store.transaction():
+            self._events.append(
+                "credential_deleted", credential=self.describe(credential)
+            )
+            self._store.delete_credential(credential_id)
+        return credential
+
+    # matching (L-40, L-41)
+
+    def by_slot(
+        self, kind: CredentialType, slot: int
+    ) -> tuple[Credential, User] | None:
+        """Return the credential and user behind a module's template slot."""
+        credential = self._store.credential_by_slot(kind, slot)
+        if credential is None:
+            return None
+        return credential, self.user(credential.user_number)
+
+    def match_entry(self, entry: str) -> list[EntryMatch]:
+        """Return every password and temporary password hidden in a keypad entry (L-41)."""
+        passwords = [
+            (c.secret_hash or b"", c)
+            for c in self._store.list_credentials(kind=CredentialType.PASSWORD)
+        ]
+        temporaries = [(t.code_hash, t) for t in self._store.list_temporary_passwords()]
+        matches = [
+            EntryMatch(credential=c, user=self.user(c.user_number))
+            for c in match_entry(entry, passwords, self._password_digest)
+        ]
+        matches += [
+            EntryMatch(temporary=t)
+            for t in match_entry(
+                entry, temporaries, lambda v: self._secret.digest(_TEMPORARY, v)
+            )
+        ]
+        return matches
+
+    def match_bluetooth(self, key: str) -> BluetoothKey | None:
+        """Return the Bluetooth key a phone presented, if it is one of ours (L-31)."""
+        found = None
+        for candidate in self._store.list_bluetooth_keys():
+            if self._secret.matches(_BLUETOOTH, key, candidate.key_hash):
+                found = candidate
+        return found
+
+    def _password_digest(self, value: str) -> bytes:
+        return self._secret.digest(_PASSWORD, value)
+
+    # temporary passwords (L-30)
+
+    def temporary_passwords(self) -> list[TemporaryPassword]:
+        """Return every temporary password (expired ones too, until revoked)."""
+        return self._store.list_temporary_passwords()
+
+    def create_temporary_password(
+        self,
+        name: str,
+        valid_until: datetime,
+        valid_from: datetime | None = None,
+        max_uses: int | None = 1,
+    ) -> tuple[TemporaryPassword, str]:
+        """Create a visitor code; return it with the code, which is never shown again."""
+        _check_name(name)
+        start = valid_from or self._clock.now()
+        _check_validity(start, valid_until)
+        if max_uses is not None and not 1 <= max_uses <= 100:
+            raise InvalidRequestError("max_uses out of range", {"max_uses": "1-100"})
+        code = random_digits(TEMPORARY_CODE_DIGITS)
+        temporary = TemporaryPassword(
+            id=random_id("tp"),
+            name=name,
+            valid_from=start,
+            valid_until=valid_until,
+            max_uses=max_uses,
+            uses=0,
+            created=self._clock.now(),
+            code_hash=self._secret.digest(_TEMPORARY, code),
+        )
+        with self._store.transaction():
+            self._store.put_temporary_password(temporary)
+            self._events.append(
+                "temporary_password_created", id=temporary.id, name=temporary.name
+            )
+        return temporary, code
+
+    def use_temporary_password(self, temporary: TemporaryPassword) -> TemporaryPassword:
+        """Count one use (joins the caller's commit, with the unlock event)."""
+        used = replace(temporary, uses=temporary.uses + 1)
+        with self._store.transaction():
+            self._store.put_temporary_password(used)
+            self._events.append("temporary_password_used", id=used.id, name=used.name)
+        return used
+
+    def revoke_temporary_password(self, temporary_id: str) -> None:
+        """Revoke a visitor code at once."""
+        found = next(
+            (t for t in self._store.list_temporary_passwords() if t.id == temporary_id),
+            None,
+        )
+        if found is None:
+            raise TemporaryPasswordNotFoundError(
+                f"No temporary password {temporary_id}"
+            )
+        with self._store.transaction():
+            self._store.delete_temporary_password(temporary_id)
+            self._events.append(
+                "temporary_password_revoked", id=found.id, name=found.name
+            )
+
+    # Bluetooth keys (L-31)
+
+    def bluetooth_keys(self) -> list[BluetoothKey]:
+        """Return every Bluetooth key."""
+        return self._store.list_bluetooth_keys()
+
+    def create_bluetooth_key(
+        self, name: str, valid_until: datetime, valid_from: datetime | None = None
+    ) -> tuple[BluetoothKey, str]:
+        """Create a visitor Bluetooth key; return it with the key, shown only now."""
+        _check_name(name)
+        start = valid_from or self._clock.now()
+        _check_validity(start, valid_until)
+        code = random_digits(BLUETOOTH_KEY_DIGITS)
+        key = BluetoothKey(
+            id=random_id("bk"),
+            name=name,
+            valid_from=start,
+            valid_until=valid_until,
+            created=self._clock.now(),
+            key_hash=self._secret.digest(_BLUETOOTH, code),
+        )
+        with self._store.transaction():
+            self._store.put_bluetooth_key(key)
+            self._events.append("bluetooth_key_created", id=key.id, name=key.name)
+        return key, code
+
+    def revoke_bluetooth_key(self, key_id: str) -> None:
+        """Revoke a Bluetooth key at once."""
+        found = next(
+            (k for k in self._store.list_bluetooth_keys() if k.id == key_id), None
+        )
+        if found is None:
+            raise BluetoothKeyNotFoundError(f"No Bluetooth key {key_id}")
+        with self._store.transaction():
+            self._store.delete_bluetooth_key(key_id)
+            self._events.append("bluetooth_key_revoked", id=found.id, name=found.name)
+
+    def active_visitors(self) -> tuple[int, int]:
+        """Return how many temporary passwords and Bluetooth keys work right now."""
+        now = self._clock.now()
+        return (
+            sum(t.usable_at(now) for t in self._store.list_temporary_passwords()),
+            sum(k.usable_at(now) for k in self._store.list_bluetooth_keys()),
+        )
+
+
+def _check_name(name: str) -> None:
+    if not 1 <= len(name) <= MAX_NAME:
+        raise InvalidRequestError("Bad name", {"name": f"1-{MAX_NAME} characters"})
+
+
+def _check_validity(start: datetime | None, end: datetime | None) -> None:
+    for field, moment in (("valid_from", start), ("valid_until", end)):
+        if moment is not None and moment.utcoffset() is None:
+            raise InvalidRequestError("Time without offset", {field: "needs an offset"})
+    if start is not None and end is not None and end <= start:
+        raise InvalidValidityError(
+            "valid_until must be after valid_from",
+            {"valid_until": "not after valid_from"},
+        )
