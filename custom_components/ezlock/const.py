@@ -1,0 +1,52 @@
+"""Constants shared by the ezlock integration's modules."""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+DOMAIN: Final = "ezlock"
+LOGGER = logging.getLogger(__package__)
+
+DEFAULT_PORT: Final = 8765
+CLIENT_NAME: Final = "Home Assistant"
+
+CONF_FINGERPRINT: Final = "fingerprint"
+CONF_CLIENT_ID: Final = "client_id"
+CONF_CODE_HASH: Final = "code_hash"
+CONF_CODE_SALT: Final = "code_salt"
+CONF_REQUIRE_CODE: Final = "require_code"
+CONF_VERIFICATION_CODE: Final = "verification_code"
+
+# A battery at or below this level raises a repair issue: the lock may soon stop.
+BATTERY_CRITICAL_PERCENT: Final = 10
+
+ISSUE_FINGERPRINT_CHANGED: Final = "fingerprint_changed"
+ISSUE_FACTORY_RESET: Final = "factory_reset"
+ISSUE_BATTERY_CRITICAL: Final = "battery_critical"
+
+# The unlock methods (L-40), lock sources and alarms of the edge driver's event catalogue.
+UNLOCK_METHODS: Final = (
+    "face",
+    "palm",
+    "fingerprint",
+    "password",
+    "temporary_password",
+    "bluetooth",
+    "mechanical_key",
+    "remote",
+    "inside",
+)
+LOCK_SOURCES: Final = ("keypad", "lock_button", "countdown", "remote", "mechanical_key")
+ALARMS: Final = (
+    "tamper",
+    "lockout",
+    "duress",
+    "jammed",
+    "low_battery",
+    "away_intrusion",
+    "door_left_open",
+    "emergency_power",
+)
+CREDENTIAL_TYPES: Final = ("password", "fingerprint", "face", "palm")
+BIOMETRIC_TYPES: Final = ("fingerprint", "face", "palm")

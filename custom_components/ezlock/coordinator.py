@@ -1,0 +1,287 @@
+"""One push connection per lock: state for the entities, events for the event entities.
+
+The edge driver streams every event with a strictly increasing ``seq``. The last handled
+seq is persisted, and each (re)connection subscribes from it, so nothing is lost across
+disconnects or restarts of either side and nothing old is fired again as new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Final, TypedDict, override
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .api import (
+    EzlockAuthError,
+    EzlockClient,
+    EzlockError,
+    EzlockFingerprintError,
+    JsonObject,
+    LockEvent,
+    LockInfo,
+    LockState,
+)
+from .const import (
+    BATTERY_CRITICAL_PERCENT,
+    DOMAIN,
+    ISSUE_BATTERY_CRITICAL,
+    ISSUE_FACTORY_RESET,
+    ISSUE_FINGERPRINT_CHANGED,
+    LOGGER,
+)
+
+type EzlockConfigEntry = ConfigEntry[EzlockCoordinator]
+
+STORAGE_VERSION: Final = 1
+# Coalesces the writes of a burst of replayed events; flushed at unload and shutdown.
+SAVE_DELAY: Final = 1.0
+RECONNECT_MIN: Final = 1.0
+RECONNECT_MAX: Final = 60.0
+# Settings fields that the state object carries too (PATCH /settings answers with them).
+_SETTINGS_IN_STATE: Final = frozenset(
+    {
+        "countdown_lock_enabled",
+        "countdown_lock_seconds",
+        "remote_unlock_enabled",
+        "lockout_protection",
+        "away_mode",
+        "wifi_enabled",
+        "door_direction",
+        "volume",
+        "muted",
+    }
+)
+
+
+class StoredSeq(TypedDict):
+    """What is persisted per entry."""
+
+    last_seq: int
+
+
+def issue_id(kind: str, entry_id: str) -> str:
+    """Repair issues are per lock."""
+    return f"{kind}_{entry_id}"
+
+
+class EzlockCoordinator(DataUpdateCoordinator[LockState]):
+    """Holds the lock's state and fans its events out to the entities."""
+
+    config_entry: EzlockConfigEntry
+    info: LockInfo
+
+    def __init__(
+        self, hass: HomeAssistant, entry: EzlockConfigEntry, client: EzlockClient
+    ) -> None:
+        """Push only: no polling interval."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=entry.title,
+            update_interval=None,
+            always_update=False,
+        )
+        self.client = client
+        self.last_seq: int | None = None
+        self._store: Store[StoredSeq] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}"
+        )
+        self._event_listeners: list[Callable[[LockEvent], None]] = []
+        self._lost = False
+        self._streaming = False
+
+    @contextmanager
+    def _setup_errors(self) -> Iterator[None]:
+        """Turn client failures into what config entry setup understands."""
+        try:
+            yield
+        except EzlockAuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except EzlockFingerprintError as err:
+            self._raise_issue(ISSUE_FINGERPRINT_CHANGED, ir.IssueSeverity.CRITICAL)
+            raise ConfigEntryError(
+                translation_domain=DOMAIN, translation_key="fingerprint_changed"
+            ) from err
+        except EzlockError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={"error": str(err)},
+            ) from err
+
+    @override
+    async def _async_setup(self) -> None:
+        """Read the lock's identity and the last handled seq once."""
+        with self._setup_errors():
+            self.info = await self.client.get_info()
+        if stored := await self._store.async_load():
+            self.last_seq = stored["last_seq"]
+
+    @override
+    async def _async_update_data(self) -> LockState:
+        """Fetch the state; used for the first refresh (test before setup)."""
+        with self._setup_errors():
+            state = await self.client.get_state()
+        if self.last_seq is None:
+            # First start: the history before pairing is not news.
+            self.last_seq = state.last_seq
+        self._check_battery(state)
+        return state
+
+    @callback
+    def async_start(self) -> None:
+        """Open the push connection for as long as the entry is loaded."""
+        self.config_entry.async_create_background_task(
+            self.hass, self._async_run(), f"{DOMAIN} push {self.info.serial}"
+        )
+
+    async def _async_run(self) -> None:
+        """Keep one WebSocket open, reconnecting with exponential backoff."""
+        delay = RECONNECT_MIN
+        while True:
+            self._streaming = False
+            try:
+                await self.client.listen(
+                    self.last_seq, self._handle_event, self._handle_state
+                )
+            except EzlockAuthError as err:
+                self._set_disconnected(err)
+                self.config_entry.async_start_reauth(self.hass)
+                return
+            except EzlockFingerprintError as err:
+                self._set_disconnected(err)
+                self._raise_issue(ISSUE_FINGERPRINT_CHANGED, ir.IssueSeverity.CRITICAL)
+                return
+            except EzlockError as err:
+                self._set_disconnected(err)
+            if self._streaming:
+                delay = RECONNECT_MIN
+            await self._async_sleep(delay)
+            delay = min(delay * 2, RECONNECT_MAX)
+
+    async def _async_sleep(self, delay: float) -> None:
+        """Sleep on Home Assistant's timer, so tests can move time instead of waiting."""
+        wake = self.hass.loop.create_future()
+
+        @callback
+        def _wake(_now: datetime) -> None:
+            wake.set_result(None)
+
+        cancel = async_call_later(self.hass, delay, _wake)
+        try:
+            await wake
+        finally:
+            cancel()
+
+    @callback
+    def _set_disconnected(self, err: EzlockError) -> None:
+        """Mark entities unavailable; log the loss once, not at every retry."""
+        if not self._lost:
+            self._lost = True
+            LOGGER.warning("Lost the connection to %s: %s", self.name, err)
+        self.last_exception = err
+        if self.last_update_success:
+            self.last_update_success = False
+            self.async_update_listeners()
+
+    @callback
+    def _handle_state(self, state: LockState) -> None:
+        self._streaming = True
+        if self._lost:
+            self._lost = False
+            LOGGER.info("Connection to %s is back", self.name)
+        self._check_battery(state)
+        self.async_set_updated_data(state)
+
+    @callback
+    def _handle_event(self, event: LockEvent) -> None:
+        if self.last_seq is not None and event.seq <= self.last_seq:
+            return  # already handled before a reconnection
+        self.last_seq = event.seq
+        seq = event.seq
+        self._store.async_delay_save(lambda: StoredSeq(last_seq=seq), SAVE_DELAY)
+        if event.type == "factory_reset":
+            self._raise_issue(ISSUE_FACTORY_RESET, ir.IssueSeverity.ERROR)
+        for listener in tuple(self._event_listeners):
+            listener(event)
+
+    @callback
+    def async_add_event_listener(
+        self, listener: Callable[[LockEvent], None]
+    ) -> CALLBACK_TYPE:
+        """Call ``listener`` with every new event; returns the unsubscribe function."""
+        self._event_listeners.append(listener)
+
+        @callback
+        def _remove() -> None:
+            self._event_listeners.remove(listener)
+
+        return _remove
+
+    @callback
+    def async_apply_settings(self, settings: JsonObject) -> None:
+        """Show settings the edge driver confirmed at once, before its state push."""
+        changes: dict[str, Any] = {
+            key: value for key, value in settings.items() if key in _SETTINGS_IN_STATE
+        }
+        self.async_set_updated_data(replace(self.data, **changes))
+
+    @callback
+    def _check_battery(self, state: LockState) -> None:
+        if state.battery_percent <= BATTERY_CRITICAL_PERCENT:
+            self._raise_issue(
+                ISSUE_BATTERY_CRITICAL,
+                ir.IssueSeverity.WARNING,
+                {"percent": str(state.battery_percent)},
+            )
+        else:
+            ir.async_delete_issue(
+                self.hass,
+                DOMAIN,
+                issue_id(ISSUE_BATTERY_CRITICAL, self.config_entry.entry_id),
+            )
+
+    @callback
+    def _raise_issue(
+        self,
+        kind: str,
+        severity: ir.IssueSeverity,
+        placeholders: dict[str, str] | None = None,
+    ) -> None:
+        """Tell the user to act; re-pairing issues are fixed by a repair flow."""
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id(kind, self.config_entry.entry_id),
+            is_fixable=kind != ISSUE_BATTERY_CRITICAL,
+            severity=severity,
+            translation_key=kind,
+            translation_placeholders={"title": self.config_entry.title}
+            | (placeholders or {}),
+            data={"entry_id": self.config_entry.entry_id},
+        )
+
+    @override
+    async def async_shutdown(self) -> None:
+        """Write the last handled seq now, so a restart resumes exactly there."""
+        await super().async_shutdown()
+        if self.last_seq is not None:
+            await self._store.async_save(StoredSeq(last_seq=self.last_seq))
+
+
+async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
+    """Forget the last seq of a removed entry."""
+    await Store[StoredSeq](hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}").async_remove()

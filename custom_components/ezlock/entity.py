@@ -1,0 +1,46 @@
+"""The base every ezlock entity shares: one device per lock, state from the coordinator."""
+
+from __future__ import annotations
+
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN
+from .coordinator import EzlockCoordinator
+from .errors import translate_errors
+
+MANUFACTURER = "ezlock"
+
+
+class EzlockEntity(CoordinatorEntity[EzlockCoordinator]):
+    """An entity of the lock's device, unavailable while the push connection is down."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: EzlockCoordinator, description: EntityDescription
+    ) -> None:
+        """Key the unique id by the lock's serial, which survives re-pairing."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        info = coordinator.info
+        self._attr_unique_id = f"{info.serial}-{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, info.serial)},
+            manufacturer=MANUFACTURER,
+            model=info.model,
+            name=coordinator.config_entry.title,
+            serial_number=info.serial,
+            sw_version=info.firmware,
+        )
+
+
+class EzlockSettingEntity(EzlockEntity):
+    """An entity that writes one of the lock's settings."""
+
+    async def _async_write_setting(self, key: str, value: object) -> None:
+        """PATCH the setting and show what the edge driver confirmed."""
+        with translate_errors():
+            settings = await self.coordinator.client.update_settings(**{key: value})
+        self.coordinator.async_apply_settings(settings)

@@ -1,0 +1,133 @@
+"""Event entities: every access, alarm and doorbell press, each fired exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.event import (
+    DoorbellEventType,
+    EventDeviceClass,
+    EventEntity,
+    EventEntityDescription,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api import LockEvent
+from .const import ALARMS, LOCK_SOURCES, UNLOCK_METHODS
+from .coordinator import EzlockConfigEntry
+from .entity import EzlockEntity
+
+PARALLEL_UPDATES = 0
+
+type Fired = tuple[str, dict[str, Any]]
+
+
+def _access(event: LockEvent) -> Fired | None:
+    """Unlocks by method, locks by source, and failed attempts (L-40, L-44)."""
+    user = event.user
+    attributes: dict[str, Any] = {
+        "user_number": user.number if user else None,
+        "user_name": user.name if user else None,
+        "time": event.time.isoformat(),
+    }
+    if event.type == "unlocked":
+        method = event.data["method"]
+        return f"unlocked_{method}", attributes | {
+            "method": method,
+            "slot": event.data.get("slot"),
+        }
+    if event.type == "locked":
+        source = event.data["source"]
+        return f"locked_{source}", attributes | {"source": source}
+    if event.type == "unlock_failed":
+        return "unlock_failed", attributes | {
+            "method": event.data["method"],
+            "reason": event.data["reason"],
+        }
+    return None
+
+
+def _alarm(event: LockEvent) -> Fired | None:
+    if event.type != "alarm":
+        return None
+    user = event.user
+    return event.data["alarm"], {
+        "user_number": user.number if user else None,
+        "user_name": user.name if user else None,
+        "time": event.time.isoformat(),
+    }
+
+
+def _doorbell(event: LockEvent) -> Fired | None:
+    if event.type != "doorbell":
+        return None
+    return DoorbellEventType.RING, {"time": event.time.isoformat()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class EzlockEventEntityDescription(EventEntityDescription):
+    """Which lock events an entity fires, and as what."""
+
+    event_fn: Callable[[LockEvent], Fired | None]
+
+
+EVENTS: tuple[EzlockEventEntityDescription, ...] = (
+    EzlockEventEntityDescription(
+        key="access",
+        translation_key="access",
+        event_types=[
+            *(f"unlocked_{method}" for method in UNLOCK_METHODS),
+            *(f"locked_{source}" for source in LOCK_SOURCES),
+            "unlock_failed",
+        ],
+        event_fn=_access,
+    ),
+    EzlockEventEntityDescription(
+        key="alarm",
+        translation_key="alarm",
+        event_types=list(ALARMS),
+        event_fn=_alarm,
+    ),
+    EzlockEventEntityDescription(
+        key="doorbell",
+        translation_key="doorbell",
+        device_class=EventDeviceClass.DOORBELL,
+        event_types=[DoorbellEventType.RING],
+        event_fn=_doorbell,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EzlockConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the access, alarm and doorbell event entities."""
+    async_add_entities(
+        EzlockEventEntity(entry.runtime_data, description) for description in EVENTS
+    )
+
+
+class EzlockEventEntity(EzlockEntity, EventEntity):
+    """Fires for each new lock event its description maps."""
+
+    entity_description: EzlockEventEntityDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to the coordinator's event stream while added."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.async_add_event_listener(self._handle_lock_event)
+        )
+
+    @callback
+    def _handle_lock_event(self, event: LockEvent) -> None:
+        if fired := self.entity_description.event_fn(event):
+            event_type, attributes = fired
+            if event_type in self.event_types:
+                self._trigger_event(event_type, attributes)
+                self.async_write_ha_state()

@@ -1,0 +1,91 @@
+"""The lock entity: the bolt's state, who moved it last, lock and unlock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.lock import LockEntity, LockEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import CONF_CODE_HASH, CONF_CODE_SALT, DOMAIN
+from .coordinator import EzlockConfigEntry, EzlockCoordinator
+from .entity import EzlockEntity
+from .errors import translate_errors
+from .unlock_code import CODE_FORMAT, verify_code
+
+PARALLEL_UPDATES = 0
+
+LOCK = LockEntityDescription(key="lock", name=None)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EzlockConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the lock."""
+    async_add_entities([EzlockLock(entry.runtime_data)])
+
+
+class EzlockLock(EzlockEntity, LockEntity):
+    """The lock; its bolt states come straight from the motor (L-01)."""
+
+    def __init__(self, coordinator: EzlockCoordinator) -> None:
+        """Ask for a code before unlocking when the options say so."""
+        super().__init__(coordinator, LOCK)
+        options = coordinator.config_entry.options
+        self._code_hash: str | None = options.get(CONF_CODE_HASH)
+        self._code_salt: str | None = options.get(CONF_CODE_SALT)
+        self._attr_code_format = CODE_FORMAT if self._code_hash else None
+
+    @property
+    def is_locked(self) -> bool | None:
+        """Locked, or unknown while the bolt reports nothing usable."""
+        bolt = self.coordinator.data.bolt
+        if bolt in ("locked", "unlocked"):
+            return bolt == "locked"
+        return None
+
+    @property
+    def is_locking(self) -> bool:
+        """The motor is throwing the bolt."""
+        return self.coordinator.data.bolt == "locking"
+
+    @property
+    def is_unlocking(self) -> bool:
+        """The motor is retracting the bolt."""
+        return self.coordinator.data.bolt == "unlocking"
+
+    @property
+    def is_jammed(self) -> bool:
+        """The bolt is stuck (L-67)."""
+        return self.coordinator.data.bolt == "jammed"
+
+    @property
+    def changed_by(self) -> str | None:
+        """How, and by whom, the lock was last operated: ``fingerprint (Alice)``."""
+        last = self.coordinator.data.last_operation
+        if last is None:
+            return None
+        how = last.method or last.source or last.type
+        return f"{how} ({last.user.name})" if last.user else how
+
+    async def async_lock(self, **kwargs: Any) -> None:
+        """Throw the bolt; locking never needs the code."""
+        with translate_errors():
+            await self.coordinator.client.lock()
+
+    async def async_unlock(self, **kwargs: Any) -> None:
+        """Retract the bolt, after checking the code if one is configured."""
+        if self._code_hash and self._code_salt:
+            code: str = kwargs.get("code", "")
+            if not code or not await self.hass.async_add_executor_job(
+                verify_code, code, self._code_salt, self._code_hash
+            ):
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN, translation_key="wrong_unlock_code"
+                )
+        with translate_errors():
+            await self.coordinator.client.unlock()

@@ -1,0 +1,89 @@
+"""Switches for the lock's own settings: remote unlock, protections, away mode, Wi-Fi."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api import LockState
+from .coordinator import EzlockConfigEntry
+from .entity import EzlockSettingEntity
+
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class EzlockSwitchEntityDescription(SwitchEntityDescription):
+    """A switch over one boolean setting; ``key`` is the setting's name."""
+
+    value_fn: Callable[[LockState], bool]
+
+
+SWITCHES: tuple[EzlockSwitchEntityDescription, ...] = (
+    EzlockSwitchEntityDescription(
+        key="remote_unlock_enabled",
+        translation_key="remote_unlock",
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda state: state.remote_unlock_enabled,
+    ),
+    EzlockSwitchEntityDescription(
+        key="lockout_protection",
+        translation_key="lockout_protection",
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda state: state.lockout_protection,
+    ),
+    EzlockSwitchEntityDescription(
+        key="countdown_lock_enabled",
+        translation_key="countdown_lock",
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda state: state.countdown_lock_enabled,
+    ),
+    EzlockSwitchEntityDescription(
+        key="away_mode",
+        translation_key="away_mode",
+        value_fn=lambda state: state.away_mode,
+    ),
+    EzlockSwitchEntityDescription(
+        key="wifi_enabled",
+        translation_key="wifi",
+        entity_category=EntityCategory.CONFIG,
+        entity_registry_enabled_default=False,
+        value_fn=lambda state: state.wifi_enabled,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EzlockConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the switches."""
+    async_add_entities(
+        EzlockSwitchEntity(entry.runtime_data, description) for description in SWITCHES
+    )
+
+
+class EzlockSwitchEntity(EzlockSettingEntity, SwitchEntity):
+    """A switch of the lock."""
+
+    entity_description: EzlockSwitchEntityDescription
+
+    @property
+    def is_on(self) -> bool:
+        """The setting's value from the last state."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Enable the setting."""
+        await self._async_write_setting(self.entity_description.key, True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Disable the setting."""
+        await self._async_write_setting(self.entity_description.key, False)
