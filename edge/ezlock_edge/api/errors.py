@@ -11,6 +11,8 @@ import logging
 
 from aiohttp import web
 
+from ezlock_edge.core.errors import LockError
+
 _LOGGER = logging.getLogger(__name__)
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -91,6 +93,9 @@ async def error_middleware(
         return error_response(
             err.status, err.code, err.message, err.fields, err.headers
         )
+    except LockError as err:
+        status = status_for_core_code(err.code)
+        return error_response(status, err.code, err.message, err.fields)
     except web.HTTPException as err:
         if err.status < 400:
             raise

@@ -1,0 +1,102 @@
+"""What every handler shares: the lock core, the clock, the auth throttle, live sockets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+import logging
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from ezlock_edge.clock import Clock
+from ezlock_edge.core.events import Event
+from ezlock_edge.core.lock import LockCore
+from ezlock_edge.core.models import Client
+
+from .auth import AuthThrottle, token_hash
+from .errors import ApiError
+
+if TYPE_CHECKING:
+    from .ws import WsSession
+
+_LOGGER = logging.getLogger(__name__)
+
+# How often a client's ``last_seen`` is written: often enough to show who is active,
+# rarely enough that a busy client does not turn every request into a disk write.
+TOUCH_INTERVAL = 60.0
+CLOSE_UNAUTHORIZED = 4001
+
+
+class ApiContext:
+    """State of the API server that outlives single requests."""
+
+    def __init__(
+        self, core: LockCore, clock: Clock, tls_fingerprint: str | None
+    ) -> None:
+        """Serve ``core``; ``tls_fingerprint`` is None on plain HTTP."""
+        self.core = core
+        self.clock = clock
+        self.tls_fingerprint = tls_fingerprint
+        self.throttle = AuthThrottle(clock)
+        self.sessions: set[WsSession] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._touched: dict[str, float] = {}
+
+    def authenticate(self, address: str, token: str) -> Client:
+        """Return the client ``token`` belongs to, counting failures per address."""
+        self.throttle.check(address)
+        client = self.core.find_client(token_hash(token))
+        if client is None:
+            self.throttle.failure(address)
+            _LOGGER.info("Refused a bad token", extra={"remote": address})
+            raise ApiError(401, "unauthorized", "Unknown or revoked token")
+        self.throttle.success(address)
+        now = self.clock.monotonic()
+        if now - self._touched.get(client.id, -TOUCH_INTERVAL) >= TOUCH_INTERVAL:
+            self._touched[client.id] = now
+            self.core.touch_client(client.id)
+        return client
+
+    def request_client(self, request: web.Request) -> Client | None:
+        """Return the client the auth middleware found for ``request``, if any."""
+        return request.get(CLIENT)
+
+    def watch_revocations(self) -> Callable[[], None]:
+        """Close a client's WebSockets when it is revoked or wiped (L-63).
+
+        Returns the function that stops watching.
+        """
+        return self.core.events.subscribe(self._on_event)
+
+    def _on_event(self, event: Event) -> None:
+        if event.type == "client_revoked":
+            self.close_sessions(CLOSE_UNAUTHORIZED, "revoked", event.data["client_id"])
+        elif event.type == "factory_reset":
+            self.close_sessions(CLOSE_UNAUTHORIZED, "revoked")
+
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run ``coroutine`` in the background, keeping a reference until it ends."""
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def close_sessions(
+        self, code: int, reason: str, client_id: str | None = None
+    ) -> None:
+        """Close the WebSockets of ``client_id`` (or all of them)."""
+        for session in list(self.sessions):
+            if client_id is None or (
+                session.client is not None and session.client.id == client_id
+            ):
+                session.close_soon(code, reason)
+
+    async def shutdown(self, code: int, reason: str) -> None:
+        """Close every WebSocket and wait for the background work to finish."""
+        self.close_sessions(code, reason)
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+CONTEXT = web.AppKey("ezlock_api", ApiContext)
+CLIENT = web.RequestKey("ezlock_client", Client)

@@ -1,0 +1,311 @@
+"""The REST handlers of ``/api/v1``: validate, call the lock core, answer JSON.
+
+Handlers hold no lock logic: every rule (and every refusal, as a ``LockError``) lives in
+the core. The route table at the bottom is the one the server registers and the one the
+OpenAPI test compares with ``openapi.PATHS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from . import schemas
+from .auth import new_token, token_hash
+from .context import CLIENT, CONTEXT, ApiContext
+from .openapi import API_VERSION, document
+from .validation import json_body, path_param, query
+from .ws import websocket
+
+PREFIX = "/api/v1"
+
+type RouteHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _context(request: web.Request) -> ApiContext:
+    return request.app[CONTEXT]
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status)
+
+
+def _no_content() -> web.Response:
+    return web.Response(status=204)
+
+
+def _user_number(request: web.Request) -> int:
+    number: int = path_param(request, "number", schemas.USER_NUMBER)
+    return number
+
+
+def _object_id(request: web.Request) -> str:
+    object_id: str = path_param(request, "id", schemas.OBJECT_ID)
+    return object_id
+
+
+# identity and pairing (no token)
+
+
+async def info(request: web.Request) -> web.Response:
+    """``GET /info``."""
+    context = _context(request)
+    lock_info = context.core.info
+    return _json(
+        {
+            "serial": lock_info.serial,
+            "model": lock_info.model,
+            "firmware": lock_info.firmware,
+            "api_version": API_VERSION,
+            "pairing_open": context.core.pairing_open,
+            "tls_fingerprint": context.tls_fingerprint,
+        }
+    )
+
+
+async def pair(request: web.Request) -> web.Response:
+    """``POST /pair``: spend the pairing window on a new client (L-65)."""
+    body = await json_body(request, schemas.PAIR)
+    core = _context(request).core
+    core.consume_pairing(body["verification_code"])
+    token = new_token()
+    client = core.add_client(body["client_name"], token_hash(token))
+    return _json({"token": token, "client_id": client.id}, status=201)
+
+
+async def openapi(request: web.Request) -> web.Response:
+    """``GET /openapi.json``."""
+    return _json(document())
+
+
+# state and actions
+
+
+async def state(request: web.Request) -> web.Response:
+    """``GET /state``."""
+    return _json(_context(request).core.state.as_dict())
+
+
+async def lock(request: web.Request) -> web.Response:
+    """``POST /lock``: the bolt moves; ``bolt`` events follow."""
+    await json_body(request, schemas.EMPTY, optional=True)
+    await _context(request).core.lock("remote")
+    return _json({}, status=202)
+
+
+async def unlock(request: web.Request) -> web.Response:
+    """``POST /unlock``: remote unlock, only when enabled (L-43)."""
+    await json_body(request, schemas.EMPTY, optional=True)
+    await _context(request).core.unlock_remote(request[CLIENT].id)
+    return _json({}, status=202)
+
+
+async def countdown_lock(request: web.Request) -> web.Response:
+    """``POST /countdown_lock``: lock once, N seconds from now."""
+    body = await json_body(request, schemas.COUNTDOWN_LOCK)
+    lock_at = await _context(request).core.countdown_lock(body["seconds"])
+    return _json({"lock_at": lock_at.isoformat()}, status=202)
+
+
+async def get_settings(request: web.Request) -> web.Response:
+    """``GET /settings``."""
+    return _json(_context(request).core.get_settings().as_dict())
+
+
+async def patch_settings(request: web.Request) -> web.Response:
+    """``PATCH /settings``."""
+    body = await json_body(request, schemas.SETTINGS_PATCH)
+    settings = await _context(request).core.update_settings(**body)
+    return _json(settings.as_dict())
+
+
+async def clear_lockout(request: web.Request) -> web.Response:
+    """``POST /lockout/clear`` (L-42)."""
+    await json_body(request, schemas.EMPTY, optional=True)
+    await _context(request).core.clear_lockout()
+    return _no_content()
+
+
+# users and credentials
+
+
+async def list_users(request: web.Request) -> web.Response:
+    """``GET /users``."""
+    core = _context(request).core
+    users = await core.list_users()
+    return _json({"users": [core.describe_user(user) for user in users]})
+
+
+async def add_user(request: web.Request) -> web.Response:
+    """``POST /users``."""
+    body = await json_body(request, schemas.USER_CREATE)
+    core = _context(request).core
+    return _json(core.describe_user(await core.create_user(**body)), status=201)
+
+
+async def get_user(request: web.Request) -> web.Response:
+    """``GET /users/{number}``."""
+    core = _context(request).core
+    return _json(core.describe_user(await core.get_user(_user_number(request))))
+
+
+async def patch_user(request: web.Request) -> web.Response:
+    """``PATCH /users/{number}``."""
+    number = _user_number(request)
+    body = await json_body(request, schemas.USER_PATCH)
+    core = _context(request).core
+    return _json(core.describe_user(await core.update_user(number, **body)))
+
+
+async def delete_user(request: web.Request) -> web.Response:
+    """``DELETE /users/{number}`` (L-27)."""
+    await _context(request).core.delete_user(_user_number(request))
+    return _no_content()
+
+
+async def set_password(request: web.Request) -> web.Response:
+    """``PUT /users/{number}/password`` (L-25)."""
+    number = _user_number(request)
+    body = await json_body(request, schemas.PASSWORD)
+    core = _context(request).core
+    credential = await core.set_password(number, body["password"])
+    return _json(core.describe_credential(credential))
+
+
+async def start_enrollment(request: web.Request) -> web.Response:
+    """``POST /users/{number}/enrollments``: the person presents it at the lock."""
+    number = _user_number(request)
+    body = await json_body(request, schemas.ENROLLMENT)
+    enrollment = await _context(request).core.start_enrollment(number, body["type"])
+    return _json(enrollment.as_dict(), status=202)
+
+
+async def list_credentials(request: web.Request) -> web.Response:
+    """``GET /credentials``."""
+    params = query(request, schemas.CREDENTIALS_QUERY)
+    core = _context(request).core
+    credentials = await core.list_credentials(params.get("user"))
+    return _json({"credentials": [core.describe_credential(c) for c in credentials]})
+
+
+async def patch_credential(request: web.Request) -> web.Response:
+    """``PATCH /credentials/{id}``: the duress flag (L-29)."""
+    credential_id = _object_id(request)
+    body = await json_body(request, schemas.CREDENTIAL_PATCH)
+    core = _context(request).core
+    credential = await core.set_duress(credential_id, body["duress"])
+    return _json(core.describe_credential(credential))
+
+
+async def delete_credential(request: web.Request) -> web.Response:
+    """``DELETE /credentials/{id}``."""
+    await _context(request).core.delete_credential(_object_id(request))
+    return _no_content()
+
+
+# visitors
+
+
+async def list_temporary_passwords(request: web.Request) -> web.Response:
+    """``GET /temporary_passwords``."""
+    items = await _context(request).core.list_temporary_passwords()
+    return _json({"temporary_passwords": [item.as_dict() for item in items]})
+
+
+async def create_temporary_password(request: web.Request) -> web.Response:
+    """``POST /temporary_passwords``: the code is in this reply only (L-30)."""
+    body = await json_body(request, schemas.TEMPORARY_PASSWORD_CREATE)
+    created, code = await _context(request).core.create_temporary_password(**body)
+    return _json(created.as_dict() | {"code": code}, status=201)
+
+
+async def delete_temporary_password(request: web.Request) -> web.Response:
+    """``DELETE /temporary_passwords/{id}``."""
+    await _context(request).core.revoke_temporary_password(_object_id(request))
+    return _no_content()
+
+
+async def list_bluetooth_keys(request: web.Request) -> web.Response:
+    """``GET /bluetooth_keys``."""
+    items = await _context(request).core.list_bluetooth_keys()
+    return _json({"bluetooth_keys": [item.as_dict() for item in items]})
+
+
+async def create_bluetooth_key(request: web.Request) -> web.Response:
+    """``POST /bluetooth_keys``: the key is in this reply only (L-31)."""
+    body = await json_body(request, schemas.BLUETOOTH_KEY_CREATE)
+    created, key = await _context(request).core.create_bluetooth_key(**body)
+    return _json(created.as_dict() | {"key": key}, status=201)
+
+
+async def delete_bluetooth_key(request: web.Request) -> web.Response:
+    """``DELETE /bluetooth_keys/{id}``."""
+    await _context(request).core.revoke_bluetooth_key(_object_id(request))
+    return _no_content()
+
+
+# history and clients
+
+
+async def events(request: web.Request) -> web.Response:
+    """``GET /events?since=&limit=`` (L-66)."""
+    params = query(request, schemas.EVENTS_QUERY)
+    log = _context(request).core.events
+    page = log.query(
+        since=params.get("since"),
+        limit=params.get("limit", schemas.EVENTS_LIMIT_DEFAULT),
+    )
+    return _json(
+        {"events": [event.as_dict() for event in page], "last_seq": log.last_seq}
+    )
+
+
+async def list_clients(request: web.Request) -> web.Response:
+    """``GET /clients``."""
+    clients = _context(request).core.list_clients()
+    return _json({"clients": [client.as_dict() for client in clients]})
+
+
+async def revoke_client(request: web.Request) -> web.Response:
+    """``DELETE /clients/{id}``: the token dies now, and so do its WebSockets."""
+    _context(request).core.revoke_client(_object_id(request))
+    return _no_content()
+
+
+ROUTES: list[tuple[str, str, RouteHandler]] = [
+    ("GET", f"{PREFIX}/info", info),
+    ("POST", f"{PREFIX}/pair", pair),
+    ("GET", f"{PREFIX}/openapi.json", openapi),
+    ("GET", f"{PREFIX}/state", state),
+    ("POST", f"{PREFIX}/lock", lock),
+    ("POST", f"{PREFIX}/unlock", unlock),
+    ("POST", f"{PREFIX}/countdown_lock", countdown_lock),
+    ("GET", f"{PREFIX}/settings", get_settings),
+    ("PATCH", f"{PREFIX}/settings", patch_settings),
+    ("GET", f"{PREFIX}/users", list_users),
+    ("POST", f"{PREFIX}/users", add_user),
+    ("GET", f"{PREFIX}/users/{{number}}", get_user),
+    ("PATCH", f"{PREFIX}/users/{{number}}", patch_user),
+    ("DELETE", f"{PREFIX}/users/{{number}}", delete_user),
+    ("PUT", f"{PREFIX}/users/{{number}}/password", set_password),
+    ("POST", f"{PREFIX}/users/{{number}}/enrollments", start_enrollment),
+    ("GET", f"{PREFIX}/credentials", list_credentials),
+    ("PATCH", f"{PREFIX}/credentials/{{id}}", patch_credential),
+    ("DELETE", f"{PREFIX}/credentials/{{id}}", delete_credential),
+    ("POST", f"{PREFIX}/lockout/clear", clear_lockout),
+    ("GET", f"{PREFIX}/temporary_passwords", list_temporary_passwords),
+    ("POST", f"{PREFIX}/temporary_passwords", create_temporary_password),
+    ("DELETE", f"{PREFIX}/temporary_passwords/{{id}}", delete_temporary_password),
+    ("GET", f"{PREFIX}/bluetooth_keys", list_bluetooth_keys),
+    ("POST", f"{PREFIX}/bluetooth_keys", create_bluetooth_key),
+    ("DELETE", f"{PREFIX}/bluetooth_keys/{{id}}", delete_bluetooth_key),
+    ("GET", f"{PREFIX}/events", events),
+    ("GET", f"{PREFIX}/clients", list_clients),
+    ("DELETE", f"{PREFIX}/clients/{{id}}", revoke_client),
+    ("GET", f"{PREFIX}/ws", websocket),
+]
+
+OPEN_ROUTES: frozenset[RouteHandler] = frozenset({info, pair, openapi})
+WS_ROUTE: RouteHandler = websocket

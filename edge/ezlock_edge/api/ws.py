@@ -1,0 +1,241 @@
+"""The push channel: ``/api/v1/ws`` replays stored events after a seq, then streams live.
+
+Ordering and exactly-once delivery come from one rule: the connection subscribes to live
+events *before* it reads the stored ones, and the writer drops any live event whose seq it
+has already sent. Every event is persisted before it is announced, so a client that resumes
+from its last seq misses nothing, also across an edge restart. Memory per connection is
+bounded: a client that does not read is closed (``4008 slow_consumer``), not buffered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import contextlib
+import json
+import logging
+from typing import Any
+
+from aiohttp import WSMsgType, web
+import voluptuous as vol
+
+from ezlock_edge.core.events import Event
+from ezlock_edge.core.models import Client, LockState
+
+from . import schemas
+from .context import CLOSE_UNAUTHORIZED, CONTEXT, ApiContext
+from .errors import ApiError
+from .openapi import API_VERSION
+
+_LOGGER = logging.getLogger(__name__)
+
+HEARTBEAT = 20.0
+AUTH_TIMEOUT = 10.0
+QUEUE_SIZE = 1000
+REPLAY_PAGE = 500
+CLOSE_TIMEOUT = 5.0
+MAX_MESSAGE = 64 * 1024
+
+CLOSE_AUTH_TIMEOUT = 4002
+CLOSE_SLOW_CONSUMER = 4008
+CLOSE_TOO_MANY_ATTEMPTS = 4029
+
+
+class _StateChanged:
+    """Queue marker: send the current state (coalesces bursts of changes)."""
+
+
+_STATE = _StateChanged()
+type _Item = Event | _StateChanged
+
+
+class WsSession:
+    """One authenticated WebSocket connection."""
+
+    def __init__(self, request: web.Request, context: ApiContext) -> None:
+        """Serve ``request`` with the lock behind ``context``."""
+        self._request = request
+        self._context = context
+        self._ws = web.WebSocketResponse(
+            heartbeat=HEARTBEAT, max_msg_size=MAX_MESSAGE, timeout=CLOSE_TIMEOUT
+        )
+        self._queue: asyncio.Queue[_Item] = asyncio.Queue(QUEUE_SIZE)
+        self._state_pending = False
+        self._unsubscribe: Callable[[], None] | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._closing = False
+        self.client: Client | None = None
+
+    async def run(self, client: Client | None) -> web.WebSocketResponse:
+        """Authenticate (if the upgrade had no token), then serve until either side ends."""
+        await self._ws.prepare(self._request)
+        # Registered before authentication, so a shutdown also ends a silent socket.
+        self._context.sessions.add(self)
+        try:
+            self.client = client or await self._authenticate()
+            if self.client is None:
+                return self._ws
+            await self._send(
+                {
+                    "type": "auth_ok",
+                    "client_id": self.client.id,
+                    "api_version": API_VERSION,
+                }
+            )
+            await self._read_loop()
+        finally:
+            self._context.sessions.discard(self)
+            await self._stop_streaming()
+            await self._ws.close()
+        return self._ws
+
+    def close_soon(self, code: int, reason: str) -> None:
+        """Close this connection from outside (revocation, shutdown, slow consumer)."""
+        if self._closing:
+            return
+        self._closing = True
+        self._unsubscribe_live()
+        self._context.spawn(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        await self._stop_streaming()
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await self._ws.close(code=code, message=reason.encode())
+        except TimeoutError:
+            # The peer does not even read its close frame: drop the connection.
+            if self._request.transport is not None:
+                self._request.transport.abort()
+
+    async def _authenticate(self) -> Client | None:
+        address = self._request.remote or ""
+        try:
+            async with asyncio.timeout(AUTH_TIMEOUT):
+                message = await self._ws.receive()
+        except TimeoutError:
+            await self._ws.close(code=CLOSE_AUTH_TIMEOUT, message=b"auth_timeout")
+            return None
+        data = _decode(message)
+        try:
+            token = schemas.WS_AUTH(data)["token"]
+        except vol.Invalid:
+            await self._ws.close(code=CLOSE_UNAUTHORIZED, message=b"unauthorized")
+            return None
+        try:
+            return self._context.authenticate(address, token)
+        except ApiError as err:
+            code = (
+                CLOSE_TOO_MANY_ATTEMPTS
+                if err.code == "too_many_attempts"
+                else CLOSE_UNAUTHORIZED
+            )
+            await self._ws.close(code=code, message=err.code.encode())
+            return None
+
+    async def _read_loop(self) -> None:
+        async for message in self._ws:
+            if self._closing:
+                return
+            try:
+                reply = self._handle(_decode(message))
+            except vol.Invalid as err:
+                reply = {
+                    "type": "error",
+                    "error": "invalid_message",
+                    "message": str(err),
+                }
+            if reply is not None:
+                await self._send(reply)
+
+    def _handle(self, data: Any) -> dict[str, Any] | None:
+        """Act on one client message; return the direct reply, if any."""
+        kind = data.get("type") if isinstance(data, dict) else None
+        if kind == "subscribe":
+            self._subscribe(schemas.WS_SUBSCRIBE(data)["since"])
+            return None
+        if kind == "ping":
+            schemas.WS_PING(data)
+            return {"type": "pong"}
+        raise vol.Invalid("expected a subscribe or ping message")
+
+    def _subscribe(self, since: int | None) -> None:
+        if self._writer is not None:
+            raise vol.Invalid("already subscribed")
+        core = self._context.core
+        # Live first, stored second: nothing can fall between the two.
+        self._unsubscribe = core.subscribe(self._on_event, self._on_state)
+        cursor = since if since is not None else core.events.last_seq
+        self._writer = asyncio.create_task(self._stream(cursor))
+
+    def _on_event(self, event: Event) -> None:
+        self._enqueue(event)
+
+    def _on_state(self, _state: LockState) -> None:
+        if not self._state_pending:
+            self._state_pending = True
+            self._enqueue(_STATE)
+
+    def _enqueue(self, item: _Item) -> None:
+        try:
+            self._queue.put_nowait(item)
+        except asyncio.QueueFull:
+            if not self._closing:
+                _LOGGER.warning(
+                    "Closing a WebSocket that cannot keep up",
+                    extra={"client_id": self.client.id if self.client else None},
+                )
+                self.close_soon(CLOSE_SLOW_CONSUMER, "slow_consumer")
+
+    async def _stream(self, cursor: int) -> None:
+        events = self._context.core.events
+        while page := events.query(since=cursor, limit=REPLAY_PAGE):
+            for event in page:
+                await self._send_event(event)
+            cursor = page[-1].seq
+        await self._send({"type": "subscribed", "last_seq": cursor})
+        await self._send_state()
+        while True:
+            item = await self._queue.get()
+            if isinstance(item, Event):
+                if item.seq > cursor:
+                    await self._send_event(item)
+                    cursor = item.seq
+            else:
+                await self._send_state()
+
+    async def _send_event(self, event: Event) -> None:
+        await self._send({"type": "event", "seq": event.seq, "event": event.as_dict()})
+
+    async def _send_state(self) -> None:
+        self._state_pending = False
+        await self._send({"type": "state", "state": self._context.core.state.as_dict()})
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        await self._ws.send_json(message)
+
+    def _unsubscribe_live(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    async def _stop_streaming(self) -> None:
+        self._unsubscribe_live()
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+                await self._writer
+
+
+def _decode(message: Any) -> Any:
+    if message.type is not WSMsgType.TEXT:
+        return None
+    try:
+        return json.loads(message.data)
+    except ValueError, RecursionError:
+        return None
+
+
+async def websocket(request: web.Request) -> web.WebSocketResponse:
+    """``GET /api/v1/ws``."""
+    context = request.app[CONTEXT]
+    return await WsSession(request, context).run(context.request_client(request))
