@@ -42,10 +42,33 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
+@web.middleware
+async def log_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Log each request without its body, query or headers (they may hold secrets).
+
+    Changes are logged at INFO (an audit trail of who did what), reads at DEBUG.
+    """
+    response = await handler(request)
+    client = request.get(CLIENT)
+    _LOGGER.log(
+        logging.DEBUG if request.method == "GET" else logging.INFO,
+        "%s %s -> %d",
+        request.method,
+        request.path,
+        response.status,
+        extra={
+            "remote": request.remote,
+            "client_id": client.id if client is not None else None,
+        },
+    )
+    return response
+
+
 def create_app(context: ApiContext) -> web.Application:
     """Build the application serving ``context``'s lock."""
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware], client_max_size=MAX_BODY
+        middlewares=[log_middleware, error_middleware, auth_middleware],
+        client_max_size=MAX_BODY,
     )
     app[CONTEXT] = context
     for method, path, handler in ROUTES:
