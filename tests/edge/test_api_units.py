@@ -11,10 +11,16 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 import pytest
 import voluptuous as vol
+from zeroconf.asyncio import AsyncZeroconf
 
 from ezlock_edge.api import schemas
 from ezlock_edge.api.auth import AuthThrottle, new_token, token_hash
-from ezlock_edge.api.discovery import Advertisement, advertised_addresses
+from ezlock_edge.api.discovery import (
+    SERVICE_TYPE,
+    Advertisement,
+    Advertiser,
+    advertised_addresses,
+)
 from ezlock_edge.api.errors import ApiError, status_for_core_code
 from ezlock_edge.api.tls import load_or_create
 from ezlock_edge.clock import ManualClock
@@ -144,6 +150,24 @@ def test_advertisement_txt_record() -> None:
     assert info.port == 8765
     assert advertised_addresses("192.168.1.20") == ["192.168.1.20"]
     assert "127.0.0.1" not in advertised_addresses("0.0.0.0")  # noqa: S104
+
+
+async def test_advertisement_is_found_on_the_network() -> None:
+    advert = Advertisement("EZL123", "M1", "1.0", 8765, "cd" * 32)
+    advertiser = Advertiser(advert, "127.0.0.1")
+    await advertiser.start()
+    browser = AsyncZeroconf(interfaces=["127.0.0.1"])
+    try:
+        info = await browser.async_get_service_info(
+            SERVICE_TYPE, advert.instance_name, timeout=3000
+        )
+    finally:
+        await browser.async_close()
+        await advertiser.stop()
+    assert info is not None
+    assert info.port == 8765
+    assert info.parsed_addresses() == ["127.0.0.1"]
+    assert info.decoded_properties["fp"] == "cd" * 32
 
 
 def test_config_layers_later_wins(tmp_path: Path) -> None:
