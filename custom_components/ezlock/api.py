@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 import logging
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import aiohttp
 from yarl import URL
@@ -478,7 +478,7 @@ class EzlockClient:
         since: int | None,
         on_event: Callable[[LockEvent], None],
         on_state: Callable[[LockState], None],
-    ) -> None:
+    ) -> NoReturn:
         """Stream events after ``since`` and state changes until the connection ends.
 
         Never returns normally: when the connection ends it raises

@@ -152,25 +152,30 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         """Keep one WebSocket open, reconnecting with exponential backoff."""
         delay = RECONNECT_MIN
         while True:
-            self._streaming = False
             try:
                 await self.client.listen(
                     self.last_seq, self._handle_event, self._handle_state
                 )
-            except EzlockAuthError as err:
-                self._set_disconnected(err)
-                self.config_entry.async_start_reauth(self.hass)
-                return
-            except EzlockFingerprintError as err:
-                self._set_disconnected(err)
-                self._raise_issue(ISSUE_FINGERPRINT_CHANGED, ir.IssueSeverity.CRITICAL)
-                return
             except EzlockError as err:
+                streamed = self._streaming
                 self._set_disconnected(err)
-            if self._streaming:
+                if isinstance(err, EzlockAuthError):
+                    self.config_entry.async_start_reauth(self.hass)
+                    return
+                if isinstance(err, EzlockFingerprintError):
+                    self._raise_issue(
+                        ISSUE_FINGERPRINT_CHANGED, ir.IssueSeverity.CRITICAL
+                    )
+                    return
+            if streamed:
                 delay = RECONNECT_MIN
             await self._async_sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX)
+
+    @property
+    def streaming(self) -> bool:
+        """Whether the push connection is up and has delivered the current state."""
+        return self._streaming
 
     async def _async_sleep(self, delay: float) -> None:
         """Sleep on Home Assistant's timer, so tests can move time instead of waiting."""
@@ -189,6 +194,7 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
     @callback
     def _set_disconnected(self, err: EzlockError) -> None:
         """Mark entities unavailable; log the loss once, not at every retry."""
+        self._streaming = False
         if not self._lost:
             self._lost = True
             LOGGER.warning("Lost the connection to %s: %s", self.name, err)

@@ -40,7 +40,7 @@ async def async_get_config_entry_diagnostics(
             "info": asdict(coordinator.info),
             "state": asdict(coordinator.data),
             "connection": {
-                "connected": coordinator.last_update_success,
+                "streaming": coordinator.streaming,
                 "last_error": repr(coordinator.last_exception)
                 if coordinator.last_exception
                 else None,

@@ -1,0 +1,151 @@
+"""Helpers that act on the simulated lock the way a person would, and wait for results."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
+
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PORT,
+    CONF_TOKEN,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
+from homeassistant.core import Event, HomeAssistant, State, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import (
+    EventStateChangedData,
+    async_track_state_change_event,
+)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ezlock.api import EzlockClient
+from custom_components.ezlock.const import CONF_CLIENT_ID, CONF_FINGERPRINT, DOMAIN
+
+if TYPE_CHECKING:
+    from ezlock_edge.app import EdgeApp, EdgeOptions
+    from ezlock_edge.sim.lock import SimulatedLock
+
+# The first admin's keypad password (L-25: 6-10 digits, no run, not all the same).
+ADMIN_PASSWORD: Final = "482915"
+SERIAL: Final = "EZL-7Q2K9D"
+MOTOR_TRAVEL: Final = 0.02
+WAIT_TIMEOUT: Final = 10.0
+
+
+async def wait_for(condition: Callable[[], bool], what: str) -> None:
+    """Wait until ``condition`` holds; the timeout only turns a hang into a failure."""
+    try:
+        async with asyncio.timeout(WAIT_TIMEOUT):
+            while True:
+                if condition():
+                    return
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}") from None
+
+
+def sim_of(edge: EdgeApp) -> SimulatedLock:
+    """Return the simulated hardware behind ``edge``."""
+    assert edge.sim is not None
+    return edge.sim
+
+
+async def start_edge(options: EdgeOptions) -> EdgeApp:
+    """Start an edge driver and create the lock's first admin at its keypad (L-26)."""
+    from ezlock_edge.app import EdgeApp
+
+    app = EdgeApp(options)
+    await app.start()
+    if not app.core.state.admin_exists:
+        await sim_of(app).keypad(
+            ["confirm", *ADMIN_PASSWORD, "confirm", *ADMIN_PASSWORD, "confirm"]
+        )
+        await wait_for(lambda: app.core.state.admin_exists, "the first admin")
+    return app
+
+
+async def open_pairing_window(edge: EdgeApp) -> None:
+    """Hold SET on the rear panel until the keypad's 0 blinks (L-65)."""
+    await sim_of(edge).set_button("long")
+    await wait_for(lambda: edge.core.pairing_open, "the pairing window")
+
+
+async def verification_code(edge: EdgeApp) -> str:
+    """Read the code from the lock's label (L-64)."""
+    return (await sim_of(edge).label())["verification_code"]
+
+
+async def paired_entry(hass: HomeAssistant, edge: EdgeApp) -> MockConfigEntry:
+    """Pair like the config flow does and return the entry it would create."""
+    await open_pairing_window(edge)
+    client = EzlockClient(
+        async_get_clientsession(hass),
+        "127.0.0.1",
+        edge.port,
+        fingerprint=edge.tls_fingerprint,
+    )
+    result = await client.pair("Home Assistant", await verification_code(edge))
+    info = edge.core.info
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"{info.model} {info.serial}",
+        unique_id=info.serial,
+        data={
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: edge.port,
+            CONF_FINGERPRINT: edge.tls_fingerprint,
+            CONF_TOKEN: result.token,
+            CONF_CLIENT_ID: result.client_id,
+        },
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Set the entry up and wait until its push connection streams."""
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await wait_for(
+        lambda: (
+            entry.runtime_data.last_update_success and entry.runtime_data._streaming
+        ),
+        "the push connection",
+    )
+
+
+def entity_id(hass: HomeAssistant, platform: str, key: str) -> str:
+    """Return the entity id of the lock's entity ``key`` on ``platform``."""
+    found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{SERIAL}-{key}")
+    assert found is not None, f"no {platform} entity {key}"
+    return found
+
+
+def state_of(hass: HomeAssistant, platform: str, key: str) -> State:
+    """Return the current state of the lock's entity ``key``."""
+    state = hass.states.get(entity_id(hass, platform, key))
+    assert state is not None
+    return state
+
+
+def fired(hass: HomeAssistant, key: str) -> list[State]:
+    """Record every event the event entity ``key`` fires from now on."""
+    seen: list[State] = []
+    target = entity_id(hass, "event", key)
+
+    @callback
+    def _changed(event: Event[EventStateChangedData]) -> None:
+        new, old = event.data["new_state"], event.data["old_state"]
+        if (
+            new is not None
+            and new.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
+            and (old is None or old.state != new.state)
+        ):
+            seen.append(new)
+
+    async_track_state_change_event(hass, [target], _changed)
+    return seen

@@ -1,0 +1,119 @@
+"""Translations: complete in every shipped language, in step with the code, no URLs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+from typing import Any
+
+import pytest
+import yaml
+
+from custom_components.ezlock import (
+    binary_sensor,
+    event,
+    number,
+    select,
+    sensor,
+    services,
+    switch,
+)
+from custom_components.ezlock.errors import REFUSAL_CODES, VALIDATION_CODES
+
+INTEGRATION = Path(__file__).parents[2] / "custom_components" / "ezlock"
+LANGUAGES = ("en", "zh-Hant")
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _load(name: str) -> dict[str, Any]:
+    return json.loads((INTEGRATION / name).read_text(encoding="utf-8"))
+
+
+def _leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    found: dict[str, str] = {}
+    for key, value in tree.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            found |= _leaves(value, path)
+        else:
+            found[path] = value
+    return found
+
+
+def test_strings_json_is_english() -> None:
+    """strings.json (what hassfest reads) and en.json (what HA loads) agree."""
+    assert _load("strings.json") == _load("translations/en.json")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_same_keys_and_placeholders(language: str) -> None:
+    """Every language has every string, with the same placeholders."""
+    english = _leaves(_load("translations/en.json"))
+    other = _leaves(_load(f"translations/{language}.json"))
+    assert other.keys() == english.keys()
+    for key, text in english.items():
+        assert set(PLACEHOLDER.findall(other[key])) == set(PLACEHOLDER.findall(text)), (
+            key
+        )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_urls(language: str) -> None:
+    """Hassfest: URLs go in description placeholders, never in strings."""
+    for key, text in _leaves(_load(f"translations/{language}.json")).items():
+        assert not re.search(r"https?://|www\.", text), key
+
+
+def test_every_raised_error_is_translated() -> None:
+    """Each translation_key the code raises, and each lock error code, has a message."""
+    exceptions = _load("translations/en.json")["exceptions"]
+    raised = set()
+    for module in INTEGRATION.glob("*.py"):
+        raised |= set(
+            re.findall(
+                r'translation_domain=DOMAIN,\s*translation_key="(\w+)"',
+                module.read_text(),
+            )
+        )
+    assert raised | VALIDATION_CODES | REFUSAL_CODES | {"refused"} == exceptions.keys()
+
+
+def test_entity_translation_keys_exist() -> None:
+    """Each entity description's translation_key has a name."""
+    entities = _load("translations/en.json")["entity"]
+    descriptions = {
+        "binary_sensor": binary_sensor.BINARY_SENSORS,
+        "event": event.EVENTS,
+        "number": (number.COUNTDOWN_SECONDS,),
+        "select": (select.DOOR_DIRECTION,),
+        "sensor": sensor.SENSORS,
+        "switch": switch.SWITCHES,
+    }
+    for platform, items in descriptions.items():
+        keys = {d.translation_key for d in items if d.translation_key}
+        assert keys == entities[platform].keys(), platform
+    for description in event.EVENTS:
+        states = entities["event"][description.key]["state_attributes"]["event_type"]
+        assert set(description.event_types) == states["state"].keys()
+
+
+def test_actions_described_everywhere() -> None:
+    """services.yaml, the translations and icons.json list the same actions and fields."""
+    described = {
+        name: spec
+        for name, spec in yaml.safe_load(
+            (INTEGRATION / "services.yaml").read_text()
+        ).items()
+        if not name.startswith(".")
+    }
+    translated = _load("translations/en.json")["services"]
+    icons = _load("icons.json")["services"]
+    assert (
+        described.keys() == translated.keys() == icons.keys() == services.ACTIONS.keys()
+    )
+    for name, spec in described.items():
+        fields = set((spec or {}).get("fields", {}))
+        assert fields == set(translated[name].get("fields", {})), name
+        schema_fields = {str(marker) for marker in services.ACTIONS[name].schema}
+        assert fields == schema_fields, name
