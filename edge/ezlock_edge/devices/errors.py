@@ -1,0 +1,40 @@
+"""Errors of the hardware layer (docs/architecture.md, device contract).
+
+The transport and protocol layers raise these too, so the lock core handles one
+vocabulary whatever layer noticed the problem. Names follow the contract.
+"""
+
+from __future__ import annotations
+
+
+class DeviceError(Exception):
+    """A device could not do what was asked."""
+
+
+class DeviceTimeout(DeviceError):  # noqa: N818 - contract name
+    """The device did not answer in time, or nobody presented a finger, face or palm."""
+
+
+class DeviceDisconnected(DeviceError):  # noqa: N818 - contract name
+    """The device's UART link is down (port unplugged or not reachable)."""
+
+
+class DeviceRejected(DeviceError):  # noqa: N818 - contract name
+    """The device answered, but refused or failed the command."""
+
+
+class DuplicateTemplate(DeviceRejected):
+    """The finger, face or palm being enrolled is already stored (L-24)."""
+
+    def __init__(self, existing_slot: int) -> None:
+        """Keep the slot that already holds it."""
+        super().__init__(f"already enrolled in slot {existing_slot}")
+        self.existing_slot = existing_slot
+
+
+class CapacityFull(DeviceRejected):
+    """Every template slot of the module is used (L-22)."""
+
+
+class LivenessFailed(DeviceRejected):
+    """The module saw a photo, mask or fake palm rather than a live person."""
