@@ -12,6 +12,7 @@ from .api import EzlockClient
 from .const import (
     CONF_FINGERPRINT,
     DOMAIN,
+    ISSUE_BATTERY_CRITICAL,
     ISSUE_FACTORY_RESET,
     ISSUE_FINGERPRINT_CHANGED,
 )
@@ -68,5 +69,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: EzlockConfigEntry) -> b
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EzlockConfigEntry) -> None:
-    """Forget what was stored for the removed lock."""
+    """Forget what was stored and raised for the removed lock."""
     await async_remove_store(hass, entry.entry_id)
+    for kind in (
+        ISSUE_FINGERPRINT_CHANGED,
+        ISSUE_FACTORY_RESET,
+        ISSUE_BATTERY_CRITICAL,
+    ):
+        ir.async_delete_issue(hass, DOMAIN, issue_id(kind, entry.entry_id))

@@ -90,7 +90,6 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             config_entry=entry,
             name=entry.title,
             update_interval=None,
-            always_update=False,
         )
         self.client = client
         self.last_seq: int | None = None
@@ -100,6 +99,9 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         self._event_listeners: list[Callable[[LockEvent], None]] = []
         self._lost = False
         self._streaming = False
+        # Events replayed before a connection's first state: entities are still
+        # unavailable then, so they are fired right after that state.
+        self._replayed: list[LockEvent] = []
 
     @contextmanager
     def _setup_errors(self) -> Iterator[None]:
@@ -195,6 +197,7 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
     def _set_disconnected(self, err: EzlockError) -> None:
         """Mark entities unavailable; log the loss once, not at every retry."""
         self._streaming = False
+        self._replayed.clear()  # not handled yet: the next connection replays them
         if not self._lost:
             self._lost = True
             LOGGER.warning("Lost the connection to %s: %s", self.name, err)
@@ -205,19 +208,31 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
 
     @callback
     def _handle_state(self, state: LockState) -> None:
+        first = not self._streaming
         self._streaming = True
         if self._lost:
             self._lost = False
             LOGGER.info("Connection to %s is back", self.name)
         self._check_battery(state)
         self.async_set_updated_data(state)
+        if first:
+            replayed, self._replayed = self._replayed, []
+            for event in replayed:
+                self._dispatch(event)
 
     @callback
     def _handle_event(self, event: LockEvent) -> None:
+        if self._streaming:
+            self._dispatch(event)
+        else:
+            self._replayed.append(event)
+
+    @callback
+    def _dispatch(self, event: LockEvent) -> None:
+        """Fire a new event to the listeners once, then remember its seq."""
         if self.last_seq is not None and event.seq <= self.last_seq:
             return  # already handled before a reconnection
-        self.last_seq = event.seq
-        seq = event.seq
+        self.last_seq = seq = event.seq
         self._store.async_delay_save(lambda: StoredSeq(last_seq=seq), SAVE_DELAY)
         if event.type == "factory_reset":
             self._raise_issue(ISSUE_FACTORY_RESET, ir.IssueSeverity.ERROR)
