@@ -1,0 +1,211 @@
+"""Enrolling a finger, face or palm at the lock (L-09 to L-11, L-22 to L-24).
+
+One enrollment at a time: the person stands at the lock, the voice tells them what to
+do (place the finger again, raise the head ...), and the module reports each capture.
+Only the slot the template went into is stored (L-32).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import contextvars
+import logging
+from typing import Any
+
+from ezlock_edge.devices.errors import (
+    CapacityFull,
+    DeviceError,
+    DeviceTimeout,
+    DuplicateTemplate,
+)
+from ezlock_edge.devices.models import Prompt
+
+from .directory import Directory
+from .errors import EnrollmentBusyError, InvalidRequestError
+from .events import EventLog
+from .hardware import LockHardware
+from .models import Credential, CredentialType, Enrollment, User
+from .secrets import random_id
+
+_LOGGER = logging.getLogger(__name__)
+
+FINGER_CAPTURES = 4
+FACE_POSES = (
+    Prompt.LOOK_STRAIGHT,
+    Prompt.RAISE_HEAD,
+    Prompt.LOWER_HEAD,
+    Prompt.TURN_LEFT,
+    Prompt.TURN_RIGHT,
+)  # L-10
+PALM_CAPTURES = 3
+STEPS = {
+    CredentialType.FINGERPRINT: FINGER_CAPTURES,
+    CredentialType.FACE: len(FACE_POSES),
+    CredentialType.PALM: PALM_CAPTURES,
+}
+
+type Say = Callable[[Prompt], Awaitable[None]]
+type Report = Callable[[int, int], Awaitable[None]]
+type Release = Callable[[CredentialType], Awaitable[None]]
+
+
+class EnrollmentFailed(Exception):  # noqa: N818 -- an outcome, reported as a status
+    """An enrollment ended without a credential; ``status`` is ``failed`` or ``timeout``."""
+
+    def __init__(self, status: str, reason: str) -> None:
+        """Describe the outcome as the ``enrollment`` event will."""
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class Enroller:
+    """Runs enrollments against the modules, one at a time."""
+
+    def __init__(
+        self,
+        hardware: LockHardware,
+        directory: Directory,
+        events: EventLog,
+        say: Say,
+        release: Release,
+        timeout: float = 10.0,
+    ) -> None:
+        """``release`` frees a module from a running match; ``timeout`` bounds a capture."""
+        self._hardware = hardware
+        self._directory = directory
+        self._events = events
+        self._say = say
+        self._release = release
+        self._timeout = timeout
+        self._busy = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def busy(self) -> bool:
+        """Return whether an enrollment is running."""
+        return self._busy
+
+    async def stop(self) -> None:
+        """Cancel enrollments started from the API."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def enroll(
+        self, user: User, kind: CredentialType, report: Report | None = None
+    ) -> Credential:
+        """Enroll ``kind`` for ``user`` (stored if new); raise ``EnrollmentFailed``."""
+        if kind is CredentialType.PASSWORD:
+            raise InvalidRequestError("Passwords are set, not enrolled", {"type": kind})
+        if self._busy:
+            raise EnrollmentBusyError("Another enrollment is running")
+        self._directory.check_room(user, kind)
+        self._busy = True
+        try:
+            await self._release(kind)
+            slot = await self._capture(kind, report)
+        finally:
+            self._busy = False
+        await self._say(Prompt.SUCCESS)
+        return self._directory.add_biometric(user, kind, slot)
+
+    def start(self, user: User, kind: CredentialType) -> Enrollment:
+        """Start an enrollment in the background; progress arrives as events."""
+        if self._busy:
+            raise EnrollmentBusyError("Another enrollment is running")
+        self._directory.check_room(user, kind)
+        enrollment = Enrollment(random_id("en"), user, kind, STEPS[kind])
+        self._report(enrollment, "started", 0, enrollment.steps)
+        # A fresh context: this task is not part of the MCU event that may have started it.
+        task = asyncio.get_running_loop().create_task(
+            self._run(enrollment), context=contextvars.Context()
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return enrollment
+
+    async def _run(self, enrollment: Enrollment) -> None:
+        async def progress(step: int, steps: int) -> None:
+            self._report(enrollment, "progress", step, steps)
+
+        try:
+            credential = await self.enroll(
+                enrollment.user, enrollment.credential_type, progress
+            )
+        except EnrollmentFailed as err:
+            self._report(enrollment, err.status, 0, enrollment.steps, reason=err.reason)
+        except EnrollmentBusyError:
+            self._report(enrollment, "failed", 0, enrollment.steps, reason="busy")
+        except Exception:
+            _LOGGER.exception("Enrollment %s failed", enrollment.id)
+            self._report(enrollment, "failed", 0, enrollment.steps, reason="error")
+        else:
+            self._report(
+                enrollment,
+                "completed",
+                enrollment.steps,
+                enrollment.steps,
+                credential_id=credential.id,
+            )
+
+    def _report(
+        self, enrollment: Enrollment, status: str, step: int, steps: int, **extra: Any
+    ) -> None:
+        self._events.append(
+            "enrollment",
+            enrollment_id=enrollment.id,
+            user=enrollment.user.ref,
+            credential_type=enrollment.credential_type.value,
+            status=status,
+            step=step,
+            steps=steps,
+            **extra,
+        )
+
+    async def _capture(self, kind: CredentialType, report: Report | None) -> int:
+        """Drive the module with voice guidance; return the template slot."""
+        prompts = _guidance(kind)
+        await self._say(prompts[0])
+
+        async def progress(step: int, steps: int) -> None:
+            if step < steps:
+                await self._say(prompts[min(step, len(prompts) - 1)])
+            if report is not None:
+                await report(step, steps)
+
+        try:
+            if kind is CredentialType.FINGERPRINT:
+                slot = self._directory.free_fingerprint_slot()
+                await self._hardware.fingerprint.enroll(
+                    slot, FINGER_CAPTURES, progress, capture_timeout=self._timeout
+                )
+                return slot
+            module = (
+                self._hardware.face
+                if kind is CredentialType.FACE
+                else self._hardware.palm
+            )
+            return await module.enroll(progress, timeout=self._timeout)
+        except DuplicateTemplate as err:
+            await self._say(Prompt.ALREADY_ENROLLED)
+            raise EnrollmentFailed("failed", "duplicate") from err
+        except CapacityFull as err:
+            await self._say(Prompt.CAPACITY_FULL)
+            raise EnrollmentFailed("failed", "capacity_full") from err
+        except DeviceTimeout as err:
+            await self._say(Prompt.TIMEOUT)
+            raise EnrollmentFailed("timeout", "timeout") from err
+        except DeviceError as err:
+            await self._say(Prompt.FAILURE)
+            raise EnrollmentFailed("failed", "device_error") from err
+
+
+def _guidance(kind: CredentialType) -> tuple[Prompt, ...]:
+    """Return the prompt before each capture (L-09 to L-11)."""
+    if kind is CredentialType.FACE:
+        return FACE_POSES
+    if kind is CredentialType.PALM:
+        return (Prompt.PRESENT_PALM,)
+    return (Prompt.PRESENT_FINGER, Prompt.PRESENT_FINGER_AGAIN)

@@ -1,0 +1,463 @@
+"""The keypad and SET-button dialogue of the manual, as a state machine.
+
+What a person does at the lock: type a password (with anti-peep digits) and confirm,
+create the first admin (L-26), enter the menu with SET and an admin credential (L-20),
+add admins and users with a face, palm, finger or password, delete users, hear the
+system information (L-64), arm away mode (L-47), mute once (L-48), ring (L-49), lock
+from outside (L-44), open the pairing window (L-65), confirm a factory reset (L-63).
+
+Keypad buffers live only in memory and are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection, Coroutine
+import contextvars
+from enum import Enum, auto
+import logging
+from typing import Any, Protocol
+
+from ezlock_edge.clock import Clock
+from ezlock_edge.devices.models import (
+    DoorDirection,
+    Key,
+    Led,
+    LedMode,
+    Prompt,
+    SetPress,
+)
+
+from .access import Access, Presented
+from .directory import Directory
+from .enrollment import Enroller, EnrollmentFailed
+from .errors import (
+    CapacityFullError,
+    DuplicateCredentialError,
+    LastAdminError,
+    LockError,
+    PasswordPolicyError,
+    UserCredentialLimitError,
+)
+from .models import CredentialType, Role, User
+from .policy import ENTRY_MAX, PASSWORD_MAX, check_password
+
+_LOGGER = logging.getLogger(__name__)
+
+IDLE_SECONDS = 20.0  # L-03: the keypad goes dark after about 20 s without a touch
+DIGITS = tuple(Key(d) for d in range(10))
+_CHOICES = {
+    Key.DIGIT_1: CredentialType.FACE,
+    Key.DIGIT_2: CredentialType.PALM,
+    Key.DIGIT_3: CredentialType.FINGERPRINT,
+    Key.DIGIT_4: CredentialType.PASSWORD,
+}
+_DIRECTIONS = {Key.DIGIT_1: DoorDirection.RIGHT, Key.DIGIT_2: DoorDirection.LEFT}
+_REFUSAL_PROMPTS: dict[type[LockError], Prompt] = {
+    DuplicateCredentialError: Prompt.ALREADY_ENROLLED,
+    CapacityFullError: Prompt.CAPACITY_FULL,
+    UserCredentialLimitError: Prompt.CAPACITY_FULL,
+}
+
+
+class Mode(Enum):
+    """Where in the dialogue the keypad is."""
+
+    IDLE = auto()
+    WELCOME = auto()  # initial state: door direction, then the first admin
+    NEW_PASSWORD = auto()
+    REPEAT_PASSWORD = auto()
+    VERIFY_ADMIN = auto()
+    MENU = auto()
+    CHOOSE_CREDENTIAL = auto()
+    ENROLLING = auto()
+    DELETE_USER = auto()
+    FACTORY_RESET = auto()
+
+
+class KeypadHost(Protocol):
+    """What the dialogue asks of the rest of the lock."""
+
+    async def say(self, prompt: Prompt) -> None:
+        """Speak a voice prompt."""
+
+    async def light(self, keys: Collection[Key | Led], mode: LedMode) -> None:
+        """Light, blink or darken keypad LEDs."""
+
+    async def dark(self) -> None:
+        """Darken the keypad."""
+
+    async def lock_from_outside(self) -> None:
+        """L-44: confirm with an empty entry locks the door."""
+
+    async def arm_away(self) -> None:
+        """L-47: the away key arms away mode."""
+
+    async def mute_once(self) -> None:
+        """L-48: holding 0 silences prompts until the next unlock from outside."""
+
+    async def doorbell(self) -> None:
+        """L-49: the doorbell key rings."""
+
+    async def choose_door_direction(self, direction: DoorDirection) -> None:
+        """L-46: set at installation."""
+
+    async def delete_user(self, number: int) -> None:
+        """L-27: delete a user and their templates."""
+
+    async def open_pairing(self) -> None:
+        """L-65: SET long press."""
+
+    async def factory_reset(self) -> None:
+        """L-63: wipe everything."""
+
+    async def system_info(self) -> None:
+        """L-64: read out serial, firmware and verification code."""
+
+
+class Keypad:
+    """One person's dialogue with the front keypad and the rear SET button."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        access: Access,
+        directory: Directory,
+        enroller: Enroller,
+        host: KeypadHost,
+    ) -> None:
+        """Act through ``host``; decide through ``access``."""
+        self._clock = clock
+        self._access = access
+        self._directory = directory
+        self._enroller = enroller
+        self._host = host
+        self._mode = Mode.IDLE
+        self._buffer = ""
+        self._first_entry = ""
+        self._pending: User | None = None
+        self._in_menu = False
+        self._timer: asyncio.Handle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def mode(self) -> Mode:
+        """Return where in the dialogue the keypad is."""
+        return self._mode
+
+    @property
+    def busy(self) -> bool:
+        """Return whether a menu dialogue holds the keypad and sensors."""
+        return self._mode not in {Mode.IDLE, Mode.WELCOME}
+
+    async def stop(self) -> None:
+        """Forget the dialogue and cancel its background work."""
+        self._cancel_timer()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._reset()
+
+    # inputs
+
+    async def wake(self) -> None:
+        """Handle a touch that lit the keypad up."""
+        self._touch()
+        if self._mode is Mode.IDLE and not self._directory.admin_exists:
+            await self._welcome()
+
+    async def sleep(self) -> None:
+        """Drop whatever was half-typed when the keypad goes dark."""
+        if self._mode is not Mode.ENROLLING:
+            self._reset()
+
+    async def set_button(self, press: SetPress) -> None:
+        """SET on the rear panel (L-04)."""
+        self._touch()
+        if press is SetPress.LONG:
+            await self._host.open_pairing()
+        elif press is SetPress.HELD_AT_POWER_UP:
+            self._reset()
+            self._mode = Mode.FACTORY_RESET
+            await self._host.say(Prompt.FACTORY_RESET_CONFIRM)
+            await self._host.light([Key.CONFIRM], LedMode.ON)
+        elif self._mode is not Mode.ENROLLING:
+            self._reset()
+            if not self._directory.admin_exists:
+                await self._welcome()
+            else:
+                self._mode = Mode.VERIFY_ADMIN
+                await self._host.say(Prompt.VERIFY_ADMIN)
+                await self._host.light([*DIGITS, Key.BACK, Key.CONFIRM], LedMode.ON)
+
+    async def admin_presented(self, presented: Presented) -> None:
+        """Use a face, palm or finger identified while the menu asks for an admin."""
+        if self._mode is Mode.VERIFY_ADMIN:
+            await self._verified(await self._access.verify_admin(presented))
+
+    async def key(self, key: Key, long_press: bool = False) -> None:
+        """Handle a key press (``long_press``: held until the keypad flashed)."""
+        self._touch()
+        if key is Key.DOORBELL:
+            await self._host.doorbell()
+            return
+        handler = {
+            Mode.IDLE: self._idle_key,
+            Mode.WELCOME: self._welcome_key,
+            Mode.NEW_PASSWORD: self._new_password_key,
+            Mode.REPEAT_PASSWORD: self._repeat_password_key,
+            Mode.VERIFY_ADMIN: self._verify_key,
+            Mode.MENU: self._menu_key,
+            Mode.CHOOSE_CREDENTIAL: self._choose_key,
+            Mode.ENROLLING: self._ignore_key,
+            Mode.DELETE_USER: self._delete_key,
+            Mode.FACTORY_RESET: self._factory_reset_key,
+        }[self._mode]
+        await handler(key, long_press)
+
+    # modes
+
+    async def _idle_key(self, key: Key, long_press: bool) -> None:
+        if not self._directory.admin_exists:
+            await self._welcome()
+            await self._welcome_key(key, long_press)
+            return
+        if key is Key.DIGIT_0 and long_press:
+            self._buffer = ""
+            await self._host.mute_once()
+        elif key.digit is not None:
+            self._type(key, ENTRY_MAX + 1)
+        elif key is Key.BACK:
+            self._buffer = ""
+        elif key is Key.AWAY:
+            await self._host.arm_away()
+        elif key is Key.CONFIRM:
+            entry, self._buffer = self._buffer, ""
+            if entry:
+                await self._access.attempt(self._access.by_entry(entry))
+            else:
+                await self._host.lock_from_outside()
+
+    async def _welcome(self) -> None:
+        self._reset()
+        self._mode = Mode.WELCOME
+        await self._host.say(Prompt.SET_DOOR_DIRECTION)
+        await self._host.say(Prompt.WELCOME_ADD_ADMIN)
+        await self._host.light(
+            [Key.DIGIT_1, Key.DIGIT_2, Key.BACK, Key.CONFIRM], LedMode.ON
+        )
+
+    async def _welcome_key(self, key: Key, _long: bool) -> None:
+        if key in _DIRECTIONS:
+            await self._host.choose_door_direction(_DIRECTIONS[key])
+            await self._host.say(Prompt.SUCCESS)
+        elif key is Key.CONFIRM:
+            await self._ask_password(self._directory.new_user(Role.ADMIN))
+        elif key is Key.BACK:
+            self._reset()
+            await self._host.dark()
+
+    async def _ask_password(self, user: User) -> None:
+        self._pending = user
+        self._buffer = self._first_entry = ""
+        self._mode = Mode.NEW_PASSWORD
+        await self._host.say(Prompt.ENTER_PASSWORD)
+        await self._host.light([*DIGITS, Key.BACK, Key.CONFIRM], LedMode.ON)
+
+    async def _new_password_key(self, key: Key, _long: bool) -> None:
+        if key.digit is not None:
+            self._type(key, PASSWORD_MAX + 1)
+        elif key is Key.BACK:
+            await self._step_back()
+        elif key is Key.CONFIRM:
+            entry, self._buffer = self._buffer, ""
+            try:
+                check_password(entry)
+            except PasswordPolicyError as err:
+                simple = err.rule in {"sequential", "repeated"}
+                await self._host.say(
+                    Prompt.PASSWORD_TOO_SIMPLE if simple else Prompt.FAILURE
+                )
+                await self._host.say(Prompt.ENTER_PASSWORD)
+                return
+            self._first_entry = entry
+            self._mode = Mode.REPEAT_PASSWORD
+            await self._host.say(Prompt.ENTER_PASSWORD_AGAIN)
+
+    async def _repeat_password_key(self, key: Key, _long: bool) -> None:
+        if key.digit is not None:
+            self._type(key, PASSWORD_MAX + 1)
+        elif key is Key.BACK:
+            await self._step_back()
+        elif key is Key.CONFIRM:
+            entry, self._buffer = self._buffer, ""
+            first, self._first_entry = self._first_entry, ""
+            assert self._pending is not None  # noqa: S101 -- set on entering the mode
+            if entry != first:
+                self._mode = Mode.NEW_PASSWORD
+                await self._host.say(Prompt.PASSWORD_MISMATCH)
+                await self._host.say(Prompt.ENTER_PASSWORD)
+                return
+            try:
+                self._directory.set_password(self._pending, entry)
+            except LockError as err:
+                await self._host.say(_REFUSAL_PROMPTS.get(type(err), Prompt.FAILURE))
+            else:
+                await self._host.say(Prompt.SUCCESS)
+            await self._after_credential()
+
+    async def _verify_key(self, key: Key, _long: bool) -> None:
+        if key.digit is not None:
+            self._type(key, ENTRY_MAX + 1)
+        elif key is Key.BACK:
+            self._reset()
+            await self._host.dark()
+        elif key is Key.CONFIRM:
+            entry, self._buffer = self._buffer, ""
+            await self._verified(
+                await self._access.verify_admin(self._access.by_entry(entry))
+            )
+
+    async def _verified(self, ok: bool) -> None:
+        if ok:
+            self._in_menu = True
+            await self._menu()
+
+    async def _menu(self) -> None:
+        self._mode = Mode.MENU
+        self._pending = None
+        self._buffer = ""
+        await self._host.say(Prompt.MENU)
+        await self._host.light(
+            [Key.DIGIT_1, Key.DIGIT_2, Key.DIGIT_3, Key.BACK, Key.CONFIRM], LedMode.ON
+        )
+
+    async def _menu_key(self, key: Key, _long: bool) -> None:
+        if key in {Key.DIGIT_1, Key.DIGIT_2}:
+            role = Role.ADMIN if key is Key.DIGIT_1 else Role.USER
+            try:
+                self._pending = self._directory.new_user(role)
+            except CapacityFullError:
+                await self._host.say(Prompt.CAPACITY_FULL)
+                return
+            self._mode = Mode.CHOOSE_CREDENTIAL
+            # The new user's number lights up digit by digit (001, 002, ...).
+            number = [Key(int(d)) for d in f"{self._pending.number:03d}"]
+            await self._host.light(number, LedMode.BLINK)
+            await self._host.say(Prompt.CHOOSE_CREDENTIAL)
+            await self._host.light([*_CHOICES, Key.BACK], LedMode.ON)
+        elif key is Key.DIGIT_3:
+            self._mode = Mode.DELETE_USER
+            await self._host.say(Prompt.ENTER_USER_NUMBER)
+        elif key is Key.CONFIRM:
+            await self._host.system_info()
+        elif key is Key.BACK:
+            self._reset()
+            await self._host.dark()
+
+    async def _choose_key(self, key: Key, _long: bool) -> None:
+        assert self._pending is not None  # noqa: S101 -- set on entering the mode
+        if key is Key.BACK:
+            await self._menu()
+        elif _CHOICES.get(key) is CredentialType.PASSWORD:
+            await self._ask_password(self._pending)
+        elif key in _CHOICES:
+            self._mode = Mode.ENROLLING
+            self._spawn(self._enroll(self._pending, _CHOICES[key]))
+
+    async def _enroll(self, user: User, kind: CredentialType) -> None:
+        try:
+            await self._enroller.enroll(user, kind)
+        except EnrollmentFailed:
+            pass  # the enroller has told the person why
+        except LockError as err:
+            await self._host.say(_REFUSAL_PROMPTS.get(type(err), Prompt.FAILURE))
+        self._touch()
+        await self._after_credential()
+
+    async def _ignore_key(self, _key: Key, _long: bool) -> None:
+        """Keys do nothing while a module captures."""
+
+    async def _delete_key(self, key: Key, _long: bool) -> None:
+        if key.digit is not None:
+            self._type(key, 3)
+        elif key is Key.BACK:
+            await self._menu()
+        elif key is Key.CONFIRM and self._buffer:
+            number, self._buffer = int(self._buffer), ""
+            try:
+                await self._host.delete_user(number)
+            except LastAdminError:
+                await self._host.say(Prompt.CANNOT_DELETE_LAST_ADMIN)
+            except LockError:
+                await self._host.light(
+                    [Key(int(d)) for d in f"{number:03d}"], LedMode.BLINK
+                )
+                await self._host.say(Prompt.FAILURE)
+            else:
+                await self._host.say(Prompt.USER_DELETED)
+                await self._menu()
+
+    async def _factory_reset_key(self, key: Key, _long: bool) -> None:
+        self._reset()
+        if key is Key.CONFIRM:
+            await self._host.factory_reset()
+        await self._host.dark()
+
+    # helpers
+
+    async def _after_credential(self) -> None:
+        if self._in_menu and self._directory.admin_exists:
+            await self._menu()
+        else:
+            self._reset()
+            await self._host.dark()
+
+    async def _step_back(self) -> None:
+        if self._buffer:
+            self._buffer = ""
+        elif self._in_menu:
+            await self._menu()
+        else:
+            self._reset()
+            await self._host.dark()
+
+    def _type(self, key: Key, limit: int) -> None:
+        if len(self._buffer) < limit:
+            self._buffer += key.label
+
+    def _reset(self) -> None:
+        self._mode = Mode.IDLE
+        self._buffer = self._first_entry = ""
+        self._pending = None
+        self._in_menu = False
+
+    def _touch(self) -> None:
+        self._cancel_timer()
+        self._timer = self._clock.call_later(IDLE_SECONDS, self._idle)
+
+    def _idle(self) -> None:
+        self._timer = None
+        if self._mode is Mode.ENROLLING:
+            return
+        if self._mode is not Mode.IDLE:
+            self._spawn(self._host.dark())
+        self._reset()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        # A fresh context: this work is not part of the MCU event being handled.
+        task = asyncio.get_running_loop().create_task(
+            coroutine, context=contextvars.Context()
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            _LOGGER.error("Keypad task failed", exc_info=task.exception())
