@@ -142,6 +142,11 @@ class LockBody:
         return self._reported_percent < LOW_BATTERY_PERCENT
 
     @property
+    def motor_running(self) -> bool:
+        """Whether the bolt is moving (a new motor command is refused as BUSY)."""
+        return self._motor is not None
+
+    @property
     def powered(self) -> bool:
         """A flat battery with no power bank leaves the electronics dead (L-08)."""
         return self.emergency_power or self._charge > 0

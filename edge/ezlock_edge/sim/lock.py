@@ -1,0 +1,370 @@
+"""``SimulatedLock``: the whole virtual lock, its four UARTs and what a person can do to it.
+
+The driver opens ``lock.ports[link]`` as it would open real UARTs; tests and the
+``/sim/v1`` surface act on the lock through the async control methods here, or through
+the one generic :meth:`SimulatedLock.handle`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+import contextlib
+import json
+import os
+from pathlib import Path
+import random
+import shutil
+import string
+import tempfile
+from typing import Any
+
+import voluptuous as vol
+
+from ezlock_edge.clock import Clock, SystemClock
+from ezlock_edge.devices.models import (
+    BoltState,
+    DoorState,
+    Key,
+    McuInfo,
+    Sensor,
+    SetPress,
+)
+
+from .actions import ACTIONS, LINKS
+from .biometric import BiometricModule
+from .body import LockBody
+from .errors import SimulationError, UnknownActionError
+from .fingerprint import FingerprintModule
+from .mcu import VirtualMcu
+from .noise import LineNoise
+from .port import VirtualPort
+from .presence import Presentation
+from .templates import TemplateLibrary
+
+MODEL = "EZLOCK-SIM-6068"
+FIRMWARE = "1.4.0-sim"
+CAPABILITIES = frozenset(
+    {
+        "bluetooth",
+        "door_sensor",
+        "emergency_power",
+        "face",
+        "fingerprint",
+        "keypad",
+        "palm",
+        "siren",
+        "tamper",
+        "voice",
+        "wifi",
+    }
+)
+_SET_PRESS = {
+    "short": SetPress.SHORT,
+    "long": SetPress.LONG,
+    "power_up": SetPress.HELD_AT_POWER_UP,
+}
+_IDENTITY_FILE = "identity.json"
+
+
+class SimulatedLock:
+    """A virtual MCU and three virtual biometric modules behind pseudo-terminals."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        motor_travel: float = 0.4,
+        serial: str | None = None,
+        verification_code: str | None = None,
+        seed: int | None = None,
+        state_dir: Path | None = None,
+    ) -> None:
+        """Build the lock; nothing is opened until :meth:`start`.
+
+        ``seed`` makes everything random (serial, code, noise, scores) reproducible;
+        ``state_dir`` keeps the lock's identity, event numbering and enrolled templates
+        across simulator restarts.
+        """
+        self._clock = clock or SystemClock()
+        self._seed = seed
+        self._state_dir = state_dir
+        self._rng = random.Random(seed)
+        serial, verification_code = self._identity(serial, verification_code)
+        self.info = McuInfo(
+            serial=serial,
+            model=MODEL,
+            firmware=FIRMWARE,
+            verification_code=verification_code,
+            capabilities=CAPABILITIES,
+        )
+        self._motor_travel = motor_travel
+        self._port_dir: Path | None = None
+        self._ports: dict[str, VirtualPort] = {}
+        self._mcu: VirtualMcu | None = None
+        self._fingerprint: FingerprintModule | None = None
+        self._face: BiometricModule | None = None
+        self._palm: BiometricModule | None = None
+        self._dispatch: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
+            "keypad": lambda b: self.keypad(b["keys"], b.get("hold")),
+            "finger": lambda b: self.finger(b["id"]),
+            "face": lambda b: self.face(b["id"], spoof=b["spoof"]),
+            "palm": lambda b: self.palm(b["id"], spoof=b["spoof"]),
+            "bluetooth": lambda b: self.bluetooth(b["key"]),
+            "mechanical_key": lambda b: self.mechanical_key(b["turn"]),
+            "door": lambda b: self.door(b["state"]),
+            "set_button": lambda b: self.set_button(b["press"]),
+            "lock_button": lambda b: self.lock_button(),
+            "tamper": lambda b: self.tamper(removed=b["removed"]),
+            "battery": lambda b: self.battery(b["percent"]),
+            "emergency_power": lambda b: self.emergency_power(b["connected"]),
+            "jam": lambda b: self.jam(next=b["next"]),
+            "noise": lambda b: self.noise(b["link"], b["rate"]),
+            "unplug": lambda b: self.unplug(b["link"]),
+            "replug": lambda b: self.replug(b["link"]),
+            "label": lambda b: self.label(),
+            "panel": lambda b: self.panel(),
+        }
+
+    # -- life cycle ------------------------------------------------------------------
+
+    @property
+    def ports(self) -> dict[str, Path]:
+        """Stable device paths of the four UARTs: ``mcu``, ``fingerprint``, ``face``, ``palm``."""
+        return {link: port.path for link, port in self._ports.items()}
+
+    @property
+    def running(self) -> bool:
+        """Whether :meth:`start` has been called (and :meth:`stop` not yet)."""
+        return self._mcu is not None
+
+    async def start(self) -> None:
+        """Create the four ptys and power the lock up."""
+        if self.running:
+            return
+        port_dir = Path(tempfile.mkdtemp(prefix="ezlock-sim-"))
+        self._port_dir = port_dir
+        ports = {
+            link: VirtualPort(
+                port_dir / link, LineNoise(random.Random(f"{self._seed}:{link}:noise"))
+            )
+            for link in LINKS
+        }
+        self._mcu = VirtualMcu(
+            self.info,
+            self._clock,
+            random.Random(self._rng.random()),
+            motor_travel=self._motor_travel,
+            send=ports["mcu"].write,
+            state_path=self._state_path("mcu-events.json"),
+        )
+        self._fingerprint = FingerprintModule(
+            TemplateLibrary(self._state_path("fingerprint-templates.json")),
+            random.Random(self._rng.random()),
+            send=ports["fingerprint"].write,
+        )
+        self._face = BiometricModule(
+            Sensor.FACE,
+            TemplateLibrary(self._state_path("face-templates.json")),
+            send=ports["face"].write,
+        )
+        self._palm = BiometricModule(
+            Sensor.PALM,
+            TemplateLibrary(self._state_path("palm-templates.json")),
+            send=ports["palm"].write,
+        )
+        ports["mcu"].on_receive = self._mcu.receive
+        ports["fingerprint"].on_receive = self._fingerprint.receive
+        ports["face"].on_receive = self._face.receive
+        ports["palm"].on_receive = self._palm.receive
+        for port in ports.values():
+            port.plug()
+        self._ports = ports
+        self._mcu.start()
+
+    async def stop(self) -> None:
+        """Unplug everything and remove the ptys; enrolled templates stay in state_dir."""
+        if self._mcu is None:
+            return
+        self._mcu.stop()
+        for module in (self._fingerprint, self._face, self._palm):
+            if module is not None:
+                module.stop()
+        for port in self._ports.values():
+            port.unplug()
+        self._ports.clear()
+        if self._port_dir is not None:
+            shutil.rmtree(self._port_dir, ignore_errors=True)
+        self._mcu = self._fingerprint = self._face = self._palm = None
+        self._port_dir = None
+
+    # -- what a person does to the lock ----------------------------------------------
+
+    async def keypad(self, keys: list[str], hold: str | None = None) -> None:
+        """Touch the keypad (it wakes first), press ``keys``, then long-press ``hold``.
+
+        Keys are ``"0"``-``"9"``, ``"back"``, ``"confirm"``, ``"away"``, ``"doorbell"``;
+        ``hold="0"`` is the one-time mute gesture (L-48).
+        """
+        try:
+            parsed = [Key.from_name(k) for k in keys]
+            held = Key.from_name(hold) if hold is not None else None
+        except (KeyError, ValueError) as err:
+            raise SimulationError(f"unknown key {err}") from None
+        self._body().keypad(parsed, held)
+
+    async def finger(self, id: str) -> None:  # noqa: A002
+        """Lay finger ``id`` on the reader for one capture (touch line wakes the MCU)."""
+        self._require(self._fingerprint).presence.present(Presentation(id))
+        self._body().sensor_woken(Sensor.FINGERPRINT)
+
+    async def face(self, id: str, spoof: bool = False) -> None:  # noqa: A002
+        """Step in front of the lock; ``spoof`` = a photo or mask (liveness fails)."""
+        self._require(self._face).presence.present(Presentation(id, spoof))
+        self._body().sensor_woken(Sensor.FACE)
+
+    async def palm(self, id: str, spoof: bool = False) -> None:  # noqa: A002
+        """Hold a palm to the palm-vein module; ``spoof`` fails the liveness check."""
+        self._require(self._palm).presence.present(Presentation(id, spoof))
+        self._body().sensor_woken(Sensor.PALM)
+
+    async def bluetooth(self, key: str) -> None:
+        """Let a phone in range present Bluetooth key ``key`` (L-31)."""
+        self._body().bluetooth_key(key)
+
+    async def mechanical_key(self, turn: str = "unlock") -> None:
+        """Turn the mechanical key to ``"unlock"`` (default) or ``"lock"`` (L-07)."""
+        self._body().mechanical_key(
+            BoltState.LOCKED if turn == "lock" else BoltState.UNLOCKED
+        )
+
+    async def door(self, state: str) -> None:
+        """Open (``"open"``) or close (``"closed"``) the door (L-02)."""
+        self._body().set_door(DoorState.OPEN if state == "open" else DoorState.CLOSED)
+
+    async def set_button(self, press: str = "short") -> None:
+        """Press SET: ``"short"`` (menu), ``"long"`` (pairing), ``"power_up"`` (L-04, L-63)."""
+        if press not in _SET_PRESS:
+            raise SimulationError(f"unknown SET press {press!r}")
+        self._body().set_button(_SET_PRESS[press])
+
+    async def lock_button(self) -> None:
+        """Press the rear electronic lock button (L-44)."""
+        self._body().lock_button()
+
+    async def tamper(self, removed: bool = True) -> None:
+        """Pry the front panel off (L-05, L-60); ``removed=False`` puts it back."""
+        self._body().set_tamper(removed)
+
+    async def battery(self, percent: float) -> None:
+        """Set the battery's charge in percent (L-06, L-62)."""
+        try:
+            self._body().set_battery(percent)
+        except ValueError as err:
+            raise SimulationError(str(err)) from None
+
+    async def emergency_power(self, connected: bool) -> None:
+        """Plug a power bank into the front USB-C port, or unplug it (L-08)."""
+        self._body().set_emergency_power(connected)
+
+    async def jam(self, next: bool = True) -> None:  # noqa: A002
+        """Make the next motor movement end JAMMED (``next=False`` cancels)."""
+        self._body().jam(next)
+
+    async def noise(self, link: str, rate: float) -> None:
+        """Damage bytes on ``link`` in both directions with probability ``rate``."""
+        try:
+            self._port(link).noise.rate = rate
+        except ValueError as err:
+            raise SimulationError(str(err)) from None
+
+    async def unplug(self, link: str) -> None:
+        """Pull ``link``'s cable: the driver's port fails and its path disappears."""
+        self._port(link).unplug()
+
+    async def replug(self, link: str) -> None:
+        """Plug ``link`` back in: a new pty behind the same path."""
+        self._port(link).plug()
+
+    async def label(self) -> dict[str, str]:
+        """Read the sticker inside the battery compartment (L-64)."""
+        return {
+            "serial": self.info.serial,
+            "verification_code": self.info.verification_code,
+            "model": self.info.model,
+        }
+
+    async def panel(self) -> dict[str, Any]:
+        """Look at the lock: what a person sees and hears, and each link's state."""
+        state = self._body().panel()
+        state["links"] = {
+            link: {
+                "path": str(port.path),
+                "plugged": port.plugged,
+                "noise_rate": port.noise.rate,
+                "damaged_bytes": port.noise.stats.total,
+            }
+            for link, port in self._ports.items()
+        }
+        return state
+
+    async def handle(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Validate ``body`` for ``action`` and do it: the HTTP and CLI entry point.
+
+        Raises ``UnknownActionError`` or ``SimulationError`` (bad body, impossible now).
+        """
+        if action not in ACTIONS:
+            raise UnknownActionError(f"unknown action {action!r}")
+        try:
+            valid = ACTIONS[action].schema(body)
+        except vol.Invalid as err:
+            raise SimulationError(f"{action}: {err}") from None
+        result = await self._dispatch[action](valid)
+        return result if isinstance(result, dict) else {"ok": True}
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _body(self) -> LockBody:
+        return self._require(self._mcu).body
+
+    @staticmethod
+    def _require[T](component: T | None) -> T:
+        if component is None:
+            raise SimulationError("the simulated lock is not running")
+        return component
+
+    def _port(self, link: str) -> VirtualPort:
+        if link not in self._ports:
+            raise SimulationError(
+                f"unknown link {link!r}; links are {', '.join(LINKS)}"
+            )
+        return self._ports[link]
+
+    def _state_path(self, name: str) -> Path | None:
+        return self._state_dir / name if self._state_dir is not None else None
+
+    def _identity(
+        self, serial: str | None, verification_code: str | None
+    ) -> tuple[str, str]:
+        """Return the serial and verification code: given, remembered, or new."""
+        path = self._state_path(_IDENTITY_FILE)
+        stored: dict[str, str] = {}
+        if path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                stored = json.loads(path.read_text())
+        serial = serial or stored.get("serial") or self._new_serial()
+        verification_code = (
+            verification_code
+            or stored.get("verification_code")
+            or "".join(self._rng.choices(string.ascii_uppercase, k=6))
+        )
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as file:
+                json.dump(
+                    {"serial": serial, "verification_code": verification_code}, file
+                )
+        return serial, verification_code
+
+    def _new_serial(self) -> str:
+        return "Q" + "".join(self._rng.choices(string.digits, k=8))

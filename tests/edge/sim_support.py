@@ -1,0 +1,68 @@
+"""The driver's end of a simulated UART, as raw bytes through the framing codecs.
+
+Simulator tests open the pty path with serialx exactly as the driver does, write encoded
+frames and read back what the virtual device answers, without the protocol layer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+import serialx
+
+from ezlock_edge.framing.stream import StreamParser
+
+WAIT = 3.0
+"""Seconds a test waits for a frame before it fails (never part of a pass condition)."""
+
+
+class RawLink[FrameT]:
+    """One open port: send bytes, receive decoded frames in order."""
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        parser: StreamParser[FrameT],
+    ) -> None:
+        """Wrap an open serialx stream pair and the link's parser."""
+        self._reader = reader
+        self._writer = writer
+        self.parser = parser
+        self._frames: deque[FrameT] = deque()
+
+    @classmethod
+    async def open(cls, path: Path, parser: StreamParser[FrameT]) -> RawLink[FrameT]:
+        """Open ``path`` as the driver does."""
+        reader, writer = await serialx.open_serial_connection(
+            str(path), baudrate=115200
+        )
+        return cls(reader, writer, parser)
+
+    async def send(self, data: bytes) -> None:
+        """Write raw bytes to the device."""
+        self._writer.write(data)
+        await self._writer.drain()
+
+    async def frame(self, wait: float = WAIT) -> FrameT:
+        """Return the next frame from the device."""
+        async with asyncio.timeout(wait):
+            while not self._frames:
+                self._frames.extend(self.parser.feed(await self._reader.read(4096)))
+        return self._frames.popleft()
+
+    async def frame_where(
+        self, accept: Callable[[FrameT], bool], wait: float = WAIT
+    ) -> FrameT:
+        """Return the next frame ``accept`` takes; frames before it are dropped."""
+        async with asyncio.timeout(wait):
+            while not accept(frame := await self.frame()):
+                pass
+        return frame
+
+    def close(self) -> None:
+        """Close the port."""
+        self._writer.close()

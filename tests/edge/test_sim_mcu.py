@@ -1,0 +1,473 @@
+"""The virtual lock MCU over its pty, byte for byte through the MCU link codecs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sim_support import RawLink
+
+from ezlock_edge.clock import ManualClock
+from ezlock_edge.devices.models import (
+    PROMPT_TEXT,
+    BluetoothState,
+    BoltState,
+    DoorDirection,
+    DoorState,
+    Key,
+    LedMode,
+    McuEvent,
+    McuEventKind,
+    PowerSource,
+    Prompt,
+    Sensor,
+    SetPress,
+)
+from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType, NakReason
+from ezlock_edge.framing.mcu_messages import (
+    GetStatus,
+    Hello,
+    HelloReply,
+    Lock,
+    McuRequest,
+    McuResponse,
+    PlayPrompt,
+    ResponseStatus,
+    SetDoorDirection,
+    SetLeds,
+    SetVolume,
+    SetWifi,
+    Siren,
+    Unlock,
+    decode_event,
+    decode_status,
+    encode_event_ack,
+    encode_request,
+)
+from ezlock_edge.sim import mcu as sim_mcu
+from ezlock_edge.sim.errors import SimulationError
+from ezlock_edge.sim.lock import SimulatedLock
+
+
+class Driver:
+    """The driver's side of the MCU link, reduced to frames: requests and event ACKs."""
+
+    def __init__(self, link: RawLink[McuFrame]) -> None:
+        """Drive the MCU over ``link``."""
+        self.link = link
+        self.seq = 0
+        self.acked = 0
+        self.events: list[McuEvent] = []
+
+    async def send(self, seq: int, payload: bytes) -> None:
+        """Send one REQUEST frame."""
+        await self.link.send(McuFrame(MessageType.REQUEST, seq, payload).encode())
+
+    async def request(self, request: McuRequest) -> McuResponse:
+        """Send ``request`` with the next seq and return its RESPONSE."""
+        self.seq = (self.seq + 1) & 0xFF
+        await self.send(self.seq, encode_request(request))
+        return await self.answer(self.seq)
+
+    async def answer(self, seq: int) -> McuResponse:
+        """Wait for the ACK, then return the RESPONSE for ``seq``; keep events seen."""
+        acked = False
+        while True:
+            frame = await self.link.frame()
+            if frame.type is MessageType.EVENT:
+                self.events.append(decode_event(frame.payload))
+            elif frame.seq == seq and frame.type is MessageType.ACK:
+                acked = True
+            elif frame.seq == seq and frame.type is MessageType.RESPONSE:
+                assert acked, "RESPONSE before ACK"
+                return McuResponse.decode(frame.payload)
+
+    async def event(self) -> McuEvent:
+        """Return the next event not yet acknowledged (skipping resends)."""
+        while True:
+            if self.events:
+                event = self.events.pop(0)
+            else:
+                frame = await self.link.frame_where(
+                    lambda f: f.type is MessageType.EVENT
+                )
+                event = decode_event(frame.payload)
+            if event.seq > self.acked:
+                return event
+
+    async def ack(self, event: McuEvent) -> None:
+        """Acknowledge ``event``, as the driver does after handling it."""
+        self.acked = event.seq
+        await self.link.send(
+            McuFrame(MessageType.EVENT_ACK, 0, encode_event_ack(event.seq)).encode()
+        )
+
+    async def handled(self) -> McuEvent:
+        """Receive and acknowledge the next event."""
+        event = await self.event()
+        await self.ack(event)
+        return event
+
+    async def handled_many(self, count: int) -> list[McuEvent]:
+        """Receive and acknowledge the next ``count`` events."""
+        return [await self.handled() for _ in range(count)]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def lock(clock: ManualClock, tmp_path: Path) -> AsyncIterator[SimulatedLock]:
+    lock = SimulatedLock(clock=clock, seed=11, state_dir=tmp_path / "state")
+    await lock.start()
+    yield lock
+    await lock.stop()
+
+
+@pytest.fixture
+async def driver(lock: SimulatedLock) -> AsyncIterator[Driver]:
+    link = await RawLink.open(lock.ports["mcu"], McuParser())
+    yield Driver(link)
+    link.close()
+
+
+async def test_hello_announces_the_lock_identity(
+    lock: SimulatedLock, driver: Driver
+) -> None:
+    """L-64: serial, model, firmware and verification code come from the hello."""
+    response = await driver.request(Hello())
+    assert response.status is ResponseStatus.OK
+    reply = HelloReply.decode(response.data)
+    assert reply.info == lock.info
+    assert reply.info.serial == (await lock.label())["serial"]
+    assert {"face", "palm", "fingerprint"} <= reply.info.capabilities
+
+
+async def test_status_reports_the_whole_lock(driver: Driver) -> None:
+    """L-01, L-02, L-06, L-08, L-12, L-46: the STATUS answer."""
+    status = decode_status((await driver.request(GetStatus())).data)
+    assert status.bolt is BoltState.LOCKED
+    assert status.door is DoorState.CLOSED
+    assert status.battery_percent == 100
+    assert not status.low_battery
+    assert status.power_source is PowerSource.BATTERY
+    assert not status.tamper
+    assert status.wifi_enabled
+    assert -70 < status.wifi_rssi < -40
+    assert status.bluetooth is BluetoothState.IDLE
+    assert status.door_direction is DoorDirection.RIGHT
+
+    assert (await driver.request(SetWifi(enabled=False))).status is ResponseStatus.OK
+    await driver.request(SetDoorDirection(DoorDirection.LEFT))
+    status = decode_status((await driver.request(GetStatus())).data)
+    assert not status.wifi_enabled
+    assert status.door_direction is DoorDirection.LEFT
+
+
+async def test_motor_travel_takes_time_and_ends_locked_or_unlocked(
+    lock: SimulatedLock, driver: Driver, clock: ManualClock
+) -> None:
+    """L-01: UNLOCKING then, after the travel time, UNLOCKED; LOCK likewise; L-46."""
+    assert (
+        await driver.request(Unlock(DoorDirection.LEFT))
+    ).status is ResponseStatus.OK
+    assert (await driver.handled()).bolt is BoltState.UNLOCKING
+    assert (await lock.panel())["last_motor_direction"] == "left"
+    busy = await driver.request(Lock())
+    assert busy.status is ResponseStatus.BUSY  # the motor is still moving
+    clock.advance(0.39)
+    status = decode_status((await driver.request(GetStatus())).data)
+    assert status.bolt is BoltState.UNLOCKING
+    clock.advance(0.01)
+    assert (await driver.handled()).bolt is BoltState.UNLOCKED
+
+    await driver.request(Lock())
+    assert (await driver.handled()).bolt is BoltState.LOCKING
+    clock.advance(0.4)
+    assert (await driver.handled()).bolt is BoltState.LOCKED
+
+
+async def test_zero_travel_moves_at_once(tmp_path: Path) -> None:
+    lock = SimulatedLock(clock=ManualClock(), motor_travel=0)
+    await lock.start()
+    link = await RawLink.open(lock.ports["mcu"], McuParser())
+    driver = Driver(link)
+    try:
+        await driver.request(Unlock(DoorDirection.RIGHT))
+        bolts = [event.bolt for event in await driver.handled_many(2)]
+        assert bolts == [BoltState.UNLOCKING, BoltState.UNLOCKED]
+    finally:
+        link.close()
+        await lock.stop()
+
+
+async def test_jam_injection_ends_the_next_movement_jammed(
+    lock: SimulatedLock, driver: Driver, clock: ManualClock
+) -> None:
+    """L-67: a jammed bolt is reported; the movement after it works again."""
+    await lock.jam(next=True)
+    await driver.request(Unlock(DoorDirection.RIGHT))
+    clock.advance(0.4)
+    bolts = [event.bolt for event in await driver.handled_many(2)]
+    assert bolts == [BoltState.UNLOCKING, BoltState.JAMMED]
+    assert decode_status((await driver.request(GetStatus())).data).bolt is (
+        BoltState.JAMMED
+    )
+    await driver.request(Unlock(DoorDirection.RIGHT))
+    clock.advance(0.4)
+    assert [e.bolt for e in await driver.handled_many(2)][-1] is BoltState.UNLOCKED
+
+
+async def test_a_retransmitted_request_gets_the_cached_answer_and_runs_once(
+    lock: SimulatedLock, driver: Driver, clock: ManualClock
+) -> None:
+    await driver.send(7, encode_request(Unlock(DoorDirection.RIGHT)))
+    first = await driver.answer(7)
+    await driver.send(7, encode_request(Unlock(DoorDirection.RIGHT)))
+    again = await driver.answer(7)
+    assert first == again
+    assert (
+        first.status is ResponseStatus.OK
+    )  # not BUSY: the motor was not started twice
+    clock.advance(0.4)
+    assert [e.bolt for e in await driver.handled_many(2)] == [
+        BoltState.UNLOCKING,
+        BoltState.UNLOCKED,
+    ]
+
+
+async def test_events_stay_buffered_until_acknowledged_across_a_driver_restart(
+    lock: SimulatedLock, driver: Driver
+) -> None:
+    """No event is lost or duplicated when the driver restarts mid-stream."""
+    await lock.keypad(["1", "2", "3", "confirm"])
+    first = await driver.event()
+    assert first.kind is McuEventKind.KEYPAD_WAKE
+    await driver.ack(first)
+    second = await driver.event()  # received, but the driver dies before its ACK
+    driver.link.close()
+
+    restarted = Driver(await RawLink.open(lock.ports["mcu"], McuParser()))
+    try:
+        await restarted.request(
+            Hello()
+        )  # a new session: the oldest event comes at once
+        events = await restarted.handled_many(4)
+    finally:
+        restarted.link.close()
+    assert events[0] == second
+    assert [e.key for e in events] == [
+        Key.DIGIT_1,
+        Key.DIGIT_2,
+        Key.DIGIT_3,
+        Key.CONFIRM,
+    ]
+    numbers = [first.seq] + [e.seq for e in events]
+    assert numbers == list(range(first.seq, first.seq + 5))
+
+
+async def test_an_unacknowledged_event_is_resent(
+    lock: SimulatedLock, driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sim_mcu, "EVENT_RESEND_INTERVAL", 0.05)
+    await lock.lock_button()
+    frames = [
+        await driver.link.frame_where(lambda f: f.type is MessageType.EVENT)
+        for _ in range(3)
+    ]
+    assert len({frame.encode() for frame in frames}) == 1  # the same event, again
+    event = decode_event(frames[0].payload)
+    assert event.kind is McuEventKind.LOCK_BUTTON  # L-44
+    await driver.ack(event)
+    await lock.door("open")
+    assert (await driver.event()).kind is McuEventKind.BOLT
+
+
+async def test_keypad_wakes_on_touch_and_sleeps_after_20_s(
+    lock: SimulatedLock, driver: Driver, clock: ManualClock
+) -> None:
+    """L-03 wake/sleep, L-48 long press of 0, L-49 doorbell key."""
+    await lock.keypad(["doorbell"], hold="0")
+    wake, bell, mute = await driver.handled_many(3)
+    assert wake.kind is McuEventKind.KEYPAD_WAKE
+    assert (bell.key, bell.long_press) == (Key.DOORBELL, False)
+    assert (mute.key, mute.long_press) == (Key.DIGIT_0, True)
+    await lock.keypad(["5"])  # already awake: no second wake
+    assert (await driver.handled()).key is Key.DIGIT_5
+    clock.advance(19.9)
+    assert (await lock.panel())["awake"]
+    clock.advance(0.1)
+    assert (await driver.handled()).kind is McuEventKind.KEYPAD_SLEEP
+    assert not (await lock.panel())["awake"]
+
+
+async def test_leds_light_the_panel_and_sleep_keeps_only_blinking_ones(
+    lock: SimulatedLock, driver: Driver, clock: ManualClock
+) -> None:
+    """L-03 keypad LEDs, L-65 the blinking 0 of pairing mode survives the sleep."""
+    await driver.request(SetLeds(LedMode.ON, frozenset({Key.BACK, Key.CONFIRM})))
+    await driver.request(SetLeds(LedMode.BLINK, frozenset({Key.DIGIT_0})))
+    panel = await lock.panel()
+    assert panel["awake"]
+    assert panel["leds"] == {"0": "blink", "back": "on", "confirm": "on"}
+    clock.advance(20)
+    assert (await driver.handled()).kind is McuEventKind.KEYPAD_SLEEP
+    assert (await lock.panel())["leds"] == {"0": "blink"}
+
+
+async def test_prompts_are_spoken_unless_muted(
+    lock: SimulatedLock, driver: Driver
+) -> None:
+    """L-48: prompts are silent at volume 0."""
+    await driver.request(PlayPrompt(Prompt.DOOR_UNLOCKED))
+    await driver.request(SetVolume(0))
+    await driver.request(PlayPrompt(Prompt.FAILURE))
+    await driver.request(SetVolume(3))
+    await driver.request(PlayPrompt(Prompt.TAMPER_ALARM))
+    spoken = [p["text"] for p in (await lock.panel())["prompts"]]
+    assert spoken == [
+        PROMPT_TEXT[Prompt.DOOR_UNLOCKED],
+        PROMPT_TEXT[Prompt.TAMPER_ALARM],
+    ]
+
+
+async def test_tamper_raises_an_event_and_the_siren_runs_its_time(
+    lock: SimulatedLock, driver: Driver, clock: ManualClock
+) -> None:
+    """L-05, L-60: forced removal, siren for about a minute."""
+    await lock.tamper()
+    assert (await driver.handled()).kind is McuEventKind.TAMPER
+    assert decode_status((await driver.request(GetStatus())).data).tamper
+    await driver.request(Siren(on=True, seconds=60))
+    assert (await lock.panel())["siren"]
+    clock.advance(59)
+    assert (await lock.panel())["siren"]
+    clock.advance(1)
+    assert not (await lock.panel())["siren"]
+    await lock.tamper(removed=False)
+    assert not decode_status((await driver.request(GetStatus())).data).tamper
+
+
+async def test_battery_drains_warns_low_and_dies_without_a_power_bank(
+    lock: SimulatedLock, driver: Driver, clock: ManualClock
+) -> None:
+    """L-06, L-62 low-voltage below 20 %, L-08 emergency USB-C power."""
+    clock.advance(24 * 3600)  # a day of idle drain costs about a percent
+    drained = await driver.handled()
+    assert drained.kind is McuEventKind.BATTERY
+    assert drained.battery_percent == 99
+    assert not drained.low_battery
+
+    await lock.battery(19)
+    low = await driver.handled()
+    assert (low.battery_percent, low.low_battery) == (19, True)
+    assert decode_status((await driver.request(GetStatus())).data).low_battery
+
+    await lock.battery(0)  # flat: the electronics are dead
+    with pytest.raises(SimulationError, match="no power"):
+        await lock.keypad(["1"])
+    await lock.door("open")  # nobody reports it
+    await lock.emergency_power(connected=True)
+    powered = await driver.handled()
+    assert (powered.kind, powered.connected) == (McuEventKind.EMERGENCY_POWER, True)
+    status = decode_status((await driver.request(GetStatus())).data)
+    assert status.power_source is PowerSource.EMERGENCY
+    assert status.door is DoorState.OPEN
+
+
+async def test_person_actions_become_events(
+    lock: SimulatedLock, driver: Driver
+) -> None:
+    """L-02 door, L-04 SET, L-07 mechanical key, L-31 Bluetooth key, sensor wake."""
+    await lock.door("open")  # from inside: the handle retracts the bolt
+    await lock.set_button("long")
+    await lock.set_button("power_up")
+    await lock.mechanical_key("lock")
+    await lock.bluetooth("483920")
+    await lock.finger("alice-left-thumb")
+    await lock.face("alice")
+    await lock.palm("alice-right")
+    events = await driver.handled_many(10)
+    assert [(e.kind, e.bolt, e.door) for e in events[:2]] == [
+        (McuEventKind.BOLT, BoltState.UNLOCKED, None),
+        (McuEventKind.DOOR, None, DoorState.OPEN),
+    ]
+    assert [e.set_press for e in events[2:4]] == [
+        SetPress.LONG,
+        SetPress.HELD_AT_POWER_UP,
+    ]
+    assert events[4].kind is McuEventKind.MECHANICAL_KEY
+    assert events[5].bolt is BoltState.LOCKED
+    assert events[6].bluetooth_key == "483920"
+    assert (await lock.panel())["bluetooth"] == "connected"
+    assert [e.sensor for e in events[7:]] == [
+        Sensor.FINGERPRINT,
+        Sensor.FACE,
+        Sensor.PALM,
+    ]
+
+
+async def test_bad_frames_get_clear_answers_and_garbage_is_skipped(
+    driver: Driver,
+) -> None:
+    await driver.send(1, bytes((0x7E,)))
+    assert (await driver.answer(1)).status is ResponseStatus.UNKNOWN_COMMAND
+    await driver.send(2, bytes((0x11, 0x09)))  # UNLOCK with no such direction
+    assert (await driver.answer(2)).status is ResponseStatus.INVALID_ARGUMENT
+    await driver.send(3, b"")
+    nak = await driver.link.frame()
+    assert (nak.type, nak.seq, nak.payload) == (
+        MessageType.NAK,
+        3,
+        bytes((NakReason.MALFORMED,)),
+    )
+    frame = McuFrame(MessageType.REQUEST, 4, encode_request(GetStatus())).encode()
+    await driver.link.send(b"\xa5\x5a\xff\x00garbage" + frame[:-1] + b"\x00" + frame)
+    assert (await driver.answer(4)).status is ResponseStatus.OK
+
+
+async def test_noise_corrupts_bytes_and_retransmission_gets_through(
+    lock: SimulatedLock, driver: Driver
+) -> None:
+    """Noise both ways damages frames; retransmission still gets answers.
+
+    The rate is per byte: at 3 % a 25-byte exchange survives about half the time.
+    """
+    await lock.noise("mcu", 0.03)
+    for seq in range(1, 11):
+        payload = encode_request(GetStatus())
+        for _ in range(50):  # bounded tries, like the driver
+            await driver.send(seq, payload)
+            try:
+                async with asyncio.timeout(0.1):
+                    answer = await driver.answer(seq)
+                break
+            except TimeoutError:
+                continue
+        assert decode_status(answer.data).bolt is BoltState.LOCKED
+    assert (await lock.panel())["links"]["mcu"]["damaged_bytes"] > 0
+    assert driver.link.parser.bad_frames + driver.link.parser.discarded_bytes > 0
+
+
+async def test_a_restarted_simulator_is_the_same_lock(tmp_path: Path) -> None:
+    """L-64: the sticker survives; event numbers keep increasing."""
+    state = tmp_path / "state"
+    first = SimulatedLock(clock=ManualClock(), state_dir=state)
+    await first.start()
+    await first.lock_button()
+    numbers = [e.seq for e in first._require(first._mcu).pending_events]
+    await first.stop()
+
+    again = SimulatedLock(clock=ManualClock(), state_dir=state)
+    await again.start()
+    await again.lock_button()
+    later = again._require(again._mcu).pending_events
+    await again.stop()
+    assert again.info == first.info
+    assert later[0].seq > numbers[-1]
+    assert SimulatedLock(seed=3).info == SimulatedLock(seed=3).info
+    assert SimulatedLock(seed=3).info.serial != SimulatedLock(seed=4).info.serial
