@@ -7,6 +7,9 @@ from pathlib import Path
 import re
 from typing import Any
 
+from homeassistant.core import HomeAssistant, SupportsResponse
+from homeassistant.helpers.service import async_get_all_descriptions
+from homeassistant.setup import async_setup_component
 import pytest
 import yaml
 
@@ -19,6 +22,7 @@ from custom_components.ezlock import (
     services,
     switch,
 )
+from custom_components.ezlock.const import DOMAIN
 from custom_components.ezlock.errors import REFUSAL_CODES, VALIDATION_CODES
 
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / "ezlock"
@@ -117,3 +121,21 @@ def test_actions_described_everywhere() -> None:
         assert fields == set(translated[name].get("fields", {})), name
         schema_fields = {str(marker) for marker in services.ACTIONS[name].schema}
         assert fields == schema_fields, name
+
+
+async def test_actions_load_with_their_responses(hass: HomeAssistant) -> None:
+    """Home Assistant accepts services.yaml; responses are announced as registered."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
+    assert descriptions.keys() == services.ACTIONS.keys()
+    for name, description in descriptions.items():
+        response = services.ACTIONS[name].response
+        if response is SupportsResponse.NONE:
+            assert "response" not in description, name
+        else:
+            assert description["response"] == {
+                "optional": response is SupportsResponse.OPTIONAL
+            }, name
+        assert description["target"] == {
+            "entity": [{"domain": ["lock"], "integration": DOMAIN}]
+        }
