@@ -23,6 +23,8 @@ class StreamParser[FrameT](ABC):
 
     sync: bytes
     """The header every frame starts with."""
+    header_size: int
+    """Bytes needed (sync included) before :meth:`_frame_length` can be called."""
 
     def __init__(self) -> None:
         """Start with an empty buffer and zero counters."""
@@ -32,15 +34,17 @@ class StreamParser[FrameT](ABC):
         self.bad_frames = 0
         """Candidate frames rejected (bad length, checksum or content)."""
 
+    @property
+    def pending(self) -> int:
+        """Bytes buffered that do not form a complete frame yet."""
+        return len(self._buffer)
+
     @abstractmethod
     def _frame_length(self, header: bytes) -> int:
         """Return the total frame length announced by ``header`` (``header_size`` bytes).
 
         Raise :class:`DecodeError` when the announced length is impossible.
         """
-
-    header_size: int
-    """Bytes needed (sync included) before :meth:`_frame_length` can be called."""
 
     @abstractmethod
     def _decode(self, frame: bytes) -> FrameT:

@@ -1,0 +1,177 @@
+"""``BiometricDevice``: the face (5 poses, L-10) and palm-vein (L-11) modules."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+import math
+
+from ezlock_edge.framing.efaa import (
+    FACE_POSES,
+    NO_USER,
+    PALM_PRESENTATIONS,
+    Direction,
+    EnrollParams,
+    EnrollResult,
+    MsgId,
+    Reply,
+    Result,
+    VerifyParams,
+    VerifyResult,
+    decode_user,
+    decode_user_list,
+    encode_user,
+)
+from ezlock_edge.framing.errors import DecodeError
+from ezlock_edge.protocol.efaa import EfaaLink
+from ezlock_edge.transport import SerialPort
+
+from .errors import (
+    CapacityFull,
+    DeviceRejected,
+    DeviceTimeout,
+    DuplicateTemplate,
+    LivenessFailed,
+)
+from .models import BiometricMatch, LinkState
+
+BAUDRATE = 115200
+MAX_MODULE_TIMEOUT = 255
+"""The modules take their timeout as one byte of seconds."""
+
+type Progress = Callable[[int, int], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Modality:
+    """How one kind of module enrolls."""
+
+    name: str
+    enroll_command: MsgId
+    steps: tuple[Direction, ...]
+
+
+FACE = Modality("face", MsgId.ENROLL, FACE_POSES)
+PALM = Modality("palm", MsgId.PALM_ENROLL_ITG, PALM_PRESENTATIONS)
+
+
+class BiometricDevice:
+    """An FM225-style face module, or a palm-vein module speaking the same protocol."""
+
+    def __init__(self, port: SerialPort, link: EfaaLink, modality: Modality) -> None:
+        """Use :meth:`open`; this wires an already created port and link."""
+        self._port = port
+        self._link = link
+        self.modality = modality
+
+    @classmethod
+    async def open(
+        cls, url: str, modality: Modality, baudrate: int = BAUDRATE
+    ) -> BiometricDevice:
+        """Open the port (a missing module is reconnected when it appears)."""
+        port = SerialPort(url, baudrate, name=modality.name)
+        link = EfaaLink(port)
+        await port.start()
+        return cls(port, link, modality)
+
+    async def close(self) -> None:
+        """Close the port."""
+        await self._port.close()
+
+    @property
+    def link_state(self) -> LinkState:
+        """Whether the UART link is up."""
+        return self._port.state
+
+    async def verify(self, timeout: float = 5.0) -> BiometricMatch | None:  # noqa: ASYNC109 - contract
+        """Match the face or palm in view.
+
+        Returns None for an unknown person; raises LivenessFailed for a spoof and
+        DeviceTimeout if nobody was presented within ``timeout`` seconds.
+        """
+        seconds = _module_seconds(timeout)
+        reply = await self._link.capture(
+            MsgId.VERIFY, VerifyParams(seconds).encode(), seconds
+        )
+        if reply.result is Result.UNKNOWN_USER:
+            return None
+        self._check(reply)
+        return BiometricMatch(self._decode(VerifyResult.decode, reply.data).user_id)
+
+    async def enroll(
+        self,
+        progress: Progress | None = None,
+        timeout: float = 10.0,  # noqa: ASYNC109 - contract
+    ) -> int:
+        """Enroll from one presentation per step (5 face poses, 3 palm presentations).
+
+        Returns the slot the module stored the template in. Raises
+        DuplicateTemplate, CapacityFull, LivenessFailed, or DeviceTimeout if a step's
+        presentation does not come within ``timeout`` seconds.
+        """
+        seconds = _module_seconds(timeout)
+        steps = self.modality.steps
+        result = EnrollResult(NO_USER, Direction(0))
+        for step, direction in enumerate(steps, start=1):
+            reply = await self._link.capture(
+                self.modality.enroll_command,
+                EnrollParams(direction, seconds).encode(),
+                seconds,
+            )
+            self._check(reply)
+            result = self._decode(EnrollResult.decode, reply.data)
+            if progress is not None:
+                await progress(step, len(steps))
+        if result.user_id == NO_USER or result.done != _combined(steps):
+            raise DeviceRejected(
+                f"{self.modality.name} module did not complete the enrollment"
+            )
+        return result.user_id
+
+    async def delete(self, slot: int) -> None:
+        """Delete the template in ``slot`` (deleting an empty slot is not an error)."""
+        reply = await self._link.command(MsgId.DEL_USER, encode_user(slot))
+        if reply.result is not Result.UNKNOWN_USER:
+            self._check(reply)
+
+    async def delete_all(self) -> None:
+        """Delete every template."""
+        self._check(await self._link.command(MsgId.DEL_ALL))
+
+    async def slots(self) -> set[int]:
+        """Return the slots that hold a template."""
+        reply = await self._link.command(MsgId.GET_ALL_USERID)
+        self._check(reply)
+        return self._decode(decode_user_list, reply.data)
+
+    def _check(self, reply: Reply) -> None:
+        name = self.modality.name
+        match reply.result:
+            case Result.SUCCESS:
+                return
+            case Result.FACE_ENROLLED:
+                raise DuplicateTemplate(self._decode(decode_user, reply.data))
+            case Result.MAX_USER:
+                raise CapacityFull(f"all {name} slots are used")
+            case Result.LIVENESS_CHECK:
+                raise LivenessFailed(f"{name} module: liveness check failed")
+            case Result.TIMEOUT:
+                raise DeviceTimeout(f"nobody presented to the {name} module")
+        raise DeviceRejected(f"{name} module: {reply.command.name} {reply.result.name}")
+
+    def _decode[T](self, decode: Callable[[bytes], T], data: bytes) -> T:
+        try:
+            return decode(data)
+        except DecodeError as err:
+            raise DeviceRejected(f"{self.modality.name} module: {err}") from None
+
+
+def _module_seconds(timeout: float) -> int:
+    return max(1, min(MAX_MODULE_TIMEOUT, math.ceil(timeout)))
+
+
+def _combined(steps: tuple[Direction, ...]) -> Direction:
+    combined = Direction(0)
+    for step in steps:
+        combined |= step
+    return combined

@@ -1,0 +1,169 @@
+"""``FingerprintDevice``: identify, enroll (L-09, L-24), delete and list templates."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from ezlock_edge.framing.ef01 import (
+    ConfirmationCode,
+    DeleteParams,
+    Instruction,
+    SearchParams,
+    SearchResult,
+    StoreParams,
+    decode_index_table,
+    encode_u8,
+)
+from ezlock_edge.framing.errors import DecodeError
+from ezlock_edge.protocol.ef01 import Ef01Link
+from ezlock_edge.transport import SerialPort
+
+from .errors import DeviceRejected, DeviceTimeout, DuplicateTemplate
+from .models import FingerMatch, LinkState
+
+BAUDRATE = 57600
+SLOTS = 50
+"""Template pages the lock uses: 0..49 (L-22)."""
+MAX_CAPTURES = 6
+"""Char buffers of an R503: the most captures one enrollment can merge."""
+POLL_INTERVAL = 0.1
+"""Seconds between GenImg calls while waiting for a finger."""
+_NOT_FOUND = frozenset({ConfirmationCode.NOT_FOUND, ConfirmationCode.NO_MATCH})
+_RETAKE = frozenset(
+    {
+        ConfirmationCode.NO_FINGER,
+        ConfirmationCode.IMAGE_FAIL,
+        ConfirmationCode.IMAGE_MESSY,
+        ConfirmationCode.FEATURE_FAIL,
+    }
+)
+"""Results that mean "no usable finger yet": keep polling for the next presentation."""
+
+type Progress = Callable[[int, int], Awaitable[None]]
+
+
+class FingerprintDevice:
+    """An R30x / R503-style fingerprint module."""
+
+    def __init__(self, port: SerialPort, link: Ef01Link) -> None:
+        """Use :meth:`open`; this wires an already created port and link."""
+        self._port = port
+        self._link = link
+
+    @classmethod
+    async def open(cls, url: str, baudrate: int = BAUDRATE) -> FingerprintDevice:
+        """Open the port (a missing module is reconnected when it appears)."""
+        port = SerialPort(url, baudrate, name="fingerprint")
+        link = Ef01Link(port)
+        await port.start()
+        return cls(port, link)
+
+    async def close(self) -> None:
+        """Close the port."""
+        await self._port.close()
+
+    @property
+    def link_state(self) -> LinkState:
+        """Whether the UART link is up."""
+        return self._port.state
+
+    async def identify(self, timeout: float = 2.0) -> FingerMatch | None:  # noqa: ASYNC109 - contract
+        """Capture the finger on the reader and search it among the 50 slots.
+
+        Returns None for an unknown finger; raises DeviceTimeout if no finger was
+        presented within ``timeout`` seconds.
+        """
+        await self._capture(1, timeout)
+        return await self._search()
+
+    async def enroll(
+        self,
+        slot: int,
+        captures: int = 4,
+        progress: Progress | None = None,
+        capture_timeout: float = 10.0,
+    ) -> None:
+        """Enroll one finger into ``slot`` from ``captures`` presentations.
+
+        Raises DuplicateTemplate if that finger is already stored (L-24), and
+        DeviceTimeout if a presentation does not come within ``capture_timeout``.
+        """
+        if not 0 <= slot < SLOTS:
+            raise ValueError(f"slot {slot} outside 0..{SLOTS - 1}")
+        if not 2 <= captures <= MAX_CAPTURES:
+            raise ValueError(f"captures {captures} outside 2..{MAX_CAPTURES}")
+        for step in range(1, captures + 1):
+            await self._capture(step, capture_timeout)
+            if progress is not None:
+                await progress(step, captures)
+        code, _ = await self._link.command(Instruction.REG_MODEL)
+        if code is ConfirmationCode.ENROLL_MISMATCH:
+            raise DeviceRejected("the captures are not all of the same finger")
+        _check(code, "RegModel")
+        duplicate = await self._search()
+        if duplicate is not None:
+            raise DuplicateTemplate(duplicate.slot)
+        code, _ = await self._link.command(
+            Instruction.STORE, StoreParams(1, slot).encode()
+        )
+        _check(code, "Store")
+
+    async def delete(self, slot: int) -> None:
+        """Delete the template in ``slot`` (an empty slot stays empty)."""
+        code, _ = await self._link.command(
+            Instruction.DELETE_CHAR, DeleteParams(slot, 1).encode()
+        )
+        _check(code, "DeleteChar")
+
+    async def delete_all(self) -> None:
+        """Delete every template."""
+        code, _ = await self._link.command(Instruction.EMPTY)
+        _check(code, "Empty")
+
+    async def slots(self) -> set[int]:
+        """Return the slots that hold a template."""
+        code, data = await self._link.command(
+            Instruction.READ_INDEX_TABLE, encode_u8(0)
+        )
+        _check(code, "ReadIndexTable")
+        try:
+            return {slot for slot in decode_index_table(data, 0) if slot < SLOTS}
+        except DecodeError as err:
+            raise DeviceRejected(f"fingerprint module: {err}") from None
+
+    async def _capture(self, buffer: int, seconds: float) -> None:
+        """Wait for a finger, then extract its features into char ``buffer``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while True:
+            code, _ = await self._link.command(Instruction.GEN_IMG)
+            if code is ConfirmationCode.OK:
+                code, _ = await self._link.command(
+                    Instruction.IMG2TZ, encode_u8(buffer)
+                )
+                if code is ConfirmationCode.OK:
+                    return
+            if code not in _RETAKE:
+                _check(code, "capture")
+            if loop.time() >= deadline:
+                raise DeviceTimeout(f"no finger on the sensor within {seconds:g} s")
+            await asyncio.sleep(POLL_INTERVAL)
+
+    async def _search(self) -> FingerMatch | None:
+        code, data = await self._link.command(
+            Instruction.SEARCH, SearchParams(1, 0, SLOTS).encode()
+        )
+        if code in _NOT_FOUND:
+            return None
+        _check(code, "Search")
+        try:
+            hit = SearchResult.decode(data)
+        except DecodeError as err:
+            raise DeviceRejected(f"fingerprint module: {err}") from None
+        return FingerMatch(hit.page, hit.score)
+
+
+def _check(code: ConfirmationCode, what: str) -> None:
+    if code is not ConfirmationCode.OK:
+        raise DeviceRejected(f"fingerprint module: {what} failed: {code.name}")

@@ -1,0 +1,65 @@
+"""``Hardware``: the lock's four devices, opened from four port URLs."""
+
+from __future__ import annotations
+
+import contextlib
+
+from .biometric import FACE, PALM, BiometricDevice
+from .fingerprint import FingerprintDevice
+from .mcu import McuDevice
+from .models import LinkState
+
+
+class Hardware:
+    """The MCU and the fingerprint, face and palm-vein modules of one lock."""
+
+    def __init__(
+        self,
+        mcu: McuDevice,
+        fingerprint: FingerprintDevice,
+        face: BiometricDevice,
+        palm: BiometricDevice,
+    ) -> None:
+        """Use :meth:`open`."""
+        self.mcu = mcu
+        self.fingerprint = fingerprint
+        self.face = face
+        self.palm = palm
+
+    @classmethod
+    async def open(
+        cls, *, mcu: str, fingerprint: str, face: str, palm: str
+    ) -> Hardware:
+        """Open the four ports (device paths or ``socket://host:port``).
+
+        The MCU must answer (its HELLO gives the lock's identity); the modules may be
+        missing and are connected when they appear.
+        """
+        async with contextlib.AsyncExitStack() as stack:
+            finger_device = await FingerprintDevice.open(fingerprint)
+            stack.push_async_callback(finger_device.close)
+            face_device = await BiometricDevice.open(face, FACE)
+            stack.push_async_callback(face_device.close)
+            palm_device = await BiometricDevice.open(palm, PALM)
+            stack.push_async_callback(palm_device.close)
+            mcu_device = await McuDevice.open(mcu)
+            stack.pop_all()
+        return cls(mcu_device, finger_device, face_device, palm_device)
+
+    @property
+    def connected(self) -> dict[str, bool]:
+        """Whether each device's link is up, by device name."""
+        return {
+            name: device.link_state is LinkState.CONNECTED
+            for name, device in (
+                ("mcu", self.mcu),
+                ("fingerprint", self.fingerprint),
+                ("face", self.face),
+                ("palm", self.palm),
+            )
+        }
+
+    async def close(self) -> None:
+        """Close every port."""
+        for device in (self.mcu, self.fingerprint, self.face, self.palm):
+            await device.close()

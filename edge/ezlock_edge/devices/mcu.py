@@ -1,0 +1,182 @@
+"""``McuDevice``: the lock controller's typed commands and events (device contract)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Collection
+import logging
+
+from ezlock_edge.framing.errors import DecodeError
+from ezlock_edge.framing.mcu_messages import (
+    MAX_VOLUME,
+    PROTOCOL_VERSION,
+    GetStatus,
+    Hello,
+    HelloReply,
+    Lock,
+    McuRequest,
+    PlayPrompt,
+    SetDoorDirection,
+    SetLeds,
+    SetVolume,
+    SetWifi,
+    Siren,
+    Unlock,
+    decode_status,
+)
+from ezlock_edge.protocol.mcu import McuLink
+from ezlock_edge.transport import SerialPort
+
+from .errors import DeviceError, DeviceRejected
+from .models import (
+    DoorDirection,
+    Key,
+    Led,
+    LedMode,
+    LinkState,
+    McuEvent,
+    McuInfo,
+    McuStatus,
+    Prompt,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+BAUDRATE = 115200
+ALL_LEDS = frozenset[Key | Led]({*Key, *Led})
+
+
+class McuDevice:
+    """The MCU: bolt motor, door sensor, keypad, voice, siren, battery and radios."""
+
+    def __init__(self, port: SerialPort, link: McuLink, info: McuInfo) -> None:
+        """Use :meth:`open`; this wires an already started port and link."""
+        self._port = port
+        self._link = link
+        self.info = info
+        self._session: asyncio.Task[None] | None = None
+        port.add_state_listener(self._state_changed)
+
+    @classmethod
+    async def open(cls, url: str, baudrate: int = BAUDRATE) -> McuDevice:
+        """Open the port and start a session (HELLO) to learn who the MCU is.
+
+        Raises DeviceDisconnected / DeviceTimeout if the MCU cannot be reached: the
+        lock cannot run without knowing its identity.
+        """
+        port = SerialPort(url, baudrate, name="mcu")
+        link = McuLink(port)
+        await port.start()
+        try:
+            info = await _hello(link)
+        except BaseException:
+            await port.close()
+            raise
+        link.start()
+        return cls(port, link, info)
+
+    async def close(self) -> None:
+        """Stop: events not yet acknowledged stay buffered on the MCU."""
+        if self._session is not None:
+            self._session.cancel()
+        await self._link.close()
+        await self._port.close()
+
+    @property
+    def link_state(self) -> LinkState:
+        """Whether the UART link is up."""
+        return self._port.state
+
+    async def status(self) -> McuStatus:
+        """Read bolt, door, battery, power, tamper, radios and door direction."""
+        data = await self._link.request(GetStatus())
+        try:
+            return decode_status(data)
+        except DecodeError as err:
+            raise DeviceRejected(f"MCU sent a malformed STATUS: {err}") from None
+
+    async def lock(self) -> None:
+        """Throw the bolt; BOLT events report its progress (L-01)."""
+        await self._command(Lock())
+
+    async def unlock(self, direction: DoorDirection) -> None:
+        """Retract the bolt, turning the motor for a door opening to ``direction`` (L-46)."""
+        await self._command(Unlock(direction))
+
+    async def set_leds(self, leds: Collection[Key | Led], mode: LedMode) -> None:
+        """Light, blink or darken ``leds``; the others keep their state."""
+        await self._command(SetLeds(mode, frozenset(leds)))
+
+    async def clear_leds(self) -> None:
+        """Darken the whole keypad."""
+        await self._command(SetLeds(LedMode.OFF, ALL_LEDS))
+
+    async def play(self, prompt: Prompt) -> None:
+        """Speak ``prompt`` (the MCU drops it while the volume is 0)."""
+        await self._command(PlayPrompt(prompt))
+
+    async def set_volume(self, level: int) -> None:
+        """Set the voice volume, 0 (mute) .. 3."""
+        if not 0 <= level <= MAX_VOLUME:
+            raise ValueError(f"volume {level} outside 0..{MAX_VOLUME}")
+        await self._command(SetVolume(level))
+
+    async def siren(self, on: bool, seconds: int = 60) -> None:
+        """Sound the siren for ``seconds`` (L-60), or silence it."""
+        if not 0 <= seconds <= 0xFFFF:
+            raise ValueError(f"siren duration {seconds} s outside 0..65535")
+        await self._command(Siren(on, seconds))
+
+    async def set_door_direction(self, direction: DoorDirection) -> None:
+        """Tell the MCU which way the door opens (L-46)."""
+        await self._command(SetDoorDirection(direction))
+
+    async def set_wifi(self, enabled: bool) -> None:
+        """Switch the Wi-Fi radio on or off (L-12)."""
+        await self._command(SetWifi(enabled))
+
+    def set_event_handler(self, handler: Callable[[McuEvent], Awaitable[None]]) -> None:
+        """Await ``handler`` for each event, then acknowledge it to the MCU.
+
+        The MCU resends unacknowledged events (also across a driver restart), so the
+        handler must be idempotent by ``McuEvent.seq``.
+        """
+        self._link.set_event_handler(handler)
+
+    async def _command(self, request: McuRequest) -> None:
+        await self._link.request(request)
+
+    def _state_changed(self, state: LinkState) -> None:
+        if state is LinkState.CONNECTED and self._session is None:
+            self._session = asyncio.create_task(self._resume(), name="ezlock mcu hello")
+
+    async def _resume(self) -> None:
+        """After a reconnection, start a new session (the MCU then resends events)."""
+        try:
+            info = await _hello(self._link)
+        except DeviceError as err:
+            _LOGGER.warning("MCU session not restarted after reconnection: %s", err)
+            return
+        finally:
+            self._session = None
+        if info.serial != self.info.serial:
+            _LOGGER.error(
+                "A different lock MCU is now connected (serial %s, was %s)",
+                info.serial,
+                self.info.serial,
+            )
+        self.info = info
+
+
+async def _hello(link: McuLink) -> McuInfo:
+    data = await link.request(Hello(PROTOCOL_VERSION))
+    try:
+        reply = HelloReply.decode(data)
+    except DecodeError as err:
+        raise DeviceRejected(f"MCU sent a malformed HELLO reply: {err}") from None
+    if reply.protocol_version != PROTOCOL_VERSION:
+        raise DeviceRejected(
+            f"MCU speaks protocol version {reply.protocol_version}, "
+            f"this driver {PROTOCOL_VERSION}"
+        )
+    return reply.info

@@ -1,0 +1,70 @@
+"""The fingerprint module link: EF01 commands and their acknowledgements."""
+
+from __future__ import annotations
+
+from ezlock_edge.devices.errors import DeviceRejected
+from ezlock_edge.framing.ef01 import (
+    DEFAULT_ADDRESS,
+    ConfirmationCode,
+    Ef01Packet,
+    Ef01Parser,
+    Instruction,
+    PacketId,
+)
+from ezlock_edge.framing.errors import DecodeError
+from ezlock_edge.transport import SerialPort
+
+from .command import CommandLink
+
+TIMEOUT = 1.0
+"""Seconds to wait for an acknowledgement (GenImg takes the longest, well under this)."""
+TRIES = 3
+
+
+class Ef01Link:
+    """Commands to one R30x / R503-style module at ``address``."""
+
+    def __init__(
+        self,
+        port: SerialPort,
+        *,
+        address: int = DEFAULT_ADDRESS,
+        timeout: float = TIMEOUT,
+        tries: int = TRIES,
+    ) -> None:
+        """Attach to ``port``."""
+        self._link = CommandLink(port, Ef01Parser())
+        self._address = address
+        self._timeout = timeout
+        self._tries = tries
+
+    async def command(
+        self, instruction: Instruction, params: bytes = b""
+    ) -> tuple[ConfirmationCode, bytes]:
+        """Send a command; return the confirmation code and data of its ACK.
+
+        Every instruction the driver uses can safely be repeated, so a lost packet
+        is simply sent again. Raises DeviceTimeout, DeviceDisconnected, or
+        DeviceRejected for an ACK with an unknown confirmation code.
+        """
+        packet = Ef01Packet(
+            PacketId.COMMAND, bytes((instruction,)) + params, self._address
+        )
+        ack = await self._link.transact(
+            packet.encode(),
+            self._is_ack,
+            seconds=self._timeout,
+            tries=self._tries,
+            what=instruction.name,
+        )
+        try:
+            return ack.code, ack.body
+        except DecodeError as err:
+            raise DeviceRejected(f"fingerprint module: {err}") from None
+
+    def _is_ack(self, packet: Ef01Packet) -> bool:
+        return (
+            packet.pid is PacketId.ACK
+            and packet.address == self._address
+            and bool(packet.payload)
+        )

@@ -1,0 +1,268 @@
+"""The MCU link: requests with ACK / retransmission, and acknowledged events.
+
+docs/serial-protocol.md, "Lock MCU link", is the specification this implements: one
+request outstanding at a time, retransmitted with the same sequence number until
+answered (the MCU answers a repeat from its cache), and events acknowledged only
+after the handler returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+import contextlib
+from dataclasses import dataclass, field
+import logging
+
+from ezlock_edge.devices.errors import DeviceDisconnected, DeviceRejected, DeviceTimeout
+from ezlock_edge.devices.models import LinkState, McuEvent
+from ezlock_edge.framing.errors import DecodeError
+from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType, NakReason
+from ezlock_edge.framing.mcu_messages import (
+    McuRequest,
+    McuResponse,
+    ResponseStatus,
+    decode_event,
+    encode_event_ack,
+    encode_request,
+)
+from ezlock_edge.transport import SerialPort
+
+from .receiver import FrameReceiver
+
+_LOGGER = logging.getLogger(__name__)
+
+ACK_TIMEOUT = 0.2
+"""Seconds to wait for the ACK (or the RESPONSE) before retransmitting."""
+RESPONSE_TIMEOUT = 1.0
+"""Seconds to wait for the RESPONSE once the request was acknowledged."""
+TRIES = 5
+"""Transmissions of one request before giving up."""
+HANDLER_TRIES = 3
+"""Failed handler runs after which an event is acknowledged anyway (and logged)."""
+REMEMBERED_EVENTS = 64
+"""Event numbers remembered to recognise a resent event."""
+
+type EventHandler = Callable[[McuEvent], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class _Outstanding:
+    seq: int
+    command: int
+    response: asyncio.Future[McuResponse]
+    acked: bool = False
+
+
+@dataclass(slots=True)
+class _EventLedger:
+    """What the host knows about events it handled."""
+
+    recent: deque[int] = field(default_factory=lambda: deque(maxlen=REMEMBERED_EVENTS))
+    failures: dict[int, int] = field(default_factory=dict)
+    last: int | None = None
+
+
+class McuLink:
+    """Request/response and event delivery over one MCU port."""
+
+    def __init__(
+        self,
+        port: SerialPort,
+        *,
+        ack_timeout: float = ACK_TIMEOUT,
+        response_timeout: float = RESPONSE_TIMEOUT,
+        tries: int = TRIES,
+    ) -> None:
+        """Attach to ``port``; call :meth:`start` before use."""
+        self._port = port
+        self._ack_timeout = ack_timeout
+        self._response_timeout = response_timeout
+        self._tries = tries
+        self._receiver = FrameReceiver(McuParser(), self._frame_received)
+        port.set_receiver(self._receiver.feed)
+        port.add_state_listener(self._state_changed)
+        self._seq = 0
+        self._lock = asyncio.Lock()
+        self._outstanding: _Outstanding | None = None
+        self._handler: EventHandler | None = None
+        self._events: asyncio.Queue[McuFrame] = asyncio.Queue()
+        self._ledger = _EventLedger()
+        self._worker: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start delivering events."""
+        if self._worker is None:
+            self._worker = asyncio.create_task(
+                self._deliver_events(), name="ezlock mcu events"
+            )
+
+    async def close(self) -> None:
+        """Stop delivering events (unacknowledged ones stay buffered on the MCU)."""
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+
+    def set_event_handler(self, handler: EventHandler) -> None:
+        """Await ``handler`` for each new event, then acknowledge it."""
+        self._handler = handler
+
+    async def request(self, request: McuRequest) -> bytes:
+        """Send ``request`` and return the RESPONSE data.
+
+        Raises DeviceRejected for a status other than OK, DeviceTimeout when no
+        answer came after all tries, DeviceDisconnected when the port stayed down.
+        """
+        async with self._lock:
+            self._seq = (self._seq + 1) & 0xFF
+            wire = McuFrame(
+                MessageType.REQUEST, self._seq, encode_request(request)
+            ).encode()
+            outstanding = _Outstanding(
+                self._seq, request.COMMAND, asyncio.get_running_loop().create_future()
+            )
+            self._outstanding = outstanding
+            try:
+                response = await self._exchange(wire, outstanding)
+            finally:
+                self._outstanding = None
+        name = request.COMMAND.name
+        if response is None:
+            if self._port.state is LinkState.DISCONNECTED:
+                raise DeviceDisconnected(f"MCU port down: {name} not sent")
+            raise DeviceTimeout(f"MCU did not answer {name} after {self._tries} tries")
+        if response.status is not ResponseStatus.OK:
+            raise DeviceRejected(f"MCU refused {name}: {response.status.name}")
+        return response.data
+
+    async def _exchange(
+        self, wire: bytes, outstanding: _Outstanding
+    ) -> McuResponse | None:
+        for _ in range(self._tries):
+            if self._port.state is LinkState.DISCONNECTED:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(
+                        self._ack_timeout + self._response_timeout
+                    ):
+                        await self._port.wait_connected()
+                continue
+            with contextlib.suppress(DeviceDisconnected):
+                self._port.write(wire)
+            with contextlib.suppress(TimeoutError):
+                return await _wait(outstanding.response, self._ack_timeout)
+            if outstanding.acked:
+                with contextlib.suppress(TimeoutError):
+                    return await _wait(outstanding.response, self._response_timeout)
+        return None
+
+    # -- receiving --------------------------------------------------------------------
+
+    def _frame_received(self, frame: McuFrame) -> None:
+        outstanding = self._outstanding
+        match frame.type:
+            case MessageType.EVENT:
+                self._events.put_nowait(frame)
+            case MessageType.ACK if outstanding and frame.seq == outstanding.seq:
+                outstanding.acked = True
+            case MessageType.NAK if outstanding and frame.seq == outstanding.seq:
+                self._nak_received(frame, outstanding)
+            case MessageType.RESPONSE if outstanding and frame.seq == outstanding.seq:
+                self._response_received(frame, outstanding)
+            case _:
+                _LOGGER.debug("MCU: ignored %s seq %d", frame.type.name, frame.seq)
+
+    def _nak_received(self, frame: McuFrame, outstanding: _Outstanding) -> None:
+        reason = frame.payload[0] if frame.payload else None
+        if reason == NakReason.BUSY:
+            return  # retransmitted after the ACK timeout
+        if not outstanding.response.done():
+            outstanding.response.set_exception(
+                DeviceRejected(f"MCU refused the request frame (NAK {reason})")
+            )
+
+    def _response_received(self, frame: McuFrame, outstanding: _Outstanding) -> None:
+        try:
+            response = McuResponse.decode(frame.payload)
+        except DecodeError as err:
+            _LOGGER.debug("MCU: malformed response seq %d: %s", frame.seq, err)
+            return  # the retransmission fetches it again
+        if response.command != outstanding.command:
+            _LOGGER.debug("MCU: stale response seq %d", frame.seq)
+            return
+        if not outstanding.response.done():
+            outstanding.response.set_result(response)
+
+    def _state_changed(self, state: LinkState) -> None:
+        if state is LinkState.DISCONNECTED:
+            self._receiver.reset()
+
+    # -- events -----------------------------------------------------------------------
+
+    async def _deliver_events(self) -> None:
+        while True:
+            frame = await self._events.get()
+            await self._deliver(frame)
+
+    async def _deliver(self, frame: McuFrame) -> None:
+        try:
+            event = decode_event(frame.payload)
+        except DecodeError as err:
+            self._undecodable_event(frame, err)
+            return
+        ledger = self._ledger
+        if event.seq in ledger.recent:
+            self._ack(frame.seq, event.seq)  # our ACK was lost: the MCU resent it
+            return
+        if self._handler is None:
+            return  # stays buffered on the MCU until someone handles it
+        try:
+            await self._handler(event)
+        except Exception:
+            failures = ledger.failures.get(event.seq, 0) + 1
+            if failures < HANDLER_TRIES:
+                ledger.failures[event.seq] = failures
+                _LOGGER.warning(
+                    "MCU event %d: handler failed; retried on resend", event.seq
+                )
+                return
+            _LOGGER.exception(
+                "MCU event %d dropped after %d failures", event.seq, failures
+            )
+        ledger.failures.pop(event.seq, None)
+        if ledger.last is not None and event.seq > ledger.last + 1:
+            _LOGGER.warning(
+                "MCU events %d..%d were lost on the MCU", ledger.last + 1, event.seq - 1
+            )
+        ledger.last = event.seq
+        ledger.recent.append(event.seq)
+        self._ack(frame.seq, event.seq)
+
+    def _undecodable_event(self, frame: McuFrame, err: DecodeError) -> None:
+        if len(frame.payload) < 4:
+            self._send(
+                McuFrame(MessageType.NAK, frame.seq, bytes((NakReason.MALFORMED,)))
+            )
+            return
+        number = int.from_bytes(frame.payload[:4], "big")
+        _LOGGER.warning("MCU event %d not understood, skipped: %s", number, err)
+        self._ack(frame.seq, number)
+
+    def _ack(self, frame_seq: int, event_seq: int) -> None:
+        self._send(
+            McuFrame(MessageType.EVENT_ACK, frame_seq, encode_event_ack(event_seq))
+        )
+
+    def _send(self, frame: McuFrame) -> None:
+        try:
+            self._port.write(frame.encode())
+        except DeviceDisconnected:
+            _LOGGER.debug("MCU: %s not sent, port down", frame.type.name)
+
+
+async def _wait(future: asyncio.Future[McuResponse], seconds: float) -> McuResponse:
+    """Wait for ``future`` without cancelling it on timeout (retransmissions reuse it)."""
+    async with asyncio.timeout(seconds):
+        return await asyncio.shield(future)

@@ -1,0 +1,288 @@
+"""McuDevice against the simulated MCU over its pty: every command and every event.
+
+Covers L-01 (bolt), L-02 (door), L-03 (keypad), L-04 (SET / lock button), L-05
+(tamper), L-06 (battery), L-07 (mechanical key), L-08 (emergency power), L-12 (radios),
+L-46 (door direction), L-48 (mute), L-60 (siren), L-64 (hello identity), L-67 (jam).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from ezlock_edge.clock import ManualClock
+from ezlock_edge.devices.hardware import Hardware
+from ezlock_edge.devices.mcu import McuDevice
+from ezlock_edge.devices.models import (
+    BoltState,
+    DoorDirection,
+    DoorState,
+    Key,
+    Led,
+    LedMode,
+    McuEvent,
+    McuEventKind,
+    PowerSource,
+    Prompt,
+    Sensor,
+    SetPress,
+)
+from ezlock_edge.sim.lock import SimulatedLock
+
+WAIT = 3.0
+"""Seconds a test waits for an event before failing (never a pass condition)."""
+
+
+class Events:
+    """Collects what the event handler receives."""
+
+    def __init__(self, mcu: McuDevice) -> None:
+        """Become ``mcu``'s event handler."""
+        self.queue: asyncio.Queue[McuEvent] = asyncio.Queue()
+        mcu.set_event_handler(self._handle)
+
+    async def _handle(self, event: McuEvent) -> None:
+        self.queue.put_nowait(event)
+
+    async def next(self, kind: McuEventKind) -> McuEvent:
+        """Return the next event of ``kind``, skipping others."""
+        async with asyncio.timeout(WAIT):
+            while (event := await self.queue.get()).kind is not kind:
+                pass
+        return event
+
+
+@pytest.fixture
+async def events(hardware: Hardware) -> Events:
+    """Collect the MCU's events from the moment the test starts."""
+    return Events(hardware.mcu)
+
+
+async def test_hello_identity_matches_the_label(
+    sim_lock: SimulatedLock, hardware: Hardware, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The hello exchange gives serial, model, firmware, verification code (L-64)."""
+    label = await sim_lock.label()
+    info = hardware.mcu.info
+    assert (info.serial, info.model) == (label["serial"], label["model"])
+    assert info.verification_code == label["verification_code"]
+    assert {"face", "palm", "fingerprint"} <= info.capabilities
+    assert hardware.connected == dict.fromkeys(
+        ("mcu", "fingerprint", "face", "palm"), True
+    )
+    assert all(label["verification_code"] not in r.getMessage() for r in caplog.records)
+
+
+async def test_unlock_and_lock_report_bolt_travel(
+    sim_lock: SimulatedLock, hardware: Hardware, events: Events
+) -> None:
+    """UNLOCK turns the motor for the door's side; BOLT events follow (L-01, L-46)."""
+    await hardware.mcu.unlock(DoorDirection.LEFT)
+    assert (await events.next(McuEventKind.BOLT)).bolt is BoltState.UNLOCKING
+    assert (await events.next(McuEventKind.BOLT)).bolt is BoltState.UNLOCKED
+    assert (await sim_lock.panel())["last_motor_direction"] == "left"
+    assert (await hardware.mcu.status()).bolt is BoltState.UNLOCKED
+    await hardware.mcu.lock()
+    assert (await events.next(McuEventKind.BOLT)).bolt is BoltState.LOCKING
+    assert (await events.next(McuEventKind.BOLT)).bolt is BoltState.LOCKED
+
+
+async def test_jammed_bolt(
+    sim_lock: SimulatedLock, hardware: Hardware, events: Events
+) -> None:
+    """A jammed motor ends in BOLT JAMMED, also in the status (L-67)."""
+    await sim_lock.jam()
+    await hardware.mcu.unlock(DoorDirection.RIGHT)
+    assert (await events.next(McuEventKind.BOLT)).bolt is BoltState.UNLOCKING
+    assert (await events.next(McuEventKind.BOLT)).bolt is BoltState.JAMMED
+    assert (await hardware.mcu.status()).bolt is BoltState.JAMMED
+
+
+async def test_status_follows_the_lock(
+    sim_lock: SimulatedLock, hardware: Hardware
+) -> None:
+    """Door, battery, power source, tamper, Wi-Fi, direction (L-02, L-05, L-06, L-08, L-12)."""
+    await sim_lock.door("open")
+    await sim_lock.battery(15)
+    await sim_lock.emergency_power(True)
+    await sim_lock.tamper()
+    await hardware.mcu.set_wifi(False)
+    await hardware.mcu.set_door_direction(DoorDirection.LEFT)
+    status = await hardware.mcu.status()
+    assert status.door is DoorState.OPEN
+    assert (status.battery_percent, status.low_battery) == (15, True)
+    assert status.power_source is PowerSource.EMERGENCY
+    assert status.tamper
+    assert not status.wifi_enabled
+    assert status.door_direction is DoorDirection.LEFT
+
+
+async def test_keypad_voice_and_siren(
+    sim_lock: SimulatedLock, hardware: Hardware
+) -> None:
+    """LEDs, prompts, mute (L-48) and the siren (L-60) as a person sees and hears them."""
+    mcu = hardware.mcu
+    await mcu.set_leds([Key.DIGIT_0, Led.LOW_BATTERY], LedMode.BLINK)
+    await mcu.set_leds([Key.CONFIRM], LedMode.ON)
+    await mcu.play(Prompt.DOOR_LOCKED)
+    await mcu.siren(True, 5)
+    panel = await sim_lock.panel()
+    assert panel["leds"] == {"0": "blink", "low_battery": "blink", "confirm": "on"}
+    assert [p["prompt"] for p in panel["prompts"]] == ["door_locked"]
+    assert panel["siren"]
+    await mcu.set_volume(0)
+    await mcu.play(Prompt.SUCCESS)
+    await mcu.clear_leds()
+    await mcu.siren(False)
+    panel = await sim_lock.panel()
+    assert panel["leds"] == {}
+    assert [p["prompt"] for p in panel["prompts"]] == ["door_locked"]
+    assert not panel["siren"]
+    with pytest.raises(ValueError, match="volume"):
+        await mcu.set_volume(4)
+
+
+async def test_every_person_action_arrives_as_an_event(
+    sim_lock: SimulatedLock, hardware: Hardware, events: Events
+) -> None:
+    """Keys, wake, SET, lock button, door, tamper, battery, key, power, Bluetooth, sensors."""
+    await sim_lock.keypad(["1", "confirm"], hold="0")
+    assert (
+        await events.next(McuEventKind.KEYPAD_WAKE)
+    ).kind is McuEventKind.KEYPAD_WAKE
+    assert (await events.next(McuEventKind.KEY)).key is Key.DIGIT_1
+    assert (await events.next(McuEventKind.KEY)).key is Key.CONFIRM
+    held = await events.next(McuEventKind.KEY)
+    assert (held.key, held.long_press) == (Key.DIGIT_0, True)
+    await sim_lock.set_button("long")
+    assert (await events.next(McuEventKind.SET_BUTTON)).set_press is SetPress.LONG
+    await sim_lock.lock_button()
+    await events.next(McuEventKind.LOCK_BUTTON)
+    await sim_lock.door("open")
+    assert (await events.next(McuEventKind.DOOR)).door is DoorState.OPEN
+    await sim_lock.tamper()
+    await events.next(McuEventKind.TAMPER)
+    await sim_lock.battery(12)
+    battery = await events.next(McuEventKind.BATTERY)
+    assert (battery.battery_percent, battery.low_battery) == (12, True)
+    await sim_lock.mechanical_key()
+    await events.next(McuEventKind.MECHANICAL_KEY)
+    await sim_lock.emergency_power(True)
+    assert (await events.next(McuEventKind.EMERGENCY_POWER)).connected
+    await sim_lock.bluetooth("visitor-7")
+    assert (await events.next(McuEventKind.BLUETOOTH_KEY)).bluetooth_key == "visitor-7"
+    for present, sensor in (
+        (sim_lock.finger("a"), Sensor.FINGERPRINT),
+        (sim_lock.face("a"), Sensor.FACE),
+        (sim_lock.palm("a"), Sensor.PALM),
+    ):
+        await present
+        assert (await events.next(McuEventKind.SENSOR_WAKE)).sensor is sensor
+
+
+async def test_keypad_goes_to_sleep(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The keypad reports KEYPAD_SLEEP after ~20 s idle (L-03)."""
+    clock = ManualClock()
+    lock = SimulatedLock(clock=clock, seed=3)
+    await lock.start()
+    try:
+        mcu = await McuDevice.open(str(lock.ports["mcu"]))
+        try:
+            events = Events(mcu)
+            await lock.keypad(["5"])
+            await events.next(McuEventKind.KEY)
+            clock.advance(21)
+            await events.next(McuEventKind.KEYPAD_SLEEP)
+        finally:
+            await mcu.close()
+    finally:
+        await lock.stop()
+
+
+async def test_events_are_sequential_and_never_duplicated(
+    sim_lock: SimulatedLock, hardware: Hardware, events: Events
+) -> None:
+    """Each event reaches the handler exactly once, numbered one after the other."""
+    await sim_lock.keypad(["1", "2", "3", "4", "5", "6", "confirm"])
+    seen = [await events.next(McuEventKind.KEY) for _ in range(7)]
+    await asyncio.sleep(1.5)  # longer than the MCU's resend interval
+    later = [events.queue.get_nowait() for _ in range(events.queue.qsize())]
+    assert all(event.kind is not McuEventKind.KEY for event in later)
+    numbers = [event.seq for event in seen]
+    assert numbers == list(range(numbers[0], numbers[0] + 7))
+
+
+async def test_no_event_lost_or_duplicated_across_a_driver_restart(
+    sim_lock: SimulatedLock,
+) -> None:
+    """Events raised while the driver is down, or not yet handled, arrive after restart."""
+    url = str(sim_lock.ports["mcu"])
+    first = await McuDevice.open(url)
+    events = Events(first)
+    await sim_lock.door("open")
+    handled = await events.next(McuEventKind.DOOR)
+    # The next handler never returns: the driver dies while handling it.
+    blocked = asyncio.Event()
+
+    async def stuck(event: McuEvent) -> None:
+        blocked.set()
+        await asyncio.Event().wait()
+
+    first.set_event_handler(stuck)
+    await sim_lock.door("closed")
+    async with asyncio.timeout(WAIT):
+        await blocked.wait()
+    await first.close()
+    await sim_lock.tamper()  # while no driver runs
+
+    second = await McuDevice.open(url)
+    try:
+        events = Events(second)
+        closed = await events.next(McuEventKind.DOOR)
+        tamper = await events.next(McuEventKind.TAMPER)
+        assert closed.door is DoorState.CLOSED
+        assert (closed.seq, tamper.seq) == (handled.seq + 1, handled.seq + 2)
+    finally:
+        await second.close()
+
+
+async def test_failed_handler_gets_the_event_again(
+    sim_lock: SimulatedLock, hardware: Hardware
+) -> None:
+    """An event is acknowledged only after the handler succeeded, so a failure retries."""
+    calls: list[McuEvent] = []
+    done = asyncio.Event()
+
+    async def flaky(event: McuEvent) -> None:
+        calls.append(event)
+        if len(calls) == 1:
+            raise RuntimeError("database busy")
+        done.set()
+
+    hardware.mcu.set_event_handler(flaky)
+    await sim_lock.lock_button()
+    async with asyncio.timeout(WAIT):
+        await done.wait()
+    assert [c.kind for c in calls] == [McuEventKind.LOCK_BUTTON] * 2
+    assert calls[0].seq == calls[1].seq
+
+
+async def test_handler_errors_are_logged(
+    sim_lock: SimulatedLock, hardware: Hardware, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failing handler is reported in the log with the event number."""
+    failed = asyncio.Event()
+
+    async def broken(event: McuEvent) -> None:
+        failed.set()
+        raise RuntimeError("boom")
+
+    hardware.mcu.set_event_handler(broken)
+    with caplog.at_level(logging.WARNING):
+        await sim_lock.lock_button()
+        async with asyncio.timeout(WAIT):
+            await failed.wait()
+        await asyncio.sleep(0)
+    assert any("handler failed" in r.getMessage() for r in caplog.records)
