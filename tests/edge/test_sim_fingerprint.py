@@ -82,6 +82,9 @@ async def test_no_finger_until_one_is_laid_on_the_reader(
     assert (await command(module, Instruction.GEN_IMG)).code is (
         ConfirmationCode.NO_FINGER
     )
+    assert (await command(module, Instruction.IMG2TZ, encode_u8(1))).code is (
+        ConfirmationCode.IMAGE_MESSY  # nothing captured yet
+    )
     await lock.finger("alice-left-thumb")
     assert (await command(module, Instruction.GEN_IMG)).code is ConfirmationCode.OK
     # One presentation is one capture: the finger has been lifted.
@@ -181,9 +184,6 @@ async def test_50_pages_and_bad_commands(
     beyond = StoreParams(buffer=1, page=CAPACITY).encode()
     assert (await command(module, Instruction.STORE, beyond)).code is (
         ConfirmationCode.BAD_LOCATION
-    )
-    assert (await command(module, Instruction.IMG2TZ, encode_u8(1))).code is (
-        ConfirmationCode.IMAGE_MESSY  # no image captured since the last extraction
     )
     unknown = Ef01Packet(PacketId.COMMAND, b"\x77").encode()
     other_module = Ef01Packet(PacketId.COMMAND, b"\x1d", address=0x12345678).encode()

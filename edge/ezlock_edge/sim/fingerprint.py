@@ -6,8 +6,10 @@ extracts the finger's feature into a char buffer, RegModel merges the buffers of
 enrollment (and fails if they hold different fingers), Store / Search / DeleteChar /
 Empty / TemplateNum / ReadIndexTable work on 50 template pages.
 
-Char buffers: Img2Tz into buffer 1 starts a new capture sequence (buffers 2.. are
-cleared), so an enrollment fills buffers 1..N and RegModel merges exactly those.
+The image buffer holds the last capture until the next successful GenImg (so a
+retransmitted Img2Tz works). Img2Tz into char buffer 1 starts a new capture sequence
+(buffers 2.. are cleared), so an enrollment fills buffers 1..N and RegModel merges
+exactly those.
 """
 
 from __future__ import annotations
@@ -116,7 +118,6 @@ class FingerprintModule:
         if buffer == 1:
             self._buffers.clear()
         self._buffers[buffer] = feature_of(self._image.identity)
-        self._image = None
         return ConfirmationCode.OK, b""
 
     def _reg_model(self, params: bytes) -> _Answer:

@@ -1,14 +1,14 @@
 """The virtual lock MCU: the protocol peer on the MCU link (docs/serial-protocol.md).
 
 Requests are acknowledged at once (ACK), then answered (RESPONSE, same seq). A request
-whose seq and payload match one already answered is a retransmission: the cached ACK
-and RESPONSE are sent again and the command is not run twice. HELLO starts a new
-session (the cache is dropped, the oldest pending event is sent at once).
+whose seq and payload match a recent one is a retransmission: the cached ACK and
+RESPONSE are sent again and the command is not run twice. HELLO is always run: it
+starts a new session (the cache is dropped, the oldest pending event is sent at once).
 
 Events are numbered (u32) and kept until the driver's EVENT_ACK: the MCU sends the
-oldest unacknowledged event, resends it every second until acknowledged, then sends the
-next, so a driver that restarts loses none. Event numbers keep increasing across
-simulator restarts when a state file is given.
+oldest unacknowledged event, resends it every 0.5 s until acknowledged, then sends the
+next, so a driver that restarts loses none. With a state file the event counter lives
+in "non-volatile memory": numbers go on increasing by one across simulator restarts.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from ezlock_edge.framing.errors import DecodeError
 from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType, NakReason
 from ezlock_edge.framing.mcu_messages import (
     PROTOCOL_VERSION,
+    Command,
     GetStatus,
     Hello,
     HelloReply,
@@ -57,48 +58,34 @@ from .receiver import FrameReceiver
 
 _LOGGER = logging.getLogger(__name__)
 
-EVENT_RESEND_INTERVAL = 1.0
+EVENT_RESEND_INTERVAL = 0.5
 """Seconds between resends of an unacknowledged event (real time)."""
 EVENT_BUFFER_SIZE = 1024
 """Unacknowledged events the MCU keeps; beyond this the oldest are lost."""
 _ANSWER_CACHE_SIZE = 16
-_NUMBER_BLOCK = 1000
 _MAX_EVENT_NUMBER = 0xFFFFFFFF
 
 
 class EventNumbering:
-    """u32 event numbers that never repeat, even across restarts with a state file.
-
-    Like MCU firmware saving a counter to flash, it reserves numbers in blocks and
-    writes only when a block is used up; a restart continues after the reserved block.
-    """
+    """u32 event numbers: 1, 2, 3 … kept in ``path`` (the MCU's flash) if given."""
 
     def __init__(self, path: Path | None) -> None:
-        """Continue after the block reserved in ``path``, or start at 1."""
+        """Continue from the counter in ``path``, or start at 1."""
         self._path = path
         self._next = 1
         if path is not None:
             with contextlib.suppress(FileNotFoundError):
-                self._next = int(json.loads(path.read_text())["reserved_until"])
-        self._reserved_until = self._next
+                self._next = int(json.loads(path.read_text())["next"])
 
     def take(self) -> int:
         """Return the next event number (wrapping to 1 after 2**32 - 1)."""
-        if self._next > _MAX_EVENT_NUMBER:
-            self._next = self._reserved_until = 1
-        if self._next >= self._reserved_until:
-            self._reserved_until = self._next + _NUMBER_BLOCK
-            self._save()
         number = self._next
-        self._next += 1
+        self._next = number + 1 if number < _MAX_EVENT_NUMBER else 1
+        if self._path is not None:
+            temporary = self._path.with_name(f".{self._path.name}.tmp")
+            temporary.write_text(json.dumps({"next": self._next}))
+            os.replace(temporary, self._path)
         return number
-
-    def _save(self) -> None:
-        if self._path is None:
-            return
-        temporary = self._path.with_name(f".{self._path.name}.tmp")
-        temporary.write_text(json.dumps({"reserved_until": self._reserved_until}))
-        os.replace(temporary, self._path)
 
 
 class VirtualMcu:
@@ -123,6 +110,7 @@ class VirtualMcu:
         self._pending: deque[McuEvent] = deque(maxlen=EVENT_BUFFER_SIZE)
         self._answered: OrderedDict[int, tuple[bytes, bytes]] = OrderedDict()
         self._resend: asyncio.TimerHandle | None = None
+        self._frame_counter = 0
         self._pump_soon: asyncio.Handle | None = None
 
     @property
@@ -181,7 +169,11 @@ class VirtualMcu:
             self._write(McuFrame(MessageType.NAK, frame.seq, _nak(NakReason.MALFORMED)))
             return
         cached = self._answered.get(frame.seq)
-        if cached is not None and cached[0] == frame.payload:
+        if (
+            cached is not None
+            and cached[0] == frame.payload
+            and frame.payload[0] != Command.HELLO
+        ):
             self._send(cached[1])  # retransmission: same answer, command not rerun
             return
         ack = McuFrame(MessageType.ACK, frame.seq).encode()
@@ -260,10 +252,9 @@ class VirtualMcu:
         if not self._pending:
             return
         if self.body.powered:
-            event = self._pending[0]
-            self._write(
-                McuFrame(MessageType.EVENT, event.seq & 0xFF, encode_event(event))
-            )
+            self._frame_counter = (self._frame_counter + 1) & 0xFF
+            event = encode_event(self._pending[0])
+            self._write(McuFrame(MessageType.EVENT, self._frame_counter, event))
         self._resend = asyncio.get_running_loop().call_later(
             EVENT_RESEND_INTERVAL, self._pump
         )

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from ezlock_edge.framing.stream import StreamParser
 
-IDLE_GAP = 0.02
+IDLE_GAP = 0.05
 """Seconds of silence after which a partial frame is abandoned (real time)."""
 
 
