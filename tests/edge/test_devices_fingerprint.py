@@ -1,0 +1,111 @@
+"""FingerprintDevice against the simulated EF01 module over its pty (L-09, L-22, L-24)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from ezlock_edge.devices.errors import DeviceTimeout, DuplicateTemplate
+from ezlock_edge.devices.hardware import Hardware
+from ezlock_edge.devices.models import FingerMatch
+from ezlock_edge.sim.lock import SimulatedLock
+
+
+def presenting(
+    sim_lock: SimulatedLock, finger: str, steps: list[tuple[int, int]]
+) -> Callable[[int, int], Awaitable[None]]:
+    """Progress callback that lays ``finger`` on the reader again after each capture."""
+
+    async def progress(step: int, total: int) -> None:
+        steps.append((step, total))
+        if step < total:
+            await sim_lock.finger(finger)
+
+    return progress
+
+
+async def enroll(
+    sim_lock: SimulatedLock, hardware: Hardware, finger: str, slot: int
+) -> list[tuple[int, int]]:
+    """Enroll ``finger`` into ``slot`` with four real presentations."""
+    steps: list[tuple[int, int]] = []
+    await sim_lock.finger(finger)
+    await hardware.fingerprint.enroll(slot, 4, presenting(sim_lock, finger, steps))
+    return steps
+
+
+async def test_enroll_then_identify(
+    sim_lock: SimulatedLock, hardware: Hardware
+) -> None:
+    """Four captures make a template; the same finger then matches its slot (L-09)."""
+    steps = await enroll(sim_lock, hardware, "alice-left-thumb", 7)
+    assert steps == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert await hardware.fingerprint.slots() == {7}
+    await sim_lock.finger("alice-left-thumb")
+    match = await hardware.fingerprint.identify()
+    assert isinstance(match, FingerMatch)
+    assert match.slot == 7
+    assert match.score > 0
+
+
+async def test_unknown_finger_does_not_match(
+    sim_lock: SimulatedLock, hardware: Hardware
+) -> None:
+    """A finger never enrolled is no match, not an error."""
+    await enroll(sim_lock, hardware, "alice-left-thumb", 0)
+    await sim_lock.finger("mallory")
+    assert await hardware.fingerprint.identify() is None
+
+
+async def test_no_finger_times_out(hardware: Hardware) -> None:
+    """Nobody on the reader: DeviceTimeout, with a message that says so."""
+    with pytest.raises(DeviceTimeout, match="no finger"):
+        await hardware.fingerprint.identify(timeout=0.3)
+
+
+async def test_same_finger_cannot_be_enrolled_twice(
+    sim_lock: SimulatedLock, hardware: Hardware
+) -> None:
+    """Enrolling an already stored finger fails and names its slot (L-24)."""
+    await enroll(sim_lock, hardware, "bob-right-index", 3)
+    with pytest.raises(DuplicateTemplate) as caught:
+        await enroll(sim_lock, hardware, "bob-right-index", 4)
+    assert caught.value.existing_slot == 3
+    assert await hardware.fingerprint.slots() == {3}
+
+
+async def test_enrollment_needs_every_presentation(
+    sim_lock: SimulatedLock, hardware: Hardware
+) -> None:
+    """Stopping after two of four presentations times out and stores nothing."""
+    steps: list[tuple[int, int]] = []
+
+    async def stop_after_two(step: int, total: int) -> None:
+        steps.append((step, total))
+        if step < 2:
+            await sim_lock.finger("carol")
+
+    await sim_lock.finger("carol")
+    with pytest.raises(DeviceTimeout):
+        await hardware.fingerprint.enroll(5, 4, stop_after_two, capture_timeout=0.3)
+    assert steps == [(1, 4), (2, 4)]
+    assert await hardware.fingerprint.slots() == set()
+
+
+async def test_delete_one_and_all(sim_lock: SimulatedLock, hardware: Hardware) -> None:
+    """Delete one template, then all (L-27 deletes, L-63 factory reset)."""
+    await enroll(sim_lock, hardware, "a", 1)
+    await enroll(sim_lock, hardware, "b", 2)
+    await hardware.fingerprint.delete(1)
+    assert await hardware.fingerprint.slots() == {2}
+    await sim_lock.finger("a")
+    assert await hardware.fingerprint.identify() is None
+    await hardware.fingerprint.delete_all()
+    assert await hardware.fingerprint.slots() == set()
+
+
+async def test_slot_range_is_checked(hardware: Hardware) -> None:
+    """Only the 50 template slots exist (L-22)."""
+    with pytest.raises(ValueError, match="slot 50"):
+        await hardware.fingerprint.enroll(50)
