@@ -174,19 +174,30 @@ class Page:
     async def wait_for(
         self, expression: str, within: float = 20, what: str | None = None
     ) -> Any:
-        """Poll ``expression`` until it is truthy; return its value."""
+        """Poll ``expression`` until it is truthy (in JavaScript); return its value.
+
+        A DOM node found is returned as True: nodes do not travel by value.
+        """
+        probe = (
+            f"(async (value) => ({{truthy: !!value, value: value instanceof Node"
+            f" ? true : value}}))(await ({expression}))"
+        )
         last: Any = None
         try:
             async with asyncio.timeout(within):
                 while True:
-                    with contextlib.suppress(CdpError):
-                        last = await self.evaluate(expression)
-                        if last:
-                            return last
+                    try:
+                        result = await self.evaluate(probe)
+                    except CdpError as err:
+                        last = err
+                    else:
+                        if result["truthy"]:
+                            return result["value"]
+                        last = result["value"]
                     await asyncio.sleep(0.1)
         except TimeoutError:
             raise TimeoutError(
-                f"waited {within} s for {what or expression} (last value {last!r})"
+                f"waited {within} s for {what or expression} (last: {last!r})"
             ) from None
 
     async def text(self) -> str:

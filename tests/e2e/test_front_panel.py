@@ -1,0 +1,144 @@
+"""The simulator's front panel in a real browser, on the real edge driver.
+
+The edge driver runs in process on simulated hardware, with its ``/sim/v1`` surface on
+a free loopback port; the page is the one served at ``/`` of that port. Everything is
+done with mouse clicks on the page, and checked on the page (LEDs, transcript, bolt).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+import json
+from pathlib import Path
+
+from cdp import Page
+from demo_stack import free_port
+import pytest
+
+from ezlock_edge.app import EdgeApp, EdgeOptions
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+
+PASSWORD = "258036"
+
+
+@pytest.fixture
+async def panel_url(tmp_path: Path) -> AsyncIterator[str]:
+    """Run the edge driver on a fresh simulated lock; yield its front panel's URL."""
+    port = free_port()
+    edge = EdgeApp(
+        EdgeOptions(
+            data_dir=tmp_path / "edge", tls=False, motor_travel=0.05, sim_http_port=port
+        )
+    )
+    await edge.start()
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        await edge.stop()
+
+
+async def heard(page: Page, prompt: str) -> None:
+    """Wait until the transcript shows the lock saying ``prompt``."""
+    await page.wait_for(
+        "[...document.querySelectorAll('#transcript li')]"
+        f".some((item) => item.dataset.prompt === {json.dumps(prompt)})",
+        what=f"the lock to say {prompt}",
+    )
+
+
+async def lit_keys(page: Page) -> list[str]:
+    """List the keypad keys the page shows lit or blinking."""
+    keys = await page.evaluate(
+        "[...document.querySelectorAll('[data-key].lit, [data-key].blink')]"
+        ".map((key) => key.dataset.key)"
+    )
+    return sorted(keys)
+
+
+async def press(page: Page, *keys: str) -> None:
+    """Click keypad keys one after another."""
+    for key in keys:
+        await page.click(f"__deep('[data-key=\"{key}\"]')", what=f"the {key} key")
+
+
+async def test_first_admin_then_password_unlock(
+    page: Page, panel_url: str, artifacts: Path
+) -> None:
+    """L-26 first admin on the keypad, L-03 keys lit by the lock, L-40 password unlock."""
+    await page.goto(panel_url)
+    await page.wait_for("document.body.dataset.online === 'true'", what="the panel")
+    assert await page.evaluate("document.querySelector('#bolt').dataset.state") == (
+        "locked"
+    )
+
+    await page.click("document.querySelector('#keypad')", what="the keypad glass")
+    await heard(page, "welcome_add_admin")
+    await page.wait_for("document.querySelector('#front').classList.contains('awake')")
+    # The manual's initial state lights 1 / 2 (door direction), back and confirm.
+    await page.wait_for(
+        "document.querySelectorAll('[data-key].lit').length === 4", what="four keys lit"
+    )
+    assert await lit_keys(page) == ["1", "2", "back", "confirm"]
+    await page.screenshot(artifacts / "welcome.png")
+
+    await press(page, "confirm")
+    await heard(page, "enter_password")
+    await press(page, *PASSWORD, "confirm")
+    await heard(page, "enter_password_again")
+    await press(page, *PASSWORD, "confirm")
+    await heard(page, "success")
+
+    await press(page, *PASSWORD, "confirm")
+    await heard(page, "door_unlocked")
+    await page.wait_for(
+        "document.querySelector('#bolt').dataset.state === 'unlocked'",
+        what="the bolt to show unlocked",
+    )
+    await page.screenshot(artifacts / "unlocked.png")
+
+
+async def test_door_and_rear_lock_button(page: Page, panel_url: str) -> None:
+    """L-02 door sensor, L-44 rear lock button: the page shows bolt and door live."""
+    await page.goto(panel_url)
+    await page.wait_for("document.body.dataset.online === 'true'", what="the panel")
+
+    await page.click("document.querySelector('#door-open')", what="Open door")
+    await page.wait_for(
+        "document.querySelector('#door').dataset.state === 'open' &&"
+        " document.querySelector('#bolt').dataset.state === 'unlocked'",
+        what="the door open and the bolt retracted by the handle",
+    )
+    await page.click("document.querySelector('#door-close')", what="Close door")
+    await page.wait_for(
+        "document.querySelector('#door').dataset.state === 'closed'", what="door closed"
+    )
+    await page.click("document.querySelector('#lock-button')", what="the lock button")
+    await page.wait_for(
+        "document.querySelector('#bolt').dataset.state === 'locked'",
+        what="the bolt thrown by the rear lock button",
+    )
+
+
+async def test_label_sticker_and_unknown_action_error(
+    page: Page, panel_url: str
+) -> None:
+    """L-64: the sticker shows the serial and verification code; refusals are shown."""
+    await page.goto(panel_url)
+    code = await page.wait_for(
+        "document.querySelector('#label-code').textContent.match(/^[A-Z0-9]{4,}$/)"
+        " && document.querySelector('#label-code').textContent",
+        what="the sticker's verification code",
+    )
+    assert await page.evaluate("document.querySelector('#label-serial').textContent")
+    assert code.isalnum()
+
+    # An empty identity is refused by /sim/v1, and the page says so.
+    await page.evaluate("document.querySelector('#identity').value = ''")
+    await page.click("__byText('button', 'Finger')", what="the Finger button")
+    message = await page.wait_for(
+        "!document.querySelector('#error').hidden &&"
+        " document.querySelector('#error').textContent",
+        what="the error line",
+    )
+    assert message.startswith("finger:")
