@@ -1,0 +1,190 @@
+"""The running edge driver: hardware (real or simulated) + lock core + API, in order.
+
+``EdgeApp`` is what ``ezlock-edge run`` runs and what tests (the edge driver's and Home
+Assistant's) embed on loopback. Starting is all-or-nothing: whatever started before a
+failure is stopped again. Stopping never moves the bolt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+import logging
+from pathlib import Path
+
+from .api.discovery import Advertisement, Advertiser
+from .api.server import ApiServer
+from .api.tls import load_or_create
+from .clock import Clock, SystemClock
+from .config import Config, HardwarePorts
+from .core.lock import LockCore
+from .devices.hardware import Hardware
+from .sim.http import start_http
+from .sim.lock import SimulatedLock
+
+_LOGGER = logging.getLogger(__name__)
+
+TLS_DIR = "tls"
+SIM_DIR = "simulator"
+
+
+@dataclass(slots=True)
+class EdgeOptions:
+    """How to run the edge driver (docs/api.md, Embedding)."""
+
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 0  # 0: the OS picks a free port; see EdgeApp.port
+    tls: bool = True
+    clock: Clock = field(default_factory=SystemClock)
+    motor_travel: float = 0.4  # simulated bolt travel, seconds
+    hardware: HardwarePorts | None = None  # None: the simulated lock
+    sim: SimulatedLock | None = None  # a running simulator to use (and not stop)
+    sim_http_port: int | None = None  # serve /sim/v1 on loopback at this port
+    zeroconf: bool = False
+
+    @classmethod
+    def from_config(cls, config: Config) -> EdgeOptions:
+        """Translate the daemon's configuration."""
+        return cls(
+            data_dir=config.data_dir,
+            host=config.host,
+            port=config.port,
+            tls=not config.insecure_http,
+            hardware=config.hardware,
+            sim_http_port=config.sim_port if config.simulate else None,
+            zeroconf=config.zeroconf,
+        )
+
+
+class EdgeApp:
+    """The edge driver with everything it drives and serves."""
+
+    def __init__(self, options: EdgeOptions) -> None:
+        """Prepare; nothing runs before :meth:`start`."""
+        self.options = options
+        self.sim: SimulatedLock | None = options.sim
+        self._core: LockCore | None = None
+        self._api: ApiServer | None = None
+        self._stack = contextlib.AsyncExitStack()
+
+    @property
+    def core(self) -> LockCore:
+        """Return the running lock core."""
+        if self._core is None:
+            raise RuntimeError("the edge driver is not running")
+        return self._core
+
+    @property
+    def port(self) -> int:
+        """Return the API's bound TCP port."""
+        if self._api is None:
+            raise RuntimeError("the edge driver is not running")
+        return self._api.port
+
+    @property
+    def tls_fingerprint(self) -> str | None:
+        """Return the pinned certificate's SHA-256 (hex), None on plain HTTP."""
+        if self._api is None:
+            raise RuntimeError("the edge driver is not running")
+        return self._api.context.tls_fingerprint
+
+    @property
+    def url(self) -> str:
+        """Return the API's base URL."""
+        scheme = "https" if self.options.tls else "http"
+        return f"{scheme}://{self.options.host}:{self.port}"
+
+    async def start(self) -> None:
+        """Open the hardware, start the core, serve the API (and simulator, zeroconf)."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
+        options = self.options
+        data_dir = options.data_dir
+        _private_dir(data_dir)
+        ports = options.hardware
+        if ports is None:
+            ports = await self._start_simulator(data_dir / SIM_DIR)
+        hardware = await Hardware.open(
+            mcu=ports.mcu,
+            fingerprint=ports.fingerprint,
+            face=ports.face,
+            palm=ports.palm,
+        )
+        self._stack.push_async_callback(hardware.close)
+        core = LockCore(hardware, data_dir, clock=options.clock)
+        await core.start()
+        self._stack.push_async_callback(core.stop)
+        self._core = core
+        info = core.info
+        tls = (
+            load_or_create(data_dir / TLS_DIR, f"ezlock-{info.serial}")
+            if options.tls
+            else None
+        )
+        api = ApiServer(core, options.clock, options.host, options.port, tls)
+        await api.start()
+        self._stack.push_async_callback(api.stop)
+        self._api = api
+        if self.sim is not None and options.sim_http_port is not None:
+            runner = await start_http(self.sim, port=options.sim_http_port)
+            self._stack.push_async_callback(runner.cleanup)
+        if options.zeroconf:
+            advertiser = Advertiser(
+                Advertisement(
+                    info.serial,
+                    info.model,
+                    info.firmware,
+                    api.port,
+                    tls.fingerprint if tls else None,
+                ),
+                options.host,
+            )
+            await advertiser.start()
+            self._stack.push_async_callback(advertiser.stop)
+        _LOGGER.info(
+            "Edge driver running",
+            extra={
+                "serial": info.serial,
+                "url": self.url,
+                "simulated": options.hardware is None,
+            },
+        )
+
+    async def _start_simulator(self, state_dir: Path) -> HardwarePorts:
+        if self.sim is None:
+            _LOGGER.warning("No hardware ports configured: running the simulated lock")
+            _private_dir(state_dir)
+            self.sim = SimulatedLock(
+                clock=self.options.clock,
+                motor_travel=self.options.motor_travel,
+                state_dir=state_dir,
+            )
+            await self.sim.start()
+            self._stack.push_async_callback(self.sim.stop)
+        ports = self.sim.ports
+        return HardwarePorts(
+            mcu=str(ports["mcu"]),
+            fingerprint=str(ports["fingerprint"]),
+            face=str(ports["face"]),
+            palm=str(ports["palm"]),
+        )
+
+    async def stop(self) -> None:
+        """Stop in reverse order; the bolt is left as it is."""
+        await self._stack.aclose()
+        self._stack = contextlib.AsyncExitStack()
+        self._core = None
+        self._api = None
+        if self.options.sim is None:
+            self.sim = None
+
+
+def _private_dir(path: Path) -> None:
+    """Create ``path`` readable by the driver's user only (keys and database live here)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)

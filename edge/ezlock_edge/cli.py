@@ -1,0 +1,210 @@
+"""``ezlock-edge``: run the daemon, show the lock's identity, or act on the simulator."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Sequence
+import contextlib
+import json
+import logging
+import os
+from pathlib import Path
+import signal
+import sys
+from typing import Any
+
+import aiohttp
+
+from . import __version__, logs
+from .api.tls import CERT_FILE, certificate_fingerprint
+from .app import TLS_DIR, EdgeApp, EdgeOptions
+from .config import (
+    DEFAULT_PORT,
+    DEFAULT_SIM_PORT,
+    HARDWARE_LINKS,
+    LOG_FORMATS,
+    LOG_LEVELS,
+    Config,
+    ConfigError,
+    load,
+)
+from .sim.cli import add_sim_parser, run_sim_command
+
+_LOGGER = logging.getLogger(__name__)
+_INFO_TIMEOUT = aiohttp.ClientTimeout(total=10)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="TOML config file (default: $EZLOCK_CONFIG if set)",
+    )
+    parser.add_argument(
+        "--data-dir", default=None, help="where the database, keys and certificate live"
+    )
+    parser.add_argument(
+        "--port", type=int, default=None, help=f"API port (default {DEFAULT_PORT})"
+    )
+    parser.add_argument(
+        "--insecure-http",
+        action="store_const",
+        const=True,
+        default=None,
+        help="plain HTTP, for development and tests only",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the command-line parser (settings also come from the file and env)."""
+    parser = argparse.ArgumentParser(
+        prog="ezlock-edge",
+        description="ezlock edge driver: the smart lock's brain and its local API.",
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="run the edge driver",
+        description="Run the edge driver on the simulated lock (--simulate, the "
+        "default when no port is given) or on real hardware (all four ports).",
+    )
+    _add_common(run)
+    run.add_argument("--host", default=None, help="address to listen on (default all)")
+    run.add_argument(
+        "--sim-port",
+        type=int,
+        default=None,
+        help=f"simulator control surface on loopback (default {DEFAULT_SIM_PORT})",
+    )
+    run.add_argument(
+        "--simulate",
+        action="store_const",
+        const=True,
+        default=None,
+        help="use the simulated lock",
+    )
+    for link in HARDWARE_LINKS:
+        run.add_argument(
+            f"--{link}",
+            default=None,
+            metavar="PORT",
+            help=f"{link} UART: a device path or socket://host:port",
+        )
+    run.add_argument(
+        "--no-zeroconf",
+        dest="zeroconf",
+        action="store_const",
+        const=False,
+        default=None,
+        help="do not advertise the lock on the LAN",
+    )
+    run.add_argument("--log-level", default=None, choices=LOG_LEVELS)
+    run.add_argument("--log-format", default=None, choices=LOG_FORMATS)
+
+    info = commands.add_parser(
+        "info",
+        help="show serial, model, firmware and TLS fingerprint of the running driver",
+    )
+    _add_common(info)
+    info.add_argument("--json", action="store_true", help="print JSON")
+
+    add_sim_parser(commands)
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    flags: dict[str, Any] = {
+        key: value
+        for key, value in vars(args).items()
+        if key not in {"command", "config", "json"}
+    }
+    config_file = args.config
+    if config_file is None and (env_file := os.environ.get("EZLOCK_CONFIG")):
+        config_file = Path(env_file)
+    return load(flags, os.environ, config_file)
+
+
+async def run_daemon(config: Config) -> None:
+    """Run until SIGTERM or SIGINT, then stop cleanly (the bolt stays where it is)."""
+    edge = EdgeApp(EdgeOptions.from_config(config))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await edge.start()
+    try:
+        await stop.wait()
+        _LOGGER.info("Stopping on signal")
+    finally:
+        await edge.stop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+
+
+async def fetch_info(config: Config) -> dict[str, Any]:
+    """Ask the local driver for ``/api/v1/info``, pinning its certificate when readable."""
+    scheme = "http" if config.insecure_http else "https"
+    ssl: aiohttp.Fingerprint | bool = False
+    cert = config.data_dir / TLS_DIR / CERT_FILE
+    if not config.insecure_http:
+        with contextlib.suppress(OSError):
+            ssl = aiohttp.Fingerprint(
+                bytes.fromhex(certificate_fingerprint(cert.read_bytes()))
+            )
+    url = f"{scheme}://127.0.0.1:{config.port}/api/v1/info"
+    async with (
+        aiohttp.ClientSession(timeout=_INFO_TIMEOUT) as session,
+        session.get(url, ssl=ssl) as response,
+    ):
+        response.raise_for_status()
+        info: dict[str, Any] = await response.json()
+        return info
+
+
+def _print_info(info: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(info, indent=2) + "\n")
+        return
+    labels = {
+        "serial": "Serial number",
+        "model": "Model",
+        "firmware": "Firmware",
+        "api_version": "API version",
+        "pairing_open": "Pairing open",
+        "tls_fingerprint": "TLS fingerprint (SHA-256)",
+    }
+    for key, label in labels.items():
+        sys.stdout.write(f"{label + ':':<28}{info.get(key)}\n")
+
+
+async def _main(args: argparse.Namespace) -> int:
+    if args.command == "sim":
+        return await run_sim_command(args)
+    config = _config(args)
+    if args.command == "run":
+        logs.setup(config.log_level, config.log_format)
+        await run_daemon(config)
+        return 0
+    try:
+        info = await fetch_info(config)
+    except (aiohttp.ClientError, TimeoutError) as err:
+        sys.stderr.write(f"no edge driver answering on port {config.port}: {err}\n")
+        return 2
+    _print_info(info, args.json)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ezlock-edge`` command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return asyncio.run(_main(args))
+    except ConfigError as err:
+        sys.stderr.write(f"ezlock-edge: {err}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,157 @@
+"""Helpers for the API tests: a running edge driver on simulated hardware and a client.
+
+Everything goes through the real stack: the simulated lock's ptys, the device drivers,
+the lock core, the aiohttp server over TLS on loopback, and an aiohttp client that pins
+the certificate as Home Assistant does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from ezlock_edge.app import EdgeApp, EdgeOptions
+from ezlock_edge.clock import ManualClock
+from ezlock_edge.sim.lock import SimulatedLock
+
+NO_BODY = object()
+WAIT = 5.0
+
+
+async def eventually(check: Callable[[], bool], what: str) -> None:
+    """Wait until ``check()`` holds: state crosses ptys and tasks, so it is not instant."""
+    async with asyncio.timeout(WAIT):
+        while not check():  # noqa: ASYNC110 - the simulator has no change signal
+            await asyncio.sleep(0.005)
+
+
+@dataclass
+class Reply:
+    """Status and parsed JSON body of one API call."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ApiClient:
+    """A pinned HTTPS client for one edge driver."""
+
+    edge: EdgeApp
+    session: aiohttp.ClientSession
+    token: str | None = None
+
+    @property
+    def ssl(self) -> aiohttp.Fingerprint | bool:
+        """Pin the certificate like Home Assistant does."""
+        fingerprint = self.edge.tls_fingerprint
+        return aiohttp.Fingerprint(bytes.fromhex(fingerprint)) if fingerprint else False
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = NO_BODY,
+        *,
+        token: str | None = None,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        """Send one request to ``/api/v1{path}``.
+
+        ``token`` overrides the client's; ``""`` sends no Authorization header.
+        """
+        sent = dict(headers or {})
+        bearer = token if token is not None else self.token
+        if bearer and "Authorization" not in sent:
+            sent["Authorization"] = f"Bearer {bearer}"
+        kwargs: dict[str, Any] = {"headers": sent, "ssl": self.ssl}
+        if raw is not None:
+            kwargs["data"] = raw
+            sent.setdefault("Content-Type", "application/json")
+        elif body is not NO_BODY:
+            kwargs["json"] = body
+        async with self.session.request(
+            method, f"{self.edge.url}/api/v1{path}", **kwargs
+        ) as response:
+            text = await response.text()
+            return Reply(
+                response.status,
+                await response.json(content_type=None) if text else None,
+                dict(response.headers),
+            )
+
+    async def ws(self, token: str | None = None) -> aiohttp.ClientWebSocketResponse:
+        """Open the WebSocket, authenticating with the header."""
+        bearer = token if token is not None else self.token
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        return await self.session.ws_connect(
+            f"{self.edge.url}/api/v1/ws", headers=headers, ssl=self.ssl, heartbeat=None
+        )
+
+
+async def open_pairing(edge: EdgeApp) -> str:
+    """Hold SET until pairing mode (L-65); return the label's verification code."""
+    sim = _sim(edge)
+    await sim.set_button("long")
+    await eventually(lambda: edge.core.state.pairing_until is not None, "pairing")
+    return (await sim.label())["verification_code"]
+
+
+async def pair(client: ApiClient, name: str = "Home Assistant") -> str:
+    """Pair ``client`` through the real window and code; return the client id."""
+    code = await open_pairing(client.edge)
+    reply = await client.call(
+        "POST", "/pair", {"client_name": name, "verification_code": code}
+    )
+    assert reply.status == 201, reply.body
+    client.token = reply.body["token"]
+    return str(reply.body["client_id"])
+
+
+def _sim(edge: EdgeApp) -> SimulatedLock:
+    assert edge.sim is not None
+    return edge.sim
+
+
+@contextlib.asynccontextmanager
+async def running_edge(
+    data_dir: Path,
+    clock: ManualClock,
+    *,
+    sim: SimulatedLock | None = None,
+    tls: bool = True,
+) -> AsyncIterator[EdgeApp]:
+    """Run an edge driver on loopback with simulated hardware until the block ends."""
+    edge = EdgeApp(
+        EdgeOptions(data_dir=data_dir, clock=clock, tls=tls, motor_travel=0.0, sim=sim)
+    )
+    await edge.start()
+    try:
+        yield edge
+    finally:
+        await edge.stop()
+
+
+@contextlib.asynccontextmanager
+async def client_for(edge: EdgeApp) -> AsyncIterator[ApiClient]:
+    """Open an unpaired client session for ``edge``."""
+    async with aiohttp.ClientSession() as session:
+        yield ApiClient(edge, session)
+
+
+ADMIN_PASSWORD = "246813"
+
+
+async def first_admin(edge: EdgeApp, password: str = ADMIN_PASSWORD) -> None:
+    """Create the first admin at the keypad, as the manual says (L-26)."""
+    digits = list(password)
+    await _sim(edge).keypad(["confirm", *digits, "confirm", *digits, "confirm"])
+    await eventually(lambda: edge.core.state.admin_exists, "first admin")

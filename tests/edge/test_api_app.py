@@ -1,0 +1,98 @@
+"""The embedded edge driver (``EdgeApp``): data directory, TLS identity, clean stop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import stat
+
+import aiohttp
+from api_support import client_for, eventually, first_admin, pair, running_edge
+import pytest
+
+from ezlock_edge.app import EdgeApp, EdgeOptions
+from ezlock_edge.clock import ManualClock
+from ezlock_edge.config import Config, HardwarePorts
+from ezlock_edge.sim.lock import SimulatedLock
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+async def test_private_data_and_a_stable_certificate(tmp_path: Path) -> None:
+    clock = ManualClock()
+    async with running_edge(tmp_path, clock) as edge:
+        first = edge.tls_fingerprint
+        serial = edge.core.info.serial
+        assert edge.url.startswith("https://127.0.0.1:")
+    assert _mode(tmp_path) == 0o700
+    assert _mode(tmp_path / "tls" / "key.pem") == 0o600
+    # A restart keeps the lock's identity: paired clients keep trusting it.
+    async with running_edge(tmp_path, clock) as edge:
+        assert edge.tls_fingerprint == first
+        assert edge.core.info.serial == serial
+
+
+async def test_plain_http_for_development(tmp_path: Path) -> None:
+    async with running_edge(tmp_path, ManualClock(), tls=False) as edge:
+        assert edge.url.startswith("http://")
+        assert edge.tls_fingerprint is None
+        async with client_for(edge) as api:
+            info = (await api.call("GET", "/info")).body
+            assert info["tls_fingerprint"] is None
+
+
+async def test_https_refuses_another_certificate(tmp_path: Path) -> None:
+    async with running_edge(tmp_path, ManualClock()) as edge:
+        wrong = aiohttp.Fingerprint(bytes(32))
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.ServerFingerprintMismatch):
+                await session.get(f"{edge.url}/api/v1/info", ssl=wrong)
+
+
+async def test_stopping_leaves_the_bolt_alone(tmp_path: Path) -> None:
+    """SIGTERM and stop() must not move the door's bolt, whatever its state."""
+    clock = ManualClock()
+    sim = SimulatedLock(clock=clock, motor_travel=0.0, state_dir=tmp_path / "sim")
+    await sim.start()
+    try:
+        async with running_edge(tmp_path / "edge", clock, sim=sim) as edge:
+            await first_admin(edge)
+            async with client_for(edge) as api:
+                await pair(api)
+                await api.call("PATCH", "/settings", {"remote_unlock_enabled": True})
+                assert (await api.call("POST", "/unlock")).status == 202
+
+                def unlocked() -> bool:
+                    clock.advance(0.1)
+                    return edge.core.state.as_dict()["bolt"] == "unlocked"
+
+                await eventually(unlocked, "unlocked")
+        assert sim.running
+        assert (await sim.panel())["bolt"] == "unlocked"
+        # The simulator outlived the edge driver that did not own it.
+    finally:
+        await sim.stop()
+
+
+async def test_a_failed_start_stops_what_started(tmp_path: Path) -> None:
+    blocker = tmp_path / "two"
+    async with running_edge(tmp_path / "one", ManualClock()) as edge:
+        options = EdgeOptions(data_dir=blocker, port=edge.port, clock=ManualClock())
+        second = EdgeApp(options)
+        with pytest.raises(OSError):
+            await second.start()
+        assert second.sim is None
+        with pytest.raises(RuntimeError):
+            _ = second.core
+
+
+def test_options_from_config(tmp_path: Path) -> None:
+    ports = HardwarePorts("/dev/a", "/dev/b", "/dev/c", "/dev/d")
+    options = EdgeOptions.from_config(
+        Config(data_dir=tmp_path, port=9000, insecure_http=True, hardware=ports)
+    )
+    assert (options.port, options.tls, options.hardware) == (9000, False, ports)
+    assert options.sim_http_port is None
+    simulated = EdgeOptions.from_config(Config(data_dir=tmp_path, sim_port=9100))
+    assert (simulated.sim_http_port, simulated.zeroconf) == (9100, True)

@@ -1,0 +1,119 @@
+"""Who may call what: the auth matrix, revocation and the slow-down of token guessing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+from api_support import NO_BODY, ApiClient, client_for, first_admin, pair, running_edge
+import pytest
+
+from ezlock_edge.api.routes import OPEN_ROUTES, PREFIX, ROUTES, WS_ROUTE
+from ezlock_edge.clock import ManualClock
+
+# Longer than the longest block, so one test's failures do not throttle the next call.
+PAST_ANY_BLOCK = 61.0
+
+PROTECTED = [
+    (method, path.removeprefix(PREFIX).replace("{number}", "1").replace("{id}", "x"))
+    for method, path, handler in ROUTES
+    if handler not in OPEN_ROUTES and handler is not WS_ROUTE
+]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def api(tmp_path: Path, clock: ManualClock) -> AsyncIterator[ApiClient]:
+    async with running_edge(tmp_path, clock) as edge, client_for(edge) as client:
+        await first_admin(edge)
+        await pair(client)
+        yield client
+
+
+@pytest.fixture
+async def revoked_token(api: ApiClient) -> str:
+    async with client_for(api.edge) as other:
+        client_id = await pair(other, "Old tablet")
+        assert other.token is not None
+        assert (await api.call("DELETE", f"/clients/{client_id}")).status == 204
+        return other.token
+
+
+async def test_every_protected_route_needs_a_valid_token(
+    api: ApiClient, clock: ManualClock, revoked_token: str
+) -> None:
+    assert len(PROTECTED) == 26
+    wrong = "A" * 43
+    for method, path in PROTECTED:
+        body = NO_BODY if method in {"GET", "DELETE"} else {}
+        for token, label in (
+            ("", "none"),
+            (wrong, "wrong"),
+            (revoked_token, "revoked"),
+        ):
+            reply = await api.call(method, path, body, token=token)
+            assert reply.status == 401, (method, path, label, reply.body)
+            assert reply.body["error"] == "unauthorized"
+            clock.advance(PAST_ANY_BLOCK)
+        reply = await api.call(method, path, body)
+        assert reply.status not in {401, 403, 429}, (method, path, reply.body)
+        assert reply.status < 500, (method, path, reply.body)
+
+
+async def test_open_routes_need_no_token(api: ApiClient) -> None:
+    for path in ("/info", "/openapi.json"):
+        assert (await api.call("GET", path, token="")).status == 200
+    closed = await api.call(
+        "POST", "/pair", {"client_name": "x", "verification_code": "x"}, token=""
+    )
+    assert (closed.status, closed.body["error"]) == (403, "pairing_closed")
+
+
+async def test_malformed_authorization_header(api: ApiClient) -> None:
+    for header in ("Basic dXNlcjpwdw==", "Bearer", "Bearer ", "token"):
+        reply = await api.call("GET", "/state", headers={"Authorization": header})
+        assert (reply.status, reply.body["error"]) == (401, "unauthorized")
+
+
+async def test_repeated_bad_tokens_are_slowed_down(
+    api: ApiClient, clock: ManualClock
+) -> None:
+    for _ in range(3):
+        assert (await api.call("GET", "/state", token="B" * 43)).status == 401
+    blocked = await api.call("GET", "/state")
+    assert (blocked.status, blocked.body["error"]) == (429, "too_many_attempts")
+    assert blocked.headers["Retry-After"] == "1"
+    clock.advance(1)
+    assert (await api.call("GET", "/state", token="B" * 43)).status == 401
+    assert (await api.call("GET", "/state")).headers["Retry-After"] == "2"
+    clock.advance(2)
+    # A good token is accepted once the block ends, and forgives the address.
+    assert (await api.call("GET", "/state")).status == 200
+    assert (await api.call("GET", "/state", token="B" * 43)).status == 401
+    assert (await api.call("GET", "/state")).status == 200
+
+
+async def test_missing_tokens_are_not_counted_as_guesses(api: ApiClient) -> None:
+    for _ in range(10):
+        assert (await api.call("GET", "/state", token="")).status == 401
+    assert (await api.call("GET", "/state")).status == 200
+
+
+async def test_websocket_refuses_bad_tokens(api: ApiClient, revoked_token: str) -> None:
+    for token in ("C" * 43, revoked_token):
+        with pytest.raises(aiohttp.WSServerHandshakeError) as err:
+            await api.ws(token)
+        assert err.value.status == 401
+
+
+async def test_last_seen_is_recorded(api: ApiClient, clock: ManualClock) -> None:
+    first = (await api.call("GET", "/clients")).body["clients"][0]["last_seen"]
+    assert first is not None
+    clock.advance(120)
+    second = (await api.call("GET", "/clients")).body["clients"][0]["last_seen"]
+    assert second > first

@@ -1,0 +1,78 @@
+"""The OpenAPI document names exactly the real routes and the fields they accept."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from api_support import ApiClient, client_for, running_edge
+import pytest
+import voluptuous as vol
+
+from ezlock_edge.api import schemas
+from ezlock_edge.api.context import ApiContext
+from ezlock_edge.api.openapi import SCHEMAS
+from ezlock_edge.api.server import create_app
+from ezlock_edge.clock import ManualClock
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[ApiClient]:
+    clock = ManualClock()
+    async with running_edge(tmp_path, clock) as edge, client_for(edge) as client:
+        yield client
+
+
+async def test_document_lists_exactly_the_served_routes(client: ApiClient) -> None:
+    reply = await client.call("GET", "/openapi.json")
+    assert reply.status == 200
+    document = reply.body
+    assert document["openapi"] == "3.1.0"
+    documented = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+    app = create_app(ApiContext(client.edge.core, ManualClock(), None))
+    served = {
+        (route.method, route.resource.canonical)
+        for route in app.router.routes()
+        if route.method != "HEAD" and route.resource is not None
+    }
+    assert documented == served
+
+
+def _keys(schema: Any) -> set[str]:
+    if isinstance(schema, vol.All):
+        schema = schema.validators[0]
+    return {str(key) for key in schema.schema}
+
+
+@pytest.mark.parametrize(
+    ("validator", "component"),
+    [
+        (schemas.PAIR, "PairRequest"),
+        (schemas.COUNTDOWN_LOCK, "CountdownLock"),
+        (schemas.SETTINGS_PATCH, "SettingsPatch"),
+        (schemas.USER_CREATE, "UserCreate"),
+        (schemas.USER_PATCH, "UserPatch"),
+        (schemas.PASSWORD, "Password"),
+        (schemas.ENROLLMENT, "EnrollmentRequest"),
+        (schemas.CREDENTIAL_PATCH, "CredentialPatch"),
+        (schemas.TEMPORARY_PASSWORD_CREATE, "TemporaryPasswordCreate"),
+        (schemas.BLUETOOTH_KEY_CREATE, "BluetoothKeyCreate"),
+        (schemas.EMPTY, "Empty"),
+    ],
+)
+def test_request_schemas_match_the_document(validator: Any, component: str) -> None:
+    assert _keys(validator) == set(SCHEMAS[component]["properties"])
+
+
+async def test_settings_and_state_match_the_lock(client: ApiClient) -> None:
+    """The documented objects have exactly the fields the lock core sends."""
+    state = client.edge.core.state.as_dict()
+    assert set(state) == set(SCHEMAS["State"]["properties"])
+    settings = client.edge.core.get_settings().as_dict()
+    assert set(settings) == set(SCHEMAS["Settings"]["properties"])
+    assert set(settings) == _keys(schemas.SETTINGS_PATCH)

@@ -1,0 +1,266 @@
+"""The WebSocket: authenticate, replay after a seq, stream live, exactly once, bounded."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import WSCloseCode, WSMsgType
+from api_support import (
+    WAIT,
+    ApiClient,
+    client_for,
+    eventually,
+    first_admin,
+    pair,
+    running_edge,
+)
+import pytest
+
+from ezlock_edge.api import ws as ws_module
+from ezlock_edge.api.context import CLOSE_UNAUTHORIZED
+from ezlock_edge.clock import ManualClock
+from ezlock_edge.core.events import Event
+from ezlock_edge.sim.lock import SimulatedLock
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def api(tmp_path: Path, clock: ManualClock) -> AsyncIterator[ApiClient]:
+    async with running_edge(tmp_path, clock) as edge, client_for(edge) as client:
+        await first_admin(edge)
+        await pair(client)
+        yield client
+
+
+async def _receive(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+    message = await ws.receive(timeout=WAIT)
+    assert message.type is WSMsgType.TEXT, message
+    data: dict[str, Any] = message.json()
+    return data
+
+
+async def _events_until(
+    ws: aiohttp.ClientWebSocketResponse, last_seq: int
+) -> list[dict[str, Any]]:
+    """Read messages until the event with ``last_seq``; return every event seen."""
+    events: list[dict[str, Any]] = []
+    while not events or events[-1]["seq"] < last_seq:
+        message = await _receive(ws)
+        if message["type"] == "event":
+            assert message["seq"] == message["event"]["seq"]
+            events.append(message["event"])
+    return events
+
+
+async def _subscribe(
+    ws: aiohttp.ClientWebSocketResponse, since: int | None
+) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
+    """Subscribe; return the replayed events, ``last_seq`` and the first state."""
+    await ws.send_json({"type": "subscribe", "since": since})
+    replayed: list[dict[str, Any]] = []
+    while (message := await _receive(ws))["type"] == "event":
+        replayed.append(message["event"])
+    assert message["type"] == "subscribed"
+    state = await _receive(ws)
+    assert state["type"] == "state"
+    return replayed, message["last_seq"], state["state"]
+
+
+async def _ring(sim: SimulatedLock | None, times: int) -> None:
+    assert sim is not None
+    for _ in range(times):
+        await sim.keypad(["doorbell"])
+
+
+async def test_header_auth_then_replay_and_live(api: ApiClient) -> None:
+    ws = await api.ws()
+    hello = await _receive(ws)
+    assert hello["type"] == "auth_ok"
+    assert hello["api_version"] == 1
+    replayed, last_seq, state = await _subscribe(ws, 0)
+    stored = [event.as_dict() for event in api.edge.core.events.query(0, 1000)]
+    assert replayed == stored
+    assert last_seq == stored[-1]["seq"]
+    assert state == api.edge.core.state.as_dict() | {"last_seq": state["last_seq"]}
+    await _ring(api.edge.sim, 1)
+    live = await _events_until(ws, last_seq + 1)
+    assert [event["type"] for event in live] == ["doorbell"]
+    await ws.close()
+
+
+async def test_message_auth_and_live_only(api: ApiClient) -> None:
+    ws = await api.ws(token="")
+    await ws.send_json({"type": "auth", "token": api.token})
+    assert (await _receive(ws))["type"] == "auth_ok"
+    replayed, last_seq, _ = await _subscribe(ws, None)
+    assert replayed == []
+    assert last_seq == api.edge.core.events.last_seq
+    await _ring(api.edge.sim, 2)
+    live = await _events_until(ws, last_seq + 2)
+    assert [event["seq"] for event in live] == [last_seq + 1, last_seq + 2]
+    await ws.close()
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        {"type": "auth", "token": "D" * 43},
+        {"type": "subscribe", "since": None},
+        {"type": "auth"},
+        "not an object",
+    ],
+)
+async def test_message_auth_refused(api: ApiClient, first: Any) -> None:
+    ws = await api.ws(token="")
+    await ws.send_json(first)
+    message = await ws.receive(timeout=WAIT)
+    assert message.type is WSMsgType.CLOSE
+    assert ws.close_code == CLOSE_UNAUTHORIZED
+
+
+async def test_auth_timeout(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ws_module, "AUTH_TIMEOUT", 0.05)
+    ws = await api.ws(token="")
+    message = await ws.receive(timeout=WAIT)
+    assert message.type is WSMsgType.CLOSE
+    assert ws.close_code == ws_module.CLOSE_AUTH_TIMEOUT
+
+
+async def test_ping_errors_and_double_subscribe(api: ApiClient) -> None:
+    ws = await api.ws()
+    await _receive(ws)
+    await ws.send_json({"type": "ping"})
+    assert await _receive(ws) == {"type": "pong"}
+    for bad in ({"type": "dance"}, {"type": "subscribe", "since": "0"}, [1]):
+        await ws.send_json(bad)
+        reply = await _receive(ws)
+        assert (reply["type"], reply["error"]) == ("error", "invalid_message")
+    await ws.send_str("{not json")
+    assert (await _receive(ws))["error"] == "invalid_message"
+    await _subscribe(ws, None)
+    await ws.send_json({"type": "subscribe", "since": None})
+    assert (await _receive(ws))["message"] == "already subscribed"
+    await ws.close()
+
+
+async def test_resume_after_disconnect_is_exactly_once(api: ApiClient) -> None:
+    ws = await api.ws()
+    await _receive(ws)
+    _, last_seq, _ = await _subscribe(ws, 0)
+    await ws.close()
+    await _ring(api.edge.sim, 3)
+    await eventually(
+        lambda: api.edge.core.events.last_seq >= last_seq + 3, "three doorbells"
+    )
+    ws = await api.ws()
+    await _receive(ws)
+    missed, _, _ = await _subscribe(ws, last_seq)
+    assert [event["seq"] for event in missed] == list(
+        range(last_seq + 1, api.edge.core.events.last_seq + 1)
+    )
+    assert [event["type"] for event in missed].count("doorbell") == 3
+    await ws.close()
+
+
+async def test_resume_across_an_edge_restart(tmp_path: Path) -> None:
+    """No event lost, none duplicated, while the edge driver restarts (L-66)."""
+    clock = ManualClock()
+    sim = SimulatedLock(clock=clock, motor_travel=0.0, state_dir=tmp_path / "sim")
+    await sim.start()
+    seen: list[dict[str, Any]] = []
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with running_edge(tmp_path / "edge", clock, sim=sim) as edge:
+                api = ApiClient(edge, session)
+                await first_admin(edge)
+                await pair(api)
+                ws = await api.ws()
+                await _receive(ws)
+                replayed, _, _ = await _subscribe(ws, 0)
+                seen.extend(replayed)
+                await _ring(sim, 2)
+                seen.extend(await _events_until(ws, edge.core.events.last_seq))
+                # Keep reading, as a client does, while the edge driver stops.
+                reader = asyncio.create_task(_read_to_close(ws))
+            events, close = await reader
+            seen.extend(events)
+            assert (close.data, close.extra) == (WSCloseCode.GOING_AWAY, "shutdown")
+            # The doorbell rings while the edge driver is down: the MCU keeps the events.
+            await _ring(sim, 2)
+            async with running_edge(tmp_path / "edge", clock, sim=sim) as edge:
+                api = ApiClient(edge, session, api.token)
+                await eventually(
+                    lambda: _doorbells(edge.core.events.query(0, 1000)) == 4,
+                    "doorbells delivered after the restart",
+                )
+                ws = await api.ws()
+                await _receive(ws)
+                missed, last_seq, _ = await _subscribe(ws, seen[-1]["seq"])
+                seen.extend(missed)
+                await _ring(sim, 1)
+                seen.extend(await _events_until(ws, last_seq + 1))
+                await ws.close()
+    finally:
+        await sim.stop()
+    seqs = [event["seq"] for event in seen]
+    assert seqs == list(range(1, seqs[-1] + 1))
+    assert [event["type"] for event in seen].count("doorbell") == 5
+
+
+async def _read_to_close(
+    ws: aiohttp.ClientWebSocketResponse,
+) -> tuple[list[dict[str, Any]], aiohttp.WSMessage]:
+    """Read until the server closes; return the events seen and the close message."""
+    events: list[dict[str, Any]] = []
+    while (message := await ws.receive(timeout=WAIT)).type is WSMsgType.TEXT:
+        if message.json()["type"] == "event":
+            events.append(message.json()["event"])
+    return events, message
+
+
+def _doorbells(events: list[Event]) -> int:
+    return sum(event.type == "doorbell" for event in events)
+
+
+async def test_slow_consumer_is_disconnected(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ws_module, "QUEUE_SIZE", 5)
+    ws = await api.ws()
+    await _receive(ws)
+    _, last_seq, _ = await _subscribe(ws, None)
+    # A burst larger than the queue, faster than any client can read.
+    for _ in range(20):
+        api.edge.core.events.append("doorbell")
+    while (message := await ws.receive(timeout=WAIT)).type is WSMsgType.TEXT:
+        pass
+    assert message.type is WSMsgType.CLOSE
+    assert (ws.close_code, message.extra) == (
+        ws_module.CLOSE_SLOW_CONSUMER,
+        "slow_consumer",
+    )
+    # Resuming from the last seq it saw loses nothing.
+    ws = await api.ws()
+    await _receive(ws)
+    missed, _, _ = await _subscribe(ws, last_seq)
+    assert len(missed) == 20
+    await ws.close()
+
+
+async def test_revocation_closes_the_socket(api: ApiClient) -> None:
+    ws = await api.ws()
+    hello = await _receive(ws)
+    await _subscribe(ws, None)
+    assert (await api.call("DELETE", f"/clients/{hello['client_id']}")).status == 204
+    while (message := await ws.receive(timeout=WAIT)).type is WSMsgType.TEXT:
+        pass
+    assert message.type is WSMsgType.CLOSE
+    assert (ws.close_code, message.extra) == (CLOSE_UNAUTHORIZED, "revoked")
