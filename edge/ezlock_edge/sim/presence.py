@@ -1,15 +1,18 @@
-"""What is in front of a biometric sensor right now.
+"""What is in front of a biometric sensor: the presentations not yet captured.
 
 One presentation (a finger laid on the reader, a face or palm held in view) is seen by
 exactly one capture: the module that captures it consumes it, and if nothing captures
-it within ``dwell`` seconds the person has moved on. So an enrollment of N captures
-takes N presentations, as on the real lock. This runs on the event loop's real time,
-like the host's polling and the modules' own timeouts it races with.
+it within ``dwell`` seconds of being presented the person has moved on. Presentations
+made in quick succession are captured in order, one each, so an enrollment of N
+captures takes N presentations and every SENSOR_WAKE the MCU reports has its own
+presentation behind it. This runs on the event loop's real time, like the host's
+polling and the modules' own timeouts it races with.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass
 
 FINGER_DWELL = 1.5
@@ -27,32 +30,32 @@ class Presentation:
 
 
 class Presence:
-    """The single slot in front of one sensor."""
+    """The presentations waiting in front of one sensor, oldest first."""
 
     def __init__(self, dwell: float) -> None:
         """Presentations last ``dwell`` seconds unless captured earlier."""
         self._dwell = dwell
-        self._current: Presentation | None = None
-        self._until = 0.0
+        self._waiting: deque[tuple[float, Presentation]] = deque()
         self._arrived = asyncio.Event()
 
     def present(self, presentation: Presentation) -> None:
         """Put a finger, face or palm in front of the sensor."""
-        self._current = presentation
-        self._until = asyncio.get_running_loop().time() + self._dwell
+        until = asyncio.get_running_loop().time() + self._dwell
+        self._waiting.append((until, presentation))
         self._arrived.set()
 
     def take(self) -> Presentation | None:
-        """Capture what is in front of the sensor now (consuming it), if anything."""
-        current, self._current = self._current, None
+        """Capture the oldest presentation still there (consuming it), if any."""
+        now = asyncio.get_running_loop().time()
+        while self._waiting:
+            until, presentation = self._waiting.popleft()
+            if now <= until:
+                return presentation
         self._arrived.clear()
-        if current is None or asyncio.get_running_loop().time() > self._until:
-            return None
-        return current
+        return None
 
     async def wait(self) -> Presentation:
         """Capture the next presentation (callers bound the wait with a timeout)."""
-        while True:
-            if (presentation := self.take()) is not None:
-                return presentation
+        while (presentation := self.take()) is None:
             await self._arrived.wait()
+        return presentation
