@@ -91,6 +91,15 @@ async def test_no_finger_until_one_is_laid_on_the_reader(
     assert (await command(module, Instruction.GEN_IMG)).code is (
         ConfirmationCode.NO_FINGER
     )
+    # Two quick presentations are two captures, in order.
+    await lock.finger("alice-left-thumb")
+    await lock.finger("alice-left-thumb")
+    codes = [(await command(module, Instruction.GEN_IMG)).code for _ in range(3)]
+    assert codes == [
+        ConfirmationCode.OK,
+        ConfirmationCode.OK,
+        ConfirmationCode.NO_FINGER,
+    ]
 
 
 async def test_a_finger_not_captured_in_time_is_gone(

@@ -7,7 +7,6 @@ the one generic :meth:`SimulatedLock.handle`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 import contextlib
 import json
 import os
@@ -104,26 +103,6 @@ class SimulatedLock:
         self._fingerprint: FingerprintModule | None = None
         self._face: BiometricModule | None = None
         self._palm: BiometricModule | None = None
-        self._dispatch: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
-            "keypad": lambda b: self.keypad(b["keys"], b.get("hold")),
-            "finger": lambda b: self.finger(b["id"]),
-            "face": lambda b: self.face(b["id"], spoof=b["spoof"]),
-            "palm": lambda b: self.palm(b["id"], spoof=b["spoof"]),
-            "bluetooth": lambda b: self.bluetooth(b["key"]),
-            "mechanical_key": lambda b: self.mechanical_key(b["turn"]),
-            "door": lambda b: self.door(b["state"]),
-            "set_button": lambda b: self.set_button(b["press"]),
-            "lock_button": lambda b: self.lock_button(),
-            "tamper": lambda b: self.tamper(removed=b["removed"]),
-            "battery": lambda b: self.battery(b["percent"]),
-            "emergency_power": lambda b: self.emergency_power(b["connected"]),
-            "jam": lambda b: self.jam(next=b["next"]),
-            "noise": lambda b: self.noise(b["link"], b["rate"]),
-            "unplug": lambda b: self.unplug(b["link"]),
-            "replug": lambda b: self.replug(b["link"]),
-            "label": lambda b: self.label(),
-            "panel": lambda b: self.panel(),
-        }
 
     # -- life cycle ------------------------------------------------------------------
 
@@ -318,7 +297,8 @@ class SimulatedLock:
             valid = ACTIONS[action].schema(body)
         except vol.Invalid as err:
             raise SimulationError(f"{action}: {err}") from None
-        result = await self._dispatch[action](valid)
+        # Every action is the method of the same name; body fields are its arguments.
+        result = await getattr(self, action)(**valid)
         return result if isinstance(result, dict) else {"ok": True}
 
     # -- internals ----------------------------------------------------------------------
