@@ -68,11 +68,12 @@ async def run_sim_command(args: argparse.Namespace) -> int:
             async with request as response:
                 answer = await response.json(content_type=None)
                 status = response.status
-    except (aiohttp.ClientError, TimeoutError) as err:
+    except (aiohttp.ClientError, TimeoutError, ValueError) as err:
         sys.stderr.write(f"no simulator answering at {url}: {err}\n")
         return 2
     if status != 200:
-        sys.stderr.write(f"{args.action}: {answer.get('error', answer)}\n")
+        error = answer.get("error", answer) if isinstance(answer, dict) else answer
+        sys.stderr.write(f"{args.action}: {error}\n")
         return 1
     sys.stdout.write(json.dumps(answer, indent=2) + "\n")
     return 0

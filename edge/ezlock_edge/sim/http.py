@@ -17,6 +17,7 @@ import logging
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from .actions import ACTIONS, READ_ONLY_ACTIONS
 from .errors import SimulationError, UnknownActionError
@@ -71,14 +72,10 @@ async def start_http(
 
 
 @web.middleware
-async def _loopback_only(
-    request: web.Request,
-    handler: Any,
-) -> web.StreamResponse:
+async def _loopback_only(request: web.Request, handler: Handler) -> web.StreamResponse:
     if not is_loopback(request.url.host or ""):
         return _error(403, "the simulator answers on loopback host names only")
-    response: web.StreamResponse = await handler(request)
-    return response
+    return await handler(request)
 
 
 async def _look(request: web.Request) -> web.Response:
