@@ -1,0 +1,374 @@
+"""The benchmarks of docs/performance.md, one coroutine each, returning plain JSON data."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+import random
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, HomeAssistant, callback
+
+from ezlock_edge.clock import SystemClock
+from ezlock_edge.core.directory import Directory
+from ezlock_edge.core.events import EventLog
+from ezlock_edge.core.models import Role
+from ezlock_edge.core.policy import ENTRY_MAX, check_password, entry_windows
+from ezlock_edge.core.secrets import DeviceSecret
+from ezlock_edge.core.store import Store
+from ezlock_edge.devices.mcu import BAUDRATE as MCU_BAUD
+from ezlock_edge.framing.mcu import McuFrame, MessageType
+
+from .edge import FINGER, EdgeProcess
+from .hass import PairedLock, add_lock, home_assistant
+from .stats import latency, memory_kib, ratio
+
+BITS_PER_BYTE = 10  # 8N1: start bit, 8 data bits, stop bit
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How much work each benchmark does (``--quick`` shrinks everything)."""
+
+    samples: int
+    storm_events: int
+    locks: int
+    samples_per_lock: int
+    password_checks: int
+
+
+FULL = Scale(
+    samples=500, storm_events=10_000, locks=50, samples_per_lock=10, password_checks=200
+)
+QUICK = Scale(
+    samples=20, storm_events=300, locks=3, samples_per_lock=3, password_checks=20
+)
+
+
+# ---------------------------------------------------------------- floors
+
+
+async def websocket_round_trip_floor(samples: int) -> list[float]:
+    """Time a bare aiohttp WebSocket echo on loopback: the cheapest push possible."""
+
+    async def echo(request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        async for message in socket:
+            await socket.send_str(message.data)
+        return socket
+
+    app = web.Application()
+    app.router.add_get("/", echo)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    timings = []
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(f"http://127.0.0.1:{port}/") as socket,
+    ):
+        for _ in range(samples):
+            started = time.perf_counter()
+            await socket.send_str('{"type":"event"}')
+            await socket.receive()
+            timings.append(time.perf_counter() - started)
+    await runner.cleanup()
+    return timings
+
+
+def serial_frame_s() -> float:
+    """One MCU event frame on the wire at the link's baud rate."""
+    frame = McuFrame(MessageType.EVENT, 1, bytes(7)).encode()  # a key event
+    return len(frame) * BITS_PER_BYTE / MCU_BAUD
+
+
+async def floor_ms(samples: int) -> float:
+    """Return the credential-to-HA floor: a WebSocket round trip plus a serial frame."""
+    ws = latency(await websocket_round_trip_floor(samples))["p50_ms"]
+    return ws + serial_frame_s() * 1000
+
+
+# ---------------------------------------------------------------- HA helpers
+
+
+class StateWatch:
+    """Timestamps of Home Assistant state writes for chosen entities."""
+
+    def __init__(self, hass: HomeAssistant, entity_ids: set[str]) -> None:
+        """Listen for state changes of ``entity_ids``."""
+        self.changed: dict[str, asyncio.Event] = {
+            e: asyncio.Event() for e in entity_ids
+        }
+        self.states: dict[str, str] = {}
+
+        @callback
+        def _on_change(event: Event[Any]) -> None:
+            entity_id = event.data["entity_id"]
+            if entity_id in self.changed and event.data["new_state"] is not None:
+                self.states[entity_id] = event.data["new_state"].state
+                self.changed[entity_id].set()
+
+        self.unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, _on_change)
+
+    def reset(self) -> None:
+        """Forget what was seen."""
+        for flag in self.changed.values():
+            flag.clear()
+
+    async def until(self, entity_id: str, check: Callable[[str], bool]) -> None:
+        """Wait until ``entity_id`` is written with a state that passes ``check``."""
+        async with asyncio.timeout(10):
+            while not check(self.states.get(entity_id, "")):
+                self.changed[entity_id].clear()
+                await self.changed[entity_id].wait()
+
+
+async def relock(hass: HomeAssistant, lock: PairedLock, watch: StateWatch) -> None:
+    """Lock again between samples, from Home Assistant."""
+    await hass.services.async_call(
+        "lock", "lock", {"entity_id": lock.lock_entity}, blocking=True
+    )
+    await watch.until(lock.lock_entity, lambda state: state == "locked")
+
+
+async def credential_sample(
+    hass: HomeAssistant, lock: PairedLock, watch: StateWatch
+) -> float:
+    """Present the enrolled finger; time until HA shows the access event and unlock."""
+    watch.reset()
+    watch.changed[lock.access_entity].clear()
+    started = time.perf_counter()
+    await lock.edge.sim("finger", id=FINGER)
+    async with asyncio.timeout(10):
+        await watch.changed[lock.access_entity].wait()
+    await watch.until(lock.lock_entity, lambda state: state == "unlocked")
+    elapsed = time.perf_counter() - started
+    await relock(hass, lock, watch)
+    return elapsed
+
+
+async def paired_locks(
+    hass: HomeAssistant, tmp: Path, session: aiohttp.ClientSession, count: int
+) -> tuple[list[PairedLock], float]:
+    """Start ``count`` prepared edge drivers and pair each; returns HA's setup time."""
+    edges = [EdgeProcess(tmp / f"edge{i}", session) for i in range(count)]
+    await asyncio.gather(*(edge.start() for edge in edges))
+    await asyncio.gather(*(edge.prepare() for edge in edges))
+    started = time.perf_counter()
+    locks = [await add_lock(hass, edge) for edge in edges]
+    await hass.async_block_till_done()
+    return locks, time.perf_counter() - started
+
+
+# ---------------------------------------------------------------- benchmarks
+
+
+async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any]:
+    """``credential_to_ha`` and ``ha_command`` on one lock."""
+    floor = await floor_ms(scale.samples)
+    async with (
+        aiohttp.ClientSession() as session,
+        home_assistant(tmp / "ha") as hass,
+    ):
+        (lock,), _ = await paired_locks(hass, tmp, session, 1)
+        watch = StateWatch(hass, {lock.lock_entity, lock.access_entity})
+        try:
+            await relock(hass, lock, watch)
+            credential = [
+                await credential_sample(hass, lock, watch) for _ in range(scale.samples)
+            ]
+            command = []
+            for _ in range(scale.samples):
+                started = time.perf_counter()
+                await hass.services.async_call(
+                    "lock", "unlock", {"entity_id": lock.lock_entity}, blocking=True
+                )
+                await watch.until(lock.lock_entity, lambda state: state == "unlocked")
+                command.append(time.perf_counter() - started)
+                await relock(hass, lock, watch)
+        finally:
+            watch.unsubscribe()
+            await lock.edge.stop()
+    credential_summary = latency(credential)
+    command_summary = latency(command)
+    return {
+        "credential_to_ha": {
+            **credential_summary,
+            "floor_ms": round(floor, 3),
+            "p50_over_floor": ratio(credential_summary["p50_ms"], floor),
+        },
+        "ha_command": {
+            **command_summary,
+            "floor_ms": round(floor, 3),
+            "p50_over_floor": ratio(command_summary["p50_ms"], floor),
+        },
+    }
+
+
+async def bench_event_storm(tmp: Path, scale: Scale) -> dict[str, Any]:
+    """``event_storm`` and ``edge_footprint``: doorbell presses as fast as they come."""
+    async with (
+        aiohttp.ClientSession() as session,
+        home_assistant(tmp / "ha") as hass,
+    ):
+        (lock,), _ = await paired_locks(hass, tmp, session, 1)
+        edge = lock.edge
+        idle = edge.memory()
+        seen: Counter[int] = Counter()
+        done = asyncio.Event()
+        first_seq = (await edge.api("GET", "/state"))["last_seq"]
+
+        @callback
+        def _on_event(event: Any) -> None:
+            if event.type == "doorbell":
+                seen[event.seq] += 1
+                if sum(seen.values()) >= scale.storm_events:
+                    done.set()
+
+        remove = lock.entry.runtime_data.async_add_event_listener(_on_event)
+        started = time.perf_counter()
+        chunk = 500
+        for offset in range(0, scale.storm_events, chunk):
+            presses = min(chunk, scale.storm_events - offset)
+            await edge.sim("keypad", keys=["doorbell"] * presses)
+        try:
+            async with asyncio.timeout(max(60.0, scale.storm_events / 50)):
+                await done.wait()
+        except TimeoutError:
+            pass
+        elapsed = time.perf_counter() - started
+        remove()
+        logged = [
+            e["seq"]
+            for e in (await edge.api("GET", f"/events?since={first_seq}&limit=1000"))[
+                "events"
+            ]
+        ]
+        after = edge.memory()
+        await edge.stop()
+    delivered = len(seen)
+    return {
+        "event_storm": {
+            "events": scale.storm_events,
+            "delivered": delivered,
+            "lost": scale.storm_events - delivered,
+            "duplicated": sum(seen.values()) - delivered,
+            "events_per_s": round(delivered / elapsed, 1),
+            "seconds": round(elapsed, 2),
+            "first_page_seqs_contiguous": logged
+            == list(range(logged[0], logged[0] + len(logged)))
+            if logged
+            else False,
+            "edge_peak_rss_kib": after["peak_rss_kib"],
+            "home_assistant_peak_rss_kib": memory_kib()["peak_rss_kib"],
+        },
+        "edge_footprint": {
+            "startup_to_ready_ms": round(edge.startup_s * 1000, 1),
+            "idle_rss_kib": idle["rss_kib"],
+            "after_storm_rss_kib": after["rss_kib"],
+        },
+    }
+
+
+async def bench_password_check(tmp: Path, scale: Scale) -> dict[str, Any]:
+    """Worst-case anti-peep check: a 32-digit entry, 50 passwords, 50 temporary codes."""
+    clock = SystemClock()
+    store = Store(tmp / "passwords.db")
+    secret = DeviceSecret.load_or_create(tmp / "secret")
+    directory = Directory(store, EventLog(store, clock), clock, secret)
+    rng = random.Random(7)
+    while len(directory.credentials()) < 50:
+        password = "".join(rng.choice("0123456789") for _ in range(8))
+        try:
+            check_password(password)
+            user = directory.create_user(f"bench {len(directory.users())}", Role.USER)
+            directory.set_password(user, password)
+        except ValueError:
+            continue
+    for index in range(50):
+        directory.create_temporary_password(
+            f"visitor {index}", clock.now() + timedelta(days=1)
+        )
+    entry = "".join(rng.choice("0123456789") for _ in range(ENTRY_MAX))
+    checks = []
+    for _ in range(scale.password_checks):
+        started = time.perf_counter()
+        directory.match_entry(entry)
+        checks.append(time.perf_counter() - started)
+    windows = entry_windows(entry)
+    hashing = []
+    for _ in range(scale.password_checks):
+        started = time.perf_counter()
+        for window in windows:
+            secret.digest("password", window)
+        hashing.append(time.perf_counter() - started)
+    store.close()
+    summary = latency(checks)
+    floor = latency(hashing)["p50_ms"]
+    return {
+        "password_check": {
+            **summary,
+            "windows": len(windows),
+            "candidates": 100,
+            "floor_ms": floor,
+            "floor": "HMAC-SHA256 of every window once (no comparisons, no database)",
+            "p50_over_floor": ratio(summary["p50_ms"], floor),
+        }
+    }
+
+
+async def bench_many_locks(tmp: Path, scale: Scale) -> dict[str, Any]:
+    """``many_locks``: one Home Assistant, many paired locks, all active at once."""
+    before = memory_kib()["rss_kib"]
+    async with (
+        aiohttp.ClientSession() as session,
+        home_assistant(tmp / "ha") as hass,
+    ):
+        locks, setup_s = await paired_locks(hass, tmp, session, scale.locks)
+        watches = [StateWatch(hass, {p.lock_entity, p.access_entity}) for p in locks]
+        try:
+            for lock, watch in zip(locks, watches, strict=True):
+                await relock(hass, lock, watch)
+
+            async def run(lock: PairedLock, watch: StateWatch) -> list[float]:
+                return [
+                    await credential_sample(hass, lock, watch)
+                    for _ in range(scale.samples_per_lock)
+                ]
+
+            results = await asyncio.gather(
+                *(run(p, w) for p, w in zip(locks, watches, strict=True))
+            )
+            memory = memory_kib()["rss_kib"]
+        finally:
+            for watch in watches:
+                watch.unsubscribe()
+            await asyncio.gather(*(lock.edge.stop() for lock in locks))
+    samples = [sample for result in results for sample in result]
+    return {
+        "many_locks": {
+            "locks": scale.locks,
+            "setup_s": round(setup_s, 2),
+            "home_assistant_rss_growth_kib": memory - before,
+            "credential_to_ha_all_active": latency(samples),
+        }
+    }
+
+
+BENCHMARKS = {
+    "password_check": bench_password_check,
+    "credential_to_ha": bench_credential_and_command,
+    "event_storm": bench_event_storm,
+    "many_locks": bench_many_locks,
+}

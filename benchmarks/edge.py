@@ -1,0 +1,156 @@
+"""A benchmark's view of one edge driver process: its API, its simulator, its memory."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+import json
+from pathlib import Path
+import socket
+import sys
+import time
+from typing import Any
+
+import aiohttp
+
+from .stats import memory_kib
+
+ADMIN_PASSWORD = "2468013579"  # noqa: S105 -- the simulated lock's benchmark admin
+FINGER = "bench-right-index"
+FINGERPRINT_CAPTURES = 4
+
+
+def free_port() -> int:
+    """Ask the OS for a free loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class EdgeProcess:
+    """One ``benchmarks.edge_main`` process and the HTTP session that drives it."""
+
+    data_dir: Path
+    session: aiohttp.ClientSession
+    port: int = field(default_factory=free_port)
+    sim_port: int = field(default_factory=free_port)
+    fingerprint: str = ""
+    token: str = ""
+    startup_s: float = 0.0
+    process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        """Spawn the driver and wait until its API serves."""
+        started = time.perf_counter()
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "benchmarks.edge_main",
+            f"--data-dir={self.data_dir}",
+            f"--port={self.port}",
+            f"--sim-port={self.sim_port}",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        assert self.process.stdout is not None
+        line = await asyncio.wait_for(self.process.stdout.readline(), 60)
+        if not line:
+            raise RuntimeError(f"edge driver in {self.data_dir} did not start")
+        self.fingerprint = json.loads(line)["fingerprint"]
+        self.startup_s = time.perf_counter() - started
+
+    async def stop(self) -> None:
+        """SIGTERM and wait."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await self.process.wait()
+
+    def memory(self) -> dict[str, int]:
+        """Return the driver's resident memory now and at its peak."""
+        assert self.process is not None
+        return memory_kib(self.process.pid)
+
+    @property
+    def host(self) -> str:
+        """Where the API listens."""
+        return "127.0.0.1"
+
+    async def sim(self, action: str, **body: Any) -> None:
+        """Do something to the simulated lock (``POST /sim/v1/<action>``)."""
+        url = f"http://127.0.0.1:{self.sim_port}/sim/v1/{action}"
+        async with self.session.post(url, json=body) as response:
+            response.raise_for_status()
+
+    async def label(self) -> dict[str, str]:
+        """Read the sticker on the simulated lock."""
+        url = f"http://127.0.0.1:{self.sim_port}/sim/v1/label"
+        async with self.session.get(url) as response:
+            response.raise_for_status()
+            result: dict[str, str] = await response.json()
+            return result
+
+    async def api(self, method: str, path: str, body: Any = None) -> Any:
+        """Call the edge API over pinned TLS with this benchmark's token."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        async with self.session.request(
+            method,
+            f"https://127.0.0.1:{self.port}/api/v1{path}",
+            json=body,
+            headers=headers,
+            ssl=aiohttp.Fingerprint(bytes.fromhex(self.fingerprint)),
+        ) as response:
+            response.raise_for_status()
+            return None if response.status == 204 else await response.json()
+
+    async def create_first_admin(self) -> None:
+        """Create the first admin with the manual's initial-state flow (L-26)."""
+        await self.sim("keypad", keys=[])
+        await self.sim("keypad", keys=["confirm"])
+        for _ in range(2):
+            await self.sim("keypad", keys=[*ADMIN_PASSWORD, "confirm"])
+
+    async def open_pairing(self) -> None:
+        """Hold SET until the pairing window opens (L-65)."""
+        await self.sim("set_button", press="long")
+        await self._until(lambda info: bool(info["pairing_open"]), "/info")
+
+    async def pair(self, client_name: str = "benchmark") -> str:
+        """Pair a client with the code on the label; returns its token."""
+        await self.open_pairing()
+        code = (await self.label())["verification_code"]
+        reply = await self.api(
+            "POST", "/pair", {"client_name": client_name, "verification_code": code}
+        )
+        token: str = reply["token"]
+        return token
+
+    async def enroll_finger(self) -> None:
+        """Enroll ``FINGER`` for user 1, presenting it as often as the module asks."""
+        await self.api("POST", "/users/1/enrollments", {"type": "fingerprint"})
+        last = (await self.api("GET", "/state"))["last_seq"]
+        for _ in range(FINGERPRINT_CAPTURES * 3):
+            await self.sim("finger", id=FINGER)
+            await asyncio.sleep(0.3)
+            events = (await self.api("GET", f"/events?since={last}&limit=1000"))[
+                "events"
+            ]
+            statuses = [e["status"] for e in events if e["type"] == "enrollment"]
+            if "completed" in statuses:
+                return
+            if {"failed", "timeout"} & set(statuses):
+                raise RuntimeError(f"fingerprint enrollment ended: {statuses}")
+        raise RuntimeError("fingerprint enrollment did not complete")
+
+    async def prepare(self) -> None:
+        """First admin, a benchmark token, remote unlock on, one enrolled finger."""
+        await self.create_first_admin()
+        self.token = await self.pair()
+        await self.api("PATCH", "/settings", {"remote_unlock_enabled": True})
+        await self.enroll_finger()
+
+    async def _until(self, check: Any, path: str) -> None:
+        async with asyncio.timeout(10):
+            while not check(await self.api("GET", path)):  # noqa: ASYNC110 -- polls over HTTP
+                await asyncio.sleep(0.05)
