@@ -139,8 +139,8 @@ class VirtualMcu:
                 "MCU event buffer full: event %d lost", self._pending[0].seq
             )
         self._pending.append(numbered)
-        if len(self._pending) == 1 and self._pump_soon is None:
-            self._pump_soon = asyncio.get_running_loop().call_soon(self._pump)
+        if len(self._pending) == 1:
+            self._pump_after_answer()
 
     def receive(self, data: bytes) -> None:
         """Take bytes from the driver; a dead MCU (no power) hears nothing."""
@@ -203,7 +203,7 @@ class VirtualMcu:
         match request:
             case Hello():
                 self._answered.clear()  # a new session may reuse old seqs
-                self._pump()
+                self._pump_after_answer()
                 return ResponseStatus.OK, HelloReply(
                     PROTOCOL_VERSION, self.info
                 ).encode()
@@ -242,6 +242,11 @@ class VirtualMcu:
         if self._pending and self._pending[0].seq == number:
             self._pending.popleft()
             self._pump()
+
+    def _pump_after_answer(self) -> None:
+        """Send the oldest event as soon as the answer being written is out."""
+        if self._pump_soon is None:
+            self._pump_soon = asyncio.get_running_loop().call_soon(self._pump)
 
     def _pump(self) -> None:
         """Send the oldest unacknowledged event (now) and schedule its resend."""
