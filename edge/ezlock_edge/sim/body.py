@@ -40,7 +40,7 @@ KEYPAD_IDLE_SLEEP = 20.0
 """Seconds without a touch or host activity before the keypad goes dark (manual)."""
 LOW_BATTERY_PERCENT = 20
 """Below this the battery is low (L-62)."""
-DEFAULT_DRAIN_PER_HOUR = 0.05
+DRAIN_PER_HOUR = 0.05
 """Idle drain in percent per hour: a full pack lasts months, as on the real lock."""
 MOTOR_DRAIN = 0.01
 """Percent of charge one motor movement costs."""
@@ -77,7 +77,6 @@ class LockBody:
         rng: random.Random,
         *,
         motor_travel: float = 0.4,
-        drain_per_hour: float = DEFAULT_DRAIN_PER_HOUR,
     ) -> None:
         """Start locked, door closed, battery full, keypad asleep."""
         if motor_travel < 0:
@@ -86,7 +85,6 @@ class LockBody:
         self._emit_event = emit
         self._rng = rng
         self.motor_travel = motor_travel
-        self._drain_per_hour = drain_per_hour
         self.bolt = BoltState.LOCKED
         self.door = DoorState.CLOSED
         self.door_direction = DoorDirection.RIGHT
@@ -407,7 +405,7 @@ class LockBody:
 
     def _drain_tick(self) -> None:
         self._drain = self._clock.call_later(_DRAIN_TICK, self._drain_tick)
-        self._use_charge(self._drain_per_hour * _DRAIN_TICK / 3600)
+        self._use_charge(DRAIN_PER_HOUR * _DRAIN_TICK / 3600)
 
     def _use_charge(self, percent: float) -> None:
         if self.emergency_power:
