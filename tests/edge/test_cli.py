@@ -46,27 +46,28 @@ async def _cli(*args: str) -> tuple[int, str, str]:
 async def daemon(
     tmp_path: Path,
 ) -> AsyncIterator[tuple[asyncio.subprocess.Process, int, int]]:
-    """``ezlock-edge run --simulate`` as a real process."""
+    """``ezlock-edge run --simulate`` as a real process, logging JSON at DEBUG."""
     port, sim_port = _free_port(), _free_port()
-    env = {**os.environ, "EZLOCK_LOG_FORMAT": "json"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ezlock_edge",
-        "run",
-        "--simulate",
-        "--data-dir",
-        str(tmp_path),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--sim-port",
-        str(sim_port),
-        "--no-zeroconf",
-        env=env,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    env = {**os.environ, "EZLOCK_LOG_FORMAT": "json", "EZLOCK_LOG_LEVEL": "debug"}
+    with (tmp_path / "daemon.log").open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "ezlock_edge",
+            "run",
+            "--simulate",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--sim-port",
+            str(sim_port),
+            "--no-zeroconf",
+            env=env,
+            stderr=log,
+        )
     try:
         await _wait_until_serving(port)
         yield process, port, sim_port
@@ -89,37 +90,58 @@ async def _wait_until_serving(port: int) -> None:
                 await asyncio.sleep(0.1)
 
 
-async def test_run_info_sim_and_sigterm(
+async def test_run_pair_and_stop_on_sigterm(
     daemon: tuple[asyncio.subprocess.Process, int, int], tmp_path: Path
 ) -> None:
+    """The daemon as a person runs it: info, pairing via the simulator, SIGTERM."""
     process, port, sim_port = daemon
+    data_dir = str(tmp_path / "data")
     code, out, _ = await _cli(
-        "info", "--data-dir", str(tmp_path), "--port", str(port), "--json"
+        "info", "--data-dir", data_dir, "--port", str(port), "--json"
     )
     assert code == 0, out
     info = json.loads(out)
-    certificate = (tmp_path / "tls" / "key.pem").stat()
-    assert certificate.st_mode & 0o077 == 0
     assert len(info["tls_fingerprint"]) == 64
+    assert (tmp_path / "data" / "tls" / "key.pem").stat().st_mode & 0o077 == 0
     code, out, _ = await _cli("sim", "--sim-port", str(sim_port), "label")
     assert code == 0
-    assert json.loads(out)["serial"] == info["serial"]
+    label = json.loads(out)
+    assert label["serial"] == info["serial"]
+    code, _, _ = await _cli(
+        "sim", "--sim-port", str(sim_port), "set_button", "press=long"
+    )
+    assert code == 0
+    token = await _pair(port, info["tls_fingerprint"], label["verification_code"])
     # SIGTERM: a clean stop with exit status 0.
     process.send_signal(signal.SIGTERM)
     async with asyncio.timeout(STARTUP):
-        assert process.stderr is not None
-        log = (await process.stderr.read()).decode()
         assert await process.wait() == 0
+    log = (tmp_path / "daemon.log").read_text()
     records = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
-    messages = [record["message"] for record in records]
-    assert "Stopping on signal" in messages
-    assert all("verification_code" not in line for line in log.splitlines())
-    label_code = json.loads(await _label(tmp_path))["verification_code"]
-    assert label_code not in log
+    assert "Stopping on signal" in [record["message"] for record in records]
+    assert any(record["message"] == "POST /api/v1/pair -> 201" for record in records)
+    # No secret reaches the log, even at DEBUG.
+    assert token not in log
+    assert label["verification_code"] not in log
 
 
-async def _label(data_dir: Path) -> str:
-    return (data_dir / "simulator" / "identity.json").read_text()
+async def _pair(port: int, fingerprint: str, code: str) -> str:
+    pin = aiohttp.Fingerprint(bytes.fromhex(fingerprint))
+    base = f"https://127.0.0.1:{port}/api/v1"
+    async with aiohttp.ClientSession() as session, asyncio.timeout(STARTUP):
+        while True:  # the SET press travels to the lock core over the MCU link
+            async with session.get(f"{base}/info", ssl=pin) as response:
+                if (await response.json())["pairing_open"]:
+                    break
+            await asyncio.sleep(0.05)
+        body = {"client_name": "test", "verification_code": code}
+        async with session.post(f"{base}/pair", json=body, ssl=pin) as response:
+            assert response.status == 201
+            token: str = (await response.json())["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        async with session.get(f"{base}/state", headers=headers, ssl=pin) as response:
+            assert response.status == 200
+        return token
 
 
 async def test_info_without_a_running_driver(tmp_path: Path) -> None:
