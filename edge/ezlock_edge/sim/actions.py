@@ -7,7 +7,6 @@ that is what ``ezlock-edge sim ACTION key=value`` sends.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +56,7 @@ class Action:
 
     name: str
     summary: str
-    fields: dict[Any, Callable[[Any], Any] | Any]
+    fields: dict[Any, Any]  # voluptuous markers → validators
 
     @property
     def schema(self) -> vol.Schema:
