@@ -10,7 +10,8 @@ then does what a person would do on day one, through the same doors a person use
 3. adds the lock through the integration's real config flow (HA's config-entry flow
    REST API): SET held on the rear panel opens the pairing window (L-65) and the
    verification code is read from the sticker (L-64);
-4. switches remote unlock on (L-43), so the lock opens from Home Assistant's UI;
+4. names the lock's first user from Home Assistant (``ezlock.set_lock_user``) and
+   switches remote unlock on (L-43), so the lock opens from Home Assistant's UI;
 
 then prints where to look and waits. Ctrl-C (SIGINT) or SIGTERM stops everything.
 When it is ready it also writes ``demo.json`` into its directory, for the e2e test.
@@ -43,6 +44,8 @@ OWNER_NAME = "Demo Owner"
 OWNER_USERNAME = "demo"
 OWNER_PASSWORD = "ezlock-demo"  # noqa: S105 -- a published demo login on loopback
 ADMIN_PASSWORD = "258036"  # noqa: S105 -- not sequential, not repeated (L-25)
+ADMIN_NAME = "Alice"
+"""The keypad names the first admin "User 001"; the demo renames her from HA."""
 CLIENT_ID_PATH = "/"
 
 STARTUP_TIMEOUT = 180.0
@@ -408,9 +411,20 @@ async def set_up(http: aiohttp.ClientSession, args: argparse.Namespace) -> DemoI
     await wait_until(ha_up, "Home Assistant", STARTUP_TIMEOUT)
     print("demo: onboarding the demo owner in Home Assistant")
     await ha.onboard(OWNER_NAME, OWNER_USERNAME, OWNER_PASSWORD)
+    # The loopback address and port came from YAML, which Home Assistant moves to its
+    # storage as a trial it reverts in 5 minutes unless confirmed: confirm it, as its
+    # "Confirm new HTTP server configuration" dialog does.
+    await ha.websocket_command({"type": "http/config/promote"})
     print("demo: pairing the lock (SET held, code from the label)")
     entry = await pair(ha, lock, args.edge_port)
     found = await find_entities(ha, entry["entry_id"])
+    await ha.call_service(
+        "ezlock",
+        "set_lock_user",
+        entity_id=found["lock"],
+        user_number=1,
+        name=ADMIN_NAME,
+    )
     await ha.call_service("switch", "turn_on", entity_id=found["remote_unlock"])
 
     async def remote_unlock_on() -> bool:
@@ -425,7 +439,7 @@ async def set_up(http: aiohttp.ClientSession, args: argparse.Namespace) -> DemoI
         panel=f"http://127.0.0.1:{args.sim_port}/",
         edge_api=f"https://127.0.0.1:{args.edge_port}/api/v1/info",
         lock_password=ADMIN_PASSWORD,
-        lock_user="User 001",
+        lock_user=ADMIN_NAME,
         device_id=found["device_id"],
         lock_entity=found["lock"],
         access_entity=found["access"],

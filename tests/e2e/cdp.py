@@ -205,16 +205,25 @@ class Page:
         return str(await self.evaluate("__deepText()"))
 
     async def click(self, expression: str, what: str | None = None) -> None:
-        """Click, with the mouse, the centre of the element ``expression`` finds."""
+        """Click, with the mouse, the centre of the element ``expression`` finds.
+
+        The element is scrolled into view and clicked once it has stopped moving:
+        pages that are still laying themselves out would take the click elsewhere.
+        """
         box = await self.wait_for(
-            f"""(() => {{
+            f"""(async () => {{
                 const element = {expression};
                 if (!element || !__visible(element)) return null;
-                element.scrollIntoView({{block: "center", inline: "center"}});
+                element.scrollIntoView({{block: "center", inline: "center", behavior: "instant"}});
+                const before = element.getBoundingClientRect();
+                await new Promise((resolve) => setTimeout(resolve, 150));
                 const box = element.getBoundingClientRect();
+                if (["x", "y", "width", "height"].some((side) => box[side] !== before[side])) {{
+                    return null;
+                }}
                 return {{x: box.x + box.width / 2, y: box.y + box.height / 2}};
             }})()""",
-            what=what or f"{expression} to be visible",
+            what=what or f"{expression} to be visible and still",
         )
         await self.click_at(box["x"], box["y"])
 

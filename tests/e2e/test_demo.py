@@ -1,0 +1,167 @@
+"""The one-command demo in a real browser: Home Assistant and the simulator's front panel.
+
+Covers, end to end through the UI: remote unlock from Home Assistant (L-40, L-43), a
+password typed on the front panel's keypad (L-03, L-40) arriving in Home Assistant as
+an access event with the user's name, and Ctrl-C stopping everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+import json
+from pathlib import Path
+import socket
+from typing import Any
+from urllib.parse import urlsplit
+
+from cdp import Page
+from demo_stack import Demo
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+DEMO_READY_WITHIN = 180
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Run ``scripts/demo.py`` for this module; Ctrl-C it afterwards."""
+    base = tmp_path_factory.mktemp("demo")
+    running = Demo(base / "demo", base / "demo.out")
+    try:
+        yield running.wait_ready(DEMO_READY_WITHIN)
+    finally:
+        status = running.interrupt()
+    assert status == 0, f"Ctrl-C did not stop the demo cleanly:\n{running.output()}"
+    for url in (running.info["home_assistant"], running.info["panel"]):
+        address = urlsplit(url)
+        with socket.socket() as sock:
+            assert sock.connect_ex((address.hostname, address.port)) != 0, (
+                f"{url} still answers after Ctrl-C"
+            )
+
+
+async def fill(page: Page, selector: str, value: str) -> None:
+    """Click a text field and type ``value``, as a person would, until it holds it.
+
+    Home Assistant's login form renders twice while it loads, which can steal the
+    focus of a field clicked too early: then the typing is done again.
+    """
+    field = f"__deep({json.dumps(selector)})"
+    for _ in range(3):
+        await page.click(field, what=selector)
+        await page.evaluate(f"{field}.select()")
+        await page.type_text(value)
+        if await page.evaluate(f"{field}.value === {json.dumps(value)}"):
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"could not type into {selector}")
+
+
+async def log_in(page: Page, demo: dict[str, Any]) -> None:
+    """Log in to Home Assistant through its login page, as the demo owner."""
+    await page.goto(demo["home_assistant"])
+    await page.wait_for(
+        "__deep('input[name=\"password\"]')", within=30, what="the login form"
+    )
+    await fill(page, 'input[name="username"]', demo["username"])
+    await fill(page, 'input[name="password"]', demo["password"])
+    await page.press_enter()
+    await page.wait_for(
+        "document.querySelector('home-assistant')?.hass?.connected === true",
+        within=60,
+        what="Home Assistant's frontend to connect",
+    )
+
+
+async def open_in_app(page: Page, path: str) -> None:
+    """Go to another Home Assistant page the way its own links do (no reload)."""
+    await page.evaluate(
+        f"history.pushState(null, '', {json.dumps(path)}) ||"
+        " window.dispatchEvent(new CustomEvent('location-changed'))"
+    )
+
+
+async def open_device_page(page: Page, demo: dict[str, Any]) -> None:
+    """Show the lock's device page."""
+    await open_in_app(page, f"/config/devices/device/{demo['device_id']}")
+    await page.wait_for(
+        "__deep('ha-config-device-page') && __deepText().includes('Controls')",
+        within=30,
+        what="the lock's device page",
+    )
+
+
+async def test_unlock_from_home_assistant_moves_the_bolt(
+    page: Page, demo: dict[str, Any], artifacts: Path
+) -> None:
+    """L-40 remote unlock, L-43 enabled by the demo: HA's Unlock button opens the lock."""
+    await log_in(page, demo)
+    await open_device_page(page, demo)
+    await page.screenshot(artifacts / "device-page-locked.png")
+
+    await page.click(
+        "__byText('ha-button, mwc-button, button', 'Unlock')",
+        what="the lock's Unlock button",
+    )
+    lock = json.dumps(demo["lock_entity"])
+    await page.wait_for(
+        f"document.querySelector('home-assistant').hass.states[{lock}].state === 'unlocked'",
+        within=30,
+        what="Home Assistant to show the lock unlocked",
+    )
+    await page.screenshot(artifacts / "device-page-unlocked.png")
+
+    await page.goto(demo["panel"])
+    await page.wait_for(
+        "document.querySelector('#bolt').dataset.state === 'unlocked'",
+        what="the front panel to show the bolt unlocked",
+    )
+    await page.screenshot(artifacts / "front-panel-unlocked.png")
+
+
+async def test_password_on_front_panel_shows_user_in_home_assistant(
+    page: Page, demo: dict[str, Any], artifacts: Path
+) -> None:
+    """L-03, L-40: a password typed on the keypad is an access event naming the user."""
+    await page.goto(demo["panel"])
+    await page.wait_for("document.body.dataset.online === 'true'", what="the panel")
+    for key in [*demo["lock_password"], "confirm"]:
+        await page.click(f"__deep('[data-key=\"{key}\"]')", what=f"the {key} key")
+    await page.wait_for(
+        "[...document.querySelectorAll('#transcript li')].some("
+        "(item) => item.dataset.prompt === 'door_unlocked')",
+        what="the lock to say the door is unlocked",
+    )
+    await page.screenshot(artifacts / "front-panel-password.png")
+
+    await log_in(page, demo)
+    await open_device_page(page, demo)
+    access = json.dumps(demo["access_entity"])
+    await page.wait_for(
+        f"document.querySelector('home-assistant').hass.states[{access}]"
+        "?.attributes.event_type === 'unlocked_password'",
+        within=30,
+        what="the access event of the password unlock",
+    )
+    # What a person sees: the Access event's details (HA's more-info "Details") name
+    # the user.
+    await page.click(
+        "__deep('.info', __deepAll('hui-generic-entity-row')"
+        ".find((row) => __deepText(row).trim().startsWith('Access')).shadowRoot)",
+        what="the Access event row",
+    )
+    dialog = "__deep('ha-more-info-dialog')"
+    await page.click(
+        f"__deep('ha-dropdown', {dialog}.shadowRoot)?.querySelector('[slot=trigger]')",
+        what="the dialog's menu",
+    )
+    await page.click("__byText('ha-dropdown-item', 'Details')", what="Details")
+    details = await page.wait_for(
+        f"__deepText({dialog}).includes('User name') && __deepText({dialog})",
+        what="the access event's details",
+    )
+    assert "Unlocked by password" in details
+    assert f"User name {demo['lock_user']}" in details
+    await page.screenshot(artifacts / "home-assistant-access-event.png")
