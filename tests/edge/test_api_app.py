@@ -8,7 +8,9 @@ import stat
 import aiohttp
 from api_support import client_for, eventually, first_admin, pair, running_edge
 import pytest
+from zeroconf.asyncio import AsyncZeroconf
 
+from ezlock_edge.api.discovery import SERVICE_TYPE
 from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.config import Config, HardwarePorts
@@ -85,6 +87,23 @@ async def test_a_failed_start_stops_what_started(tmp_path: Path) -> None:
         assert second.sim is None
         with pytest.raises(RuntimeError):
             _ = second.core
+
+
+async def test_zeroconf_advertises_the_pinned_fingerprint(tmp_path: Path) -> None:
+    edge = EdgeApp(EdgeOptions(data_dir=tmp_path, clock=ManualClock(), zeroconf=True))
+    await edge.start()
+    port, fingerprint = edge.port, edge.tls_fingerprint
+    browser = AsyncZeroconf(interfaces=["127.0.0.1"])
+    try:
+        name = f"ezlock-{edge.core.info.serial}.{SERVICE_TYPE}"
+        info = await browser.async_get_service_info(SERVICE_TYPE, name, timeout=3000)
+    finally:
+        await browser.async_close()
+        await edge.stop()
+    assert info is not None
+    assert info.port == port
+    assert info.decoded_properties["fp"] == fingerprint
+    assert info.decoded_properties["api"] == "1"
 
 
 def test_options_from_config(tmp_path: Path) -> None:

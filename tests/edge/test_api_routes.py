@@ -21,6 +21,7 @@ from api_support import (
 import pytest
 
 from ezlock_edge.clock import ManualClock
+from ezlock_edge.core.models import Settings
 
 
 @pytest.fixture
@@ -426,3 +427,20 @@ async def test_no_admin_yet(tmp_path: Path) -> None:
         assert (reply.status, reply.body["error"]) == (403, "admin_required")
         state = (await api.call("GET", "/state")).body
         assert state["admin_exists"] is False
+
+
+async def test_a_bug_is_a_generic_500(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever breaks inside, the client gets the JSON error shape, never a trace."""
+
+    def broken() -> Settings:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(api.edge.core, "get_settings", broken)
+    reply = await api.call("GET", "/settings")
+    assert reply.status == 500
+    assert reply.body == {
+        "error": "internal_error",
+        "message": "Internal error, see the log",
+    }

@@ -264,3 +264,19 @@ async def test_revocation_closes_the_socket(api: ApiClient) -> None:
         pass
     assert message.type is WSMsgType.CLOSE
     assert (ws.close_code, message.extra) == (CLOSE_UNAUTHORIZED, "revoked")
+
+
+async def test_factory_reset_forgets_every_client(api: ApiClient) -> None:
+    """L-63: after a factory reset no old token works, and open sockets are closed."""
+    ws = await api.ws()
+    await _receive(ws)
+    await _subscribe(ws, None)
+    sim = api.edge.sim
+    assert sim is not None
+    await sim.set_button("power_up")
+    await sim.keypad(["confirm"])
+    while (message := await ws.receive(timeout=WAIT)).type is WSMsgType.TEXT:
+        pass
+    assert (message.data, message.extra) == (CLOSE_UNAUTHORIZED, "revoked")
+    reply = await api.call("GET", "/state")
+    assert (reply.status, reply.body["error"]) == (401, "unauthorized")
