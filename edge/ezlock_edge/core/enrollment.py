@@ -53,11 +53,12 @@ type Release = Callable[[CredentialType], Awaitable[None]]
 class EnrollmentFailed(Exception):  # noqa: N818 -- an outcome, reported as a status
     """An enrollment ended without a credential; ``status`` is ``failed`` or ``timeout``."""
 
-    def __init__(self, status: str, reason: str) -> None:
-        """Describe the outcome as the ``enrollment`` event will."""
+    def __init__(self, status: str, reason: str, prompt: Prompt) -> None:
+        """Describe the outcome as the ``enrollment`` event and the voice will."""
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.prompt = prompt
 
 
 class Enroller:
@@ -96,7 +97,11 @@ class Enroller:
     async def enroll(
         self, user: User, kind: CredentialType, report: Report | None = None
     ) -> Credential:
-        """Enroll ``kind`` for ``user`` (stored if new); raise ``EnrollmentFailed``."""
+        """Enroll ``kind`` for ``user`` (stored if new); raise ``EnrollmentFailed``.
+
+        The voice guides each capture; the caller announces the outcome once it has
+        moved on, so whoever hears it finds the lock ready for the next step.
+        """
         if kind is CredentialType.PASSWORD:
             raise InvalidRequestError("Passwords are set, not enrolled", {"type": kind})
         if self._busy:
@@ -108,7 +113,6 @@ class Enroller:
             slot = await self._capture(kind, report)
         finally:
             self._busy = False
-        await self._say(Prompt.SUCCESS)
         return self._directory.add_biometric(user, kind, slot)
 
     def start(self, user: User, kind: CredentialType) -> Enrollment:
@@ -136,6 +140,7 @@ class Enroller:
             )
         except EnrollmentFailed as err:
             self._report(enrollment, err.status, 0, enrollment.steps, reason=err.reason)
+            await self._say(err.prompt)
         except EnrollmentBusyError:
             self._report(enrollment, "failed", 0, enrollment.steps, reason="busy")
         except Exception:
@@ -149,6 +154,7 @@ class Enroller:
                 enrollment.steps,
                 credential_id=credential.id,
             )
+            await self._say(Prompt.SUCCESS)
 
     def _report(
         self, enrollment: Enrollment, status: str, step: int, steps: int, **extra: Any
@@ -189,17 +195,17 @@ class Enroller:
             )
             return await module.enroll(progress, timeout=self._timeout)
         except DuplicateTemplate as err:
-            await self._say(Prompt.ALREADY_ENROLLED)
-            raise EnrollmentFailed("failed", "duplicate") from err
+            raise EnrollmentFailed(
+                "failed", "duplicate", Prompt.ALREADY_ENROLLED
+            ) from err
         except CapacityFull as err:
-            await self._say(Prompt.CAPACITY_FULL)
-            raise EnrollmentFailed("failed", "capacity_full") from err
+            raise EnrollmentFailed(
+                "failed", "capacity_full", Prompt.CAPACITY_FULL
+            ) from err
         except DeviceTimeout as err:
-            await self._say(Prompt.TIMEOUT)
-            raise EnrollmentFailed("timeout", "timeout") from err
+            raise EnrollmentFailed("timeout", "timeout", Prompt.TIMEOUT) from err
         except DeviceError as err:
-            await self._say(Prompt.FAILURE)
-            raise EnrollmentFailed("failed", "device_error") from err
+            raise EnrollmentFailed("failed", "device_error", Prompt.FAILURE) from err
 
 
 def _guidance(kind: CredentialType) -> tuple[Prompt, ...]:

@@ -301,10 +301,11 @@ class Keypad:
             try:
                 self._directory.set_password(self._pending, entry)
             except LockError as err:
-                await self._host.say(_REFUSAL_PROMPTS.get(type(err), Prompt.FAILURE))
+                await self._after_credential(
+                    _REFUSAL_PROMPTS.get(type(err), Prompt.FAILURE)
+                )
             else:
-                await self._host.say(Prompt.SUCCESS)
-            await self._after_credential()
+                await self._after_credential(Prompt.SUCCESS)
 
     async def _verify_key(self, key: Key, _long: bool) -> None:
         if key.digit is not None:
@@ -368,12 +369,14 @@ class Keypad:
     async def _enroll(self, user: User, kind: CredentialType) -> None:
         try:
             await self._enroller.enroll(user, kind)
-        except EnrollmentFailed:
-            pass  # the enroller has told the person why
+        except EnrollmentFailed as err:
+            outcome = err.prompt
         except LockError as err:
-            await self._host.say(_REFUSAL_PROMPTS.get(type(err), Prompt.FAILURE))
+            outcome = _REFUSAL_PROMPTS.get(type(err), Prompt.FAILURE)
+        else:
+            outcome = Prompt.SUCCESS
         self._touch()
-        await self._after_credential()
+        await self._after_credential(outcome)
 
     async def _ignore_key(self, _key: Key, _long: bool) -> None:
         """Keys do nothing while a module captures."""
@@ -406,11 +409,19 @@ class Keypad:
 
     # helpers
 
-    async def _after_credential(self) -> None:
+    async def _after_credential(self, outcome: Prompt) -> None:
+        """Leave the credential dialogue first, then say how it went.
+
+        The state changes before anything is spoken, so whoever hears the outcome
+        finds the keypad already back in the menu (or idle).
+        """
         if self._in_menu and self._directory.admin_exists:
+            self._mode = Mode.MENU
+            await self._host.say(outcome)
             await self._menu()
         else:
             self._reset()
+            await self._host.say(outcome)
             await self._host.dark()
 
     async def _step_back(self) -> None:

@@ -1,0 +1,208 @@
+"""A running lock for the rule tests: the simulator on ptys, the real drivers, the core.
+
+Tests act only through the simulator's control surface (keys, fingers, the door) and
+look at what a person or a client would notice: events, voice prompts, the bolt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ezlock_edge.clock import ManualClock
+from ezlock_edge.core.events import Event
+from ezlock_edge.core.lock import LockCore
+from ezlock_edge.devices.hardware import Hardware
+from ezlock_edge.sim.lock import SimulatedLock
+
+ADMIN_PASSWORD = "482915"
+WAIT = 5.0  # generous bound on waiting for something that must happen
+
+
+@dataclass
+class Rig:
+    """The simulated lock, the core driving it, and what the core announced."""
+
+    sim: SimulatedLock
+    core: LockCore
+    clock: ManualClock
+    events: list[Event] = field(default_factory=list)
+
+    async def until(self, condition: Callable[[], Awaitable[bool]], what: str) -> None:
+        """Wait until ``await condition()`` holds; fail with ``what`` if it never does.
+
+        The simulator's panel has no change notification, so this polls it.
+        """
+        try:
+            async with asyncio.timeout(WAIT):
+                while not await condition():  # noqa: ASYNC110
+                    await asyncio.sleep(0.01)
+        except TimeoutError:
+            pytest.fail(f"never happened: {what}")
+
+    async def event(
+        self,
+        kind: str,
+        where: Callable[[Event], bool] = lambda _: True,
+        **fields: Any,
+    ) -> Event:
+        """Wait for an announced event of ``kind`` with ``fields`` that passes ``where``."""
+
+        def found() -> Event | None:
+            return next(
+                (
+                    e
+                    for e in self.events
+                    if e.type == kind
+                    and all(e.data.get(k) == v for k, v in fields.items())
+                    and where(e)
+                ),
+                None,
+            )
+
+        async def seen() -> bool:
+            return found() is not None
+
+        await self.until(seen, f"event {kind} {fields}")
+        event = found()
+        assert event is not None
+        return event
+
+    def types(self) -> list[str]:
+        """Return the announced event types, oldest first."""
+        return [e.type for e in self.events]
+
+    async def prompts(self) -> list[str]:
+        """Return the voice prompts spoken so far (names such as ``door_unlocked``)."""
+        panel = await self.sim.panel()
+        return [p["prompt"] for p in panel["prompts"]]
+
+    async def count(self, prompt: str) -> int:
+        """Return how often the lock has said ``prompt``."""
+        return (await self.prompts()).count(prompt)
+
+    async def heard(self, prompt: str, times: int = 1) -> None:
+        """Wait until the lock has said ``prompt`` (at least ``times`` times)."""
+
+        async def said() -> bool:
+            return await self.count(prompt) >= times
+
+        await self.until(said, f"prompt {prompt} x{times}")
+
+    async def led(self, name: str) -> str | None:
+        """Return how a keypad LED is lit (``on``, ``blink``) or None when dark."""
+        leds: dict[str, str] = (await self.sim.panel())["leds"]
+        return leds.get(name)
+
+    async def shows(self, field: str, value: Any) -> None:
+        """Wait until the lock's panel shows ``field`` == ``value``."""
+
+        async def showing() -> bool:
+            return bool((await self.sim.panel())[field] == value)
+
+        await self.until(showing, f"panel {field} = {value!r}")
+
+    async def bolt(self) -> str:
+        """Return the bolt as the simulated hardware has it."""
+        return str((await self.sim.panel())["bolt"])
+
+    async def keys(self, *keys: str, hold: str | None = None) -> None:
+        """Touch the keypad and press ``keys``."""
+        await self.sim.keypad(list(keys), hold)
+
+    async def type_password(self, digits: str) -> None:
+        """Type digits and confirm."""
+        await self.keys(*digits, "confirm")
+
+    async def create_first_admin(self, password: str = ADMIN_PASSWORD) -> None:
+        """L-26: the first admin, by password, on the keypad of a fresh lock."""
+        await self.keys("confirm")
+        await self.heard("enter_password")
+        await self.type_password(password)
+        await self.heard("enter_password_again")
+        await self.type_password(password)
+        await self.event("user_added")
+        await self.heard("success")
+
+    async def enter_menu(self, password: str = ADMIN_PASSWORD) -> None:
+        """L-20: SET short press, then an admin's password."""
+        menus = await self.count("menu")
+        await self.sim.set_button("short")
+        await self.heard("verify_admin")
+        await self.type_password(password)
+        await self.heard("menu", menus + 1)
+
+    async def present_finger(self, finger: str, captures: int = 4) -> None:
+        """Lay ``finger`` on the reader once per capture the lock asks for."""
+        successes = await self.count("success")
+        for _ in range(captures):
+            again = await self.count("present_finger_again")
+            refused = await self.count("already_enrolled")
+            await self.sim.finger(finger)
+
+            async def answered(again: int = again, refused: int = refused) -> bool:
+                return (
+                    await self.count("present_finger_again") > again
+                    or await self.count("already_enrolled") > refused
+                    or await self.count("success") > successes
+                )
+
+            await self.until(answered, "the reader took the finger")
+            if await self.count("already_enrolled") > refused:
+                return
+
+
+@asynccontextmanager
+async def simulated_lock(
+    tmp_path: Path, clock: ManualClock
+) -> AsyncIterator[SimulatedLock]:
+    """Run the simulated hardware (bolt moving at once) for one or more cores."""
+    sim = SimulatedLock(clock=clock, motor_travel=0, seed=7, state_dir=tmp_path / "sim")
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()
+
+
+@asynccontextmanager
+async def running_lock(
+    tmp_path: Path,
+    *,
+    clock: ManualClock | None = None,
+    sim: SimulatedLock | None = None,
+    **core_options: Any,
+) -> AsyncIterator[Rig]:
+    """Start a simulated lock (unless given one) and a core driving it."""
+    clock = clock or ManualClock()
+    if sim is None:
+        async with (
+            simulated_lock(tmp_path, clock) as own,
+            running_lock(tmp_path, clock=clock, sim=own, **core_options) as rig,
+        ):
+            yield rig
+        return
+    ports = {link: str(path) for link, path in sim.ports.items()}
+    hardware = await Hardware.open(
+        mcu=ports["mcu"],
+        fingerprint=ports["fingerprint"],
+        face=ports["face"],
+        palm=ports["palm"],
+    )
+    options: dict[str, Any] = {"enroll_timeout": 3.0, "verify_timeout": 0.5}
+    options.update(core_options)
+    core = LockCore(hardware, tmp_path / "data", clock, **options)
+    rig = Rig(sim, core, clock)
+    core.events.subscribe(rig.events.append)
+    await core.start()
+    try:
+        yield rig
+    finally:
+        await core.stop()
+        await hardware.close()

@@ -1,0 +1,170 @@
+"""Users and credentials at the lock (L-20 to L-29, L-32), driven on the keypad."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from test_core_harness import ADMIN_PASSWORD, running_lock
+
+from ezlock_edge.core.errors import AdminRequiredError
+from ezlock_edge.core.models import CredentialType, Role
+
+
+async def test_l26_first_admin_by_password_on_a_fresh_lock(tmp_path: Path) -> None:
+    """L-26: a fresh lock asks for an admin; nothing else works until one exists."""
+    async with running_lock(tmp_path) as rig:
+        assert not rig.core.state.admin_exists
+        with pytest.raises(AdminRequiredError):
+            await rig.core.create_user("Bob")
+        await rig.keys()
+        await rig.heard("welcome_add_admin")
+        await rig.create_first_admin()
+        [admin] = await rig.core.list_users()
+        assert (admin.number, admin.role) == (1, Role.ADMIN)
+        assert rig.core.state.as_dict()["admin_exists"]
+        await rig.event("credential_added")
+        await rig.type_password(ADMIN_PASSWORD)
+        await rig.event(
+            "unlocked", method="password", user={"number": 1, "name": admin.name}
+        )
+
+
+async def test_l25_keypad_refuses_simple_and_mismatched_passwords(
+    tmp_path: Path,
+) -> None:
+    """L-25: runs and repeats are too simple; the second entry must match the first."""
+    async with running_lock(tmp_path) as rig:
+        await rig.keys("confirm")
+        await rig.heard("enter_password")
+        await rig.type_password("123456")
+        await rig.heard("password_too_simple")
+        await rig.type_password("111111")
+        await rig.type_password(ADMIN_PASSWORD)
+        await rig.heard("enter_password_again")
+        await rig.type_password("482916")
+        await rig.heard("password_mismatch")
+        assert await rig.core.list_users() == []
+
+
+async def test_l20_l21_menu_adds_a_user_who_cannot_enter_the_menu(
+    tmp_path: Path,
+) -> None:
+    """L-20, L-21: admin adds user 002 with a password; a user opens but has no menu."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        await rig.enter_menu()
+        await rig.keys("2")
+        await rig.heard("choose_credential")
+        await rig.keys("4")
+        await rig.type_password("730461")
+        await rig.type_password("730461")
+        await rig.event("user_added", user={"number": 2, "name": "User 002"})
+        users = await rig.core.list_users()
+        assert [(u.number, u.role) for u in users] == [(1, Role.ADMIN), (2, Role.USER)]
+        await rig.keys("back")
+        await rig.type_password("730461")
+        await rig.event("unlocked", user={"number": 2, "name": "User 002"})
+        failures, menus = await rig.count("failure"), await rig.count("menu")
+        await rig.sim.set_button("short")
+        await rig.heard("verify_admin", 2)
+        await rig.type_password("730461")
+        await rig.heard("failure", failures + 1)
+        assert await rig.count("menu") == menus
+
+
+async def test_l23_l24_fingerprint_enrolled_on_the_keypad_once(tmp_path: Path) -> None:
+    """L-09, L-23, L-24: a finger takes four captures; the same finger cannot be added twice."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        await rig.enter_menu()
+        await rig.keys("2", "3")
+        await rig.heard("present_finger")
+        await rig.present_finger("bob-thumb")
+        added = await rig.event(
+            "credential_added",
+            lambda e: e.data["credential"]["type"] == "fingerprint",
+        )
+        credential = added.data["credential"]
+        assert (credential["type"], credential["user"]["number"]) == ("fingerprint", 2)
+        await rig.heard("menu", 2)
+        await rig.keys("1", "3")
+        await rig.heard("present_finger", 2)
+        await rig.present_finger("bob-thumb")
+        await rig.heard("already_enrolled")
+        kinds = [c.type for c in await rig.core.list_credentials()]
+        assert kinds.count(CredentialType.FINGERPRINT) == 1
+        await rig.keys("back")
+        await rig.sim.finger("bob-thumb")
+        unlocked = await rig.event("unlocked", method="fingerprint")
+        assert unlocked.data["slot"] == credential["slot"]
+
+
+async def test_l27_delete_users_on_the_keypad_but_not_the_last_admin(
+    tmp_path: Path,
+) -> None:
+    """L-27: the last admin stays; an unknown number fails; a user is deleted."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        bob = await rig.core.create_user("Bob")
+        await rig.core.set_password(bob.number, "730461")
+        await rig.enter_menu()
+        await rig.keys("3")
+        await rig.heard("enter_user_number")
+        await rig.keys("1", "confirm")
+        await rig.heard("cannot_delete_last_admin")
+        await rig.keys("9", "confirm")
+        await rig.heard("failure")
+        await rig.keys("2", "confirm")
+        await rig.heard("user_deleted")
+        await rig.event("user_deleted", user={"number": 2, "name": "Bob"})
+        assert [u.number for u in await rig.core.list_users()] == [1]
+
+
+async def test_l28_credentials_work_only_inside_the_validity_period(
+    tmp_path: Path,
+) -> None:
+    """L-28: outside the period the password is refused with its own reason."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        start = rig.clock.now() + timedelta(hours=1)
+        guest = await rig.core.create_user(
+            "Guest", valid_from=start, valid_until=start + timedelta(hours=1)
+        )
+        await rig.core.set_password(guest.number, "730461")
+        await rig.type_password("730461")
+        await rig.event("unlock_failed", reason="outside_validity")
+        await rig.heard("not_in_validity_period")
+        rig.clock.advance(3600)
+        await rig.type_password("730461")
+        await rig.event("unlocked", user={"number": 2, "name": "Guest"})
+
+
+async def test_l29_l41_duress_password_inside_decoy_digits(tmp_path: Path) -> None:
+    """L-29, L-41: a duress password hidden among digits opens and raises a silent alarm."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        bob = await rig.core.create_user("Bob")
+        credential = await rig.core.set_password(bob.number, "730461")
+        await rig.core.set_duress(credential.id, True)
+        await rig.type_password("99" + "730461" + ADMIN_PASSWORD + "5")
+        unlocked = await rig.event("unlocked")
+        assert unlocked.data["user"] == {"number": 2, "name": "Bob"}
+        assert unlocked.data["credential_id"] == credential.id
+        await rig.event("alarm", alarm="duress")
+        panel = await rig.sim.panel()
+        assert not panel["siren"]
+        assert "tamper_alarm" not in await rig.prompts()
+
+
+async def test_l32_nothing_secret_in_events_or_the_database(tmp_path: Path) -> None:
+    """L-32: passwords never appear in the stored data or in any event."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        await rig.type_password(ADMIN_PASSWORD)
+        await rig.event("unlocked")
+        dump = "".join(str(e.as_dict()) for e in rig.core.events.query(limit=1000))
+        assert ADMIN_PASSWORD not in dump
+        raw = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("lock.db*"))
+        assert ADMIN_PASSWORD.encode() not in raw

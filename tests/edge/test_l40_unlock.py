@@ -1,0 +1,189 @@
+"""Opening the door (L-30, L-31, L-40 to L-43): every method, anti-peep, lockout, remote."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from test_core_harness import ADMIN_PASSWORD, Rig, running_lock, simulated_lock
+
+from ezlock_edge.clock import ManualClock
+from ezlock_edge.core.errors import LockedOutError, RemoteUnlockDisabledError
+from ezlock_edge.core.events import Event
+
+ADMIN = {"number": 1, "name": "User 001"}
+
+
+async def _enroll(rig: Rig, kind: str, identity: str) -> dict[str, object]:
+    """Enroll from the app; the person presents themselves at the lock (L-10, L-11)."""
+    enrollment = await rig.core.start_enrollment(1, kind)
+    present = rig.sim.face if kind == "face" else rig.sim.palm
+    for step in range(1, enrollment.steps + 1):
+        await present(identity)
+
+        def reached(event: Event, step: int = step) -> bool:
+            return bool(
+                event.data["step"] >= step
+                and event.data["enrollment_id"] == enrollment.id
+            )
+
+        await rig.event("enrollment", reached)
+    done = await rig.event(
+        "enrollment", status="completed", enrollment_id=enrollment.id
+    )
+    return dict(done.data)
+
+
+async def test_l40_face_and_palm_unlock_name_method_user_and_slot(
+    tmp_path: Path,
+) -> None:
+    """L-10, L-11, L-40: enrolled from the app, recognised at the door."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        face = await _enroll(rig, "face", "alice")
+        await rig.heard("turn_right")  # L-10: the five poses were asked for
+        palm = await _enroll(rig, "palm", "alice-right")
+        credentials = {c.id: c for c in await rig.core.list_credentials()}
+        await rig.sim.face("alice")
+        unlocked = await rig.event("unlocked", method="face")
+        assert unlocked.data["user"] == ADMIN
+        assert unlocked.data["credential_id"] == face["credential_id"]
+        assert unlocked.data["slot"] == credentials[str(face["credential_id"])].slot
+        await rig.sim.palm("alice-right")
+        unlocked = await rig.event("unlocked", method="palm")
+        assert unlocked.data["credential_id"] == palm["credential_id"]
+        assert await rig.bolt() == "unlocked"
+
+
+async def test_l40_unknown_or_spoofed_biometrics_fail(tmp_path: Path) -> None:
+    """L-40: an unknown face fails with no_match, a photo with liveness."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        await rig.sim.face("mallory")
+        await rig.event("unlock_failed", method="face", reason="no_match")
+        await rig.sim.face("mallory", spoof=True)
+        await rig.event("unlock_failed", method="face", reason="liveness")
+        await rig.sim.finger("mallory-thumb")
+        await rig.event("unlock_failed", method="fingerprint", reason="no_match")
+        assert await rig.bolt() == "locked"
+
+
+async def test_l40_mechanical_key_and_inside_handle(tmp_path: Path) -> None:
+    """L-07, L-40: the key and the inside handle are reported, with no user."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        await rig.sim.mechanical_key("unlock")
+        await rig.event("unlocked", method="mechanical_key", user=None)
+        await rig.sim.mechanical_key("lock")
+        await rig.event("locked", source="mechanical_key")
+        await rig.sim.door("open")
+        await rig.event("unlocked", method="inside", user=None)
+        await rig.event("door", state="open")
+
+
+async def test_l41_anti_peep_up_to_32_digits(tmp_path: Path) -> None:
+    """L-41: extra digits around the password still open; more than 32 digits do not."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        await rig.type_password("0" * 26 + ADMIN_PASSWORD)
+        await rig.event("unlocked", method="password", user=ADMIN)
+        await rig.type_password("0" * 27 + ADMIN_PASSWORD)
+        await rig.event("unlock_failed", method="password", reason="no_match")
+
+
+async def test_l42_l61_five_failures_lock_out_for_three_minutes(tmp_path: Path) -> None:
+    """L-42, L-61: 5 failures in 5 min: alarm, 3 min locked, then by itself open again."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        for _ in range(4):
+            await rig.type_password("000000")
+        rig.clock.advance(200)
+        await rig.sim.finger("mallory-thumb")
+        await rig.event("alarm", alarm="lockout")
+        await rig.heard("system_locked")
+        assert rig.core.state.lockout_until == rig.clock.now() + timedelta(minutes=3)
+        await rig.type_password(ADMIN_PASSWORD)
+        await rig.event("unlock_failed", reason="locked_out")
+        await rig.core.update_settings(remote_unlock_enabled=True)
+        with pytest.raises(LockedOutError):
+            await rig.core.unlock_remote("c_test")
+        assert await rig.bolt() == "locked"
+        rig.clock.advance(180)
+        await rig.event("alarm_cleared", alarm="lockout")
+        await rig.type_password(ADMIN_PASSWORD)
+        await rig.event("unlocked", method="password")
+
+
+async def test_l42_lockout_survives_restart_and_clears_from_the_app(
+    tmp_path: Path,
+) -> None:
+    """L-42: a restart keeps the lockout; the app can clear it or switch it off."""
+    clock = ManualClock()
+    async with simulated_lock(tmp_path, clock) as sim:
+        async with running_lock(tmp_path, sim=sim, clock=clock) as rig:
+            await rig.create_first_admin()
+            for _ in range(5):
+                await rig.type_password("000000")
+            await rig.event("alarm", alarm="lockout")
+        async with running_lock(tmp_path, sim=sim, clock=clock) as rig:
+            assert rig.core.state.lockout_until is not None
+            await rig.core.clear_lockout()
+            await rig.event("alarm_cleared", alarm="lockout")
+            await rig.core.update_settings(lockout_protection=False)
+            for _ in range(6):
+                await rig.type_password("000000")
+            await rig.type_password(ADMIN_PASSWORD)
+            await rig.event("unlocked", method="password")
+            assert "alarm" not in rig.types()
+
+
+async def test_l43_remote_unlock_only_when_enabled(tmp_path: Path) -> None:
+    """L-43: refused with remote_unlock_disabled until switched on."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        with pytest.raises(RemoteUnlockDisabledError) as err:
+            await rig.core.unlock_remote("c_test")
+        assert err.value.code == "remote_unlock_disabled"
+        await rig.core.update_settings(remote_unlock_enabled=True)
+        await rig.core.unlock_remote("c_test")
+        await rig.event("unlocked", method="remote", user=None)
+        await rig.event("bolt", state="unlocked")
+
+
+async def test_l30_temporary_password_one_time_by_default(tmp_path: Path) -> None:
+    """L-30: a visitor code opens once, inside its window, and is then used up."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        temporary, code = await rig.core.create_temporary_password(
+            "Cleaner", rig.clock.now() + timedelta(hours=2)
+        )
+        await rig.type_password("12" + code)
+        unlocked = await rig.event("unlocked", method="temporary_password")
+        assert unlocked.data["credential_id"] == temporary.id
+        await rig.event("temporary_password_used", id=temporary.id, name="Cleaner")
+        await rig.type_password(code)
+        await rig.event("unlock_failed", method="temporary_password", reason="expired")
+        later, later_code = await rig.core.create_temporary_password(
+            "Plumber", rig.clock.now() + timedelta(hours=2), max_uses=None
+        )
+        await rig.core.revoke_temporary_password(later.id)
+        await rig.type_password(later_code)
+        await rig.event("unlock_failed", method="password", reason="no_match")
+
+
+async def test_l31_bluetooth_key_inside_its_window(tmp_path: Path) -> None:
+    """L-31: a visitor's phone opens with its key until the key expires."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        key, code = await rig.core.create_bluetooth_key(
+            "Guest", rig.clock.now() + timedelta(hours=1)
+        )
+        await rig.sim.bluetooth(code)
+        unlocked = await rig.event("unlocked", method="bluetooth")
+        assert unlocked.data["credential_id"] == key.id
+        rig.clock.advance(3600)
+        await rig.sim.bluetooth(code)
+        await rig.event("unlock_failed", method="bluetooth", reason="expired")
+        await rig.sim.bluetooth("000000000000")
+        await rig.event("unlock_failed", method="bluetooth", reason="no_match")
