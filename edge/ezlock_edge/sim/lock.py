@@ -7,9 +7,6 @@ the one generic :meth:`SimulatedLock.handle`.
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 from pathlib import Path
 import random
 import shutil
@@ -29,6 +26,7 @@ from ezlock_edge.devices.models import (
     SetPress,
 )
 
+from . import statefile
 from .actions import ACTIONS, LINKS
 from .biometric import BiometricModule
 from .body import LockBody
@@ -327,10 +325,7 @@ class SimulatedLock:
     ) -> tuple[str, str]:
         """Return the serial and verification code: given, remembered, or new."""
         path = self._state_path(_IDENTITY_FILE)
-        stored: dict[str, str] = {}
-        if path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                stored = json.loads(path.read_text())
+        stored = (statefile.load(path) if path is not None else None) or {}
         serial = serial or stored.get("serial") or self._new_serial()
         verification_code = (
             verification_code
@@ -339,11 +334,9 @@ class SimulatedLock:
         )
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as file:
-                json.dump(
-                    {"serial": serial, "verification_code": verification_code}, file
-                )
+            statefile.save(
+                path, {"serial": serial, "verification_code": verification_code}
+            )
         return serial, verification_code
 
     def _new_serial(self) -> str:

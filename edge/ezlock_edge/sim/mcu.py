@@ -16,11 +16,8 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict, deque
 from collections.abc import Callable
-import contextlib
 from dataclasses import replace
-import json
 import logging
-import os
 from pathlib import Path
 import random
 from typing import assert_never
@@ -53,6 +50,7 @@ from ezlock_edge.framing.mcu_messages import (
     encode_status,
 )
 
+from . import statefile
 from .body import LockBody
 from .receiver import FrameReceiver
 
@@ -73,18 +71,15 @@ class EventNumbering:
         """Continue from the counter in ``path``, or start at 1."""
         self._path = path
         self._next = 1
-        if path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                self._next = int(json.loads(path.read_text())["next"])
+        if path is not None and (stored := statefile.load(path)) is not None:
+            self._next = int(stored["next"])
 
     def take(self) -> int:
         """Return the next event number (wrapping to 1 after 2**32 - 1)."""
         number = self._next
         self._next = number + 1 if number < _MAX_EVENT_NUMBER else 1
         if self._path is not None:
-            temporary = self._path.with_name(f".{self._path.name}.tmp")
-            temporary.write_text(json.dumps({"next": self._next}))
-            os.replace(temporary, self._path)
+            statefile.save(self._path, {"next": self._next})
         return number
 
 

@@ -7,11 +7,10 @@ so two presentations of the same id match and different ids never do.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
-import os
 from pathlib import Path
+
+from . import statefile
 
 CAPACITY = 50
 """Template slots per module (L-22)."""
@@ -34,12 +33,8 @@ class TemplateLibrary:
         self.capacity = capacity
         self._path = path
         self._slots: dict[int, bytes] = {}
-        if path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                stored = json.loads(path.read_text())
-                self._slots = {
-                    int(slot): bytes.fromhex(f) for slot, f in stored.items()
-                }
+        if path is not None and (stored := statefile.load(path)) is not None:
+            self._slots = {int(slot): bytes.fromhex(f) for slot, f in stored.items()}
 
     def slots(self) -> set[int]:
         """Occupied slots."""
@@ -82,10 +77,6 @@ class TemplateLibrary:
         self._save()
 
     def _save(self) -> None:
-        if self._path is None:
-            return
-        temporary = self._path.with_name(f".{self._path.name}.tmp")
-        temporary.write_text(
-            json.dumps({str(slot): f.hex() for slot, f in sorted(self._slots.items())})
-        )
-        os.replace(temporary, self._path)
+        if self._path is not None:
+            stored = {str(slot): f.hex() for slot, f in sorted(self._slots.items())}
+            statefile.save(self._path, stored)
