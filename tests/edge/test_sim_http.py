@@ -12,6 +12,7 @@ import pytest
 
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.sim.cli import add_sim_parser, run_sim_command
+from ezlock_edge.sim.errors import SimulationError, UnknownActionError
 from ezlock_edge.sim.http import start_http
 from ezlock_edge.sim.lock import SimulatedLock
 
@@ -160,3 +161,24 @@ async def test_cli_reports_a_missing_simulator(
 def test_cli_refuses_malformed_fields() -> None:
     with pytest.raises(SystemExit):
         _parse("door", "open")
+
+
+async def test_the_front_panel_page_is_served_beside_the_api(base_url: str) -> None:
+    root = base_url.removesuffix("/sim/v1")
+    async with aiohttp.ClientSession() as session, session.get(f"{root}/") as response:
+        assert response.status == 200
+        assert response.content_type == "text/html"
+        assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+
+
+async def test_handle_validates_then_acts(lock: SimulatedLock) -> None:
+    """The generic entry point the HTTP surface and the CLI share."""
+    assert await lock.handle("keypad", {"keys": "1,confirm"}) == {"ok": True}
+    assert (await lock.handle("panel", {}))["awake"]
+    with pytest.raises(UnknownActionError):
+        await lock.handle("teleport", {})
+    with pytest.raises(SimulationError, match="keypad"):
+        await lock.handle("keypad", {"keys": ["star"]})
+    stopped = SimulatedLock()
+    with pytest.raises(SimulationError, match="not running"):
+        await stopped.handle("door", {"state": "open"})
