@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from test_core_harness import ADMIN_PASSWORD, running_lock
 
-from ezlock_edge.core.errors import AdminRequiredError
+from ezlock_edge.core.errors import AdminRequiredError, EnrollmentBusyError
 from ezlock_edge.core.models import CredentialType, Role
 
 
@@ -168,3 +168,30 @@ async def test_l32_nothing_secret_in_events_or_the_database(tmp_path: Path) -> N
         assert ADMIN_PASSWORD not in dump
         raw = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("lock.db*"))
         assert ADMIN_PASSWORD.encode() not in raw
+
+
+async def test_l20_menu_ends_after_20_seconds_without_a_touch(tmp_path: Path) -> None:
+    """L-03, L-20: a menu left alone closes; the next keys are an ordinary entry."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        await rig.enter_menu()
+        rig.clock.advance(20)
+        await rig.keys("2", "doorbell")
+        await rig.event("doorbell")
+        assert await rig.count("choose_credential") == 0
+
+
+async def test_l09_enrollment_from_the_app_times_out_and_is_exclusive(
+    tmp_path: Path,
+) -> None:
+    """L-09: nobody at the reader: the enrollment ends with ``timeout``; one at a time."""
+    async with running_lock(tmp_path, enroll_timeout=1.0) as rig:
+        await rig.create_first_admin()
+        enrollment = await rig.core.start_enrollment(1, "fingerprint")
+        assert enrollment.steps == 4
+        with pytest.raises(EnrollmentBusyError):
+            await rig.core.start_enrollment(1, "face")
+        await rig.event("enrollment", status="timeout", enrollment_id=enrollment.id)
+        await rig.heard("timeout")
+        kinds = [c.type for c in await rig.core.list_credentials(1)]
+        assert kinds == [CredentialType.PASSWORD]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from test_core_harness import ADMIN_PASSWORD, running_lock, simulated_lock
 
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.errors import InvalidVerificationCodeError, PairingClosedError
+from ezlock_edge.devices.models import Key, McuEvent, McuEventKind
 
 
 async def test_l60_tamper_sounds_the_siren_for_a_minute(tmp_path: Path) -> None:
@@ -150,6 +152,25 @@ async def test_l66_events_survive_restart_once_each(tmp_path: Path) -> None:
         assert after[: len(before)] == before
         assert after == list(range(1, len(after) + 1))
         assert len(doorbells) == 2
+
+
+async def test_l66_a_resent_mcu_event_is_handled_once(tmp_path: Path) -> None:
+    """L-66: the MCU resends what was not acknowledged; after a restart, too, once only."""
+    clock = ManualClock()
+    async with simulated_lock(tmp_path, clock) as sim:
+        async with running_lock(tmp_path, sim=sim, clock=clock) as rig:
+            await rig.create_first_admin()
+            await rig.keys("doorbell")
+            await rig.event("doorbell")
+            handled = rig.core.events.last_mcu_seq
+            assert handled is not None
+        async with running_lock(tmp_path, sim=sim, clock=clock) as rig:
+            doorbell = McuEvent(seq=handled, kind=McuEventKind.KEY, key=Key.DOORBELL)
+            await rig.core._on_mcu_event(doorbell)  # the ACK was lost in the crash
+            await rig.core._on_mcu_event(replace(doorbell, seq=handled + 1000))
+            await rig.event("doorbell")
+            stored = [e.type for e in rig.core.events.query(limit=1000)]
+            assert stored.count("doorbell") == 2
 
 
 async def test_l67_jam_door_left_open_and_emergency_power(tmp_path: Path) -> None:

@@ -102,24 +102,12 @@ class Enroller:
         The voice guides each capture; the caller announces the outcome once it has
         moved on, so whoever hears it finds the lock ready for the next step.
         """
-        if kind is CredentialType.PASSWORD:
-            raise InvalidRequestError("Passwords are set, not enrolled", {"type": kind})
-        if self._busy:
-            raise EnrollmentBusyError("Another enrollment is running")
-        self._directory.check_room(user, kind)
-        self._busy = True
-        try:
-            await self._release(kind)
-            slot = await self._capture(kind, report)
-        finally:
-            self._busy = False
-        return self._directory.add_biometric(user, kind, slot)
+        self._claim(user, kind)
+        return await self._enroll_claimed(user, kind, report)
 
     def start(self, user: User, kind: CredentialType) -> Enrollment:
         """Start an enrollment in the background; progress arrives as events."""
-        if self._busy:
-            raise EnrollmentBusyError("Another enrollment is running")
-        self._directory.check_room(user, kind)
+        self._claim(user, kind)
         enrollment = Enrollment(random_id("en"), user, kind, STEPS[kind])
         self._report(enrollment, "started", 0, enrollment.steps)
         # A fresh context: this task is not part of the MCU event that may have started it.
@@ -130,19 +118,36 @@ class Enroller:
         task.add_done_callback(self._tasks.discard)
         return enrollment
 
+    def _claim(self, user: User, kind: CredentialType) -> None:
+        """Take the sensors for one enrollment, or refuse at once."""
+        if kind is CredentialType.PASSWORD:
+            raise InvalidRequestError("Passwords are set, not enrolled", {"type": kind})
+        if self._busy:
+            raise EnrollmentBusyError("Another enrollment is running")
+        self._directory.check_room(user, kind)
+        self._busy = True
+
+    async def _enroll_claimed(
+        self, user: User, kind: CredentialType, report: Report | None
+    ) -> Credential:
+        try:
+            await self._release(kind)
+            slot = await self._capture(kind, report)
+        finally:
+            self._busy = False
+        return self._directory.add_biometric(user, kind, slot)
+
     async def _run(self, enrollment: Enrollment) -> None:
         async def progress(step: int, steps: int) -> None:
             self._report(enrollment, "progress", step, steps)
 
         try:
-            credential = await self.enroll(
+            credential = await self._enroll_claimed(
                 enrollment.user, enrollment.credential_type, progress
             )
         except EnrollmentFailed as err:
             self._report(enrollment, err.status, 0, enrollment.steps, reason=err.reason)
             await self._say(err.prompt)
-        except EnrollmentBusyError:
-            self._report(enrollment, "failed", 0, enrollment.steps, reason="busy")
         except Exception:
             _LOGGER.exception("Enrollment %s failed", enrollment.id)
             self._report(enrollment, "failed", 0, enrollment.steps, reason="error")
