@@ -191,20 +191,26 @@ class EzlockConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_progress_done(next_step_id="verification_code")
 
     async def _async_wait_for_window(self) -> str | None:
-        """Poll ``/info`` until the window is open; an error key otherwise."""
+        """Poll ``/info`` until the window is open; an error key otherwise.
+
+        A connection error does not end the wait (the person may be walking to the
+        lock while the network hiccups); it is what the person is told if the wait
+        times out. A certificate other than the announced one ends it at once.
+        """
         client = self._pairing_client()
-        try:
-            async with asyncio.timeout(PAIRING_WAIT_TIMEOUT):
-                while True:
-                    if (await client.get_info()).pairing_open:
-                        return None
-                    await asyncio.sleep(PAIRING_POLL_INTERVAL)
-        except TimeoutError:
-            return "window_timeout"
-        except EzlockFingerprintError:
-            return "fingerprint_mismatch"
-        except EzlockError:
-            return "cannot_connect"
+        failure = "window_timeout"
+        deadline = self.hass.loop.time() + PAIRING_WAIT_TIMEOUT
+        while self.hass.loop.time() < deadline:
+            try:
+                if (await client.get_info()).pairing_open:
+                    return None
+                failure = "window_timeout"
+            except EzlockFingerprintError:
+                return "fingerprint_mismatch"
+            except EzlockError:
+                failure = "cannot_connect"
+            await asyncio.sleep(PAIRING_POLL_INTERVAL)
+        return failure
 
     async def async_step_pair_failed(
         self, user_input: dict[str, Any] | None = None
@@ -303,7 +309,8 @@ class EzlockConfigFlow(ConfigFlow, domain=DOMAIN):
             )
             try:
                 info = await client.get_info()
-                await client.get_state()
+                if info.serial == entry.unique_id:  # another lock is refused below
+                    await client.get_state()
             except EzlockFingerprintError:
                 errors["base"] = "fingerprint_mismatch"
             except EzlockAuthError:

@@ -270,9 +270,10 @@ async def _clear_lock_credential(
 async def _set_duress(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:
     """L-29: any credential can open the door and raise a silent duress alarm."""
     with translate_errors():
-        return await entity.coordinator.client.update_credential(
+        await entity.coordinator.client.update_credential(
             call.data[ATTR_CREDENTIAL_ID], duress=call.data[ATTR_DURESS]
         )
+    return None
 
 
 async def _clear_lockout(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:

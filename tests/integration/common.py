@@ -133,18 +133,25 @@ def state_of(hass: HomeAssistant, platform: str, key: str) -> State:
 
 
 def fired(hass: HomeAssistant, key: str) -> list[State]:
-    """Record every event the event entity ``key`` fires from now on."""
+    """Record every event the event entity ``key`` fires from now on.
+
+    An event entity's state is the time of its last event, so a new time is a new
+    event; going unavailable and being restored with the same time is not.
+    """
     seen: list[State] = []
     target = entity_id(hass, "event", key)
+    last = hass.states.get(target)
+    last_time = [last.state if last else None]
 
     @callback
     def _changed(event: Event[EventStateChangedData]) -> None:
-        new, old = event.data["new_state"], event.data["old_state"]
+        new = event.data["new_state"]
         if (
             new is not None
             and new.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
-            and (old is None or old.state != new.state)
+            and new.state != last_time[0]
         ):
+            last_time[0] = new.state
             seen.append(new)
 
     async_track_state_change_event(hass, [target], _changed)

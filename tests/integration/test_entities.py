@@ -1,0 +1,250 @@
+"""Entities of the lock: their shape (snapshot) and their states, driven from the lock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from unittest.mock import PropertyMock, patch
+
+from homeassistant.components.lock import SERVICE_LOCK, SERVICE_UNLOCK
+from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
+from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
+from homeassistant.const import (
+    ATTR_CODE,
+    ATTR_ENTITY_ID,
+    SERVICE_TURN_OFF,
+    SERVICE_TURN_ON,
+    STATE_OFF,
+    STATE_ON,
+    Platform,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import snapshot_platform
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.ezlock import PLATFORMS
+from custom_components.ezlock.const import CONF_CODE_HASH, CONF_CODE_SALT, DOMAIN
+from custom_components.ezlock.coordinator import issue_id
+from custom_components.ezlock.unlock_code import hash_code, new_salt
+from ezlock_edge.app import EdgeApp
+
+from .common import (
+    entity_id,
+    fired,
+    paired_entry,
+    setup_entry,
+    sim_of,
+    state_of,
+    wait_for,
+)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Enable the entities that start disabled, so the snapshot shows them all."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_entities_snapshot(
+    hass: HomeAssistant,
+    edge: EdgeApp,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
+) -> None:
+    """Names, categories, device classes, icons and first states, per platform."""
+    entry = await paired_entry(hass, edge)
+    with patch("custom_components.ezlock.PLATFORMS", [platform]):
+        await setup_entry(hass, entry)
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+
+
+async def test_noisy_entities_disabled_by_default(
+    hass: HomeAssistant, edge: EdgeApp, entity_registry: er.EntityRegistry
+) -> None:
+    """Wi-Fi signal, Bluetooth, pairing window and the like start disabled."""
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    disabled = {
+        reg.unique_id.split("-", 2)[-1]
+        for reg in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        if reg.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    }
+    assert disabled == {
+        "wifi_signal",
+        "bluetooth_key_count",
+        "bluetooth",
+        "pairing",
+        "wifi_enabled",
+    }
+
+
+async def _call(
+    hass: HomeAssistant, domain: str, service: str, target: str, **data: object
+) -> None:
+    await hass.services.async_call(
+        domain, service, {ATTR_ENTITY_ID: target, **data}, blocking=True
+    )
+
+
+async def test_remote_unlock_follows_the_setting(
+    hass: HomeAssistant, edge: EdgeApp
+) -> None:
+    """L-43: unlocking from Home Assistant works only with Remote unlock on."""
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    lock = entity_id(hass, "lock", "lock")
+    access = fired(hass, "access")
+
+    with pytest.raises(HomeAssistantError) as refused:
+        await _call(hass, "lock", SERVICE_UNLOCK, lock)
+    assert refused.value.translation_key == "remote_unlock_disabled"
+
+    await _call(
+        hass,
+        "switch",
+        SERVICE_TURN_ON,
+        entity_id(hass, "switch", "remote_unlock_enabled"),
+    )
+    assert state_of(hass, "switch", "remote_unlock_enabled").state == STATE_ON
+    assert edge.core.get_settings().remote_unlock_enabled
+
+    await _call(hass, "lock", SERVICE_UNLOCK, lock)
+    await wait_for(lambda: hass.states.get(lock).state == "unlocked", "the unlock")
+    await _call(hass, "lock", SERVICE_LOCK, lock)
+    await wait_for(lambda: hass.states.get(lock).state == "locked", "the lock")
+    await wait_for(lambda: len(access) >= 2, "both access events")
+    assert [s.attributes["event_type"] for s in access] == [
+        "unlocked_remote",
+        "locked_remote",
+    ]
+
+
+async def test_unlock_code_from_options(hass: HomeAssistant, edge: EdgeApp) -> None:
+    """With a code configured, unlocking needs it; locking does not."""
+    entry = await paired_entry(hass, edge)
+    salt = new_salt()
+    hass.config_entries.async_update_entry(
+        entry,
+        options={CONF_CODE_HASH: hash_code("2468", salt), CONF_CODE_SALT: salt},
+    )
+    await edge.core.update_settings(remote_unlock_enabled=True)
+    await setup_entry(hass, entry)
+    lock = entity_id(hass, "lock", "lock")
+    assert hass.states.get(lock).attributes["code_format"] == r"^(\d{4,10})?$"
+
+    for code in ({}, {ATTR_CODE: "1357"}):
+        with pytest.raises(ServiceValidationError) as refused:
+            await _call(hass, "lock", SERVICE_UNLOCK, lock, **code)
+        assert refused.value.translation_key == "wrong_unlock_code"
+
+    await _call(hass, "lock", SERVICE_UNLOCK, lock, code="2468")
+    await wait_for(lambda: hass.states.get(lock).state == "unlocked", "the unlock")
+    await _call(hass, "lock", SERVICE_LOCK, lock)
+    await wait_for(lambda: hass.states.get(lock).state == "locked", "the lock")
+
+
+async def test_jammed_bolt(hass: HomeAssistant, edge: EdgeApp) -> None:
+    """L-67: a stuck bolt shows as jammed and raises the jammed alarm."""
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    alarms = fired(hass, "alarm")
+    await sim_of(edge).jam()
+    await _call(hass, "lock", SERVICE_LOCK, entity_id(hass, "lock", "lock"))
+    await wait_for(
+        lambda: state_of(hass, "lock", "lock").state == "jammed", "the jammed bolt"
+    )
+    await wait_for(lambda: bool(alarms), "the jammed alarm")
+    assert alarms[0].attributes["event_type"] == "jammed"
+
+
+async def test_settings_entities_write(hass: HomeAssistant, edge: EdgeApp) -> None:
+    """Switches, the countdown delay and the door direction change the lock's settings."""
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    for key in ("lockout_protection", "countdown_lock_enabled", "away_mode"):
+        switch = entity_id(hass, "switch", key)
+        before = hass.states.get(switch).state
+        service = SERVICE_TURN_OFF if before == STATE_ON else SERVICE_TURN_ON
+        await _call(hass, "switch", service, switch)
+        expected = before != STATE_ON
+        assert getattr(edge.core.get_settings(), key) is expected
+        assert hass.states.get(switch).state == (STATE_ON if expected else STATE_OFF)
+
+    await _call(
+        hass,
+        "number",
+        SERVICE_SET_VALUE,
+        entity_id(hass, "number", "countdown_lock_seconds"),
+        **{ATTR_VALUE: 45},
+    )
+    assert edge.core.get_settings().countdown_lock_seconds == 45
+    assert state_of(hass, "number", "countdown_lock_seconds").state == "45"
+
+    direction = entity_id(hass, "select", "door_direction")
+    other = "left" if hass.states.get(direction).state == "right" else "right"
+    await _call(
+        hass, "select", SERVICE_SELECT_OPTION, direction, **{ATTR_OPTION: other}
+    )
+    assert hass.states.get(direction).state == other
+
+
+async def test_door_tamper_power(hass: HomeAssistant, edge: EdgeApp) -> None:
+    """L-02, L-05, L-08: door, tamper and emergency power from the hardware."""
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    sim = sim_of(edge)
+    alarms = fired(hass, "alarm")
+
+    await sim.door("open")
+    await wait_for(
+        lambda: state_of(hass, "binary_sensor", "door").state == STATE_ON, "door open"
+    )
+    await sim.door("closed")
+    await wait_for(
+        lambda: state_of(hass, "binary_sensor", "door").state == STATE_OFF,
+        "door closed",
+    )
+
+    await sim.tamper()
+    await wait_for(
+        lambda: state_of(hass, "binary_sensor", "tamper").state == STATE_ON, "tamper"
+    )
+    await wait_for(lambda: bool(alarms), "the tamper alarm")
+    assert alarms[0].attributes["event_type"] == "tamper"
+
+    await sim.emergency_power(True)
+    await wait_for(
+        lambda: state_of(hass, "sensor", "power_source").state == "emergency",
+        "emergency power",
+    )
+    assert state_of(hass, "binary_sensor", "emergency_power").state == STATE_ON
+
+
+async def test_battery_critical_issue(
+    hass: HomeAssistant, edge: EdgeApp, issue_registry: ir.IssueRegistry
+) -> None:
+    """L-62: a nearly flat battery raises a repair issue until it is recharged."""
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    key = issue_id("battery_critical", entry.entry_id)
+
+    await sim_of(edge).battery(8)
+    await wait_for(lambda: state_of(hass, "sensor", "battery").state == "8", "8 %")
+    issue = issue_registry.async_get_issue(DOMAIN, key)
+    assert issue is not None
+    assert issue.translation_placeholders == {"title": entry.title, "percent": "8"}
+    assert state_of(hass, "binary_sensor", "low_battery").state == STATE_ON
+
+    await sim_of(edge).battery(80)
+    await wait_for(lambda: state_of(hass, "sensor", "battery").state == "80", "80 %")
+    assert issue_registry.async_get_issue(DOMAIN, key) is None

@@ -1,0 +1,153 @@
+"""The push connection: events from the simulated lock, each fired exactly once.
+
+Drives the lock as a person would (keypad, doorbell) and restarts both sides: the edge
+driver (while the hardware keeps its unacknowledged events) and Home Assistant's entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+import logging
+
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.ezlock.coordinator import RECONNECT_MAX
+from ezlock_edge.app import EdgeApp, EdgeOptions
+
+from .common import (
+    ADMIN_PASSWORD,
+    fired,
+    paired_entry,
+    setup_entry,
+    sim_of,
+    state_of,
+    wait_for,
+)
+
+
+async def test_keypad_password_unlocks(hass: HomeAssistant, edge: EdgeApp) -> None:
+    """L-40: a password typed at the keypad unlocks; the access event names the user."""
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    access = fired(hass, "access")
+
+    await sim_of(edge).keypad([*ADMIN_PASSWORD, "confirm"])
+    await wait_for(
+        lambda: state_of(hass, "lock", "lock").state == "unlocked", "the unlock"
+    )
+    await wait_for(lambda: bool(access), "the access event")
+
+    admin = (await edge.core.list_users())[0]
+    assert len(access) == 1
+    assert access[0].attributes["event_type"] == "unlocked_password"
+    assert access[0].attributes["user_number"] == admin.number
+    assert access[0].attributes["user_name"] == admin.name
+    assert state_of(hass, "lock", "lock").attributes["changed_by"] == (
+        f"password ({admin.name})"
+    )
+
+
+async def test_wrong_password_is_a_failed_attempt(
+    hass: HomeAssistant, edge: EdgeApp
+) -> None:
+    """A wrong password fires ``unlock_failed`` with the reason; the bolt stays."""
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    access = fired(hass, "access")
+    before = state_of(hass, "lock", "lock").state
+
+    await sim_of(edge).keypad([*"917364", "confirm"])
+    await wait_for(lambda: bool(access), "the failed attempt")
+    assert access[0].attributes["event_type"] == "unlock_failed"
+    assert access[0].attributes["method"] == "password"
+    assert access[0].attributes["reason"] == "no_match"
+    assert state_of(hass, "lock", "lock").state == before
+
+
+async def test_doorbell_rings_once(hass: HomeAssistant, edge: EdgeApp) -> None:
+    """L-49: the doorbell key fires the doorbell event entity's ``ring``."""
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    rings = fired(hass, "doorbell")
+    await sim_of(edge).keypad(["doorbell"])
+    await wait_for(lambda: bool(rings), "the ring")
+    assert rings[0].attributes["event_type"] == "ring"
+    assert rings[0].attributes["device_class"] == "doorbell"
+
+
+async def test_edge_restart_unavailable_then_back(
+    hass: HomeAssistant,
+    edge: EdgeApp,
+    edge_options: EdgeOptions,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Edge driver down: unavailable, one log line; back: events missed are fired once."""
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    rings = fired(hass, "doorbell")
+    port = edge.port
+    caplog.set_level(logging.INFO, logger="custom_components.ezlock")
+
+    await edge.stop()
+    await wait_for(
+        lambda: state_of(hass, "lock", "lock").state == STATE_UNAVAILABLE,
+        "the lock to become unavailable",
+    )
+    # Several reconnection attempts fail while the edge driver is down.
+    for _ in range(3):
+        async_fire_time_changed(
+            hass, dt_util.utcnow() + timedelta(seconds=RECONNECT_MAX)
+        )
+        await hass.async_block_till_done()
+
+    # The doorbell rings while the edge driver is down: the hardware keeps the event.
+    await sim_of(edge).keypad(["doorbell"])
+    restarted = EdgeApp(replace(edge_options, port=port))
+    await restarted.start()
+    try:
+        async_fire_time_changed(
+            hass, dt_util.utcnow() + timedelta(seconds=RECONNECT_MAX)
+        )
+        await wait_for(
+            lambda: state_of(hass, "lock", "lock").state != STATE_UNAVAILABLE,
+            "the lock to come back",
+        )
+        await wait_for(lambda: bool(rings), "the ring missed while down")
+        await hass.async_block_till_done()
+        assert len(rings) == 1
+        lost = [r for r in caplog.records if "Lost the connection" in r.getMessage()]
+        back = [r for r in caplog.records if "is back" in r.getMessage()]
+        assert len(lost) == 1
+        assert len(back) == 1
+    finally:
+        await restarted.stop()
+
+
+async def test_home_assistant_restart_fires_nothing_old(
+    hass: HomeAssistant, edge: EdgeApp
+) -> None:
+    """Old events are not fired again after a reload; ones missed meanwhile are, once."""
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    rings = fired(hass, "doorbell")
+    await sim_of(edge).keypad(["doorbell"])
+    await wait_for(lambda: bool(rings), "the first ring")
+
+    handled = entry.runtime_data.last_seq
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    await sim_of(edge).keypad(["doorbell"])
+    await wait_for(
+        lambda: edge.core.state.last_seq > handled,
+        "the second ring at the lock",
+    )
+    await setup_entry(hass, entry)
+    await wait_for(lambda: len(rings) >= 2, "the ring missed while unloaded")
+    await hass.async_block_till_done()
+    assert len(rings) == 2
+    assert rings[0].state != rings[1].state
