@@ -456,7 +456,7 @@ async def test_noise_corrupts_bytes_and_retransmission_gets_through(
 
 
 async def test_a_restarted_simulator_is_the_same_lock(tmp_path: Path) -> None:
-    """L-64: the sticker survives; event numbers keep increasing."""
+    """L-64: the sticker survives; event numbers are never reused."""
     state = tmp_path / "state"
     first = SimulatedLock(clock=ManualClock(), state_dir=state)
     await first.start()
@@ -470,6 +470,6 @@ async def test_a_restarted_simulator_is_the_same_lock(tmp_path: Path) -> None:
     later = again._require(again._mcu).pending_events
     await again.stop()
     assert again.info == first.info
-    assert later[0].seq == numbers[-1] + 1  # the counter is in "flash"
+    assert later[0].seq > numbers[-1]  # the counter is in "flash"
     assert SimulatedLock(seed=3).info == SimulatedLock(seed=3).info
     assert SimulatedLock(seed=3).info.serial != SimulatedLock(seed=4).info.serial

@@ -62,24 +62,34 @@ EVENT_BUFFER_SIZE = 1024
 """Unacknowledged events the MCU keeps; beyond this the oldest are lost."""
 _ANSWER_CACHE_SIZE = 16
 _MAX_EVENT_NUMBER = 0xFFFFFFFF
+EVENT_NUMBER_BLOCK = 256
+"""Event numbers reserved per write of the counter to flash."""
 
 
 class EventNumbering:
-    """u32 event numbers: 1, 2, 3 … kept in ``path`` (the MCU's flash) if given."""
+    """u32 event numbers, never reused, kept in ``path`` (the MCU's flash) if given.
+
+    Like firmware sparing its flash, the counter reserves numbers in blocks: it writes
+    only when a block is used up, and a restarted MCU continues after the reserved
+    block. Numbers may therefore jump after a restart, but never repeat, which is all
+    the driver relies on (it ignores numbers it has already handled).
+    """
 
     def __init__(self, path: Path | None) -> None:
-        """Continue from the counter in ``path``, or start at 1."""
+        """Continue after the block reserved in ``path``, or start at 1."""
         self._path = path
         self._next = 1
         if path is not None and (stored := statefile.load(path)) is not None:
             self._next = int(stored["next"])
+        self._reserved = self._next
 
     def take(self) -> int:
         """Return the next event number (wrapping to 1 after 2**32 - 1)."""
         number = self._next
         self._next = number + 1 if number < _MAX_EVENT_NUMBER else 1
-        if self._path is not None:
-            statefile.save(self._path, {"next": self._next})
+        if self._path is not None and not number < self._reserved:
+            self._reserved = min(number + EVENT_NUMBER_BLOCK, _MAX_EVENT_NUMBER)
+            statefile.save(self._path, {"next": self._reserved})
         return number
 
 
