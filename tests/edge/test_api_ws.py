@@ -280,3 +280,12 @@ async def test_factory_reset_forgets_every_client(api: ApiClient) -> None:
     assert (message.data, message.extra) == (CLOSE_UNAUTHORIZED, "revoked")
     reply = await api.call("GET", "/state")
     assert (reply.status, reply.body["error"]) == (401, "unauthorized")
+
+
+async def test_resume_from_another_history_replays_everything(api: ApiClient) -> None:
+    """A seq the lock never wrote (its data was replaced) must not hide new events."""
+    ws = await api.ws()
+    await _receive(ws)
+    replayed, last_seq, _ = await _subscribe(ws, 10_000)
+    assert [event["seq"] for event in replayed] == list(range(1, last_seq + 1))
+    await ws.close()

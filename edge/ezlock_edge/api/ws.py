@@ -164,7 +164,15 @@ class WsSession:
         core = self._context.core
         # Live first, stored second: nothing can fall between the two.
         self._unsubscribe = core.subscribe(self._on_event, self._on_state)
-        cursor = since if since is not None else core.events.last_seq
+        last_seq = core.events.last_seq
+        if since is None:
+            cursor = last_seq
+        elif since > last_seq:
+            # A seq from another history (the data directory was replaced): this
+            # lock's events are all new to the client.
+            cursor = 0
+        else:
+            cursor = since
         self._writer = asyncio.create_task(self._stream(cursor))
 
     def _on_event(self, event: Event) -> None:
