@@ -24,7 +24,6 @@ from typing import Any
 from ezlock_edge.clock import Clock
 from ezlock_edge.devices.errors import DeviceError, DeviceTimeout, LivenessFailed
 from ezlock_edge.devices.models import (
-    BluetoothState,
     BoltState,
     DoorDirection,
     DoorState,
@@ -34,12 +33,12 @@ from ezlock_edge.devices.models import (
     LinkState,
     McuEvent,
     McuEventKind,
-    PowerSource,
     Prompt,
     Sensor,
 )
 
 from .access import Access, Presented
+from .body import Body
 from .directory import Directory
 from .enrollment import Enroller
 from .errors import (
@@ -78,8 +77,6 @@ _LOGGER = logging.getLogger(__name__)
 
 COUNTDOWN_MIN = 5
 COUNTDOWN_MAX = 300
-SIREN_SECONDS = 60  # L-60: about one minute
-DOOR_LEFT_OPEN_SECONDS = 120.0  # L-67 (our decision)
 _RECENT_MCU_EVENTS = 64
 _SETTINGS_KEY = "settings"
 _BIOMETRIC_SENSORS = {
@@ -138,24 +135,15 @@ class LockCore:
         self._state_callbacks: list[StateCallback] = []
         self._state_pending = False
         self._verifying: dict[Sensor, asyncio.Task[None]] = {}
-        # What the hardware last reported.
-        self._bolt = BoltState.UNKNOWN
-        self._door = DoorState.UNKNOWN
-        self._battery = 100
-        self._low_battery = False
-        self._power = PowerSource.BATTERY
-        self._tamper = False
-        self._wifi_rssi: int | None = None
-        self._bluetooth = BluetoothState.OFF
-        self._expected_bolt: BoltState | None = None
-        self._turned_by_key = False
-        self._alarms: set[str] = set()
         self._last_operation: LastOperation | None = None
-        self._countdown: asyncio.Handle | None = None
-        self._countdown_at: datetime | None = None
-        self._countdown_seconds: float | None = None  # set while a countdown applies
-        self._door_open_timer: asyncio.Handle | None = None
-        self._tamper_timer: asyncio.Handle | None = None
+        self._body = Body(
+            hardware.mcu,
+            self.events,
+            clock,
+            self.get_settings,
+            self,
+            self._state_changed,
+        )
         self.events.subscribe(self._on_own_event)
 
     # life cycle
@@ -169,27 +157,14 @@ class LockCore:
         last = self.events.last_mcu_seq
         if last is not None:
             self._recent.append(last)
-        try:
-            status = await mcu.status()
-        except DeviceError as err:
-            _LOGGER.warning("The MCU did not report its status: %s", err)
-        else:
-            self._bolt, self._door = status.bolt, status.door
-            self._battery, self._low_battery = (
-                status.battery_percent,
-                status.low_battery,
-            )
-            self._power, self._tamper = status.power_source, status.tamper
-            self._wifi_rssi, self._bluetooth = status.wifi_rssi, status.bluetooth
+        await self._body.start()
         await self._apply_settings(self._settings)
         self._lockout.start()
         mcu.set_event_handler(self._on_mcu_event)
 
     async def stop(self) -> None:
         """Stop timers and background work and close the database; the bolt stays."""
-        for handle in (self._countdown, self._door_open_timer, self._tamper_timer):
-            if handle is not None:
-                handle.cancel()
+        await self._body.stop()
         if self._pairing is not None:
             self._pairing.close()
         self._lockout.stop()
@@ -213,18 +188,19 @@ class LockCore:
         """Return a snapshot of everything Home Assistant shows."""
         temporary, bluetooth = self._directory.active_visitors()
         pairing = self._pairing
+        body = self._body
         return LockState(
-            bolt=self._bolt,
-            door=self._door,
-            battery_percent=self._battery,
-            low_battery=self._low_battery,
-            power_source=self._power,
-            tamper=self._tamper,
-            wifi_rssi=self._wifi_rssi,
-            bluetooth=self._bluetooth,
+            bolt=body.bolt,
+            door=body.door,
+            battery_percent=body.battery_percent,
+            low_battery=body.low_battery,
+            power_source=body.power_source,
+            tamper=body.tamper,
+            wifi_rssi=body.wifi_rssi,
+            bluetooth=body.bluetooth,
             lockout_until=self._lockout.until,
             pairing_until=pairing.until if pairing is not None else None,
-            countdown_lock_at=self._countdown_at,
+            countdown_lock_at=body.countdown_at,
             settings=self._settings,
             admin_exists=self._directory.admin_exists,
             devices=self._links(),
@@ -257,8 +233,7 @@ class LockCore:
             await self._hardware.mcu.lock()
         except DeviceError as err:
             raise LockOfflineError("The lock does not answer") from err
-        self._stop_countdown()
-        self._expected_bolt = BoltState.LOCKED
+        self._body.expect(BoltState.LOCKED)
         self.events.append("locked", source=source)
 
     async def unlock_remote(self, client_id: str) -> None:
@@ -272,9 +247,8 @@ class LockCore:
     async def countdown_lock(self, seconds: int) -> datetime:
         """Lock ``seconds`` from now, once (L-45); return when."""
         _check_range("seconds", seconds, COUNTDOWN_MIN, COUNTDOWN_MAX)
-        self._start_countdown(seconds)
-        assert self._countdown_at is not None  # noqa: S101 -- set just now
-        return self._countdown_at
+        self._body.start_countdown(seconds)
+        return self._clock.now() + timedelta(seconds=seconds)
 
     # settings
 
@@ -471,7 +445,7 @@ class LockCore:
         await self._quietly(self._hardware.mcu.clear_leds())
         if self.pairing_open:
             await self.light([Key.DIGIT_0], LedMode.BLINK)
-        if self._low_battery:
+        if self._body.low_battery:
             await self.light([Led.LOW_BATTERY], LedMode.BLINK)
 
     async def unlock_bolt(self) -> None:
@@ -480,7 +454,7 @@ class LockCore:
             await self._hardware.mcu.unlock(self._settings.door_direction)
         except DeviceError as err:
             raise LockOfflineError("The lock does not answer") from err
-        self._expected_bolt = BoltState.UNLOCKED
+        self._body.expect(BoltState.UNLOCKED)
 
     async def after_unlock(self, method: UnlockMethod) -> None:
         """Disarm away mode (L-47), end the mute (L-48), start the countdown (L-45)."""
@@ -494,11 +468,11 @@ class LockCore:
         if method not in {UnlockMethod.INSIDE, UnlockMethod.MECHANICAL_KEY}:
             await self.say(Prompt.DOOR_UNLOCKED)
         if self._settings.countdown_lock_enabled:
-            self._start_countdown(self._settings.countdown_lock_seconds)
+            self._body.start_countdown(self._settings.countdown_lock_seconds)
 
     async def lock_from_outside(self) -> None:
         """L-44: confirm on the keypad locks a closed, unlocked door."""
-        if self._door is DoorState.OPEN:
+        if self._body.door is DoorState.OPEN:
             await self.say(Prompt.DOOR_NOT_LOCKED)
             return
         try:
@@ -572,7 +546,7 @@ class LockCore:
             await self._keypad.key(event.key, event.long_press)
         elif kind is McuEventKind.KEYPAD_WAKE:
             await self._keypad.wake()
-            if self._low_battery:
+            if self._body.low_battery:
                 await self.say(Prompt.LOW_BATTERY)
             if not self._lockout.active:
                 self._identify(Sensor.FACE, manual=True)  # L-10: manual trigger
@@ -583,19 +557,19 @@ class LockCore:
         elif kind is McuEventKind.LOCK_BUTTON:
             await self._quietly(self.lock("lock_button"))
         elif kind is McuEventKind.DOOR and event.door is not None:
-            await self._door_moved(event.door)
+            await self._body.door_moved(event.door)
         elif kind is McuEventKind.BOLT and event.bolt is not None:
-            await self._bolt_moved(event.bolt)
+            await self._body.bolt_moved(event.bolt)
         elif kind is McuEventKind.TAMPER:
-            await self._tampered()
+            await self._body.tampered()
         elif kind is McuEventKind.BATTERY and event.battery_percent is not None:
-            await self._battery_report(event.battery_percent, event.low_battery)
+            await self._body.battery_report(event.battery_percent, event.low_battery)
         elif kind is McuEventKind.MECHANICAL_KEY:
-            self._turned_by_key = True
+            self._body.key_turned()
         elif kind is McuEventKind.EMERGENCY_POWER:
-            self._power_report(event.connected)
+            self._body.power_report(event.connected)
         elif kind is McuEventKind.BLUETOOTH_KEY and event.bluetooth_key is not None:
-            self._bluetooth = BluetoothState.CONNECTED
+            self._body.bluetooth_connected()
             await self._access.bluetooth(event.bluetooth_key)
         elif kind is McuEventKind.SENSOR_WAKE and event.sensor is not None:
             self._identify(event.sensor, manual=False)
@@ -649,140 +623,6 @@ class LockCore:
         match = await module.verify(timeout=self._verify_timeout)
         return match.slot if match is not None else None
 
-    async def _door_moved(self, door: DoorState) -> None:
-        self._door = door
-        self.events.append("door", state=door.name.lower())
-        if door is DoorState.OPEN:
-            self._pause_countdown()
-            self._door_open_timer = self._clock.call_later(
-                DOOR_LEFT_OPEN_SECONDS, self._door_left_open
-            )
-            if self._settings.away_mode:
-                self._raise("away_intrusion")  # L-47
-                await self._quietly(self._hardware.mcu.siren(True, SIREN_SECONDS))
-            return
-        if self._door_open_timer is not None:
-            self._door_open_timer.cancel()
-            self._door_open_timer = None
-        self._clear("door_left_open")
-        if self._countdown_seconds is not None and self._bolt is BoltState.UNLOCKED:
-            self._start_countdown(self._countdown_seconds)  # L-45: restarts on close
-
-    async def _bolt_moved(self, bolt: BoltState) -> None:
-        self._bolt = bolt
-        self.events.append("bolt", state=bolt.name.lower())
-        if bolt is BoltState.JAMMED:
-            self._expected_bolt = None
-            self._raise("jammed")
-            return
-        if bolt not in {BoltState.LOCKED, BoltState.UNLOCKED}:
-            return
-        self._clear("jammed")
-        if bolt is BoltState.LOCKED:
-            self._stop_countdown()
-        if self._turned_by_key:
-            self._turned_by_key = False
-            self._expected_bolt = None
-            await self._moved_by_hand(
-                bolt, "mechanical_key", UnlockMethod.MECHANICAL_KEY
-            )
-        elif self._expected_bolt is bolt:
-            self._expected_bolt = None
-        else:
-            await self._moved_by_hand(bolt, "inside", UnlockMethod.INSIDE)
-
-    async def _moved_by_hand(
-        self, bolt: BoltState, source: str, method: UnlockMethod
-    ) -> None:
-        """Report a bolt moved without a motor command (key or inside handle)."""
-        if bolt is BoltState.LOCKED:
-            self.events.append("locked", source=source)
-            return
-        self.events.append(
-            "unlocked", method=method.value, user=None, credential_id=None, slot=None
-        )
-        await self.after_unlock(method)
-
-    async def _tampered(self) -> None:
-        """L-60: about a minute of siren, an event, and the tamper flag meanwhile."""
-        self._tamper = True
-        self._raise("tamper")
-        await self._quietly(self._hardware.mcu.siren(True, SIREN_SECONDS))
-        await self.say(Prompt.TAMPER_ALARM)
-        if self._tamper_timer is not None:
-            self._tamper_timer.cancel()
-        self._tamper_timer = self._clock.call_later(SIREN_SECONDS, self._tamper_over)
-
-    def _tamper_over(self) -> None:
-        self._tamper_timer = None
-        self._tamper = False
-        self._clear("tamper")
-        self._state_changed()
-
-    async def _battery_report(self, percent: int, low: bool) -> None:
-        """L-62: level as an event; a warning by voice and LED when it gets low."""
-        if (percent, low) == (self._battery, self._low_battery):
-            return
-        was_low, self._battery, self._low_battery = self._low_battery, percent, low
-        self.events.append("battery", percent=percent, low=low)
-        if low and not was_low:
-            self._raise("low_battery")
-            await self.say(Prompt.LOW_BATTERY)
-            await self.light([Led.LOW_BATTERY], LedMode.BLINK)
-        elif was_low and not low:
-            self._clear("low_battery")
-            await self.light([Led.LOW_BATTERY], LedMode.OFF)
-
-    def _power_report(self, emergency: bool) -> None:
-        """L-08, L-67: running from a power bank is an event and an alarm."""
-        self._power = PowerSource.EMERGENCY if emergency else PowerSource.BATTERY
-        self.events.append("power", source=self._power.name.lower())
-        if emergency:
-            self._raise("emergency_power")
-        else:
-            self._clear("emergency_power")
-
-    def _door_left_open(self) -> None:
-        self._door_open_timer = None
-        self._raise("door_left_open")
-        self._state_changed()
-
-    def _raise(self, alarm: str) -> None:
-        self._alarms.add(alarm)
-        self.events.append("alarm", alarm=alarm)
-
-    def _clear(self, alarm: str) -> None:
-        if alarm in self._alarms:
-            self._alarms.discard(alarm)
-            self.events.append("alarm_cleared", alarm=alarm)
-
-    # countdown lock (L-45)
-
-    def _start_countdown(self, seconds: float) -> None:
-        if self._countdown is not None:
-            self._countdown.cancel()
-        self._countdown_seconds = seconds
-        if self._door is DoorState.OPEN:
-            self._countdown, self._countdown_at = None, None
-        else:
-            self._countdown = self._clock.call_later(seconds, self._countdown_due)
-            self._countdown_at = self._clock.now() + timedelta(seconds=seconds)
-        self._state_changed()
-
-    def _pause_countdown(self) -> None:
-        if self._countdown is not None:
-            self._countdown.cancel()
-        self._countdown, self._countdown_at = None, None
-
-    def _stop_countdown(self) -> None:
-        self._pause_countdown()
-        self._countdown_seconds = None
-
-    def _countdown_due(self) -> None:
-        self._countdown, self._countdown_at, self._countdown_seconds = None, None, None
-        if self._bolt is not BoltState.LOCKED:
-            self._spawn(self._quietly(self.lock("countdown")))
-
     # settings
 
     async def _change_settings(self, settings: Settings) -> None:
@@ -801,9 +641,9 @@ class LockCore:
         if previous.lockout_protection and not settings.lockout_protection:
             await self.clear_lockout()
         if previous.countdown_lock_enabled and not settings.countdown_lock_enabled:
-            self._stop_countdown()
+            self._body.stop_countdown()
         if not settings.away_mode:
-            self._clear("away_intrusion")
+            self._body.clear_alarm("away_intrusion")
         await self._apply_settings(settings, set(changes))
         self._state_changed()
 

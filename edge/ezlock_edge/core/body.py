@@ -1,0 +1,313 @@
+"""The lock's body as the MCU reports it, and what follows from each report.
+
+Bolt and door movements, battery, power and tamper become events and alarms (L-44 to
+L-47, L-60, L-62, L-67); the countdown lock (L-45) and the door-left-open and tamper
+timers run here. Decisions about people (who may open) are not made here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Collection, Coroutine
+import contextvars
+from datetime import datetime, timedelta
+import logging
+from typing import Any, Protocol
+
+from ezlock_edge.clock import Clock
+from ezlock_edge.devices.errors import DeviceError
+from ezlock_edge.devices.models import (
+    BluetoothState,
+    BoltState,
+    DoorState,
+    Key,
+    Led,
+    LedMode,
+    McuStatus,
+    PowerSource,
+    Prompt,
+)
+
+from .errors import LockOfflineError
+from .events import EventLog
+from .hardware import Mcu
+from .models import Settings, UnlockMethod
+
+_LOGGER = logging.getLogger(__name__)
+
+SIREN_SECONDS = 60  # L-60: about one minute
+DOOR_LEFT_OPEN_SECONDS = 120.0  # L-67 (our decision)
+STATUS_POLL_SECONDS = 60.0  # Wi-Fi signal and Bluetooth have no events of their own
+
+
+class BodyHost(Protocol):
+    """What the body asks of the rest of the lock."""
+
+    async def lock(self, source: str) -> None:
+        """Throw the bolt."""
+
+    async def after_unlock(self, method: UnlockMethod) -> None:
+        """Do what follows an unlock (countdown, away mode, mute)."""
+
+    async def say(self, prompt: Prompt) -> None:
+        """Speak a voice prompt."""
+
+    async def light(self, keys: Collection[Key | Led], mode: LedMode) -> None:
+        """Light, blink or darken keypad LEDs."""
+
+
+class Body:
+    """The last reported state of bolt, door, battery, power, tamper and radios."""
+
+    def __init__(
+        self,
+        mcu: Mcu,
+        events: EventLog,
+        clock: Clock,
+        settings: Callable[[], Settings],
+        host: BodyHost,
+        on_change: Callable[[], None],
+    ) -> None:
+        """Report through ``events``; ``on_change`` runs when the state changed."""
+        self._mcu = mcu
+        self._events = events
+        self._clock = clock
+        self._settings = settings
+        self._host = host
+        self._on_change = on_change
+        self.bolt = BoltState.UNKNOWN
+        self.door = DoorState.UNKNOWN
+        self.battery_percent = 100
+        self.low_battery = False
+        self.power_source = PowerSource.BATTERY
+        self.tamper = False
+        self.wifi_rssi: int | None = None
+        self.bluetooth = BluetoothState.OFF
+        self.countdown_at: datetime | None = None
+        self._expected: BoltState | None = None
+        self._turned_by_key = False
+        self._alarms: set[str] = set()
+        self._countdown: asyncio.Handle | None = None
+        self._countdown_seconds: float | None = None  # set while a countdown applies
+        self._door_timer: asyncio.Handle | None = None
+        self._tamper_timer: asyncio.Handle | None = None
+        self._poll: asyncio.Handle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        """Read the MCU's status and keep its radios' readings fresh."""
+        await self._refresh()
+
+    async def stop(self) -> None:
+        """Cancel timers and background work."""
+        for handle in (
+            self._countdown,
+            self._door_timer,
+            self._tamper_timer,
+            self._poll,
+        ):
+            if handle is not None:
+                handle.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def expect(self, bolt: BoltState) -> None:
+        """Note a motor command, so its movement is not taken for a hand's."""
+        self._expected = bolt
+        if bolt is BoltState.LOCKED:
+            self.stop_countdown()
+
+    # reports
+
+    async def door_moved(self, door: DoorState) -> None:
+        """L-02: the door opened or closed."""
+        self.door = door
+        self._events.append("door", state=door.name.lower())
+        if door is DoorState.OPEN:
+            self._pause_countdown()
+            self._cancel(self._door_timer)
+            self._door_timer = self._clock.call_later(
+                DOOR_LEFT_OPEN_SECONDS, self._left_open
+            )
+            if self._settings().away_mode:
+                self._raise("away_intrusion")  # L-47
+                await self._siren()
+            return
+        self._cancel(self._door_timer)
+        self._door_timer = None
+        self.clear_alarm("door_left_open")
+        if self._countdown_seconds is not None and self.bolt is BoltState.UNLOCKED:
+            self.start_countdown(self._countdown_seconds)  # L-45: restarts on close
+
+    async def bolt_moved(self, bolt: BoltState) -> None:
+        """L-01: the bolt moved; a movement nobody commanded was made by hand."""
+        self.bolt = bolt
+        self._events.append("bolt", state=bolt.name.lower())
+        if bolt is BoltState.JAMMED:
+            self._expected = None
+            self._raise("jammed")  # L-67
+            return
+        if bolt not in {BoltState.LOCKED, BoltState.UNLOCKED}:
+            return
+        self.clear_alarm("jammed")
+        if bolt is BoltState.LOCKED:
+            self.stop_countdown()
+        if self._turned_by_key:
+            self._turned_by_key = False
+            self._expected = None
+            await self._by_hand(bolt, "mechanical_key", UnlockMethod.MECHANICAL_KEY)
+        elif self._expected is bolt:
+            self._expected = None
+        else:
+            await self._by_hand(bolt, "inside", UnlockMethod.INSIDE)
+
+    def key_turned(self) -> None:
+        """L-07: the key cylinder turns; the next bolt report is the key's doing."""
+        self._turned_by_key = True
+
+    async def tampered(self) -> None:
+        """L-60: about a minute of siren, an event, and the tamper flag meanwhile."""
+        self.tamper = True
+        self._raise("tamper")
+        await self._siren()
+        await self._host.say(Prompt.TAMPER_ALARM)
+        self._cancel(self._tamper_timer)
+        self._tamper_timer = self._clock.call_later(SIREN_SECONDS, self._tamper_over)
+
+    async def battery_report(self, percent: int, low: bool) -> None:
+        """L-62: the level as an event; a warning by voice and LED when it gets low."""
+        if (percent, low) == (self.battery_percent, self.low_battery):
+            return
+        was_low, self.battery_percent, self.low_battery = self.low_battery, percent, low
+        self._events.append("battery", percent=percent, low=low)
+        if low and not was_low:
+            self._raise("low_battery")
+            await self._host.say(Prompt.LOW_BATTERY)
+            await self._host.light([Led.LOW_BATTERY], LedMode.BLINK)
+        elif was_low and not low:
+            self.clear_alarm("low_battery")
+            await self._host.light([Led.LOW_BATTERY], LedMode.OFF)
+
+    def power_report(self, emergency: bool) -> None:
+        """L-08, L-67: running from a power bank is an event and an alarm."""
+        self.power_source = PowerSource.EMERGENCY if emergency else PowerSource.BATTERY
+        self._events.append("power", source=self.power_source.name.lower())
+        if emergency:
+            self._raise("emergency_power")
+        else:
+            self.clear_alarm("emergency_power")
+
+    def bluetooth_connected(self) -> None:
+        """L-12: a phone connected; the next status poll sees it leave."""
+        self.bluetooth = BluetoothState.CONNECTED
+
+    def clear_alarm(self, alarm: str) -> None:
+        """Report the end of an alarm that was raised."""
+        if alarm in self._alarms:
+            self._alarms.discard(alarm)
+            self._events.append("alarm_cleared", alarm=alarm)
+
+    # countdown lock (L-45)
+
+    def start_countdown(self, seconds: float) -> None:
+        """Lock ``seconds`` from now (or from when the open door closes)."""
+        self._cancel(self._countdown)
+        self._countdown_seconds = seconds
+        if self.door is DoorState.OPEN:
+            self._countdown, self.countdown_at = None, None
+        else:
+            self._countdown = self._clock.call_later(seconds, self._countdown_due)
+            self.countdown_at = self._clock.now() + timedelta(seconds=seconds)
+        self._on_change()
+
+    def stop_countdown(self) -> None:
+        """Forget any countdown."""
+        self._pause_countdown()
+        self._countdown_seconds = None
+
+    # internals
+
+    def load(self, status: McuStatus) -> None:
+        """Take the MCU's own view (at start, and for the radios on every poll)."""
+        self.bolt, self.door = status.bolt, status.door
+        self.battery_percent, self.low_battery = (
+            status.battery_percent,
+            status.low_battery,
+        )
+        self.power_source, self.tamper = status.power_source, status.tamper
+        self.wifi_rssi, self.bluetooth = status.wifi_rssi, status.bluetooth
+
+    async def _refresh(self) -> None:
+        try:
+            status = await self._mcu.status()
+        except DeviceError as err:
+            _LOGGER.warning("The MCU did not report its status: %s", err)
+        else:
+            if self.bolt is BoltState.UNKNOWN:
+                self.load(status)
+            else:
+                self.wifi_rssi, self.bluetooth = status.wifi_rssi, status.bluetooth
+            self._on_change()
+        self._poll = self._clock.call_later(
+            STATUS_POLL_SECONDS, lambda: self._spawn(self._refresh())
+        )
+
+    async def _by_hand(
+        self, bolt: BoltState, source: str, method: UnlockMethod
+    ) -> None:
+        if bolt is BoltState.LOCKED:
+            self._events.append("locked", source=source)
+            return
+        self._events.append(
+            "unlocked", method=method.value, user=None, credential_id=None, slot=None
+        )
+        await self._host.after_unlock(method)
+
+    def _pause_countdown(self) -> None:
+        self._cancel(self._countdown)
+        self._countdown, self.countdown_at = None, None
+
+    def _countdown_due(self) -> None:
+        self._countdown, self.countdown_at, self._countdown_seconds = None, None, None
+        if self.bolt is not BoltState.LOCKED:
+            self._spawn(self._lock_by_countdown())
+
+    async def _lock_by_countdown(self) -> None:
+        try:
+            await self._host.lock("countdown")
+        except LockOfflineError as err:
+            _LOGGER.warning("Countdown lock failed: %s", err)
+
+    def _left_open(self) -> None:
+        self._door_timer = None
+        self._raise("door_left_open")
+        self._on_change()
+
+    def _tamper_over(self) -> None:
+        self._tamper_timer = None
+        self.tamper = False
+        self.clear_alarm("tamper")
+        self._on_change()
+
+    def _raise(self, alarm: str) -> None:
+        self._alarms.add(alarm)
+        self._events.append("alarm", alarm=alarm)
+
+    async def _siren(self) -> None:
+        try:
+            await self._mcu.siren(True, SIREN_SECONDS)
+        except DeviceError as err:
+            _LOGGER.warning("Siren failed: %s", err)
+
+    @staticmethod
+    def _cancel(handle: asyncio.Handle | None) -> None:
+        if handle is not None:
+            handle.cancel()
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(
+            coroutine, context=contextvars.Context()
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
