@@ -25,6 +25,7 @@ from .config import (
     HARDWARE_LINKS,
     LOG_FORMATS,
     LOG_LEVELS,
+    WILDCARD_HOSTS,
     Config,
     ConfigError,
     load,
@@ -44,6 +45,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--data-dir", default=None, help="where the database, keys and certificate live"
+    )
+    parser.add_argument(
+        "--host", default=None, help="address the API listens on (default all)"
     )
     parser.add_argument(
         "--port", type=int, default=None, help=f"API port (default {DEFAULT_PORT})"
@@ -73,7 +77,6 @@ def build_parser() -> argparse.ArgumentParser:
         "default when no port is given) or on real hardware (all four ports).",
     )
     _add_common(run)
-    run.add_argument("--host", default=None, help="address to listen on (default all)")
     run.add_argument(
         "--sim-port",
         type=int,
@@ -155,7 +158,8 @@ async def fetch_info(config: Config) -> dict[str, Any]:
             ssl = aiohttp.Fingerprint(
                 bytes.fromhex(certificate_fingerprint(cert.read_bytes()))
             )
-    url = f"{scheme}://127.0.0.1:{config.port}/api/v1/info"
+    host = "127.0.0.1" if config.host in WILDCARD_HOSTS else config.host
+    url = f"{scheme}://{host}:{config.port}/api/v1/info"
     async with (
         aiohttp.ClientSession(timeout=_INFO_TIMEOUT) as session,
         session.get(url, ssl=ssl) as response,
@@ -187,7 +191,11 @@ async def _main(args: argparse.Namespace) -> int:
     config = _config(args)
     if args.command == "run":
         logs.setup(config.log_level, config.log_format)
-        await run_daemon(config)
+        try:
+            await run_daemon(config)
+        except OSError as err:
+            _LOGGER.error("Cannot start: %s", err)
+            return 1
         return 0
     try:
         info = await fetch_info(config)

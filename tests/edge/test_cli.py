@@ -194,3 +194,25 @@ def test_config_file_from_environment(
     monkeypatch.setenv("EZLOCK_CONFIG", str(config))
     assert main(["info", "--data-dir", str(tmp_path)]) == 2
     assert "port: expected a TCP port" in capsys.readouterr().err
+
+
+async def test_run_reports_a_busy_port(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, _, err = await _cli(
+            "run",
+            "--data-dir",
+            str(tmp_path),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--sim-port",
+            str(_free_port()),
+            "--no-zeroconf",
+        )
+    assert code == 1
+    assert "Cannot start" in err
+    assert "Traceback" not in err

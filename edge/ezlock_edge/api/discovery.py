@@ -15,6 +15,8 @@ import ifaddr
 from zeroconf import ServiceInfo
 from zeroconf.asyncio import AsyncZeroconf
 
+from ezlock_edge.config import WILDCARD_HOSTS
+
 from .openapi import API_VERSION
 
 _LOGGER = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ def advertised_addresses(host: str) -> list[str]:
 
     A wildcard bind is reachable on every non-loopback interface address.
     """
-    if host not in {"", "0.0.0.0", "::"}:  # noqa: S104 - comparing, not binding
+    if host not in WILDCARD_HOSTS:
         return [host]
     found: list[str] = []
     for adapter in ifaddr.get_adapters():
