@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from api_support import NO_BODY, ApiClient, client_for, first_admin, pair, running_edge
+from api_support import (
+    NO_BODY,
+    WAIT,
+    ApiClient,
+    client_for,
+    first_admin,
+    pair,
+    running_edge,
+)
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
@@ -125,3 +133,34 @@ def _quote(value: str) -> str:
 
 def _query(params: dict[str, str]) -> str:
     return f"?{urlencode(params)}" if params else ""
+
+
+ws_messages = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {"type": st.sampled_from(["subscribe", "ping", "auth", "event"])},
+        optional={"since": json_values, "token": json_values},
+    ),
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(messages=st.lists(ws_messages, max_size=4))
+async def test_random_websocket_messages_keep_the_connection(
+    api: ApiClient, messages: list[Any]
+) -> None:
+    """Garbage on the socket gets error replies; the connection stays usable."""
+    ws = await api.ws()
+    try:
+        assert (await ws.receive_json(timeout=WAIT))["type"] == "auth_ok"
+        for message in messages:
+            await ws.send_json(message)
+        await ws.send_json({"type": "ping"})
+        while (reply := await ws.receive_json(timeout=WAIT))["type"] != "pong":
+            assert reply["type"] in {"error", "event", "state", "subscribed"}
+    finally:
+        await ws.close()
