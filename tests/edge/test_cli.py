@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import json
 import os
 from pathlib import Path
+import shlex
 import signal
 import socket
 import sys
@@ -216,3 +217,15 @@ async def test_run_reports_a_busy_port(tmp_path: Path) -> None:
     assert code == 1
     assert "Cannot start" in err
     assert "Traceback" not in err
+
+
+def test_systemd_unit_matches_the_command_line() -> None:
+    """The unit's ExecStart must be a command line ezlock-edge accepts."""
+    unit = Path(__file__).parents[2] / "edge" / "systemd" / "ezlock-edge.service"
+    lines = unit.read_text().splitlines()
+    exec_start = next(line for line in lines if line.startswith("ExecStart="))
+    program, *argv = shlex.split(exec_start.removeprefix("ExecStart="))
+    assert program.endswith("/ezlock-edge")
+    args = build_parser().parse_args(argv)
+    assert (args.command, args.log_format) == ("run", "json")
+    assert "KillSignal=SIGTERM" in lines
