@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
 from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.ezlock.const import CONF_FINGERPRINT, DOMAIN
-from custom_components.ezlock.coordinator import issue_id
-from ezlock_edge.app import EdgeApp
+from custom_components.ezlock.coordinator import RECONNECT_MAX, issue_id
+from ezlock_edge.app import EdgeApp, EdgeOptions
 
-from .common import paired_entry, setup_entry, sim_of, wait_for
+from .common import paired_entry, setup_entry, sim_of, state_of, wait_for
 
 
 async def test_fingerprint_issue_fixed_by_pairing_again(
@@ -55,12 +62,40 @@ async def test_factory_reset_raises_issue(
     sim = sim_of(edge)
     await sim.set_button("power_up")
     await sim.keypad(["confirm"])
-    key = issue_id("factory_reset", entry.entry_id)
-    await wait_for(
-        lambda: issue_registry.async_get_issue(DOMAIN, key) is not None,
-        "the factory reset issue",
-    )
+    # The reset wipes every pairing: the edge driver ends the stream (4001) and
+    # re-pairing is offered; the factory_reset event must have arrived before that.
     await wait_for(
         lambda: bool(hass.config_entries.flow.async_progress_by_handler(DOMAIN)),
         "re-pairing to be offered",
     )
+    key = issue_id("factory_reset", entry.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, key) is not None
+
+
+async def test_certificate_change_while_running(
+    hass: HomeAssistant,
+    edge: EdgeApp,
+    edge_options: EdgeOptions,
+    tmp_path: Path,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """The edge driver comes back with another certificate: refused, repair issue."""
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    port = edge.port
+    await edge.stop()
+    impostor = EdgeApp(replace(edge_options, data_dir=tmp_path / "impostor", port=port))
+    await impostor.start()
+    try:
+        async_fire_time_changed(
+            hass, dt_util.utcnow() + timedelta(seconds=RECONNECT_MAX)
+        )
+        key = issue_id("fingerprint_changed", entry.entry_id)
+        await wait_for(
+            lambda: issue_registry.async_get_issue(DOMAIN, key) is not None,
+            "the certificate issue",
+        )
+        assert state_of(hass, "lock", "lock").state == STATE_UNAVAILABLE
+        assert not entry.runtime_data.streaming
+    finally:
+        await impostor.stop()
