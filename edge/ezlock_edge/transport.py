@@ -98,9 +98,16 @@ class SerialPort:
             self._set_state(LinkState.DISCONNECTED)
 
     def write(self, data: bytes) -> None:
-        """Send ``data`` now; raise :class:`DeviceDisconnected` if the port is down."""
-        if self._transport is None or self._transport.is_closing():
+        """Send ``data`` now; raise :class:`DeviceDisconnected` if the port is down.
+
+        While a vanished port is being closed (its loss not reported yet), the data
+        is lost as on a cut cable: the sender's timeout and retransmission handle it.
+        """
+        if self._transport is None:
             raise DeviceDisconnected(f"{self.name}: port {self._safe_url} is not open")
+        if self._transport.is_closing():
+            _LOGGER.debug("%s: %d bytes lost, port closing", self.name, len(data))
+            return
         self._transport.write(data)
 
     async def wait_connected(self) -> None:

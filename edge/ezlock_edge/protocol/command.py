@@ -61,10 +61,10 @@ class CommandLink[FrameT]:
                 answer: asyncio.Future[FrameT] = loop.create_future()
                 self._waiting = (answers, answer)
                 try:
-                    self._port.write(wire)
+                    self._port.write(wire)  # connected: checked above, nothing awaited
                     async with asyncio.timeout(seconds):
                         return await answer
-                except DeviceDisconnected, TimeoutError:
+                except TimeoutError:
                     continue
                 finally:
                     self._waiting = None

@@ -149,8 +149,7 @@ class McuLink:
                     ):
                         await self._port.wait_connected()
                 continue
-            with contextlib.suppress(DeviceDisconnected):
-                self._port.write(wire)
+            self._port.write(wire)  # connected: checked above, nothing awaited
             with contextlib.suppress(TimeoutError):
                 return await _wait(outstanding.response, self._ack_timeout)
             if outstanding.acked:

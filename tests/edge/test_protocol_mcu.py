@@ -1,0 +1,249 @@
+"""The MCU link against a scripted peer on a real pty: the corner cases of the protocol.
+
+The simulated MCU is a well-behaved peer; here the test plays an MCU that is silent,
+busy, answers late, stale or garbled, or sends events this driver does not know, and
+checks that the link retransmits, refuses or skips exactly as docs/serial-protocol.md
+says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+import random
+
+import pytest
+
+from ezlock_edge.devices.errors import DeviceRejected, DeviceTimeout
+from ezlock_edge.devices.models import DoorState, McuEvent, McuEventKind
+from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType, NakReason
+from ezlock_edge.framing.mcu_messages import (
+    Command,
+    GetStatus,
+    Lock,
+    McuResponse,
+    ResponseStatus,
+    decode_event_ack,
+    encode_event,
+)
+from ezlock_edge.protocol.mcu import McuLink
+from ezlock_edge.sim.noise import LineNoise
+from ezlock_edge.sim.port import VirtualPort
+from ezlock_edge.transport import SerialPort
+
+WAIT = 3.0
+"""Seconds a test waits for a frame (never a pass condition)."""
+
+
+@dataclass
+class Peer:
+    """The MCU's end of the pty, played by the test."""
+
+    port: VirtualPort
+    frames: asyncio.Queue[McuFrame]
+
+    def send(self, frame: McuFrame | bytes) -> None:
+        """Write a frame (or raw bytes) to the driver."""
+        self.port.write(frame if isinstance(frame, bytes) else frame.encode())
+
+    async def next(self, kind: MessageType) -> McuFrame:
+        """Return the next frame of ``kind`` the driver sent."""
+        async with asyncio.timeout(WAIT):
+            while (frame := await self.frames.get()).type is not kind:
+                pass
+        return frame
+
+    def answer(
+        self, request: McuFrame, status: ResponseStatus = ResponseStatus.OK
+    ) -> None:
+        """ACK ``request`` and send its RESPONSE."""
+        self.send(McuFrame(MessageType.ACK, request.seq))
+        response = McuResponse(request.payload[0], status)
+        self.send(McuFrame(MessageType.RESPONSE, request.seq, response.encode()))
+
+    def sent(self) -> list[McuFrame]:
+        """Frames the driver sent that the test has not taken yet."""
+        return [self.frames.get_nowait() for _ in range(self.frames.qsize())]
+
+
+@pytest.fixture
+async def peer(tmp_path: Path) -> AsyncIterator[Peer]:
+    """Open a pty whose far end the test scripts with the MCU codecs."""
+    port = VirtualPort(tmp_path / "mcu", LineNoise(random.Random(0)))
+    frames: asyncio.Queue[McuFrame] = asyncio.Queue()
+    parser = McuParser()
+
+    def receive(data: bytes) -> None:
+        for frame in parser.feed(data):
+            frames.put_nowait(frame)
+
+    port.on_receive = receive
+    port.plug()
+    yield Peer(port, frames)
+    port.unplug()
+
+
+@pytest.fixture
+async def link(peer: Peer) -> AsyncIterator[McuLink]:
+    """Open the driver's MCU link on the peer, with short timeouts to keep tests fast."""
+    port = SerialPort(str(peer.port.path), 115200, name="mcu")
+    link = McuLink(port, ack_timeout=0.1, response_timeout=0.3, tries=3)
+    await port.start()
+    link.start()
+    yield link
+    await link.close()
+    await port.close()
+
+
+async def test_silent_mcu_times_out_after_retransmitting_the_same_frame(
+    peer: Peer, link: McuLink
+) -> None:
+    """No answer: the same REQUEST (same seq) is sent 3 times, then DeviceTimeout."""
+    with pytest.raises(DeviceTimeout, match="MCU did not answer STATUS after 3 tries"):
+        await link.request(GetStatus())
+    sent = peer.sent()
+    assert len(sent) == 3
+    assert len({frame.encode() for frame in sent}) == 1
+
+
+async def test_ack_without_response_waits_longer_then_retransmits(
+    peer: Peer, link: McuLink
+) -> None:
+    """After an ACK the link waits for the RESPONSE; a repeat is answered then."""
+    task = asyncio.create_task(link.request(Lock()))
+    first = await peer.next(MessageType.REQUEST)
+    peer.send(McuFrame(MessageType.ACK, first.seq))
+    repeat = await peer.next(MessageType.REQUEST)
+    assert repeat == first
+    peer.answer(repeat)
+    assert await task == b""
+
+
+async def test_busy_nak_is_retried(peer: Peer, link: McuLink) -> None:
+    """NAK BUSY: the request is sent again, and completes when the MCU can take it."""
+    task = asyncio.create_task(link.request(Lock()))
+    first = await peer.next(MessageType.REQUEST)
+    peer.send(McuFrame(MessageType.NAK, first.seq, bytes((NakReason.BUSY,))))
+    peer.answer(await peer.next(MessageType.REQUEST))
+    assert await task == b""
+
+
+async def test_malformed_nak_and_refused_status_are_rejections(
+    peer: Peer, link: McuLink
+) -> None:
+    """A NAK MALFORMED or a non-OK status raise DeviceRejected at once."""
+    task = asyncio.create_task(link.request(Lock()))
+    frame = await peer.next(MessageType.REQUEST)
+    peer.send(McuFrame(MessageType.NAK, frame.seq, bytes((NakReason.MALFORMED,))))
+    with pytest.raises(DeviceRejected, match="NAK"):
+        await task
+    task = asyncio.create_task(link.request(Lock()))
+    peer.answer(await peer.next(MessageType.REQUEST), ResponseStatus.BUSY)
+    with pytest.raises(DeviceRejected, match="LOCK: BUSY"):
+        await task
+
+
+async def test_stale_responses_and_garbage_are_ignored(
+    peer: Peer, link: McuLink
+) -> None:
+    """Answers to other seqs or commands, and line garbage, do not answer a request."""
+    task = asyncio.create_task(link.request(GetStatus()))
+    frame = await peer.next(MessageType.REQUEST)
+    stale = McuResponse(Command.LOCK, ResponseStatus.OK).encode()
+    peer.send(McuFrame(MessageType.RESPONSE, (frame.seq - 1) & 0xFF, stale))
+    peer.send(McuFrame(MessageType.RESPONSE, frame.seq, stale))
+    peer.send(b"\x00\xa5\x13\x37")
+    peer.send(
+        McuFrame(MessageType.RESPONSE, frame.seq, bytes((Command.STATUS, 0)) + b"\x01")
+    )
+    assert await task == b"\x01"
+
+
+async def test_partial_frame_is_given_up_when_the_line_goes_idle(
+    peer: Peer, link: McuLink
+) -> None:
+    """A header whose length byte was corrupted does not swallow the real answer."""
+    task = asyncio.create_task(link.request(GetStatus()))
+    frame = await peer.next(MessageType.REQUEST)
+    peer.send(b"\xa5\x5a\xf0\x04")  # announces 240 bytes that never come
+    await asyncio.sleep(0.01)
+    peer.send(McuFrame(MessageType.RESPONSE, frame.seq, bytes((Command.STATUS, 0))))
+    assert await task == b""
+    assert peer.sent() == []  # answered without a retransmission
+
+
+def event_frame(seq: int, event: McuEvent) -> McuFrame:
+    """Build an EVENT frame as the MCU sends it."""
+    return McuFrame(MessageType.EVENT, seq, encode_event(event))
+
+
+async def test_event_is_acknowledged_after_handling_and_deduplicated(
+    peer: Peer, link: McuLink
+) -> None:
+    """EVENT_ACK follows the handler; a resent event is acknowledged, not re-handled."""
+    handled: list[McuEvent] = []
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def handler(event: McuEvent) -> None:
+        handled.append(event)
+        started.set()
+        await release.wait()
+
+    link.set_event_handler(handler)
+    door = McuEvent(41, McuEventKind.DOOR, door=DoorState.OPEN)
+    peer.send(event_frame(9, door))
+    async with asyncio.timeout(WAIT):
+        await started.wait()
+    assert peer.sent() == []  # not acknowledged while the handler runs
+    release.set()
+    ack = await peer.next(MessageType.EVENT_ACK)
+    assert (ack.seq, decode_event_ack(ack.payload)) == (9, 41)
+    peer.send(event_frame(10, door))  # our ACK was lost: the MCU resends
+    ack = await peer.next(MessageType.EVENT_ACK)
+    assert decode_event_ack(ack.payload) == 41
+    assert handled == [door]
+
+
+async def test_unknown_event_is_skipped_not_blocking(peer: Peer, link: McuLink) -> None:
+    """An event kind from newer firmware is acknowledged so later events flow."""
+    handled: list[McuEvent] = []
+
+    async def handler(event: McuEvent) -> None:
+        handled.append(event)
+
+    link.set_event_handler(handler)
+    peer.send(McuFrame(MessageType.EVENT, 1, (7).to_bytes(4, "big") + b"\x7f"))
+    assert decode_event_ack((await peer.next(MessageType.EVENT_ACK)).payload) == 7
+    tamper = McuEvent(8, McuEventKind.TAMPER)
+    peer.send(event_frame(2, tamper))
+    assert decode_event_ack((await peer.next(MessageType.EVENT_ACK)).payload) == 8
+    assert handled == [tamper]
+
+
+async def test_event_failing_three_times_is_dropped(peer: Peer, link: McuLink) -> None:
+    """A handler that keeps failing cannot block the event queue forever."""
+    attempts: list[int] = []
+
+    async def broken(event: McuEvent) -> None:
+        attempts.append(event.seq)
+        raise RuntimeError("broken")
+
+    link.set_event_handler(broken)
+    event = event_frame(3, McuEvent(5, McuEventKind.LOCK_BUTTON))
+    for _ in range(3):
+        peer.send(event)
+    ack = await peer.next(MessageType.EVENT_ACK)
+    assert decode_event_ack(ack.payload) == 5
+    assert attempts == [5, 5, 5]
+
+
+async def test_without_a_handler_events_stay_on_the_mcu(
+    peer: Peer, link: McuLink
+) -> None:
+    """Until someone handles events, none is acknowledged (the MCU keeps them)."""
+    peer.send(event_frame(1, McuEvent(1, McuEventKind.KEYPAD_WAKE)))
+    peer.send(McuFrame(MessageType.ACK, 0))  # an ACK for nothing outstanding
+    await asyncio.sleep(0.2)
+    assert peer.sent() == []
