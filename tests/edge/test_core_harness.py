@@ -100,6 +100,27 @@ class Rig:
         leds: dict[str, str] = (await self.sim.panel())["leds"]
         return leds.get(name)
 
+    async def enroll_from_app(
+        self, number: int, kind: str, identity: str
+    ) -> dict[str, Any]:
+        """Enroll a face or palm from the app while the person stands at the lock."""
+        enrollment = await self.core.start_enrollment(number, kind)
+        present = self.sim.face if kind == "face" else self.sim.palm
+        for step in range(1, enrollment.steps + 1):
+            await present(identity)
+
+            def reached(event: Event, step: int = step) -> bool:
+                return bool(
+                    event.data["step"] >= step
+                    and event.data["enrollment_id"] == enrollment.id
+                )
+
+            await self.event("enrollment", reached)
+        done = await self.event(
+            "enrollment", status="completed", enrollment_id=enrollment.id
+        )
+        return dict(done.data)
+
     async def shows(self, field: str, value: Any) -> None:
         """Wait until the lock's panel shows ``field`` == ``value``."""
 

@@ -195,3 +195,18 @@ async def test_l09_enrollment_from_the_app_times_out_and_is_exclusive(
         await rig.heard("timeout")
         kinds = [c.type for c in await rig.core.list_credentials(1)]
         assert kinds == [CredentialType.PASSWORD]
+
+
+async def test_l27_l32_a_deleted_user_is_forgotten_by_the_modules(
+    tmp_path: Path,
+) -> None:
+    """L-27, L-32: deleting a user deletes their face template on the module too."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        bob = await rig.core.create_user("Bob")
+        await rig.enroll_from_app(bob.number, "face", "bob")
+        await rig.sim.face("bob")
+        await rig.event("unlocked", method="face", user={"number": 2, "name": "Bob"})
+        await rig.core.delete_user(bob.number)
+        await rig.sim.face("bob")
+        await rig.event("unlock_failed", method="face", reason="no_match")

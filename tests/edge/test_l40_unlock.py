@@ -6,33 +6,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_core_harness import ADMIN_PASSWORD, Rig, running_lock, simulated_lock
+from test_core_harness import ADMIN_PASSWORD, running_lock, simulated_lock
 
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.errors import LockedOutError, RemoteUnlockDisabledError
-from ezlock_edge.core.events import Event
 
 ADMIN = {"number": 1, "name": "User 001"}
-
-
-async def _enroll(rig: Rig, kind: str, identity: str) -> dict[str, object]:
-    """Enroll from the app; the person presents themselves at the lock (L-10, L-11)."""
-    enrollment = await rig.core.start_enrollment(1, kind)
-    present = rig.sim.face if kind == "face" else rig.sim.palm
-    for step in range(1, enrollment.steps + 1):
-        await present(identity)
-
-        def reached(event: Event, step: int = step) -> bool:
-            return bool(
-                event.data["step"] >= step
-                and event.data["enrollment_id"] == enrollment.id
-            )
-
-        await rig.event("enrollment", reached)
-    done = await rig.event(
-        "enrollment", status="completed", enrollment_id=enrollment.id
-    )
-    return dict(done.data)
 
 
 async def test_l40_face_and_palm_unlock_name_method_user_and_slot(
@@ -41,9 +20,9 @@ async def test_l40_face_and_palm_unlock_name_method_user_and_slot(
     """L-10, L-11, L-40: enrolled from the app, recognised at the door."""
     async with running_lock(tmp_path) as rig:
         await rig.create_first_admin()
-        face = await _enroll(rig, "face", "alice")
+        face = await rig.enroll_from_app(1, "face", "alice")
         await rig.heard("turn_right")  # L-10: the five poses were asked for
-        palm = await _enroll(rig, "palm", "alice-right")
+        palm = await rig.enroll_from_app(1, "palm", "alice-right")
         credentials = {c.id: c for c in await rig.core.list_credentials()}
         await rig.sim.face("alice")
         unlocked = await rig.event("unlocked", method="face")

@@ -136,3 +136,29 @@ async def test_l49_doorbell(tmp_path: Path) -> None:
         await rig.keys("doorbell")
         await rig.event("doorbell")
         await rig.heard("doorbell")
+
+
+async def test_l43_l45_settings_are_checked_and_shown_in_the_state(
+    tmp_path: Path,
+) -> None:
+    """Settings from the app are validated, kept across restarts and in the state."""
+    async with running_lock(tmp_path) as rig:
+        with pytest.raises(InvalidRequestError) as err:
+            await rig.core.update_settings(volume=4, colour="red", muted="yes")
+        assert err.value.fields == {
+            "volume": "0-3",
+            "colour": "unknown setting",
+            "muted": "true or false",
+        }
+        await rig.core.update_settings(wifi_enabled=False, remote_unlock_enabled=True)
+        await rig.event(
+            "settings_changed",
+            changes={"remote_unlock_enabled": True, "wifi_enabled": False},
+        )
+        await rig.shows("wifi_enabled", False)
+        state = rig.core.state.as_dict()
+        assert state["wifi_rssi"] is None
+        assert state["remote_unlock_enabled"]
+        assert state["credentials"]["face"] == {"count": 0, "capacity": 50}
+    async with running_lock(tmp_path) as rig:
+        assert rig.core.get_settings().remote_unlock_enabled
