@@ -9,7 +9,7 @@ driver's certificate is self-signed, so the fingerprint is its only identity.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 import logging
 from typing import Any, Final, NoReturn
@@ -272,14 +272,7 @@ async def async_probe(session: aiohttp.ClientSession, host: str, port: int) -> L
         info = await tls_client.get_info()
     except EzlockSslError:
         plain = await EzlockClient(session, host, port, fingerprint=None).get_info()
-        return LockInfo(
-            serial=plain.serial,
-            model=plain.model,
-            firmware=plain.firmware,
-            api_version=plain.api_version,
-            pairing_open=plain.pairing_open,
-            tls_fingerprint=None,
-        )
+        return replace(plain, tls_fingerprint=None)
     if info.tls_fingerprint is None:
         raise EzlockConnectionError("HTTPS server announced no certificate fingerprint")
     return info
