@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 import json
+import logging
 import os
 from pathlib import Path
 import shlex
@@ -17,6 +18,7 @@ import pytest
 
 from ezlock_edge.cli import _print_info, build_parser, fetch_info, main
 from ezlock_edge.config import build
+from ezlock_edge.logs import JsonFormatter, KeyValueFormatter
 
 STARTUP = 20.0
 
@@ -229,3 +231,18 @@ def test_systemd_unit_matches_the_command_line() -> None:
     args = build_parser().parse_args(argv)
     assert (args.command, args.log_format) == ("run", "json")
     assert "KillSignal=SIGTERM" in lines
+
+
+def test_log_formats_carry_extra_fields() -> None:
+    record = logging.LogRecord(
+        "ezlock_edge.api.server", logging.INFO, __file__, 1, "POST %s", ("/x",), None
+    )
+    record.client_id = "c_1"
+    entry = json.loads(JsonFormatter().format(record))
+    assert (entry["level"], entry["message"], entry["client_id"]) == (
+        "INFO",
+        "POST /x",
+        "c_1",
+    )
+    line = KeyValueFormatter().format(record)
+    assert line.endswith("INFO    ezlock_edge.api.server: POST /x [client_id='c_1']")
