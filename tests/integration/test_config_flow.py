@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from ipaddress import ip_address
+import logging
 from pathlib import Path
 from unittest.mock import patch
 
@@ -73,8 +74,11 @@ async def _wait_then_code_form(hass: HomeAssistant, flow_id: str) -> dict[str, o
     return dict(await hass.config_entries.flow.async_configure(flow_id))
 
 
-async def test_user_flow_pairs_and_pins(hass: HomeAssistant, edge: EdgeApp) -> None:
+async def test_user_flow_pairs_and_pins(
+    hass: HomeAssistant, edge: EdgeApp, caplog: pytest.LogCaptureFixture
+) -> None:
     """L-65: host → hold SET (progress) → label code → entry with token and pin."""
+    caplog.set_level(logging.DEBUG)
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
@@ -112,6 +116,9 @@ async def test_user_flow_pairs_and_pins(hass: HomeAssistant, edge: EdgeApp) -> N
         token=data[CONF_TOKEN],
     )
     assert (await client.get_state()).admin_exists
+    # Neither side logs the secrets of the pairing.
+    for secret in (await verification_code(edge), data[CONF_TOKEN]):
+        assert secret not in caplog.text
 
 
 async def test_user_flow_plain_http(
