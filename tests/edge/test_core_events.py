@@ -106,3 +106,16 @@ def test_l66_mcu_event_number_is_stored_with_its_event(tmp_path: Path) -> None:
     store = Store(tmp_path / "lock.db")
     assert EventLog(store, ManualClock()).last_mcu_seq == 41
     store.close()
+
+
+def test_l66_latest_event_of_some_types(tmp_path: Path) -> None:
+    """L-66: the newest event of given types is found (the last lock or unlock)."""
+    store = Store(tmp_path / "lock.db")
+    log = EventLog(store, ManualClock())
+    assert log.latest("locked", "unlocked") is None
+    log.append("locked", source="keypad")
+    log.append("doorbell")
+    latest = log.latest("locked", "unlocked")
+    assert latest is not None
+    assert (latest.seq, latest.data) == (1, {"source": "keypad"})
+    store.close()

@@ -139,11 +139,15 @@ async def test_l66_events_survive_restart_once_each(tmp_path: Path) -> None:
     async with simulated_lock(tmp_path, clock) as sim:
         async with running_lock(tmp_path, sim=sim, clock=clock) as rig:
             await rig.create_first_admin()
+            await rig.type_password(ADMIN_PASSWORD)
+            await rig.event("unlocked")
             await rig.keys("doorbell")
             await rig.event("doorbell")
             before = [e.seq for e in rig.core.events.query(limit=1000)]
         await sim.keypad(["doorbell"])  # while the edge driver is down
         async with running_lock(tmp_path, sim=sim, clock=clock) as rig:
+            last = rig.core.state.as_dict()["last_operation"]
+            assert (last["type"], last["method"]) == ("unlocked", "password")
             await rig.event("doorbell")
             after = [e.seq for e in rig.core.events.query(limit=1000)]
             doorbells = [

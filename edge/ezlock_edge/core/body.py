@@ -112,8 +112,8 @@ class Body:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def expect(self, bolt: BoltState) -> None:
-        """Note a motor command, so its movement is not taken for a hand's."""
+    def expect(self, bolt: BoltState | None) -> None:
+        """Note a motor command (None: it failed), so its movement is not a hand's."""
         self._expected = bolt
         if bolt is BoltState.LOCKED:
             self.stop_countdown()

@@ -119,6 +119,14 @@ class EventLog:
             )
         ]
 
+    def latest(self, *kinds: str) -> Event | None:
+        """Return the newest kept event of one of ``kinds``."""
+        row = self._store.latest_event_row(kinds)
+        if row is None:
+            return None
+        seq, time, kind, data = row
+        return Event(seq, datetime.fromisoformat(time), kind, json.loads(data))
+
     def subscribe(self, handler: EventHandler) -> Callable[[], None]:
         """Call ``handler`` with every new event; return the unsubscribe function."""
         self._subscribers.append(handler)

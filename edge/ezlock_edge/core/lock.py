@@ -157,6 +157,9 @@ class LockCore:
         last = self.events.last_mcu_seq
         if last is not None:
             self._recent.append(last)
+        latest = self.events.latest("unlocked", "locked")
+        if latest is not None:
+            self._on_own_event(latest)  # the state's last operation survives restarts
         await self._body.start()
         await self._apply_settings(self._settings)
         self._lockout.start()
@@ -229,11 +232,12 @@ class LockCore:
 
     async def lock(self, source: str = "remote") -> None:
         """Throw the bolt; ``bolt`` events follow as it moves."""
+        self._body.expect(BoltState.LOCKED)  # before: the bolt may report at once
         try:
             await self._hardware.mcu.lock()
         except DeviceError as err:
+            self._body.expect(None)
             raise LockOfflineError("The lock does not answer") from err
-        self._body.expect(BoltState.LOCKED)
         self.events.append("locked", source=source)
 
     async def unlock_remote(self, client_id: str) -> None:
@@ -450,11 +454,12 @@ class LockCore:
 
     async def unlock_bolt(self) -> None:
         """Retract the bolt for the configured door direction (L-46)."""
+        self._body.expect(BoltState.UNLOCKED)  # before: the bolt may report at once
         try:
             await self._hardware.mcu.unlock(self._settings.door_direction)
         except DeviceError as err:
+            self._body.expect(None)
             raise LockOfflineError("The lock does not answer") from err
-        self._body.expect(BoltState.UNLOCKED)
 
     async def after_unlock(self, method: UnlockMethod) -> None:
         """Disarm away mode (L-47), end the mute (L-48), start the countdown (L-45)."""

@@ -518,6 +518,18 @@ class Store:
         params.append(limit)
         return [tuple(row) for row in self._db.execute(query, params)]
 
+    def latest_event_row(
+        self, kinds: tuple[str, ...]
+    ) -> tuple[int, str, str, str] | None:
+        """Return the newest ``(seq, time, type, data)`` row of one of ``kinds``."""
+        marks = ", ".join("?" * len(kinds))
+        row = self._db.execute(
+            f"SELECT seq, time, type, data FROM events WHERE type IN ({marks})"  # noqa: S608 -- placeholders only
+            " ORDER BY seq DESC LIMIT 1",
+            kinds,
+        ).fetchone()
+        return tuple(row) if row is not None else None
+
     def count_events(self) -> int:
         """Return how many events are kept."""
         return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
