@@ -210,3 +210,15 @@ async def test_l27_l32_a_deleted_user_is_forgotten_by_the_modules(
         await rig.core.delete_user(bob.number)
         await rig.sim.face("bob")
         await rig.event("unlock_failed", method="face", reason="no_match")
+
+
+async def test_l20_an_admin_face_opens_the_menu(tmp_path: Path) -> None:
+    """L-20: any admin credential verifies for the menu, a face too."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        await rig.enroll_from_app(1, "face", "alice")
+        await rig.sim.set_button("short")
+        await rig.heard("verify_admin")
+        await rig.sim.face("alice")
+        await rig.heard("menu")
+        assert "unlocked" not in rig.types()  # verifying for the menu opens nothing
