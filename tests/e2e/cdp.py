@@ -52,6 +52,18 @@ const __visible = (element) => {
   const box = element.getBoundingClientRect();
   return box.width > 0 && box.height > 0 && getComputedStyle(element).visibility !== "hidden";
 };
+const __hits = (element, x, y) => {
+  let hit = document.elementFromPoint(x, y);
+  while (hit?.shadowRoot) {
+    const inner = hit.shadowRoot.elementFromPoint(x, y);
+    if (!inner || inner === hit) break;
+    hit = inner;
+  }
+  for (let node = hit; node; node = node.parentNode ?? node.host) {
+    if (node === element) return true;
+  }
+  return false;
+};
 const __deepText = (node = document.body) => {
   if (node.nodeType === Node.TEXT_NODE) return node.textContent;
   if (["STYLE", "SCRIPT", "TEMPLATE"].includes(node.nodeName)) return "";
@@ -207,8 +219,9 @@ class Page:
     async def click(self, expression: str, what: str | None = None) -> None:
         """Click, with the mouse, the centre of the element ``expression`` finds.
 
-        The element is scrolled into view and clicked once it has stopped moving:
-        pages that are still laying themselves out would take the click elsewhere.
+        The element is scrolled into view and clicked once it has stopped moving and
+        nothing covers its centre: pages still laying themselves out, or an overlay on
+        its way, would take the click elsewhere.
         """
         box = await self.wait_for(
             f"""(async () => {{
@@ -221,7 +234,8 @@ class Page:
                 if (["x", "y", "width", "height"].some((side) => box[side] !== before[side])) {{
                     return null;
                 }}
-                return {{x: box.x + box.width / 2, y: box.y + box.height / 2}};
+                const x = box.x + box.width / 2, y = box.y + box.height / 2;
+                return __hits(element, x, y) ? {{x, y}} : null;
             }})()""",
             what=what or f"{expression} to be visible and still",
         )

@@ -127,12 +127,20 @@ async def test_password_on_front_panel_shows_user_in_home_assistant(
     """L-03, L-40: a password typed on the keypad is an access event naming the user."""
     await page.goto(demo["panel"])
     await page.wait_for("document.body.dataset.online === 'true'", what="the panel")
+    bolt = "document.querySelector('#bolt').dataset.state"
+    # Lock from inside first (L-44), so the password visibly opens the lock.
+    await page.click("document.querySelector('#lock-button')", what="the lock button")
+    await page.wait_for(f"{bolt} === 'locked'", what="the bolt thrown")
+    spoken = (
+        "[...document.querySelectorAll('#transcript li')]"
+        ".filter((item) => item.dataset.prompt === 'door_unlocked').length"
+    )
+    unlocks_before = await page.evaluate(spoken)
     for key in [*demo["lock_password"], "confirm"]:
         await page.click(f"__deep('[data-key=\"{key}\"]')", what=f"the {key} key")
     await page.wait_for(
-        "[...document.querySelectorAll('#transcript li')].some("
-        "(item) => item.dataset.prompt === 'door_unlocked')",
-        what="the lock to say the door is unlocked",
+        f"{spoken} > {unlocks_before} && {bolt} === 'unlocked'",
+        what="the lock to say the door is unlocked and the bolt to retract",
     )
     await page.screenshot(artifacts / "front-panel-password.png")
 
