@@ -147,3 +147,65 @@ def test_sigkill_during_writes_loses_nothing_acknowledged(
     assert len(seqs) <= 50  # retention held across the kills
     assert acked[-1][1] <= store.last_seq()
     store.close()
+
+
+_RUNNING_LOCK = textwrap.dedent(
+    """
+    import asyncio
+    import sys
+    from pathlib import Path
+    from ezlock_edge.clock import SystemClock
+    from ezlock_edge.core.lock import LockCore
+    from ezlock_edge.core.models import Role
+    from ezlock_edge.devices.hardware import Hardware
+    from ezlock_edge.sim.lock import SimulatedLock
+
+    async def main(root: Path) -> None:
+        clock = SystemClock()
+        sim = SimulatedLock(clock=clock, motor_travel=0, seed=3, state_dir=root / "sim")
+        await sim.start()
+        ports = {link: str(path) for link, path in sim.ports.items()}
+        hardware = await Hardware.open(**ports)
+        core = LockCore(hardware, root / "data", clock)
+        core.events.subscribe(lambda event: print("event", event.seq, flush=True))
+        await core.start()
+        admin = core._directory.new_user(Role.ADMIN)
+        core._directory.set_password(admin, "482915")
+        for number in range(2, 999):
+            user = await core.create_user(f"user {number}")
+            print("user", user.number, flush=True)
+            await sim.keypad(["doorbell"])
+            await asyncio.sleep(0)
+
+    asyncio.run(main(Path(sys.argv[1])))
+    """
+)
+
+
+def test_sigkill_of_a_running_lock_loses_nothing_acknowledged(tmp_path: Path) -> None:
+    """A lock core killed while users are added and events stream in loses nothing it acknowledged."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _RUNNING_LOCK, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ | {"TMPDIR": str(tmp_path)},  # the killed simulator's ptys
+    )
+    assert proc.stdout is not None
+    users: set[int] = set()
+    events: set[int] = set()
+    for line in proc.stdout:
+        kind, value = line.split()
+        (users if kind == "user" else events).add(int(value))
+        if len(users) >= 30 and len(events) >= 30:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+
+    store = Store(tmp_path / "data" / "lock.db")
+    assert store.integrity_ok()
+    assert users <= {user.number for user in store.list_users()}
+    kept = [row[0] for row in store.event_rows(None, 1000)]
+    assert events <= set(kept)
+    assert kept == list(range(1, len(kept) + 1))
+    store.close()
