@@ -248,3 +248,14 @@ async def test_battery_critical_issue(
     await sim_of(edge).battery(80)
     await wait_for(lambda: state_of(hass, "sensor", "battery").state == "80", "80 %")
     assert issue_registry.async_get_issue(DOMAIN, key) is None
+
+
+async def test_lock_offline(hass: HomeAssistant, edge: EdgeApp) -> None:
+    """The MCU's cable is pulled: locking fails with a translated "offline" error."""
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    await sim_of(edge).unplug("mcu")
+    with pytest.raises(HomeAssistantError) as offline:
+        await _call(hass, "lock", SERVICE_LOCK, entity_id(hass, "lock", "lock"))
+    assert offline.value.translation_key == "lock_offline"
+    await sim_of(edge).replug("mcu")
