@@ -1,13 +1,19 @@
-"""Fixtures shared by the edge tests: the simulated lock and the drivers opened on it."""
+"""Fixtures shared by the edge tests: the simulated lock, drivers on it, scripted peers."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
+import random
 
+from peer_support import PeerFactory, ScriptedPeer
 import pytest
 
 from ezlock_edge.devices.hardware import Hardware
+from ezlock_edge.framing.stream import StreamParser
 from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.sim.noise import LineNoise
+from ezlock_edge.sim.port import VirtualPort
 
 
 @pytest.fixture
@@ -30,3 +36,19 @@ async def hardware(sim_lock: SimulatedLock) -> AsyncIterator[Hardware]:
     hardware = await Hardware.open(**ports)
     yield hardware
     await hardware.close()
+
+
+@pytest.fixture
+async def pty_peer(tmp_path: Path) -> AsyncIterator[PeerFactory]:
+    """Make scripted device ends of ptys: ``pty_peer(name, parser)``."""
+    ports: list[VirtualPort] = []
+
+    def make[FrameT](name: str, parser: StreamParser[FrameT]) -> ScriptedPeer[FrameT]:
+        port = VirtualPort(tmp_path / name, LineNoise(random.Random(0)))
+        port.plug()
+        ports.append(port)
+        return ScriptedPeer(port, parser)
+
+    yield make
+    for port in ports:
+        port.unplug()

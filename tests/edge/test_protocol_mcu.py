@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
-import random
 
+from peer_support import PeerFactory, ScriptedPeer
 import pytest
 
 from ezlock_edge.devices.errors import DeviceRejected, DeviceTimeout
@@ -29,31 +27,27 @@ from ezlock_edge.framing.mcu_messages import (
     encode_event,
 )
 from ezlock_edge.protocol.mcu import McuLink
-from ezlock_edge.sim.noise import LineNoise
-from ezlock_edge.sim.port import VirtualPort
 from ezlock_edge.transport import SerialPort
 
 WAIT = 3.0
-"""Seconds a test waits for a frame (never a pass condition)."""
+"""Seconds a test waits for the handler (never a pass condition)."""
 
 
-@dataclass
 class Peer:
     """The MCU's end of the pty, played by the test."""
 
-    port: VirtualPort
-    frames: asyncio.Queue[McuFrame]
+    def __init__(self, scripted: ScriptedPeer[McuFrame]) -> None:
+        """Wrap a scripted pty end that parses MCU frames."""
+        self.scripted = scripted
+        self.port = scripted.port
 
     def send(self, frame: McuFrame | bytes) -> None:
         """Write a frame (or raw bytes) to the driver."""
-        self.port.write(frame if isinstance(frame, bytes) else frame.encode())
+        self.scripted.send(frame if isinstance(frame, bytes) else frame.encode())
 
     async def next(self, kind: MessageType) -> McuFrame:
         """Return the next frame of ``kind`` the driver sent."""
-        async with asyncio.timeout(WAIT):
-            while (frame := await self.frames.get()).type is not kind:
-                pass
-        return frame
+        return await self.scripted.next(lambda frame: frame.type is kind)
 
     def answer(
         self, request: McuFrame, status: ResponseStatus = ResponseStatus.OK
@@ -65,24 +59,13 @@ class Peer:
 
     def sent(self) -> list[McuFrame]:
         """Frames the driver sent that the test has not taken yet."""
-        return [self.frames.get_nowait() for _ in range(self.frames.qsize())]
+        return self.scripted.sent()
 
 
 @pytest.fixture
-async def peer(tmp_path: Path) -> AsyncIterator[Peer]:
-    """Open a pty whose far end the test scripts with the MCU codecs."""
-    port = VirtualPort(tmp_path / "mcu", LineNoise(random.Random(0)))
-    frames: asyncio.Queue[McuFrame] = asyncio.Queue()
-    parser = McuParser()
-
-    def receive(data: bytes) -> None:
-        for frame in parser.feed(data):
-            frames.put_nowait(frame)
-
-    port.on_receive = receive
-    port.plug()
-    yield Peer(port, frames)
-    port.unplug()
+async def peer(pty_peer: PeerFactory) -> Peer:
+    """Script the MCU end of a pty."""
+    return Peer(pty_peer("mcu", McuParser()))
 
 
 @pytest.fixture
