@@ -31,5 +31,6 @@ def decode_string(data: bytes, offset: int) -> tuple[str, int]:
         raise DecodeError("string runs past the end of the payload")
     try:
         return data[offset + 1 : end].decode(), end
-    except UnicodeDecodeError as err:
-        raise DecodeError(f"string is not UTF-8: {err}") from None
+    except UnicodeDecodeError:
+        # No detail: the string may be a secret (a Bluetooth key code).
+        raise DecodeError("string is not UTF-8") from None
