@@ -22,6 +22,11 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 DEMO_READY_WITHIN = 180
+ICONS_DRAWN = (
+    "__deepAll('state-badge').every((badge) => __deep('ha-svg-icon', badge.shadowRoot)"
+    "?.shadowRoot?.querySelector('path')?.getAttribute('d'))"
+)
+"""Entity icons load after the page: screenshots wait for them."""
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +104,7 @@ async def test_unlock_from_home_assistant_moves_the_bolt(
     """L-40 remote unlock, L-43 enabled by the demo: HA's Unlock button opens the lock."""
     await log_in(page, demo)
     await open_device_page(page, demo)
+    await page.wait_for(ICONS_DRAWN, what="the entity icons")
     await page.screenshot(artifacts / "device-page-locked.png")
 
     await page.click(
@@ -153,6 +159,8 @@ async def test_password_on_front_panel_shows_user_in_home_assistant(
         within=30,
         what="the access event of the password unlock",
     )
+    await page.wait_for(ICONS_DRAWN, what="the entity icons")
+    await page.screenshot(artifacts / "device-page-after-password.png")
     # What a person sees: the Access event's details (HA's more-info "Details") name
     # the user.
     await page.click(
