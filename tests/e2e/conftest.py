@@ -20,7 +20,14 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
 def _install_chromium() -> str:
-    """Install Debian's chromium package if it is missing; return its path."""
+    """Return the browser to drive: $EZLOCK_CHROMIUM, else Debian's chromium package.
+
+    The package is installed with apt-get (as root, or with passwordless sudo) when it
+    is missing. Ubuntu's ``chromium`` is a snap wrapper that cannot run here: on
+    Ubuntu, point EZLOCK_CHROMIUM at a Chrome or Chromium binary instead.
+    """
+    if chosen := os.environ.get("EZLOCK_CHROMIUM"):
+        return chosen
     if found := shutil.which("chromium"):
         return found
     sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
@@ -42,7 +49,7 @@ def _install_chromium() -> str:
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    """Path of the system Chromium, installed with apt-get on first use."""
+    """Give the path of the browser, installing Debian's Chromium on first use."""
     return _install_chromium()
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from ezlock_edge.app import EdgeApp, EdgeOptions
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 PASSWORD = "258036"
 
