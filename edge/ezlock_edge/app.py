@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .api.discovery import Advertisement, Advertiser
 from .api.server import ApiServer
-from .api.tls import load_or_create
+from .api.tls import TLS_DIR, load_or_create
 from .clock import Clock, SystemClock
 from .config import Config, HardwarePorts
 from .core.lock import LockCore
@@ -24,7 +24,6 @@ from .sim.lock import SimulatedLock
 
 _LOGGER = logging.getLogger(__name__)
 
-TLS_DIR = "tls"
 SIM_DIR = "simulator"
 
 

@@ -17,8 +17,7 @@ from typing import Any
 import aiohttp
 
 from . import __version__, logs
-from .api.tls import CERT_FILE, certificate_fingerprint
-from .app import TLS_DIR, EdgeApp, EdgeOptions
+from .api.tls import CERT_FILE, TLS_DIR, certificate_fingerprint
 from .config import (
     DEFAULT_PORT,
     DEFAULT_SIM_PORT,
@@ -133,6 +132,10 @@ def _config(args: argparse.Namespace) -> Config:
 
 async def run_daemon(config: Config) -> None:
     """Run until SIGTERM or SIGINT, then stop cleanly (the bolt stays where it is)."""
+    # Imported here: the whole driver stack takes a second to import, which
+    # ``info`` and ``sim`` do not need.
+    from .app import EdgeApp, EdgeOptions  # noqa: PLC0415
+
     edge = EdgeApp(EdgeOptions.from_config(config))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

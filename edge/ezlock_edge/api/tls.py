@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+TLS_DIR = "tls"  # inside the data directory
 CERT_FILE = "cert.pem"
 KEY_FILE = "key.pem"
 _VALIDITY = timedelta(days=100 * 365)
