@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from api_support import ApiClient, client_for, running_edge
+from api_support import ApiClient, client_for, first_admin, pair, running_edge
 import pytest
 import voluptuous as vol
 
@@ -76,3 +77,41 @@ async def test_settings_and_state_match_the_lock(client: ApiClient) -> None:
     settings = client.edge.core.get_settings().as_dict()
     assert set(settings) == set(SCHEMAS["Settings"]["properties"])
     assert set(settings) == _keys(schemas.SETTINGS_PATCH)
+
+
+async def test_replies_have_exactly_the_documented_fields(tmp_path: Path) -> None:
+    """Each object the API returns has the fields its schema documents, no more."""
+    clock = ManualClock()
+    async with running_edge(tmp_path, clock) as edge, client_for(edge) as api:
+        await first_admin(edge)
+        await pair(api)
+        until = (clock.now() + timedelta(days=1)).isoformat()
+        replies = {
+            "Info": (await api.call("GET", "/info")).body,
+            "State": (await api.call("GET", "/state")).body,
+            "Settings": (await api.call("GET", "/settings")).body,
+            "User": (await api.call("POST", "/users", {"name": "Bob"})).body,
+            "Credential": (
+                await api.call("PUT", "/users/2/password", {"password": "583920"})
+            ).body,
+            "Enrollment": (
+                await api.call("POST", "/users/2/enrollments", {"type": "face"})
+            ).body,
+            "TemporaryPassword": (
+                await api.call(
+                    "POST", "/temporary_passwords", {"name": "V", "valid_until": until}
+                )
+            ).body,
+            "BluetoothKey": (
+                await api.call(
+                    "POST", "/bluetooth_keys", {"name": "V", "valid_until": until}
+                )
+            ).body,
+            "Client": (await api.call("GET", "/clients")).body["clients"][0],
+            "Events": (await api.call("GET", "/events")).body,
+            "CountdownStarted": (
+                await api.call("POST", "/countdown_lock", {"seconds": 5})
+            ).body,
+        }
+    for name, body in replies.items():
+        assert set(body) == set(SCHEMAS[name]["properties"]), name
