@@ -50,6 +50,7 @@ CLIENT_ID_PATH = "/"
 
 STARTUP_TIMEOUT = 180.0
 STEP_TIMEOUT = 30.0
+PAIRING_TIMEOUT = 60.0
 _HTTP_TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
@@ -301,32 +302,35 @@ async def pair(
     }
     pressed_set = False
     result = await ha.start_flow("ezlock")
-    for _ in range(20):
-        kind = result["type"]
-        if kind == "create_entry":
-            return dict(result["result"])
-        if kind == "abort":
-            raise DemoError(f"pairing aborted: {result.get('reason')}")
-        if errors := result.get("errors"):
-            raise DemoError(f"pairing step {result['step_id']} failed: {errors}")
-        fields = [field["name"] for field in result.get("data_schema") or []]
-        # Any step past the address needs the pairing window open: hold SET (L-65).
-        if not pressed_set and "host" not in fields:
-            await lock.act("set_button", press="long")
-            pressed_set = True
-        if kind == "progress":
-            await asyncio.sleep(0.2)
-            result = await ha.flow_step(result["flow_id"], None)
-            continue
-        if kind != "form":
-            raise DemoError(f"unexpected flow result {kind!r}")
-        unknown = [name for name in fields if name not in answers]
-        if unknown:
-            raise DemoError(f"pairing step {result['step_id']} asks for {unknown}")
-        result = await ha.flow_step(
-            result["flow_id"], {name: answers[name] for name in fields}
-        )
-    raise DemoError("the config flow did not finish")
+    try:
+        async with asyncio.timeout(PAIRING_TIMEOUT):
+            while (kind := result["type"]) != "create_entry":
+                if kind == "abort":
+                    raise DemoError(f"pairing aborted: {result.get('reason')}")
+                if errors := result.get("errors"):
+                    raise DemoError(
+                        f"pairing step {result['step_id']} failed: {errors}"
+                    )
+                fields = [field["name"] for field in result.get("data_schema") or []]
+                # Any step past the address needs the pairing window: hold SET (L-65).
+                if not pressed_set and "host" not in fields:
+                    await lock.act("set_button", press="long")
+                    pressed_set = True
+                if kind == "progress":
+                    await asyncio.sleep(0.2)
+                    result = await ha.flow_step(result["flow_id"], None)
+                    continue
+                if kind != "form":
+                    raise DemoError(f"unexpected flow result {kind!r}")
+                unknown = [name for name in fields if name not in answers]
+                if unknown:
+                    raise DemoError(f"step {result['step_id']} asks for {unknown}")
+                result = await ha.flow_step(
+                    result["flow_id"], {name: answers[name] for name in fields}
+                )
+    except TimeoutError:
+        raise DemoError(f"pairing took over {PAIRING_TIMEOUT:.0f} s") from None
+    return dict(result["result"])
 
 
 # -- orchestration ---------------------------------------------------------------------------
