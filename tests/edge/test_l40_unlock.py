@@ -124,6 +124,7 @@ async def test_l43_remote_unlock_only_when_enabled(tmp_path: Path) -> None:
         with pytest.raises(RemoteUnlockDisabledError) as err:
             await rig.core.unlock_remote("c_test")
         assert err.value.code == "remote_unlock_disabled"
+        await rig.event("unlock_failed", method="remote", reason="disabled")
         await rig.core.update_settings(remote_unlock_enabled=True)
         await rig.core.unlock_remote("c_test")
         await rig.event("unlocked", method="remote", user=None)

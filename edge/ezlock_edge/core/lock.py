@@ -244,6 +244,14 @@ class LockCore:
         """Unlock from the app, only while remote unlock is enabled (L-43)."""
         self._require_admin()
         if not self._settings.remote_unlock_enabled:
+            self.events.append(
+                "unlock_failed",
+                method=UnlockMethod.REMOTE.value,
+                reason="disabled",
+                user=None,
+                credential_id=None,
+                slot=None,
+            )
             raise RemoteUnlockDisabledError("Remote unlock is disabled in the settings")
         _LOGGER.info("Remote unlock by client %s", client_id)
         await self._access.remote()
