@@ -289,3 +289,24 @@ async def test_resume_from_another_history_replays_everything(api: ApiClient) ->
     replayed, last_seq, _ = await _subscribe(ws, 10_000)
     assert [event["seq"] for event in replayed] == list(range(1, last_seq + 1))
     await ws.close()
+
+
+async def test_server_pings_and_drops_a_silent_client(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Heartbeats: the server pings; a client that never answers is disconnected."""
+    monkeypatch.setattr(ws_module, "HEARTBEAT", 0.2)
+    ws = await api.session.ws_connect(
+        f"{api.edge.url}/api/v1/ws",
+        headers={"Authorization": f"Bearer {api.token}"},
+        ssl=api.ssl,
+        autoping=False,
+    )
+    kinds: list[WSMsgType] = []
+    while (message := await ws.receive(timeout=WAIT)).type not in {
+        WSMsgType.CLOSE,
+        WSMsgType.CLOSED,
+        WSMsgType.CLOSING,
+    }:
+        kinds.append(message.type)
+    assert WSMsgType.PING in kinds
