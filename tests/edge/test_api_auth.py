@@ -6,9 +6,18 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-from api_support import NO_BODY, ApiClient, client_for, first_admin, pair, running_edge
+from api_support import (
+    NO_BODY,
+    WAIT,
+    ApiClient,
+    client_for,
+    first_admin,
+    pair,
+    running_edge,
+)
 import pytest
 
+from ezlock_edge.api.context import CLOSE_UNAUTHORIZED
 from ezlock_edge.api.routes import OPEN_ROUTES, PREFIX, ROUTES, WS_ROUTE
 from ezlock_edge.clock import ManualClock
 
@@ -117,3 +126,21 @@ async def test_last_seen_is_recorded(api: ApiClient, clock: ManualClock) -> None
     clock.advance(120)
     second = (await api.call("GET", "/clients")).body["clients"][0]["last_seen"]
     assert second > first
+
+
+async def test_websocket_is_throttled_too(api: ApiClient, clock: ManualClock) -> None:
+    for _ in range(2):
+        assert (await api.call("GET", "/state", token="E" * 43)).status == 401
+    ws = await api.ws(token="")
+    await ws.send_json({"type": "auth", "token": "E" * 43})
+    assert (await ws.receive(timeout=WAIT)).type is aiohttp.WSMsgType.CLOSE
+    assert ws.close_code == CLOSE_UNAUTHORIZED
+    # The third bad token blocked the address: even a good token waits now.
+    with pytest.raises(aiohttp.WSServerHandshakeError) as err:
+        await api.ws(token="")
+    assert err.value.status == 429
+    clock.advance(1)
+    ws = await api.ws(token="")
+    await ws.send_json({"type": "auth", "token": api.token})
+    assert (await ws.receive_json(timeout=WAIT))["type"] == "auth_ok"
+    await ws.close()
