@@ -60,10 +60,9 @@ class SerialPort:
         """Send every received chunk to ``receiver`` (the protocol layer)."""
         self._receiver = receiver
 
-    def add_state_listener(self, listener: StateListener) -> Callable[[], None]:
-        """Call ``listener`` on every state change; return a function that removes it."""
+    def add_state_listener(self, listener: StateListener) -> None:
+        """Call ``listener`` on every state change (the protocol and device layers)."""
         self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
 
     async def start(self) -> None:
         """Try to open the port once, then keep it open in the background.
@@ -110,9 +109,12 @@ class SerialPort:
             return
         self._transport.write(data)
 
-    async def wait_connected(self) -> None:
-        """Return once the port is open (callers bound the wait)."""
-        await self._up.wait()
+    async def connected_within(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for the port to be open; return whether it is."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._up.wait()
+        return self._state is LinkState.CONNECTED
 
     @property
     def _safe_url(self) -> str:

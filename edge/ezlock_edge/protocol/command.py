@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-import contextlib
 import logging
 
 from ezlock_edge.devices.errors import DeviceDisconnected, DeviceTimeout
@@ -53,15 +52,14 @@ class CommandLink[FrameT]:
         async with self._lock:
             loop = asyncio.get_running_loop()
             for _ in range(tries):
-                if self._port.state is LinkState.DISCONNECTED:
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(seconds):
-                            await self._port.wait_connected()
+                if not await self._port.connected_within(seconds):
                     continue
                 answer: asyncio.Future[FrameT] = loop.create_future()
                 self._waiting = (answers, answer)
                 try:
-                    self._port.write(wire)  # connected: checked above, nothing awaited
+                    self._port.write(
+                        wire
+                    )  # connected: checked above, nothing awaited since
                     async with asyncio.timeout(seconds):
                         return await answer
                 except TimeoutError:

@@ -142,14 +142,11 @@ class McuLink:
         self, wire: bytes, outstanding: _Outstanding
     ) -> McuResponse | None:
         for _ in range(self._tries):
-            if self._port.state is LinkState.DISCONNECTED:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(
-                        self._ack_timeout + self._response_timeout
-                    ):
-                        await self._port.wait_connected()
+            if not await self._port.connected_within(
+                self._ack_timeout + self._response_timeout
+            ):
                 continue
-            self._port.write(wire)  # connected: checked above, nothing awaited
+            self._port.write(wire)  # connected: checked above, nothing awaited since
             with contextlib.suppress(TimeoutError):
                 return await _wait(outstanding.response, self._ack_timeout)
             if outstanding.acked:
