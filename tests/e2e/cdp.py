@@ -216,12 +216,30 @@ class Page:
         """All text on the page, shadow roots included."""
         return str(await self.evaluate("__deepText()"))
 
-    async def click(self, expression: str, what: str | None = None) -> None:
-        """Click, with the mouse, the centre of the element ``expression`` finds.
+    async def hold(
+        self, expression: str, seconds: float, what: str | None = None
+    ) -> None:
+        """Press the mouse on an element, keep it down ``seconds``, release it."""
+        x, y = await self._target(expression, what)
+        await self._mouse("mousePressed", x, y)
+        await asyncio.sleep(seconds)
+        await self._mouse("mouseReleased", x, y)
 
-        The element is scrolled into view and clicked once it has stopped moving and
-        nothing covers its centre: pages still laying themselves out, or an overlay on
-        its way, would take the click elsewhere.
+    async def click(self, expression: str, what: str | None = None) -> None:
+        """Click, with the mouse, the centre of the element ``expression`` finds."""
+        x, y = await self._target(expression, what)
+        await self.click_at(x, y)
+
+    async def click_at(self, x: float, y: float) -> None:
+        """Click the left mouse button at a point of the viewport."""
+        await self._mouse("mousePressed", x, y)
+        await self._mouse("mouseReleased", x, y)
+
+    async def _target(self, expression: str, what: str | None) -> tuple[float, float]:
+        """Scroll the element into view; return its centre once it can be clicked.
+
+        That is once it has stopped moving and nothing covers its centre: a page still
+        laying itself out, or an overlay on its way, would take the click elsewhere.
         """
         box = await self.wait_for(
             f"""(async () => {{
@@ -239,18 +257,17 @@ class Page:
             }})()""",
             what=what or f"{expression} to be visible and still",
         )
-        await self.click_at(box["x"], box["y"])
+        return box["x"], box["y"]
 
-    async def click_at(self, x: float, y: float) -> None:
-        """Click the left mouse button at a point of the viewport."""
+    async def _mouse(self, kind: str, x: float, y: float) -> None:
+        """Move the mouse to a point, then press or release the left button there."""
         await self.send(
             "Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y}
         )
-        for kind in ("mousePressed", "mouseReleased"):
-            await self.send(
-                "Input.dispatchMouseEvent",
-                {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1},
-            )
+        await self.send(
+            "Input.dispatchMouseEvent",
+            {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1},
+        )
 
     async def type_text(self, text: str) -> None:
         """Type into the focused element, as a keyboard's input method would."""

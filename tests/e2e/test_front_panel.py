@@ -1,8 +1,9 @@
 """The simulator's front panel in a real browser, on the real edge driver.
 
 The edge driver runs in process on simulated hardware, with its ``/sim/v1`` surface on
-a free loopback port; the page is the one served at ``/`` of that port. Everything is
-done with mouse clicks on the page, and checked on the page (LEDs, transcript, bolt).
+a free loopback port; the page is the one served at ``/`` of that port. What a person
+does is done with the mouse on the page (only set-up steps use the simulator's Python
+API), and checked on the page: LEDs, transcript, bolt, door, volume.
 """
 
 from __future__ import annotations
@@ -23,19 +24,27 @@ PASSWORD = "258036"
 
 
 @pytest.fixture
-async def panel_url(tmp_path: Path) -> AsyncIterator[str]:
-    """Run the edge driver on a fresh simulated lock; yield its front panel's URL."""
-    port = free_port()
-    edge = EdgeApp(
+async def edge(tmp_path: Path) -> AsyncIterator[EdgeApp]:
+    """Run the edge driver on a fresh simulated lock, its /sim/v1 on a free port."""
+    app = EdgeApp(
         EdgeOptions(
-            data_dir=tmp_path / "edge", tls=False, motor_travel=0.05, sim_http_port=port
+            data_dir=tmp_path / "edge",
+            tls=False,
+            motor_travel=0.05,
+            sim_http_port=free_port(),
         )
     )
-    await edge.start()
+    await app.start()
     try:
-        yield f"http://127.0.0.1:{port}/"
+        yield app
     finally:
-        await edge.stop()
+        await app.stop()
+
+
+@pytest.fixture
+def panel_url(edge: EdgeApp) -> str:
+    """Give the front panel's URL: ``/`` of the simulator's port."""
+    return f"http://127.0.0.1:{edge.options.sim_http_port}/"
 
 
 async def heard(page: Page, prompt: str) -> None:
@@ -142,3 +151,26 @@ async def test_label_sticker_and_unknown_action_error(
         what="the error line",
     )
     assert message.startswith("finger:")
+
+
+async def test_doorbell_key_and_long_press_mute(
+    page: Page, edge: EdgeApp, panel_url: str
+) -> None:
+    """L-49 doorbell key; L-48 holding 0 (a long press on the page) mutes the prompts."""
+    assert edge.sim is not None
+    await edge.sim.keypad([])
+    await edge.sim.keypad(["confirm", *PASSWORD, "confirm", *PASSWORD, "confirm"])
+    await page.goto(panel_url)
+    await heard(page, "success")
+
+    await press(page, "doorbell")
+    await heard(page, "doorbell")
+    assert await page.evaluate("document.querySelector('#volume').textContent") != (
+        "muted"
+    )
+
+    await page.hold("__deep('[data-key=\"0\"]')", seconds=1.2, what="the 0 key")
+    await page.wait_for(
+        "document.querySelector('#volume').textContent === 'muted'",
+        what="the lock to mute its prompts",
+    )
