@@ -29,6 +29,7 @@ from .config import (
     ConfigError,
     load,
 )
+from .devices.errors import DeviceError
 from .sim.cli import add_sim_parser, run_sim_command
 
 _LOGGER = logging.getLogger(__name__)
@@ -196,7 +197,9 @@ async def _main(args: argparse.Namespace) -> int:
         logs.setup(config.log_level, config.log_format)
         try:
             await run_daemon(config)
-        except OSError as err:
+        except (OSError, DeviceError) as err:
+            # A busy port or a lock that does not answer: say why in one line and let
+            # the service manager try again.
             _LOGGER.error("Cannot start: %s", err)
             return 1
         return 0
