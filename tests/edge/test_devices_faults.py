@@ -14,7 +14,12 @@ from dataclasses import replace
 
 import pytest
 
-from ezlock_edge.devices.errors import DeviceDisconnected, DeviceTimeout
+from ezlock_edge.devices.errors import (
+    DeviceDisconnected,
+    DeviceError,
+    DeviceRejected,
+    DeviceTimeout,
+)
 from ezlock_edge.devices.hardware import Hardware
 from ezlock_edge.devices.models import (
     DoorState,
@@ -40,7 +45,13 @@ async def until(condition: Callable[[], bool]) -> None:
 async def test_twenty_percent_noise(
     sim_lock: SimulatedLock, hardware: Hardware
 ) -> None:
-    """At 20 % damaged bytes every command completes correctly or times out."""
+    """At 20 % damaged bytes every command completes correctly or fails cleanly.
+
+    MCU commands (CRC-16) complete or raise DeviceTimeout. The modules' own checks
+    (EF01's 16-bit sum, EF AA's XOR parity) miss some multi-byte damage, so a module
+    answer garbled past its check may also surface as DeviceRejected; never as a wrong
+    result here.
+    """
 
     async def mcu_status() -> McuStatus:
         # Everything but the Wi-Fi signal strength, which varies from read to read.
@@ -59,14 +70,17 @@ async def test_twenty_percent_noise(
     async def attempt(link: str) -> object:
         try:
             return await queries[link]()
-        except DeviceTimeout as err:
+        except DeviceError as err:
             return err
 
     noisy = dict(
         zip(queries, await asyncio.gather(*map(attempt, queries)), strict=True)
     )
     for link, outcome in noisy.items():
-        assert outcome == clean[link] or isinstance(outcome, DeviceTimeout), link
+        failures = (
+            (DeviceTimeout,) if link == "mcu" else (DeviceTimeout, DeviceRejected)
+        )
+        assert outcome == clean[link] or isinstance(outcome, failures), (link, outcome)
         if isinstance(outcome, DeviceTimeout):
             assert "did not answer" in str(outcome)
     panel = await sim_lock.panel()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from peer_support import PeerFactory
 import pytest
 
 from ezlock_edge.clock import ManualClock
@@ -24,10 +25,20 @@ from ezlock_edge.devices.models import (
     LedMode,
     McuEvent,
     McuEventKind,
+    McuInfo,
     PowerSource,
     Prompt,
     Sensor,
     SetPress,
+)
+from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType
+from ezlock_edge.framing.mcu_messages import (
+    Command,
+    Hello,
+    HelloReply,
+    McuResponse,
+    ResponseStatus,
+    decode_request,
 )
 from ezlock_edge.sim.lock import SimulatedLock
 
@@ -286,3 +297,39 @@ async def test_handler_errors_are_logged(
             await failed.wait()
         await asyncio.sleep(0)
     assert any("handler failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_reconnection_starts_a_new_session(
+    pty_peer: PeerFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """After the MCU cable is replugged the driver says HELLO again.
+
+    (The MCU then resends its buffered events.) A different lock behind the cable is
+    reported, without its verification code.
+    """
+    peer = pty_peer("mcu", McuParser())
+
+    async def answer_hello(serial: str) -> None:
+        hello = await peer.next(lambda frame: frame.type is MessageType.REQUEST)
+        assert decode_request(hello.payload) == Hello()
+        info = McuInfo(serial, "EZ-TEST", "1.0", "CODE42")
+        reply = McuResponse(
+            Command.HELLO, ResponseStatus.OK, HelloReply(1, info).encode()
+        )
+        peer.send(McuFrame(MessageType.RESPONSE, hello.seq, reply.encode()).encode())
+
+    opening = asyncio.create_task(McuDevice.open(str(peer.port.path)))
+    await answer_hello("LOCK-A")
+    mcu = await opening
+    try:
+        assert mcu.info.serial == "LOCK-A"
+        peer.port.unplug()
+        peer.port.plug()
+        await answer_hello("LOCK-B")
+        async with asyncio.timeout(WAIT):
+            while mcu.info.serial != "LOCK-B":  # noqa: ASYNC110 - no event to wait on
+                await asyncio.sleep(0.01)
+        assert any("different lock MCU" in r.getMessage() for r in caplog.records)
+        assert all("CODE42" not in r.getMessage() for r in caplog.records)
+    finally:
+        await mcu.close()
