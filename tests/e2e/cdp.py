@@ -77,6 +77,10 @@ const __byText = (selector, text) =>
 """
 
 
+_KEYS = {"Enter": (13, "\r"), "Backspace": (8, "")}
+"""Non-printing keys: Windows virtual key code and the text the key types."""
+
+
 class CdpError(Exception):
     """Chromium refused a command, or the page threw."""
 
@@ -273,13 +277,21 @@ class Page:
         """Type into the focused element, as a keyboard's input method would."""
         await self.send("Input.insertText", {"text": text})
 
-    async def press_enter(self) -> None:
-        """Press and release Enter."""
-        key = {"key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13}
-        await self.send(
-            "Input.dispatchKeyEvent", {"type": "keyDown", "text": "\r"} | key
-        )
-        await self.send("Input.dispatchKeyEvent", {"type": "keyUp"} | key)
+    async def press_key(self, key: str) -> None:
+        """Press and release a key of the keyboard: a digit, ``Enter`` or ``Backspace``."""
+        if key.isdigit() and len(key) == 1:
+            event = {
+                "key": key,
+                "code": f"Digit{key}",
+                "windowsVirtualKeyCode": ord(key),
+            }
+            text = key
+        else:
+            code, text = _KEYS[key]
+            event = {"key": key, "code": key, "windowsVirtualKeyCode": code}
+        down = {"type": "keyDown", "text": text} if text else {"type": "rawKeyDown"}
+        await self.send("Input.dispatchKeyEvent", down | event)
+        await self.send("Input.dispatchKeyEvent", {"type": "keyUp"} | event)
 
     async def screenshot(self, path: Path) -> Path:
         """Save what the tab shows as a PNG."""

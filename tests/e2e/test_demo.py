@@ -72,7 +72,7 @@ async def log_in(page: Page, demo: dict[str, Any]) -> None:
     )
     await fill(page, 'input[name="username"]', demo["username"])
     await fill(page, 'input[name="password"]', demo["password"])
-    await page.press_enter()
+    await page.press_key("Enter")
     await page.wait_for(
         "document.querySelector('home-assistant')?.hass?.connected === true",
         within=60,

@@ -47,6 +47,13 @@ def panel_url(edge: EdgeApp) -> str:
     return f"http://127.0.0.1:{edge.options.sim_http_port}/"
 
 
+async def create_admin(edge: EdgeApp) -> None:
+    """Create the first admin on the keypad through the simulator (set-up, L-26)."""
+    assert edge.sim is not None
+    await edge.sim.keypad([])
+    await edge.sim.keypad(["confirm", *PASSWORD, "confirm", *PASSWORD, "confirm"])
+
+
 async def heard(page: Page, prompt: str) -> None:
     """Wait until the transcript shows the lock saying ``prompt``."""
     await page.wait_for(
@@ -107,6 +114,23 @@ async def test_first_admin_then_password_unlock(
     await page.screenshot(artifacts / "unlocked.png")
 
 
+async def test_physical_keyboard_types_on_the_keypad(
+    page: Page, edge: EdgeApp, panel_url: str
+) -> None:
+    """L-40: digits and Enter typed on the computer's keyboard reach the keypad."""
+    await create_admin(edge)
+    await page.goto(panel_url)
+    await heard(page, "success")
+
+    for key in [*PASSWORD, "Enter"]:
+        await page.press_key(key)
+    await heard(page, "door_unlocked")
+    await page.wait_for(
+        "document.querySelector('#bolt').dataset.state === 'unlocked'",
+        what="the bolt to show unlocked",
+    )
+
+
 async def test_door_and_rear_lock_button(page: Page, panel_url: str) -> None:
     """L-02 door sensor, L-44 rear lock button: the page shows bolt and door live."""
     await page.goto(panel_url)
@@ -157,9 +181,7 @@ async def test_doorbell_key_and_long_press_mute(
     page: Page, edge: EdgeApp, panel_url: str
 ) -> None:
     """L-49 doorbell key; L-48 holding 0 (a long press on the page) mutes the prompts."""
-    assert edge.sim is not None
-    await edge.sim.keypad([])
-    await edge.sim.keypad(["confirm", *PASSWORD, "confirm", *PASSWORD, "confirm"])
+    await create_admin(edge)
     await page.goto(panel_url)
     await heard(page, "success")
 
