@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from typing import Any
 
 from .cases import BENCHMARKS, FULL, QUICK
@@ -21,7 +22,13 @@ def _run_one(name: str, quick: bool) -> dict[str, Any]:
     """Run one benchmark in this process (Home Assistant boots once per process)."""
     with tempfile.TemporaryDirectory(prefix=f"ezlock-bench-{name}-") as tmp:
         started = time.perf_counter()
-        result = asyncio.run(BENCHMARKS[name](Path(tmp), QUICK if quick else FULL))
+        try:
+            result = asyncio.run(BENCHMARKS[name](Path(tmp), QUICK if quick else FULL))
+        except Exception:  # noqa: BLE001 -- reported, then the run fails
+            # Home Assistant logs uncaught exceptions through its logger, which the
+            # benchmark keeps quiet: say what went wrong here.
+            traceback.print_exc()
+            raise SystemExit(f"benchmarks: {name} failed") from None
         print(
             f"benchmarks: {name} done in {time.perf_counter() - started:.1f} s",
             file=sys.stderr,

@@ -163,8 +163,15 @@ async def paired_locks(
 ) -> tuple[list[PairedLock], float]:
     """Start ``count`` prepared edge drivers and pair each; returns HA's setup time."""
     edges = [EdgeProcess(tmp / f"edge{i}", session) for i in range(count)]
-    await asyncio.gather(*(edge.start() for edge in edges))
-    await asyncio.gather(*(edge.prepare() for edge in edges))
+    # Two cores: bring the drivers up a few at a time so none times out starting.
+    gate = asyncio.Semaphore(4)
+
+    async def bring_up(edge: EdgeProcess) -> None:
+        async with gate:
+            await edge.start()
+            await edge.prepare()
+
+    await asyncio.gather(*(bring_up(edge) for edge in edges))
     started = time.perf_counter()
     locks = [await add_lock(hass, edge) for edge in edges]
     await hass.async_block_till_done()
