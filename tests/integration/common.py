@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 ADMIN_PASSWORD: Final = "482915"
 SERIAL: Final = "EZL-7Q2K9D"
 MOTOR_TRAVEL: Final = 0.02
-WAIT_TIMEOUT: Final = 10.0
+WAIT_TIMEOUT: Final = 30.0
 
 
 async def wait_for(condition: Callable[[], bool], what: str) -> None:

@@ -122,11 +122,14 @@ async def test_remote_unlock_follows_the_setting(
     await wait_for(lambda: hass.states.get(lock).state == "unlocked", "the unlock")
     await _call(hass, "lock", SERVICE_LOCK, lock)
     await wait_for(lambda: hass.states.get(lock).state == "locked", "the lock")
-    await wait_for(lambda: len(access) >= 2, "both access events")
+    await wait_for(lambda: len(access) >= 3, "the three access events")
     assert [s.attributes["event_type"] for s in access] == [
+        "unlock_failed",
         "unlocked_remote",
         "locked_remote",
     ]
+    assert access[0].attributes["method"] == "remote"
+    assert access[0].attributes["reason"] == "disabled"
 
 
 async def test_unlock_code_from_options(hass: HomeAssistant, edge: EdgeApp) -> None:
