@@ -44,20 +44,23 @@ class EdgeProcess:
     async def start(self) -> None:
         """Spawn the driver and wait until its API serves."""
         started = time.perf_counter()
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "benchmarks.edge_main",
-            f"--data-dir={self.data_dir}",
-            f"--port={self.port}",
-            f"--sim-port={self.sim_port}",
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        log = self.data_dir.parent / f"{self.data_dir.name}.log"
+        with log.open("wb") as stderr:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "benchmarks.edge_main",
+                f"--data-dir={self.data_dir}",
+                f"--port={self.port}",
+                f"--sim-port={self.sim_port}",
+                stdout=asyncio.subprocess.PIPE,
+                stderr=stderr,
+            )
         assert self.process.stdout is not None
         line = await asyncio.wait_for(self.process.stdout.readline(), 60)
         if not line:
-            raise RuntimeError(f"edge driver in {self.data_dir} did not start")
+            tail = log.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"edge driver in {self.data_dir} did not start:\n{tail}")
         self.fingerprint = json.loads(line)["fingerprint"]
         self.startup_s = time.perf_counter() - started
 
