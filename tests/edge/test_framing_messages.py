@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 import pytest
 
 from ezlock_edge.devices.models import (
@@ -30,6 +30,9 @@ from ezlock_edge.devices.models import (
 )
 from ezlock_edge.framing import ef01, efaa, mcu_messages as msg
 from ezlock_edge.framing.errors import DecodeError
+
+RELAXED = settings(deadline=None)
+"""Fast, but a loaded CI machine must not turn timing into a failure."""
 
 text = st.text(max_size=20)
 requests = st.one_of(
@@ -81,24 +84,28 @@ events = st.sampled_from(McuEventKind).flatmap(
 )
 
 
+@RELAXED
 @given(requests)
 def test_request_round_trip(request: msg.McuRequest) -> None:
     """Every MCU command (hello, status, lock, unlock, LEDs, prompt, volume, siren...)."""
     assert msg.decode_request(msg.encode_request(request)) == request
 
 
+@RELAXED
 @given(events)
 def test_event_round_trip(event: McuEvent) -> None:
     """Every MCU event kind survives the wire with its number and fields."""
     assert msg.decode_event(msg.encode_event(event)) == event
 
 
+@RELAXED
 @given(statuses)
 def test_status_round_trip(status: McuStatus) -> None:
     """The STATUS answer (L-01, L-02, L-05, L-06, L-08, L-12, L-46)."""
     assert msg.decode_status(msg.encode_status(status)) == status
 
 
+@RELAXED
 @given(
     st.integers(0, 255),
     st.builds(McuInfo, text, text, text, text, st.frozensets(text, max_size=12)),
@@ -109,6 +116,7 @@ def test_hello_round_trip(version: int, info: McuInfo) -> None:
     assert msg.HelloReply.decode(reply.encode()) == reply
 
 
+@RELAXED
 @given(st.integers(0, 255), st.sampled_from(msg.ResponseStatus), st.binary(max_size=40))
 def test_response_round_trip(
     command: int, status: msg.ResponseStatus, data: bytes
@@ -118,6 +126,7 @@ def test_response_round_trip(
     assert msg.McuResponse.decode(response.encode()) == response
 
 
+@RELAXED
 @given(seqs)
 def test_event_ack_round_trip(seq: int) -> None:
     """EVENT_ACK carries the u32 event number."""
@@ -151,6 +160,7 @@ def test_event_ack_round_trip(seq: int) -> None:
         efaa.decode_version,
     ],
 )
+@RELAXED
 @given(raw=st.binary(max_size=80))
 def test_random_payloads_only_raise_decode_error(decode: object, raw: bytes) -> None:
     """Malformed payloads are refused with DecodeError, never another exception."""
@@ -172,6 +182,7 @@ def test_led_bitmap_rejects_unknown_leds() -> None:
         msg.SetLeds.decode_args(bytes((LedMode.ON, 0x80, 0, 0, 0)))
 
 
+@RELAXED
 @given(st.integers(0, 0xFFFF), st.integers(0, 0xFFFF), st.integers(0, 255))
 def test_ef01_params_round_trip(first: int, second: int, buffer: int) -> None:
     """Search and DeleteChar parameters (L-09)."""
@@ -181,6 +192,7 @@ def test_ef01_params_round_trip(first: int, second: int, buffer: int) -> None:
     assert ef01.DeleteParams.decode(delete.encode()) == delete
 
 
+@RELAXED
 @given(st.integers(0, 0xFFFF), st.integers(0, 0xFFFF), st.integers(0, 255))
 def test_ef01_results_round_trip(page: int, score: int, buffer: int) -> None:
     """Search hit (slot and score) and Store parameters."""
@@ -194,6 +206,7 @@ def test_ef01_results_round_trip(page: int, score: int, buffer: int) -> None:
     assert ef01.decode_u8(ef01.encode_u8(buffer)) == buffer
 
 
+@RELAXED
 @given(st.sets(st.integers(0, 1023)), st.integers(0, 3))
 def test_index_table_round_trip(pages: set[int], index_page: int) -> None:
     """ReadIndexTable returns exactly the used slots of its page."""
@@ -202,6 +215,7 @@ def test_index_table_round_trip(pages: set[int], index_page: int) -> None:
     assert ef01.decode_index_table(table, index_page) == expected
 
 
+@RELAXED
 @given(
     st.sampled_from(efaa.MsgId),
     st.sampled_from(efaa.Result),
@@ -217,6 +231,7 @@ def test_efaa_reply_and_note_round_trip(
     assert efaa.Note.decode(efaa.Note(note, data).frame().data) == efaa.Note(note, data)
 
 
+@RELAXED
 @given(
     st.integers(0, 0xFFFF),
     st.integers(0, 255),
