@@ -256,18 +256,26 @@ async def test_slow_consumer_is_disconnected(
 
 
 async def test_revocation_closes_the_socket(api: ApiClient) -> None:
+    """The revoked client is told why: its revocation is the last event it gets."""
     ws = await api.ws()
     hello = await _receive(ws)
     await _subscribe(ws, None)
     assert (await api.call("DELETE", f"/clients/{hello['client_id']}")).status == 204
+    types = []
     while (message := await ws.receive(timeout=WAIT)).type is WSMsgType.TEXT:
-        pass
+        if (data := message.json())["type"] == "event":
+            types.append(data["event"]["type"])
+    assert types[-1:] == ["client_revoked"]
     assert message.type is WSMsgType.CLOSE
     assert (ws.close_code, message.extra) == (CLOSE_UNAUTHORIZED, "revoked")
 
 
 async def test_factory_reset_forgets_every_client(api: ApiClient) -> None:
-    """L-63: after a factory reset no old token works, and open sockets are closed."""
+    """L-63: after a factory reset no old token works, and open sockets are closed.
+
+    The ``factory_reset`` event is the last thing each socket delivers, so a client
+    knows to ask its person to pair again rather than to retry.
+    """
     ws = await api.ws()
     await _receive(ws)
     await _subscribe(ws, None)
@@ -275,8 +283,11 @@ async def test_factory_reset_forgets_every_client(api: ApiClient) -> None:
     assert sim is not None
     await sim.set_button("power_up")
     await sim.keypad(["confirm"])
+    types = []
     while (message := await ws.receive(timeout=WAIT)).type is WSMsgType.TEXT:
-        pass
+        if (data := message.json())["type"] == "event":
+            types.append(data["event"]["type"])
+    assert types[-1:] == ["factory_reset"]
     assert (message.data, message.extra) == (CLOSE_UNAUTHORIZED, "revoked")
     reply = await api.call("GET", "/state")
     assert (reply.status, reply.body["error"]) == (401, "unauthorized")

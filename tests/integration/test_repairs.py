@@ -13,7 +13,6 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
-import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.ezlock.const import CONF_FINGERPRINT, DOMAIN
@@ -48,11 +47,6 @@ async def test_fingerprint_issue_fixed_by_pairing_again(
     assert issue_registry.async_get_issue(DOMAIN, key) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the edge driver closes the stream (api/context.py) before it delivers "
-    "the factory_reset event; re-pairing is still offered (reauth)",
-)
 async def test_factory_reset_raises_issue(
     hass: HomeAssistant, edge: EdgeApp, issue_registry: ir.IssueRegistry
 ) -> None:

@@ -70,10 +70,17 @@ class ApiContext:
         return self.core.events.subscribe(self._on_event)
 
     def _on_event(self, event: Event) -> None:
+        # Deferred until every subscriber has seen the event, so each socket queues it
+        # first and the client is told why it is being closed (L-63).
+        loop = asyncio.get_running_loop()
         if event.type == "client_revoked":
-            self.close_sessions(CLOSE_UNAUTHORIZED, "revoked", event.data["client_id"])
+            loop.call_soon(self._finish_sessions, event.data["client_id"])
         elif event.type == "factory_reset":
-            self.close_sessions(CLOSE_UNAUTHORIZED, "revoked")
+            loop.call_soon(self._finish_sessions, None)
+
+    def _finish_sessions(self, client_id: str | None) -> None:
+        for session in self._sessions_of(client_id):
+            session.finish(CLOSE_UNAUTHORIZED, "revoked")
 
     def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """Run ``coroutine`` in the background, keeping a reference until it ends."""
@@ -81,15 +88,18 @@ class ApiContext:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def close_sessions(
-        self, code: int, reason: str, client_id: str | None = None
-    ) -> None:
-        """Close the WebSockets of ``client_id`` (or all of them)."""
+    def close_sessions(self, code: int, reason: str) -> None:
+        """Close every WebSocket now."""
         for session in list(self.sessions):
-            if client_id is None or (
-                session.client is not None and session.client.id == client_id
-            ):
-                session.close_soon(code, reason)
+            session.close_soon(code, reason)
+
+    def _sessions_of(self, client_id: str | None) -> list[WsSession]:
+        return [
+            session
+            for session in self.sessions
+            if client_id is None
+            or (session.client is not None and session.client.id == client_id)
+        ]
 
     async def shutdown(self, code: int, reason: str) -> None:
         """Close every WebSocket and wait for the background work to finish."""

@@ -46,7 +46,17 @@ class _StateChanged:
 
 
 _STATE = _StateChanged()
-type _Item = Event | _StateChanged
+
+
+class _Finish:
+    """Queue marker: everything announced before it is sent; now close."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+
+
+type _Item = Event | _StateChanged | _Finish
 
 
 class WsSession:
@@ -96,6 +106,21 @@ class WsSession:
         self._closing = True
         self._unsubscribe_live()
         self._context.spawn(self._close(code, reason))
+
+    def finish(self, code: int, reason: str) -> None:
+        """Close after sending what was already announced (revocation, factory reset).
+
+        The event that caused the close is the last thing the client receives, so it
+        learns why its token stopped working.
+        """
+        if self._closing or self._writer is None:
+            self.close_soon(code, reason)
+            return
+        self._unsubscribe_live()
+        try:
+            self._queue.put_nowait(_Finish(code, reason))
+        except asyncio.QueueFull:
+            self.close_soon(code, reason)
 
     async def _close(self, code: int, reason: str) -> None:
         await self._stop_streaming()
@@ -208,6 +233,9 @@ class WsSession:
                 if item.seq > cursor:
                     await self._send_event(item)
                     cursor = item.seq
+            elif isinstance(item, _Finish):
+                self.close_soon(item.code, item.reason)
+                return
             else:
                 await self._send_state()
 
