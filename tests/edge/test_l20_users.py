@@ -222,3 +222,29 @@ async def test_l20_an_admin_face_opens_the_menu(tmp_path: Path) -> None:
         await rig.sim.face("alice")
         await rig.heard("menu")
         assert "unlocked" not in rig.types()  # verifying for the menu opens nothing
+
+
+async def test_l24_a_template_the_lock_lost_track_of_is_adopted(tmp_path: Path) -> None:
+    """L-24, L-32: a face the module holds but the lock forgot (a crash) is re-used."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        first = await rig.enroll_from_app(1, "face", "alice")
+        # The power failed after the module stored the face, before the lock's commit.
+        rig.core._store.delete_credential(str(first["credential_id"]))
+        enrollment = await rig.core.start_enrollment(1, "face")
+
+        async def adopted() -> bool:
+            await rig.sim.face("alice")  # she stands in view until the lock takes her
+            return any(
+                e.data.get("enrollment_id") == enrollment.id
+                and e.data["status"] == "completed"
+                for e in rig.events
+            )
+
+        await rig.until(adopted, "the face was adopted")
+        done = await rig.event(
+            "enrollment", status="completed", enrollment_id=enrollment.id
+        )
+        await rig.sim.face("alice")
+        unlocked = await rig.event("unlocked", method="face")
+        assert unlocked.data["credential_id"] == done.data["credential_id"]

@@ -200,6 +200,10 @@ class Enroller:
             )
             return await module.enroll(progress, timeout=self._timeout)
         except DuplicateTemplate as err:
+            if self._directory.by_slot(kind, err.existing_slot) is None:
+                # A template the lock lost track of (a crash before the commit, a
+                # delete while the module was unplugged): it is this person's.
+                return err.existing_slot
             raise EnrollmentFailed(
                 "failed", "duplicate", Prompt.ALREADY_ENROLLED
             ) from err

@@ -697,11 +697,14 @@ class LockCore:
             await self._quietly(module.delete(credential.slot))
 
     async def _release_sensor(self, kind: CredentialType) -> None:
-        """Stop a match running on the module an enrollment is about to use."""
+        """Let a match running on the module an enrollment needs finish first.
+
+        The module does one thing at a time and a match cannot be taken back halfway,
+        so the enrollment waits (at most the match's own timeout).
+        """
         sensor = {v[1]: k for k, v in _BIOMETRIC_SENSORS.items()}[kind]
-        task = self._verifying.pop(sensor, None)
+        task = self._verifying.get(sensor)
         if task is not None:
-            task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
     def _links(self) -> dict[str, LinkState]:
