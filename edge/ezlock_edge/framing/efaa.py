@@ -302,8 +302,10 @@ def decode_user_list(data: bytes) -> set[int]:
 
 
 def encode_version(version: str) -> bytes:
-    """GET_VERSION reply data."""
+    """GET_VERSION reply data: UTF-8, NUL-padded (so it cannot contain NUL)."""
     raw = version.encode()
+    if b"\0" in raw:
+        raise ValueError("version string contains NUL")
     if len(raw) > VERSION_SIZE:
         raise ValueError("version string too long")
     return raw.ljust(VERSION_SIZE, b"\0")
