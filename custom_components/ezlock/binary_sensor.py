@@ -43,6 +43,8 @@ BINARY_SENSORS: tuple[EzlockBinarySensorEntityDescription, ...] = (
     ),
     EzlockBinarySensorEntityDescription(
         key="low_battery",
+        # Named apart from the battery level sensor: two "Battery" rows confuse.
+        translation_key="low_battery",
         device_class=BinarySensorDeviceClass.BATTERY,
         value_fn=lambda state: state.low_battery,
     ),
