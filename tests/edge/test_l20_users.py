@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 from test_core_harness import ADMIN_PASSWORD, running_lock
 
-from ezlock_edge.core.errors import AdminRequiredError, EnrollmentBusyError
+from ezlock_edge.core.errors import (
+    AdminRequiredError,
+    EnrollmentBusyError,
+    InvalidRequestError,
+)
 from ezlock_edge.core.models import CredentialType, Role
 
 
@@ -23,6 +27,9 @@ async def test_l26_first_admin_by_password_on_a_fresh_lock(tmp_path: Path) -> No
         await rig.create_first_admin()
         [admin] = await rig.core.list_users()
         assert (admin.number, admin.role) == (1, Role.ADMIN)
+        with pytest.raises(InvalidRequestError) as err:
+            await rig.core.create_user("Eve", role="owner")  # L-20: two roles only
+        assert err.value.fields == {"role": "admin, user"}
         assert rig.core.state.as_dict()["admin_exists"]
         await rig.event("credential_added")
         await rig.type_password(ADMIN_PASSWORD)

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Collection, Coroutine
 import contextvars
 from dataclasses import replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 import logging
 from pathlib import Path
 from typing import Any
@@ -297,12 +298,14 @@ class LockCore:
     ) -> User:
         """Add a user; credentials follow with a password or an enrollment."""
         self._require_admin()
-        return self._directory.create_user(name, Role(role), valid_from, valid_until)
+        return self._directory.create_user(
+            name, _parse(Role, role, "role"), valid_from, valid_until
+        )
 
     async def update_user(self, number: int, **changes: Any) -> User:
         """Change name, role or validity period (``last_admin``, ``user_not_found``)."""
         if "role" in changes:
-            changes["role"] = Role(changes["role"])
+            changes["role"] = _parse(Role, changes["role"], "role")
         return self._directory.update_user(number, changes)
 
     async def delete_user(self, number: int) -> None:
@@ -338,7 +341,7 @@ class LockCore:
     ) -> Enrollment:
         """Start enrolling a finger, face or palm at the lock; events report progress."""
         self._require_admin()
-        kind = CredentialType(credential_type)
+        kind = _parse(CredentialType, credential_type, "type")
         if kind is CredentialType.PASSWORD:
             raise InvalidRequestError("Use the password route", {"type": "biometric"})
         user = self._directory.user(number)
@@ -775,6 +778,15 @@ class LockCore:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+
+def _parse[E: StrEnum](enum: type[E], value: Any, field: str) -> E:
+    """Read an enum value from a client, refusing unknown ones as a bad request."""
+    try:
+        return enum(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in enum)
+        raise InvalidRequestError(f"Unknown {field}", {field: choices}) from None
 
 
 def _check_range(name: str, value: Any, low: int, high: int) -> None:
