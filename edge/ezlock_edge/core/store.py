@@ -530,10 +530,6 @@ class Store:
         ).fetchone()
         return tuple(row) if row is not None else None
 
-    def count_events(self) -> int:
-        """Return how many events are kept."""
-        return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
-
     def wipe(self) -> None:
         """L-63: forget every user, credential, visitor, client and setting.
 
