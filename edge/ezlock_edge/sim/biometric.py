@@ -38,9 +38,9 @@ from ezlock_edge.framing.efaa import (
     encode_version,
 )
 from ezlock_edge.framing.errors import DecodeError
+from ezlock_edge.protocol.receiver import FrameReceiver
 
 from .presence import FACE_DWELL, Presence, Presentation
-from .receiver import FrameReceiver
 from .templates import TemplateLibrary, feature_of
 
 _LOGGER = logging.getLogger(__name__)
@@ -84,11 +84,11 @@ class BiometricModule:
 
     def receive(self, data: bytes) -> None:
         """Take bytes from the driver; every complete command is run."""
-        self._receiver.receive(data)
+        self._receiver.feed(data)
 
     def stop(self) -> None:
         """Power off: a waiting command is abandoned without a reply."""
-        self._receiver.stop()
+        self._receiver.reset()
         self._abandon()
         self._enrollment = None
 

@@ -34,9 +34,9 @@ from ezlock_edge.framing.ef01 import (
     encode_u16,
 )
 from ezlock_edge.framing.errors import DecodeError
+from ezlock_edge.protocol.receiver import FrameReceiver
 
 from .presence import FINGER_DWELL, Presence, Presentation
-from .receiver import FrameReceiver
 from .templates import TemplateLibrary, feature_of
 
 _LOGGER = logging.getLogger(__name__)
@@ -81,11 +81,11 @@ class FingerprintModule:
 
     def receive(self, data: bytes) -> None:
         """Take bytes from the driver; every complete command packet is answered."""
-        self._receiver.receive(data)
+        self._receiver.feed(data)
 
     def stop(self) -> None:
         """Power off: the image and char buffers (RAM) are lost; templates stay."""
-        self._receiver.stop()
+        self._receiver.reset()
         self._buffers.clear()
         self._image = None
 

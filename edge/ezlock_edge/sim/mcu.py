@@ -49,10 +49,10 @@ from ezlock_edge.framing.mcu_messages import (
     encode_event,
     encode_status,
 )
+from ezlock_edge.protocol.receiver import FrameReceiver
 
 from . import statefile
 from .body import LockBody
-from .receiver import FrameReceiver
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class VirtualMcu:
     def stop(self) -> None:
         """Power off: stop every timer (pending events are lost, as in RAM)."""
         self.body.stop()
-        self._receiver.stop()
+        self._receiver.reset()
         for handle in (self._resend, self._pump_soon):
             if handle is not None:
                 handle.cancel()
@@ -150,7 +150,7 @@ class VirtualMcu:
     def receive(self, data: bytes) -> None:
         """Take bytes from the driver; a dead MCU (no power) hears nothing."""
         if self.body.powered:
-            self._receiver.receive(data)
+            self._receiver.feed(data)
 
     # -- link ------------------------------------------------------------------------------
 
