@@ -483,6 +483,8 @@ async def run(args: argparse.Namespace) -> int:
                     str(BIN / "ezlock-edge"),
                     "run",
                     "--simulate",
+                    "--host",
+                    "127.0.0.1",
                     "--no-zeroconf",
                     "--data-dir",
                     str(base / "edge"),
