@@ -223,8 +223,18 @@ async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any
     }
 
 
+# The simulated MCU keeps at most 1024 unacknowledged events (like real firmware, it
+# drops the oldest beyond that), so presses are fed no faster than they are delivered.
+STORM_CHUNK = 100
+STORM_IN_FLIGHT = 500
+
+
 async def bench_event_storm(tmp: Path, scale: Scale) -> dict[str, Any]:
-    """``event_storm`` and ``edge_footprint``: doorbell presses as fast as they come."""
+    """``event_storm`` and ``edge_footprint``: doorbell presses as fast as they go through.
+
+    Every press is one MCU event, one ``doorbell`` event persisted in the edge's log,
+    one WebSocket message and one event fired in Home Assistant.
+    """
     async with (
         aiohttp.ClientSession() as session,
         home_assistant(tmp / "ha") as hass,
@@ -233,35 +243,40 @@ async def bench_event_storm(tmp: Path, scale: Scale) -> dict[str, Any]:
         edge = lock.edge
         idle = edge.memory()
         seen: Counter[int] = Counter()
-        done = asyncio.Event()
-        first_seq = (await edge.api("GET", "/state"))["last_seq"]
+        progress = asyncio.Event()
+        last_delivery = time.perf_counter()
 
         @callback
         def _on_event(event: Any) -> None:
+            nonlocal last_delivery
             if event.type == "doorbell":
                 seen[event.seq] += 1
-                if sum(seen.values()) >= scale.storm_events:
-                    done.set()
+                last_delivery = time.perf_counter()
+                progress.set()
+
+        async def delivered_at_least(count: int) -> bool:
+            """Wait until ``count`` distinct events arrived; False after 30 s idle."""
+            while len(seen) < count:
+                progress.clear()
+                try:
+                    async with asyncio.timeout(30):
+                        await progress.wait()
+                except TimeoutError:
+                    return False
+            return True
 
         remove = lock.entry.runtime_data.async_add_event_listener(_on_event)
         started = time.perf_counter()
-        chunk = 500
-        for offset in range(0, scale.storm_events, chunk):
-            presses = min(chunk, scale.storm_events - offset)
+        pressed = 0
+        while pressed < scale.storm_events:
+            if not await delivered_at_least(pressed - STORM_IN_FLIGHT + STORM_CHUNK):
+                break
+            presses = min(STORM_CHUNK, scale.storm_events - pressed)
             await edge.sim("keypad", keys=["doorbell"] * presses)
-        try:
-            async with asyncio.timeout(max(60.0, scale.storm_events / 50)):
-                await done.wait()
-        except TimeoutError:
-            pass
-        elapsed = time.perf_counter() - started
+            pressed += presses
+        await delivered_at_least(scale.storm_events)
+        elapsed = last_delivery - started
         remove()
-        logged = [
-            e["seq"]
-            for e in (await edge.api("GET", f"/events?since={first_seq}&limit=1000"))[
-                "events"
-            ]
-        ]
         after = edge.memory()
         await edge.stop()
     delivered = len(seen)
@@ -273,10 +288,6 @@ async def bench_event_storm(tmp: Path, scale: Scale) -> dict[str, Any]:
             "duplicated": sum(seen.values()) - delivered,
             "events_per_s": round(delivered / elapsed, 1),
             "seconds": round(elapsed, 2),
-            "first_page_seqs_contiguous": logged
-            == list(range(logged[0], logged[0] + len(logged)))
-            if logged
-            else False,
             "edge_peak_rss_kib": after["peak_rss_kib"],
             "home_assistant_peak_rss_kib": memory_kib()["peak_rss_kib"],
         },
