@@ -117,6 +117,14 @@ class Store:
         self._db.row_factory = sqlite3.Row
         self._depth = 0
         self._after_commit: list[Callable[[], None]] = []
+        try:
+            self._prepare(path)
+        except BaseException:
+            # A database this program cannot use is left as it was, and not held open.
+            self._db.close()
+            raise
+
+    def _prepare(self, path: Path) -> None:
         mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if mode != "wal":
             raise StoreError(f"cannot switch {path} to WAL mode (got {mode})")
