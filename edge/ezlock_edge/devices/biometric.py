@@ -33,7 +33,8 @@ from .errors import (
     DuplicateTemplate,
     LivenessFailed,
 )
-from .models import BiometricMatch, LinkState
+from .models import BiometricMatch
+from .uart import UartDevice
 
 BAUDRATE = 115200
 MAX_MODULE_TIMEOUT = 255
@@ -55,12 +56,12 @@ FACE = Modality("face", MsgId.ENROLL, FACE_POSES)
 PALM = Modality("palm", MsgId.PALM_ENROLL_ITG, PALM_PRESENTATIONS)
 
 
-class BiometricDevice:
+class BiometricDevice(UartDevice):
     """An FM225-style face module, or a palm-vein module speaking the same protocol."""
 
     def __init__(self, port: SerialPort, link: EfaaLink, modality: Modality) -> None:
         """Use :meth:`open`; this wires an already created port and link."""
-        self._port = port
+        super().__init__(port)
         self._link = link
         self.modality = modality
 
@@ -73,15 +74,6 @@ class BiometricDevice:
         link = EfaaLink(port)
         await port.start()
         return cls(port, link, modality)
-
-    async def close(self) -> None:
-        """Close the port."""
-        await self._port.close()
-
-    @property
-    def link_state(self) -> LinkState:
-        """Whether the UART link is up."""
-        return self._port.state
 
     async def verify(self, timeout: float = 5.0) -> BiometricMatch | None:  # noqa: ASYNC109 - contract
         """Match the face or palm in view.

@@ -20,7 +20,8 @@ from ezlock_edge.protocol.ef01 import Ef01Link
 from ezlock_edge.transport import SerialPort
 
 from .errors import DeviceRejected, DeviceTimeout, DuplicateTemplate
-from .models import FingerMatch, LinkState
+from .models import FingerMatch
+from .uart import UartDevice
 
 BAUDRATE = 57600
 SLOTS = 50
@@ -43,12 +44,12 @@ _RETAKE = frozenset(
 type Progress = Callable[[int, int], Awaitable[None]]
 
 
-class FingerprintDevice:
+class FingerprintDevice(UartDevice):
     """An R30x / R503-style fingerprint module."""
 
     def __init__(self, port: SerialPort, link: Ef01Link) -> None:
         """Use :meth:`open`; this wires an already created port and link."""
-        self._port = port
+        super().__init__(port)
         self._link = link
 
     @classmethod
@@ -58,15 +59,6 @@ class FingerprintDevice:
         link = Ef01Link(port)
         await port.start()
         return cls(port, link)
-
-    async def close(self) -> None:
-        """Close the port."""
-        await self._port.close()
-
-    @property
-    def link_state(self) -> LinkState:
-        """Whether the UART link is up."""
-        return self._port.state
 
     async def identify(self, timeout: float = 2.0) -> FingerMatch | None:  # noqa: ASYNC109 - contract
         """Capture the finger on the reader and search it among the 50 slots.

@@ -39,6 +39,7 @@ from .models import (
     McuStatus,
     Prompt,
 )
+from .uart import UartDevice
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,12 +47,12 @@ BAUDRATE = 115200
 ALL_LEDS = frozenset[Key | Led]({*Key, *Led})
 
 
-class McuDevice:
+class McuDevice(UartDevice):
     """The MCU: bolt motor, door sensor, keypad, voice, siren, battery and radios."""
 
     def __init__(self, port: SerialPort, link: McuLink, info: McuInfo) -> None:
         """Use :meth:`open`; this wires an already started port and link."""
-        self._port = port
+        super().__init__(port)
         self._link = link
         self.info = info
         self._session: asyncio.Task[None] | None = None
@@ -80,12 +81,7 @@ class McuDevice:
         if self._session is not None:
             self._session.cancel()
         await self._link.close()
-        await self._port.close()
-
-    @property
-    def link_state(self) -> LinkState:
-        """Whether the UART link is up."""
-        return self._port.state
+        await super().close()
 
     async def status(self) -> McuStatus:
         """Read bolt, door, battery, power, tamper, radios and door direction."""

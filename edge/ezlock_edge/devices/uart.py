@@ -1,0 +1,24 @@
+"""What every device on a UART shares: its port, the port's state, and closing it."""
+
+from __future__ import annotations
+
+from ezlock_edge.transport import SerialPort
+
+from .models import LinkState
+
+
+class UartDevice:
+    """A device behind one serial port (the MCU or a biometric module)."""
+
+    def __init__(self, port: SerialPort) -> None:
+        """Own ``port``: the device closes it."""
+        self._port = port
+
+    @property
+    def link_state(self) -> LinkState:
+        """Whether the UART link is up."""
+        return self._port.state
+
+    async def close(self) -> None:
+        """Close the port."""
+        await self._port.close()
