@@ -11,6 +11,7 @@ import contextlib
 from dataclasses import dataclass, field
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .api.discovery import Advertisement, Advertiser
 from .api.server import ApiServer
@@ -19,8 +20,11 @@ from .clock import Clock, SystemClock
 from .config import Config, HardwarePorts
 from .core.lock import LockCore
 from .devices.hardware import Hardware
-from .sim.http import start_http
-from .sim.lock import SimulatedLock
+
+if TYPE_CHECKING:
+    # The simulator is imported only when simulating (_start_simulator), so a lock on
+    # real hardware never loads it.
+    from .sim.lock import SimulatedLock
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -131,6 +135,8 @@ class EdgeApp:
         self._stack.push_async_callback(api.stop)
         self._api = api
         if self.sim is not None and options.sim_http_port is not None:
+            from .sim.http import start_http  # noqa: PLC0415 - only when simulating
+
             runner = await start_http(self.sim, port=options.sim_http_port)
             self._stack.push_async_callback(runner.cleanup)
         if options.zeroconf:
@@ -157,6 +163,8 @@ class EdgeApp:
 
     async def _start_simulator(self, state_dir: Path) -> HardwarePorts:
         if self.sim is None:
+            from .sim.lock import SimulatedLock  # noqa: PLC0415 - only when simulating
+
             _LOGGER.warning("No hardware ports configured: running the simulated lock")
             _private_dir(state_dir)
             self.sim = SimulatedLock(

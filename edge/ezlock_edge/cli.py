@@ -16,7 +16,10 @@ from typing import Any
 
 import aiohttp
 
+from ezlock_edge.vocabulary.errors import DeviceError
+
 from . import __version__, logs
+from .api.discovery import WILDCARD_HOSTS
 from .api.tls import CERT_FILE, TLS_DIR, certificate_fingerprint
 from .config import (
     DEFAULT_PORT,
@@ -24,12 +27,10 @@ from .config import (
     HARDWARE_LINKS,
     LOG_FORMATS,
     LOG_LEVELS,
-    WILDCARD_HOSTS,
     Config,
     ConfigError,
     load,
 )
-from .devices.errors import DeviceError
 from .sim.cli import add_sim_parser, run_sim_command
 
 _LOGGER = logging.getLogger(__name__)

@@ -21,7 +21,6 @@ HARDWARE_LINKS = ("mcu", "fingerprint", "face", "palm")
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 ENV_PREFIX = "EZLOCK_"
-WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104 - names, not binds
 
 
 class ConfigError(Exception):

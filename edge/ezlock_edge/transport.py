@@ -16,8 +16,8 @@ import logging
 import serialx
 from serialx.common import UnknownUriScheme, UnsupportedSetting
 
-from .devices.errors import DeviceDisconnected
-from .devices.models import LinkState
+from ezlock_edge.vocabulary.errors import DeviceDisconnected
+from ezlock_edge.vocabulary.link import LinkState
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 
 from ezlock_edge.devices.biometric import FACE, BiometricDevice
-from ezlock_edge.devices.errors import (
+from ezlock_edge.devices.hardware import Hardware
+from ezlock_edge.devices.models import BiometricMatch
+from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.sim.templates import TemplateLibrary, feature_of
+from ezlock_edge.vocabulary.errors import (
     CapacityFull,
     DeviceTimeout,
     DuplicateTemplate,
     LivenessFailed,
 )
-from ezlock_edge.devices.hardware import Hardware
-from ezlock_edge.devices.models import BiometricMatch
-from ezlock_edge.sim.lock import SimulatedLock
-from ezlock_edge.sim.templates import TemplateLibrary, feature_of
 
 type Present = Callable[[str], Awaitable[None]]
 

@@ -14,22 +14,17 @@ from dataclasses import replace
 
 import pytest
 
-from ezlock_edge.devices.errors import (
+from ezlock_edge.devices.hardware import Hardware
+from ezlock_edge.devices.models import FingerMatch
+from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.vocabulary.errors import (
     DeviceDisconnected,
     DeviceError,
     DeviceRejected,
     DeviceTimeout,
 )
-from ezlock_edge.devices.hardware import Hardware
-from ezlock_edge.devices.models import (
-    DoorState,
-    FingerMatch,
-    LinkState,
-    McuEvent,
-    McuEventKind,
-    McuStatus,
-)
-from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.vocabulary.link import LinkState
+from ezlock_edge.vocabulary.mcu import DoorState, McuEvent, McuEventKind, McuStatus
 
 WAIT = 5.0
 """Seconds a test waits for something to happen (never a pass condition)."""

@@ -6,10 +6,10 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from ezlock_edge.devices.errors import DeviceTimeout, DuplicateTemplate
 from ezlock_edge.devices.hardware import Hardware
 from ezlock_edge.devices.models import FingerMatch
 from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.vocabulary.errors import DeviceTimeout, DuplicateTemplate
 
 
 def presenting(

@@ -16,7 +16,17 @@ import pytest
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.devices.hardware import Hardware
 from ezlock_edge.devices.mcu import McuDevice
-from ezlock_edge.devices.models import (
+from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType
+from ezlock_edge.framing.mcu_messages import (
+    Command,
+    Hello,
+    HelloReply,
+    McuResponse,
+    ResponseStatus,
+    decode_request,
+)
+from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.vocabulary.mcu import (
     BoltState,
     DoorDirection,
     DoorState,
@@ -31,16 +41,6 @@ from ezlock_edge.devices.models import (
     Sensor,
     SetPress,
 )
-from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType
-from ezlock_edge.framing.mcu_messages import (
-    Command,
-    Hello,
-    HelloReply,
-    McuResponse,
-    ResponseStatus,
-    decode_request,
-)
-from ezlock_edge.sim.lock import SimulatedLock
 
 WAIT = 3.0
 """Seconds a test waits for an event before failing (never a pass condition)."""

@@ -11,7 +11,9 @@ import contextlib
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from ezlock_edge.devices.models import (
+from ezlock_edge.framing import ef01, efaa, mcu_messages as msg
+from ezlock_edge.framing.errors import DecodeError
+from ezlock_edge.vocabulary.mcu import (
     BluetoothState,
     BoltState,
     DoorDirection,
@@ -28,8 +30,6 @@ from ezlock_edge.devices.models import (
     Sensor,
     SetPress,
 )
-from ezlock_edge.framing import ef01, efaa, mcu_messages as msg
-from ezlock_edge.framing.errors import DecodeError
 
 RELAXED = settings(deadline=None)
 """Fast, but a loaded CI machine must not turn timing into a failure."""

@@ -10,7 +10,7 @@ from test_core_harness import ADMIN_PASSWORD, running_lock, simulated_lock
 
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.errors import InvalidVerificationCodeError, PairingClosedError
-from ezlock_edge.devices.models import Key, McuEvent, McuEventKind
+from ezlock_edge.vocabulary.mcu import Key, McuEvent, McuEventKind
 
 
 async def test_l60_tamper_sounds_the_siren_for_a_minute(tmp_path: Path) -> None:

@@ -14,8 +14,6 @@ from collections.abc import AsyncIterator
 from peer_support import PeerFactory, ScriptedPeer
 import pytest
 
-from ezlock_edge.devices.errors import DeviceRejected, DeviceTimeout
-from ezlock_edge.devices.models import DoorState, McuEvent, McuEventKind
 from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType, NakReason
 from ezlock_edge.framing.mcu_messages import (
     Command,
@@ -28,6 +26,8 @@ from ezlock_edge.framing.mcu_messages import (
 )
 from ezlock_edge.protocol.mcu import McuLink
 from ezlock_edge.transport import SerialPort
+from ezlock_edge.vocabulary.errors import DeviceRejected, DeviceTimeout
+from ezlock_edge.vocabulary.mcu import DoorState, McuEvent, McuEventKind
 
 WAIT = 3.0
 """Seconds a test waits for the handler (never a pass condition)."""

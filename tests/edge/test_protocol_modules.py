@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from peer_support import PeerFactory, ScriptedPeer
 import pytest
 
-from ezlock_edge.devices.errors import DeviceRejected, DeviceTimeout
 from ezlock_edge.framing.ef01 import (
     ConfirmationCode,
     Ef01Packet,
@@ -33,6 +32,7 @@ from ezlock_edge.framing.efaa import (
 from ezlock_edge.protocol.ef01 import Ef01Link
 from ezlock_edge.protocol.efaa import EfaaLink
 from ezlock_edge.transport import SerialPort
+from ezlock_edge.vocabulary.errors import DeviceRejected, DeviceTimeout
 
 
 @pytest.fixture

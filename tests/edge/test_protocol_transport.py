@@ -10,11 +10,11 @@ import random
 import pytest
 import serialx
 
-from ezlock_edge.devices.errors import DeviceDisconnected
-from ezlock_edge.devices.models import LinkState
 from ezlock_edge.sim.noise import LineNoise
 from ezlock_edge.sim.port import VirtualPort
 from ezlock_edge.transport import SerialPort
+from ezlock_edge.vocabulary.errors import DeviceDisconnected
+from ezlock_edge.vocabulary.link import LinkState
 
 WAIT = 3.0
 """Seconds a test waits for a state change (never a pass condition)."""

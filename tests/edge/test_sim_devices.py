@@ -9,18 +9,18 @@ from pathlib import Path
 import pytest
 
 from ezlock_edge.clock import ManualClock
-from ezlock_edge.devices.errors import DuplicateTemplate, LivenessFailed
 from ezlock_edge.devices.hardware import Hardware
-from ezlock_edge.devices.models import (
-    BiometricMatch,
+from ezlock_edge.devices.models import BiometricMatch
+from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.vocabulary.errors import DuplicateTemplate, LivenessFailed
+from ezlock_edge.vocabulary.link import LinkState
+from ezlock_edge.vocabulary.mcu import (
     BoltState,
     DoorDirection,
     Key,
-    LinkState,
     McuEvent,
     McuEventKind,
 )
-from ezlock_edge.sim.lock import SimulatedLock
 
 
 @pytest.fixture

@@ -10,21 +10,6 @@ import pytest
 from sim_support import RawLink
 
 from ezlock_edge.clock import ManualClock
-from ezlock_edge.devices.models import (
-    PROMPT_TEXT,
-    BluetoothState,
-    BoltState,
-    DoorDirection,
-    DoorState,
-    Key,
-    LedMode,
-    McuEvent,
-    McuEventKind,
-    PowerSource,
-    Prompt,
-    Sensor,
-    SetPress,
-)
 from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType, NakReason
 from ezlock_edge.framing.mcu_messages import (
     GetStatus,
@@ -49,6 +34,21 @@ from ezlock_edge.framing.mcu_messages import (
 from ezlock_edge.sim import mcu as sim_mcu
 from ezlock_edge.sim.errors import SimulationError
 from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.vocabulary.mcu import (
+    PROMPT_TEXT,
+    BluetoothState,
+    BoltState,
+    DoorDirection,
+    DoorState,
+    Key,
+    LedMode,
+    McuEvent,
+    McuEventKind,
+    PowerSource,
+    Prompt,
+    Sensor,
+    SetPress,
+)
 
 
 class Driver:

@@ -9,7 +9,6 @@ import random
 from hypothesis import given, settings, strategies as st
 
 from ezlock_edge.clock import ManualClock
-from ezlock_edge.devices.models import McuInfo, Sensor
 from ezlock_edge.framing.ef01 import Ef01Packet, Ef01Parser, Instruction, PacketId
 from ezlock_edge.framing.efaa import EfaaFrame, EfaaParser, MsgId, Reply
 from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType
@@ -19,6 +18,7 @@ from ezlock_edge.sim.biometric import BiometricModule
 from ezlock_edge.sim.fingerprint import FingerprintModule
 from ezlock_edge.sim.mcu import VirtualMcu
 from ezlock_edge.sim.templates import TemplateLibrary
+from ezlock_edge.vocabulary.mcu import McuInfo, Sensor
 
 INFO = McuInfo("Q00000001", "EZLOCK-SIM-6068", "1.4.0-sim", "ABCDEF")
 # Random bytes with sync headers sprinkled in, so truncated and lying headers are common.

@@ -15,11 +15,12 @@ import ifaddr
 from zeroconf import ServiceInfo
 from zeroconf.asyncio import AsyncZeroconf
 
-from ezlock_edge.config import WILDCARD_HOSTS
-
 from .openapi import API_VERSION
 
 _LOGGER = logging.getLogger(__name__)
+
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104 - names, not binds
+"""Bind addresses that mean every interface (the daemon's ``host`` setting)."""
 
 SERVICE_TYPE = "_ezlock._tcp.local."
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ezlock_edge.clock import Clock
-from ezlock_edge.devices.models import Prompt
+from ezlock_edge.vocabulary.mcu import Prompt
 
 from .directory import Directory, EntryMatch
 from .errors import LockedOutError, LockOfflineError

@@ -15,8 +15,8 @@ import logging
 from typing import Any, Protocol
 
 from ezlock_edge.clock import Clock
-from ezlock_edge.devices.errors import DeviceError
-from ezlock_edge.devices.models import (
+from ezlock_edge.vocabulary.errors import DeviceError
+from ezlock_edge.vocabulary.mcu import (
     BluetoothState,
     BoltState,
     DoorState,

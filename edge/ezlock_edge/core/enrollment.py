@@ -13,13 +13,13 @@ import contextvars
 import logging
 from typing import Any
 
-from ezlock_edge.devices.errors import (
+from ezlock_edge.vocabulary.errors import (
     CapacityFull,
     DeviceError,
     DeviceTimeout,
     DuplicateTemplate,
 )
-from ezlock_edge.devices.models import Prompt
+from ezlock_edge.vocabulary.mcu import Prompt
 
 from .directory import Directory
 from .errors import EnrollmentBusyError, InvalidRequestError

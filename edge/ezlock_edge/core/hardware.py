@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection
 from typing import Protocol
 
-from ezlock_edge.devices.models import (
-    BiometricMatch,
+from ezlock_edge.devices.models import BiometricMatch, FingerMatch
+from ezlock_edge.vocabulary.link import LinkState
+from ezlock_edge.vocabulary.mcu import (
     DoorDirection,
-    FingerMatch,
     Key,
     Led,
     LedMode,
-    LinkState,
     McuEvent,
     McuInfo,
     McuStatus,

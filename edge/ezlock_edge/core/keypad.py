@@ -19,7 +19,7 @@ import logging
 from typing import Any, Protocol
 
 from ezlock_edge.clock import Clock
-from ezlock_edge.devices.models import (
+from ezlock_edge.vocabulary.mcu import (
     DoorDirection,
     Key,
     Led,

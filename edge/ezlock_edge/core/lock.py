@@ -23,15 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from ezlock_edge.clock import Clock
-from ezlock_edge.devices.errors import DeviceError, DeviceTimeout, LivenessFailed
-from ezlock_edge.devices.models import (
+from ezlock_edge.vocabulary.errors import DeviceError, DeviceTimeout, LivenessFailed
+from ezlock_edge.vocabulary.link import LinkState
+from ezlock_edge.vocabulary.mcu import (
     BoltState,
     DoorDirection,
     DoorState,
     Key,
     Led,
     LedMode,
-    LinkState,
     McuEvent,
     McuEventKind,
     Prompt,

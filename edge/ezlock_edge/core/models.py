@@ -12,12 +12,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from ezlock_edge.devices.models import (
+from ezlock_edge.vocabulary.link import LinkState
+from ezlock_edge.vocabulary.mcu import (
     BluetoothState,
     BoltState,
     DoorDirection,
     DoorState,
-    LinkState,
     PowerSource,
 )
 

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 import math
 
+from ezlock_edge.devices.models import BiometricMatch
 from ezlock_edge.framing.efaa import (
     FACE_POSES,
     NO_USER,
@@ -25,15 +26,14 @@ from ezlock_edge.framing.efaa import (
 from ezlock_edge.framing.errors import DecodeError
 from ezlock_edge.protocol.efaa import EfaaLink
 from ezlock_edge.transport import SerialPort
-
-from .errors import (
+from ezlock_edge.vocabulary.errors import (
     CapacityFull,
     DeviceRejected,
     DeviceTimeout,
     DuplicateTemplate,
     LivenessFailed,
 )
-from .models import BiometricMatch
+
 from .uart import UartDevice
 
 BAUDRATE = 115200

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from ezlock_edge.devices.models import FingerMatch
 from ezlock_edge.framing.ef01 import (
     ConfirmationCode,
     DeleteParams,
@@ -18,9 +19,12 @@ from ezlock_edge.framing.ef01 import (
 from ezlock_edge.framing.errors import DecodeError
 from ezlock_edge.protocol.ef01 import Ef01Link
 from ezlock_edge.transport import SerialPort
+from ezlock_edge.vocabulary.errors import (
+    DeviceRejected,
+    DeviceTimeout,
+    DuplicateTemplate,
+)
 
-from .errors import DeviceRejected, DeviceTimeout, DuplicateTemplate
-from .models import FingerMatch
 from .uart import UartDevice
 
 BAUDRATE = 57600

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 
+from ezlock_edge.vocabulary.link import LinkState
+
 from .biometric import FACE, PALM, BiometricDevice
 from .fingerprint import FingerprintDevice
 from .mcu import McuDevice
-from .models import LinkState
 
 
 class Hardware:

@@ -26,19 +26,19 @@ from ezlock_edge.framing.mcu_messages import (
 )
 from ezlock_edge.protocol.mcu import McuLink
 from ezlock_edge.transport import SerialPort
-
-from .errors import DeviceError, DeviceRejected
-from .models import (
+from ezlock_edge.vocabulary.errors import DeviceError, DeviceRejected
+from ezlock_edge.vocabulary.link import LinkState
+from ezlock_edge.vocabulary.mcu import (
     DoorDirection,
     Key,
     Led,
     LedMode,
-    LinkState,
     McuEvent,
     McuInfo,
     McuStatus,
     Prompt,
 )
+
 from .uart import UartDevice
 
 _LOGGER = logging.getLogger(__name__)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ezlock_edge.transport import SerialPort
-
-from .models import LinkState
+from ezlock_edge.vocabulary.link import LinkState
 
 
 class UartDevice:

@@ -12,7 +12,7 @@ from enum import IntEnum
 import struct
 from typing import ClassVar
 
-from ezlock_edge.devices.models import (
+from ezlock_edge.vocabulary.mcu import (
     BluetoothState,
     BoltState,
     DoorDirection,

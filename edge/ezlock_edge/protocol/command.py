@@ -11,10 +11,10 @@ import asyncio
 from collections.abc import Callable
 import logging
 
-from ezlock_edge.devices.errors import DeviceDisconnected, DeviceTimeout
-from ezlock_edge.devices.models import LinkState
 from ezlock_edge.framing.stream import StreamParser
 from ezlock_edge.transport import SerialPort
+from ezlock_edge.vocabulary.errors import DeviceDisconnected, DeviceTimeout
+from ezlock_edge.vocabulary.link import LinkState
 
 from .receiver import FrameReceiver
 

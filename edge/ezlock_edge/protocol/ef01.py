@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ezlock_edge.devices.errors import DeviceRejected
 from ezlock_edge.framing.ef01 import (
     DEFAULT_ADDRESS,
     ConfirmationCode,
@@ -13,6 +12,7 @@ from ezlock_edge.framing.ef01 import (
 )
 from ezlock_edge.framing.errors import DecodeError
 from ezlock_edge.transport import SerialPort
+from ezlock_edge.vocabulary.errors import DeviceRejected
 
 from .command import CommandLink
 

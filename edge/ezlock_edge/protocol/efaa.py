@@ -6,10 +6,10 @@ from collections.abc import Callable
 import contextlib
 import logging
 
-from ezlock_edge.devices.errors import DeviceError, DeviceRejected, DeviceTimeout
 from ezlock_edge.framing.efaa import EfaaFrame, EfaaParser, MsgId, Note, Reply
 from ezlock_edge.framing.errors import DecodeError
 from ezlock_edge.transport import SerialPort
+from ezlock_edge.vocabulary.errors import DeviceError, DeviceRejected, DeviceTimeout
 
 from .command import CommandLink
 

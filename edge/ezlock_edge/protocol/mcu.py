@@ -15,8 +15,6 @@ import contextlib
 from dataclasses import dataclass, field
 import logging
 
-from ezlock_edge.devices.errors import DeviceDisconnected, DeviceRejected, DeviceTimeout
-from ezlock_edge.devices.models import LinkState, McuEvent
 from ezlock_edge.framing.errors import DecodeError
 from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType, NakReason
 from ezlock_edge.framing.mcu_messages import (
@@ -28,6 +26,13 @@ from ezlock_edge.framing.mcu_messages import (
     encode_request,
 )
 from ezlock_edge.transport import SerialPort
+from ezlock_edge.vocabulary.errors import (
+    DeviceDisconnected,
+    DeviceRejected,
+    DeviceTimeout,
+)
+from ezlock_edge.vocabulary.link import LinkState
+from ezlock_edge.vocabulary.mcu import McuEvent
 
 from .receiver import FrameReceiver
 

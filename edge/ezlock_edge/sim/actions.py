@@ -12,7 +12,7 @@ from typing import Any
 
 import voluptuous as vol
 
-from ezlock_edge.devices.models import Key
+from ezlock_edge.vocabulary.mcu import Key
 
 LINKS = ("mcu", "fingerprint", "face", "palm")
 """The four simulated UART links, named as in ``SimulatedLock.ports``."""
@@ -48,6 +48,10 @@ def _key_list(value: Any) -> list[str]:
 
 
 _IDENTITY = vol.All(str, vol.Length(min=1, max=64))
+
+
+SIM_HTTP_PORT = 8766
+"""Where ``ezlock-edge run`` serves the control surface and ``ezlock-edge sim`` looks."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,6 @@ from collections.abc import Callable, Coroutine
 import logging
 from typing import Any
 
-from ezlock_edge.devices.models import Sensor
 from ezlock_edge.framing.efaa import (
     ALL_DIRECTIONS,
     NO_USER,
@@ -39,6 +38,7 @@ from ezlock_edge.framing.efaa import (
 )
 from ezlock_edge.framing.errors import DecodeError
 from ezlock_edge.protocol.receiver import FrameReceiver
+from ezlock_edge.vocabulary.mcu import Sensor
 
 from .presence import FACE_DWELL, Presence, Presentation
 from .templates import TemplateLibrary, feature_of

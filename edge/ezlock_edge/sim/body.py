@@ -16,7 +16,7 @@ import random
 from typing import Any
 
 from ezlock_edge.clock import Clock
-from ezlock_edge.devices.models import (
+from ezlock_edge.vocabulary.mcu import (
     PROMPT_TEXT,
     BluetoothState,
     BoltState,

@@ -15,8 +15,7 @@ from typing import Any
 
 import aiohttp
 
-from .actions import ACTIONS, READ_ONLY_ACTIONS
-from .http import SIM_HTTP_PORT
+from .actions import ACTIONS, READ_ONLY_ACTIONS, SIM_HTTP_PORT
 
 _TIMEOUT = aiohttp.ClientTimeout(total=10)
 

@@ -19,15 +19,13 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from .actions import ACTIONS, READ_ONLY_ACTIONS
+from .actions import ACTIONS, READ_ONLY_ACTIONS, SIM_HTTP_PORT
 from .errors import SimulationError, UnknownActionError
 from .lock import SimulatedLock
 from .panel import add_panel_routes
 
 _LOGGER = logging.getLogger(__name__)
 
-SIM_HTTP_PORT = 8766
-"""Where ``ezlock-edge run`` serves the control surface and ``ezlock-edge sim`` looks."""
 _LOCK_KEY = web.AppKey("sim_lock", SimulatedLock)
 
 

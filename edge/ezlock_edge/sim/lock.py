@@ -17,7 +17,7 @@ from typing import Any
 import voluptuous as vol
 
 from ezlock_edge.clock import Clock, SystemClock
-from ezlock_edge.devices.models import (
+from ezlock_edge.vocabulary.mcu import (
     BoltState,
     DoorState,
     Key,

@@ -23,7 +23,6 @@ import random
 from typing import assert_never
 
 from ezlock_edge.clock import Clock
-from ezlock_edge.devices.models import McuEvent, McuInfo
 from ezlock_edge.framing.errors import DecodeError
 from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType, NakReason
 from ezlock_edge.framing.mcu_messages import (
@@ -50,6 +49,7 @@ from ezlock_edge.framing.mcu_messages import (
     encode_status,
 )
 from ezlock_edge.protocol.receiver import FrameReceiver
+from ezlock_edge.vocabulary.mcu import McuEvent, McuInfo
 
 from . import statefile
 from .body import LockBody

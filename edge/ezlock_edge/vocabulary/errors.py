@@ -1,4 +1,4 @@
-"""Errors of the hardware layer (docs/architecture.md, device contract).
+"""Errors of the hardware (docs/architecture.md, device contract).
 
 The transport and protocol layers raise these too, so the lock core handles one
 vocabulary whatever layer noticed the problem. Names follow the contract.
