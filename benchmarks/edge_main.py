@@ -19,7 +19,11 @@ from ezlock_edge.app import EdgeApp, EdgeOptions
 async def _run(data_dir: Path, port: int, sim_port: int) -> None:
     app = EdgeApp(
         EdgeOptions(
-            data_dir=data_dir, port=port, sim_http_port=sim_port, motor_travel=0.0
+            data_dir=data_dir,
+            port=port,
+            simulate=True,
+            sim_http_port=sim_port,
+            motor_travel=0.0,
         )
     )
     stop = asyncio.Event()

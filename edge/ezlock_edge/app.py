@@ -17,9 +17,10 @@ from .api.discovery import Advertisement, Advertiser
 from .api.server import ApiServer
 from .api.tls import TLS_DIR, load_or_create
 from .clock import Clock, SystemClock
-from .config import Config, HardwarePorts
+from .config import Config, ConfigError, HardwarePorts
 from .core.lock import LockCore
 from .devices.hardware import Hardware
+from .files import private_dir, write_private
 
 if TYPE_CHECKING:
     # The simulator is imported only when simulating (_start_simulator), so a lock on
@@ -29,6 +30,11 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 SIM_DIR = "simulator"
+KIND_FILE = "hardware"  # inside the data directory: "real" or "simulated"
+
+
+class StartRefusedError(ConfigError):
+    """The edge driver will not start as configured; the message says why."""
 
 
 @dataclass(slots=True)
@@ -41,7 +47,8 @@ class EdgeOptions:
     tls: bool = True
     clock: Clock = field(default_factory=SystemClock)
     motor_travel: float = 0.4  # simulated bolt travel, seconds
-    hardware: HardwarePorts | None = None  # None: the simulated lock
+    hardware: HardwarePorts | None = None  # the real lock's four UARTs
+    simulate: bool = False  # run the simulated lock (only when hardware is None)
     sim: SimulatedLock | None = None  # a running simulator to use (and not stop)
     sim_http_port: int | None = None  # serve /sim/v1 on loopback at this port
     zeroconf: bool = False
@@ -55,6 +62,7 @@ class EdgeOptions:
             port=config.port,
             tls=not config.insecure_http,
             hardware=config.hardware,
+            simulate=config.simulate,
             sim_http_port=config.sim_port if config.simulate else None,
             zeroconf=config.zeroconf,
         )
@@ -109,7 +117,17 @@ class EdgeApp:
     async def _start(self) -> None:
         options = self.options
         data_dir = options.data_dir
-        _private_dir(data_dir)
+        simulated = options.hardware is None
+        if simulated and not (options.simulate or options.sim is not None):
+            raise StartRefusedError(
+                "no hardware ports given and the simulated lock was not asked for"
+            )
+        if not simulated and (options.simulate or options.sim is not None):
+            raise StartRefusedError(
+                "hardware ports and the simulated lock are exclusive"
+            )
+        private_dir(data_dir)
+        claim_data_dir(data_dir, simulated=simulated)
         ports = options.hardware
         if ports is None:
             ports = await self._start_simulator(data_dir / SIM_DIR)
@@ -165,8 +183,8 @@ class EdgeApp:
         if self.sim is None:
             from .sim.lock import SimulatedLock  # noqa: PLC0415 - only when simulating
 
-            _LOGGER.warning("No hardware ports configured: running the simulated lock")
-            _private_dir(state_dir)
+            _LOGGER.warning("Running the simulated lock (--simulate)")
+            private_dir(state_dir)
             self.sim = SimulatedLock(
                 clock=self.options.clock,
                 motor_travel=self.options.motor_travel,
@@ -192,6 +210,30 @@ class EdgeApp:
             self.sim = None
 
 
-def _private_dir(path: Path) -> None:
-    """Create ``path`` readable by the driver's user only (keys and database live here)."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+def claim_data_dir(data_dir: Path, *, simulated: bool) -> None:
+    """Tie ``data_dir`` to real or simulated hardware for good, refusing the other kind.
+
+    Pairings, users and the certificate made on the simulator must never carry over to
+    the real lock (or the other way round). A directory from before this marker existed
+    is simulated when it holds the simulator's state.
+    """
+    kind = "simulated" if simulated else "real"
+    marker = data_dir / KIND_FILE
+    recorded: str | None
+    try:
+        recorded = marker.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        recorded = "simulated" if (data_dir / SIM_DIR).is_dir() else None
+    except (OSError, UnicodeDecodeError) as err:
+        raise StartRefusedError(f"cannot read {marker}: {err}") from None
+    if recorded is None:
+        write_private(marker, f"{kind}\n".encode())
+        return
+    if recorded != kind:
+        other = "--simulate" if recorded == "simulated" else "hardware ports"
+        raise StartRefusedError(
+            f"data directory {data_dir} belongs to the {recorded} lock; "
+            f"run it with {other} or use another --data-dir"
+        )
+    if not marker.exists():
+        write_private(marker, f"{kind}\n".encode())

@@ -74,8 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run",
         help="run the edge driver",
-        description="Run the edge driver on the simulated lock (--simulate, the "
-        "default when no port is given) or on real hardware (all four ports).",
+        description="Run the edge driver on real hardware (all four ports) or, only "
+        "when asked for with --simulate, on the simulated lock.",
     )
     _add_common(run)
     run.add_argument(
@@ -89,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_const",
         const=True,
         default=None,
-        help="use the simulated lock",
+        help="run the simulated lock (never the default: without ports and without "
+        "this flag the driver refuses to start)",
     )
     for link in HARDWARE_LINKS:
         run.add_argument(
@@ -195,6 +196,10 @@ async def _main(args: argparse.Namespace) -> int:
         return await run_sim_command(args)
     config = _config(args)
     if args.command == "run":
+        config.check_runnable()
+        # Whatever the service manager's umask: nothing the driver creates is readable
+        # by others (the modes are also set explicitly where files are made).
+        os.umask(0o077)
         logs.setup(config.log_level, config.log_format)
         try:
             await run_daemon(config)

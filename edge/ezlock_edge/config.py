@@ -46,15 +46,23 @@ class Config:
     port: int = DEFAULT_PORT
     sim_port: int = DEFAULT_SIM_PORT
     insecure_http: bool = False
-    hardware: HardwarePorts | None = None  # None: the simulated lock
+    hardware: HardwarePorts | None = None  # None: no ports configured
+    simulate: bool = False  # the simulated lock, only when asked for (--simulate)
     zeroconf: bool = True
     log_level: str = "INFO"
     log_format: str = "text"
 
-    @property
-    def simulate(self) -> bool:
-        """Whether the daemon runs the simulated lock instead of real hardware."""
-        return self.hardware is None
+    def check_runnable(self) -> None:
+        """Fail closed: real hardware needs its ports, the simulator must be asked for.
+
+        A config file that lost its port lines must not quietly serve a simulated
+        lock under the real lock's certificate and tokens (docs/security.md).
+        """
+        if self.hardware is None and not self.simulate:
+            raise ConfigError(
+                "no hardware ports configured (mcu, fingerprint, face, palm); "
+                "pass --simulate to run the simulated lock"
+            )
 
 
 def default_data_dir() -> Path:
@@ -161,11 +169,11 @@ def build(*layers: Mapping[str, Any]) -> Config:
         )
         raise ConfigError(f"invalid configuration: {problems}") from None
     links = {link: values.pop(link) for link in HARDWARE_LINKS if link in values}
-    simulate = values.pop("simulate", not links)
+    simulate = values.pop("simulate", False)
     hardware: HardwarePorts | None = None
     if simulate and links:
         raise ConfigError("--simulate cannot be combined with hardware ports")
-    if not simulate:
+    if links:
         missing = [link for link in HARDWARE_LINKS if link not in links]
         if missing:
             raise ConfigError(
@@ -173,7 +181,7 @@ def build(*layers: Mapping[str, Any]) -> Config:
             )
         hardware = HardwarePorts(**links)
     values.setdefault("data_dir", default_data_dir())
-    return Config(hardware=hardware, **values)
+    return Config(hardware=hardware, simulate=simulate, **values)
 
 
 def load(

@@ -31,6 +31,7 @@ async def edge(tmp_path: Path) -> AsyncIterator[EdgeApp]:
             data_dir=tmp_path / "edge",
             tls=False,
             motor_travel=0.05,
+            simulate=True,
             sim_http_port=free_port(),
         )
     )

@@ -131,7 +131,14 @@ async def running_edge(
 ) -> AsyncIterator[EdgeApp]:
     """Run an edge driver on loopback with simulated hardware until the block ends."""
     edge = EdgeApp(
-        EdgeOptions(data_dir=data_dir, clock=clock, tls=tls, motor_travel=0.0, sim=sim)
+        EdgeOptions(
+            data_dir=data_dir,
+            clock=clock,
+            tls=tls,
+            motor_travel=0.0,
+            simulate=True,
+            sim=sim,
+        )
     )
     await edge.start()
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 import stat
 
@@ -11,7 +12,7 @@ import pytest
 from zeroconf.asyncio import AsyncZeroconf
 
 from ezlock_edge.api.discovery import SERVICE_TYPE
-from ezlock_edge.app import EdgeApp, EdgeOptions
+from ezlock_edge.app import KIND_FILE, EdgeApp, EdgeOptions, StartRefusedError
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.config import Config, HardwarePorts
 from ezlock_edge.sim.lock import SimulatedLock
@@ -80,7 +81,9 @@ async def test_stopping_leaves_the_bolt_alone(tmp_path: Path) -> None:
 async def test_a_failed_start_stops_what_started(tmp_path: Path) -> None:
     blocker = tmp_path / "two"
     async with running_edge(tmp_path / "one", ManualClock()) as edge:
-        options = EdgeOptions(data_dir=blocker, port=edge.port, clock=ManualClock())
+        options = EdgeOptions(
+            data_dir=blocker, port=edge.port, clock=ManualClock(), simulate=True
+        )
         second = EdgeApp(options)
         with pytest.raises(OSError):
             await second.start()
@@ -90,7 +93,11 @@ async def test_a_failed_start_stops_what_started(tmp_path: Path) -> None:
 
 
 async def test_zeroconf_advertises_the_pinned_fingerprint(tmp_path: Path) -> None:
-    edge = EdgeApp(EdgeOptions(data_dir=tmp_path, clock=ManualClock(), zeroconf=True))
+    edge = EdgeApp(
+        EdgeOptions(
+            data_dir=tmp_path, clock=ManualClock(), simulate=True, zeroconf=True
+        )
+    )
     await edge.start()
     port, fingerprint = edge.port, edge.tls_fingerprint
     browser = AsyncZeroconf(interfaces=["127.0.0.1"])
@@ -113,5 +120,78 @@ def test_options_from_config(tmp_path: Path) -> None:
     )
     assert (options.port, options.tls, options.hardware) == (9000, False, ports)
     assert options.sim_http_port is None
-    simulated = EdgeOptions.from_config(Config(data_dir=tmp_path, sim_port=9100))
+    simulated = EdgeOptions.from_config(
+        Config(data_dir=tmp_path, sim_port=9100, simulate=True)
+    )
     assert (simulated.sim_http_port, simulated.zeroconf) == (9100, True)
+    assert simulated.simulate
+
+
+async def test_no_simulated_lock_unless_asked_for(tmp_path: Path) -> None:
+    """Issue #11.1: no ports and no ``simulate`` is a refusal, not a quiet simulator."""
+    edge = EdgeApp(EdgeOptions(data_dir=tmp_path / "data", clock=ManualClock()))
+    with pytest.raises(StartRefusedError, match="simulated lock was not asked for"):
+        await edge.start()
+    assert not (tmp_path / "data").exists()
+    assert edge.sim is None
+
+
+async def test_a_data_directory_keeps_its_kind(tmp_path: Path) -> None:
+    """Issue #11.1: real and simulated hardware never share a data directory."""
+    clock = ManualClock()
+    sim = SimulatedLock(clock=clock, motor_travel=0.0, state_dir=tmp_path / "sim")
+    await sim.start()
+    try:
+        ports = HardwarePorts(**{link: str(path) for link, path in sim.ports.items()})
+        real = EdgeApp(
+            EdgeOptions(data_dir=tmp_path / "real", clock=clock, hardware=ports)
+        )
+        await real.start()
+        await real.stop()
+        assert (tmp_path / "real" / KIND_FILE).read_text() == "real\n"
+        assert _mode(tmp_path / "real" / KIND_FILE) == 0o600
+        simulated = EdgeApp(
+            EdgeOptions(data_dir=tmp_path / "real", clock=clock, simulate=True)
+        )
+        with pytest.raises(StartRefusedError, match="belongs to the real lock"):
+            await simulated.start()
+        assert simulated.sim is None  # refused before a simulator was started
+        async with running_edge(tmp_path / "simulated", clock):
+            pass
+        # A data directory from before the marker, holding the simulator's state.
+        (tmp_path / "legacy" / "simulator").mkdir(parents=True)
+        for data_dir in (tmp_path / "simulated", tmp_path / "legacy"):
+            real = EdgeApp(EdgeOptions(data_dir=data_dir, clock=clock, hardware=ports))
+            with pytest.raises(
+                StartRefusedError, match="belongs to the simulated lock"
+            ):
+                await real.start()
+            assert not (data_dir / "lock.db").exists() or data_dir.name == "simulated"
+    finally:
+        await sim.stop()
+
+
+async def test_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    """Issue #11.8: database, WAL, keys and certificate 0600, directories 0700."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(mode=0o755)
+    data_dir.chmod(0o755)  # an existing, world-readable directory is tightened
+    previous = os.umask(0o022)
+    try:
+        async with running_edge(data_dir, ManualClock()) as edge:
+            await first_admin(edge)
+            assert (data_dir / "lock.db-wal").exists()
+            assert (data_dir / "lock.db-shm").exists()
+            modes = {
+                str(path.relative_to(data_dir)): _mode(path)
+                for path in data_dir.rglob("*")
+                if "simulator" not in path.relative_to(data_dir).parts
+            }
+    finally:
+        os.umask(previous)
+    assert _mode(data_dir) == 0o700
+    expected = {name: 0o700 if (data_dir / name).is_dir() else 0o600 for name in modes}
+    assert modes == expected
+    assert {"lock.db", "lock.db-wal", "tls/cert.pem", "tls/key.pem", "device.key"} <= (
+        set(modes)
+    )

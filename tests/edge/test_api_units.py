@@ -182,7 +182,14 @@ def test_config_layers_later_wins(tmp_path: Path) -> None:
     assert config.host == "10.0.0.3"
     assert config.log_level == "DEBUG"
     assert config.data_dir == tmp_path
-    assert config.simulate
+    # Issue #11.1: no ports is not the simulator; ``run`` refuses such a config.
+    assert not config.simulate
+    assert config.hardware is None
+    with pytest.raises(ConfigError, match="pass --simulate"):
+        config.check_runnable()
+    simulated = load({"simulate": True}, {"EZLOCK_DATA_DIR": str(tmp_path)})
+    simulated.check_runnable()
+    assert simulated.simulate
 
 
 def test_config_hardware_needs_all_four_ports(tmp_path: Path) -> None:
@@ -194,6 +201,7 @@ def test_config_hardware_needs_all_four_ports(tmp_path: Path) -> None:
         "/dev/a", "/dev/b", "/dev/c", "socket://h:1"
     )
     assert not config.simulate
+    config.check_runnable()
     assert config.port == DEFAULT_PORT
     with pytest.raises(ConfigError, match="simulate"):
         build({**ports, "palm": "/dev/d", "simulate": True})

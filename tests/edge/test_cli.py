@@ -206,6 +206,7 @@ async def test_run_reports_a_busy_port(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         code, _, err = await _cli(
             "run",
+            "--simulate",
             "--data-dir",
             str(tmp_path),
             "--host",
@@ -219,6 +220,45 @@ async def test_run_reports_a_busy_port(tmp_path: Path) -> None:
     assert code == 1
     assert "Cannot start" in err
     assert "Traceback" not in err
+
+
+async def test_run_without_ports_refuses_to_simulate(tmp_path: Path) -> None:
+    """Issue #11.1: a config that lost its port lines stops the daemon, in one line."""
+    config = tmp_path / "edge.toml"
+    config.write_text(f"data_dir = '{tmp_path / 'data'}'\nhost = '127.0.0.1'\n")
+    code, out, err = await _cli(
+        "run", "--config", str(config), "--port", str(_free_port()), "--no-zeroconf"
+    )
+    assert code != 0
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "no hardware ports configured" in err
+    assert "--simulate" in err
+    assert not (tmp_path / "data").exists()
+
+
+async def test_run_refuses_a_data_directory_of_the_other_kind(tmp_path: Path) -> None:
+    """Issue #11.1: the simulator never runs on the real lock's tokens and certificate."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "hardware").write_text("real\n")
+    code, _, err = await _cli(
+        "run",
+        "--simulate",
+        "--data-dir",
+        str(data_dir),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(_free_port()),
+        "--sim-port",
+        str(_free_port()),
+        "--no-zeroconf",
+    )
+    assert code != 0
+    assert err.count("\n") == 1
+    assert "belongs to the real lock" in err
+    assert sorted(path.name for path in data_dir.iterdir()) == ["hardware"]
 
 
 def test_systemd_unit_matches_the_command_line() -> None:

@@ -52,7 +52,12 @@ def edge_options(tmp_path: Path, sim: SimulatedLock) -> EdgeOptions:
     """HTTPS on a free loopback port, driving the simulated lock."""
     from ezlock_edge.app import EdgeOptions
 
-    return EdgeOptions(data_dir=tmp_path / "edge", sim=sim, motor_travel=MOTOR_TRAVEL)
+    return EdgeOptions(
+        data_dir=tmp_path / "edge",
+        simulate=True,
+        sim=sim,
+        motor_travel=MOTOR_TRAVEL,
+    )
 
 
 @pytest.fixture

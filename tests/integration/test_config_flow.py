@@ -64,7 +64,13 @@ def _zeroconf(edge: EdgeApp, serial: str | None) -> ZeroconfServiceInfo:
 async def _other_edge(tmp_path: Path, port: int, *, tls: bool = True) -> EdgeApp:
     """Another lock (new identity, new certificate) answering at ``port``."""
     return await start_edge(
-        EdgeOptions(data_dir=tmp_path / "other", port=port, motor_travel=0.02, tls=tls)
+        EdgeOptions(
+            data_dir=tmp_path / "other",
+            port=port,
+            motor_travel=0.02,
+            tls=tls,
+            simulate=True,
+        )
     )
 
 
@@ -125,7 +131,9 @@ async def test_user_flow_plain_http(
     hass: HomeAssistant, socket_enabled: None, tmp_path: Path
 ) -> None:
     """An edge driver run with --insecure-http pairs without a pin."""
-    edge = await start_edge(EdgeOptions(data_dir=tmp_path / "edge", tls=False))
+    edge = await start_edge(
+        EdgeOptions(data_dir=tmp_path / "edge", tls=False, simulate=True)
+    )
     try:
         await open_pairing_window(edge)
         result = await hass.config_entries.flow.async_init(
@@ -487,7 +495,9 @@ async def test_reconfigure_other_lock_plain_http(
     hass: HomeAssistant, socket_enabled: None, tmp_path: Path
 ) -> None:
     """Without a pin, the serial tells that another lock answers at the new address."""
-    first = await start_edge(EdgeOptions(data_dir=tmp_path / "first", tls=False))
+    first = await start_edge(
+        EdgeOptions(data_dir=tmp_path / "first", tls=False, simulate=True)
+    )
     second = await _other_edge(tmp_path, 0, tls=False)
     try:
         entry = await paired_entry(hass, first)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import hashlib
-import os
 from pathlib import Path
 import ssl
 
@@ -19,6 +18,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from ezlock_edge.files import private_dir, tighten, write_private
 
 TLS_DIR = "tls"  # inside the data directory
 CERT_FILE = "cert.pem"
@@ -53,19 +54,20 @@ def certificate_fingerprint(cert_pem: bytes) -> str:
 def load_or_create(directory: Path, common_name: str) -> TlsIdentity:
     """Load the identity from ``directory``, creating it on first start.
 
-    The key is written with mode 0600 before any byte of it exists on disk, and the
-    certificate is written last, so an interrupted first start leaves no certificate
-    without its key (the next start simply creates both again).
+    Both files are ``0600`` before any byte of them exists on disk (and an existing
+    directory or file is tightened), and the certificate is written last, so an
+    interrupted first start leaves no certificate without its key (the next start simply
+    creates both again).
     """
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(directory)
     cert_path = directory / CERT_FILE
     key_path = directory / KEY_FILE
     if not (cert_path.exists() and key_path.exists()):
         cert_pem, key_pem = _generate(common_name)
-        _write_private(key_path, key_pem)
-        tmp = cert_path.with_suffix(".tmp")
-        tmp.write_bytes(cert_pem)
-        tmp.replace(cert_path)
+        write_private(key_path, key_pem)
+        write_private(cert_path, cert_pem)
+    tighten(key_path)
+    tighten(cert_path)
     return TlsIdentity(
         cert_path=cert_path,
         key_path=key_path,
@@ -97,14 +99,3 @@ def _generate(common_name: str) -> tuple[bytes, bytes]:
         serialization.NoEncryption(),
     )
     return cert.public_bytes(serialization.Encoding.PEM), key_pem
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-    tmp.replace(path)

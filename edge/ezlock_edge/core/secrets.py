@@ -8,9 +8,10 @@ Short numeric codes are guessable offline only with that secret.
 from __future__ import annotations
 
 import hmac
-import os
 from pathlib import Path
 import secrets as _random
+
+from ezlock_edge.files import tighten, write_private
 
 SECRET_BYTES = 32
 
@@ -28,23 +29,14 @@ class DeviceSecret:
     def load_or_create(cls, path: Path) -> DeviceSecret:
         """Read the key file, creating it (mode 0600, written atomically) on first start."""
         try:
-            return cls(path.read_bytes())
+            secret = cls(path.read_bytes())
         except FileNotFoundError:
             pass
+        else:
+            tighten(path)
+            return secret
         key = _random.token_bytes(SECRET_BYTES)
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, key)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        write_private(path, key)
         return cls(key)
 
     def digest(self, purpose: str, value: str) -> bytes:

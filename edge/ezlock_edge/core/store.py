@@ -20,6 +20,8 @@ from pathlib import Path
 import sqlite3
 from typing import Any
 
+from ezlock_edge.files import private_file, tighten
+
 from .models import (
     BluetoothKey,
     Client,
@@ -112,7 +114,10 @@ class Store:
     """Typed access to the lock's SQLite database."""
 
     def __init__(self, path: Path) -> None:
-        """Open (creating or migrating) the database at ``path``."""
+        """Open (creating or migrating) the database at ``path``, ``0600`` (and its WAL)."""
+        private_file(path)
+        for suffix in ("-wal", "-shm"):
+            tighten(path.with_name(path.name + suffix))
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._depth = 0
