@@ -19,6 +19,8 @@ from typing import Any
 
 import aiohttp
 
+from tests.support.waiting import eventually
+
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -199,35 +201,43 @@ class Page:
             f" ? true : value}}))(await ({expression}))"
         )
         last: Any = None
+        found: list[Any] = []
+
+        async def truthy() -> bool:
+            nonlocal last
+            try:
+                result = await self.evaluate(probe)
+            except CdpError as err:
+                last = err
+                return False
+            last = result["value"]
+            if result["truthy"]:
+                found.append(last)
+            return bool(result["truthy"])
+
         try:
-            async with asyncio.timeout(within):
-                while True:
-                    try:
-                        result = await self.evaluate(probe)
-                    except CdpError as err:
-                        last = err
-                    else:
-                        if result["truthy"]:
-                            return result["value"]
-                        last = result["value"]
-                    await asyncio.sleep(0.1)
-        except TimeoutError:
+            await eventually(truthy, what or expression, within=within, every=0.1)
+        except AssertionError:
             raise TimeoutError(
                 f"waited {within} s for {what or expression} (last: {last!r})"
             ) from None
+        return found[0]
 
     async def text(self) -> str:
         """All text on the page, shadow roots included."""
         return str(await self.evaluate("__deepText()"))
 
-    async def hold(
-        self, expression: str, seconds: float, what: str | None = None
-    ) -> None:
-        """Press the mouse on an element, keep it down ``seconds``, release it."""
+    async def hold(self, expression: str, until: str, what: str | None = None) -> None:
+        """Press the mouse on an element, keep it down until ``until`` holds, release.
+
+        As a person keeps a key pressed until the lock reacts, not for a set time.
+        """
         x, y = await self._target(expression, what)
         await self._mouse("mousePressed", x, y)
-        await asyncio.sleep(seconds)
-        await self._mouse("mouseReleased", x, y)
+        try:
+            await self.wait_for(until, what=f"{what or expression} held")
+        finally:
+            await self._mouse("mouseReleased", x, y)
 
     async def click(self, expression: str, what: str | None = None) -> None:
         """Click, with the mouse, the centre of the element ``expression`` finds."""
@@ -400,11 +410,18 @@ async def _devtools_address(
 ) -> tuple[str, str]:
     """Chromium writes the port it picked and the browser's socket path to a file."""
     port_file = profile / "DevToolsActivePort"
-    while process.returncode is None:
-        if port_file.exists() and len(lines := port_file.read_text().split()) >= 2:
-            return lines[0], lines[1]
-        await asyncio.sleep(0.05)
-    raise CdpError(f"chromium exited with {process.returncode}")
+    lines: list[str] = []
+
+    def written_or_exited() -> bool:
+        nonlocal lines
+        if port_file.exists():
+            lines = port_file.read_text().split()
+        return len(lines) >= 2 or process.returncode is not None
+
+    await eventually(written_or_exited, "chromium's DevToolsActivePort", every=0.05)
+    if len(lines) < 2:
+        raise CdpError(f"chromium exited with {process.returncode}")
+    return lines[0], lines[1]
 
 
 def _write(path: Path, data: bytes) -> None:

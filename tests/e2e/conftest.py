@@ -11,8 +11,9 @@ import os
 from pathlib import Path
 import shutil
 
-from cdp import Browser, Page
 import pytest
+
+from .cdp import Browser, Page
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 """Screenshots and logs of the last run (gitignored)."""

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 import signal
-import socket
 import subprocess
 import sys
-import time
 from typing import Any
 
+from tests.support.network import free_port
+from tests.support.waiting import eventually
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    """Return a loopback TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class Demo:
@@ -52,15 +46,20 @@ class Demo:
     def wait_ready(self, within: float) -> dict[str, Any]:
         """Wait for the demo to say it is ready; raise with its output if it dies."""
         ready = self.base / "demo.json"
-        deadline = time.monotonic() + within
-        while not ready.exists():
-            if self._process.poll() is not None:
-                raise RuntimeError(f"the demo exited early:\n{self.output()}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"the demo was not ready in {within} s:\n{self.output()}"
-                )
-            time.sleep(0.25)
+
+        def ready_or_exited() -> bool:
+            return ready.exists() or self._process.poll() is not None
+
+        try:
+            asyncio.run(
+                eventually(ready_or_exited, "the demo", within=within, every=0.25)
+            )
+        except AssertionError:
+            raise TimeoutError(
+                f"the demo was not ready in {within} s:\n{self.output()}"
+            ) from None
+        if not ready.exists():
+            raise RuntimeError(f"the demo exited early:\n{self.output()}")
         self.info = json.loads(ready.read_text())
         return self.info
 

@@ -7,17 +7,18 @@ an access event with the user's name, and Ctrl-C stopping everything.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
+import contextlib
 import json
 from pathlib import Path
 import socket
 from typing import Any
 from urllib.parse import urlsplit
 
-from cdp import Page
-from demo_stack import Demo
 import pytest
+
+from .cdp import Page
+from .demo_stack import Demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -58,9 +59,11 @@ async def fill(page: Page, selector: str, value: str) -> None:
         await page.click(field, what=selector)
         await page.evaluate(f"{field}.select()")
         await page.type_text(value)
-        if await page.evaluate(f"{field}.value === {json.dumps(value)}"):
+        with contextlib.suppress(TimeoutError):
+            await page.wait_for(
+                f"{field}.value === {json.dumps(value)}", within=2, what=selector
+            )
             return
-        await asyncio.sleep(0.5)
     raise AssertionError(f"could not type into {selector}")
 
 

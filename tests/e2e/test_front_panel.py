@@ -12,15 +12,15 @@ from collections.abc import AsyncIterator
 import json
 from pathlib import Path
 
-from cdp import Page
-from demo_stack import free_port
 import pytest
 
 from ezlock_edge.app import EdgeApp, EdgeOptions
+from tests.support.lock import ADMIN_PASSWORD, create_first_admin, sim_of
+from tests.support.network import free_port
+
+from .cdp import Page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
-
-PASSWORD = "258036"
 
 
 @pytest.fixture
@@ -46,13 +46,6 @@ async def edge(tmp_path: Path) -> AsyncIterator[EdgeApp]:
 def panel_url(edge: EdgeApp) -> str:
     """Give the front panel's URL: ``/`` of the simulator's port."""
     return f"http://127.0.0.1:{edge.options.sim_http_port}/"
-
-
-async def create_admin(edge: EdgeApp) -> None:
-    """Create the first admin on the keypad through the simulator (set-up, L-26)."""
-    assert edge.sim is not None
-    await edge.sim.keypad([])
-    await edge.sim.keypad(["confirm", *PASSWORD, "confirm", *PASSWORD, "confirm"])
 
 
 async def heard(page: Page, prompt: str) -> None:
@@ -101,12 +94,12 @@ async def test_first_admin_then_password_unlock(
 
     await press(page, "confirm")
     await heard(page, "enter_password")
-    await press(page, *PASSWORD, "confirm")
+    await press(page, *ADMIN_PASSWORD, "confirm")
     await heard(page, "enter_password_again")
-    await press(page, *PASSWORD, "confirm")
+    await press(page, *ADMIN_PASSWORD, "confirm")
     await heard(page, "success")
 
-    await press(page, *PASSWORD, "confirm")
+    await press(page, *ADMIN_PASSWORD, "confirm")
     await heard(page, "door_unlocked")
     await page.wait_for(
         "document.querySelector('#bolt').dataset.state === 'unlocked'",
@@ -119,11 +112,11 @@ async def test_physical_keyboard_types_on_the_keypad(
     page: Page, edge: EdgeApp, panel_url: str
 ) -> None:
     """L-40: digits and Enter typed on the computer's keyboard reach the keypad."""
-    await create_admin(edge)
+    await create_first_admin(sim_of(edge))
     await page.goto(panel_url)
     await heard(page, "success")
 
-    for key in [*PASSWORD, "Enter"]:
+    for key in [*ADMIN_PASSWORD, "Enter"]:
         await page.press_key(key)
     await heard(page, "door_unlocked")
     await page.wait_for(
@@ -182,7 +175,7 @@ async def test_doorbell_key_and_long_press_mute(
     page: Page, edge: EdgeApp, panel_url: str
 ) -> None:
     """L-49 doorbell key; L-48 holding 0 (a long press on the page) mutes the prompts."""
-    await create_admin(edge)
+    await create_first_admin(sim_of(edge))
     await page.goto(panel_url)
     await heard(page, "success")
 
@@ -192,8 +185,8 @@ async def test_doorbell_key_and_long_press_mute(
         "muted"
     )
 
-    await page.hold("__deep('[data-key=\"0\"]')", seconds=1.2, what="the 0 key")
-    await page.wait_for(
-        "document.querySelector('#volume').textContent === 'muted'",
-        what="the lock to mute its prompts",
+    await page.hold(
+        "__deep('[data-key=\"0\"]')",
+        until="document.querySelector('#volume').textContent === 'muted'",
+        what="the 0 key, until the lock mutes its prompts",
     )

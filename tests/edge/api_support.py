@@ -7,8 +7,7 @@ the certificate as Home Assistant does.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,16 +18,10 @@ import aiohttp
 from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.sim.lock import SimulatedLock
+from tests.support.lock import sim_of
+from tests.support.waiting import eventually
 
 NO_BODY = object()
-WAIT = 5.0
-
-
-async def eventually(check: Callable[[], bool], what: str) -> None:
-    """Wait until ``check()`` holds: state crosses ptys and tasks, so it is not instant."""
-    async with asyncio.timeout(WAIT):
-        while not check():  # noqa: ASYNC110 - the simulator has no change signal
-            await asyncio.sleep(0.005)
 
 
 @dataclass
@@ -99,7 +92,7 @@ class ApiClient:
 
 async def open_pairing(edge: EdgeApp) -> str:
     """Hold SET until pairing mode (L-65); return the label's verification code."""
-    sim = _sim(edge)
+    sim = sim_of(edge)
     await sim.set_button("long")
     await eventually(lambda: edge.core.state.pairing_until is not None, "pairing")
     return (await sim.label())["verification_code"]
@@ -114,11 +107,6 @@ async def pair(client: ApiClient, name: str = "Home Assistant") -> str:
     assert reply.status == 201, reply.body
     client.token = reply.body["token"]
     return str(reply.body["client_id"])
-
-
-def _sim(edge: EdgeApp) -> SimulatedLock:
-    assert edge.sim is not None
-    return edge.sim
 
 
 @contextlib.asynccontextmanager
@@ -152,13 +140,3 @@ async def client_for(edge: EdgeApp) -> AsyncIterator[ApiClient]:
     """Open an unpaired client session for ``edge``."""
     async with aiohttp.ClientSession() as session:
         yield ApiClient(edge, session)
-
-
-ADMIN_PASSWORD = "246813"
-
-
-async def first_admin(edge: EdgeApp, password: str = ADMIN_PASSWORD) -> None:
-    """Create the first admin at the keypad, as the manual says (L-26)."""
-    digits = list(password)
-    await _sim(edge).keypad(["confirm", *digits, "confirm", *digits, "confirm"])
-    await eventually(lambda: edge.core.state.admin_exists, "first admin")

@@ -1,4 +1,4 @@
-"""Fixtures shared by the edge tests: the simulated lock, drivers on it, scripted peers."""
+"""Fixtures the edge tests share: the simulated lock, drivers on it, scripted peers."""
 
 from __future__ import annotations
 
@@ -6,14 +6,33 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 import random
 
-from peer_support import PeerFactory, ScriptedPeer
 import pytest
 
+from ezlock_edge.clock import ManualClock
 from ezlock_edge.devices.hardware import Hardware
 from ezlock_edge.framing.stream import StreamParser
 from ezlock_edge.sim.lock import SimulatedLock
 from ezlock_edge.sim.noise import LineNoise
 from ezlock_edge.sim.port import VirtualPort
+from tests.support.lock import create_first_admin, sim_of
+
+from .api_support import ApiClient, client_for, pair, running_edge
+from .peer_support import PeerFactory, ScriptedPeer
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """Give the lock a time the test moves (``clock.advance``) instead of waiting."""
+    return ManualClock()
+
+
+@pytest.fixture
+async def api(tmp_path: Path, clock: ManualClock) -> AsyncIterator[ApiClient]:
+    """Pair a client with an edge driver whose first admin exists (L-26)."""
+    async with running_edge(tmp_path, clock) as edge, client_for(edge) as client:
+        await create_first_admin(sim_of(edge))
+        await pair(client)
+        yield client
 
 
 @pytest.fixture

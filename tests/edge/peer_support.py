@@ -8,6 +8,7 @@ from typing import Protocol
 
 from ezlock_edge.framing.stream import StreamParser
 from ezlock_edge.sim.port import VirtualPort
+from tests.support.waiting import WAIT
 
 
 class ScriptedPeer[FrameT]:
@@ -30,7 +31,7 @@ class ScriptedPeer[FrameT]:
 
     async def next(self, accept: Callable[[FrameT], bool] = lambda _: True) -> FrameT:
         """Return the next frame the driver sent that ``accept`` takes."""
-        async with asyncio.timeout(PEER_WAIT):
+        async with asyncio.timeout(WAIT):
             while not accept(frame := await self.frames.get()):
                 pass
         return frame
@@ -38,10 +39,6 @@ class ScriptedPeer[FrameT]:
     def sent(self) -> list[FrameT]:
         """Frames the driver sent that the test has not taken yet."""
         return [self.frames.get_nowait() for _ in range(self.frames.qsize())]
-
-
-PEER_WAIT = 3.0
-"""Seconds a test waits for the driver to send a frame (never a pass condition)."""
 
 
 class PeerFactory(Protocol):

@@ -14,9 +14,7 @@ from pathlib import Path
 import serialx
 
 from ezlock_edge.framing.stream import StreamParser
-
-WAIT = 3.0
-"""Seconds a test waits for a frame before it fails (never part of a pass condition)."""
+from tests.support.waiting import WAIT
 
 
 class RawLink[FrameT]:

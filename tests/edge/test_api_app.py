@@ -7,7 +7,6 @@ from pathlib import Path
 import stat
 
 import aiohttp
-from api_support import client_for, eventually, first_admin, pair, running_edge
 import pytest
 from zeroconf.asyncio import AsyncZeroconf
 
@@ -16,6 +15,10 @@ from ezlock_edge.app import KIND_FILE, EdgeApp, EdgeOptions, StartRefusedError
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.config import Config, HardwarePorts
 from ezlock_edge.sim.lock import SimulatedLock
+from tests.support.lock import create_first_admin, sim_of
+from tests.support.waiting import eventually
+
+from .api_support import client_for, pair, running_edge
 
 
 def _mode(path: Path) -> int:
@@ -60,7 +63,7 @@ async def test_stopping_leaves_the_bolt_alone(tmp_path: Path) -> None:
     await sim.start()
     try:
         async with running_edge(tmp_path / "edge", clock, sim=sim) as edge:
-            await first_admin(edge)
+            await create_first_admin(sim_of(edge))
             async with client_for(edge) as api:
                 await pair(api)
                 await api.call("PATCH", "/settings", {"remote_unlock_enabled": True})
@@ -179,7 +182,7 @@ async def test_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
     previous = os.umask(0o022)
     try:
         async with running_edge(data_dir, ManualClock()) as edge:
-            await first_admin(edge)
+            await create_first_admin(sim_of(edge))
             assert (data_dir / "lock.db-wal").exists()
             assert (data_dir / "lock.db-shm").exists()
             modes = {

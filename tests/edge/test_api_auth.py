@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import aiohttp
-from api_support import (
-    NO_BODY,
-    WAIT,
-    ApiClient,
-    client_for,
-    first_admin,
-    pair,
-    running_edge,
-)
 import pytest
 
 from ezlock_edge.api.context import CLOSE_UNAUTHORIZED
 from ezlock_edge.api.routes import OPEN_ROUTES, PREFIX, ROUTES, WS_ROUTE
 from ezlock_edge.clock import ManualClock
+from tests.support.waiting import WAIT
+
+from .api_support import NO_BODY, ApiClient, client_for, pair
 
 # Longer than the longest block, so one test's failures do not throttle the next call.
 PAST_ANY_BLOCK = 61.0
@@ -29,19 +20,6 @@ PROTECTED = [
     for method, path, handler in ROUTES
     if handler not in OPEN_ROUTES and handler is not WS_ROUTE
 ]
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def api(tmp_path: Path, clock: ManualClock) -> AsyncIterator[ApiClient]:
-    async with running_edge(tmp_path, clock) as edge, client_for(edge) as client:
-        await first_admin(edge)
-        await pair(client)
-        yield client
 
 
 @pytest.fixture

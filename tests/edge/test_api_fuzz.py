@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from api_support import (
-    NO_BODY,
-    WAIT,
-    ApiClient,
-    client_for,
-    first_admin,
-    pair,
-    running_edge,
-)
 from hypothesis import HealthCheck, given, settings, strategies as st
-import pytest
 
 from ezlock_edge.api.openapi import SCHEMAS
 from ezlock_edge.api.routes import PREFIX, ROUTES, WS_ROUTE
-from ezlock_edge.clock import ManualClock
+from tests.support.waiting import WAIT
+
+from .api_support import NO_BODY, ApiClient
 
 ROUTE_TABLE = [
     (method, path.removeprefix(PREFIX))
@@ -68,17 +58,6 @@ queries = st.dictionaries(
     st.one_of(st.integers(-5, 2**64).map(str), st.text(max_size=8)),
     max_size=3,
 )
-
-
-@pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[ApiClient]:
-    async with (
-        running_edge(tmp_path, ManualClock()) as edge,
-        client_for(edge) as client,
-    ):
-        await first_admin(edge)
-        await pair(client)
-        yield client
 
 
 @settings(

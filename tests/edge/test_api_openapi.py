@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from api_support import ApiClient, client_for, first_admin, pair, running_edge
 import pytest
 import voluptuous as vol
 
@@ -16,6 +15,9 @@ from ezlock_edge.api.context import ApiContext
 from ezlock_edge.api.openapi import SCHEMAS
 from ezlock_edge.api.server import create_app
 from ezlock_edge.clock import ManualClock
+from tests.support.lock import create_first_admin, sim_of
+
+from .api_support import ApiClient, client_for, pair, running_edge
 
 
 @pytest.fixture
@@ -83,7 +85,7 @@ async def test_replies_have_exactly_the_documented_fields(tmp_path: Path) -> Non
     """Each object the API returns has the fields its schema documents, no more."""
     clock = ManualClock()
     async with running_edge(tmp_path, clock) as edge, client_for(edge) as api:
-        await first_admin(edge)
+        await create_first_admin(sim_of(edge))
         await pair(api)
         until = (clock.now() + timedelta(days=1)).isoformat()
         replies = {

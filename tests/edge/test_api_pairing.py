@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from api_support import ApiClient, client_for, eventually, open_pairing, running_edge
 import pytest
 
 from ezlock_edge.api.auth import token_hash
 from ezlock_edge.clock import ManualClock
+from tests.support.waiting import eventually
 
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+from .api_support import ApiClient, client_for, open_pairing, running_edge
 
 
 @pytest.fixture

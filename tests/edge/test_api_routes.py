@@ -5,37 +5,17 @@ Happy path and each documented error, as a client sees them over pinned HTTPS.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
-from api_support import (
-    ADMIN_PASSWORD,
-    ApiClient,
-    client_for,
-    eventually,
-    first_admin,
-    pair,
-    running_edge,
-)
 import pytest
 
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.models import Settings
+from tests.support.lock import ADMIN_PASSWORD
+from tests.support.waiting import eventually
 
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def api(tmp_path: Path, clock: ManualClock) -> AsyncIterator[ApiClient]:
-    """Pair a client with a lock whose first admin exists (L-26)."""
-    async with running_edge(tmp_path, clock) as edge, client_for(edge) as client:
-        await first_admin(edge)
-        await pair(client)
-        yield client
+from .api_support import ApiClient, client_for, pair, running_edge
 
 
 def _iso(clock: ManualClock, **delta: float) -> str:

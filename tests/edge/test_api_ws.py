@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import WSCloseCode, WSMsgType
-from api_support import (
-    WAIT,
-    ApiClient,
-    client_for,
-    eventually,
-    first_admin,
-    pair,
-    running_edge,
-)
 import pytest
 
 from ezlock_edge.api import ws as ws_module
@@ -25,19 +15,10 @@ from ezlock_edge.api.context import CLOSE_UNAUTHORIZED
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.events import Event
 from ezlock_edge.sim.lock import SimulatedLock
+from tests.support.lock import create_first_admin, sim_of
+from tests.support.waiting import WAIT, eventually
 
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def api(tmp_path: Path, clock: ManualClock) -> AsyncIterator[ApiClient]:
-    async with running_edge(tmp_path, clock) as edge, client_for(edge) as client:
-        await first_admin(edge)
-        await pair(client)
-        yield client
+from .api_support import ApiClient, pair, running_edge
 
 
 async def _receive(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
@@ -180,7 +161,7 @@ async def test_resume_across_an_edge_restart(tmp_path: Path) -> None:
         async with aiohttp.ClientSession() as session:
             async with running_edge(tmp_path / "edge", clock, sim=sim) as edge:
                 api = ApiClient(edge, session)
-                await first_admin(edge)
+                await create_first_admin(sim_of(edge))
                 await pair(api)
                 ws = await api.ws()
                 await _receive(ws)

@@ -19,15 +19,10 @@ import pytest
 from ezlock_edge.cli import _print_info, build_parser, fetch_info, main
 from ezlock_edge.config import build
 from ezlock_edge.logs import JsonFormatter, KeyValueFormatter
+from tests.support.network import free_port
+from tests.support.waiting import eventually
 
 STARTUP = 20.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def _cli(*args: str) -> tuple[int, str, str]:
@@ -50,7 +45,7 @@ async def daemon(
     tmp_path: Path,
 ) -> AsyncIterator[tuple[asyncio.subprocess.Process, int, int]]:
     """``ezlock-edge run --simulate`` as a real process, logging JSON at DEBUG."""
-    port, sim_port = _free_port(), _free_port()
+    port, sim_port = free_port(), free_port()
     env = {**os.environ, "EZLOCK_LOG_FORMAT": "json", "EZLOCK_LOG_LEVEL": "debug"}
     with (tmp_path / "daemon.log").open("wb") as log:
         process = await asyncio.create_subprocess_exec(
@@ -81,16 +76,17 @@ async def daemon(
 
 
 async def _wait_until_serving(port: int) -> None:
-    async with aiohttp.ClientSession() as session, asyncio.timeout(STARTUP):
-        while True:
+    async with aiohttp.ClientSession() as session:
+
+        async def serving() -> bool:
+            url = f"https://127.0.0.1:{port}/api/v1/info"
             try:
-                async with session.get(
-                    f"https://127.0.0.1:{port}/api/v1/info", ssl=False
-                ) as response:
-                    if response.status == 200:
-                        return
+                async with session.get(url, ssl=False) as response:
+                    return response.status == 200
             except aiohttp.ClientError:
-                await asyncio.sleep(0.1)
+                return False
+
+        await eventually(serving, "the daemon serving its API")
 
 
 async def test_run_pair_and_stop_on_sigterm(
@@ -131,12 +127,14 @@ async def test_run_pair_and_stop_on_sigterm(
 async def _pair(port: int, fingerprint: str, code: str) -> str:
     pin = aiohttp.Fingerprint(bytes.fromhex(fingerprint))
     base = f"https://127.0.0.1:{port}/api/v1"
-    async with aiohttp.ClientSession() as session, asyncio.timeout(STARTUP):
-        while True:  # the SET press travels to the lock core over the MCU link
+    async with aiohttp.ClientSession() as session:
+
+        async def pairing_open() -> bool:
             async with session.get(f"{base}/info", ssl=pin) as response:
-                if (await response.json())["pairing_open"]:
-                    break
-            await asyncio.sleep(0.05)
+                return bool((await response.json())["pairing_open"])
+
+        # The SET press travels to the lock core over the MCU link.
+        await eventually(pairing_open, "the pairing window")
         body = {"client_name": "test", "verification_code": code}
         async with session.post(f"{base}/pair", json=body, ssl=pin) as response:
             assert response.status == 201
@@ -148,7 +146,7 @@ async def _pair(port: int, fingerprint: str, code: str) -> str:
 
 
 async def test_info_without_a_running_driver(tmp_path: Path) -> None:
-    config = build({"data_dir": str(tmp_path), "port": _free_port()})
+    config = build({"data_dir": str(tmp_path), "port": free_port()})
     with pytest.raises(aiohttp.ClientConnectionError):
         await fetch_info(config)
 
@@ -214,7 +212,7 @@ async def test_run_reports_a_busy_port(tmp_path: Path) -> None:
             "--port",
             str(port),
             "--sim-port",
-            str(_free_port()),
+            str(free_port()),
             "--no-zeroconf",
         )
     assert code == 1
@@ -227,7 +225,7 @@ async def test_run_without_ports_refuses_to_simulate(tmp_path: Path) -> None:
     config = tmp_path / "edge.toml"
     config.write_text(f"data_dir = '{tmp_path / 'data'}'\nhost = '127.0.0.1'\n")
     code, out, err = await _cli(
-        "run", "--config", str(config), "--port", str(_free_port()), "--no-zeroconf"
+        "run", "--config", str(config), "--port", str(free_port()), "--no-zeroconf"
     )
     assert code != 0
     assert out == ""
@@ -250,9 +248,9 @@ async def test_run_refuses_a_data_directory_of_the_other_kind(tmp_path: Path) ->
         "--host",
         "127.0.0.1",
         "--port",
-        str(_free_port()),
+        str(free_port()),
         "--sim-port",
-        str(_free_port()),
+        str(free_port()),
         "--no-zeroconf",
     )
     assert code != 0

@@ -26,11 +26,6 @@ from ezlock_edge.core.store import Store
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     store = Store(tmp_path / "lock.db")
     yield store

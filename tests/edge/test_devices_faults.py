@@ -25,16 +25,7 @@ from ezlock_edge.vocabulary.errors import (
 )
 from ezlock_edge.vocabulary.link import LinkState
 from ezlock_edge.vocabulary.mcu import DoorState, McuEvent, McuEventKind, McuStatus
-
-WAIT = 5.0
-"""Seconds a test waits for something to happen (never a pass condition)."""
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    """Wait until ``condition`` holds."""
-    async with asyncio.timeout(WAIT):
-        while not condition():  # noqa: ASYNC110 - polls state that has no event
-            await asyncio.sleep(0.01)
+from tests.support.waiting import eventually
 
 
 async def test_twenty_percent_noise(
@@ -99,10 +90,14 @@ async def test_events_survive_light_noise(
     await sim_lock.noise("mcu", 0.02)
     for state in ("open", "closed", "open"):
         await sim_lock.door(state)
-    await until(lambda: sum(e.kind is McuEventKind.DOOR for e in received) >= 3)
+    await eventually(
+        lambda: sum(e.kind is McuEventKind.DOOR for e in received) >= 3, "3 door events"
+    )
     await sim_lock.noise("mcu", 0.0)
     await sim_lock.lock_button()
-    await until(lambda: received[-1].kind is McuEventKind.LOCK_BUTTON)
+    await eventually(
+        lambda: received[-1].kind is McuEventKind.LOCK_BUTTON, "the lock button event"
+    )
     doors = [e.door for e in received if e.kind is McuEventKind.DOOR]
     assert doors == [DoorState.OPEN, DoorState.CLOSED, DoorState.OPEN]
     numbers = [event.seq for event in received]
@@ -122,13 +117,13 @@ async def test_unplug_and_replug_mid_identify(
 
     await sim_lock.finger("dave")
     await hardware.fingerprint.enroll(9, 2, again)
-    identify = asyncio.create_task(hardware.fingerprint.identify(timeout=WAIT))
+    identify = asyncio.create_task(hardware.fingerprint.identify(timeout=30.0))
     await asyncio.sleep(0.2)
     await sim_lock.unplug("fingerprint")
-    await until(lambda: not hardware.connected["fingerprint"])
+    await eventually(lambda: not hardware.connected["fingerprint"], "unplugged")
     assert hardware.fingerprint.link_state is LinkState.DISCONNECTED
     await sim_lock.replug("fingerprint")
-    await until(lambda: hardware.connected["fingerprint"])
+    await eventually(lambda: hardware.connected["fingerprint"], "replugged")
     await sim_lock.finger("dave")
     match = await identify
     assert isinstance(match, FingerMatch)
@@ -149,13 +144,15 @@ async def test_mcu_unplugged_mid_command_and_buffered_events(
 
     hardware.mcu.set_event_handler(handle)
     await sim_lock.unplug("mcu")
-    await until(lambda: not hardware.connected["mcu"])
+    await eventually(lambda: not hardware.connected["mcu"], "unplugged")
     status = asyncio.create_task(hardware.mcu.status())
     await sim_lock.door("open")
     await asyncio.sleep(0.2)
     await sim_lock.replug("mcu")
     assert (await status).door is DoorState.OPEN
-    await until(lambda: any(e.kind is McuEventKind.DOOR for e in received))
+    await eventually(
+        lambda: any(e.kind is McuEventKind.DOOR for e in received), "the door event"
+    )
     assert hardware.connected["mcu"]
 
 
@@ -164,6 +161,6 @@ async def test_link_down_for_good_says_disconnected(
 ) -> None:
     """A module that stays unplugged fails with DeviceDisconnected, not a hang."""
     await sim_lock.unplug("palm")
-    await until(lambda: not hardware.connected["palm"])
+    await eventually(lambda: not hardware.connected["palm"], "unplugged")
     with pytest.raises(DeviceDisconnected, match="palm port down"):
         await hardware.palm.slots()

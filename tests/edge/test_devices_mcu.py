@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from peer_support import PeerFactory
 import pytest
 
 from ezlock_edge.clock import ManualClock
@@ -41,6 +40,9 @@ from ezlock_edge.vocabulary.mcu import (
     Sensor,
     SetPress,
 )
+from tests.support.waiting import eventually
+
+from .peer_support import PeerFactory
 
 WAIT = 3.0
 """Seconds a test waits for an event before failing (never a pass condition)."""
@@ -326,9 +328,7 @@ async def test_reconnection_starts_a_new_session(
         peer.port.unplug()
         peer.port.plug()
         await answer_hello("LOCK-B")
-        async with asyncio.timeout(WAIT):
-            while mcu.info.serial != "LOCK-B":  # noqa: ASYNC110 - no event to wait on
-                await asyncio.sleep(0.01)
+        await eventually(lambda: mcu.info.serial == "LOCK-B", "the new session")
         assert any("different lock MCU" in r.getMessage() for r in caplog.records)
         assert all("CODE42" not in r.getMessage() for r in caplog.records)
     finally:

@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_core_harness import ADMIN_PASSWORD, running_lock
 
 from ezlock_edge.core.errors import (
     AdminRequiredError,
@@ -14,6 +13,10 @@ from ezlock_edge.core.errors import (
     InvalidRequestError,
 )
 from ezlock_edge.core.models import CredentialType, Role
+from tests.support.lock import ADMIN_PASSWORD
+from tests.support.waiting import eventually
+
+from .rig_support import running_lock
 
 
 async def test_l26_first_admin_by_password_on_a_fresh_lock(tmp_path: Path) -> None:
@@ -24,7 +27,13 @@ async def test_l26_first_admin_by_password_on_a_fresh_lock(tmp_path: Path) -> No
             await rig.core.create_user("Bob")
         await rig.keys()
         await rig.heard("welcome_add_admin")
-        await rig.create_first_admin()
+        await rig.keys("confirm")
+        await rig.heard("enter_password")
+        await rig.type_password(ADMIN_PASSWORD)
+        await rig.heard("enter_password_again")
+        await rig.type_password(ADMIN_PASSWORD)
+        await rig.event("user_added")
+        await rig.heard("success")
         [admin] = await rig.core.list_users()
         assert (admin.number, admin.role) == (1, Role.ADMIN)
         with pytest.raises(InvalidRequestError) as err:
@@ -248,7 +257,7 @@ async def test_l24_a_template_the_lock_lost_track_of_is_adopted(tmp_path: Path) 
                 for e in rig.events
             )
 
-        await rig.until(adopted, "the face was adopted")
+        await eventually(adopted, "the face was adopted")
         done = await rig.event(
             "enrollment", status="completed", enrollment_id=enrollment.id
         )

@@ -6,10 +6,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_core_harness import ADMIN_PASSWORD, running_lock, simulated_lock
 
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.errors import LockedOutError, RemoteUnlockDisabledError
+from tests.support.lock import ADMIN_PASSWORD
+
+from .rig_support import running_lock, simulated_lock
 
 ADMIN = {"number": 1, "name": "User 001"}
 

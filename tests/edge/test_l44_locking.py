@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_core_harness import ADMIN_PASSWORD, running_lock
 
 from ezlock_edge.core.errors import InvalidRequestError
+from tests.support.lock import ADMIN_PASSWORD
+
+from .rig_support import running_lock
 
 
 async def test_l44_outside_lock_with_confirm_and_inside_lock_button(

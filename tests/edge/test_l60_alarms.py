@@ -6,11 +6,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from test_core_harness import ADMIN_PASSWORD, running_lock, simulated_lock
 
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.errors import InvalidVerificationCodeError, PairingClosedError
 from ezlock_edge.vocabulary.mcu import Key, McuEvent, McuEventKind
+from tests.support.lock import ADMIN_PASSWORD
+from tests.support.waiting import eventually
+
+from .rig_support import running_lock, simulated_lock
 
 
 async def test_l60_tamper_sounds_the_siren_for_a_minute(tmp_path: Path) -> None:
@@ -40,7 +43,7 @@ async def test_l62_low_battery_warning(tmp_path: Path) -> None:
         async def warning_led() -> bool:
             return await rig.led("low_battery") == "blink"
 
-        await rig.until(warning_led, "the low-battery LED blinks")
+        await eventually(warning_led, "the low-battery LED blinks")
         await rig.sim.battery(90)
         await rig.event("alarm_cleared", alarm="low_battery")
         assert rig.core.state.battery_percent == 90
@@ -104,21 +107,21 @@ async def test_l65_pairing_window(tmp_path: Path) -> None:
         async def zero_blinks() -> bool:
             return bool(await rig.led("0") == "blink")
 
-        await rig.until(zero_blinks, "the 0 key blinks")
+        await eventually(zero_blinks, "the 0 key blinks")
         rig.core.consume_pairing(code)
         client = rig.core.add_client("Home Assistant", "ab" * 32)
         await rig.event("pairing", status="paired", client_id=client.id)
         with pytest.raises(PairingClosedError):
             rig.core.consume_pairing(code)
         await rig.sim.set_button("long")
-        await rig.until(is_open, "the window opened again")
+        await eventually(is_open, "the window opened again")
         for _ in range(5):
             with pytest.raises(InvalidVerificationCodeError):
                 rig.core.consume_pairing("WRONG")
         with pytest.raises(PairingClosedError):
             rig.core.consume_pairing(code)
         await rig.sim.set_button("long")
-        await rig.until(is_open, "the window opened a third time")
+        await eventually(is_open, "the window opened a third time")
         rig.clock.advance(180)
         assert not rig.core.pairing_open
         await rig.heard("pairing_ended")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from peer_support import PeerFactory, ScriptedPeer
 import pytest
 
 from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType, NakReason
@@ -28,6 +27,8 @@ from ezlock_edge.protocol.mcu import McuLink
 from ezlock_edge.transport import SerialPort
 from ezlock_edge.vocabulary.errors import DeviceRejected, DeviceTimeout
 from ezlock_edge.vocabulary.mcu import DoorState, McuEvent, McuEventKind
+
+from .peer_support import PeerFactory, ScriptedPeer
 
 WAIT = 3.0
 """Seconds a test waits for the handler (never a pass condition)."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from peer_support import PeerFactory, ScriptedPeer
 import pytest
 
 from ezlock_edge.framing.ef01 import (
@@ -33,6 +32,8 @@ from ezlock_edge.protocol.ef01 import Ef01Link
 from ezlock_edge.protocol.efaa import EfaaLink
 from ezlock_edge.transport import SerialPort
 from ezlock_edge.vocabulary.errors import DeviceRejected, DeviceTimeout
+
+from .peer_support import PeerFactory, ScriptedPeer
 
 
 @pytest.fixture

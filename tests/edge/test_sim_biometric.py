@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from sim_support import RawLink
 
 from ezlock_edge.framing.efaa import (
     ALL_DIRECTIONS,
@@ -30,6 +29,8 @@ from ezlock_edge.framing.efaa import (
 )
 from ezlock_edge.sim.lock import SimulatedLock
 from ezlock_edge.sim.templates import CAPACITY
+
+from .sim_support import RawLink
 
 type Present = Callable[[str], Awaitable[None]]
 

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sim_support import RawLink
 
 from ezlock_edge.framing.ef01 import (
     ConfirmationCode,
@@ -26,6 +25,8 @@ from ezlock_edge.framing.ef01 import (
 from ezlock_edge.sim import fingerprint as sim_fingerprint
 from ezlock_edge.sim.lock import SimulatedLock
 from ezlock_edge.sim.templates import CAPACITY
+
+from .sim_support import RawLink
 
 ALL = SearchParams(buffer=1, start=0, count=CAPACITY).encode()
 

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sim_support import RawLink
 
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType, NakReason
@@ -49,6 +48,8 @@ from ezlock_edge.vocabulary.mcu import (
     Sensor,
     SetPress,
 )
+
+from .sim_support import RawLink
 
 
 class Driver:
@@ -113,11 +114,6 @@ class Driver:
     async def handled_many(self, count: int) -> list[McuEvent]:
         """Receive and acknowledge the next ``count`` events."""
         return [await self.handled() for _ in range(count)]
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
 
 
 @pytest.fixture

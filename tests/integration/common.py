@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.const import (
@@ -24,34 +22,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ezlock.api import EzlockClient
 from custom_components.ezlock.const import CONF_CLIENT_ID, CONF_FINGERPRINT, DOMAIN
+from tests.support.lock import create_first_admin, sim_of
+from tests.support.waiting import eventually
 
 if TYPE_CHECKING:
     from ezlock_edge.app import EdgeApp, EdgeOptions
-    from ezlock_edge.sim.lock import SimulatedLock
 
-# The first admin's keypad password (L-25: 6-10 digits, no run, not all the same).
-ADMIN_PASSWORD: Final = "482915"
 SERIAL: Final = "EZL-7Q2K9D"
 MOTOR_TRAVEL: Final = 0.02
-WAIT_TIMEOUT: Final = 30.0
-
-
-async def wait_for(condition: Callable[[], bool], what: str) -> None:
-    """Wait until ``condition`` holds; the timeout only turns a hang into a failure."""
-    try:
-        async with asyncio.timeout(WAIT_TIMEOUT):
-            while True:
-                if condition():
-                    return
-                await asyncio.sleep(0.01)
-    except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
-
-
-def sim_of(edge: EdgeApp) -> SimulatedLock:
-    """Return the simulated hardware behind ``edge``."""
-    assert edge.sim is not None
-    return edge.sim
 
 
 async def start_edge(options: EdgeOptions) -> EdgeApp:
@@ -61,17 +39,14 @@ async def start_edge(options: EdgeOptions) -> EdgeApp:
     app = EdgeApp(options)
     await app.start()
     if not app.core.state.admin_exists:
-        await sim_of(app).keypad(
-            ["confirm", *ADMIN_PASSWORD, "confirm", *ADMIN_PASSWORD, "confirm"]
-        )
-        await wait_for(lambda: app.core.state.admin_exists, "the first admin")
+        await create_first_admin(sim_of(app))
     return app
 
 
 async def open_pairing_window(edge: EdgeApp) -> None:
     """Hold SET on the rear panel until the keypad's 0 blinks (L-65)."""
     await sim_of(edge).set_button("long")
-    await wait_for(lambda: edge.core.pairing_open, "the pairing window")
+    await eventually(lambda: edge.core.pairing_open, "the pairing window")
 
 
 async def verification_code(edge: EdgeApp) -> str:
@@ -110,7 +85,7 @@ async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Set the entry up and wait until its push connection streams."""
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    await wait_for(
+    await eventually(
         lambda: (
             entry.runtime_data.last_update_success and entry.runtime_data._streaming
         ),

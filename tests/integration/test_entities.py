@@ -29,16 +29,10 @@ from custom_components.ezlock.const import CONF_CODE_HASH, CONF_CODE_SALT, DOMAI
 from custom_components.ezlock.coordinator import issue_id
 from custom_components.ezlock.unlock_code import hash_code, new_salt
 from ezlock_edge.app import EdgeApp
+from tests.support.lock import sim_of
+from tests.support.waiting import eventually
 
-from .common import (
-    entity_id,
-    fired,
-    paired_entry,
-    setup_entry,
-    sim_of,
-    state_of,
-    wait_for,
-)
+from .common import entity_id, fired, paired_entry, setup_entry, state_of
 
 
 @pytest.fixture
@@ -119,10 +113,10 @@ async def test_remote_unlock_follows_the_setting(
     assert edge.core.get_settings().remote_unlock_enabled
 
     await _call(hass, "lock", SERVICE_UNLOCK, lock)
-    await wait_for(lambda: hass.states.get(lock).state == "unlocked", "the unlock")
+    await eventually(lambda: hass.states.get(lock).state == "unlocked", "the unlock")
     await _call(hass, "lock", SERVICE_LOCK, lock)
-    await wait_for(lambda: hass.states.get(lock).state == "locked", "the lock")
-    await wait_for(lambda: len(access) >= 3, "the three access events")
+    await eventually(lambda: hass.states.get(lock).state == "locked", "the lock")
+    await eventually(lambda: len(access) >= 3, "the three access events")
     assert [s.attributes["event_type"] for s in access] == [
         "unlock_failed",
         "unlocked_remote",
@@ -151,9 +145,9 @@ async def test_unlock_code_from_options(hass: HomeAssistant, edge: EdgeApp) -> N
         assert refused.value.translation_key == "wrong_unlock_code"
 
     await _call(hass, "lock", SERVICE_UNLOCK, lock, code="2468")
-    await wait_for(lambda: hass.states.get(lock).state == "unlocked", "the unlock")
+    await eventually(lambda: hass.states.get(lock).state == "unlocked", "the unlock")
     await _call(hass, "lock", SERVICE_LOCK, lock)
-    await wait_for(lambda: hass.states.get(lock).state == "locked", "the lock")
+    await eventually(lambda: hass.states.get(lock).state == "locked", "the lock")
 
 
 async def test_jammed_bolt(hass: HomeAssistant, edge: EdgeApp) -> None:
@@ -163,10 +157,10 @@ async def test_jammed_bolt(hass: HomeAssistant, edge: EdgeApp) -> None:
     alarms = fired(hass, "alarm")
     await sim_of(edge).jam()
     await _call(hass, "lock", SERVICE_LOCK, entity_id(hass, "lock", "lock"))
-    await wait_for(
+    await eventually(
         lambda: state_of(hass, "lock", "lock").state == "jammed", "the jammed bolt"
     )
-    await wait_for(lambda: bool(alarms), "the jammed alarm")
+    await eventually(lambda: bool(alarms), "the jammed alarm")
     assert alarms[0].attributes["event_type"] == "jammed"
 
 
@@ -209,24 +203,24 @@ async def test_door_tamper_power(hass: HomeAssistant, edge: EdgeApp) -> None:
     alarms = fired(hass, "alarm")
 
     await sim.door("open")
-    await wait_for(
+    await eventually(
         lambda: state_of(hass, "binary_sensor", "door").state == STATE_ON, "door open"
     )
     await sim.door("closed")
-    await wait_for(
+    await eventually(
         lambda: state_of(hass, "binary_sensor", "door").state == STATE_OFF,
         "door closed",
     )
 
     await sim.tamper()
-    await wait_for(
+    await eventually(
         lambda: state_of(hass, "binary_sensor", "tamper").state == STATE_ON, "tamper"
     )
-    await wait_for(lambda: bool(alarms), "the tamper alarm")
+    await eventually(lambda: bool(alarms), "the tamper alarm")
     assert alarms[0].attributes["event_type"] == "tamper"
 
     await sim.emergency_power(True)
-    await wait_for(
+    await eventually(
         lambda: state_of(hass, "sensor", "power_source").state == "emergency",
         "emergency power",
     )
@@ -242,14 +236,14 @@ async def test_battery_critical_issue(
     key = issue_id("battery_critical", entry.entry_id)
 
     await sim_of(edge).battery(8)
-    await wait_for(lambda: state_of(hass, "sensor", "battery").state == "8", "8 %")
+    await eventually(lambda: state_of(hass, "sensor", "battery").state == "8", "8 %")
     issue = issue_registry.async_get_issue(DOMAIN, key)
     assert issue is not None
     assert issue.translation_placeholders == {"title": entry.title, "percent": "8"}
     assert state_of(hass, "binary_sensor", "low_battery").state == STATE_ON
 
     await sim_of(edge).battery(80)
-    await wait_for(lambda: state_of(hass, "sensor", "battery").state == "80", "80 %")
+    await eventually(lambda: state_of(hass, "sensor", "battery").state == "80", "80 %")
     assert issue_registry.async_get_issue(DOMAIN, key) is None
 
 

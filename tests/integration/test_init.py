@@ -12,8 +12,9 @@ from homeassistant.helpers import issue_registry as ir
 from custom_components.ezlock.const import CONF_FINGERPRINT, DOMAIN
 from custom_components.ezlock.coordinator import issue_id
 from ezlock_edge.app import EdgeApp
+from tests.support.waiting import eventually
 
-from .common import paired_entry, setup_entry, state_of, wait_for
+from .common import paired_entry, setup_entry, state_of
 
 
 async def test_setup_and_unload(
@@ -74,7 +75,7 @@ async def test_revoked_while_running(hass: HomeAssistant, edge: EdgeApp) -> None
     entry = await paired_entry(hass, edge)
     await setup_entry(hass, entry)
     edge.core.revoke_client(entry.data["client_id"])
-    await wait_for(
+    await eventually(
         lambda: bool(hass.config_entries.flow.async_progress_by_handler(DOMAIN)),
         "the reauth flow",
     )

@@ -18,16 +18,10 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.ezlock.coordinator import RECONNECT_MAX
 from ezlock_edge.app import EdgeApp, EdgeOptions
+from tests.support.lock import ADMIN_PASSWORD, sim_of
+from tests.support.waiting import eventually
 
-from .common import (
-    ADMIN_PASSWORD,
-    fired,
-    paired_entry,
-    setup_entry,
-    sim_of,
-    state_of,
-    wait_for,
-)
+from .common import fired, paired_entry, setup_entry, state_of
 
 
 async def test_keypad_password_unlocks(hass: HomeAssistant, edge: EdgeApp) -> None:
@@ -37,10 +31,10 @@ async def test_keypad_password_unlocks(hass: HomeAssistant, edge: EdgeApp) -> No
     access = fired(hass, "access")
 
     await sim_of(edge).keypad([*ADMIN_PASSWORD, "confirm"])
-    await wait_for(
+    await eventually(
         lambda: state_of(hass, "lock", "lock").state == "unlocked", "the unlock"
     )
-    await wait_for(lambda: bool(access), "the access event")
+    await eventually(lambda: bool(access), "the access event")
 
     admin = (await edge.core.list_users())[0]
     assert len(access) == 1
@@ -62,7 +56,7 @@ async def test_wrong_password_is_a_failed_attempt(
     before = state_of(hass, "lock", "lock").state
 
     await sim_of(edge).keypad([*"917364", "confirm"])
-    await wait_for(lambda: bool(access), "the failed attempt")
+    await eventually(lambda: bool(access), "the failed attempt")
     assert access[0].attributes["event_type"] == "unlock_failed"
     assert access[0].attributes["method"] == "password"
     assert access[0].attributes["reason"] == "no_match"
@@ -75,7 +69,7 @@ async def test_doorbell_rings_once(hass: HomeAssistant, edge: EdgeApp) -> None:
     await setup_entry(hass, entry)
     rings = fired(hass, "doorbell")
     await sim_of(edge).keypad(["doorbell"])
-    await wait_for(lambda: bool(rings), "the ring")
+    await eventually(lambda: bool(rings), "the ring")
     assert rings[0].attributes["event_type"] == "ring"
     assert rings[0].attributes["device_class"] == "doorbell"
 
@@ -94,7 +88,7 @@ async def test_edge_restart_unavailable_then_back(
     caplog.set_level(logging.INFO, logger="custom_components.ezlock")
 
     await edge.stop()
-    await wait_for(
+    await eventually(
         lambda: state_of(hass, "lock", "lock").state == STATE_UNAVAILABLE,
         "the lock to become unavailable",
     )
@@ -113,11 +107,11 @@ async def test_edge_restart_unavailable_then_back(
         async_fire_time_changed(
             hass, dt_util.utcnow() + timedelta(seconds=RECONNECT_MAX)
         )
-        await wait_for(
+        await eventually(
             lambda: state_of(hass, "lock", "lock").state != STATE_UNAVAILABLE,
             "the lock to come back",
         )
-        await wait_for(lambda: bool(rings), "the ring missed while down")
+        await eventually(lambda: bool(rings), "the ring missed while down")
         await hass.async_block_till_done()
         assert len(rings) == 1
         lost = [r for r in caplog.records if "Lost the connection" in r.getMessage()]
@@ -136,18 +130,18 @@ async def test_home_assistant_restart_fires_nothing_old(
     await setup_entry(hass, entry)
     rings = fired(hass, "doorbell")
     await sim_of(edge).keypad(["doorbell"])
-    await wait_for(lambda: bool(rings), "the first ring")
+    await eventually(lambda: bool(rings), "the first ring")
 
     handled = entry.runtime_data.last_seq
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     await sim_of(edge).keypad(["doorbell"])
-    await wait_for(
+    await eventually(
         lambda: edge.core.state.last_seq > handled,
         "the second ring at the lock",
     )
     await setup_entry(hass, entry)
-    await wait_for(lambda: len(rings) >= 2, "the ring missed while unloaded")
+    await eventually(lambda: len(rings) >= 2, "the ring missed while unloaded")
     await hass.async_block_till_done()
     assert len(rings) == 2
     assert rings[0].state != rings[1].state

@@ -18,8 +18,10 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.ezlock.const import CONF_FINGERPRINT, DOMAIN
 from custom_components.ezlock.coordinator import RECONNECT_MAX, issue_id
 from ezlock_edge.app import EdgeApp, EdgeOptions
+from tests.support.lock import sim_of
+from tests.support.waiting import eventually
 
-from .common import paired_entry, setup_entry, sim_of, state_of, wait_for
+from .common import paired_entry, setup_entry, state_of
 
 
 async def test_fingerprint_issue_fixed_by_pairing_again(
@@ -58,7 +60,7 @@ async def test_factory_reset_raises_issue(
     await sim.keypad(["confirm"])
     # The reset wipes every pairing: the edge driver ends the stream (4001) and
     # re-pairing is offered; the factory_reset event must have arrived before that.
-    await wait_for(
+    await eventually(
         lambda: bool(hass.config_entries.flow.async_progress_by_handler(DOMAIN)),
         "re-pairing to be offered",
     )
@@ -85,7 +87,7 @@ async def test_certificate_change_while_running(
             hass, dt_util.utcnow() + timedelta(seconds=RECONNECT_MAX)
         )
         key = issue_id("fingerprint_changed", entry.entry_id)
-        await wait_for(
+        await eventually(
             lambda: issue_registry.async_get_issue(DOMAIN, key) is not None,
             "the certificate issue",
         )

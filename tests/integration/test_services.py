@@ -20,16 +20,10 @@ from pytest_homeassistant_custom_component.common import MockUser
 from custom_components.ezlock.const import DOMAIN
 from custom_components.ezlock.services import ACTIONS
 from ezlock_edge.app import EdgeApp
+from tests.support.lock import sim_of
+from tests.support.waiting import eventually
 
-from .common import (
-    entity_id,
-    fired,
-    paired_entry,
-    setup_entry,
-    sim_of,
-    state_of,
-    wait_for,
-)
+from .common import entity_id, fired, paired_entry, setup_entry, state_of
 
 
 @pytest.fixture
@@ -73,7 +67,7 @@ async def test_temporary_password_lifecycle(
 
     access = fired(hass, "access")
     await sim_of(edge).keypad([*code, "confirm"])
-    await wait_for(lambda: bool(access), "the visitor's unlock")
+    await eventually(lambda: bool(access), "the visitor's unlock")
     assert access[0].attributes["event_type"] == "unlocked_temporary_password"
 
     listed = await _act(hass, lock, "list_temporary_passwords")
@@ -217,7 +211,7 @@ async def test_password_policy(hass: HomeAssistant, edge: EdgeApp, lock: str) ->
     await _act(hass, lock, "set_lock_password", user_number=number, password="730619")
     access = fired(hass, "access")
     await sim_of(edge).keypad([*"730619", "confirm"])
-    await wait_for(lambda: bool(access), "Carol's unlock")
+    await eventually(lambda: bool(access), "Carol's unlock")
     assert access[0].attributes["user_name"] == "Carol"
 
 
@@ -240,7 +234,7 @@ async def _enroll(hass: HomeAssistant, edge: EdgeApp, lock: str, finger: str) ->
             credential_type="fingerprint",
         )
     )
-    await wait_for(
+    await eventually(
         lambda: task.done() or _enrollment_started(edge, since), "enrollment"
     )
     while not task.done():
@@ -267,7 +261,7 @@ async def test_fingerprint_enrollment_and_duress(
     assert flagged is None or flagged
     alarms = fired(hass, "alarm")
     await sim_of(edge).finger("alice-index")
-    await wait_for(lambda: bool(alarms), "the silent duress alarm")
+    await eventually(lambda: bool(alarms), "the silent duress alarm")
     assert alarms[0].attributes["event_type"] == "duress"
 
     await _act(hass, lock, "clear_lock_credential", credential_id=credential_id)
@@ -281,7 +275,7 @@ async def test_lockout_and_clear(hass: HomeAssistant, edge: EdgeApp, lock: str) 
     await edge.core.update_settings(remote_unlock_enabled=True)
     for _ in range(5):
         await sim_of(edge).keypad([*"917364", "confirm"])
-    await wait_for(
+    await eventually(
         lambda: state_of(hass, "binary_sensor", "lockout").state == STATE_ON, "lockout"
     )
     with pytest.raises(HomeAssistantError) as refused:
@@ -291,7 +285,7 @@ async def test_lockout_and_clear(hass: HomeAssistant, edge: EdgeApp, lock: str) 
     assert refused.value.translation_key == "locked_out"
 
     await _act(hass, lock, "clear_lockout")
-    await wait_for(
+    await eventually(
         lambda: state_of(hass, "binary_sensor", "lockout").state == STATE_OFF,
         "the lockout to end",
     )

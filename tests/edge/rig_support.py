@@ -6,23 +6,19 @@ look at what a person or a client would notice: events, voice prompts, the bolt.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.events import Event
 from ezlock_edge.core.lock import LockCore
 from ezlock_edge.devices.hardware import Hardware
 from ezlock_edge.sim.lock import SimulatedLock
-
-ADMIN_PASSWORD = "482915"
-WAIT = 5.0  # generous bound on waiting for something that must happen
+from tests.support.lock import ADMIN_PASSWORD, create_first_admin, prompts, said
+from tests.support.waiting import eventually
 
 
 @dataclass
@@ -33,18 +29,6 @@ class Rig:
     core: LockCore
     clock: ManualClock
     events: list[Event] = field(default_factory=list)
-
-    async def until(self, condition: Callable[[], Awaitable[bool]], what: str) -> None:
-        """Wait until ``await condition()`` holds; fail with ``what`` if it never does.
-
-        The simulator's panel has no change notification, so this polls it.
-        """
-        try:
-            async with asyncio.timeout(WAIT):
-                while not await condition():  # noqa: ASYNC110
-                    await asyncio.sleep(0.01)
-        except TimeoutError:
-            pytest.fail(f"never happened: {what}")
 
     async def event(
         self,
@@ -66,10 +50,7 @@ class Rig:
                 None,
             )
 
-        async def seen() -> bool:
-            return found() is not None
-
-        await self.until(seen, f"event {kind} {fields}")
+        await eventually(lambda: found() is not None, f"event {kind} {fields}")
         event = found()
         assert event is not None
         return event
@@ -79,13 +60,12 @@ class Rig:
         return [e.type for e in self.events]
 
     async def prompts(self) -> list[str]:
-        """Return the voice prompts spoken so far (names such as ``door_unlocked``)."""
-        panel = await self.sim.panel()
-        return [p["prompt"] for p in panel["prompts"]]
+        """Return the voice prompts spoken so far."""
+        return await prompts(self.sim)
 
     async def count(self, prompt: str) -> int:
         """Return how often the lock has said ``prompt``."""
-        return (await self.prompts()).count(prompt)
+        return await said(self.sim, prompt)
 
     async def heard(self, prompt: str, times: int = 1) -> None:
         """Wait until the lock has said ``prompt`` (at least ``times`` times)."""
@@ -93,7 +73,7 @@ class Rig:
         async def said() -> bool:
             return await self.count(prompt) >= times
 
-        await self.until(said, f"prompt {prompt} x{times}")
+        await eventually(said, f"prompt {prompt} x{times}")
 
     async def led(self, name: str) -> str | None:
         """Return how a keypad LED is lit (``on``, ``blink``) or None when dark."""
@@ -127,7 +107,7 @@ class Rig:
         async def showing() -> bool:
             return bool((await self.sim.panel())[field] == value)
 
-        await self.until(showing, f"panel {field} = {value!r}")
+        await eventually(showing, f"panel {field} = {value!r}")
 
     async def bolt(self) -> str:
         """Return the bolt as the simulated hardware has it."""
@@ -143,13 +123,7 @@ class Rig:
 
     async def create_first_admin(self, password: str = ADMIN_PASSWORD) -> None:
         """L-26: the first admin, by password, on the keypad of a fresh lock."""
-        await self.keys("confirm")
-        await self.heard("enter_password")
-        await self.type_password(password)
-        await self.heard("enter_password_again")
-        await self.type_password(password)
-        await self.event("user_added")
-        await self.heard("success")
+        await create_first_admin(self.sim, password)
 
     async def enter_menu(self, password: str = ADMIN_PASSWORD) -> None:
         """L-20: SET short press, then an admin's password."""
@@ -174,7 +148,7 @@ class Rig:
                     or await self.count("success") > successes
                 )
 
-            await self.until(answered, "the reader took the finger")
+            await eventually(answered, "the reader took the finger")
             if await self.count("already_enrolled") > refused:
                 return
 

@@ -1,0 +1,1 @@
+"""The test suites: edge driver, Home Assistant integration, end to end."""

@@ -1,0 +1,1 @@
+"""End-to-end tests: Chromium, the edge driver, the demo and Home Assistant."""

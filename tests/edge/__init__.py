@@ -1,0 +1,1 @@
+"""Edge driver tests: simulated hardware through its byte streams, the real drivers."""

@@ -1,0 +1,48 @@
+"""What a person does at the simulated lock, for tests that need it done."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .waiting import eventually
+
+if TYPE_CHECKING:
+    from ezlock_edge.app import EdgeApp
+    from ezlock_edge.sim.lock import SimulatedLock
+
+ADMIN_PASSWORD = "482915"
+"""The first admin's keypad password (L-25: 6-10 digits, no run, not all the same)."""
+
+
+def sim_of(edge: EdgeApp) -> SimulatedLock:
+    """Return the simulated hardware behind ``edge`` (started with ``sim=True``)."""
+    assert edge.sim is not None
+    return edge.sim
+
+
+async def prompts(sim: SimulatedLock) -> list[str]:
+    """Return the voice prompts spoken so far (names such as ``door_unlocked``)."""
+    panel = await sim.panel()
+    return [str(spoken["prompt"]) for spoken in panel["prompts"]]
+
+
+async def said(sim: SimulatedLock, prompt: str) -> int:
+    """Return how often the lock has said ``prompt``."""
+    return (await prompts(sim)).count(prompt)
+
+
+async def create_first_admin(
+    sim: SimulatedLock, password: str = ADMIN_PASSWORD
+) -> None:
+    """Create a fresh lock's first admin as the manual says (L-26).
+
+    Confirm, the password and confirm, the password again and confirm; returns once the
+    lock said "success", which it does after the admin and the password are stored.
+    """
+    before = await said(sim, "success")
+    await sim.keypad(["confirm", *password, "confirm", *password, "confirm"])
+
+    async def done() -> bool:
+        return await said(sim, "success") > before
+
+    await eventually(done, "the first admin created at the keypad")
