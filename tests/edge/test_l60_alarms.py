@@ -173,8 +173,8 @@ async def test_l66_a_resent_mcu_event_is_handled_once(tmp_path: Path) -> None:
             assert handled is not None
         async with running_lock(tmp_path, sim=sim, clock=clock) as rig:
             doorbell = McuEvent(seq=handled, kind=McuEventKind.KEY, key=Key.DOORBELL)
-            await rig.core._on_mcu_event(doorbell)  # the ACK was lost in the crash
-            await rig.core._on_mcu_event(replace(doorbell, seq=handled + 1000))
+            await rig.core._mcu_events.handle(doorbell)  # the ACK was lost in the crash
+            await rig.core._mcu_events.handle(replace(doorbell, seq=handled + 1000))
             await rig.event("doorbell")
             stored = [e.type for e in rig.core.events.query(limit=1000)]
             assert stored.count("doorbell") == 2

@@ -13,6 +13,7 @@ from ezlock_edge.clock import Clock
 from ezlock_edge.core.events import Event
 from ezlock_edge.core.lock import LockCore
 from ezlock_edge.core.models import Client
+from ezlock_edge.tasks import BackgroundTasks
 
 from .auth import AuthThrottle, token_hash
 from .errors import ApiError
@@ -40,7 +41,7 @@ class ApiContext:
         self.tls_fingerprint = tls_fingerprint
         self.throttle = AuthThrottle(clock)
         self.sessions: set[WsSession] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks(_LOGGER)
         self._touched: dict[str, float] = {}
 
     def authenticate(self, address: str, token: str) -> Client:
@@ -84,9 +85,7 @@ class ApiContext:
 
     def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """Run ``coroutine`` in the background, keeping a reference until it ends."""
-        task = asyncio.get_running_loop().create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(coroutine)
 
     def close_sessions(self, code: int, reason: str) -> None:
         """Close every WebSocket now."""
@@ -104,8 +103,7 @@ class ApiContext:
     async def shutdown(self, code: int, reason: str) -> None:
         """Close every WebSocket and wait for the background work to finish."""
         self.close_sessions(code, reason)
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.wait()
 
 
 CONTEXT = web.AppKey("ezlock_api", ApiContext)

@@ -7,12 +7,11 @@ Only the slot the template went into is stored (L-32).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-import contextvars
 import logging
 from typing import Any
 
+from ezlock_edge.tasks import BackgroundTasks
 from ezlock_edge.vocabulary.errors import (
     CapacityFull,
     DeviceError,
@@ -21,10 +20,10 @@ from ezlock_edge.vocabulary.errors import (
 )
 from ezlock_edge.vocabulary.mcu import Prompt
 
+from .device_contract import LockHardware
 from .directory import Directory
 from .errors import EnrollmentBusyError, InvalidRequestError
 from .events import EventLog
-from .hardware import LockHardware
 from .models import Credential, CredentialType, Enrollment, User
 from .secrets import random_id
 
@@ -81,7 +80,7 @@ class Enroller:
         self._release = release
         self._timeout = timeout
         self._busy = False
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks(_LOGGER)
 
     @property
     def busy(self) -> bool:
@@ -90,9 +89,7 @@ class Enroller:
 
     async def stop(self) -> None:
         """Cancel enrollments started from the API."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.cancel()
 
     async def enroll(
         self, user: User, kind: CredentialType, report: Report | None = None
@@ -110,12 +107,8 @@ class Enroller:
         self._claim(user, kind)
         enrollment = Enrollment(random_id("en"), user, kind, STEPS[kind])
         self._report(enrollment, "started", 0, enrollment.steps)
-        # A fresh context: this task is not part of the MCU event that may have started it.
-        task = asyncio.get_running_loop().create_task(
-            self._run(enrollment), context=contextvars.Context()
-        )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        # Not part of the MCU event that may have started it (a fresh context).
+        self._tasks.spawn(self._run(enrollment))
         return enrollment
 
     def _claim(self, user: User, kind: CredentialType) -> None:

@@ -1,11 +1,17 @@
 """Refusals of the lock core, each with a stable machine code the API passes on.
 
 Clients branch on ``code``; ``fields`` maps request fields to what is wrong with them.
+:func:`best_effort` is the one way the core tolerates a failing hardware operation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
+import logging
+
+from ezlock_edge.vocabulary.errors import DeviceError
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class LockError(Exception):
@@ -137,3 +143,15 @@ class InvalidVerificationCodeError(LockError):
     """The verification code does not match the lock's (L-64)."""
 
     code = "invalid_verification_code"
+
+
+async def best_effort(operation: Awaitable[None]) -> None:
+    """Run a hardware operation whose failure is logged but must not stop the caller.
+
+    A prompt that is not spoken, an LED that stays dark or a template left on a module
+    is no reason to abandon a keypad dialogue or an unlock that already happened.
+    """
+    try:
+        await operation
+    except (DeviceError, LockOfflineError) as err:
+        _LOGGER.warning("Lock operation failed: %s", err)

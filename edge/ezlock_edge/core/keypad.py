@@ -12,23 +12,14 @@ Keypad buffers live only in memory and are never logged.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Coroutine
-import contextvars
 from enum import Enum, auto
 import logging
-from typing import Any, Protocol
+from typing import Protocol
 
 from ezlock_edge.clock import Clock
-from ezlock_edge.vocabulary.mcu import (
-    DoorDirection,
-    Key,
-    Led,
-    LedMode,
-    Prompt,
-    SetPress,
-)
+from ezlock_edge.tasks import BackgroundTasks
+from ezlock_edge.vocabulary.mcu import DoorDirection, Key, LedMode, Prompt, SetPress
 
-from .access import Access, Presented
 from .directory import Directory
 from .enrollment import Enroller, EnrollmentFailed
 from .errors import (
@@ -40,7 +31,9 @@ from .errors import (
     UserCredentialLimitError,
 )
 from .models import CredentialType, Role, User
+from .panel import Panel
 from .policy import ENTRY_MAX, PASSWORD_MAX, check_password
+from .unlock_decision import Presented, UnlockDecision
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -76,16 +69,7 @@ class Mode(Enum):
 
 
 class KeypadHost(Protocol):
-    """What the dialogue asks of the rest of the lock."""
-
-    async def say(self, prompt: Prompt) -> None:
-        """Speak a voice prompt."""
-
-    async def light(self, keys: Collection[Key | Led], mode: LedMode) -> None:
-        """Light, blink or darken keypad LEDs."""
-
-    async def dark(self) -> None:
-        """Darken the keypad."""
+    """What the dialogue asks the rest of the lock to do (``KeypadActions``)."""
 
     async def lock_from_outside(self) -> None:
         """L-44: confirm with an empty entry locks the door."""
@@ -121,24 +105,26 @@ class Keypad:
     def __init__(
         self,
         clock: Clock,
-        access: Access,
+        access: UnlockDecision,
         directory: Directory,
         enroller: Enroller,
-        host: KeypadHost,
+        panel: Panel,
+        actions: KeypadHost,
     ) -> None:
-        """Act through ``host``; decide through ``access``."""
+        """Speak and light on ``panel``, act through ``actions``, decide through ``access``."""
         self._clock = clock
         self._access = access
         self._directory = directory
         self._enroller = enroller
-        self._host = host
+        self._panel = panel
+        self._actions = actions
         self._mode = Mode.IDLE
         self._buffer = ""
         self._first_entry = ""
         self._pending: User | None = None
         self._in_menu = False
         self._timer: asyncio.Handle | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks(_LOGGER)
 
     @property
     def mode(self) -> Mode:
@@ -153,9 +139,7 @@ class Keypad:
     async def stop(self) -> None:
         """Forget the dialogue and cancel its background work."""
         self._cancel_timer()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.cancel()
         self._reset()
 
     # inputs
@@ -175,20 +159,20 @@ class Keypad:
         """SET on the rear panel (L-04)."""
         self._touch()
         if press is SetPress.LONG:
-            await self._host.open_pairing()
+            await self._actions.open_pairing()
         elif press is SetPress.HELD_AT_POWER_UP:
             self._reset()
             self._mode = Mode.FACTORY_RESET
-            await self._host.say(Prompt.FACTORY_RESET_CONFIRM)
-            await self._host.light([Key.CONFIRM], LedMode.ON)
+            await self._panel.say(Prompt.FACTORY_RESET_CONFIRM)
+            await self._panel.light([Key.CONFIRM], LedMode.ON)
         elif self._mode is not Mode.ENROLLING:
             self._reset()
             if not self._directory.admin_exists:
                 await self._welcome()
             else:
                 self._mode = Mode.VERIFY_ADMIN
-                await self._host.say(Prompt.VERIFY_ADMIN)
-                await self._host.light([*DIGITS, Key.BACK, Key.CONFIRM], LedMode.ON)
+                await self._panel.say(Prompt.VERIFY_ADMIN)
+                await self._panel.light([*DIGITS, Key.BACK, Key.CONFIRM], LedMode.ON)
 
     async def admin_presented(self, presented: Presented) -> None:
         """Use a face, palm or finger identified while the menu asks for an admin."""
@@ -199,7 +183,7 @@ class Keypad:
         """Handle a key press (``long_press``: held until the keypad flashed)."""
         self._touch()
         if key is Key.DOORBELL:
-            await self._host.doorbell()
+            await self._actions.doorbell()
             return
         handler = {
             Mode.IDLE: self._idle_key,
@@ -224,45 +208,45 @@ class Keypad:
             return
         if key is Key.DIGIT_0 and long_press:
             self._buffer = ""
-            await self._host.mute_once()
+            await self._actions.mute_once()
         elif key.digit is not None:
             self._type(key, ENTRY_MAX + 1)
         elif key is Key.BACK:
             self._buffer = ""
         elif key is Key.AWAY:
-            await self._host.arm_away()
+            await self._actions.arm_away()
         elif key is Key.CONFIRM:
             entry, self._buffer = self._buffer, ""
             if entry:
                 await self._access.attempt(self._access.by_entry(entry))
             else:
-                await self._host.lock_from_outside()
+                await self._actions.lock_from_outside()
 
     async def _welcome(self) -> None:
         self._reset()
         self._mode = Mode.WELCOME
-        await self._host.say(Prompt.SET_DOOR_DIRECTION)
-        await self._host.say(Prompt.WELCOME_ADD_ADMIN)
-        await self._host.light(
+        await self._panel.say(Prompt.SET_DOOR_DIRECTION)
+        await self._panel.say(Prompt.WELCOME_ADD_ADMIN)
+        await self._panel.light(
             [Key.DIGIT_1, Key.DIGIT_2, Key.BACK, Key.CONFIRM], LedMode.ON
         )
 
     async def _welcome_key(self, key: Key, _long: bool) -> None:
         if key in _DIRECTIONS:
-            await self._host.choose_door_direction(_DIRECTIONS[key])
-            await self._host.say(Prompt.SUCCESS)
+            await self._actions.choose_door_direction(_DIRECTIONS[key])
+            await self._panel.say(Prompt.SUCCESS)
         elif key is Key.CONFIRM:
             await self._ask_password(self._directory.new_user(Role.ADMIN))
         elif key is Key.BACK:
             self._reset()
-            await self._host.dark()
+            await self._panel.dark()
 
     async def _ask_password(self, user: User) -> None:
         self._pending = user
         self._buffer = self._first_entry = ""
         self._mode = Mode.NEW_PASSWORD
-        await self._host.say(Prompt.ENTER_PASSWORD)
-        await self._host.light([*DIGITS, Key.BACK, Key.CONFIRM], LedMode.ON)
+        await self._panel.say(Prompt.ENTER_PASSWORD)
+        await self._panel.light([*DIGITS, Key.BACK, Key.CONFIRM], LedMode.ON)
 
     async def _new_password_key(self, key: Key, _long: bool) -> None:
         if key.digit is not None:
@@ -275,14 +259,14 @@ class Keypad:
                 check_password(entry)
             except PasswordPolicyError as err:
                 simple = err.rule in {"sequential", "repeated"}
-                await self._host.say(
+                await self._panel.say(
                     Prompt.PASSWORD_TOO_SIMPLE if simple else Prompt.FAILURE
                 )
-                await self._host.say(Prompt.ENTER_PASSWORD)
+                await self._panel.say(Prompt.ENTER_PASSWORD)
                 return
             self._first_entry = entry
             self._mode = Mode.REPEAT_PASSWORD
-            await self._host.say(Prompt.ENTER_PASSWORD_AGAIN)
+            await self._panel.say(Prompt.ENTER_PASSWORD_AGAIN)
 
     async def _repeat_password_key(self, key: Key, _long: bool) -> None:
         if key.digit is not None:
@@ -295,8 +279,8 @@ class Keypad:
             assert self._pending is not None  # noqa: S101 -- set on entering the mode
             if entry != first:
                 self._mode = Mode.NEW_PASSWORD
-                await self._host.say(Prompt.PASSWORD_MISMATCH)
-                await self._host.say(Prompt.ENTER_PASSWORD)
+                await self._panel.say(Prompt.PASSWORD_MISMATCH)
+                await self._panel.say(Prompt.ENTER_PASSWORD)
                 return
             try:
                 self._directory.set_password(self._pending, entry)
@@ -312,7 +296,7 @@ class Keypad:
             self._type(key, ENTRY_MAX + 1)
         elif key is Key.BACK:
             self._reset()
-            await self._host.dark()
+            await self._panel.dark()
         elif key is Key.CONFIRM:
             entry, self._buffer = self._buffer, ""
             await self._verified(
@@ -328,8 +312,8 @@ class Keypad:
         self._mode = Mode.MENU
         self._pending = None
         self._buffer = ""
-        await self._host.say(Prompt.MENU)
-        await self._host.light(
+        await self._panel.say(Prompt.MENU)
+        await self._panel.light(
             [Key.DIGIT_1, Key.DIGIT_2, Key.DIGIT_3, Key.BACK, Key.CONFIRM], LedMode.ON
         )
 
@@ -339,22 +323,22 @@ class Keypad:
             try:
                 self._pending = self._directory.new_user(role)
             except CapacityFullError:
-                await self._host.say(Prompt.CAPACITY_FULL)
+                await self._panel.say(Prompt.CAPACITY_FULL)
                 return
             self._mode = Mode.CHOOSE_CREDENTIAL
             # The new user's number lights up digit by digit (001, 002, ...).
             number = [Key(int(d)) for d in f"{self._pending.number:03d}"]
-            await self._host.light(number, LedMode.BLINK)
-            await self._host.say(Prompt.CHOOSE_CREDENTIAL)
-            await self._host.light([*_CHOICES, Key.BACK], LedMode.ON)
+            await self._panel.light(number, LedMode.BLINK)
+            await self._panel.say(Prompt.CHOOSE_CREDENTIAL)
+            await self._panel.light([*_CHOICES, Key.BACK], LedMode.ON)
         elif key is Key.DIGIT_3:
             self._mode = Mode.DELETE_USER
-            await self._host.say(Prompt.ENTER_USER_NUMBER)
+            await self._panel.say(Prompt.ENTER_USER_NUMBER)
         elif key is Key.CONFIRM:
-            await self._host.system_info()
+            await self._actions.system_info()
         elif key is Key.BACK:
             self._reset()
-            await self._host.dark()
+            await self._panel.dark()
 
     async def _choose_key(self, key: Key, _long: bool) -> None:
         assert self._pending is not None  # noqa: S101 -- set on entering the mode
@@ -364,7 +348,7 @@ class Keypad:
             await self._ask_password(self._pending)
         elif key in _CHOICES:
             self._mode = Mode.ENROLLING
-            self._spawn(self._enroll(self._pending, _CHOICES[key]))
+            self._tasks.spawn(self._enroll(self._pending, _CHOICES[key]))
 
     async def _enroll(self, user: User, kind: CredentialType) -> None:
         try:
@@ -389,23 +373,23 @@ class Keypad:
         elif key is Key.CONFIRM and self._buffer:
             number, self._buffer = int(self._buffer), ""
             try:
-                await self._host.delete_user(number)
+                await self._actions.delete_user(number)
             except LastAdminError:
-                await self._host.say(Prompt.CANNOT_DELETE_LAST_ADMIN)
+                await self._panel.say(Prompt.CANNOT_DELETE_LAST_ADMIN)
             except LockError:
-                await self._host.light(
+                await self._panel.light(
                     [Key(int(d)) for d in f"{number:03d}"], LedMode.BLINK
                 )
-                await self._host.say(Prompt.FAILURE)
+                await self._panel.say(Prompt.FAILURE)
             else:
-                await self._host.say(Prompt.USER_DELETED)
+                await self._panel.say(Prompt.USER_DELETED)
                 await self._menu()
 
     async def _factory_reset_key(self, key: Key, _long: bool) -> None:
         self._reset()
         if key is Key.CONFIRM:
-            await self._host.factory_reset()
-        await self._host.dark()
+            await self._actions.factory_reset()
+        await self._panel.dark()
 
     # helpers
 
@@ -417,12 +401,12 @@ class Keypad:
         """
         if self._in_menu and self._directory.admin_exists:
             self._mode = Mode.MENU
-            await self._host.say(outcome)
+            await self._panel.say(outcome)
             await self._menu()
         else:
             self._reset()
-            await self._host.say(outcome)
-            await self._host.dark()
+            await self._panel.say(outcome)
+            await self._panel.dark()
 
     async def _step_back(self) -> None:
         if self._buffer:
@@ -431,7 +415,7 @@ class Keypad:
             await self._menu()
         else:
             self._reset()
-            await self._host.dark()
+            await self._panel.dark()
 
     def _type(self, key: Key, limit: int) -> None:
         if len(self._buffer) < limit:
@@ -452,23 +436,10 @@ class Keypad:
         if self._mode is Mode.ENROLLING:
             return
         if self._mode is not Mode.IDLE:
-            self._spawn(self._host.dark())
+            self._tasks.spawn(self._panel.dark())
         self._reset()
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        # A fresh context: this work is not part of the MCU event being handled.
-        task = asyncio.get_running_loop().create_task(
-            coroutine, context=contextvars.Context()
-        )
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            _LOGGER.error("Keypad task failed", exc_info=task.exception())

@@ -24,7 +24,7 @@ class Lockout:
     """Counts failed attempts in a sliding window and holds the lockout."""
 
     def __init__(
-        self, store: Store, clock: Clock, on_expired: Callable[[], None]
+        self, store: Store, clock: Clock, on_expired: Callable[[], object]
     ) -> None:
         """Load the persisted state; ``on_expired`` runs when a lockout ends by itself."""
         self._store = store

@@ -2,7 +2,8 @@
 
 A client proves it stands near the lock by sending the verification code from the
 lock's label (L-64). Five wrong codes close the window, so the code cannot be guessed
-online; the window is not persisted, so a restart closes it.
+online; the window is not persisted, so a restart closes it. While it is open the 0 key
+blinks; its opening and closing are spoken and logged.
 """
 
 from __future__ import annotations
@@ -11,10 +12,17 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 import hmac
+import logging
 
 from ezlock_edge.clock import Clock
+from ezlock_edge.tasks import BackgroundTasks
+from ezlock_edge.vocabulary.mcu import Key, LedMode, Prompt
 
 from .errors import InvalidVerificationCodeError, PairingClosedError
+from .events import EventLog
+from .panel import Panel
+
+_LOGGER = logging.getLogger(__name__)
 
 PAIRING_SECONDS = 180.0
 MAX_WRONG_CODES = 5
@@ -83,3 +91,31 @@ class PairingWindow:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+
+class PairingAnnouncer:
+    """Makes the window's opening and closing heard, seen and logged (L-65)."""
+
+    def __init__(self, events: EventLog, panel: Panel) -> None:
+        """Log to ``events``, speak and blink on ``panel``."""
+        self._events = events
+        self._panel = panel
+        self._tasks = BackgroundTasks(_LOGGER)
+
+    def __call__(self, opened: bool) -> None:
+        """Announce that the window opened (or closed): the ``on_change`` of the window."""
+        self._events.append("pairing", status="opened" if opened else "closed")
+        self._panel.stand(Key.DIGIT_0, opened)
+        self._tasks.spawn(self._opened() if opened else self._closed())
+
+    async def stop(self) -> None:
+        """Cancel announcements still being spoken."""
+        await self._tasks.cancel()
+
+    async def _opened(self) -> None:
+        await self._panel.say(Prompt.PAIRING_MODE)
+        await self._panel.light([Key.DIGIT_0], LedMode.BLINK)
+
+    async def _closed(self) -> None:
+        await self._panel.light([Key.DIGIT_0], LedMode.OFF)
+        await self._panel.say(Prompt.PAIRING_ENDED)

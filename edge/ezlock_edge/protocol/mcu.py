@@ -226,7 +226,9 @@ class McuLink:
             if failures < HANDLER_TRIES:
                 ledger.failures[event.seq] = failures
                 _LOGGER.warning(
-                    "MCU event %d: handler failed; retried on resend", event.seq
+                    "MCU event %d: handler failed; retried on resend",
+                    event.seq,
+                    exc_info=True,
                 )
                 return
             _LOGGER.exception(

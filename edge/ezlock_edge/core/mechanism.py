@@ -1,26 +1,28 @@
-"""The lock's body as the MCU reports it, and what follows from each report.
+"""The lock's mechanism: the bolt it moves, and what follows from each MCU report.
 
-Bolt and door movements, battery, power and tamper become events and alarms (L-44 to
-L-47, L-60, L-62, L-67); the countdown lock (L-45) and the door-left-open and tamper
-timers run here. Decisions about people (who may open) are not made here.
+The bolt is thrown and retracted here, so a movement nobody commanded is known to be a
+hand's (L-01, L-07). Bolt and door movements, battery, power and tamper become events and
+alarms (L-44 to L-47, L-60, L-62, L-67); what follows an unlock (L-45, L-47, L-48), the
+countdown lock and the door-left-open and tamper timers run here. Decisions about
+people (who may open) are not made here.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Coroutine
-import contextvars
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 import logging
-from typing import Any, Protocol
+from typing import Any
 
 from ezlock_edge.clock import Clock
+from ezlock_edge.tasks import BackgroundTasks
 from ezlock_edge.vocabulary.errors import DeviceError
 from ezlock_edge.vocabulary.mcu import (
     BluetoothState,
     BoltState,
     DoorState,
-    Key,
     Led,
     LedMode,
     McuStatus,
@@ -28,44 +30,31 @@ from ezlock_edge.vocabulary.mcu import (
     Prompt,
 )
 
+from .device_contract import Mcu
 from .errors import LockOfflineError
 from .events import EventLog
-from .hardware import Mcu
 from .models import Settings, UnlockMethod
+from .panel import Panel
+from .settings import LockSettings
 
 _LOGGER = logging.getLogger(__name__)
 
 SIREN_SECONDS = 60  # L-60: about one minute
 DOOR_LEFT_OPEN_SECONDS = 120.0  # L-67 (our decision)
 STATUS_POLL_SECONDS = 60.0  # Wi-Fi signal and Bluetooth have no events of their own
+_OUTSIDE = frozenset(UnlockMethod) - {UnlockMethod.INSIDE, UnlockMethod.REMOTE}
 
 
-class BodyHost(Protocol):
-    """What the body asks of the rest of the lock."""
-
-    async def lock(self, source: str) -> None:
-        """Throw the bolt."""
-
-    async def after_unlock(self, method: UnlockMethod) -> None:
-        """Do what follows an unlock (countdown, away mode, mute)."""
-
-    async def say(self, prompt: Prompt) -> None:
-        """Speak a voice prompt."""
-
-    async def light(self, keys: Collection[Key | Led], mode: LedMode) -> None:
-        """Light, blink or darken keypad LEDs."""
-
-
-class Body:
-    """The last reported state of bolt, door, battery, power, tamper and radios."""
+class Mechanism:
+    """Moves the bolt, and keeps the last reported bolt, door, battery, power, tamper, radios."""
 
     def __init__(
         self,
         mcu: Mcu,
         events: EventLog,
         clock: Clock,
-        settings: Callable[[], Settings],
-        host: BodyHost,
+        settings: LockSettings,
+        panel: Panel,
         on_change: Callable[[], None],
     ) -> None:
         """Report through ``events``; ``on_change`` runs when the state changed."""
@@ -73,7 +62,7 @@ class Body:
         self._events = events
         self._clock = clock
         self._settings = settings
-        self._host = host
+        self._panel = panel
         self._on_change = on_change
         self.bolt = BoltState.UNKNOWN
         self.door = DoorState.UNKNOWN
@@ -92,7 +81,8 @@ class Body:
         self._door_timer: asyncio.Handle | None = None
         self._tamper_timer: asyncio.Handle | None = None
         self._poll: asyncio.Handle | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks(_LOGGER)
+        settings.listen(self._settings_changed)
 
     async def start(self) -> None:
         """Read the MCU's status and keep its radios' readings fresh."""
@@ -108,11 +98,46 @@ class Body:
         ):
             if handle is not None:
                 handle.cancel()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.cancel()
 
-    def expect(self, bolt: BoltState | None) -> None:
+    # the bolt (L-43 .. L-46)
+
+    async def lock(self, source: str) -> None:
+        """Throw the bolt (``lock_offline``); ``bolt`` events follow as it moves."""
+        self._expect(BoltState.LOCKED)  # before: the bolt may report at once
+        try:
+            await self._mcu.lock()
+        except DeviceError as err:
+            self._expect(None)
+            raise LockOfflineError("The lock does not answer") from err
+        self._events.append("locked", source=source)
+
+    async def unlock(self) -> None:
+        """Retract the bolt for the configured door direction (L-46, ``lock_offline``)."""
+        self._expect(BoltState.UNLOCKED)  # before: the bolt may report at once
+        try:
+            await self._mcu.unlock(self._settings.current.door_direction)
+        except DeviceError as err:
+            self._expect(None)
+            raise LockOfflineError("The lock does not answer") from err
+
+    async def after_unlock(self, method: UnlockMethod) -> None:
+        """Disarm away mode (L-47), end the mute (L-48), start the countdown (L-45)."""
+        settings = self._settings.current
+        changes: dict[str, Any] = {}
+        if method in _OUTSIDE and settings.away_mode:
+            changes["away_mode"] = False
+        if method.from_outside_by_person and settings.muted:
+            changes["muted"] = False
+        if changes:
+            await self._settings.change(replace(settings, **changes))
+        if method not in {UnlockMethod.INSIDE, UnlockMethod.MECHANICAL_KEY}:
+            await self._panel.say(Prompt.DOOR_UNLOCKED)
+        settings = self._settings.current
+        if settings.countdown_lock_enabled:
+            self.start_countdown(settings.countdown_lock_seconds)
+
+    def _expect(self, bolt: BoltState | None) -> None:
         """Note a motor command (None: it failed), so its movement is not a hand's."""
         self._expected = bolt
         if bolt is BoltState.LOCKED:
@@ -130,7 +155,7 @@ class Body:
             self._door_timer = self._clock.call_later(
                 DOOR_LEFT_OPEN_SECONDS, self._left_open
             )
-            if self._settings().away_mode:
+            if self._settings.current.away_mode:
                 self._raise("away_intrusion")  # L-47
                 await self._siren()
             return
@@ -171,7 +196,7 @@ class Body:
         self.tamper = True
         self._raise("tamper")
         await self._siren()
-        await self._host.say(Prompt.TAMPER_ALARM)
+        await self._panel.say(Prompt.TAMPER_ALARM)
         self._cancel(self._tamper_timer)
         self._tamper_timer = self._clock.call_later(SIREN_SECONDS, self._tamper_over)
 
@@ -181,13 +206,14 @@ class Body:
             return
         was_low, self.battery_percent, self.low_battery = self.low_battery, percent, low
         self._events.append("battery", percent=percent, low=low)
+        self._panel.stand(Led.LOW_BATTERY, low)
         if low and not was_low:
             self._raise("low_battery")
-            await self._host.say(Prompt.LOW_BATTERY)
-            await self._host.light([Led.LOW_BATTERY], LedMode.BLINK)
+            await self._panel.say(Prompt.LOW_BATTERY)
+            await self._panel.light([Led.LOW_BATTERY], LedMode.BLINK)
         elif was_low and not low:
             self.clear_alarm("low_battery")
-            await self._host.light([Led.LOW_BATTERY], LedMode.OFF)
+            await self._panel.light([Led.LOW_BATTERY], LedMode.OFF)
 
     def power_report(self, emergency: bool) -> None:
         """L-08, L-67: running from a power bank is an event and an alarm."""
@@ -237,6 +263,7 @@ class Body:
         )
         self.power_source, self.tamper = status.power_source, status.tamper
         self.wifi_rssi, self.bluetooth = status.wifi_rssi, status.bluetooth
+        self._panel.stand(Led.LOW_BATTERY, self.low_battery)
 
     async def _refresh(self) -> None:
         try:
@@ -249,9 +276,10 @@ class Body:
             else:
                 self.wifi_rssi, self.bluetooth = status.wifi_rssi, status.bluetooth
             self._on_change()
-        self._poll = self._clock.call_later(
-            STATUS_POLL_SECONDS, lambda: self._spawn(self._refresh())
-        )
+        self._poll = self._clock.call_later(STATUS_POLL_SECONDS, self._poll_due)
+
+    def _poll_due(self) -> None:
+        self._tasks.spawn(self._refresh())
 
     async def _by_hand(
         self, bolt: BoltState, source: str, method: UnlockMethod
@@ -262,7 +290,7 @@ class Body:
         self._events.append(
             "unlocked", method=method.value, user=None, credential_id=None, slot=None
         )
-        await self._host.after_unlock(method)
+        await self.after_unlock(method)
 
     def _pause_countdown(self) -> None:
         self._cancel(self._countdown)
@@ -271,11 +299,11 @@ class Body:
     def _countdown_due(self) -> None:
         self._countdown, self.countdown_at, self._countdown_seconds = None, None, None
         if self.bolt is not BoltState.LOCKED:
-            self._spawn(self._lock_by_countdown())
+            self._tasks.spawn(self._lock_by_countdown())
 
     async def _lock_by_countdown(self) -> None:
         try:
-            await self._host.lock("countdown")
+            await self.lock("countdown")
         except LockOfflineError as err:
             _LOGGER.warning("Countdown lock failed: %s", err)
 
@@ -289,6 +317,12 @@ class Body:
         self.tamper = False
         self.clear_alarm("tamper")
         self._on_change()
+
+    def _settings_changed(self, previous: Settings, settings: Settings) -> None:
+        if previous.countdown_lock_enabled and not settings.countdown_lock_enabled:
+            self.stop_countdown()
+        if not settings.away_mode:
+            self.clear_alarm("away_intrusion")
 
     def _raise(self, alarm: str) -> None:
         self._alarms.add(alarm)
@@ -304,10 +338,3 @@ class Body:
     def _cancel(handle: asyncio.Handle | None) -> None:
         if handle is not None:
             handle.cancel()
-
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(
-            coroutine, context=contextvars.Context()
-        )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)

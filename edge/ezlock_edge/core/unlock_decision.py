@@ -8,16 +8,26 @@ password attempts feed the security lockout (L-42).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from ezlock_edge.clock import Clock
 from ezlock_edge.vocabulary.mcu import Prompt
 
 from .directory import Directory, EntryMatch
-from .errors import LockedOutError, LockOfflineError
+from .errors import LockedOutError, LockOfflineError, RemoteUnlockDisabledError
 from .events import EventLog
 from .lockout import Lockout
-from .models import Credential, CredentialType, JsonDict, Role, UnlockMethod, User
+from .mechanism import Mechanism
+from .models import (
+    Credential,
+    CredentialType,
+    JsonDict,
+    Role,
+    Settings,
+    UnlockMethod,
+    User,
+)
+from .panel import Panel
+from .settings import LockSettings
 
 _COUNTED = frozenset(
     {
@@ -27,23 +37,6 @@ _COUNTED = frozenset(
         UnlockMethod.PASSWORD,
     }
 )
-
-
-class Door(Protocol):
-    """What the decision needs from the rest of the lock."""
-
-    @property
-    def lockout_protection(self) -> bool:
-        """Whether failures count towards a lockout (L-42)."""
-
-    async def unlock_bolt(self) -> None:
-        """Retract the bolt; raise ``LockOfflineError`` if the MCU does not answer."""
-
-    async def after_unlock(self, method: UnlockMethod) -> None:
-        """Do what follows an unlock: countdown, away mode, mute (L-45, L-47, L-48)."""
-
-    async def say(self, prompt: Prompt) -> None:
-        """Speak a voice prompt."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +62,7 @@ class Presented:
         }
 
 
-class Access:
+class UnlockDecision:
     """Decides each attempt, records it, and opens the door when it is granted."""
 
     def __init__(
@@ -78,14 +71,24 @@ class Access:
         events: EventLog,
         lockout: Lockout,
         clock: Clock,
-        door: Door,
+        mechanism: Mechanism,
+        panel: Panel,
+        settings: LockSettings,
     ) -> None:
-        """Decide against ``directory``; act through ``door``."""
+        """Decide against ``directory``; open with ``mechanism``, speak on ``panel``."""
         self._directory = directory
         self._events = events
         self._lockout = lockout
         self._clock = clock
-        self._door = door
+        self._mechanism = mechanism
+        self._panel = panel
+        self._settings = settings
+        settings.listen(self._settings_changed)
+
+    def clear_lockout(self) -> None:
+        """End the security lockout (L-42), from the app or by turning protection off."""
+        if self._lockout.clear():
+            self._events.append("alarm_cleared", alarm="lockout")
 
     # identification
 
@@ -147,7 +150,7 @@ class Access:
     async def verify_admin(self, presented: Presented) -> bool:
         """L-20: only a valid admin enters the menu; wrong credentials count (L-42)."""
         if self._lockout.active:
-            await self._door.say(Prompt.SYSTEM_LOCKED)
+            await self._panel.say(Prompt.SYSTEM_LOCKED)
             return False
         user = presented.user
         if (
@@ -157,7 +160,7 @@ class Access:
         ):
             if user is None:
                 await self._count_failure()
-            await self._door.say(Prompt.FAILURE)
+            await self._panel.say(Prompt.FAILURE)
             return False
         self._lockout.reset_failures()
         return True
@@ -182,8 +185,18 @@ class Access:
         return await self._open(presented)
 
     async def remote(self) -> None:
-        """Remote unlock from the app (L-43; the caller checked the setting)."""
+        """Remote unlock from the app, only while remote unlock is enabled (L-43)."""
         presented = Presented(UnlockMethod.REMOTE)
+        if not self._settings.current.remote_unlock_enabled:
+            self._events.append(
+                "unlock_failed",
+                method=UnlockMethod.REMOTE.value,
+                reason="disabled",
+                user=None,
+                credential_id=None,
+                slot=None,
+            )
+            raise RemoteUnlockDisabledError("Remote unlock is disabled in the settings")
         if self._lockout.active:
             self._events.append(
                 "unlock_failed", reason="locked_out", **presented.fields()
@@ -210,7 +223,7 @@ class Access:
 
     async def _open(self, presented: Presented) -> bool:
         try:
-            await self._door.unlock_bolt()
+            await self._mechanism.unlock()
         except LockOfflineError:
             self._events.append(
                 "unlock_failed", reason="lock_offline", **presented.fields()
@@ -221,21 +234,25 @@ class Access:
         if presented.duress:
             # L-29: silent: no prompt, no siren; only the event goes out.
             self._events.append("alarm", alarm="duress")
-        await self._door.after_unlock(presented.method)
+        await self._mechanism.after_unlock(presented.method)
         return True
 
     async def _refuse(
         self, presented: Presented, reason: str, prompt: Prompt, count: bool = True
     ) -> None:
         self._events.append("unlock_failed", reason=reason, **presented.fields())
-        await self._door.say(prompt)
+        await self._panel.say(prompt)
         if count and presented.method in _COUNTED:
             await self._count_failure()
 
+    def _settings_changed(self, previous: Settings, settings: Settings) -> None:
+        if previous.lockout_protection and not settings.lockout_protection:
+            self.clear_lockout()
+
     async def _count_failure(self) -> None:
-        if self._door.lockout_protection and self._lockout.record_failure():
+        if self._settings.current.lockout_protection and self._lockout.record_failure():
             self._events.append("alarm", alarm="lockout")
-            await self._door.say(Prompt.SYSTEM_LOCKED)
+            await self._panel.say(Prompt.SYSTEM_LOCKED)
 
 
 def _pick(matches: list[EntryMatch], clock: Clock) -> EntryMatch | None:
