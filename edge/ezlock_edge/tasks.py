@@ -22,10 +22,6 @@ class BackgroundTasks:
         self._logger = logger
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def __len__(self) -> int:
-        """Return how many tasks are still running."""
-        return len(self._tasks)
-
     def spawn(
         self, coroutine: Coroutine[Any, Any, None], name: str | None = None
     ) -> asyncio.Task[None]:

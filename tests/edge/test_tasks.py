@@ -1,0 +1,60 @@
+"""BackgroundTasks: the one background-task idiom (kept, failures logged, cancelled)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+
+import pytest
+
+from ezlock_edge.tasks import BackgroundTasks
+
+
+async def test_a_failing_task_is_logged_with_its_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tasks = BackgroundTasks(logging.getLogger("ezlock_edge.test"))
+
+    async def fail() -> None:
+        raise RuntimeError("boom")
+
+    task = tasks.spawn(fail(), name="failing work")
+    await asyncio.gather(task, return_exceptions=True)
+    await tasks.wait()
+    [record] = [r for r in caplog.records if r.name == "ezlock_edge.test"]
+    assert record.levelno == logging.ERROR
+    assert "failing work" in record.getMessage()
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], RuntimeError)
+
+
+async def test_cancel_ends_every_task_and_a_cancelled_one_is_not_a_failure(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tasks = BackgroundTasks(logging.getLogger("ezlock_edge.test"))
+    started = asyncio.Event()
+
+    async def forever() -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    task = tasks.spawn(forever())
+    await started.wait()
+    await tasks.cancel()
+    assert task.cancelled()
+    assert not [r for r in caplog.records if r.name == "ezlock_edge.test"]
+
+
+async def test_work_runs_outside_the_context_that_started_it() -> None:
+    marker: contextvars.ContextVar[str] = contextvars.ContextVar("marker", default="")
+    marker.set("handling an MCU event")
+    seen: list[str] = []
+
+    async def look() -> None:
+        seen.append(marker.get())
+
+    tasks = BackgroundTasks(logging.getLogger("ezlock_edge.test"))
+    tasks.spawn(look())
+    await tasks.wait()
+    assert seen == [""]
