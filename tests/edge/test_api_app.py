@@ -71,7 +71,7 @@ async def test_stopping_leaves_the_bolt_alone(tmp_path: Path) -> None:
 
                 def unlocked() -> bool:
                     clock.advance(0.1)
-                    return edge.core.state.as_dict()["bolt"] == "unlocked"
+                    return bool(edge.core.state.as_dict()["bolt"] == "unlocked")
 
                 await eventually(unlocked, "unlocked")
         assert sim.running

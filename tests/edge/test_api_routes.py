@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ezlock_edge.clock import ManualClock
-from ezlock_edge.core.models import Settings
+from ezlock_edge.core.models import CredentialType, Settings
 from tests.support.lock import ADMIN_PASSWORD
 from tests.support.waiting import eventually
 
@@ -70,7 +70,7 @@ async def test_lock_moves_the_bolt(api: ApiClient, clock: ManualClock) -> None:
 async def _travel(api: ApiClient, clock: ManualClock, bolt: str) -> None:
     def moved() -> bool:
         clock.advance(0.1)
-        return api.edge.core.state.as_dict()["bolt"] == bolt
+        return bool(api.edge.core.state.as_dict()["bolt"] == bolt)
 
     await eventually(moved, f"bolt {bolt}")
 
@@ -258,9 +258,11 @@ async def test_fingerprint_enrollment_at_the_lock(api: ApiClient) -> None:
     assert sim is not None
     core = api.edge.core
     for step in range(steps):
-        await eventually(
-            lambda step=step: _enrollment_steps(api) >= step, f"step {step}"
-        )
+
+        def reached(step: int = step) -> bool:
+            return _enrollment_steps(api) >= step
+
+        await eventually(reached, f"step {step}")
         await sim.finger("alice-left-thumb")
     await eventually(
         lambda: core.state.credentials.get(_kind("fingerprint"), 0) == 1, "enrolled"
@@ -277,9 +279,7 @@ def _enrollment_steps(api: ApiClient) -> int:
     return sum(1 for event in events if event.type == "enrollment")
 
 
-def _kind(name: str) -> object:
-    from ezlock_edge.core.models import CredentialType
-
+def _kind(name: str) -> CredentialType:
     return CredentialType(name)
 
 

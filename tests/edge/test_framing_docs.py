@@ -6,8 +6,10 @@ an afternoon.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 import re
+from typing import Protocol
 
 from ezlock_edge.framing import ef01, efaa, mcu
 
@@ -15,7 +17,13 @@ DOC = Path(__file__).parents[2] / "docs" / "serial-protocol.md"
 _BYTE = r"(?:[0-9A-F]{2}|\(\d+ x 00\))"
 _FRAME = re.compile(rf"(?:A5 5A|EF 01|EF AA)(?: {_BYTE})+")
 _RUN = re.compile(r"\((\d+) x 00\)")
-_DECODERS = {
+
+
+class _Frame(Protocol):
+    def encode(self) -> bytes: ...
+
+
+_DECODERS: dict[bytes, Callable[[bytes], _Frame]] = {
     b"\xa5\x5a": mcu.McuFrame.decode,
     b"\xef\x01": ef01.Ef01Packet.decode,
     b"\xef\xaa": efaa.EfaaFrame.decode,

@@ -102,8 +102,13 @@ def entity_id(hass: HomeAssistant, platform: str, key: str) -> str:
 
 def state_of(hass: HomeAssistant, platform: str, key: str) -> State:
     """Return the current state of the lock's entity ``key``."""
-    state = hass.states.get(entity_id(hass, platform, key))
-    assert state is not None
+    return current(hass, entity_id(hass, platform, key))
+
+
+def current(hass: HomeAssistant, entity: str) -> State:
+    """Return the current state of ``entity``, which must exist."""
+    state = hass.states.get(entity)
+    assert state is not None, f"no state for {entity}"
     return state
 
 

@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF
+from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF, ConfigFlowResult
 from homeassistant.const import CONF_CODE, CONF_HOST, CONF_PORT, CONF_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -74,10 +74,10 @@ async def _other_edge(tmp_path: Path, port: int, *, tls: bool = True) -> EdgeApp
     )
 
 
-async def _wait_then_code_form(hass: HomeAssistant, flow_id: str) -> dict[str, object]:
+async def _wait_then_code_form(hass: HomeAssistant, flow_id: str) -> ConfigFlowResult:
     """Let the progress task finish and move to the step it chose."""
     await hass.async_block_till_done()
-    return dict(await hass.config_entries.flow.async_configure(flow_id))
+    return await hass.config_entries.flow.async_configure(flow_id)
 
 
 async def test_user_flow_pairs_and_pins(
@@ -400,7 +400,9 @@ async def test_reauth_pairs_again(hass: HomeAssistant, edge: EdgeApp) -> None:
     old_token = entry.data[CONF_TOKEN]
     result = await entry.start_reauth_flow(hass)
     assert result["step_id"] == "reauth_confirm"
-    assert result["description_placeholders"]["title"] == entry.title
+    placeholders = result["description_placeholders"]
+    assert placeholders is not None
+    assert placeholders["title"] == entry.title
 
     await open_pairing_window(edge)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from unittest.mock import PropertyMock, patch
 
-from homeassistant.components.lock import SERVICE_LOCK, SERVICE_UNLOCK
-from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
+from homeassistant.components.number import ATTR_VALUE
+from homeassistant.components.number.const import SERVICE_SET_VALUE
 from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
 from homeassistant.const import (
     ATTR_CODE,
     ATTR_ENTITY_ID,
+    SERVICE_LOCK,
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
+    SERVICE_UNLOCK,
     STATE_OFF,
     STATE_ON,
     Platform,
@@ -32,7 +34,7 @@ from ezlock_edge.app import EdgeApp
 from tests.support.lock import sim_of
 from tests.support.waiting import eventually
 
-from .common import entity_id, fired, paired_entry, setup_entry, state_of
+from .common import current, entity_id, fired, paired_entry, setup_entry, state_of
 
 
 @pytest.fixture
@@ -113,9 +115,9 @@ async def test_remote_unlock_follows_the_setting(
     assert edge.core.get_settings().remote_unlock_enabled
 
     await _call(hass, "lock", SERVICE_UNLOCK, lock)
-    await eventually(lambda: hass.states.get(lock).state == "unlocked", "the unlock")
+    await eventually(lambda: current(hass, lock).state == "unlocked", "the unlock")
     await _call(hass, "lock", SERVICE_LOCK, lock)
-    await eventually(lambda: hass.states.get(lock).state == "locked", "the lock")
+    await eventually(lambda: current(hass, lock).state == "locked", "the lock")
     await eventually(lambda: len(access) >= 3, "the three access events")
     assert [s.attributes["event_type"] for s in access] == [
         "unlock_failed",
@@ -137,7 +139,7 @@ async def test_unlock_code_from_options(hass: HomeAssistant, edge: EdgeApp) -> N
     await edge.core.update_settings(remote_unlock_enabled=True)
     await setup_entry(hass, entry)
     lock = entity_id(hass, "lock", "lock")
-    assert hass.states.get(lock).attributes["code_format"] == r"^(\d{4,10})?$"
+    assert current(hass, lock).attributes["code_format"] == r"^(\d{4,10})?$"
 
     for code in ({}, {ATTR_CODE: "1357"}):
         with pytest.raises(ServiceValidationError) as refused:
@@ -145,9 +147,9 @@ async def test_unlock_code_from_options(hass: HomeAssistant, edge: EdgeApp) -> N
         assert refused.value.translation_key == "wrong_unlock_code"
 
     await _call(hass, "lock", SERVICE_UNLOCK, lock, code="2468")
-    await eventually(lambda: hass.states.get(lock).state == "unlocked", "the unlock")
+    await eventually(lambda: current(hass, lock).state == "unlocked", "the unlock")
     await _call(hass, "lock", SERVICE_LOCK, lock)
-    await eventually(lambda: hass.states.get(lock).state == "locked", "the lock")
+    await eventually(lambda: current(hass, lock).state == "locked", "the lock")
 
 
 async def test_jammed_bolt(hass: HomeAssistant, edge: EdgeApp) -> None:
@@ -170,12 +172,12 @@ async def test_settings_entities_write(hass: HomeAssistant, edge: EdgeApp) -> No
     await setup_entry(hass, entry)
     for key in ("lockout_protection", "countdown_lock_enabled", "away_mode"):
         switch = entity_id(hass, "switch", key)
-        before = hass.states.get(switch).state
+        before = current(hass, switch).state
         service = SERVICE_TURN_OFF if before == STATE_ON else SERVICE_TURN_ON
         await _call(hass, "switch", service, switch)
         expected = before != STATE_ON
         assert getattr(edge.core.get_settings(), key) is expected
-        assert hass.states.get(switch).state == (STATE_ON if expected else STATE_OFF)
+        assert current(hass, switch).state == (STATE_ON if expected else STATE_OFF)
 
     await _call(
         hass,
@@ -188,11 +190,11 @@ async def test_settings_entities_write(hass: HomeAssistant, edge: EdgeApp) -> No
     assert state_of(hass, "number", "countdown_lock_seconds").state == "45"
 
     direction = entity_id(hass, "select", "door_direction")
-    other = "left" if hass.states.get(direction).state == "right" else "right"
+    other = "left" if current(hass, direction).state == "right" else "right"
     await _call(
         hass, "select", SERVICE_SELECT_OPTION, direction, **{ATTR_OPTION: other}
     )
-    assert hass.states.get(direction).state == other
+    assert current(hass, direction).state == other
 
 
 async def test_door_tamper_power(hass: HomeAssistant, edge: EdgeApp) -> None:

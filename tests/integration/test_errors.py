@@ -53,6 +53,7 @@ async def test_unreachable(hass: HomeAssistant, edge: EdgeApp) -> None:
     await edge.stop()
     error = await _translated(client.get_state())
     assert error.translation_key == "cannot_connect"
+    assert error.translation_placeholders is not None
     assert error.translation_placeholders["error"]
     assert not isinstance(error, ServiceValidationError)
 
@@ -62,4 +63,5 @@ async def test_refusal_without_own_message(hass: HomeAssistant, edge: EdgeApp) -
     client = _client(hass, edge, fingerprint=edge.tls_fingerprint, token="")
     error = await _translated(client.pair("Home Assistant", "ABCDEF"))
     assert error.translation_key == "refused"
+    assert error.translation_placeholders is not None
     assert error.translation_placeholders["code"] == "pairing_closed"

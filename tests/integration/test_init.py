@@ -28,7 +28,9 @@ async def test_setup_and_unload(
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.NOT_LOADED
+    unloaded = hass.config_entries.async_get_entry(entry.entry_id)
+    assert unloaded is not None
+    assert unloaded.state is ConfigEntryState.NOT_LOADED
     stored = hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"]
     assert stored["last_seq"] == edge.core.state.last_seq
 

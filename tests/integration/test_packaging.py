@@ -25,7 +25,10 @@ HACS_KEYS = {
 
 
 def _manifest() -> dict[str, object]:
-    return json.loads((INTEGRATION / "manifest.json").read_text())
+    manifest: dict[str, object] = json.loads(
+        (INTEGRATION / "manifest.json").read_text()
+    )
+    return manifest
 
 
 def test_manifest_keys_known_and_sorted() -> None:

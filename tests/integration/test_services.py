@@ -206,6 +206,7 @@ async def test_password_policy(hass: HomeAssistant, edge: EdgeApp, lock: str) ->
             hass, lock, "set_lock_password", user_number=number, password="123456"
         )
     assert weak.value.translation_key == "password_policy"
+    assert weak.value.translation_placeholders is not None
     assert weak.value.translation_placeholders["rule"] == "sequential"
 
     await _act(hass, lock, "set_lock_password", user_number=number, password="730619")

@@ -31,7 +31,10 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def _load(name: str) -> dict[str, Any]:
-    return json.loads((INTEGRATION / name).read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads(
+        (INTEGRATION / name).read_text(encoding="utf-8")
+    )
+    return loaded
 
 
 def _leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -99,6 +102,7 @@ def test_entity_translation_keys_exist() -> None:
         assert keys == entities[platform].keys(), platform
     for description in event.EVENTS:
         states = entities["event"][description.key]["state_attributes"]["event_type"]
+        assert description.event_types is not None
         assert set(description.event_types) == states["state"].keys()
 
 
