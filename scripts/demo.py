@@ -89,11 +89,17 @@ class Child:
         self.log = log
 
     @classmethod
-    async def start(cls, name: str, argv: list[str], log: Path) -> Child:
-        """Start ``argv`` in its own session: Ctrl-C reaches the demo, which stops it."""
+    async def start(
+        cls, name: str, argv: list[str], log: Path, env: dict[str, str] | None = None
+    ) -> Child:
+        """Start ``argv`` in its own session: Ctrl-C reaches the demo, which stops it.
+
+        ``env`` adds to the demo's own environment.
+        """
         with log.open("ab") as output:
             process = await asyncio.create_subprocess_exec(
                 *argv,
+                env={**os.environ, **(env or {})},
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=output,
                 stderr=output,
@@ -351,7 +357,7 @@ async def wait_until(
         raise DemoError(f"gave up waiting for {what} after {within:.0f} s") from None
 
 
-def prepare(base: Path, ha_port: int) -> None:
+def prepare(base: Path) -> None:
     """Make a fresh demo directory: Home Assistant's config, the edge driver's data."""
     if base.exists():
         if not (base / MARKER).exists() and any(base.iterdir()):
@@ -367,9 +373,12 @@ def prepare(base: Path, ha_port: int) -> None:
         ROOT / "custom_components" / "ezlock"
     )
     configuration = (ROOT / "config" / "configuration.yaml").read_text()
-    configuration += (
-        f"\n# Added by scripts/demo.py: loopback only.\n"
-        f"http:\n  server_host: 127.0.0.1\n  server_port: {ha_port}\n"
+    http = "\nhttp:\n"
+    if http not in configuration:
+        raise DemoError("config/configuration.yaml has no http: section to extend")
+    # Loopback only; the port comes from EZLOCK_HA_PORT, which run() sets.
+    configuration = configuration.replace(
+        http, f"{http}  server_host: 127.0.0.1  # added by scripts/demo.py\n", 1
     )
     (config / "configuration.yaml").write_text(configuration)
 
@@ -469,7 +478,7 @@ def banner(info: DemoInfo, base: Path) -> str:
 async def run(args: argparse.Namespace) -> int:
     """Start, set up, wait for Ctrl-C or a child exiting, stop."""
     base = args.base_dir.resolve()
-    prepare(base, args.ha_port)
+    prepare(base)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -501,6 +510,7 @@ async def run(args: argparse.Namespace) -> int:
                 "Home Assistant",
                 [str(BIN / "hass"), "--config", str(base / "ha"), "--skip-pip"],
                 base / "home-assistant.log",
+                {"EZLOCK_HA_PORT": str(args.ha_port)},
             )
         )
         async with aiohttp.ClientSession(timeout=_HTTP_TIMEOUT) as http:
@@ -551,7 +561,7 @@ def main() -> int:
         help="throwaway directory for Home Assistant and the edge driver (wiped)",
     )
     parser.add_argument(
-        "--ha-port", type=int, default=int(os.environ.get("HA_PORT", "8123"))
+        "--ha-port", type=int, default=int(os.environ.get("EZLOCK_HA_PORT", "8123"))
     )
     parser.add_argument(
         "--edge-port", type=int, default=int(os.environ.get("EZLOCK_PORT", "8765"))

@@ -1,0 +1,1 @@
+"""Tests of the developer scripts (scripts/setup) against a stand-in system."""
