@@ -8,13 +8,13 @@ from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .api import EzlockClient
+from .client import EzlockClient
 from .const import (
     CONF_FINGERPRINT,
     DOMAIN,
-    ISSUE_BATTERY_CRITICAL,
     ISSUE_FACTORY_RESET,
     ISSUE_FINGERPRINT_CHANGED,
+    ISSUES,
 )
 from .coordinator import (
     EzlockConfigEntry,
@@ -71,9 +71,5 @@ async def async_unload_entry(hass: HomeAssistant, entry: EzlockConfigEntry) -> b
 async def async_remove_entry(hass: HomeAssistant, entry: EzlockConfigEntry) -> None:
     """Forget what was stored and raised for the removed lock."""
     await async_remove_store(hass, entry.entry_id)
-    for kind in (
-        ISSUE_FINGERPRINT_CHANGED,
-        ISSUE_FACTORY_RESET,
-        ISSUE_BATTERY_CRITICAL,
-    ):
+    for kind in ISSUES:
         ir.async_delete_issue(hass, DOMAIN, issue_id(kind, entry.entry_id))

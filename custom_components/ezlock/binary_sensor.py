@@ -14,7 +14,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import LockState
+from .client import BluetoothState, DoorState, LockState, PowerSource
 from .coordinator import EzlockConfigEntry
 from .entity import EzlockEntity
 
@@ -33,7 +33,7 @@ BINARY_SENSORS: tuple[EzlockBinarySensorEntityDescription, ...] = (
         key="door",
         device_class=BinarySensorDeviceClass.DOOR,
         value_fn=lambda state: (
-            None if state.door == "unknown" else state.door == "open"
+            None if state.door is DoorState.UNKNOWN else state.door is DoorState.OPEN
         ),
     ),
     EzlockBinarySensorEntityDescription(
@@ -59,14 +59,14 @@ BINARY_SENSORS: tuple[EzlockBinarySensorEntityDescription, ...] = (
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda state: state.bluetooth == "connected",
+        value_fn=lambda state: state.bluetooth is BluetoothState.CONNECTED,
     ),
     EzlockBinarySensorEntityDescription(
         key="emergency_power",
         translation_key="emergency_power",
         device_class=BinarySensorDeviceClass.POWER,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda state: state.power_source == "emergency",
+        value_fn=lambda state: state.power_source is PowerSource.EMERGENCY,
     ),
     EzlockBinarySensorEntityDescription(
         key="pairing",

@@ -31,15 +31,17 @@ from homeassistant.helpers.selector import (
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio as vol
 
-from .api import (
+from .client import (
     EzlockApiError,
     EzlockAuthError,
     EzlockClient,
     EzlockError,
     EzlockFingerprintError,
+    EzlockIncompatibleError,
     LockInfo,
     PairResult,
     async_probe,
+    ensure_supported,
 )
 from .const import (
     CLIENT_NAME,
@@ -100,6 +102,12 @@ class EzlockConfigFlow(ConfigFlow, domain=DOMAIN):
         """Options decided by the integration itself."""
         return EzlockOptionsFlow()
 
+    async def _async_probe(self, host: str, port: int) -> LockInfo:
+        """Read the lock's identity; refuse an API version this integration cannot use."""
+        info = await async_probe(async_get_clientsession(self.hass), host, port)
+        ensure_supported(info)
+        return info
+
     def _pairing_client(self) -> EzlockClient:
         """Pinned to the fingerprint the lock announced, so the code goes nowhere else."""
         return EzlockClient(
@@ -117,7 +125,9 @@ class EzlockConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             host, port = user_input[CONF_HOST], user_input[CONF_PORT]
             try:
-                info = await async_probe(async_get_clientsession(self.hass), host, port)
+                info = await self._async_probe(host, port)
+            except EzlockIncompatibleError:
+                errors["base"] = "unsupported_api_version"
             except EzlockError:
                 errors["base"] = "cannot_connect"
             else:
@@ -144,7 +154,9 @@ class EzlockConfigFlow(ConfigFlow, domain=DOMAIN):
         await self.async_set_unique_id(serial)
         self._abort_if_unique_id_configured(updates={CONF_HOST: host, CONF_PORT: port})
         try:
-            info = await async_probe(async_get_clientsession(self.hass), host, port)
+            info = await self._async_probe(host, port)
+        except EzlockIncompatibleError:
+            return self.async_abort(reason="unsupported_api_version")
         except EzlockError:
             return self.async_abort(reason="cannot_connect")
         if info.serial != serial:
@@ -276,9 +288,9 @@ class EzlockConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                info = await async_probe(
-                    async_get_clientsession(self.hass), self._host, self._port
-                )
+                info = await self._async_probe(self._host, self._port)
+            except EzlockIncompatibleError:
+                errors["base"] = "unsupported_api_version"
             except EzlockError:
                 errors["base"] = "cannot_connect"
             else:
@@ -309,8 +321,11 @@ class EzlockConfigFlow(ConfigFlow, domain=DOMAIN):
             )
             try:
                 info = await client.get_info()
+                ensure_supported(info)
                 if info.serial == entry.unique_id:  # another lock is refused below
                     await client.get_state()
+            except EzlockIncompatibleError:
+                errors["base"] = "unsupported_api_version"
             except EzlockFingerprintError:
                 errors["base"] = "fingerprint_mismatch"
             except EzlockAuthError:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Final
 
+from .client import CredentialType
+
 DOMAIN: Final = "ezlock"
 LOGGER = logging.getLogger(__package__)
 
@@ -18,12 +20,17 @@ CONF_CODE_SALT: Final = "code_salt"
 CONF_REQUIRE_CODE: Final = "require_code"
 CONF_VERIFICATION_CODE: Final = "verification_code"
 
-# A battery at or below this level raises a repair issue: the lock may soon stop.
-BATTERY_CRITICAL_PERCENT: Final = 10
-
 ISSUE_FINGERPRINT_CHANGED: Final = "fingerprint_changed"
 ISSUE_FACTORY_RESET: Final = "factory_reset"
-ISSUE_BATTERY_CRITICAL: Final = "battery_critical"
+ISSUE_EDGE_OUTDATED: Final = "edge_outdated"
+ISSUE_INTEGRATION_OUTDATED: Final = "integration_outdated"
+# Every issue an entry may raise; removing the entry deletes them all.
+ISSUES: Final = (
+    ISSUE_FINGERPRINT_CHANGED,
+    ISSUE_FACTORY_RESET,
+    ISSUE_EDGE_OUTDATED,
+    ISSUE_INTEGRATION_OUTDATED,
+)
 
 # The unlock methods (L-40), lock sources and alarms of the edge driver's event catalogue.
 UNLOCK_METHODS: Final = (
@@ -48,5 +55,7 @@ ALARMS: Final = (
     "door_left_open",
     "emergency_power",
 )
-CREDENTIAL_TYPES: Final = ("password", "fingerprint", "face", "palm")
-BIOMETRIC_TYPES: Final = ("fingerprint", "face", "palm")
+CREDENTIAL_TYPES: Final = tuple(CredentialType)
+BIOMETRIC_TYPES: Final = tuple(
+    kind for kind in CredentialType if kind is not CredentialType.PASSWORD
+)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime
-from typing import Any, Final, TypedDict, override
+from typing import Final, TypedDict, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -21,22 +20,24 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .api import (
+from .client import (
     EzlockAuthError,
     EzlockClient,
     EzlockError,
     EzlockFingerprintError,
-    JsonObject,
+    EzlockIncompatibleError,
     LockEvent,
     LockInfo,
     LockState,
+    Settings,
+    ensure_supported,
 )
 from .const import (
-    BATTERY_CRITICAL_PERCENT,
     DOMAIN,
-    ISSUE_BATTERY_CRITICAL,
+    ISSUE_EDGE_OUTDATED,
     ISSUE_FACTORY_RESET,
     ISSUE_FINGERPRINT_CHANGED,
+    ISSUE_INTEGRATION_OUTDATED,
     LOGGER,
 )
 
@@ -47,20 +48,6 @@ STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 1.0
 RECONNECT_MIN: Final = 1.0
 RECONNECT_MAX: Final = 60.0
-# Settings fields that the state object carries too (PATCH /settings answers with them).
-_SETTINGS_IN_STATE: Final = frozenset(
-    {
-        "countdown_lock_enabled",
-        "countdown_lock_seconds",
-        "remote_unlock_enabled",
-        "lockout_protection",
-        "away_mode",
-        "wifi_enabled",
-        "door_direction",
-        "volume",
-        "muted",
-    }
-)
 
 
 class StoredSeq(TypedDict):
@@ -72,6 +59,10 @@ class StoredSeq(TypedDict):
 def issue_id(kind: str, entry_id: str) -> str:
     """Repair issues are per lock."""
     return f"{kind}_{entry_id}"
+
+
+def _versions(err: EzlockIncompatibleError) -> dict[str, str]:
+    return {"edge_version": str(err.api_version), "supported": str(err.supported)}
 
 
 class EzlockCoordinator(DataUpdateCoordinator[LockState]):
@@ -113,9 +104,18 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
                 translation_domain=DOMAIN, translation_key="auth_failed"
             ) from err
         except EzlockFingerprintError as err:
-            self._raise_issue(ISSUE_FINGERPRINT_CHANGED, ir.IssueSeverity.CRITICAL)
+            self._raise_issue(
+                ISSUE_FINGERPRINT_CHANGED, ir.IssueSeverity.CRITICAL, fixable=True
+            )
             raise ConfigEntryError(
                 translation_domain=DOMAIN, translation_key="fingerprint_changed"
+            ) from err
+        except EzlockIncompatibleError as err:
+            self._raise_incompatible(err)
+            raise ConfigEntryError(
+                translation_domain=DOMAIN,
+                translation_key="unsupported_api_version",
+                translation_placeholders=_versions(err),
             ) from err
         except EzlockError as err:
             raise UpdateFailed(
@@ -126,9 +126,14 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
 
     @override
     async def _async_setup(self) -> None:
-        """Read the lock's identity and the last handled seq once."""
+        """Read the lock's identity, refuse an API it does not speak, load the seq."""
         with self._setup_errors():
             self.info = await self.client.get_info()
+            ensure_supported(self.info)
+        for kind in (ISSUE_EDGE_OUTDATED, ISSUE_INTEGRATION_OUTDATED):
+            ir.async_delete_issue(
+                self.hass, DOMAIN, issue_id(kind, self.config_entry.entry_id)
+            )
         if stored := await self._store.async_load():
             self.last_seq = stored["last_seq"]
 
@@ -140,7 +145,6 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         if self.last_seq is None:
             # First start: the history before pairing is not news.
             self.last_seq = state.last_seq
-        self._check_battery(state)
         return state
 
     @callback
@@ -166,7 +170,16 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
                     return
                 if isinstance(err, EzlockFingerprintError):
                     self._raise_issue(
-                        ISSUE_FINGERPRINT_CHANGED, ir.IssueSeverity.CRITICAL
+                        ISSUE_FINGERPRINT_CHANGED,
+                        ir.IssueSeverity.CRITICAL,
+                        fixable=True,
+                    )
+                    return
+                if isinstance(err, EzlockIncompatibleError):
+                    # The edge driver was replaced by one of another API version:
+                    # set up again, which fails with the repair issue.
+                    self.hass.config_entries.async_schedule_reload(
+                        self.config_entry.entry_id
                     )
                     return
             if streamed:
@@ -213,7 +226,6 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         if self._lost:
             self._lost = False
             LOGGER.info("Connection to %s is back", self.name)
-        self._check_battery(state)
         self.async_set_updated_data(state)
         if first:
             replayed, self._replayed = self._replayed, []
@@ -235,7 +247,7 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         self.last_seq = seq = event.seq
         self._store.async_delay_save(lambda: StoredSeq(last_seq=seq), SAVE_DELAY)
         if event.type == "factory_reset":
-            self._raise_issue(ISSUE_FACTORY_RESET, ir.IssueSeverity.ERROR)
+            self._raise_issue(ISSUE_FACTORY_RESET, ir.IssueSeverity.ERROR, fixable=True)
         for listener in tuple(self._event_listeners):
             listener(event)
 
@@ -253,41 +265,35 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         return _remove
 
     @callback
-    def async_apply_settings(self, settings: JsonObject) -> None:
+    def async_apply_settings(self, settings: Settings) -> None:
         """Show settings the edge driver confirmed at once, before its state push."""
-        changes: dict[str, Any] = {
-            key: value for key, value in settings.items() if key in _SETTINGS_IN_STATE
-        }
-        self.async_set_updated_data(replace(self.data, **changes))
+        self.async_set_updated_data(self.data.with_settings(settings))
 
     @callback
-    def _check_battery(self, state: LockState) -> None:
-        if state.battery_percent <= BATTERY_CRITICAL_PERCENT:
-            self._raise_issue(
-                ISSUE_BATTERY_CRITICAL,
-                ir.IssueSeverity.WARNING,
-                {"percent": str(state.battery_percent)},
-            )
-        else:
-            ir.async_delete_issue(
-                self.hass,
-                DOMAIN,
-                issue_id(ISSUE_BATTERY_CRITICAL, self.config_entry.entry_id),
-            )
+    def _raise_incompatible(self, err: EzlockIncompatibleError) -> None:
+        """Say which side to update (repair-issues: the person must act outside HA)."""
+        self._raise_issue(
+            ISSUE_EDGE_OUTDATED if err.edge_outdated else ISSUE_INTEGRATION_OUTDATED,
+            ir.IssueSeverity.ERROR,
+            fixable=False,
+            placeholders=_versions(err),
+        )
 
     @callback
     def _raise_issue(
         self,
         kind: str,
         severity: ir.IssueSeverity,
+        *,
+        fixable: bool,
         placeholders: dict[str, str] | None = None,
     ) -> None:
-        """Tell the user to act; re-pairing issues are fixed by a repair flow."""
+        """Tell the person to act; re-pairing issues are fixed by a repair flow."""
         ir.async_create_issue(
             self.hass,
             DOMAIN,
             issue_id(kind, self.config_entry.entry_id),
-            is_fixable=kind != ISSUE_BATTERY_CRITICAL,
+            is_fixable=fixable,
             severity=severity,
             translation_key=kind,
             translation_placeholders={"title": self.config_entry.title}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .client import Settings
 from .const import DOMAIN
 from .coordinator import EzlockCoordinator
 from .errors import translate_errors
@@ -39,8 +42,8 @@ class EzlockEntity(CoordinatorEntity[EzlockCoordinator]):
 class EzlockSettingEntity(EzlockEntity):
     """An entity that writes one of the lock's settings."""
 
-    async def _async_write_setting(self, key: str, value: object) -> None:
-        """PATCH the setting and show what the edge driver confirmed."""
+    async def _async_write_settings(self, update: Awaitable[Settings]) -> None:
+        """Await the client's settings update and show what the edge driver confirmed."""
         with translate_errors():
-            settings = await self.coordinator.client.update_settings(**{key: value})
+            settings = await update
         self.coordinator.async_apply_settings(settings)

@@ -15,7 +15,7 @@ from homeassistant.components.event import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import LockEvent
+from .client import AlarmEvent, LockedEvent, LockEvent, UnlockedEvent, UnlockFailedEvent
 from .const import ALARMS, LOCK_SOURCES, UNLOCK_METHODS
 from .coordinator import EzlockConfigEntry
 from .entity import EzlockEntity
@@ -25,40 +25,33 @@ PARALLEL_UPDATES = 0
 type Fired = tuple[str, dict[str, Any]]
 
 
-def _access(event: LockEvent) -> Fired | None:
-    """Unlocks by method, locks by source, and failed attempts (L-40, L-44)."""
+def _who(event: LockEvent) -> dict[str, Any]:
+    """Who acted, and when: the attributes every fired event carries."""
     user = event.user
-    attributes: dict[str, Any] = {
+    return {
         "user_number": user.number if user else None,
         "user_name": user.name if user else None,
         "time": event.time.isoformat(),
     }
-    if event.type == "unlocked":
-        method = event.data["method"]
-        return f"unlocked_{method}", attributes | {
-            "method": method,
-            "slot": event.data.get("slot"),
-        }
-    if event.type == "locked":
-        source = event.data["source"]
-        return f"locked_{source}", attributes | {"source": source}
-    if event.type == "unlock_failed":
-        return "unlock_failed", attributes | {
-            "method": event.data["method"],
-            "reason": event.data["reason"],
-        }
+
+
+def _access(event: LockEvent) -> Fired | None:
+    """Unlocks by method, locks by source, and failed attempts (L-40, L-44)."""
+    match event:
+        case UnlockedEvent(method=method, slot=slot):
+            return f"unlocked_{method}", _who(event) | {"method": method, "slot": slot}
+        case LockedEvent(source=source):
+            return f"locked_{source}", _who(event) | {"source": source}
+        case UnlockFailedEvent(method=method, reason=reason):
+            return "unlock_failed", _who(event) | {"method": method, "reason": reason}
     return None
 
 
 def _alarm(event: LockEvent) -> Fired | None:
-    if event.type != "alarm":
-        return None
-    user = event.user
-    return event.data["alarm"], {
-        "user_number": user.number if user else None,
-        "user_name": user.name if user else None,
-        "time": event.time.isoformat(),
-    }
+    """Alarms as they are raised (their clearing is a state, not news)."""
+    if isinstance(event, AlarmEvent) and not event.cleared:
+        return event.alarm, _who(event)
+    return None
 
 
 def _doorbell(event: LockEvent) -> Fired | None:

@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .client import BoltState
 from .const import CONF_CODE_HASH, CONF_CODE_SALT, DOMAIN
 from .coordinator import EzlockConfigEntry, EzlockCoordinator
 from .entity import EzlockEntity
@@ -44,24 +45,24 @@ class EzlockLock(EzlockEntity, LockEntity):
     def is_locked(self) -> bool | None:
         """Locked, or unknown while the bolt reports nothing usable."""
         bolt = self.coordinator.data.bolt
-        if bolt in ("locked", "unlocked"):
-            return bolt == "locked"
+        if bolt in (BoltState.LOCKED, BoltState.UNLOCKED):
+            return bolt is BoltState.LOCKED
         return None
 
     @property
     def is_locking(self) -> bool:
         """The motor is throwing the bolt."""
-        return self.coordinator.data.bolt == "locking"
+        return self.coordinator.data.bolt is BoltState.LOCKING
 
     @property
     def is_unlocking(self) -> bool:
         """The motor is retracting the bolt."""
-        return self.coordinator.data.bolt == "unlocking"
+        return self.coordinator.data.bolt is BoltState.UNLOCKING
 
     @property
     def is_jammed(self) -> bool:
         """The bolt is stuck (L-67)."""
-        return self.coordinator.data.bolt == "jammed"
+        return self.coordinator.data.bolt is BoltState.JAMMED
 
     @property
     def changed_by(self) -> str | None:

@@ -12,6 +12,7 @@ from homeassistant.const import EntityCategory, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .client import COUNTDOWN_SECONDS as COUNTDOWN_LIMIT
 from .coordinator import EzlockConfigEntry
 from .entity import EzlockSettingEntity
 
@@ -22,8 +23,8 @@ COUNTDOWN_SECONDS = NumberEntityDescription(
     translation_key="countdown_lock_seconds",
     device_class=NumberDeviceClass.DURATION,
     entity_category=EntityCategory.CONFIG,
-    native_min_value=5,
-    native_max_value=300,
+    native_min_value=COUNTDOWN_LIMIT.minimum,
+    native_max_value=COUNTDOWN_LIMIT.maximum,
     native_step=1,
     native_unit_of_measurement=UnitOfTime.SECONDS,
     mode=NumberMode.BOX,
@@ -49,4 +50,6 @@ class EzlockCountdownNumber(EzlockSettingEntity, NumberEntity):
 
     async def async_set_native_value(self, value: float) -> None:
         """Write the delay."""
-        await self._async_write_setting(self.entity_description.key, int(value))
+        await self._async_write_settings(
+            self.coordinator.client.update_settings(countdown_lock_seconds=int(value))
+        )

@@ -7,6 +7,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .client import DoorDirection
 from .coordinator import EzlockConfigEntry
 from .entity import EzlockSettingEntity
 
@@ -16,7 +17,7 @@ DOOR_DIRECTION = SelectEntityDescription(
     key="door_direction",
     translation_key="door_direction",
     entity_category=EntityCategory.CONFIG,
-    options=["left", "right"],
+    options=[direction.value for direction in DoorDirection],
 )
 
 
@@ -39,4 +40,8 @@ class EzlockDoorDirectionSelect(EzlockSettingEntity, SelectEntity):
 
     async def async_select_option(self, option: str) -> None:
         """Write the direction."""
-        await self._async_write_setting(self.entity_description.key, option)
+        await self._async_write_settings(
+            self.coordinator.client.update_settings(
+                door_direction=DoorDirection(option)
+            )
+        )

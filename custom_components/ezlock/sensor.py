@@ -20,8 +20,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import LockState
-from .const import CREDENTIAL_TYPES
+from .client import CredentialType, LockState, PowerSource
 from .coordinator import EzlockConfigEntry
 from .entity import EzlockEntity
 
@@ -36,7 +35,7 @@ class EzlockSensorEntityDescription(SensorEntityDescription):
     attributes_fn: Callable[[LockState], dict[str, Any]] | None = None
 
 
-def _credential_sensor(kind: str) -> EzlockSensorEntityDescription:
+def _credential_sensor(kind: CredentialType) -> EzlockSensorEntityDescription:
     """Enrolled credentials of one type; the lock-wide capacity (L-22) as attribute."""
     return EzlockSensorEntityDescription(
         key=f"{kind}_count",
@@ -60,7 +59,7 @@ SENSORS: tuple[EzlockSensorEntityDescription, ...] = (
         key="power_source",
         translation_key="power_source",
         device_class=SensorDeviceClass.ENUM,
-        options=["battery", "emergency"],
+        options=[source.value for source in PowerSource],
         value_fn=lambda state: state.power_source,
     ),
     EzlockSensorEntityDescription(
@@ -80,7 +79,7 @@ SENSORS: tuple[EzlockSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda state: state.users,
     ),
-    *(_credential_sensor(kind) for kind in CREDENTIAL_TYPES),
+    *(_credential_sensor(kind) for kind in CredentialType),
     EzlockSensorEntityDescription(
         key="temporary_password_count",
         translation_key="temporary_password_count",

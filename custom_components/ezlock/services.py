@@ -9,9 +9,10 @@ keys come back once, in the response of the action that created them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any, Final
 
 from homeassistant.components.lock.const import DOMAIN as LOCK_DOMAIN
@@ -28,14 +29,28 @@ from homeassistant.helpers.typing import VolDictType
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
-from .api import LockEvent
+from .client import (
+    COUNTDOWN_SECONDS,
+    EVENTS_PAGE,
+    NAME_LENGTH,
+    PASSWORD_PATTERN,
+    UNCHANGED,
+    USER_NUMBER,
+    VISITOR_USES,
+    CredentialType,
+    EnrollmentEvent,
+    Limit,
+    LockEvent,
+    Role,
+    VisitorCredential,
+    VisitorKind,
+)
 from .const import BIOMETRIC_TYPES, DOMAIN
 from .entity import EzlockEntity
 from .errors import translate_errors
 
 # The lock gives up on its own (and says so); this only guards against a silent link.
 ENROLLMENT_TIMEOUT: Final = 120.0
-_ENROLLMENT_DONE: Final = frozenset({"completed", "failed", "timeout"})
 
 ATTR_NAME: Final = "name"
 ATTR_VALID_FROM: Final = "valid_from"
@@ -54,94 +69,132 @@ ATTR_DURESS: Final = "duress"
 ATTR_SINCE: Final = "since"
 ATTR_LIMIT: Final = "limit"
 
-_NAME = vol.All(cv.string, vol.Length(min=1, max=32))
-_USER_NUMBER = vol.All(vol.Coerce(int), vol.Range(min=1, max=999))
-_SECONDS = vol.All(vol.Coerce(int), vol.Range(min=5, max=300))
+# 0 uses in the action means "unlimited", which the API sends as null.
+UNLIMITED_USES: Final = 0
+DEFAULT_USES: Final = 1
+
+
+def _bounded(limit: Limit) -> vol.All[int]:
+    return vol.All(vol.Coerce(int), vol.Range(min=limit.minimum, max=limit.maximum))
+
+
+_NAME = vol.All(cv.string, vol.Length(min=NAME_LENGTH.minimum, max=NAME_LENGTH.maximum))
+_USER_NUMBER = _bounded(USER_NUMBER)
+_SECONDS = _bounded(COUNTDOWN_SECONDS)
 
 type Handler = Callable[[EzlockEntity, ServiceCall], Awaitable[ServiceResponse]]
 
 
-def _iso(value: datetime | None) -> str | None:
+def _utc(value: datetime | None) -> datetime | None:
     """Send times in UTC; a time without zone is in Home Assistant's zone."""
-    return None if value is None else dt_util.as_utc(value).isoformat()
+    return None if value is None else dt_util.as_utc(value)
 
 
-def _validity(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: _iso(data[key])
-        for key in (ATTR_VALID_FROM, ATTR_VALID_UNTIL)
-        if key in data
+def _json(value: object) -> Any:
+    """Return a model (or what it holds) as the API's JSON: times in ISO-8601."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {item.name: _json(getattr(value, item.name)) for item in fields(value)}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(key): _json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json(item) for item in value]
+    return value
+
+
+def _visitor(visitor: VisitorCredential) -> dict[str, Any]:
+    """Return the API's object for the visitor's kind; the secret only when new."""
+    shown: dict[str, Any] = {
+        "id": visitor.id,
+        "name": visitor.name,
+        "valid_from": visitor.valid_from.isoformat(),
+        "valid_until": visitor.valid_until.isoformat(),
     }
+    if visitor.kind.counts_uses:
+        shown |= {"max_uses": visitor.max_uses, "uses": visitor.uses}
+    shown["created"] = visitor.created.isoformat()
+    if visitor.secret is not None:
+        shown[visitor.kind.secret_field] = visitor.secret
+    return shown
 
 
-async def _create_temporary_password(
-    entity: EzlockEntity, call: ServiceCall
-) -> ServiceResponse:
-    """L-30: a visitor code with a window and a use count (0 = unlimited)."""
-    max_uses = call.data[ATTR_MAX_USES]
-    with translate_errors():
-        return await entity.coordinator.client.create_temporary_password(
-            name=call.data[ATTR_NAME],
-            max_uses=max_uses or None,
-            **_validity(dict(call.data)),
+# Visitor credentials (L-30, L-31): one concept, three actions per kind.
+
+
+def _create_visitor(kind: VisitorKind) -> Handler:
+    async def handler(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:
+        """Create one with a window; temporary passwords also count uses."""
+        max_uses = call.data.get(ATTR_MAX_USES, DEFAULT_USES)
+        with translate_errors():
+            created = await entity.coordinator.client.create_visitor(
+                kind,
+                name=call.data[ATTR_NAME],
+                valid_from=_utc(call.data.get(ATTR_VALID_FROM)),
+                valid_until=dt_util.as_utc(call.data[ATTR_VALID_UNTIL]),
+                max_uses=None if max_uses == UNLIMITED_USES else max_uses,
+            )
+        return _visitor(created)
+
+    return handler
+
+
+def _list_visitors(kind: VisitorKind) -> Handler:
+    async def handler(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:
+        """Visitor credentials of the kind, without their secrets."""
+        with translate_errors():
+            listed = await entity.coordinator.client.list_visitors(kind)
+        return {kind.collection: [_visitor(visitor) for visitor in listed]}
+
+    return handler
+
+
+def _revoke_visitor(kind: VisitorKind) -> Handler:
+    async def handler(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:
+        with translate_errors():
+            await entity.coordinator.client.revoke_visitor(kind, call.data[ATTR_ID])
+        return None
+
+    return handler
+
+
+def _visitor_schema(kind: VisitorKind) -> VolDictType:
+    schema: VolDictType = {
+        vol.Required(ATTR_NAME): _NAME,
+        vol.Optional(ATTR_VALID_FROM): cv.datetime,
+        vol.Required(ATTR_VALID_UNTIL): cv.datetime,
+    }
+    if kind.counts_uses:
+        schema[vol.Optional(ATTR_MAX_USES, default=DEFAULT_USES)] = vol.All(
+            vol.Coerce(int),
+            vol.Any(
+                UNLIMITED_USES,
+                vol.Range(min=VISITOR_USES.minimum, max=VISITOR_USES.maximum),
+            ),
         )
-
-
-async def _list_temporary_passwords(
-    entity: EzlockEntity, call: ServiceCall
-) -> ServiceResponse:
-    with translate_errors():
-        return await entity.coordinator.client.list_temporary_passwords()
-
-
-async def _revoke_temporary_password(
-    entity: EzlockEntity, call: ServiceCall
-) -> ServiceResponse:
-    with translate_errors():
-        await entity.coordinator.client.delete_temporary_password(call.data[ATTR_ID])
-    return None
-
-
-async def _create_bluetooth_key(
-    entity: EzlockEntity, call: ServiceCall
-) -> ServiceResponse:
-    """L-31: a visitor Bluetooth key with a validity window."""
-    with translate_errors():
-        return await entity.coordinator.client.create_bluetooth_key(
-            name=call.data[ATTR_NAME], **_validity(dict(call.data))
-        )
-
-
-async def _list_bluetooth_keys(
-    entity: EzlockEntity, call: ServiceCall
-) -> ServiceResponse:
-    with translate_errors():
-        return await entity.coordinator.client.list_bluetooth_keys()
-
-
-async def _revoke_bluetooth_key(
-    entity: EzlockEntity, call: ServiceCall
-) -> ServiceResponse:
-    with translate_errors():
-        await entity.coordinator.client.delete_bluetooth_key(call.data[ATTR_ID])
-    return None
+    return schema
 
 
 async def _countdown_lock(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:
     """Lock once, N seconds from now."""
     with translate_errors():
-        return await entity.coordinator.client.countdown_lock(call.data[ATTR_SECONDS])
+        lock_at = await entity.coordinator.client.countdown_lock(
+            call.data[ATTR_SECONDS]
+        )
+    return {"lock_at": lock_at.isoformat()}
 
 
 async def _set_countdown_lock(
     entity: EzlockEntity, call: ServiceCall
 ) -> ServiceResponse:
     """L-45: lock by itself after every unlock, or not."""
-    changes: dict[str, Any] = {"countdown_lock_enabled": call.data[ATTR_ENABLED]}
-    if ATTR_SECONDS in call.data:
-        changes["countdown_lock_seconds"] = call.data[ATTR_SECONDS]
     with translate_errors():
-        settings = await entity.coordinator.client.update_settings(**changes)
+        settings = await entity.coordinator.client.update_settings(
+            countdown_lock_enabled=call.data[ATTR_ENABLED],
+            countdown_lock_seconds=call.data.get(ATTR_SECONDS),
+        )
     entity.coordinator.async_apply_settings(settings)
     return None
 
@@ -154,10 +207,7 @@ async def _get_lock_info(entity: EzlockEntity, call: ServiceCall) -> ServiceResp
         "model": info.model,
         "firmware": info.firmware,
         "users": state.users,
-        "credentials": {
-            kind: {"count": count.count, "capacity": count.capacity}
-            for kind, count in state.credentials.items()
-        },
+        "credentials": _json(state.credentials),
         "temporary_passwords": state.temporary_passwords,
         "bluetooth_keys": state.bluetooth_keys,
     }
@@ -166,22 +216,44 @@ async def _get_lock_info(entity: EzlockEntity, call: ServiceCall) -> ServiceResp
 async def _get_lock_users(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:
     """Users with roles, validity and credential slots; the lock never sends secrets."""
     with translate_errors():
-        return await entity.coordinator.client.list_users()
+        users = await entity.coordinator.client.list_users()
+    return {"users": _json(users)}
 
 
 async def _set_lock_user(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:
     """Add a user (no number) or change one; validity can be set or cleared (L-28)."""
-    fields: dict[str, Any] = {
-        key: call.data[key] for key in (ATTR_NAME, ATTR_ROLE) if key in call.data
-    }
-    fields |= _validity(dict(call.data))
-    if call.data.get(ATTR_CLEAR_VALIDITY):
-        fields |= {ATTR_VALID_FROM: None, ATTR_VALID_UNTIL: None}
+    data = call.data
+    role = Role(data[ATTR_ROLE]) if ATTR_ROLE in data else None
     client = entity.coordinator.client
     with translate_errors():
-        if (number := call.data.get(ATTR_USER_NUMBER)) is not None:
-            return await client.update_user(number, **fields)
-        return await client.add_user(**fields)
+        if (number := data.get(ATTR_USER_NUMBER)) is None:
+            user = await client.add_user(
+                data.get(ATTR_NAME, ""),
+                role=role,
+                valid_from=_utc(data.get(ATTR_VALID_FROM)),
+                valid_until=_utc(data.get(ATTR_VALID_UNTIL)),
+            )
+        elif data.get(ATTR_CLEAR_VALIDITY):
+            user = await client.update_user(
+                number,
+                name=data.get(ATTR_NAME, UNCHANGED),
+                role=UNCHANGED if role is None else role,
+                valid_from=None,
+                valid_until=None,
+            )
+        else:
+            user = await client.update_user(
+                number,
+                name=data.get(ATTR_NAME, UNCHANGED),
+                role=UNCHANGED if role is None else role,
+                valid_from=_utc(data[ATTR_VALID_FROM])
+                if ATTR_VALID_FROM in data
+                else UNCHANGED,
+                valid_until=_utc(data[ATTR_VALID_UNTIL])
+                if ATTR_VALID_UNTIL in data
+                else UNCHANGED,
+            )
+    return _json(user)  # type: ignore[no-any-return]
 
 
 async def _clear_lock_user(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:
@@ -205,7 +277,7 @@ async def _set_lock_password(
 class _EnrollmentWatch:
     """Final enrollment events seen since the request went out."""
 
-    finished: dict[str, LockEvent]
+    finished: dict[str, EnrollmentEvent]
     changed: asyncio.Event
 
 
@@ -218,8 +290,8 @@ async def _enroll_credential(
 
     @callback
     def _on_event(event: LockEvent) -> None:
-        if event.type == "enrollment" and event.data["status"] in _ENROLLMENT_DONE:
-            watch.finished[event.data["enrollment_id"]] = event
+        if isinstance(event, EnrollmentEvent) and event.status.finished:
+            watch.finished[event.enrollment_id] = event
             watch.changed.set()
 
     # Listen before starting: a quick person may finish before the reply arrives.
@@ -227,9 +299,10 @@ async def _enroll_credential(
     try:
         with translate_errors():
             started = await coordinator.client.start_enrollment(
-                call.data[ATTR_USER_NUMBER], call.data[ATTR_CREDENTIAL_TYPE]
+                call.data[ATTR_USER_NUMBER],
+                CredentialType(call.data[ATTR_CREDENTIAL_TYPE]),
             )
-        enrollment_id = started["enrollment_id"]
+        enrollment_id = started.enrollment_id
         try:
             async with asyncio.timeout(ENROLLMENT_TIMEOUT):
                 while enrollment_id not in watch.finished:
@@ -241,21 +314,21 @@ async def _enroll_credential(
             ) from err
     finally:
         unsubscribe()
-    result = watch.finished[enrollment_id].data
-    if result["status"] != "completed":
+    result = watch.finished[enrollment_id]
+    if result.credential_id is None:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="enrollment_failed",
             translation_placeholders={
-                "status": result["status"],
-                "reason": str(result.get("reason") or ""),
+                "status": result.status.value,
+                "reason": result.reason or "",
             },
         )
     return {
         "enrollment_id": enrollment_id,
-        "credential_id": result.get("credential_id"),
-        "credential_type": result["credential_type"],
-        "user": result["user"],
+        "credential_id": result.credential_id,
+        "credential_type": result.credential_type.value,
+        "user": _json(result.user),
     }
 
 
@@ -284,11 +357,15 @@ async def _clear_lockout(entity: EzlockEntity, call: ServiceCall) -> ServiceResp
 
 
 async def _get_events(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:
-    """L-66: a page of the lock's history, oldest first."""
+    """L-66: a page of the lock's history, oldest first, each event as the lock sent it."""
     with translate_errors():
-        return await entity.coordinator.client.get_events(
+        page = await entity.coordinator.client.get_events(
             call.data.get(ATTR_SINCE), call.data[ATTR_LIMIT]
         )
+    return {
+        "events": [dict(event.data) for event in page.events],
+        "last_seq": page.last_seq,
+    }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -299,42 +376,27 @@ class _Action:
     admin_only: bool = False
 
 
+def _visitor_actions(kind: VisitorKind) -> dict[str, _Action]:
+    """create_<kind>, list_<kind>s and revoke_<kind>: the secret is admin-only."""
+    return {
+        f"create_{kind.value}": _Action(
+            handler=_create_visitor(kind),
+            schema=_visitor_schema(kind),
+            response=SupportsResponse.OPTIONAL,
+            admin_only=True,
+        ),
+        f"list_{kind.collection}": _Action(
+            handler=_list_visitors(kind), schema={}, response=SupportsResponse.ONLY
+        ),
+        f"revoke_{kind.value}": _Action(
+            handler=_revoke_visitor(kind), schema={vol.Required(ATTR_ID): cv.string}
+        ),
+    }
+
+
 ACTIONS: Final[dict[str, _Action]] = {
-    "create_temporary_password": _Action(
-        handler=_create_temporary_password,
-        schema={
-            vol.Required(ATTR_NAME): _NAME,
-            vol.Optional(ATTR_VALID_FROM): cv.datetime,
-            vol.Required(ATTR_VALID_UNTIL): cv.datetime,
-            vol.Optional(ATTR_MAX_USES, default=1): vol.All(
-                vol.Coerce(int), vol.Range(min=0, max=100)
-            ),
-        },
-        response=SupportsResponse.OPTIONAL,
-        admin_only=True,
-    ),
-    "list_temporary_passwords": _Action(
-        handler=_list_temporary_passwords, schema={}, response=SupportsResponse.ONLY
-    ),
-    "revoke_temporary_password": _Action(
-        handler=_revoke_temporary_password, schema={vol.Required(ATTR_ID): cv.string}
-    ),
-    "create_bluetooth_key": _Action(
-        handler=_create_bluetooth_key,
-        schema={
-            vol.Required(ATTR_NAME): _NAME,
-            vol.Optional(ATTR_VALID_FROM): cv.datetime,
-            vol.Required(ATTR_VALID_UNTIL): cv.datetime,
-        },
-        response=SupportsResponse.OPTIONAL,
-        admin_only=True,
-    ),
-    "list_bluetooth_keys": _Action(
-        handler=_list_bluetooth_keys, schema={}, response=SupportsResponse.ONLY
-    ),
-    "revoke_bluetooth_key": _Action(
-        handler=_revoke_bluetooth_key, schema={vol.Required(ATTR_ID): cv.string}
-    ),
+    **_visitor_actions(VisitorKind.TEMPORARY_PASSWORD),
+    **_visitor_actions(VisitorKind.BLUETOOTH_KEY),
     "countdown_lock": _Action(
         handler=_countdown_lock,
         schema={vol.Required(ATTR_SECONDS): _SECONDS},
@@ -358,7 +420,7 @@ ACTIONS: Final[dict[str, _Action]] = {
         schema={
             vol.Optional(ATTR_USER_NUMBER): _USER_NUMBER,
             vol.Optional(ATTR_NAME): _NAME,
-            vol.Optional(ATTR_ROLE): vol.In(["admin", "user"]),
+            vol.Optional(ATTR_ROLE): vol.In([role.value for role in Role]),
             vol.Optional(ATTR_VALID_FROM): cv.datetime,
             vol.Optional(ATTR_VALID_UNTIL): cv.datetime,
             vol.Optional(ATTR_CLEAR_VALIDITY): cv.boolean,
@@ -372,7 +434,7 @@ ACTIONS: Final[dict[str, _Action]] = {
         handler=_set_lock_password,
         schema={
             vol.Required(ATTR_USER_NUMBER): _USER_NUMBER,
-            vol.Required(ATTR_PASSWORD): cv.matches_regex(r"^\d{1,32}$"),
+            vol.Required(ATTR_PASSWORD): cv.matches_regex(PASSWORD_PATTERN),
         },
         admin_only=True,
     ),
@@ -380,7 +442,9 @@ ACTIONS: Final[dict[str, _Action]] = {
         handler=_enroll_credential,
         schema={
             vol.Required(ATTR_USER_NUMBER): _USER_NUMBER,
-            vol.Required(ATTR_CREDENTIAL_TYPE): vol.In(list(BIOMETRIC_TYPES)),
+            vol.Required(ATTR_CREDENTIAL_TYPE): vol.In(
+                [kind.value for kind in BIOMETRIC_TYPES]
+            ),
         },
         response=SupportsResponse.OPTIONAL,
         admin_only=True,
@@ -402,9 +466,7 @@ ACTIONS: Final[dict[str, _Action]] = {
         handler=_get_events,
         schema={
             vol.Optional(ATTR_SINCE): vol.All(vol.Coerce(int), vol.Range(min=0)),
-            vol.Optional(ATTR_LIMIT, default=100): vol.All(
-                vol.Coerce(int), vol.Range(min=1, max=1000)
-            ),
+            vol.Optional(ATTR_LIMIT, default=100): _bounded(EVENTS_PAGE),
         },
         response=SupportsResponse.ONLY,
     ),

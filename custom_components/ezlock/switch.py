@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +11,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import LockState
+from .client import EzlockClient, LockState, Settings
 from .coordinator import EzlockConfigEntry
 from .entity import EzlockSettingEntity
 
@@ -23,6 +23,7 @@ class EzlockSwitchEntityDescription(SwitchEntityDescription):
     """A switch over one boolean setting; ``key`` is the setting's name."""
 
     value_fn: Callable[[LockState], bool]
+    set_fn: Callable[[EzlockClient, bool], Awaitable[Settings]]
 
 
 SWITCHES: tuple[EzlockSwitchEntityDescription, ...] = (
@@ -31,23 +32,27 @@ SWITCHES: tuple[EzlockSwitchEntityDescription, ...] = (
         translation_key="remote_unlock",
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda state: state.remote_unlock_enabled,
+        set_fn=lambda client, on: client.update_settings(remote_unlock_enabled=on),
     ),
     EzlockSwitchEntityDescription(
         key="lockout_protection",
         translation_key="lockout_protection",
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda state: state.lockout_protection,
+        set_fn=lambda client, on: client.update_settings(lockout_protection=on),
     ),
     EzlockSwitchEntityDescription(
         key="countdown_lock_enabled",
         translation_key="countdown_lock",
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda state: state.countdown_lock_enabled,
+        set_fn=lambda client, on: client.update_settings(countdown_lock_enabled=on),
     ),
     EzlockSwitchEntityDescription(
         key="away_mode",
         translation_key="away_mode",
         value_fn=lambda state: state.away_mode,
+        set_fn=lambda client, on: client.update_settings(away_mode=on),
     ),
     EzlockSwitchEntityDescription(
         key="wifi_enabled",
@@ -55,6 +60,7 @@ SWITCHES: tuple[EzlockSwitchEntityDescription, ...] = (
         entity_category=EntityCategory.CONFIG,
         entity_registry_enabled_default=False,
         value_fn=lambda state: state.wifi_enabled,
+        set_fn=lambda client, on: client.update_settings(wifi_enabled=on),
     ),
 )
 
@@ -82,8 +88,12 @@ class EzlockSwitchEntity(EzlockSettingEntity, SwitchEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Enable the setting."""
-        await self._async_write_setting(self.entity_description.key, True)
+        await self._async_write_settings(
+            self.entity_description.set_fn(self.coordinator.client, True)
+        )
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Disable the setting."""
-        await self._async_write_setting(self.entity_description.key, False)
+        await self._async_write_settings(
+            self.entity_description.set_fn(self.coordinator.client, False)
+        )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .api.discovery import Advertisement, Advertiser
+from .api.openapi import API_VERSION
 from .api.server import ApiServer
 from .api.tls import TLS_DIR, load_or_create
 from .clock import Clock, SystemClock
@@ -52,6 +53,9 @@ class EdgeOptions:
     sim: SimulatedLock | None = None  # a running simulator to use (and not stop)
     sim_http_port: int | None = None  # serve /sim/v1 on loopback at this port
     zeroconf: bool = False
+    # The API version /info, auth_ok and zeroconf announce. Only a test of a client's
+    # version check sets another: the routes stay those of API_VERSION.
+    api_version: int = API_VERSION
 
     @classmethod
     def from_config(cls, config: Config) -> EdgeOptions:
@@ -148,7 +152,14 @@ class EdgeApp:
             if options.tls
             else None
         )
-        api = ApiServer(core, options.clock, options.host, options.port, tls)
+        api = ApiServer(
+            core,
+            options.clock,
+            options.host,
+            options.port,
+            tls,
+            api_version=options.api_version,
+        )
         await api.start()
         self._stack.push_async_callback(api.stop)
         self._api = api
@@ -165,6 +176,7 @@ class EdgeApp:
                     info.firmware,
                     api.port,
                     tls.fingerprint if tls else None,
+                    options.api_version,
                 ),
                 options.host,
             )

@@ -20,7 +20,7 @@ from homeassistant.helpers.event import (
 )
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.ezlock.api import EzlockClient
+from custom_components.ezlock.client import EzlockClient
 from custom_components.ezlock.const import CONF_CLIENT_ID, CONF_FINGERPRINT, DOMAIN
 from tests.support.lock import create_first_admin, sim_of
 from tests.support.waiting import eventually

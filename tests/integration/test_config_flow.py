@@ -22,7 +22,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ezlock import config_flow
-from custom_components.ezlock.api import EzlockClient
+from custom_components.ezlock.client import EzlockClient
 from custom_components.ezlock.const import (
     CONF_CODE_HASH,
     CONF_CODE_SALT,

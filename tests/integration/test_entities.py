@@ -28,7 +28,6 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.ezlock import PLATFORMS
 from custom_components.ezlock.const import CONF_CODE_HASH, CONF_CODE_SALT, DOMAIN
-from custom_components.ezlock.coordinator import issue_id
 from custom_components.ezlock.unlock_code import hash_code, new_salt
 from ezlock_edge.app import EdgeApp
 from tests.support.lock import sim_of
@@ -229,24 +228,32 @@ async def test_door_tamper_power(hass: HomeAssistant, edge: EdgeApp) -> None:
     assert state_of(hass, "binary_sensor", "emergency_power").state == STATE_ON
 
 
-async def test_battery_critical_issue(
+async def test_low_battery_is_news_not_a_repair(
     hass: HomeAssistant, edge: EdgeApp, issue_registry: ir.IssueRegistry
 ) -> None:
-    """L-62: a nearly flat battery raises a repair issue until it is recharged."""
+    """L-62: a low battery fires the low_battery alarm and turns the sensor on.
+
+    It raises no repair issue: nothing in Home Assistant can fix a battery
+    (quality scale rule repair-issues), so it is an event to notify on.
+    """
     entry = await paired_entry(hass, edge)
     await setup_entry(hass, entry)
-    key = issue_id("battery_critical", entry.entry_id)
+    alarms = fired(hass, "alarm")
 
     await sim_of(edge).battery(8)
+    await eventually(lambda: bool(alarms), "the low battery alarm")
+    assert alarms[0].attributes["event_type"] == "low_battery"
     await eventually(lambda: state_of(hass, "sensor", "battery").state == "8", "8 %")
-    issue = issue_registry.async_get_issue(DOMAIN, key)
-    assert issue is not None
-    assert issue.translation_placeholders == {"title": entry.title, "percent": "8"}
     assert state_of(hass, "binary_sensor", "low_battery").state == STATE_ON
+    assert not [
+        issue
+        for (domain, _), issue in issue_registry.issues.items()
+        if domain == DOMAIN
+    ]
 
     await sim_of(edge).battery(80)
     await eventually(lambda: state_of(hass, "sensor", "battery").state == "80", "80 %")
-    assert issue_registry.async_get_issue(DOMAIN, key) is None
+    assert state_of(hass, "binary_sensor", "low_battery").state == STATE_OFF
 
 
 async def test_lock_offline(hass: HomeAssistant, edge: EdgeApp) -> None:

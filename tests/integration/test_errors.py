@@ -9,7 +9,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 
-from custom_components.ezlock.api import EzlockClient, EzlockError
+from custom_components.ezlock.client import EzlockClient, EzlockError
 from custom_components.ezlock.errors import translate_errors
 from ezlock_edge.app import EdgeApp
 

@@ -17,6 +17,7 @@ from ezlock_edge.tasks import BackgroundTasks
 
 from .auth import AuthThrottle, token_hash
 from .errors import ApiError
+from .openapi import API_VERSION
 
 if TYPE_CHECKING:
     from .ws import WsSession
@@ -33,12 +34,18 @@ class ApiContext:
     """State of the API server that outlives single requests."""
 
     def __init__(
-        self, core: LockCore, clock: Clock, tls_fingerprint: str | None
+        self,
+        core: LockCore,
+        clock: Clock,
+        tls_fingerprint: str | None,
+        *,
+        api_version: int = API_VERSION,
     ) -> None:
         """Serve ``core``; ``tls_fingerprint`` is None on plain HTTP."""
         self.core = core
         self.clock = clock
         self.tls_fingerprint = tls_fingerprint
+        self.api_version = api_version
         self.throttle = AuthThrottle(clock)
         self.sessions: set[WsSession] = set()
         self._tasks = BackgroundTasks(_LOGGER)

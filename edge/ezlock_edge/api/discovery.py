@@ -34,6 +34,7 @@ class Advertisement:
     firmware: str
     port: int
     fingerprint: str | None  # None on plain HTTP
+    api_version: int = API_VERSION
 
     @property
     def instance_name(self) -> str:
@@ -46,7 +47,7 @@ class Advertisement:
             "serial": self.serial,
             "model": self.model,
             "fw": self.firmware,
-            "api": str(API_VERSION),
+            "api": str(self.api_version),
         }
         if self.fingerprint is not None:
             txt["fp"] = self.fingerprint

@@ -15,7 +15,7 @@ from aiohttp import web
 from . import schemas
 from .auth import new_token, token_hash
 from .context import CLIENT, CONTEXT, ApiContext
-from .openapi import API_VERSION, document
+from .openapi import document
 from .validation import json_body, path_param, query
 from .ws import websocket
 
@@ -58,7 +58,7 @@ async def info(request: web.Request) -> web.Response:
             "serial": lock_info.serial,
             "model": lock_info.model,
             "firmware": lock_info.firmware,
-            "api_version": API_VERSION,
+            "api_version": context.api_version,
             "pairing_open": context.core.pairing_open,
             "tls_fingerprint": context.tls_fingerprint,
         }

@@ -13,6 +13,7 @@ from ezlock_edge.core.lock import LockCore
 from .auth import bearer_token
 from .context import CLIENT, CONTEXT, ApiContext
 from .errors import ApiError, Handler, error_middleware
+from .openapi import API_VERSION
 from .routes import OPEN_ROUTES, ROUTES, WS_ROUTE
 from .tls import TlsIdentity
 
@@ -86,9 +87,13 @@ class ApiServer:
         host: str,
         port: int,
         tls: TlsIdentity | None,
+        *,
+        api_version: int = API_VERSION,
     ) -> None:
         """Prepare to serve ``core``; nothing listens before :meth:`start`."""
-        self.context = ApiContext(core, clock, tls.fingerprint if tls else None)
+        self.context = ApiContext(
+            core, clock, tls.fingerprint if tls else None, api_version=api_version
+        )
         self._host = host
         self._requested_port = port
         self._tls = tls

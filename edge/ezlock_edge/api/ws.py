@@ -25,7 +25,6 @@ from ezlock_edge.core.models import Client, LockState
 from . import schemas
 from .context import CLOSE_UNAUTHORIZED, CONTEXT, ApiContext
 from .errors import ApiError
-from .openapi import API_VERSION
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -89,7 +88,7 @@ class WsSession:
                 {
                     "type": "auth_ok",
                     "client_id": self.client.id,
-                    "api_version": API_VERSION,
+                    "api_version": self._context.api_version,
                 }
             )
             await self._read_loop()

@@ -1,0 +1,131 @@
+"""Validated reading of the edge driver's JSON replies.
+
+Every model parses through a :class:`Reader`, so a reply that breaks the documented
+shape (a missing field, a string where a number belongs, ``true`` where an integer
+belongs) raises one :class:`~.errors.EzlockProtocolError` that names the field, instead
+of a ``KeyError`` or a wrong value deep inside the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import cast
+
+from .errors import EzlockProtocolError
+
+type JsonValue = (
+    bool | int | float | str | list[JsonValue] | dict[str, JsonValue] | None
+)
+type JsonObject = dict[str, JsonValue]
+
+
+class Reader:
+    """One JSON object of a reply, read field by field with its path for errors."""
+
+    __slots__ = ("_data", "_path")
+
+    def __init__(self, data: object, path: str) -> None:
+        """Refuse anything but an object with string keys."""
+        if not isinstance(data, dict):
+            raise EzlockProtocolError(f"{path}: expected an object")
+        self._data = cast("JsonObject", data)
+        self._path = path
+
+    @property
+    def data(self) -> Mapping[str, JsonValue]:
+        """The object as sent (a plain dict, so that ``dataclasses.asdict`` copies it)."""
+        return self._data
+
+    def _fail(self, key: str, expected: str) -> EzlockProtocolError:
+        return EzlockProtocolError(f"{self._path}.{key}: expected {expected}")
+
+    def _get(self, key: str) -> JsonValue:
+        if key not in self._data:
+            raise EzlockProtocolError(f"{self._path}.{key}: missing")
+        return self._data[key]
+
+    def has(self, key: str) -> bool:
+        """Whether the object carries ``key`` (optional fields)."""
+        return key in self._data
+
+    def text(self, key: str) -> str:
+        """Read a string."""
+        value = self._get(key)
+        if not isinstance(value, str):
+            raise self._fail(key, "a string")
+        return value
+
+    def optional_text(self, key: str) -> str | None:
+        """Read a string or ``null`` (or nothing)."""
+        return None if self._data.get(key) is None else self.text(key)
+
+    def integer(self, key: str, minimum: int | None = None) -> int:
+        """Read an integer (never a boolean), at least ``minimum`` if given."""
+        value = self._get(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._fail(key, "an integer")
+        if minimum is not None and value < minimum:
+            raise self._fail(key, f"an integer of at least {minimum}")
+        return value
+
+    def optional_integer(self, key: str, minimum: int | None = None) -> int | None:
+        """Read an integer or ``null`` (or nothing)."""
+        return None if self._data.get(key) is None else self.integer(key, minimum)
+
+    def boolean(self, key: str) -> bool:
+        """Read a boolean."""
+        value = self._get(key)
+        if not isinstance(value, bool):
+            raise self._fail(key, "a boolean")
+        return value
+
+    def time(self, key: str) -> datetime:
+        """Read an ISO-8601 time with its UTC offset (docs/api.md, Transport)."""
+        value = self.text(key)
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise self._fail(key, "an ISO-8601 time") from None
+        if parsed.utcoffset() is None:
+            raise self._fail(key, "a time with a UTC offset")
+        return parsed
+
+    def optional_time(self, key: str) -> datetime | None:
+        """Read a time or ``null`` (or nothing)."""
+        return None if self._data.get(key) is None else self.time(key)
+
+    def choice[E: StrEnum](self, key: str, enum: type[E]) -> E:
+        """Read one of the values of ``enum``."""
+        value = self.text(key)
+        try:
+            return enum(value)
+        except ValueError:
+            choices = ", ".join(member.value for member in enum)
+            raise self._fail(key, f"one of {choices}") from None
+
+    def child(self, key: str) -> Reader:
+        """Read a nested object."""
+        return Reader(self._get(key), f"{self._path}.{key}")
+
+    def optional_child(self, key: str) -> Reader | None:
+        """Read a nested object or ``null`` (or nothing)."""
+        return None if self._data.get(key) is None else self.child(key)
+
+    def children(self, key: str) -> Iterator[Reader]:
+        """Read each object of a list."""
+        value = self._get(key)
+        if not isinstance(value, list):
+            raise self._fail(key, "a list")
+        for index, item in enumerate(value):
+            yield Reader(item, f"{self._path}.{key}[{index}]")
+
+    def mapping(self, key: str) -> Mapping[str, JsonValue]:
+        """Read a nested object as it is (free-form fields such as ``changes``)."""
+        return self.child(key).data
+
+    def text_mapping(self, key: str) -> Mapping[str, str]:
+        """Read a nested object whose every value is a string."""
+        child = self.child(key)
+        return {name: child.text(name) for name in child.data}

@@ -1,0 +1,462 @@
+"""Typed, immutable models of every reply of the edge driver's API (docs/api.md, Objects).
+
+Each model parses with ``from_json``, which validates the whole object and raises
+:class:`~.errors.EzlockProtocolError` naming the first field that breaks the documented
+shape. Fields keep the API's names, so a model reads like the JSON it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Self
+
+from ._reader import Reader
+
+
+class Role(StrEnum):
+    """What a user may do at the lock (L-20)."""
+
+    ADMIN = "admin"
+    USER = "user"
+
+
+class CredentialType(StrEnum):
+    """How a user proves who they are (L-22)."""
+
+    PASSWORD = "password"  # noqa: S105 (a credential type, not a secret)
+    FINGERPRINT = "fingerprint"
+    FACE = "face"
+    PALM = "palm"
+
+
+class BoltState(StrEnum):
+    """The bolt motor (L-01)."""
+
+    LOCKED = "locked"
+    UNLOCKED = "unlocked"
+    LOCKING = "locking"
+    UNLOCKING = "unlocking"
+    JAMMED = "jammed"
+    UNKNOWN = "unknown"
+
+
+class DoorState(StrEnum):
+    """The door sensor (L-02)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    UNKNOWN = "unknown"
+
+
+class PowerSource(StrEnum):
+    """Battery, or the emergency USB-C port (L-08)."""
+
+    BATTERY = "battery"
+    EMERGENCY = "emergency"
+
+
+class BluetoothState(StrEnum):
+    """The Bluetooth radio (L-12)."""
+
+    OFF = "off"
+    IDLE = "idle"
+    CONNECTED = "connected"
+
+
+class DoorDirection(StrEnum):
+    """Which way the door opens, hence the motor's direction (L-46)."""
+
+    LEFT = "left"
+    RIGHT = "right"
+
+
+class VisitorKind(StrEnum):
+    """The two kinds of visitor credential: a keypad code (L-30) or a phone key (L-31)."""
+
+    TEMPORARY_PASSWORD = "temporary_password"  # noqa: S105 (a kind, not a secret)
+    BLUETOOTH_KEY = "bluetooth_key"
+
+    @property
+    def collection(self) -> str:
+        """The route and list key of this kind (``temporary_passwords``)."""
+        return f"{self.value}s"
+
+    @property
+    def secret_field(self) -> str:
+        """The field that carries the secret in the creation reply only."""
+        return "code" if self is VisitorKind.TEMPORARY_PASSWORD else "key"
+
+    @property
+    def counts_uses(self) -> bool:
+        """Temporary passwords have a use count; Bluetooth keys only a window."""
+        return self is VisitorKind.TEMPORARY_PASSWORD
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """A user as events, credentials and operations name them."""
+
+    number: int
+    name: str
+
+    @classmethod
+    def from_reader(cls, reader: Reader) -> Self:
+        """Parse ``{"number", "name"}``."""
+        return cls(number=reader.integer("number", 1), name=reader.text("name"))
+
+    @classmethod
+    def optional(cls, reader: Reader, key: str) -> Self | None:
+        """Parse the user at ``key``, which may be ``null``."""
+        child = reader.optional_child(key)
+        return None if child is None else cls.from_reader(child)
+
+
+@dataclass(frozen=True, slots=True)
+class LockInfo:
+    """What ``GET /info`` tells before pairing."""
+
+    serial: str
+    model: str
+    firmware: str
+    api_version: int
+    pairing_open: bool
+    tls_fingerprint: str | None
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        """Parse the info object."""
+        reader = Reader(data, "info")
+        return cls(
+            serial=reader.text("serial"),
+            model=reader.text("model"),
+            firmware=reader.text("firmware"),
+            api_version=reader.integer("api_version"),
+            pairing_open=reader.boolean("pairing_open"),
+            tls_fingerprint=reader.optional_text("tls_fingerprint"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PairResult:
+    """The token, shown once by the edge driver, and the client id it belongs to."""
+
+    token: str = field(repr=False)
+    client_id: str
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        """Parse the ``POST /pair`` reply."""
+        reader = Reader(data, "pair")
+        return cls(token=reader.text("token"), client_id=reader.text("client_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What an admin can change (docs/api.md, settings)."""
+
+    countdown_lock_enabled: bool
+    countdown_lock_seconds: int
+    remote_unlock_enabled: bool
+    lockout_protection: bool
+    away_mode: bool
+    wifi_enabled: bool
+    door_direction: DoorDirection
+    volume: int
+    muted: bool
+
+    @classmethod
+    def from_reader(cls, reader: Reader) -> Self:
+        """Read the settings fields (the state object carries them too)."""
+        return cls(
+            countdown_lock_enabled=reader.boolean("countdown_lock_enabled"),
+            countdown_lock_seconds=reader.integer("countdown_lock_seconds"),
+            remote_unlock_enabled=reader.boolean("remote_unlock_enabled"),
+            lockout_protection=reader.boolean("lockout_protection"),
+            away_mode=reader.boolean("away_mode"),
+            wifi_enabled=reader.boolean("wifi_enabled"),
+            door_direction=reader.choice("door_direction", DoorDirection),
+            volume=reader.integer("volume"),
+            muted=reader.boolean("muted"),
+        )
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        """Parse the settings object."""
+        return cls.from_reader(Reader(data, "settings"))
+
+
+SETTING_NAMES = frozenset(item.name for item in fields(Settings))
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialCount:
+    """How many credentials of one type are enrolled, against the lock's capacity."""
+
+    count: int
+    capacity: int
+
+
+@dataclass(frozen=True, slots=True)
+class LastOperation:
+    """The last unlock (with its method) or lock (with its source)."""
+
+    type: str
+    method: str | None
+    source: str | None
+    user: UserRef | None
+    time: datetime | None
+
+    @classmethod
+    def from_reader(cls, reader: Reader) -> Self:
+        """Parse the ``last_operation`` object."""
+        return cls(
+            type=reader.text("type"),
+            method=reader.optional_text("method"),
+            source=reader.optional_text("source"),
+            user=UserRef.optional(reader, "user"),
+            time=reader.optional_time("time"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LockState:
+    """The ``state`` object: everything entities show (docs/api.md, The state object)."""
+
+    bolt: BoltState
+    door: DoorState
+    battery_percent: int
+    low_battery: bool
+    power_source: PowerSource
+    tamper: bool
+    wifi_enabled: bool
+    wifi_rssi: int | None
+    bluetooth: BluetoothState
+    door_direction: DoorDirection
+    lockout_active: bool
+    lockout_until: datetime | None
+    pairing_open: bool
+    pairing_until: datetime | None
+    away_mode: bool
+    muted: bool
+    volume: int
+    remote_unlock_enabled: bool
+    lockout_protection: bool
+    countdown_lock_enabled: bool
+    countdown_lock_seconds: int
+    countdown_lock_at: datetime | None
+    admin_exists: bool
+    devices: Mapping[str, str]
+    users: int
+    credentials: Mapping[CredentialType, CredentialCount]
+    temporary_passwords: int
+    bluetooth_keys: int
+    last_operation: LastOperation | None
+    last_seq: int
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        """Parse the state object."""
+        reader = Reader(data, "state")
+        counts = reader.child("credentials")
+        last = reader.optional_child("last_operation")
+        settings = Settings.from_reader(reader)
+        return cls(
+            bolt=reader.choice("bolt", BoltState),
+            door=reader.choice("door", DoorState),
+            battery_percent=reader.integer("battery_percent", 0),
+            low_battery=reader.boolean("low_battery"),
+            power_source=reader.choice("power_source", PowerSource),
+            tamper=reader.boolean("tamper"),
+            wifi_rssi=reader.optional_integer("wifi_rssi"),
+            bluetooth=reader.choice("bluetooth", BluetoothState),
+            lockout_active=reader.boolean("lockout_active"),
+            lockout_until=reader.optional_time("lockout_until"),
+            pairing_open=reader.boolean("pairing_open"),
+            pairing_until=reader.optional_time("pairing_until"),
+            countdown_lock_at=reader.optional_time("countdown_lock_at"),
+            admin_exists=reader.boolean("admin_exists"),
+            devices=reader.text_mapping("devices"),
+            users=reader.child("users").integer("count", 0),
+            credentials={
+                kind: CredentialCount(
+                    count=counts.child(kind).integer("count", 0),
+                    capacity=counts.child(kind).integer("capacity", 0),
+                )
+                for kind in CredentialType
+            },
+            temporary_passwords=reader.integer("temporary_passwords", 0),
+            bluetooth_keys=reader.integer("bluetooth_keys", 0),
+            last_operation=None if last is None else LastOperation.from_reader(last),
+            last_seq=reader.integer("last_seq", 0),
+            **{name: getattr(settings, name) for name in SETTING_NAMES},
+        )
+
+    @property
+    def settings(self) -> Settings:
+        """The settings this state shows."""
+        return Settings(**{name: getattr(self, name) for name in SETTING_NAMES})
+
+    def with_settings(self, settings: Settings) -> Self:
+        """Return this state with ``settings`` (what ``PATCH /settings`` confirmed)."""
+        return replace(
+            self, **{name: getattr(settings, name) for name in SETTING_NAMES}
+        )
+
+    def visitors(self, kind: VisitorKind) -> int:
+        """How many visitor credentials of ``kind`` are active."""
+        if kind is VisitorKind.TEMPORARY_PASSWORD:
+            return self.temporary_passwords
+        return self.bluetooth_keys
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A password or a biometric template slot; secrets never leave the lock (L-32)."""
+
+    id: str
+    type: CredentialType
+    user: UserRef | None
+    slot: int | None
+    duress: bool
+    created: datetime
+
+    @classmethod
+    def from_reader(cls, reader: Reader) -> Self:
+        """Parse a credential object."""
+        return cls(
+            id=reader.text("id"),
+            type=reader.choice("type", CredentialType),
+            user=UserRef.optional(reader, "user"),
+            slot=reader.optional_integer("slot", 0),
+            duress=reader.boolean("duress"),
+            created=reader.time("created"),
+        )
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        """Parse a credential object."""
+        return cls.from_reader(Reader(data, "credential"))
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A person known to the lock, with their credentials (L-20, L-21, L-28)."""
+
+    number: int
+    name: str
+    role: Role
+    valid_from: datetime | None
+    valid_until: datetime | None
+    created: datetime
+    credentials: tuple[Credential, ...]
+
+    @property
+    def ref(self) -> UserRef:
+        """How events name this user."""
+        return UserRef(self.number, self.name)
+
+    @classmethod
+    def from_reader(cls, reader: Reader) -> Self:
+        """Parse a user object."""
+        return cls(
+            number=reader.integer("number", 1),
+            name=reader.text("name"),
+            role=reader.choice("role", Role),
+            valid_from=reader.optional_time("valid_from"),
+            valid_until=reader.optional_time("valid_until"),
+            created=reader.time("created"),
+            credentials=tuple(
+                Credential.from_reader(item) for item in reader.children("credentials")
+            ),
+        )
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        """Parse a user object."""
+        return cls.from_reader(Reader(data, "user"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VisitorCredential:
+    """A visitor's temporary password or Bluetooth key: a window, uses and a kind.
+
+    ``max_uses`` is ``None`` when there is no limit; ``uses`` is ``None`` where the lock
+    does not count them (Bluetooth keys). ``secret`` (the code or the key) is only in
+    the reply that created the credential: the lock keeps just its hash.
+    """
+
+    kind: VisitorKind
+    id: str
+    name: str
+    valid_from: datetime
+    valid_until: datetime
+    max_uses: int | None
+    uses: int | None
+    created: datetime
+    secret: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_reader(cls, kind: VisitorKind, reader: Reader) -> Self:
+        """Parse a temporary password or Bluetooth key object."""
+        return cls(
+            kind=kind,
+            id=reader.text("id"),
+            name=reader.text("name"),
+            valid_from=reader.time("valid_from"),
+            valid_until=reader.time("valid_until"),
+            max_uses=reader.optional_integer("max_uses", 1)
+            if kind.counts_uses
+            else None,
+            uses=reader.integer("uses", 0) if kind.counts_uses else None,
+            created=reader.time("created"),
+            secret=reader.optional_text(kind.secret_field),
+        )
+
+    @classmethod
+    def from_json(cls, kind: VisitorKind, data: object) -> Self:
+        """Parse a temporary password or Bluetooth key object."""
+        return cls.from_reader(kind, Reader(data, kind.value))
+
+
+@dataclass(frozen=True, slots=True)
+class Enrollment:
+    """A biometric enrollment started at the lock; progress arrives as events."""
+
+    enrollment_id: str
+    user: UserRef
+    credential_type: CredentialType
+    steps: int
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        """Parse the enrollment object."""
+        reader = Reader(data, "enrollment")
+        return cls(
+            enrollment_id=reader.text("enrollment_id"),
+            user=UserRef.from_reader(reader.child("user")),
+            credential_type=reader.choice("credential_type", CredentialType),
+            steps=reader.integer("steps", 1),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PairedClient:
+    """A client paired with the lock (Home Assistant is one)."""
+
+    client_id: str
+    name: str
+    created: datetime
+    last_seen: datetime | None
+
+    @classmethod
+    def from_reader(cls, reader: Reader) -> Self:
+        """Parse a client object."""
+        return cls(
+            client_id=reader.text("client_id"),
+            name=reader.text("name"),
+            created=reader.time("created"),
+            last_seen=reader.optional_time("last_seen"),
+        )

@@ -1,0 +1,117 @@
+"""The edge driver's push connection (docs/api.md, WebSocket): events, then state.
+
+One connection authenticates with the token, subscribes from the last handled seq, and
+hands every event and every state to the caller's callbacks until it ends; how it ended
+is the exception it raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import json
+import logging
+from typing import Final, NoReturn
+
+import aiohttp
+from yarl import URL
+
+from ._http import transport_errors
+from ._reader import Reader
+from .contract import API_VERSION
+from .errors import (
+    EzlockAuthError,
+    EzlockConnectionError,
+    EzlockError,
+    EzlockIncompatibleError,
+    EzlockProtocolError,
+)
+from .events import LockEvent, parse_event
+from .models import LockState
+
+_LOGGER = logging.getLogger(__name__)
+
+_AUTH_TIMEOUT: Final = 10.0
+# The server pings every 20 s; our own pings catch a half-open connection it cannot see.
+_HEARTBEAT: Final = 30.0
+_CLOSE_UNAUTHORIZED: Final = 4001
+
+
+def _closed(close_code: int | None, when: str) -> EzlockError:
+    if close_code == _CLOSE_UNAUTHORIZED:
+        return EzlockAuthError(401, "unauthorized", f"closed while {when}")
+    return EzlockConnectionError(f"closed while {when} (code {close_code})")
+
+
+def _message(data: str) -> Reader:
+    try:
+        return Reader(json.loads(data), "message")
+    except ValueError:
+        raise EzlockProtocolError(f"not JSON: {data[:80]!r}") from None
+
+
+def _check_auth(reply: aiohttp.WSMessage) -> None:
+    """Accept only ``auth_ok`` in the API version this client speaks."""
+    message = _message(reply.data)
+    if message.text("type") != "auth_ok":
+        raise EzlockProtocolError(f"unexpected auth reply {reply.data!r}")
+    if (version := message.integer("api_version")) != API_VERSION:
+        raise EzlockIncompatibleError(version, API_VERSION)
+
+
+def _dispatch(
+    message: Reader,
+    on_event: Callable[[LockEvent], None],
+    on_state: Callable[[LockState], None],
+) -> None:
+    kind = message.text("type")
+    if kind == "event":
+        on_event(parse_event(message.data.get("event")))
+    elif kind == "state":
+        on_state(LockState.from_json(message.data.get("state")))
+    elif kind == "error":
+        _LOGGER.debug("Edge driver refused a message: %s", message.data.get("message"))
+
+
+async def stream(
+    session: aiohttp.ClientSession,
+    url: URL,
+    *,
+    ssl: aiohttp.Fingerprint | bool,
+    token: str,
+    since: int | None,
+    on_event: Callable[[LockEvent], None],
+    on_state: Callable[[LockState], None],
+) -> NoReturn:
+    """Stream until the connection ends; raise what ended it.
+
+    :class:`~.errors.EzlockAuthError` (token revoked: pair again),
+    :class:`~.errors.EzlockFingerprintError` (another certificate),
+    :class:`~.errors.EzlockIncompatibleError` (another API version) or
+    :class:`~.errors.EzlockConnectionError` (retry later).
+    """
+    with transport_errors("WebSocket"):
+        try:
+            async with session.ws_connect(
+                url,
+                ssl=ssl,
+                heartbeat=_HEARTBEAT,
+                timeout=aiohttp.ClientWSTimeout(ws_close=5),
+            ) as ws:
+                await ws.send_json({"type": "auth", "token": token})
+                reply = await ws.receive(timeout=_AUTH_TIMEOUT)
+                if reply.type is not aiohttp.WSMsgType.TEXT:
+                    raise _closed(ws.close_code, "authenticating")
+                _check_auth(reply)
+                await ws.send_json({"type": "subscribe", "since": since})
+                async for message in ws:
+                    if message.type is aiohttp.WSMsgType.TEXT:
+                        _dispatch(_message(message.data), on_event, on_state)
+                    elif message.type is aiohttp.WSMsgType.ERROR:
+                        raise EzlockConnectionError(
+                            f"WebSocket error: {ws.exception()!r}"
+                        )
+                raise _closed(ws.close_code, "streaming")
+        except aiohttp.WSServerHandshakeError as err:
+            if err.status == 401:
+                raise EzlockAuthError(401, "unauthorized", str(err)) from err
+            raise EzlockConnectionError(f"WebSocket handshake: {err!r}") from err
