@@ -1,0 +1,126 @@
+"""The client is a library: it imports without Home Assistant, under any package name.
+
+It is loaded here the way a published package would be (its folder as a top-level
+package named ``ezlock_client``) in a fresh interpreter, and must parse a reply without
+one ``homeassistant`` module loaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from custom_components.ezlock.client import (
+    EzlockProtocolError,
+    LockInfo,
+    LockState,
+    VisitorCredential,
+    VisitorKind,
+    parse_event,
+)
+
+CLIENT = Path(__file__).parents[2] / "custom_components" / "ezlock" / "client"
+
+STANDALONE = textwrap.dedent(
+    """
+    import importlib.util, sys
+    spec = importlib.util.spec_from_file_location(
+        "ezlock_client", sys.argv[1] + "/__init__.py",
+        submodule_search_locations=[sys.argv[1]],
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["ezlock_client"] = module
+    spec.loader.exec_module(module)
+    info = module.LockInfo.from_json({
+        "serial": "S", "model": "M", "firmware": "1", "api_version": 1,
+        "pairing_open": False, "tls_fingerprint": None,
+    })
+    module.ensure_supported(info)
+    loaded = sorted(name for name in sys.modules if name.split(".")[0] == "homeassistant")
+    print(module.__version__, loaded)
+    """
+)
+
+
+def test_imports_without_home_assistant() -> None:
+    """No module of the client imports Home Assistant, directly or not."""
+    result = subprocess.run(
+        [sys.executable, "-c", STANDALONE, str(CLIENT)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    version, loaded = result.stdout.split(" ", 1)
+    assert loaded.strip() == "[]"
+    assert version
+    assert (CLIENT / "py.typed").is_file()
+
+
+def test_only_relative_imports() -> None:
+    """Nothing names the folder it lives in, so it can move into a package unchanged."""
+    for module in CLIENT.glob("*.py"):
+        text = module.read_text()
+        assert "custom_components" not in text, module.name
+        assert "homeassistant" not in text.replace("Home Assistant", ""), module.name
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ([], "info: expected an object"),
+        ({"serial": "S"}, "info.model: missing"),
+        (
+            {
+                "serial": "S",
+                "model": "M",
+                "firmware": "1",
+                "api_version": True,
+                "pairing_open": False,
+                "tls_fingerprint": None,
+            },
+            "info.api_version: expected an integer",
+        ),
+        (
+            {
+                "serial": "S",
+                "model": "M",
+                "firmware": "1",
+                "api_version": 1,
+                "pairing_open": "no",
+                "tls_fingerprint": None,
+            },
+            "info.pairing_open: expected a boolean",
+        ),
+    ],
+)
+def test_malformed_reply_names_the_field(data: object, field: str) -> None:
+    """A reply that breaks docs/api.md fails as a protocol error naming the field."""
+    with pytest.raises(EzlockProtocolError, match=field.replace(".", r"\.")):
+        LockInfo.from_json(data)
+
+
+def test_malformed_nested_values() -> None:
+    """Times need their offset, enums their documented values, lists their objects."""
+    visitor = {
+        "id": "tp_1",
+        "name": "Cleaner",
+        "valid_from": "2026-01-01T12:00:00",
+        "valid_until": "2026-01-01T13:00:00+00:00",
+        "max_uses": 1,
+        "uses": 0,
+        "created": "2026-01-01T12:00:00+00:00",
+    }
+    with pytest.raises(EzlockProtocolError, match="valid_from: expected a time with"):
+        VisitorCredential.from_json(VisitorKind.TEMPORARY_PASSWORD, visitor)
+    with pytest.raises(EzlockProtocolError, match="valid_from: expected an ISO"):
+        VisitorCredential.from_json(
+            VisitorKind.TEMPORARY_PASSWORD, visitor | {"valid_from": "noon"}
+        )
+    with pytest.raises(EzlockProtocolError, match=r"state\.\w+: missing"):
+        LockState.from_json({})
+    with pytest.raises(EzlockProtocolError, match=r"event\.time: expected a string"):
+        parse_event({"seq": 1, "type": "doorbell", "time": 5})
