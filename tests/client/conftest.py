@@ -8,19 +8,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-import sys
 
 import aiohttp
 import pytest
 
-# The integration is not an installed package (HACS copies its folder).
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
 from custom_components.ezlock.client import EzlockClient
 from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.clock import ManualClock
+from tests.support.lock import create_first_admin, sim_of
 
-from .support import first_admin, pair
+from .support import pair
 
 type Starter = Callable[[EdgeOptions], Awaitable[EdgeApp]]
 
@@ -34,7 +31,9 @@ def clock() -> ManualClock:
 @pytest.fixture
 def edge_options(tmp_path: Path, clock: ManualClock) -> EdgeOptions:
     """HTTPS on a free loopback port, on simulated hardware with an instant bolt."""
-    return EdgeOptions(data_dir=tmp_path / "edge", clock=clock, motor_travel=0.0)
+    return EdgeOptions(
+        data_dir=tmp_path / "edge", clock=clock, motor_travel=0.0, simulate=True
+    )
 
 
 @pytest.fixture
@@ -47,7 +46,7 @@ async def start() -> AsyncIterator[Starter]:
         await edge.start()
         started.append(edge)
         if not edge.core.state.admin_exists:
-            await first_admin(edge)
+            await create_first_admin(sim_of(edge))
         return edge
 
     yield _start

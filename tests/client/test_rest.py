@@ -38,9 +38,12 @@ from custom_components.ezlock.client import (
 )
 from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.clock import ManualClock
+from ezlock_edge.core.models import CredentialType as EdgeCredentialType
+from tests.support.lock import sim_of
+from tests.support.waiting import eventually
 
 from .conftest import Starter
-from .support import client_of, eventually, open_pairing, pair, sim_of
+from .support import client_of, open_pairing, pair
 
 
 async def test_info_and_probe(edge: EdgeApp, session: aiohttp.ClientSession) -> None:
@@ -231,7 +234,8 @@ async def test_enrollment(edge: EdgeApp, client: EzlockClient) -> None:
     for _ in range(started.steps):
         await sim_of(edge).finger("alice-left-thumb")
     await eventually(
-        lambda: edge.core.state.credentials.get(_fingerprint(), 0) == 1, "enrolled"
+        lambda: edge.core.state.credentials.get(EdgeCredentialType.FINGERPRINT, 0) == 1,
+        "enrolled",
     )
     events = await progress()
     assert events[0].status is EnrollmentStatus.STARTED
@@ -239,12 +243,6 @@ async def test_enrollment(edge: EdgeApp, client: EzlockClient) -> None:
     assert events[-1].status.finished
     assert events[-1].credential_id is not None
     assert {e.enrollment_id for e in events} == {started.enrollment_id}
-
-
-def _fingerprint() -> object:
-    from ezlock_edge.core.models import CredentialType as EdgeCredentialType
-
-    return EdgeCredentialType.FINGERPRINT
 
 
 @pytest.mark.parametrize("kind", list(VisitorKind))

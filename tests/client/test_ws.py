@@ -26,9 +26,11 @@ from custom_components.ezlock.client import (
     UnlockFailedEvent,
 )
 from ezlock_edge.app import EdgeApp, EdgeOptions
+from tests.support.lock import ADMIN_PASSWORD, sim_of
+from tests.support.waiting import eventually
 
 from .conftest import Starter
-from .support import ADMIN_PASSWORD, client_of, eventually, pair, sim_of
+from .support import client_of, pair
 
 
 class Stream:

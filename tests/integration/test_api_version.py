@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -25,6 +25,11 @@ from ezlock_edge.app import EdgeApp, EdgeOptions
 from tests.support.waiting import eventually
 
 from .common import paired_entry, setup_entry, start_edge
+
+
+def _state(entry: ConfigEntry) -> ConfigEntryState:
+    """Read the state anew (an earlier assert narrowed the attribute for mypy)."""
+    return entry.state
 
 
 @pytest.mark.parametrize(
@@ -67,7 +72,7 @@ async def test_other_api_version_fails_setup_with_issue(
     updated = await start_edge(same_address)
     try:
         assert await hass.config_entries.async_reload(entry.entry_id)
-        assert entry.state is ConfigEntryState.LOADED
+        assert _state(entry) is ConfigEntryState.LOADED
         assert (
             issue_registry.async_get_issue(DOMAIN, issue_id(issue, entry.entry_id))
             is None
