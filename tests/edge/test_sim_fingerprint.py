@@ -84,7 +84,7 @@ async def test_no_finger_until_one_is_laid_on_the_reader(
         ConfirmationCode.NO_FINGER
     )
     assert (await command(module, Instruction.IMG2TZ, encode_u8(1))).code is (
-        ConfirmationCode.IMAGE_MESSY  # nothing captured yet
+        ConfirmationCode.NO_IMAGE  # nothing captured yet (manual: 15H)
     )
     await lock.finger("alice-left-thumb")
     assert (await command(module, Instruction.GEN_IMG)).code is ConfirmationCode.OK

@@ -23,6 +23,7 @@ from ezlock_edge.vocabulary.errors import (
     DeviceRejected,
     DeviceTimeout,
     DuplicateTemplate,
+    SlotOccupied,
 )
 
 from .uart import UartDevice
@@ -41,6 +42,7 @@ _RETAKE = frozenset(
         ConfirmationCode.IMAGE_FAIL,
         ConfirmationCode.IMAGE_MESSY,
         ConfirmationCode.FEATURE_FAIL,
+        ConfirmationCode.NO_IMAGE,
     }
 )
 """Results that mean "no usable finger yet": keep polling for the next presentation."""
@@ -100,6 +102,10 @@ class FingerprintDevice(UartDevice):
         duplicate = await self._search()
         if duplicate is not None:
             raise DuplicateTemplate(duplicate.slot)
+        if slot in await self.slots():
+            # A template this lock's core does not know, stored by another host (or
+            # before a factory reset of the core): never overwritten silently.
+            raise SlotOccupied(slot)
         code, _ = await self._link.command(
             Instruction.STORE, StoreParams(1, slot).encode()
         )

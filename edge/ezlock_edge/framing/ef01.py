@@ -18,6 +18,7 @@ from .stream import StreamParser
 
 SYNC = b"\xef\x01"
 DEFAULT_ADDRESS = 0xFFFFFFFF
+DEFAULT_PASSWORD = 0x00000000
 MAX_PAYLOAD = 256
 """Largest payload a module sends (a data packet at the 256-byte packet size)."""
 _HEADER = struct.Struct(">2sIBH")  # sync, address, pid, len
@@ -33,21 +34,47 @@ class PacketId(IntEnum):
 
 
 class Instruction(IntEnum):
-    """Command instruction codes used by the driver."""
+    """Instruction codes of the R503 User Manual's chapter V."""
 
     GEN_IMG = 0x01  # capture an image; NO_FINGER while nothing is on the sensor
     IMG2TZ = 0x02  # extract features from the image into a char buffer (u8)
+    MATCH = 0x03  # compare char buffers 1 and 2 -> score u16
     SEARCH = 0x04  # 1:N search: buffer u8, start u16, count u16 -> page u16, score u16
     REG_MODEL = 0x05  # merge the char buffers into one template
     STORE = 0x06  # buffer u8, page u16
+    LOAD_CHAR = 0x07  # buffer u8, page u16: template from flash into a char buffer
+    UP_CHAR = 0x08  # buffer u8: upload a char buffer (data packages follow the ACK)
+    DOWN_CHAR = 0x09  # buffer u8: download into a char buffer (host sends data)
+    UP_IMAGE = 0x0A
+    DOWN_IMAGE = 0x0B
     DELETE_CHAR = 0x0C  # page u16, count u16
     EMPTY = 0x0D  # delete every template
+    SET_SYS_PARA = 0x0E  # parameter number u8, value u8
+    READ_SYS_PARA = 0x0F  # -> 16 bytes of system parameters
+    SET_PWD = 0x12  # password u32
+    VFY_PWD = 0x13  # password u32
+    GET_RANDOM_CODE = 0x14  # -> u32
+    SET_ADDRESS = 0x15  # address u32 (the ACK already uses the new address)
+    READ_INF_PAGE = 0x16
+    WRITE_NOTEPAD = 0x18  # page u8, 32 bytes
+    READ_NOTEPAD = 0x19  # page u8 -> 32 bytes
+    HIGH_SPEED_SEARCH = 0x1B  # as SEARCH
     TEMPLATE_NUM = 0x1D  # -> count u16
     READ_INDEX_TABLE = 0x1F  # index page u8 -> 32-byte bitmap of used pages
+    CANCEL = 0x30
+    AUTO_ENROLL = 0x31
+    AUTO_IDENTIFY = 0x32
+    AURA_LED_CONFIG = 0x35  # control, speed, colour index, times (u8 each)
+    CHECK_SENSOR = 0x36
+    GET_ALG_VER = 0x39  # -> 32 bytes
+    GET_FW_VER = 0x3A  # -> 32 bytes
+    READ_PROD_INFO = 0x3C  # -> 46 bytes
+    SOFT_RESET = 0x3D  # the module sends 55 once it has restarted
+    HANDSHAKE = 0x40
 
 
 class ConfirmationCode(IntEnum):
-    """First byte of every ACK payload."""
+    """First byte of every ACK payload (R503 User Manual, each instruction's notes)."""
 
     OK = 0x00
     PACKET_ERROR = 0x01
@@ -59,9 +86,27 @@ class ConfirmationCode(IntEnum):
     NOT_FOUND = 0x09
     ENROLL_MISMATCH = 0x0A
     BAD_LOCATION = 0x0B
+    READ_TEMPLATE_FAIL = 0x0C
+    UPLOAD_TEMPLATE_FAIL = 0x0D
+    RECEIVE_FAIL = 0x0E
+    UPLOAD_IMAGE_FAIL = 0x0F
     DELETE_FAIL = 0x10
     CLEAR_FAIL = 0x11
+    WRONG_PASSWORD = 0x13
+    NO_IMAGE = 0x15  # no valid image in the image buffer
     FLASH_ERROR = 0x18
+    BAD_REGISTER = 0x1A
+    BAD_NOTEPAD_PAGE = 0x1C
+    PORT_FAIL = 0x1D
+    LIBRARY_FULL = 0x1F
+    BAD_ADDRESS = 0x20
+    MUST_VERIFY_PASSWORD = 0x21
+    TEMPLATE_EMPTY = 0x22
+    LIBRARY_EMPTY = 0x24
+    TIMEOUT = 0x26
+    ALREADY_EXISTS = 0x27
+    SENSOR_ABNORMAL = 0x29
+    MODULE_OK = 0x55  # GetEcho's answer on R30x-family firmwares
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ezlock_edge.framing.ef01 import (
     DEFAULT_ADDRESS,
+    DEFAULT_PASSWORD,
     ConfirmationCode,
     Ef01Packet,
     Ef01Parser,
@@ -29,12 +30,14 @@ class Ef01Link:
         port: SerialPort,
         *,
         address: int = DEFAULT_ADDRESS,
+        password: int = DEFAULT_PASSWORD,
         timeout: float = TIMEOUT,
         tries: int = TRIES,
     ) -> None:
-        """Attach to ``port``."""
+        """Attach to ``port``: the module at ``address``, unlocked by ``password``."""
         self._link = CommandLink(port, Ef01Parser())
         self._address = address
+        self._password = password
         self._timeout = timeout
         self._tries = tries
 
@@ -45,8 +48,33 @@ class Ef01Link:
 
         Every instruction the driver uses can safely be repeated, so a lost packet
         is simply sent again. Raises DeviceTimeout, DeviceDisconnected, or
-        DeviceRejected for an ACK with an unknown confirmation code.
+        DeviceRejected for an ACK with an unknown confirmation code, or when the
+        module refuses the configured password.
+
+        A module whose password is set answers 21 ("have to verify password") to
+        everything until VfyPwd succeeds, again after each power-on or SoftRst (its
+        ``55`` power-on byte is not a package and is skipped by the parser): the
+        password is then verified and the command sent once more.
         """
+        code, body = await self._send(instruction, params)
+        if code is not ConfirmationCode.MUST_VERIFY_PASSWORD:
+            return code, body
+        await self.verify_password()
+        return await self._send(instruction, params)
+
+    async def verify_password(self) -> None:
+        """VfyPwd with the configured password (R503 manual, VfyPwd)."""
+        code, _ = await self._send(
+            Instruction.VFY_PWD, self._password.to_bytes(4, "big")
+        )
+        if code is ConfirmationCode.WRONG_PASSWORD:
+            raise DeviceRejected("fingerprint module refuses the configured password")
+        if code is not ConfirmationCode.OK:
+            raise DeviceRejected(f"fingerprint module: VfyPwd failed: {code.name}")
+
+    async def _send(
+        self, instruction: Instruction, params: bytes
+    ) -> tuple[ConfirmationCode, bytes]:
         packet = Ef01Packet(
             PacketId.COMMAND, bytes((instruction,)) + params, self._address
         )

@@ -16,6 +16,8 @@ from ezlock_edge.vocabulary.mcu import Key
 
 LINKS = ("mcu", "fingerprint", "face", "palm")
 """The four simulated UART links, named as in ``SimulatedLock.ports``."""
+MODULE_LINKS = LINKS[1:]
+"""The links of the three biometric modules."""
 KEY_NAMES = tuple(key.label for key in Key)
 
 _TRUE = {"true", "yes", "on", "1"}
@@ -151,6 +153,11 @@ ACTIONS: dict[str, Action] = {
         ),
         Action("unplug", "unplug a link", {vol.Required("link"): vol.In(LINKS)}),
         Action("replug", "plug a link back", {vol.Required("link"): vol.In(LINKS)}),
+        Action(
+            "restart_module",
+            "power-cycle a biometric module (it forgets RAM and announces itself)",
+            {vol.Required("link"): vol.In(MODULE_LINKS)},
+        ),
         Action("label", "read the sticker: serial number, verification code", {}),
         Action("panel", "look at the lock: LEDs, prompts, siren, bolt, door", {}),
     )

@@ -27,6 +27,8 @@ from ezlock_edge.framing.efaa import (
     EnrollParams,
     EnrollResult,
     MsgId,
+    Note,
+    NoteId,
     Reply,
     Result,
     VerifyParams,
@@ -81,6 +83,10 @@ class BiometricModule:
         self._receiver = FrameReceiver(EfaaParser(), self._command)
         self._busy: tuple[MsgId, asyncio.Task[None]] | None = None
         self._enrollment: _Enrollment | None = None
+
+    def start(self) -> None:
+        """Power on: the module announces it is ready (NOTE READY)."""
+        self._send(Note(NoteId.READY).frame().encode())
 
     def receive(self, data: bytes) -> None:
         """Take bytes from the driver; every complete command is run."""

@@ -138,6 +138,7 @@ class SimulatedLock:
             TemplateLibrary(self._state_path("fingerprint-templates.json")),
             random.Random(self._rng.random()),
             send=ports["fingerprint"].write,
+            state_path=self._state_path("fingerprint-module.json"),
         )
         self._face = BiometricModule(
             Sensor.FACE,
@@ -157,6 +158,8 @@ class SimulatedLock:
             port.plug()
         self._ports = ports
         self._mcu.start()
+        for module in (self._fingerprint, self._face, self._palm):
+            module.start()
 
     async def stop(self) -> None:
         """Unplug everything and remove the ptys; enrolled templates stay in state_dir."""
@@ -261,6 +264,15 @@ class SimulatedLock:
     async def replug(self, link: str) -> None:
         """Plug ``link`` back in: a new pty behind the same path."""
         self._port(link).plug()
+
+    async def restart_module(self, link: str) -> None:
+        """Power-cycle a module: RAM is lost, flash kept; it sends its power-on message."""
+        modules = {"fingerprint": self._fingerprint, "face": self._face, "palm": self._palm}
+        if link not in modules:
+            raise SimulationError(f"no module on link {link!r}")
+        module = self._require(modules[link])
+        module.stop()
+        module.start()
 
     async def label(self) -> dict[str, str]:
         """Read the sticker inside the battery compartment (L-64)."""

@@ -44,6 +44,10 @@ class TemplateLibrary:
         """Count the stored templates."""
         return len(self._slots)
 
+    def template(self, slot: int) -> bytes | None:
+        """The feature stored in ``slot``, if any."""
+        return self._slots.get(slot)
+
     def find(
         self, feature: bytes, start: int = 0, count: int | None = None
     ) -> int | None:

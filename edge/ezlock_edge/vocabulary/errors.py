@@ -32,6 +32,19 @@ class DuplicateTemplate(DeviceRejected):
         self.existing_slot = existing_slot
 
 
+class SlotOccupied(DeviceRejected):
+    """The module already holds a template the lock does not know in that slot.
+
+    Stored by another host, or before the lock's own data was reset: reported, never
+    overwritten.
+    """
+
+    def __init__(self, slot: int) -> None:
+        """Keep the occupied slot."""
+        super().__init__(f"slot {slot} holds a template this lock did not store")
+        self.slot = slot
+
+
 class CapacityFull(DeviceRejected):
     """Every template slot of the module is used (L-22)."""
 
