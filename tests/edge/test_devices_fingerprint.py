@@ -6,10 +6,16 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from ezlock_edge.devices.fingerprint import FingerprintDevice
 from ezlock_edge.devices.hardware import Hardware
 from ezlock_edge.devices.models import FingerMatch
 from ezlock_edge.sim.lock import SimulatedLock
-from ezlock_edge.vocabulary.errors import DeviceTimeout, DuplicateTemplate
+from ezlock_edge.vocabulary.errors import (
+    DeviceRejected,
+    DeviceTimeout,
+    DuplicateTemplate,
+    SlotOccupied,
+)
 
 
 def presenting(
@@ -109,3 +115,50 @@ async def test_slot_range_is_checked(hardware: Hardware) -> None:
     """Only the 50 template slots exist (L-22)."""
     with pytest.raises(ValueError, match="slot 50"):
         await hardware.fingerprint.enroll(50)
+
+
+async def _configured_by_another_host(
+    sim_lock: SimulatedLock, *, password: int, address: int
+) -> None:
+    """Give the module a password and an address, as its previous host might have."""
+    module = sim_lock._require(sim_lock._fingerprint)
+    module.settings.password = password
+    module.settings.address = address
+    await sim_lock.restart_module("fingerprint")
+
+
+async def test_a_module_with_a_password_and_address(sim_lock: SimulatedLock) -> None:
+    # R503 manual p. 6: a module whose password was changed accepts nothing before
+    # VfyPwd (21H); SetAdder changes the address packages are sent to.
+    await _configured_by_another_host(sim_lock, password=0x0BADF00D, address=0x1234)
+    device = await FingerprintDevice.open(
+        str(sim_lock.ports["fingerprint"]), address=0x1234, password=0x0BADF00D
+    )
+    try:
+        assert await device.slots() == set()
+        # The module restarts (power cycle): it wants the password again.
+        await sim_lock.restart_module("fingerprint")
+        assert await device.slots() == set()
+    finally:
+        await device.close()
+
+
+async def test_a_wrong_password_is_reported(sim_lock: SimulatedLock) -> None:
+    await _configured_by_another_host(sim_lock, password=0x0BADF00D, address=0xFFFFFFFF)
+    device = await FingerprintDevice.open(str(sim_lock.ports["fingerprint"]))
+    try:
+        with pytest.raises(DeviceRejected, match="refuses the configured password"):
+            await device.slots()
+    finally:
+        await device.close()
+
+
+async def test_a_template_stored_by_another_host_is_never_overwritten(
+    sim_lock: SimulatedLock, hardware: Hardware
+) -> None:
+    module = sim_lock._require(sim_lock._fingerprint)
+    module.library.store(5, b"another host's template".ljust(32, b"\0"))
+    with pytest.raises(SlotOccupied) as caught:
+        await enroll(sim_lock, hardware, "frank", 5)
+    assert caught.value.slot == 5
+    assert module.library.template(5) == b"another host's template".ljust(32, b"\0")

@@ -45,14 +45,18 @@ async def test_adafruit_library_enrolls_finds_and_deletes(lock: SimulatedLock) -
     async def capture(finger: str, slot: int) -> None:
         await lock.finger(finger)
         assert await asyncio.to_thread(sensor.get_image) == adafruit_fingerprint.OK
-        assert await asyncio.to_thread(sensor.image_2_tz, slot) == adafruit_fingerprint.OK
+        assert (
+            await asyncio.to_thread(sensor.image_2_tz, slot) == adafruit_fingerprint.OK
+        )
 
     await capture("carol-index", 1)
     await capture("carol-index", 2)
     assert await asyncio.to_thread(sensor.compare_templates) == adafruit_fingerprint.OK
     assert await asyncio.to_thread(sensor.create_model) == adafruit_fingerprint.OK
     # A miss is read as a 16-byte acknowledge (length 7, page and score zero).
-    assert await asyncio.to_thread(sensor.finger_search) == adafruit_fingerprint.NOTFOUND
+    assert (
+        await asyncio.to_thread(sensor.finger_search) == adafruit_fingerprint.NOTFOUND
+    )
     assert (sensor.finger_id, sensor.confidence) == (0, 0)
     assert await asyncio.to_thread(sensor.store_model, 3) == adafruit_fingerprint.OK
     assert await asyncio.to_thread(sensor.count_templates) == adafruit_fingerprint.OK
@@ -68,7 +72,9 @@ async def test_adafruit_library_enrolls_finds_and_deletes(lock: SimulatedLock) -
     assert sensor.finger_id == 3
 
     await capture("mallory", 1)
-    assert await asyncio.to_thread(sensor.finger_search) == adafruit_fingerprint.NOTFOUND
+    assert (
+        await asyncio.to_thread(sensor.finger_search) == adafruit_fingerprint.NOTFOUND
+    )
 
     assert await asyncio.to_thread(sensor.set_led, 1, 1) == adafruit_fingerprint.OK
     assert await asyncio.to_thread(sensor.delete_model, 3) == adafruit_fingerprint.OK

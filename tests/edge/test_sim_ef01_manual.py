@@ -27,11 +27,15 @@ WAIT = 3.0
 class Port:
     """The host's end of the fingerprint UART, as raw bytes."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """Wrap an open serialx stream pair."""
         self._reader = reader
         self._writer = writer
 
     async def send(self, text: str) -> None:
+        """Write the bytes spelled in hex."""
         self._writer.write(bytes.fromhex(text))
         await self._writer.drain()
 
@@ -40,11 +44,14 @@ class Port:
         pattern = text.split()
         async with asyncio.timeout(WAIT):
             got = await self._reader.readexactly(len(pattern))
-        wanted = " ".join(p if p == "??" else f"{got[i]:02X}" for i, p in enumerate(pattern))
+        wanted = " ".join(
+            p if p == "??" else f"{got[i]:02X}" for i, p in enumerate(pattern)
+        )
         assert wanted == " ".join(p.upper() for p in pattern), got.hex(" ").upper()
         return got
 
     async def exchange(self, request: str, reply: str) -> bytes:
+        """Send ``request``, then expect ``reply``."""
         await self.send(request)
         return await self.expect(reply)
 
@@ -150,7 +157,9 @@ async def test_capture_enroll_search_and_match(lock: SimulatedLock, port: Port) 
     await port.exchange(gen_img, ACK_OK)
     await port.exchange(f"{H} 01 00 04 02 02 00 09", ACK_OK)  # Img2Tz buffer 2
     # p. 17 Match buffers 1 and 2: 00 and a score.
-    match = await port.exchange(f"{H} 01 00 03 03 00 07", f"{H} 07 00 05 00 ?? ?? ?? ??")
+    match = await port.exchange(
+        f"{H} 01 00 03 03 00 07", f"{H} 07 00 05 00 ?? ?? ?? ??"
+    )
     assert _checksum_ok(match)
     await port.exchange(f"{H} 01 00 03 05 00 09", ACK_OK)  # p. 16 RegModel
     # p. 18 Search buffer 1, pages 0..49 before storing: 09H, page and score 0 (the
@@ -182,7 +191,9 @@ async def test_capture_enroll_search_and_match(lock: SimulatedLock, port: Port) 
     await port.exchange(f"{H} 01 00 03 0D 00 11", ACK_OK)
 
 
-async def test_a_different_finger_does_not_match(lock: SimulatedLock, port: Port) -> None:
+async def test_a_different_finger_does_not_match(
+    lock: SimulatedLock, port: Port
+) -> None:
     for finger, img2tz in (("ann", "02 01 00 08"), ("bob", "02 02 00 09")):
         await lock.finger(finger)
         await port.exchange(f"{H} 01 00 03 01 00 05", ACK_OK)
@@ -262,7 +273,9 @@ async def test_notepad_random_code_versions_and_product_info(port: Port) -> None
             f"{H} 01 00 03 {request}", f"{H} 07 00 23 00 {'?? ' * 34}"
         )
         assert _checksum_ok(got)
-    info = await port.exchange(f"{H} 01 00 03 3C 00 40", f"{H} 07 00 31 00 {'?? ' * 48}")
+    info = await port.exchange(
+        f"{H} 01 00 03 3C 00 40", f"{H} 07 00 31 00 {'?? ' * 48}"
+    )
     assert _checksum_ok(info)
     assert info[10:26].rstrip(b"\0") == b"R503"  # PARAM_FPM_MODEL
     assert int.from_bytes(info[-4:-2], "big") == 50  # PARAM_TMPL_TOTAL

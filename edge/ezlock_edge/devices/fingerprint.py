@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 
 from ezlock_edge.devices.models import FingerMatch
 from ezlock_edge.framing.ef01 import (
+    DEFAULT_ADDRESS,
+    DEFAULT_PASSWORD,
     ConfirmationCode,
     DeleteParams,
     Instruction,
@@ -59,10 +61,21 @@ class FingerprintDevice(UartDevice):
         self._link = link
 
     @classmethod
-    async def open(cls, url: str, baudrate: int = BAUDRATE) -> FingerprintDevice:
-        """Open the port (a missing module is reconnected when it appears)."""
+    async def open(
+        cls,
+        url: str,
+        baudrate: int = BAUDRATE,
+        *,
+        address: int = DEFAULT_ADDRESS,
+        password: int = DEFAULT_PASSWORD,
+    ) -> FingerprintDevice:
+        """Open the port (a missing module is reconnected when it appears).
+
+        ``address`` and ``password`` are the module's own (R503 manual: SetAdder,
+        SetPwd); a module configured by another host keeps them.
+        """
         port = SerialPort(url, baudrate, name="fingerprint")
-        link = Ef01Link(port)
+        link = Ef01Link(port, address=address, password=password)
         await port.start()
         return cls(port, link)
 

@@ -61,7 +61,7 @@ def package(address: int, identifier: int, content: bytes) -> bytes:
 
 
 def acknowledge(address: int, code: int, data: bytes = b"") -> bytes:
-    """An acknowledge package: confirmation code, then the instruction's data."""
+    """Return an acknowledge package: confirmation code, then the instruction's data."""
     return package(address, ACK, bytes((code,)) + data)
 
 

@@ -88,24 +88,24 @@ type _Answer = tuple[int, bytes]
 type _Handler = Callable[[bytes], _Answer]
 
 
-class _Malformed(Exception):
+class _MalformedError(Exception):
     """Parameters of the wrong length: answered 01 (error when receiving package)."""
 
 
 def _params(layout: str, params: bytes) -> tuple[int, ...]:
     shape = struct.Struct(">" + layout)
     if len(params) != shape.size:
-        raise _Malformed
+        raise _MalformedError
     return shape.unpack(params)
 
 
 def char_file(feature: bytes) -> bytes:
-    """The character file a module uploads for ``feature``."""
+    """Return the character file a module uploads for ``feature``."""
     return feature.ljust(CHAR_SIZE, b"\0")
 
 
 def image_of(feature: bytes) -> bytes:
-    """The image a module uploads after capturing the finger whose feature it is."""
+    """Return the image a module uploads after capturing the finger of ``feature``."""
     return (feature * (IMAGE_SIZE // len(feature) + 1))[:IMAGE_SIZE]
 
 
@@ -257,7 +257,7 @@ class FingerprintModule:
         else:
             try:
                 code, data = handler(params)
-            except _Malformed:
+            except _MalformedError:
                 _LOGGER.debug("fingerprint: instruction 0x%02X malformed", instruction)
                 code, data = PACKET_ERROR, b""
         self._ack(code, data)
@@ -485,7 +485,7 @@ class FingerprintModule:
 
     def _write_notepad(self, params: bytes) -> _Answer:
         if len(params) != 1 + NOTEPAD_PAGE_SIZE:
-            raise _Malformed
+            raise _MalformedError
         page = params[0]
         if page >= NOTEPAD_PAGES:
             return BAD_NOTEPAD_PAGE, b""

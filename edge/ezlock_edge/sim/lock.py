@@ -267,10 +267,15 @@ class SimulatedLock:
 
     async def restart_module(self, link: str) -> None:
         """Power-cycle a module: RAM is lost, flash kept; it sends its power-on message."""
-        modules = {"fingerprint": self._fingerprint, "face": self._face, "palm": self._palm}
-        if link not in modules:
+        module: FingerprintModule | BiometricModule | None
+        if link == "fingerprint":
+            module = self._fingerprint
+        elif link in ("face", "palm"):
+            module = self._face if link == "face" else self._palm
+        else:
             raise SimulationError(f"no module on link {link!r}")
-        module = self._require(modules[link])
+        if module is None:
+            raise SimulationError("the simulated lock is not running")
         module.stop()
         module.start()
 

@@ -45,7 +45,7 @@ class TemplateLibrary:
         return len(self._slots)
 
     def template(self, slot: int) -> bytes | None:
-        """The feature stored in ``slot``, if any."""
+        """Return the feature stored in ``slot``, if any."""
         return self._slots.get(slot)
 
     def find(
