@@ -74,7 +74,13 @@ async def enroll_step(
     present: Callable[[], Awaitable[None]],
 ) -> Reply:
     """Ask for one pose / presentation, then present it."""
-    await send(link, command, EnrollParams(direction, timeout=5).encode())
+    await send(
+        link,
+        command,
+        EnrollParams(
+            direction, timeout=5, palm=command is MsgId.PALM_ENROLL_ITG
+        ).encode(),
+    )
     await present()
     answer = await reply(link)
     assert answer.command is command
@@ -83,7 +89,7 @@ async def enroll_step(
 
 async def enroll_face(lock: SimulatedLock, link: RawLink[EfaaFrame], who: str) -> Reply:
     for pose in FACE_POSES:
-        answer = await enroll_step(link, MsgId.ENROLL, pose, lambda: lock.face(who))
+        answer = await enroll_step(link, MsgId.ENROLL_ITG, pose, lambda: lock.face(who))
         if answer.result is not Result.SUCCESS:
             return answer
     return answer
@@ -109,7 +115,9 @@ async def test_face_enrollment_takes_five_poses_then_verifies(
     """L-10: straight, up, down, left, right; the module assigns the slot."""
     done = Direction(0)
     for number, pose in enumerate(FACE_POSES, start=1):
-        answer = await enroll_step(face, MsgId.ENROLL, pose, lambda: lock.face("alice"))
+        answer = await enroll_step(
+            face, MsgId.ENROLL_ITG, pose, lambda: lock.face("alice")
+        )
         assert answer.result is Result.SUCCESS
         result = EnrollResult.decode(answer.data)
         done |= pose
@@ -132,7 +140,9 @@ async def test_verify_results_unknown_spoof_and_nobody(
     await enroll_face(lock, face, "alice")
     await verify(face)
     await lock.face("mallory")
-    assert (await reply(face)).result is Result.UNKNOWN_USER
+    # HLK-FM22x modules answer REJECTED for a face they do not know (ESPHome's
+    # hlk_fm22x reports "face not recognized" on it).
+    assert (await reply(face)).result is Result.REJECTED
     await verify(face)
     await lock.face("alice", spoof=True)
     assert (await reply(face)).result is Result.LIVENESS_CHECK
@@ -155,18 +165,20 @@ async def test_duplicate_face_and_a_stranger_mid_enrollment(
 ) -> None:
     first = EnrollResult.decode((await enroll_face(lock, face, "alice")).data)
     duplicate = await enroll_step(
-        face, MsgId.ENROLL, Direction.MIDDLE, lambda: lock.face("alice")
+        face, MsgId.ENROLL_ITG, Direction.MIDDLE, lambda: lock.face("alice")
     )
     assert duplicate.result is Result.FACE_ENROLLED
     assert decode_user(duplicate.data) == first.user_id
 
-    await enroll_step(face, MsgId.ENROLL, Direction.MIDDLE, lambda: lock.face("bob"))
+    await enroll_step(
+        face, MsgId.ENROLL_ITG, Direction.MIDDLE, lambda: lock.face("bob")
+    )
     stranger = await enroll_step(
-        face, MsgId.ENROLL, Direction.UP, lambda: lock.face("carol")
+        face, MsgId.ENROLL_ITG, Direction.UP, lambda: lock.face("carol")
     )
     assert stranger.result is Result.UNKNOWN_REASON
     # Without a new first pose, later poses are refused.
-    await send(face, MsgId.ENROLL, EnrollParams(Direction.UP, timeout=1).encode())
+    await send(face, MsgId.ENROLL_ITG, EnrollParams(Direction.UP, timeout=1).encode())
     assert (await reply(face)).result is Result.REJECTED
 
 
@@ -182,9 +194,13 @@ async def test_palm_enrollment_takes_three_presentations(
     verified = await reply(palm)
     assert VerifyResult.decode(verified.data).user_id == result.user_id
 
-    await send(face, MsgId.PALM_ENROLL_ITG, EnrollParams(Direction.MIDDLE, 1).encode())
-    assert (await reply(face)).result is Result.INVALID_PARAM
-    await send(palm, MsgId.PALM_ENROLL_ITG, EnrollParams(Direction.UP, 1).encode())
+    # The face module does not enroll palms: REJECTED.
+    palm_middle = EnrollParams(Direction.MIDDLE, 1, palm=True).encode()
+    await send(face, MsgId.PALM_ENROLL_ITG, palm_middle)
+    assert (await reply(face)).result is Result.REJECTED
+    await send(
+        palm, MsgId.PALM_ENROLL_ITG, EnrollParams(Direction.UP, 1, palm=True).encode()
+    )
     assert (await reply(palm)).result is Result.INVALID_PARAM
 
 
@@ -195,7 +211,11 @@ async def test_50_slots_then_max_user(
     for number in range(CAPACITY):
         answer = await enroll_palm(lock, palm, f"palm-{number}")
         assert EnrollResult.decode(answer.data).user_id == number
-    await send(palm, MsgId.PALM_ENROLL_ITG, EnrollParams(Direction.MIDDLE, 1).encode())
+    await send(
+        palm,
+        MsgId.PALM_ENROLL_ITG,
+        EnrollParams(Direction.MIDDLE, 1, palm=True).encode(),
+    )
     assert (await reply(palm)).result is Result.MAX_USER
 
 
@@ -215,7 +235,7 @@ async def test_delete_one_all_and_list(
     await send(face, MsgId.GET_ALL_USERID)
     assert decode_user_list((await reply(face)).data) == set()
     await send(face, MsgId.GET_VERSION)
-    assert decode_version((await reply(face)).data).startswith("EZSIM-FACE")
+    assert decode_version((await reply(face)).data).startswith("EZSIM-FM225")
 
 
 async def test_one_command_at_a_time_and_reset_aborts(

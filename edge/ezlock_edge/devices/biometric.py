@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import IntEnum
+import logging
 import math
 
 from ezlock_edge.devices.models import BiometricMatch
@@ -28,6 +30,7 @@ from ezlock_edge.protocol.efaa import EfaaLink
 from ezlock_edge.transport import SerialPort
 from ezlock_edge.vocabulary.errors import (
     CapacityFull,
+    DeviceError,
     DeviceRejected,
     DeviceTimeout,
     DuplicateTemplate,
@@ -36,11 +39,26 @@ from ezlock_edge.vocabulary.errors import (
 
 from .uart import UartDevice
 
+_LOGGER = logging.getLogger(__name__)
+
 BAUDRATE = 115200
+_NOT_RECOGNISED = frozenset({Result.REJECTED, Result.UNKNOWN_USER})
+"""VERIFY answers for a person the module does not know: HLK-FM22x face modules answer
+REJECTED (what ESPHome's hlk_fm22x expects), the palm module's firmware UNKNOWN_USER.
+The driver sends one command at a time, so REJECTED cannot mean "busy" here."""
 MAX_MODULE_TIMEOUT = 255
 """The modules take their timeout as one byte of seconds."""
 
 type Progress = Callable[[int, int], Awaitable[None]]
+
+
+class ModuleStatus(IntEnum):
+    """GET_STATUS's answer (FM22x host protocol, MS_*)."""
+
+    STANDBY = 0
+    BUSY = 1
+    ERROR = 2
+    INVALID = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +70,7 @@ class Modality:
     steps: tuple[Direction, ...]
 
 
-FACE = Modality("face", MsgId.ENROLL, FACE_POSES)
+FACE = Modality("face", MsgId.ENROLL_ITG, FACE_POSES)
 PALM = Modality("palm", MsgId.PALM_ENROLL_ITG, PALM_PRESENTATIONS)
 
 
@@ -73,7 +91,42 @@ class BiometricDevice(UartDevice):
         port = SerialPort(url, baudrate, name=modality.name)
         link = EfaaLink(port)
         await port.start()
-        return cls(port, link, modality)
+        device = cls(port, link, modality)
+        await device._check_status()
+        return device
+
+    async def status(self) -> ModuleStatus:
+        """GET_STATUS: standby, busy, error or invalid (not initialised)."""
+        reply = await self._link.command(MsgId.GET_STATUS)
+        self._check(reply)
+        if not reply.data:
+            raise DeviceRejected(f"{self.modality.name} module: empty status")
+        try:
+            return ModuleStatus(reply.data[0])
+        except ValueError:
+            raise DeviceRejected(
+                f"{self.modality.name} module: status {reply.data[0]}"
+            ) from None
+
+    async def _check_status(self) -> None:
+        """Ask a module that is present whether it works, as hosts do at start.
+
+        A module that does not answer may be missing or still booting: it is used
+        when it answers (its NOTE READY is only logged). One in the error state is
+        reset.
+        """
+        try:
+            status = await self.status()
+        except DeviceError as err:
+            _LOGGER.warning(
+                "%s module: no status at start: %s", self.modality.name, err
+            )
+            return
+        if status is not ModuleStatus.STANDBY:
+            _LOGGER.warning(
+                "%s module is %s: resetting it", self.modality.name, status.name
+            )
+            self._check(await self._link.command(MsgId.RESET))
 
     async def verify(self, timeout: float = 5.0) -> BiometricMatch | None:  # noqa: ASYNC109 - contract
         """Match the face or palm in view.
@@ -85,7 +138,7 @@ class BiometricDevice(UartDevice):
         reply = await self._link.capture(
             MsgId.VERIFY, VerifyParams(seconds).encode(), seconds
         )
-        if reply.result is Result.UNKNOWN_USER:
+        if reply.result in _NOT_RECOGNISED:
             return None
         self._check(reply)
         return BiometricMatch(self._decode(VerifyResult.decode, reply.data).user_id)
@@ -107,7 +160,7 @@ class BiometricDevice(UartDevice):
         for step, direction in enumerate(steps, start=1):
             reply = await self._link.capture(
                 self.modality.enroll_command,
-                EnrollParams(direction, seconds).encode(),
+                EnrollParams(direction, seconds, palm=self.modality is PALM).encode(),
                 seconds,
             )
             self._check(reply)

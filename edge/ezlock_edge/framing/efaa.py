@@ -30,13 +30,20 @@ class MsgId(IntEnum):
     REPLY = 0x00
     NOTE = 0x01
     RESET = 0x10  # abort whatever the module is doing
+    GET_STATUS = 0x11  # -> status u8: 0 standby, 1 busy, 2 error, 3 invalid
     VERIFY = 0x12  # pd_rightaway u8, timeout u8 -> user id u16, name[32], admin, status
     ENROLL = 0x13  # face: admin u8, name[32], direction u8, timeout u8
+    ENROLL_SINGLE = 0x1D  # face, one frame: as ENROLL
     DEL_USER = 0x20  # user id u16
     DEL_ALL = 0x21
-    GET_ALL_USERID = 0x24  # -> count u8, user ids u16 each
-    PALM_ENROLL_ITG = 0x27  # palm: same layout as ENROLL, one presentation per call
+    GET_USER_INFO = 0x22  # user id u16 -> user id u16, name[32], admin u8
+    FACE_RESET = 0x23  # forget the directions of an unfinished enrollment
+    GET_ALL_USERID = 0x24  # -> count u8, user ids u16 each (zero-padded array)
+    ENROLL_ITG = 0x26  # face: admin, name[32], direction, type, duplicate, timeout, 3
+    PALM_ENROLL_ITG = 0x27  # palm: admin, name[32], direction, type, duplicate, timeout
     GET_VERSION = 0x30  # -> version string, 32 bytes NUL-padded
+    GET_SN = 0x93  # -> serial number, 32 bytes
+    POWERDOWN = 0xED
 
 
 class Result(IntEnum):
@@ -150,7 +157,8 @@ class EfaaParser(StreamParser[EfaaFrame]):
 NAME_SIZE = 32
 VERSION_SIZE = 32
 _VERIFY = struct.Struct(">BB")
-_ENROLL = struct.Struct(f">B{NAME_SIZE}sBB")
+_ENROLL_ITG = struct.Struct(f">B{NAME_SIZE}sBBBB3s")
+_PALM_ENROLL_ITG = struct.Struct(f">B{NAME_SIZE}sBBBB")
 _ENROLL_REPLY = struct.Struct(">HB")
 _VERIFY_REPLY = struct.Struct(f">H{NAME_SIZE}sBB")
 _USER = struct.Struct(">H")
@@ -237,20 +245,32 @@ class VerifyResult:
 
 @dataclass(frozen=True, slots=True)
 class EnrollParams:
-    """ENROLL / PALM_ENROLL_ITG: capture ``direction`` within ``timeout`` seconds."""
+    """ENROLL_ITG (face) / PALM_ENROLL_ITG: capture ``direction`` within ``timeout`` s.
+
+    Interactive (one direction per call), duplicates refused: the module answers
+    FACE_ENROLLED for a face or palm it already holds (plain ENROLL does not check).
+    """
 
     direction: Direction
     timeout: int
+    palm: bool = False
 
     def encode(self) -> bytes:
         """Return the command data (admin flag 0, empty name: see :class:`VerifyResult`)."""
-        return _ENROLL.pack(0, bytes(NAME_SIZE), self.direction, self.timeout)
+        if self.palm:
+            return _PALM_ENROLL_ITG.pack(
+                0, bytes(NAME_SIZE), self.direction, 0, 0, self.timeout
+            )
+        return _ENROLL_ITG.pack(
+            0, bytes(NAME_SIZE), self.direction, 0, 0, self.timeout, bytes(3)
+        )
 
     @classmethod
-    def decode(cls, data: bytes) -> EnrollParams:
+    def decode(cls, data: bytes, *, palm: bool = False) -> EnrollParams:
         """Parse command data."""
-        _, _, direction, timeout = unpack_exact(_ENROLL, data)
-        return cls(_direction(direction), timeout)
+        layout = _PALM_ENROLL_ITG if palm else _ENROLL_ITG
+        fields = unpack_exact(layout, data)
+        return cls(_direction(fields[2]), fields[5], palm)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,8 +286,10 @@ class EnrollResult:
 
     @classmethod
     def decode(cls, data: bytes) -> EnrollResult:
-        """Parse reply data."""
-        user_id, done = unpack_exact(_ENROLL_REPLY, data)
+        """Parse reply data; the palm module adds an enroll-state byte, ignored here."""
+        user_id, done = unpack_exact(_ENROLL_REPLY, data[: _ENROLL_REPLY.size])
+        if len(data) > _ENROLL_REPLY.size + 1:
+            raise DecodeError(f"enroll reply of {len(data)} bytes")
         return cls(user_id, _direction(done))
 
 
@@ -283,8 +305,8 @@ def encode_user(user_id: int) -> bytes:
 
 
 def decode_user(data: bytes) -> int:
-    """Inverse of :func:`encode_user`."""
-    user_id: int = unpack_exact(_USER, data)[0]
+    """Inverse of :func:`encode_user` (FACE_ENROLLED may add the directions byte)."""
+    user_id: int = unpack_exact(_USER, data[: _USER.size])[0]
     return user_id
 
 
@@ -295,10 +317,13 @@ def encode_user_list(user_ids: set[int]) -> bytes:
 
 
 def decode_user_list(data: bytes) -> set[int]:
-    """Inverse of :func:`encode_user_list`."""
-    if not data or len(data) != 1 + 2 * data[0]:
+    """Inverse of :func:`encode_user_list`.
+
+    Modules send the whole fixed-size array, zero-padded after the ``count`` ids.
+    """
+    if not data or len(data) < 1 + 2 * data[0] or (len(data) - 1) % 2:
         raise DecodeError("user list length does not match its count")
-    return {uid for (uid,) in _USER.iter_unpack(data[1:])}
+    return {uid for (uid,) in _USER.iter_unpack(data[1 : 1 + 2 * data[0]])}
 
 
 def encode_version(version: str) -> bytes:
