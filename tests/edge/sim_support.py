@@ -10,6 +10,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+import re
 
 import serialx
 
@@ -64,3 +65,56 @@ class RawLink[FrameT]:
     def close(self) -> None:
         """Close the port."""
         self._writer.close()
+
+
+class HexPort:
+    """The host's end of a simulated UART as literal bytes, for golden vectors.
+
+    Requests and replies are spelled in hex as a document prints them; ``??`` in an
+    expected reply stands for a byte the document leaves to the device, and ``(N x 00)``
+    for a run of zeros. Nothing goes through a codec of ours.
+    """
+
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """Wrap an open serialx stream pair."""
+        self._reader = reader
+        self._writer = writer
+
+    @classmethod
+    async def open(cls, path: Path, baudrate: int) -> HexPort:
+        """Open ``path`` as a host would."""
+        reader, writer = await serialx.open_serial_connection(
+            str(path), baudrate=baudrate
+        )
+        return cls(reader, writer)
+
+    async def send(self, text: str) -> None:
+        """Write the bytes spelled in hex."""
+        self._writer.write(bytes.fromhex(_expand(text)))
+        await self._writer.drain()
+
+    async def expect(self, text: str) -> bytes:
+        """Read as many bytes as ``text`` spells and compare them, ``??`` matching any."""
+        pattern = _expand(text).split()
+        async with asyncio.timeout(WAIT):
+            got = await self._reader.readexactly(len(pattern))
+        seen = " ".join(
+            p if p == "??" else f"{got[i]:02X}" for i, p in enumerate(pattern)
+        )
+        assert seen == " ".join(p.upper() for p in pattern), got.hex(" ").upper()
+        return got
+
+    async def exchange(self, request: str, reply: str) -> bytes:
+        """Send ``request``, then expect ``reply``."""
+        await self.send(request)
+        return await self.expect(reply)
+
+    def close(self) -> None:
+        """Close the port."""
+        self._writer.close()
+
+
+def _expand(text: str) -> str:
+    return re.sub(r"\((\d+) x 00\)", lambda run: " ".join(["00"] * int(run[1])), text)

@@ -11,49 +11,14 @@ compared with literal bytes, ``??`` standing for a byte the manual leaves to the
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import serialx
 
 from ezlock_edge.sim.lock import SimulatedLock
 
-WAIT = 3.0
-"""Seconds a test waits for bytes before it fails (never part of a pass condition)."""
-
-
-class Port:
-    """The host's end of the fingerprint UART, as raw bytes."""
-
-    def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        """Wrap an open serialx stream pair."""
-        self._reader = reader
-        self._writer = writer
-
-    async def send(self, text: str) -> None:
-        """Write the bytes spelled in hex."""
-        self._writer.write(bytes.fromhex(text))
-        await self._writer.drain()
-
-    async def expect(self, text: str) -> bytes:
-        """Read as many bytes as ``text`` has and compare them, ``??`` matching any."""
-        pattern = text.split()
-        async with asyncio.timeout(WAIT):
-            got = await self._reader.readexactly(len(pattern))
-        wanted = " ".join(
-            p if p == "??" else f"{got[i]:02X}" for i, p in enumerate(pattern)
-        )
-        assert wanted == " ".join(p.upper() for p in pattern), got.hex(" ").upper()
-        return got
-
-    async def exchange(self, request: str, reply: str) -> bytes:
-        """Send ``request``, then expect ``reply``."""
-        await self.send(request)
-        return await self.expect(reply)
+from .sim_support import HexPort as Port
 
 
 def _checksum_ok(package: bytes) -> bool:
@@ -71,11 +36,9 @@ async def lock(tmp_path: Path) -> AsyncIterator[SimulatedLock]:
 
 @pytest.fixture
 async def port(lock: SimulatedLock) -> AsyncIterator[Port]:
-    reader, writer = await serialx.open_serial_connection(
-        str(lock.ports["fingerprint"]), baudrate=57600
-    )
-    yield Port(reader, writer)
-    writer.close()
+    port = await Port.open(lock.ports["fingerprint"], 57600)
+    yield port
+    port.close()
 
 
 H = "EF 01 FF FF FF FF"  # header and the default module address, chapter IV

@@ -328,7 +328,10 @@ def decode_user_list(data: bytes) -> set[int]:
 
 def encode_version(version: str) -> bytes:
     """GET_VERSION reply data: UTF-8, NUL-padded (so it cannot contain NUL)."""
-    raw = version.encode()
+    try:
+        raw = version.encode()
+    except UnicodeEncodeError as err:  # a lone surrogate is not text
+        raise ValueError(f"version string is not UTF-8: {err}") from None
     if b"\0" in raw:
         raise ValueError("version string contains NUL")
     if len(raw) > VERSION_SIZE:
