@@ -238,7 +238,7 @@ def test_efaa_reply_and_note_round_trip(
     st.integers(0, efaa.ALL_DIRECTIONS).map(efaa.Direction),
     st.sets(st.integers(0, 0xFFFF), max_size=100),
     st.text(
-        st.characters(exclude_characters="\0", exclude_categories=("Cs",)),
+        st.characters(exclude_characters="\0", exclude_categories=["Cs"]),
         max_size=10,
     ),
 )
