@@ -12,13 +12,7 @@ from typing import Final
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from .client import (
-    EzlockApiError,
-    EzlockAuthError,
-    EzlockError,
-    EzlockFingerprintError,
-    EzlockIncompatibleError,
-)
+from .client import EzlockApiError, EzlockAuthError, EzlockError, EzlockFingerprintError
 from .const import DOMAIN
 
 # Codes of docs/api.md that say the caller asked for something impossible.
@@ -59,15 +53,6 @@ def translated(err: EzlockError) -> HomeAssistantError:
     if isinstance(err, EzlockFingerprintError):
         return HomeAssistantError(
             translation_domain=DOMAIN, translation_key="fingerprint_changed"
-        )
-    if isinstance(err, EzlockIncompatibleError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="unsupported_api_version",
-            translation_placeholders={
-                "edge_version": str(err.api_version),
-                "supported": str(err.supported),
-            },
         )
     if isinstance(err, EzlockApiError):
         placeholders = {

@@ -15,6 +15,7 @@ import textwrap
 import pytest
 
 from custom_components.ezlock.client import (
+    EventPage,
     EzlockProtocolError,
     LockInfo,
     LockState,
@@ -124,3 +125,26 @@ def test_malformed_nested_values() -> None:
         LockState.from_json({})
     with pytest.raises(EzlockProtocolError, match=r"event\.time: expected a string"):
         parse_event({"seq": 1, "type": "doorbell", "time": 5})
+
+
+def test_malformed_values_of_each_kind() -> None:
+    """Counts below their floor, values outside an enum, a list that is not one."""
+    info = {
+        "serial": "S",
+        "model": "M",
+        "firmware": "1",
+        "api_version": 1,
+        "pairing_open": False,
+        "tls_fingerprint": None,
+    }
+    LockInfo.from_json(info)
+    with pytest.raises(
+        EzlockProtocolError, match=r"event\.seq: expected an integer of"
+    ):
+        parse_event({"seq": 0, "type": "doorbell", "time": "2026-01-01T00:00:00Z"})
+    with pytest.raises(EzlockProtocolError, match=r"event\.state: expected one of"):
+        parse_event(
+            {"seq": 1, "type": "door", "time": "2026-01-01T00:00:00Z", "state": "ajar"}
+        )
+    with pytest.raises(EzlockProtocolError, match=r"events\.events: expected a list"):
+        EventPage.from_json({"events": {}, "last_seq": 0})

@@ -200,7 +200,8 @@ async def test_users_and_credentials(client: EzlockClient, clock: ManualClock) -
     assert len(await client.list_credentials()) == 2
     await client.delete_credential(credential.id)
 
-    admin = await client.add_user("Dana", role=Role.ADMIN, valid_until=None)
+    admin = await client.add_user("Dana", role=Role.ADMIN, valid_from=start)
+    assert (await client.update_user(admin.number, role=Role.USER)).role is Role.USER
     assert [u.number for u in await client.list_users()] == [
         1,
         bob.number,

@@ -9,10 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigEntryState
-from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
@@ -107,24 +105,5 @@ async def test_edge_replaced_while_running(
         )
         key = issue_id("edge_outdated", entry.entry_id)
         assert issue_registry.async_get_issue(DOMAIN, key) is not None
-    finally:
-        await other.stop()
-
-
-async def test_config_flow_refuses_other_version(
-    hass: HomeAssistant, edge: EdgeApp, edge_options: EdgeOptions
-) -> None:
-    """Pairing with an edge driver of another API version is refused up front."""
-    await edge.stop()
-    other = await start_edge(replace(edge_options, api_version=API_VERSION + 1))
-    try:
-        result = await hass.config_entries.flow.async_init(
-            DOMAIN, context={"source": SOURCE_USER}
-        )
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: other.port}
-        )
-        assert result["type"] is FlowResultType.FORM
-        assert result["errors"] == {"base": "unsupported_api_version"}
     finally:
         await other.stop()

@@ -7,6 +7,7 @@ simulated lock.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from ipaddress import ip_address
 import logging
 from pathlib import Path
@@ -22,7 +23,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ezlock import config_flow
-from custom_components.ezlock.client import EzlockClient
+from custom_components.ezlock.client import API_VERSION, EzlockClient
 from custom_components.ezlock.const import (
     CONF_CODE_HASH,
     CONF_CODE_SALT,
@@ -549,3 +550,59 @@ async def test_options_unlock_code(hass: HomeAssistant) -> None:
         result["flow_id"], {CONF_REQUIRE_CODE: False}
     )
     assert dict(entry.options) == {}
+
+
+async def test_other_api_version_refused_then_recovered(
+    hass: HomeAssistant, edge: EdgeApp, edge_options: EdgeOptions
+) -> None:
+    """Each flow refuses an edge driver of another API version; updated, it goes on."""
+    entry = await paired_entry(hass, edge)
+    same_address = replace(edge_options, port=edge.port)
+    await edge.stop()
+    other = await start_edge(replace(same_address, api_version=API_VERSION + 1))
+    try:
+        user = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_USER}
+        )
+        user = await hass.config_entries.flow.async_configure(
+            user["flow_id"], {CONF_HOST: HOST, CONF_PORT: other.port}
+        )
+        assert user["errors"] == {"base": "unsupported_api_version"}
+
+        zeroconf = await hass.config_entries.flow.async_init(
+            DOMAIN,
+            context={"source": SOURCE_ZEROCONF},
+            data=_zeroconf(other, "EZL-NEWLOCK"),
+        )
+        assert zeroconf["type"] is FlowResultType.ABORT
+        assert zeroconf["reason"] == "unsupported_api_version"
+
+        reauth = await entry.start_reauth_flow(hass)
+        reauth = await hass.config_entries.flow.async_configure(reauth["flow_id"], {})
+        assert reauth["errors"] == {"base": "unsupported_api_version"}
+
+        reconfigure = await entry.start_reconfigure_flow(hass)
+        reconfigure = await hass.config_entries.flow.async_configure(
+            reconfigure["flow_id"], {CONF_HOST: HOST, CONF_PORT: other.port}
+        )
+        assert reconfigure["errors"] == {"base": "unsupported_api_version"}
+    finally:
+        await other.stop()
+
+    updated = await start_edge(same_address)
+    try:
+        user = await hass.config_entries.flow.async_configure(
+            user["flow_id"], {CONF_HOST: HOST, CONF_PORT: updated.port}
+        )
+        assert user["type"] is FlowResultType.ABORT  # the lock is already set up
+        assert user["reason"] == "already_configured"
+        reauth = await hass.config_entries.flow.async_configure(reauth["flow_id"], {})
+        assert reauth["type"] is FlowResultType.SHOW_PROGRESS
+        reconfigure = await hass.config_entries.flow.async_configure(
+            reconfigure["flow_id"], {CONF_HOST: HOST, CONF_PORT: updated.port}
+        )
+        assert reconfigure["reason"] == "reconfigure_successful"
+    finally:
+        for flow in hass.config_entries.flow.async_progress():
+            hass.config_entries.flow.async_abort(flow["flow_id"])
+        await updated.stop()

@@ -1,42 +1,69 @@
-"""quality_scale.yaml: every rule of every tier is done or exempt, and says why."""
+"""quality_scale.yaml claims only what is true, and manifest.json declares what it reaches.
+
+hassfest (script/hassfest/quality_scale.py) checks these files for core integrations
+only; the same rules apply here: the schema, and a declared tier only when every rule
+of it and of the tiers below is done or exempt. This test goes further: the manifest
+declares exactly the tier reached (none while a bronze rule is todo), and every rule
+names its evidence or its reason.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from . import validator_rules
+
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / "ezlock"
 
-# hassfest's ALL_RULES for Home Assistant 2026.10, bronze to platinum.
-RULES = {
-    # Bronze
-    "action-setup", "appropriate-polling", "brands", "common-modules",
-    "config-flow-test-coverage", "config-flow", "dependency-transparency", "docs-actions",
-    "docs-conditions", "docs-high-level-description", "docs-installation-instructions",
-    "docs-removal-instructions", "docs-triggers", "entity-event-setup", "entity-unique-id",
-    "has-entity-name", "runtime-data", "test-before-configure", "test-before-setup",
-    "unique-config-entry",
-    # Silver
-    "action-exceptions", "config-entry-unloading", "docs-configuration-parameters",
-    "docs-installation-parameters", "entity-unavailable", "integration-owner",
-    "log-when-unavailable", "parallel-updates", "reauthentication-flow", "test-coverage",
-    # Gold
-    "devices", "diagnostics", "discovery-update-info", "discovery", "docs-data-update",
-    "docs-examples", "docs-known-limitations", "docs-supported-devices",
-    "docs-supported-functions", "docs-troubleshooting", "docs-use-cases",
-    "dynamic-devices", "entity-category", "entity-device-class",
-    "entity-disabled-by-default", "entity-translations", "exception-translations",
-    "icon-translations", "reconfiguration-flow", "repair-issues", "stale-devices",
-    # Platinum
-    "async-dependency", "inject-websession", "strict-typing",
-}  # fmt: skip
+
+def _rules() -> dict[str, Any]:
+    data = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text())
+    validator_rules.QUALITY_SCALE(data)
+    rules: dict[str, Any] = data["rules"]
+    return rules
 
 
-def test_every_rule_done_or_exempt_with_evidence() -> None:
-    """No rule is missing or left to do; each names its evidence or its reason."""
-    rules = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text())["rules"]
-    assert rules.keys() == RULES
+def test_every_rule_listed_with_its_evidence() -> None:
+    """Each rule of every tier is there, with a comment: the evidence or the reason."""
+    rules = _rules()
+    assert set(rules) == {
+        rule for tier in validator_rules.TIERS for rule in validator_rules.RULES[tier]
+    }
     for name, rule in rules.items():
-        assert rule["status"] in {"done", "exempt"}, name
+        assert isinstance(rule, dict), f"{name}: status and comment"
         assert rule["comment"].strip(), name
+
+
+def test_manifest_declares_the_tier_reached() -> None:
+    """The manifest's quality_scale is the highest tier fully done (no key: none yet)."""
+    manifest = json.loads((INTEGRATION / "manifest.json").read_text())
+    assert manifest.get("quality_scale") == validator_rules.reached_tier(_rules())
+
+
+def test_dependency_transparency_follows_the_client() -> None:
+    """Not done while the client ships in this folder instead of being a requirement."""
+    manifest = json.loads((INTEGRATION / "manifest.json").read_text())
+    bundled = (INTEGRATION / "client" / "__init__.py").is_file()
+    status = _rules()["dependency-transparency"]["status"]
+    assert status == ("todo" if bundled else "done")
+    assert bundled == (manifest["requirements"] == [])
+
+
+def test_reached_tier_is_cumulative() -> None:
+    """A tier counts only with every lower tier done: one bronze todo means none."""
+    done = {
+        rule: "done"
+        for tier in validator_rules.TIERS
+        for rule in validator_rules.RULES[tier]
+    }
+    assert validator_rules.reached_tier(done) == "platinum"
+    assert validator_rules.reached_tier(done | {"strict-typing": "todo"}) == "gold"
+    assert validator_rules.reached_tier(done | {"brands": "todo"}) is None
+    exempt = {"status": "exempt", "comment": "push"}
+    assert validator_rules.reached_tier(done | {"appropriate-polling": exempt}) == (
+        "platinum"
+    )

@@ -46,10 +46,6 @@ class Reader:
             raise EzlockProtocolError(f"{self._path}.{key}: missing")
         return self._data[key]
 
-    def has(self, key: str) -> bool:
-        """Whether the object carries ``key`` (optional fields)."""
-        return key in self._data
-
     def text(self, key: str) -> str:
         """Read a string."""
         value = self._get(key)

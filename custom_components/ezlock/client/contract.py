@@ -21,14 +21,6 @@ class Limit:
     minimum: int
     maximum: int
 
-    def __contains__(self, value: object) -> bool:
-        """Whether ``value`` is an integer inside the range."""
-        return (
-            isinstance(value, int)
-            and not isinstance(value, bool)
-            and self.minimum <= value <= self.maximum
-        )
-
 
 COUNTDOWN_SECONDS: Final = Limit(5, 300)  # L-45
 VOLUME: Final = Limit(0, 3)
