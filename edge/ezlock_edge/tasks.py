@@ -40,15 +40,20 @@ class BackgroundTasks:
 
     async def wait(self) -> None:
         """Return once every task has finished, including ones started meanwhile."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        while running := self._running():
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def cancel(self) -> None:
         """Cancel every task (and any started while they end) and wait for them."""
-        while self._tasks:
-            for task in list(self._tasks):
+        while running := self._running():
+            for task in running:
                 task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.gather(*running, return_exceptions=True)
+
+    def _running(self) -> list[asyncio.Task[None]]:
+        # Not "every task in the set": a task that just finished stays there until its
+        # done callback runs, and gathering only finished tasks never yields to the loop.
+        return [task for task in self._tasks if not task.done()]
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)

@@ -58,3 +58,21 @@ async def test_work_runs_outside_the_context_that_started_it() -> None:
     tasks.spawn(look())
     await tasks.wait()
     assert seen == [""]
+
+
+async def test_waiting_right_after_a_task_finished_returns() -> None:
+    """A task that has finished but whose done callback has not run yet is not waited on.
+
+    (Gathering finished tasks does not yield to the loop, so waiting for the set to
+    empty would spin forever without letting the callback run.)
+    """
+    tasks = BackgroundTasks(logging.getLogger("ezlock_edge.test"))
+
+    async def quick() -> None:
+        pass
+
+    for stop in (tasks.wait, tasks.cancel):
+        task = tasks.spawn(quick())
+        await asyncio.sleep(0)  # the task runs and finishes; its callback is queued
+        assert task.done()
+        await stop()
