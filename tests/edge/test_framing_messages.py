@@ -14,6 +14,7 @@ import pytest
 from ezlock_edge.framing import ef01, efaa, mcu_messages as msg
 from ezlock_edge.framing.errors import DecodeError
 from ezlock_edge.vocabulary.mcu import (
+    MAX_VOLUME,
     BluetoothState,
     BoltState,
     DoorDirection,
@@ -46,7 +47,7 @@ requests = st.one_of(
         st.frozensets(st.sampled_from([*Key, *Led])),
     ),
     st.builds(msg.PlayPrompt, st.sampled_from(Prompt)),
-    st.builds(msg.SetVolume, st.integers(0, msg.MAX_VOLUME)),
+    st.builds(msg.SetVolume, st.integers(0, MAX_VOLUME)),
     st.builds(msg.Siren, st.booleans(), st.integers(0, 0xFFFF)),
     st.builds(msg.SetDoorDirection, st.sampled_from(DoorDirection)),
     st.builds(msg.SetWifi, st.booleans()),

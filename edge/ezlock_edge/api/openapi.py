@@ -9,6 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from ezlock_edge import __version__
+from ezlock_edge.core.limits import (
+    COUNTDOWN_SECONDS,
+    EVENTS_PER_QUERY,
+    EVENTS_PER_QUERY_DEFAULT,
+    NAME_LENGTH,
+    PASSWORD_DIGITS,
+    USER_NUMBER,
+    VISITOR_USES,
+    VOLUME,
+    Limit,
+)
 
 API_VERSION = 1
 
@@ -35,8 +46,21 @@ def _object(properties: Json, required: tuple[str, ...] = (), **extra: Any) -> J
     return schema
 
 
+def _integer(limit: Limit, **extra: Any) -> Json:
+    """Describe an integer within one of the lock's limits (the document carries them all)."""
+    return {
+        "type": "integer",
+        "minimum": limit.minimum,
+        "maximum": limit.maximum,
+    } | extra
+
+
 _TIME: Json = {"type": "string", "format": "date-time"}
-_NAME: Json = {"type": "string", "minLength": 1, "maxLength": 32}
+_NAME: Json = {
+    "type": "string",
+    "minLength": NAME_LENGTH.minimum,
+    "maxLength": NAME_LENGTH.maximum,
+}
 _USER_REF: Json = _nullable(
     _object(
         {"number": {"type": "integer"}, "name": {"type": "string"}},
@@ -54,13 +78,13 @@ _COUNT: Json = _object(
 
 _SETTINGS_PROPERTIES: Json = {
     "countdown_lock_enabled": {"type": "boolean"},
-    "countdown_lock_seconds": {"type": "integer", "minimum": 5, "maximum": 300},
+    "countdown_lock_seconds": _integer(COUNTDOWN_SECONDS),
     "remote_unlock_enabled": {"type": "boolean"},
     "lockout_protection": {"type": "boolean"},
     "away_mode": {"type": "boolean"},
     "wifi_enabled": {"type": "boolean"},
     "door_direction": {"type": "string", "enum": ["left", "right"]},
-    "volume": {"type": "integer", "minimum": 0, "maximum": 3},
+    "volume": _integer(VOLUME),
     "muted": {"type": "boolean"},
 }
 
@@ -175,9 +199,7 @@ SCHEMAS: Json = {
     ),
     "Settings": _object(_SETTINGS_PROPERTIES, tuple(_SETTINGS_PROPERTIES)),
     "SettingsPatch": _object(_SETTINGS_PROPERTIES, minProperties=1),
-    "CountdownLock": _object(
-        {"seconds": {"type": "integer", "minimum": 5, "maximum": 300}}, ("seconds",)
-    ),
+    "CountdownLock": _object({"seconds": _integer(COUNTDOWN_SECONDS)}, ("seconds",)),
     "CountdownStarted": _object({"lock_at": _TIME}, ("lock_at",)),
     "Empty": _object({}),
     "Credential": _object(
@@ -193,7 +215,7 @@ SCHEMAS: Json = {
     "CredentialPatch": _object({"duress": {"type": "boolean"}}, ("duress",)),
     "User": _object(
         {
-            "number": {"type": "integer", "minimum": 1, "maximum": 999},
+            "number": _integer(USER_NUMBER),
             "name": {"type": "string"},
             "role": {"type": "string", "enum": ["admin", "user"]},
             "valid_from": _nullable(_TIME),
@@ -221,7 +243,15 @@ SCHEMAS: Json = {
         minProperties=1,
     ),
     "Password": _object(
-        {"password": {"type": "string", "pattern": "^[0-9]{6,10}$"}}, ("password",)
+        {
+            "password": {
+                "type": "string",
+                "minLength": PASSWORD_DIGITS.minimum,
+                "maxLength": PASSWORD_DIGITS.maximum,
+                "pattern": f"^[0-9]{{{PASSWORD_DIGITS.minimum},{PASSWORD_DIGITS.maximum}}}$",
+            }
+        },
+        ("password",),
     ),
     "EnrollmentRequest": _object(
         {"type": {"type": "string", "enum": ["fingerprint", "face", "palm"]}},
@@ -252,9 +282,7 @@ SCHEMAS: Json = {
             "name": _NAME,
             "valid_from": _TIME,
             "valid_until": _TIME,
-            "max_uses": _nullable(
-                {"type": "integer", "minimum": 1, "maximum": 100, "default": 1}
-            ),
+            "max_uses": _nullable(_integer(VISITOR_USES, default=1)),
         },
         ("name", "valid_until"),
     ),
@@ -349,7 +377,7 @@ def _query_param(name: str, schema: Json) -> Json:
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
-_NUMBER = _path_param("number", {"type": "integer", "minimum": 1, "maximum": 999})
+_NUMBER = _path_param("number", _integer(USER_NUMBER))
 _ID = _path_param("id", {"type": "string"})
 _NO_CONTENT = {"204": _reply("Done")}
 _ACCEPTED = {"202": _reply("Accepted", _ref("Empty"))}
@@ -437,9 +465,7 @@ PATHS: Json = {
         "get": _op(
             "Credentials",
             {"200": _reply("Credentials", _list_of("credentials", "Credential"))},
-            parameters=[
-                _query_param("user", {"type": "integer", "minimum": 1, "maximum": 999})
-            ],
+            parameters=[_query_param("user", _integer(USER_NUMBER))],
         )
     },
     "/api/v1/credentials/{id}": {
@@ -498,7 +524,8 @@ PATHS: Json = {
             parameters=[
                 _query_param("since", {"type": "integer", "minimum": 0}),
                 _query_param(
-                    "limit", {"type": "integer", "minimum": 1, "maximum": 1000}
+                    "limit",
+                    _integer(EVENTS_PER_QUERY, default=EVENTS_PER_QUERY_DEFAULT),
                 ),
             ],
         )

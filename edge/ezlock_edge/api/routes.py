@@ -12,6 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
+from ezlock_edge.core.limits import EVENTS_PER_QUERY_DEFAULT
+
 from . import schemas
 from .auth import new_token, token_hash
 from .context import CLIENT, CONTEXT, ApiContext
@@ -255,7 +257,7 @@ async def events(request: web.Request) -> web.Response:
     log = _context(request).core.events
     page = log.query(
         since=params.get("since"),
-        limit=params.get("limit", schemas.EVENTS_LIMIT_DEFAULT),
+        limit=params.get("limit", EVENTS_PER_QUERY_DEFAULT),
     )
     return _json(
         {"events": [event.as_dict() for event in page], "last_seq": log.last_seq}

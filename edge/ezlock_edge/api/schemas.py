@@ -14,10 +14,9 @@ from typing import Any
 
 import voluptuous as vol
 
-USER_NUMBER_MAX = 999
-EVENTS_LIMIT_MAX = 1000
-EVENTS_LIMIT_DEFAULT = 100
-NAME_MAX = 32
+from ezlock_edge.core import limits
+from ezlock_edge.core.limits import Limit
+
 CREDENTIAL_TYPES = ("fingerprint", "face", "palm")
 ROLES = ("admin", "user")
 
@@ -97,7 +96,12 @@ def _nullable(validator: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return validate
 
 
-_NAME = text(NAME_MAX)
+def within(limit: Limit) -> Callable[[Any], int]:
+    """Accept an integer within one of the lock's limits (``core.limits``)."""
+    return strict_int(limit.minimum, limit.maximum)
+
+
+_NAME = text(limits.NAME_LENGTH.maximum)
 _TIME = aware_datetime
 _OPTIONAL_TIME = _nullable(aware_datetime)
 
@@ -110,19 +114,19 @@ PAIR = vol.Schema(
     }
 )
 
-COUNTDOWN_LOCK = vol.Schema({vol.Required("seconds"): strict_int(5, 300)})
+COUNTDOWN_LOCK = vol.Schema({vol.Required("seconds"): within(limits.COUNTDOWN_SECONDS)})
 
 SETTINGS_PATCH = vol.All(
     vol.Schema(
         {
             vol.Optional("countdown_lock_enabled"): boolean,
-            vol.Optional("countdown_lock_seconds"): strict_int(5, 300),
+            vol.Optional("countdown_lock_seconds"): within(limits.COUNTDOWN_SECONDS),
             vol.Optional("remote_unlock_enabled"): boolean,
             vol.Optional("lockout_protection"): boolean,
             vol.Optional("away_mode"): boolean,
             vol.Optional("wifi_enabled"): boolean,
             vol.Optional("door_direction"): one_of("left", "right"),
-            vol.Optional("volume"): strict_int(0, 3),
+            vol.Optional("volume"): within(limits.VOLUME),
             vol.Optional("muted"): boolean,
         }
     ),
@@ -161,7 +165,7 @@ TEMPORARY_PASSWORD_CREATE = vol.Schema(
         vol.Required("name"): _NAME,
         vol.Optional("valid_from"): _TIME,
         vol.Required("valid_until"): _TIME,
-        vol.Optional("max_uses", default=1): _nullable(strict_int(1, 100)),
+        vol.Optional("max_uses", default=1): _nullable(within(limits.VISITOR_USES)),
     }
 )
 
@@ -190,13 +194,15 @@ def digits(minimum: int, maximum: int) -> Callable[[Any], int]:
     return validate
 
 
-USER_NUMBER = digits(1, USER_NUMBER_MAX)
+USER_NUMBER = digits(limits.USER_NUMBER.minimum, limits.USER_NUMBER.maximum)
 OBJECT_ID = text(64)
 
 EVENTS_QUERY = vol.Schema(
     {
         vol.Optional("since"): digits(0, 2**63 - 1),
-        vol.Optional("limit"): digits(1, EVENTS_LIMIT_MAX),
+        vol.Optional("limit"): digits(
+            limits.EVENTS_PER_QUERY.minimum, limits.EVENTS_PER_QUERY.maximum
+        ),
     }
 )
 

@@ -27,9 +27,9 @@ from .errors import (
     UserNotFoundError,
 )
 from .events import EventLog
+from .limits import NAME_LENGTH, USER_NUMBER, VISITOR_USES
 from .models import (
     CAPACITY,
-    MAX_USER_NUMBER,
     PER_USER_LIMIT,
     BluetoothKey,
     Credential,
@@ -45,7 +45,6 @@ from .store import Store
 
 TEMPORARY_CODE_DIGITS = 8
 BLUETOOTH_KEY_DIGITS = 12
-MAX_NAME = 32
 _PASSWORD = "password"  # noqa: S105 -- a hash purpose label
 _TEMPORARY = "temporary"
 _BLUETOOTH = "bluetooth"
@@ -93,7 +92,7 @@ class Directory:
     def new_user(self, role: Role, name: str | None = None) -> User:
         """Return an unsaved user with the next free number (L-21)."""
         number = self._store.free_user_number()
-        if number > MAX_USER_NUMBER:
+        if number > USER_NUMBER.maximum:
             raise CapacityFullError("No free user number")
         return User(
             number=number,
@@ -345,8 +344,10 @@ class Directory:
         _check_name(name)
         start = valid_from or self._clock.now()
         _check_validity(start, valid_until)
-        if max_uses is not None and not 1 <= max_uses <= 100:
-            raise InvalidRequestError("max_uses out of range", {"max_uses": "1-100"})
+        if max_uses is not None and max_uses not in VISITOR_USES:
+            raise InvalidRequestError(
+                "max_uses out of range", {"max_uses": str(VISITOR_USES)}
+            )
         code = random_digits(TEMPORARY_CODE_DIGITS)
         temporary = TemporaryPassword(
             id=random_id("tp"),
@@ -437,8 +438,8 @@ class Directory:
 
 
 def _check_name(name: str) -> None:
-    if not 1 <= len(name) <= MAX_NAME:
-        raise InvalidRequestError("Bad name", {"name": f"1-{MAX_NAME} characters"})
+    if len(name) not in NAME_LENGTH:
+        raise InvalidRequestError("Bad name", {"name": f"{NAME_LENGTH} characters"})
 
 
 def _check_validity(start: datetime | None, end: datetime | None) -> None:

@@ -18,13 +18,13 @@ from typing import Any
 
 from ezlock_edge.clock import Clock
 
+from .limits import EVENTS_PER_QUERY, EVENTS_PER_QUERY_DEFAULT
 from .models import JsonDict
 from .store import Store
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_RETENTION = 100_000
-MAX_QUERY = 1000
 _MCU_SEQ_KEY = "mcu_last_event"
 
 type EventHandler = Callable[[Event], None]
@@ -106,12 +106,12 @@ class EventLog:
     def query(
         self,
         since: int | None = None,
-        limit: int = 100,
+        limit: int = EVENTS_PER_QUERY_DEFAULT,
         start: datetime | None = None,
         end: datetime | None = None,
     ) -> list[Event]:
         """Return events with a seq above ``since`` (and in ``[start, end)``), oldest first."""
-        limit = max(1, min(limit, MAX_QUERY))
+        limit = max(EVENTS_PER_QUERY.minimum, min(limit, EVENTS_PER_QUERY.maximum))
         return [
             Event(seq, datetime.fromisoformat(time), kind, json.loads(data))
             for seq, time, kind, data in self._store.event_rows(

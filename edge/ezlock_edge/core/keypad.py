@@ -30,9 +30,10 @@ from .errors import (
     PasswordPolicyError,
     UserCredentialLimitError,
 )
+from .limits import PASSWORD_DIGITS
 from .models import CredentialType, Role, User
 from .panel import Panel
-from .policy import ENTRY_MAX, PASSWORD_MAX, check_password
+from .policy import ENTRY_MAX, check_password
 from .unlock_decision import Presented, UnlockDecision
 
 _LOGGER = logging.getLogger(__name__)
@@ -250,7 +251,7 @@ class Keypad:
 
     async def _new_password_key(self, key: Key, _long: bool) -> None:
         if key.digit is not None:
-            self._type(key, PASSWORD_MAX + 1)
+            self._type(key, PASSWORD_DIGITS.maximum + 1)
         elif key is Key.BACK:
             await self._step_back()
         elif key is Key.CONFIRM:
@@ -270,7 +271,7 @@ class Keypad:
 
     async def _repeat_password_key(self, key: Key, _long: bool) -> None:
         if key.digit is not None:
-            self._type(key, PASSWORD_MAX + 1)
+            self._type(key, PASSWORD_DIGITS.maximum + 1)
         elif key is Key.BACK:
             await self._step_back()
         elif key is Key.CONFIRM:

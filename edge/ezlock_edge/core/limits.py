@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ezlock_edge.vocabulary.mcu import MAX_VOLUME
+
 
 @dataclass(frozen=True, slots=True)
 class Limit:
@@ -32,5 +34,16 @@ class Limit:
 
 COUNTDOWN_SECONDS = Limit(5, 300)
 """L-45: how long after an unlock (or a request) the lock throws the bolt."""
-VOLUME = Limit(0, 3)
+VOLUME = Limit(0, MAX_VOLUME)
 """L-48: the MCU's volume levels; 0 is silent."""
+USER_NUMBER = Limit(1, 999)
+"""L-21: three digits on the keypad."""
+NAME_LENGTH = Limit(1, 32)
+"""Characters in a user's or a visitor's name."""
+PASSWORD_DIGITS = Limit(6, 10)
+"""L-25: digits in a password (the keypad accepts longer entries, L-41)."""
+VISITOR_USES = Limit(1, 100)
+"""L-30: uses of a temporary password (none: unlimited within its window)."""
+EVENTS_PER_QUERY = Limit(1, 1000)
+"""Events in one reply of the history query (L-66); ask again with ``since``."""
+EVENTS_PER_QUERY_DEFAULT = 100

@@ -23,8 +23,6 @@ from ezlock_edge.vocabulary.mcu import (
 
 type JsonDict = dict[str, Any]
 
-MAX_USER_NUMBER = 999  # three digits on the keypad (L-21)
-
 
 class Role(StrEnum):
     """L-20: an admin also enters the menu and manages the lock."""

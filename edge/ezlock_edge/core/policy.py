@@ -13,9 +13,8 @@ import hmac
 import itertools
 
 from .errors import PasswordPolicyError
+from .limits import PASSWORD_DIGITS
 
-PASSWORD_MIN = 6
-PASSWORD_MAX = 10
 ENTRY_MAX = 32  # our decision for L-41: at most 32 digits in all
 
 
@@ -23,7 +22,7 @@ def check_password(password: str) -> None:
     """Refuse a password that breaks L-25, naming the broken rule."""
     if not password.isascii() or not password.isdigit():
         raise PasswordPolicyError("digits_only")
-    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+    if len(password) not in PASSWORD_DIGITS:
         raise PasswordPolicyError("length")
     if len(set(password)) == 1:
         raise PasswordPolicyError("repeated")
@@ -38,7 +37,7 @@ def entry_windows(entry: str) -> list[str]:
         return []
     return [
         entry[start : start + size]
-        for size in range(PASSWORD_MIN, PASSWORD_MAX + 1)
+        for size in range(PASSWORD_DIGITS.minimum, PASSWORD_DIGITS.maximum + 1)
         for start in range(len(entry) - size + 1)
     ]
 

@@ -8,7 +8,6 @@ import logging
 
 from ezlock_edge.framing.errors import DecodeError
 from ezlock_edge.framing.mcu_messages import (
-    MAX_VOLUME,
     PROTOCOL_VERSION,
     GetStatus,
     Hello,
@@ -29,6 +28,7 @@ from ezlock_edge.transport import SerialPort
 from ezlock_edge.vocabulary.errors import DeviceError, DeviceRejected
 from ezlock_edge.vocabulary.link import LinkState
 from ezlock_edge.vocabulary.mcu import (
+    MAX_VOLUME,
     DoorDirection,
     Key,
     Led,

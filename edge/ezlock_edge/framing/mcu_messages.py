@@ -13,6 +13,7 @@ import struct
 from typing import ClassVar
 
 from ezlock_edge.vocabulary.mcu import (
+    MAX_VOLUME,
     BluetoothState,
     BoltState,
     DoorDirection,
@@ -35,7 +36,6 @@ from .fields import decode_string, encode_string, unpack_exact
 
 PROTOCOL_VERSION = 1
 """MCU link protocol version exchanged in HELLO."""
-MAX_VOLUME = 3
 
 
 class Command(IntEnum):

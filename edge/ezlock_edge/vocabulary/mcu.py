@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+MAX_VOLUME = 3
+"""The loudest of the MCU's volume levels (0 is silent)."""
+
 
 class Key(IntEnum):
     """Front keypad keys (L-03). Values are the key codes on the MCU link."""
