@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ from .api.discovery import Advertisement, Advertiser
 from .api.openapi import API_VERSION
 from .api.server import ApiServer
 from .api.tls import TLS_DIR, load_or_create
-from .clock import Clock, SystemClock
+from .clock import Clock, ManualClock, SystemClock
 from .config import Config, ConfigError, HardwarePorts
 from .core.lock import LockCore
 from .devices.hardware import Hardware
@@ -59,9 +60,18 @@ class EdgeOptions:
 
     @classmethod
     def from_config(cls, config: Config) -> EdgeOptions:
-        """Translate the daemon's configuration."""
+        """Translate the daemon's configuration.
+
+        ``--sim-clock manual`` gives driver and simulator one ``ManualClock`` starting
+        at the current time, so everything that waits (keypad, alarms, lockout,
+        pairing, visitor windows, countdown, bolt travel) waits for
+        ``POST /sim/v1/clock``.
+        """
+        manual = config.simulate and config.sim_clock == "manual"
         return cls(
             data_dir=config.data_dir,
+            clock=ManualClock(datetime.now(UTC)) if manual else SystemClock(),
+            motor_travel=config.sim_motor_ms / 1000,
             host=config.host,
             port=config.port,
             tls=not config.insecure_http,
@@ -81,6 +91,7 @@ class EdgeApp:
         self.sim: SimulatedLock | None = options.sim
         self._core: LockCore | None = None
         self._api: ApiServer | None = None
+        self._sim_http_port: int | None = None
         self._stack = contextlib.AsyncExitStack()
 
     @property
@@ -96,6 +107,11 @@ class EdgeApp:
         if self._api is None:
             raise RuntimeError("the edge driver is not running")
         return self._api.port
+
+    @property
+    def sim_http_port(self) -> int | None:
+        """Return the bound port of the simulator's ``/sim/v1`` surface, if served."""
+        return self._sim_http_port
 
     @property
     def tls_fingerprint(self) -> str | None:
@@ -142,6 +158,11 @@ class EdgeApp:
             palm=ports.palm,
         )
         self._stack.push_async_callback(hardware.close)
+        if self.sim is not None:
+            # A move of a manual clock waits for bytes the driver sent or has not read.
+            sim = self.sim
+            sim.watch_driver(hardware.traffic)
+            self._stack.callback(sim.watch_driver, None)
         core = LockCore(hardware, data_dir, clock=options.clock)
         await core.start()
         self._stack.push_async_callback(core.stop)
@@ -168,6 +189,7 @@ class EdgeApp:
 
             runner = await start_http(self.sim, port=options.sim_http_port)
             self._stack.push_async_callback(runner.cleanup)
+            self._sim_http_port = runner.addresses[0][1]
         if options.zeroconf:
             advertiser = Advertiser(
                 Advertisement(
@@ -218,6 +240,7 @@ class EdgeApp:
         self._stack = contextlib.AsyncExitStack()
         self._core = None
         self._api = None
+        self._sim_http_port = None
         if self.options.sim is None:
             self.sim = None
 

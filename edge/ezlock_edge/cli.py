@@ -27,6 +27,8 @@ from .config import (
     HARDWARE_LINKS,
     LOG_FORMATS,
     LOG_LEVELS,
+    MAX_SIM_MOTOR_MS,
+    SIM_CLOCKS,
     Config,
     ConfigError,
     load,
@@ -91,6 +93,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="run the simulated lock (never the default: without ports and without "
         "this flag the driver refuses to start)",
+    )
+    run.add_argument(
+        "--sim-clock",
+        default=None,
+        choices=SIM_CLOCKS,
+        help="the simulated lock's time: real (default), or manual: it starts now and "
+        'stands still until POST /sim/v1/clock {"advance": SECONDS} moves it',
+    )
+    run.add_argument(
+        "--sim-motor-ms",
+        default=None,
+        type=int,
+        metavar="N",
+        help=f"the simulated bolt's travel time in ms, 0-{MAX_SIM_MOTOR_MS} "
+        "(default 400; env EZLOCK_SIM_MOTOR_MS)",
     )
     for link in HARDWARE_LINKS:
         run.add_argument(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+import math
 import time
 from typing import Protocol
 
@@ -69,9 +70,33 @@ class ManualClock:
         target = self._mono + seconds
         while self._timers and self._timers[0][0] <= target:
             due, _, handle, callback = self._timers.pop(0)
-            self._wall = self._wall + timedelta(seconds=due - self._mono)
-            self._mono = due
+            self._move_to(due)
             if not handle.cancelled():
                 callback()
-        self._wall = self._wall + timedelta(seconds=target - self._mono)
-        self._mono = target
+        self._move_to(target)
+
+    async def run(self, seconds: float, settle: Callable[[], Awaitable[None]]) -> None:
+        """Move forward like :meth:`advance`, awaiting ``settle()`` after each timer.
+
+        A timer's callback often starts work that sets the next timer only after a few
+        loop turns or a round trip on a serial link (a countdown sends LOCK, the motor
+        then travels for 0.4 s): ``settle`` waits for that, so a timer set meanwhile
+        fires within this same run if it falls due before its end, as in real time.
+        """
+        if not (math.isfinite(seconds) and seconds >= 0):
+            raise ValueError(f"the clock moves forward by a finite time, not {seconds}")
+        target = self._mono + seconds
+        await settle()
+        while self._timers and self._timers[0][0] <= target:
+            due, _, handle, callback = self._timers.pop(0)
+            if handle.cancelled():
+                continue
+            self._move_to(due)
+            callback()
+            await settle()
+        self._move_to(target)
+        await settle()
+
+    def _move_to(self, mono: float) -> None:
+        self._wall += timedelta(seconds=mono - self._mono)
+        self._mono = mono

@@ -20,6 +20,9 @@ DEFAULT_SIM_PORT = 8766
 HARDWARE_LINKS = ("mcu", "fingerprint", "face", "palm")
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+SIM_CLOCKS = ("real", "manual")
+DEFAULT_SIM_MOTOR_MS = 400
+MAX_SIM_MOTOR_MS = 60_000
 ENV_PREFIX = "EZLOCK_"
 
 
@@ -48,6 +51,8 @@ class Config:
     insecure_http: bool = False
     hardware: HardwarePorts | None = None  # None: no ports configured
     simulate: bool = False  # the simulated lock, only when asked for (--simulate)
+    sim_clock: str = "real"  # "manual": the simulated lock's time moves only when told
+    sim_motor_ms: int = DEFAULT_SIM_MOTOR_MS  # the simulated bolt's travel time
     zeroconf: bool = True
     log_level: str = "INFO"
     log_format: str = "text"
@@ -95,6 +100,18 @@ def _port(value: Any) -> int:
     return port
 
 
+def _milliseconds(value: Any) -> int:
+    if isinstance(value, bool):
+        raise vol.Invalid("expected milliseconds")
+    try:
+        number = int(value)
+    except TypeError, ValueError:
+        raise vol.Invalid("expected whole milliseconds") from None
+    if not 0 <= number <= MAX_SIM_MOTOR_MS:
+        raise vol.Invalid(f"expected 0-{MAX_SIM_MOTOR_MS} ms")
+    return number
+
+
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise vol.Invalid("expected a non-empty string")
@@ -126,6 +143,8 @@ _SCHEMA = vol.Schema(
         vol.Optional("sim_port"): _port,
         vol.Optional("insecure_http"): _boolean,
         vol.Optional("simulate"): _boolean,
+        vol.Optional("sim_clock"): _choice(*SIM_CLOCKS),
+        vol.Optional("sim_motor_ms"): _milliseconds,
         vol.Optional("zeroconf"): _boolean,
         vol.Optional("log_level"): _choice(*LOG_LEVELS),
         vol.Optional("log_format"): _choice(*LOG_FORMATS),
@@ -173,6 +192,11 @@ def build(*layers: Mapping[str, Any]) -> Config:
     hardware: HardwarePorts | None = None
     if simulate and links:
         raise ConfigError("--simulate cannot be combined with hardware ports")
+    if links and (
+        values.get("sim_clock", "real") != "real" or "sim_motor_ms" in values
+    ):
+        # A stopped clock would freeze a real lock's lockout and alarms.
+        raise ConfigError("sim_clock and sim_motor_ms are for --simulate only")
     if links:
         missing = [link for link in HARDWARE_LINKS if link not in links]
         if missing:

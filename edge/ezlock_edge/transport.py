@@ -50,6 +50,10 @@ class SerialPort:
         self._task: asyncio.Task[None] | None = None
         self._state = LinkState.DISCONNECTED
         self._up = asyncio.Event()
+        self.bytes_sent = 0
+        """Bytes handed to the port so far (a simulator's clock watches them)."""
+        self.bytes_received = 0
+        """Bytes received from the port so far."""
 
     @property
     def state(self) -> LinkState:
@@ -108,6 +112,7 @@ class SerialPort:
             _LOGGER.debug("%s: %d bytes lost, port closing", self.name, len(data))
             return
         self._transport.write(data)
+        self.bytes_sent += len(data)
 
     async def connected_within(self, seconds: float) -> bool:
         """Wait up to ``seconds`` for the port to be open; return whether it is."""
@@ -145,6 +150,7 @@ class SerialPort:
                 delay = min(delay * 2, self._backoff[1])
 
     def _data_received(self, data: bytes) -> None:
+        self.bytes_received += len(data)
         self._receiver(data)
 
     def _connection_lost(self, transport: asyncio.BaseTransport | None) -> None:

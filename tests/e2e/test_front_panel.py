@@ -9,12 +9,14 @@ API), and checked on the page: LEDs, transcript, bolt, door, volume.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 import json
 from pathlib import Path
 
 import pytest
 
 from ezlock_edge.app import EdgeApp, EdgeOptions
+from ezlock_edge.clock import ManualClock
 from tests.support.lock import ADMIN_PASSWORD, create_first_admin, sim_of
 from tests.support.network import free_port
 
@@ -189,4 +191,55 @@ async def test_doorbell_key_and_long_press_mute(
         "__deep('[data-key=\"0\"]')",
         until="document.querySelector('#volume').textContent === 'muted'",
         what="the 0 key, until the lock mutes its prompts",
+    )
+
+
+async def test_lock_time_and_skip_ahead(tmp_path: Path, page: Page) -> None:
+    """Issue #13: the page shows the simulated time; +20 s puts the keypad to sleep (L-03)."""
+    app = EdgeApp(
+        EdgeOptions(
+            data_dir=tmp_path / "edge",
+            tls=False,
+            clock=ManualClock(datetime(2026, 5, 4, 8, 0, tzinfo=UTC)),
+            motor_travel=0.05,
+            simulate=True,
+            sim_http_port=free_port(),
+        )
+    )
+    await app.start()
+    try:
+        await page.goto(f"http://127.0.0.1:{app.options.sim_http_port}/")
+        await page.wait_for(
+            "document.querySelector('#clock-kind').textContent === 'manual'",
+            what="the manual clock",
+        )
+        assert await page.evaluate("document.querySelector('#clock-now').dateTime") == (
+            "2026-05-04T08:00:00+00:00"
+        )
+        await page.click("document.querySelector('#keypad')", what="the keypad glass")
+        await heard(page, "welcome_add_admin")
+        await page.wait_for(
+            "document.querySelector('#front').classList.contains('awake')",
+            what="the keypad awake",
+        )
+        await page.click("document.querySelector('[data-skip=\"20\"]')", what="+20 s")
+        await page.wait_for(
+            "document.querySelector('#clock-now').dateTime"
+            " === '2026-05-04T08:00:20+00:00'"
+            " && !document.querySelector('#front').classList.contains('awake')",
+            what="20 s later and the keypad dark",
+        )
+        assert await lit_keys(page) == []
+    finally:
+        await app.stop()
+
+
+async def test_real_clock_cannot_be_skipped(page: Page, panel_url: str) -> None:
+    """With the system clock the skip buttons are off and say how to get a manual one."""
+    await page.goto(panel_url)
+    await page.wait_for(
+        "document.querySelector('#clock-kind').textContent === 'real'"
+        " && !document.querySelector('#clock-hint').hidden"
+        " && document.querySelector('[data-skip=\"20\"]').disabled",
+        what="the real clock, skipping disabled",
     )

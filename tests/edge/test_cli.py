@@ -178,6 +178,27 @@ def test_run_options_parse() -> None:
     )
 
 
+def test_sim_clock_and_motor_options_parse() -> None:
+    """Issue #13: ``run --simulate --sim-clock manual --sim-motor-ms N``."""
+    args = build_parser().parse_args(
+        ["run", "--simulate", "--sim-clock", "manual", "--sim-motor-ms", "0"]
+    )
+    assert (args.sim_clock, args.sim_motor_ms) == ("manual", 0)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--sim-clock", "fast"])
+
+
+def test_sim_clock_with_hardware_ports_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ports = [
+        f"--{link}=/dev/tty{link}" for link in ("mcu", "fingerprint", "face", "palm")
+    ]
+    argv = ["run", "--data-dir", str(tmp_path), *ports, "--sim-clock", "manual"]
+    assert main(argv) == 2
+    assert "--simulate only" in capsys.readouterr().err
+
+
 def test_bad_configuration_exits_with_a_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

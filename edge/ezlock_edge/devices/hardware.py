@@ -64,3 +64,12 @@ class Hardware:
         """Close every port."""
         for device in (self.mcu, self.fingerprint, self.face, self.palm):
             await device.close()
+
+    def traffic(self) -> dict[str, tuple[int, int]]:
+        """Bytes sent and received so far on each device's link, by device name."""
+        return {
+            "mcu": self.mcu.traffic,
+            "fingerprint": self.fingerprint.traffic,
+            "face": self.face.traffic,
+            "palm": self.palm.traffic,
+        }

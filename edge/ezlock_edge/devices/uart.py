@@ -18,6 +18,11 @@ class UartDevice:
         """Whether the UART link is up."""
         return self._port.state
 
+    @property
+    def traffic(self) -> tuple[int, int]:
+        """Bytes sent and received on the link so far."""
+        return self._port.bytes_sent, self._port.bytes_received
+
     async def close(self) -> None:
         """Close the port."""
         await self._port.close()

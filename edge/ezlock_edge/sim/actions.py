@@ -51,6 +51,9 @@ def _key_list(value: Any) -> list[str]:
 
 _IDENTITY = vol.All(str, vol.Length(min=1, max=64))
 
+MAX_ADVANCE = 7 * 24 * 3600
+"""Longest single move of a manual clock, in seconds (a week: visitor-code windows)."""
+
 
 SIM_HTTP_PORT = 8766
 """Where ``ezlock-edge run`` serves the control surface and ``ezlock-edge sim`` looks."""
@@ -158,6 +161,15 @@ ACTIONS: dict[str, Action] = {
             "power-cycle a biometric module (it forgets RAM and announces itself)",
             {vol.Required("link"): vol.In(MODULE_LINKS)},
         ),
+        Action(
+            "clock",
+            "read the lock's time; advance=SECONDS moves a manual clock forward",
+            {
+                vol.Optional("advance"): vol.All(
+                    _number, vol.Range(min=0, max=MAX_ADVANCE)
+                )
+            },
+        ),
         Action("label", "read the sticker: serial number, verification code", {}),
         Action("panel", "look at the lock: LEDs, prompts, siren, bolt, door", {}),
     )
@@ -165,3 +177,5 @@ ACTIONS: dict[str, Action] = {
 
 READ_ONLY_ACTIONS = frozenset({"label", "panel"})
 """Actions that only look (HTTP GET)."""
+READABLE_ACTIONS = READ_ONLY_ACTIONS | {"clock"}
+"""Actions a GET may run (with an empty body): ``clock`` only reads when asked so."""

@@ -209,11 +209,20 @@ class LockBody:
         self._move(BoltState.UNLOCKED)
 
     def set_leds(self, leds: Collection[Key | Led], mode: LedMode) -> None:
-        """Light (or darken) some keypad LEDs; lighting them wakes the panel silently."""
+        """Light, blink or darken some keypad LEDs.
+
+        Lighting keys steadily wakes the panel silently. Darkening every key puts it
+        to sleep at once, so the next touch is a ``KEYPAD_WAKE`` again; blinking LEDs
+        (pairing 0, low battery) blink on a sleeping panel too.
+        """
         for led in leds:
             self.leds[led] = mode
-        if mode is not LedMode.OFF:
+        if mode is LedMode.ON:
             self.awake = True
+        elif mode is LedMode.OFF and set(Key) <= set(leds):
+            self._cancel_idle()
+            self.awake = False
+            return
         self._host_activity()
 
     def clear_leds(self) -> None:
@@ -382,9 +391,13 @@ class LockBody:
             self._restart_idle()
 
     def _restart_idle(self) -> None:
+        self._cancel_idle()
+        self._idle = self._clock.call_later(KEYPAD_IDLE_SLEEP, self._sleep)
+
+    def _cancel_idle(self) -> None:
         if self._idle is not None:
             self._idle.cancel()
-        self._idle = self._clock.call_later(KEYPAD_IDLE_SLEEP, self._sleep)
+            self._idle = None
 
     def _sleep(self) -> None:
         """Darken the panel; blinking LEDs (pairing 0, low battery) keep blinking."""

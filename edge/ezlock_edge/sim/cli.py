@@ -15,9 +15,10 @@ from typing import Any
 
 import aiohttp
 
-from .actions import ACTIONS, READ_ONLY_ACTIONS, SIM_HTTP_PORT
+from .actions import ACTIONS, READ_ONLY_ACTIONS, READABLE_ACTIONS, SIM_HTTP_PORT
 
 _TIMEOUT = aiohttp.ClientTimeout(total=10)
+_ADVANCE_TIMEOUT = aiohttp.ClientTimeout(total=600)  # a week of timers takes a while
 
 
 def _assignment(text: str) -> tuple[str, str]:
@@ -58,12 +59,13 @@ async def run_sim_command(args: argparse.Namespace) -> int:
     """Send the parsed ``sim`` command; print the JSON answer. Returns the exit code."""
     url = f"http://127.0.0.1:{args.sim_port}/sim/v1/{args.action}"
     body: dict[str, Any] = dict(args.fields)
+    look = args.action in READ_ONLY_ACTIONS or (
+        args.action in READABLE_ACTIONS and not body
+    )
+    timeout = _ADVANCE_TIMEOUT if args.action == "clock" else _TIMEOUT
     try:
-        async with aiohttp.ClientSession(timeout=_TIMEOUT) as session:
-            if args.action in READ_ONLY_ACTIONS:
-                request = session.get(url)
-            else:
-                request = session.post(url, json=body)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            request = session.get(url) if look else session.post(url, json=body)
             async with request as response:
                 answer = await response.json(content_type=None)
                 status = response.status

@@ -3,7 +3,8 @@
 The front panel page (``sim.panel``) is served at ``/`` beside it.
 
 ``POST /sim/v1/<action>`` with a JSON object body does what a person does to the lock;
-``GET /sim/v1/label`` and ``GET /sim/v1/panel`` only look. Bad input gets a 400 with
+``GET /sim/v1/label``, ``/panel`` and ``/clock`` only look (``POST /sim/v1/clock
+{"advance": SECONDS}`` moves a manual clock). Bad input gets a 400 with
 ``{"error": "..."}``. Requests must come to a loopback host name and POSTs must be
 ``application/json``, so a web page in a browser on the same machine cannot drive the
 simulated lock (no DNS rebinding, no form posts).
@@ -19,7 +20,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from .actions import ACTIONS, READ_ONLY_ACTIONS, SIM_HTTP_PORT
+from .actions import ACTIONS, READABLE_ACTIONS, SIM_HTTP_PORT
 from .errors import SimulationError, UnknownActionError
 from .lock import SimulatedLock
 from .panel import add_panel_routes
@@ -78,7 +79,7 @@ async def _loopback_only(request: web.Request, handler: Handler) -> web.StreamRe
 
 async def _look(request: web.Request) -> web.Response:
     action = request.match_info["action"]
-    if action not in READ_ONLY_ACTIONS:
+    if action not in READABLE_ACTIONS:
         if action in ACTIONS:
             return _error(405, f"{action} changes the lock: use POST")
         return _error(404, f"unknown action {action!r}")

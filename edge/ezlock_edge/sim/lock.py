@@ -7,6 +7,8 @@ the one generic :meth:`SimulatedLock.handle`.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Mapping
 from pathlib import Path
 import random
 import shutil
@@ -16,7 +18,7 @@ from typing import Any
 
 import voluptuous as vol
 
-from ezlock_edge.clock import Clock, SystemClock
+from ezlock_edge.clock import Clock, ManualClock, SystemClock
 from ezlock_edge.vocabulary.mcu import (
     BoltState,
     DoorState,
@@ -55,12 +57,23 @@ CAPABILITIES = frozenset(
         "wifi",
     }
 )
+type DriverTraffic = Callable[[], Mapping[str, tuple[int, int]]]
+"""Per link, the bytes a driver has sent and received so far."""
+
 _SET_PRESS = {
     "short": SetPress.SHORT,
     "long": SetPress.LONG,
     "power_up": SetPress.HELD_AT_POWER_UP,
 }
 _IDENTITY_FILE = "identity.json"
+_SETTLE_TURNS = 20
+"""Loop turns a timer's consequences get before the wire is looked at."""
+_SETTLE_QUIET = 0.005
+"""Seconds (real time) the links must stay quiet when the driver's counts are unknown."""
+_SETTLE_POLL = 0.0005
+"""Seconds (real time) between looks while bytes cross a pty."""
+_SETTLE_LIMIT = 0.5
+"""Seconds (real time) after which a link that never goes quiet is given up on."""
 
 
 class SimulatedLock:
@@ -101,6 +114,10 @@ class SimulatedLock:
         self._fingerprint: FingerprintModule | None = None
         self._face: BiometricModule | None = None
         self._palm: BiometricModule | None = None
+        self._advancing = asyncio.Lock()
+        self._driver_traffic: DriverTraffic | None = None
+        self._lost: dict[str, tuple[int, int]] = {}
+        self._stuck: tuple[int, ...] | None = None
 
     # -- life cycle ------------------------------------------------------------------
 
@@ -260,10 +277,29 @@ class SimulatedLock:
     async def unplug(self, link: str) -> None:
         """Pull ``link``'s cable: the driver's port fails and its path disappears."""
         self._port(link).unplug()
+        self._lost[link] = self._mismatch(link)  # what was in the cable is gone
 
     async def replug(self, link: str) -> None:
         """Plug ``link`` back in: a new pty behind the same path."""
         self._port(link).plug()
+        self._lost[link] = self._mismatch(link)
+
+    async def clock(self, advance: float | None = None) -> dict[str, Any]:
+        """Read the lock's time; ``advance`` seconds moves a manual clock forward.
+
+        Every timer of the simulated lock and of a driver sharing the clock (docs/api.md,
+        Embedding) that falls due meanwhile fires in order, each after the effects of
+        the one before have crossed the links, as if the time had passed.
+        """
+        if advance is not None:
+            if not isinstance(self._clock, ManualClock):
+                raise SimulationError(
+                    "the simulated lock runs on the real clock; "
+                    "start it with --sim-clock manual to move its time"
+                )
+            async with self._advancing:
+                await self._clock.run(advance, self._settle)
+        return self._time()
 
     async def restart_module(self, link: str) -> None:
         """Power-cycle a module: RAM is lost, flash kept; it sends its power-on message."""
@@ -299,7 +335,14 @@ class SimulatedLock:
             }
             for link, port in self._ports.items()
         }
+        state["clock"] = self._time()
         return state
+
+    def _time(self) -> dict[str, Any]:
+        return {
+            "now": self._clock.now().isoformat(),
+            "manual": isinstance(self._clock, ManualClock),
+        }
 
     async def handle(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
         """Validate ``body`` for ``action`` and do it: the HTTP and CLI entry point.
@@ -317,6 +360,76 @@ class SimulatedLock:
         return result if isinstance(result, dict) else {"ok": True}
 
     # -- internals ----------------------------------------------------------------------
+
+    def watch_driver(self, traffic: DriverTraffic | None) -> None:
+        """Let moves of a manual clock see what an in-process driver sent and received.
+
+        ``traffic()`` gives, per link, the bytes the driver has sent and received so
+        far (``Hardware.traffic``). Then a move knows exactly when nothing is on its
+        way in either direction; without it, it waits for the links to go quiet.
+        """
+        self._driver_traffic = traffic
+        self._lost = {link: self._mismatch(link) for link in self._ports}
+
+    def _mismatch(self, link: str) -> tuple[int, int]:
+        """Bytes the driver sent that we did not read, and that we sent it did not."""
+        if self._driver_traffic is None or link not in self._ports:
+            return 0, 0
+        sent, received = self._driver_traffic().get(link, (0, 0))
+        port = self._ports[link]
+        return sent - port.received, port.sent - received
+
+    def _in_flight(self, link: str) -> int:
+        """Bytes on their way on ``link``, either direction, not yet read."""
+        towards_us, towards_driver = self._mismatch(link)
+        lost_us, lost_driver = self._lost.get(link, (0, 0))
+        return (
+            self._ports[link].queued()
+            + max(0, towards_us - lost_us)
+            + max(0, towards_driver - lost_driver)
+        )
+
+    def _wire(self) -> tuple[int, ...]:
+        """Everything that changes while the lock and its driver talk."""
+        state = [len(self._mcu.pending_events) if self._mcu is not None else 0]
+        for link, port in self._ports.items():
+            state += (port.sent, port.received, port.queued(), *self._mismatch(link))
+        return tuple(state)
+
+    def _idle(self, quiet: bool) -> bool:
+        """Whether nothing is on its way: known exactly with a watched driver."""
+        mcu = self._mcu
+        if mcu is not None and mcu.pending_events and self._ports["mcu"].plugged:
+            return False
+        if self._driver_traffic is None:
+            return quiet and not any(port.queued() for port in self._ports.values())
+        return not any(self._in_flight(link) for link in self._ports)
+
+    async def _settle(self) -> None:
+        """Wait until what a timer set off has finished crossing the links.
+
+        Settled means: a few loop turns change nothing, no byte is on its way in either
+        direction and every MCU event is acknowledged. Bytes a driver wrote sit in the
+        kernel for a while before the simulator can read them, hence the driver's own
+        counts (:meth:`watch_driver`); without them the links must stay quiet for
+        ``_SETTLE_QUIET``. A link that does not settle (no driver reading it) is given
+        up on after ``_SETTLE_LIMIT`` and not waited for again until it changes.
+        """
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + _SETTLE_LIMIT
+        pause = _SETTLE_QUIET if self._driver_traffic is None else _SETTLE_POLL
+        quiet = False  # the wire stayed as it is over a pause in real time
+        while True:
+            before = self._wire()
+            await _turns()
+            now = self._wire()
+            if now == before and (now == self._stuck or self._idle(quiet)):
+                return
+            if loop.time() >= give_up:
+                self._stuck = now
+                return
+            await asyncio.sleep(pause)
+            quiet = self._wire() == now
 
     def _body(self) -> LockBody:
         return self._require(self._mcu).body
@@ -358,3 +471,9 @@ class SimulatedLock:
 
     def _new_serial(self) -> str:
         return "Q" + "".join(self._rng.choices(string.digits, k=8))
+
+
+async def _turns() -> None:
+    """Let ready callbacks and tasks run a few rounds."""
+    for _ in range(_SETTLE_TURNS):
+        await asyncio.sleep(0)

@@ -11,9 +11,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import contextlib
+import fcntl
 import logging
 import os
 from pathlib import Path
+import struct
+import termios
 import tty
 
 from .noise import LineNoise
@@ -38,11 +41,21 @@ class VirtualPort:
         self._slave: int | None = None
         self._pending = bytearray()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.sent = 0
+        """Bytes written to the driver so far (after the line's damage)."""
+        self.received = 0
+        """Bytes read from the driver so far (before the line's damage)."""
 
     @property
     def plugged(self) -> bool:
         """Whether the port currently exists."""
         return self._master is not None
+
+    def queued(self) -> int:
+        """Bytes on their way, either direction, that their reader has not taken yet."""
+        if self._master is None or self._slave is None:
+            return 0
+        return len(self._pending) + _unread(self._master) + _unread(self._slave)
 
     def plug(self) -> None:
         """Create the pty and point the stable path at its slave."""
@@ -87,6 +100,7 @@ class VirtualPort:
             written = os.write(self._master, data)
         except BlockingIOError:
             written = 0
+        self.sent += written
         if written < len(data):
             self._queue(data[written:])
             self._loop.add_writer(self._master, self._flush)
@@ -106,6 +120,7 @@ class VirtualPort:
         except BlockingIOError:
             return
         del self._pending[:written]
+        self.sent += written
         if not self._pending:
             self._loop.remove_writer(self._master)
 
@@ -117,9 +132,19 @@ class VirtualPort:
         except BlockingIOError:
             return
         if data:
+            self.received += len(data)
             received = self.noise.apply(data)
             if received:
                 self.on_receive(received)
+
+
+def _unread(fd: int) -> int:
+    """Bytes waiting to be read on a pty end (FIONREAD)."""
+    try:
+        (count,) = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, bytes(4)))
+    except OSError:
+        return 0
+    return int(count)
 
 
 def _discard(data: bytes) -> None:

@@ -109,6 +109,30 @@ const BODIES = {
   jam: () => ({next: true}),
 };
 
+function setUpClock() {
+  for (const button of document.querySelectorAll("[data-skip]")) {
+    button.addEventListener("click", () => act("clock", {advance: Number(button.dataset.skip)}));
+  }
+  $("#skip").addEventListener("click", () =>
+    act("clock", {advance: Number($("#skip-seconds").value)}));
+}
+
+function renderClock(clock) {
+  if (clock === undefined) {
+    return;
+  }
+  const now = new Date(clock.now);
+  const time = $("#clock-now");
+  time.dateTime = clock.now;
+  setText("#clock-now", now.toLocaleString());
+  setText("#clock-kind", clock.manual ? "manual" : "real");
+  $("#time").dataset.manual = String(clock.manual);
+  $("#clock-hint").hidden = clock.manual;
+  for (const button of document.querySelectorAll("#time button")) {
+    button.disabled = !clock.manual;
+  }
+}
+
 function setUpControls() {
   for (const button of document.querySelectorAll("[data-act]")) {
     const action = button.dataset.act;
@@ -224,6 +248,7 @@ function render(panel) {
 
   renderTranscript(panel.prompts ?? []);
   renderLinks(panel.links ?? {});
+  renderClock(panel.clock);
 }
 
 function setOnline(online) {
@@ -262,5 +287,6 @@ async function readLabel() {
 
 setUpKeypad();
 setUpControls();
+setUpClock();
 readLabel();
 poll();
