@@ -10,7 +10,6 @@ lockout, failure window, countdown lock, bolt travel, visitor-code windows) wait
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,9 +24,10 @@ from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.config import ConfigError, load
 from ezlock_edge.sim.cli import add_sim_parser, run_sim_command
+from tests.support.lock import ADMIN_PASSWORD
+from tests.support.waiting import eventually
 
-PASSWORD = "482915"
-WAIT = 10.0  # bound on waiting for what must happen (loaded machines)
+PASSWORD = ADMIN_PASSWORD
 
 
 @dataclass
@@ -81,12 +81,11 @@ class Door:
 
     async def until(self, check: Callable[[dict[str, Any]], bool], what: str) -> None:
         """Wait until the panel passes ``check`` (it has no change notification)."""
-        try:
-            async with asyncio.timeout(WAIT):
-                while not check(await self.panel()):  # noqa: ASYNC110
-                    await asyncio.sleep(0.01)
-        except TimeoutError:
-            pytest.fail(f"never happened: {what}")
+
+        async def passes() -> bool:
+            return check(await self.panel())
+
+        await eventually(passes, what)
 
     async def heard(self, prompt: str, times: int = 1) -> None:
         """Wait until the lock has said ``prompt`` ``times`` times."""
