@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.errors import InvalidRequestError
+from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.vocabulary.mcu import DoorDirection
 from tests.support.lock import ADMIN_PASSWORD
 
 from .rig_support import running_lock
@@ -77,7 +80,12 @@ async def test_l45_one_shot_countdown_from_the_app(tmp_path: Path) -> None:
 
 async def test_l46_door_direction_decides_the_motor(tmp_path: Path) -> None:
     """L-46: chosen at installation on the keypad (2 = left), used by every unlock."""
-    async with running_lock(tmp_path) as rig:
+    clock = ManualClock()
+    left_hand_door = SimulatedLock(
+        clock=clock, motor_travel=0, handing=DoorDirection.LEFT
+    )
+    await left_hand_door.start()
+    async with running_lock(tmp_path, clock=clock, sim=left_hand_door) as rig:
         await rig.keys()
         await rig.heard("set_door_direction")
         await rig.keys("2")
@@ -92,6 +100,7 @@ async def test_l46_door_direction_decides_the_motor(tmp_path: Path) -> None:
         )
         await rig.core.update_settings(door_direction="right")
         await rig.shows("door_direction", "right")
+    await left_hand_door.stop()
 
 
 async def test_l47_away_mode_alarm_and_disarm(tmp_path: Path) -> None:

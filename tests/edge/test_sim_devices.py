@@ -64,6 +64,8 @@ async def test_mcu_identity_commands_and_events(
         await events.put(event)
 
     mcu.set_event_handler(handle)
+    power_up = await events.get()  # the controller reports its battery at power-up
+    assert (power_up.kind, power_up.battery_percent) == (McuEventKind.BATTERY, 100)
     await lock.keypad(["7"])
     assert (await events.get()).kind is McuEventKind.KEYPAD_WAKE
     assert (await events.get()).key is Key.DIGIT_7

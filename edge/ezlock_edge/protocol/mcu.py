@@ -92,6 +92,7 @@ class McuLink:
         self._lock = asyncio.Lock()
         self._outstanding: _Outstanding | None = None
         self._handler: EventHandler | None = None
+        self._handler_set = asyncio.Event()
         self._events: asyncio.Queue[McuFrame] = asyncio.Queue()
         self._ledger = _EventLedger()
         self._worker: asyncio.Task[None] | None = None
@@ -114,6 +115,7 @@ class McuLink:
     def set_event_handler(self, handler: EventHandler) -> None:
         """Await ``handler`` for each new event, then acknowledge it."""
         self._handler = handler
+        self._handler_set.set()
 
     async def request(self, request: McuRequest) -> bytes:
         """Send ``request`` and return the RESPONSE data.
@@ -217,10 +219,12 @@ class McuLink:
         if event.seq in ledger.recent:
             self._ack(frame.seq, event.seq)  # our ACK was lost: the MCU resent it
             return
-        if self._handler is None:
-            return  # stays buffered on the MCU until someone handles it
+        await self._handler_set.wait()  # events that come before a handler wait for it
+        handler = self._handler
+        if handler is None:
+            return
         try:
-            await self._handler(event)
+            await handler(event)
         except Exception:
             failures = ledger.failures.get(event.seq, 0) + 1
             if failures < HANDLER_TRIES:

@@ -1,34 +1,33 @@
-"""The physical lock behind the simulated MCU: motor, door, battery, keypad, siren, radios.
+"""The physical lock around the simulated MCU: bolt and motor, door, battery, people.
 
-Everything here happens in the lock's own time (the injected ``Clock``): motor travel,
-keypad sleep, the siren's run time, battery drain and the Bluetooth session. A test with
-a ``ManualClock`` moves those forward with ``advance``. The MCU protocol peer
-(``sim.mcu``) turns host commands into calls here and numbers the events emitted.
+Physics only: everything the controller decides (events, the jam, keypad wake and
+sleep, LEDs, prompts, the siren's time) is the firmware's (``sim.mcu``). This module
+moves the bolt while the firmware drives the motor, closes and opens switches, holds a
+battery voltage on the ADC, touches the keypad's electrodes, and records what a person
+sees and hears. Its time is the injected ``Clock``: a test with a ``ManualClock`` moves
+motor travel, battery drain and the Bluetooth session with ``advance``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-import math
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from ezlock_mcu.battery import cell_of_percent
+from ezlock_mcu_sim.board import CELLS, DIVIDER, LONG_PRESS_MS, SENSE_OHMS, adc_u16
 
 from ezlock_edge.clock import Clock
 from ezlock_edge.vocabulary.mcu import (
     PROMPT_TEXT,
-    BluetoothState,
     BoltState,
     DoorDirection,
     DoorState,
     Key,
     Led,
     LedMode,
-    McuEvent,
-    McuEventKind,
-    McuStatus,
-    PowerSource,
     Prompt,
     Sensor,
     SetPress,
@@ -36,10 +35,9 @@ from ezlock_edge.vocabulary.mcu import (
 
 from .errors import SimulationError
 
-KEYPAD_IDLE_SLEEP = 20.0
-"""Seconds without a touch or host activity before the keypad goes dark (manual)."""
-LOW_BATTERY_PERCENT = 20
-"""Below this the battery is low (L-62)."""
+if TYPE_CHECKING:
+    from .mcu import Message, VirtualMcu
+
 DRAIN_PER_HOUR = 0.05
 """Idle drain in percent per hour: a full pack lasts months, as on the real lock."""
 MOTOR_DRAIN = 0.01
@@ -47,12 +45,21 @@ MOTOR_DRAIN = 0.01
 BLUETOOTH_SESSION = 3.0
 """Seconds a phone stays connected after presenting a Bluetooth key."""
 WIFI_RSSI = -58
-"""Typical Wi-Fi signal in dBm; each STATUS read jitters it by a few dB."""
+"""Typical Wi-Fi signal in dBm (jittered by a few dB at each power-up)."""
 PROMPT_LOG_SIZE = 200
 """Prompts kept for the panel; older ones are forgotten."""
+RUN_AMPS = 0.3
+STALL_AMPS = 1.0
+KEY_HOLD_MS = 2000
+"""How long a person holds a key for a long press (the firmware's threshold)."""
 _DRAIN_TICK = 60.0
-
-EventSink = Callable[[McuEvent], None]
+_PROXIMITY = 0x1000
+_SENSOR_LINES = {
+    Sensor.FINGERPRINT: "fingerprint_touch",
+    Sensor.FACE: "face_radar",
+    Sensor.PALM: "palm_radar",
+}
+_LED_CODES = [*Key, *Led]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,228 +71,163 @@ class SpokenPrompt:
     time: str
 
 
-class LockBody:
-    """The lock's mechanics and electronics, as the MCU firmware sees them.
+def _electrode(key: Key) -> tuple[int, int]:
+    """(chip, electrode) of ``key``: 0x5A has 0-9, back, confirm; 0x5B away, doorbell."""
+    if key is Key.AWAY:
+        return 1, 0
+    if key is Key.DOORBELL:
+        return 1, 1
+    return 0, int(key)
 
-    Events go to ``emit`` with ``seq`` 0: the MCU link numbers them.
-    """
+
+class LockBody:
+    """The lock's mechanics and what a person does to them."""
 
     def __init__(
         self,
         clock: Clock,
-        emit: EventSink,
+        mcu: VirtualMcu,
         rng: random.Random,
         *,
         motor_travel: float = 0.4,
+        handing: int = DoorDirection.RIGHT,
     ) -> None:
-        """Start locked, door closed, battery full, keypad asleep."""
+        """Start locked, door closed, battery full, no power bank."""
         if motor_travel < 0:
             raise ValueError("motor travel cannot be negative")
         self._clock = clock
-        self._emit_event = emit
+        self._mcu = mcu
         self._rng = rng
         self.motor_travel = motor_travel
-        self.bolt = BoltState.LOCKED
+        self.handing = DoorDirection(handing)
+        self._position = 1.0  # 1 = thrown (locked end), 0 = retracted (unlocked end)
         self.door = DoorState.CLOSED
-        self.door_direction = DoorDirection.RIGHT
         self.last_motor_direction: DoorDirection | None = None
         self._charge = 100.0
-        self._reported_percent = 100
         self.emergency_power = False
         self.tamper = False
-        self.siren = False
-        self.volume = 2
-        self.wifi_enabled = True
-        self.bluetooth = BluetoothState.IDLE
-        self.awake = False
-        self.leds: dict[Key | Led, LedMode] = {}
+        self.bluetooth = False
         self.prompts: list[SpokenPrompt] = []
         self._jam_next = False
-        self._motor: asyncio.Handle | asyncio.TimerHandle | None = None
-        self._idle: asyncio.Handle | None = None
-        self._siren_off: asyncio.Handle | None = None
+        self._motion: tuple[float, float, float] | None = None  # from, to, started
+        self._arrival: asyncio.Handle | None = None
+        self._driven: int = 0  # -1 retracting, +1 throwing, 0 stopped
         self._bluetooth_end: asyncio.Handle | None = None
         self._drain: asyncio.Handle | None = None
+        self._set_held = False
 
     # -- life cycle ---------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the battery's slow drain."""
+        """Insert the battery: drain begins, the controller boots."""
         self._drain = self._clock.call_later(_DRAIN_TICK, self._drain_tick)
+        self._power_up()
 
     def stop(self) -> None:
         """Cancel every timer; the lock keeps its state."""
-        for handle in (
-            self._motor,
-            self._idle,
-            self._siren_off,
-            self._bluetooth_end,
-            self._drain,
-        ):
+        for handle in (self._arrival, self._bluetooth_end, self._drain):
             if handle is not None:
                 handle.cancel()
-        self._motor = self._idle = self._siren_off = None
-        self._bluetooth_end = self._drain = None
-
-    # -- what the MCU reads ---------------------------------------------------------
-
-    @property
-    def battery_percent(self) -> int:
-        """Battery level as the fuel gauge reports it (whole percent)."""
-        return self._reported_percent
-
-    @property
-    def low_battery(self) -> bool:
-        """Whether the low-voltage warning is on (L-62)."""
-        return self._reported_percent < LOW_BATTERY_PERCENT
-
-    @property
-    def motor_running(self) -> bool:
-        """Whether the bolt is moving (a new motor command is refused as BUSY)."""
-        return self._motor is not None
+        self._arrival = self._bluetooth_end = self._drain = None
 
     @property
     def powered(self) -> bool:
         """A flat battery with no power bank leaves the electronics dead (L-08)."""
         return self.emergency_power or self._charge > 0
 
-    def status(self) -> McuStatus:
-        """Answer the STATUS command."""
-        return McuStatus(
-            bolt=self.bolt,
-            door=self.door,
-            battery_percent=self.battery_percent,
-            low_battery=self.low_battery,
-            power_source=(
-                PowerSource.EMERGENCY if self.emergency_power else PowerSource.BATTERY
-            ),
-            tamper=self.tamper,
-            wifi_enabled=self.wifi_enabled,
-            wifi_rssi=WIFI_RSSI + self._rng.randint(-3, 3) if self.wifi_enabled else 0,
-            bluetooth=self.bluetooth,
-            door_direction=self.door_direction,
-        )
+    # -- what the controller drove --------------------------------------------------
+
+    def firmware_drove(self, outputs: Message) -> None:
+        """React to the firmware's outputs: the motor, the sounds."""
+        out = outputs["out"]
+        driven = 0
+        if out["motor_sleep"] and out["motor_in1"] != out["motor_in2"]:
+            forward = bool(out["motor_in1"])
+            retract = forward == (self.handing is DoorDirection.RIGHT)
+            driven = -1 if retract else 1
+            if retract:
+                self.last_motor_direction = (
+                    DoorDirection.RIGHT if forward else DoorDirection.LEFT
+                )
+        if driven != self._driven:
+            self._motor_changed(driven)
+        volume = outputs["volume"]
+        for track in outputs["played"]:
+            if volume and track in Prompt._value2member_map_:
+                prompt = Prompt(track)
+                self.prompts.append(
+                    SpokenPrompt(
+                        prompt, PROMPT_TEXT[prompt], self._clock.now().isoformat()
+                    )
+                )
+        del self.prompts[:-PROMPT_LOG_SIZE]
+
+    # -- what the MCU shows ----------------------------------------------------------
 
     def panel(self) -> dict[str, Any]:
         """Describe what a person standing at the door sees and hears."""
+        outputs = self._mcu.outputs
+        modes = outputs.get("modes", [0] * 0x11)
+        leds = {
+            _led_name(led): LedMode(modes[int(led)]).name.lower()
+            for led in _LED_CODES
+            if modes[int(led)] != LedMode.OFF
+        }
+        bolt = BoltState(outputs.get("bolt", BoltState.UNKNOWN))
+        battery = outputs.get("battery", -1)
         return {
-            "awake": self.awake,
-            "leds": {
-                _led_name(led): mode.name.lower()
-                for led, mode in sorted(self.leds.items())
-                if mode is not LedMode.OFF
-            },
+            "awake": bool(outputs.get("leds", [0] * 16)[15]),
+            "leds": dict(sorted(leds.items())),
             "prompts": [
                 {"prompt": p.prompt.name.lower(), "text": p.text, "time": p.time}
                 for p in self.prompts
             ],
-            "volume": self.volume,
-            "siren": self.siren,
-            "bolt": self.bolt.name.lower(),
+            "volume": outputs.get("volume", 0),
+            "siren": bool(outputs.get("out", {}).get("siren", False)),
+            "bolt": bolt.name.lower(),
             "door": self.door.name.lower(),
-            "door_direction": self.door_direction.name.lower(),
+            "door_direction": DoorDirection(
+                outputs.get("door_direction", DoorDirection.RIGHT)
+            ).name.lower(),
             "last_motor_direction": (
                 self.last_motor_direction.name.lower()
                 if self.last_motor_direction is not None
                 else None
             ),
-            "battery_percent": self.battery_percent,
-            "low_battery": self.low_battery,
+            "battery_percent": max(battery, 0),
+            "low_battery": bool(outputs.get("low_battery", False)),
             "emergency_power": self.emergency_power,
             "tamper": self.tamper,
-            "wifi_enabled": self.wifi_enabled,
-            "bluetooth": self.bluetooth.name.lower(),
+            "wifi_enabled": bool(outputs.get("wifi", False)),
+            "bluetooth": "connected" if self.bluetooth else "idle",
         }
-
-    # -- host commands --------------------------------------------------------------
-
-    def lock(self) -> None:
-        """Throw the bolt; BOLT events report LOCKING, then LOCKED (or JAMMED)."""
-        self._move(BoltState.LOCKED)
-
-    def unlock(self, direction: DoorDirection) -> None:
-        """Retract the bolt, turning the motor for a ``direction``-opening door (L-46)."""
-        self.last_motor_direction = direction
-        self._move(BoltState.UNLOCKED)
-
-    def set_leds(self, leds: Collection[Key | Led], mode: LedMode) -> None:
-        """Light, blink or darken some keypad LEDs.
-
-        Lighting keys steadily wakes the panel silently. Darkening every key puts it
-        to sleep at once, so the next touch is a ``KEYPAD_WAKE`` again; blinking LEDs
-        (pairing 0, low battery) blink on a sleeping panel too.
-        """
-        for led in leds:
-            self.leds[led] = mode
-        if mode is LedMode.ON:
-            self.awake = True
-        elif mode is LedMode.OFF and set(Key) <= set(leds):
-            self._cancel_idle()
-            self.awake = False
-            return
-        self._host_activity()
-
-    def clear_leds(self) -> None:
-        """Darken every keypad LED."""
-        self.leds.clear()
-
-    def play(self, prompt: Prompt) -> None:
-        """Speak a prompt, unless the volume is 0 (L-48)."""
-        self._host_activity()
-        if self.volume == 0:
-            return
-        self.prompts.append(
-            SpokenPrompt(prompt, PROMPT_TEXT[prompt], self._clock.now().isoformat())
-        )
-        del self.prompts[:-PROMPT_LOG_SIZE]
-
-    def set_volume(self, level: int) -> None:
-        """0 (mute) to 3."""
-        if not 0 <= level <= 3:
-            raise ValueError(f"volume must be 0..3, not {level}")
-        self.volume = level
-
-    def sound_siren(self, on: bool, seconds: float) -> None:
-        """Start the siren for ``seconds`` (L-60), or stop it."""
-        if self._siren_off is not None:
-            self._siren_off.cancel()
-            self._siren_off = None
-        self.siren = on
-        if on:
-            self._siren_off = self._clock.call_later(seconds, self._siren_timeout)
-
-    def set_door_direction(self, direction: DoorDirection) -> None:
-        """Remember which way the door opens (L-46)."""
-        self.door_direction = direction
-
-    def set_wifi(self, enabled: bool) -> None:
-        """Switch the Wi-Fi radio (L-12)."""
-        self.wifi_enabled = enabled
 
     # -- what a person (or the world) does --------------------------------------------
 
     def keypad(self, keys: Sequence[Key], hold: Key | None = None) -> None:
-        """Touch the keypad (waking it), press ``keys``, then long-press ``hold``."""
+        """Bring a hand near (the keypad wakes), tap ``keys``, then hold ``hold``."""
         self._require_power()
-        if not self.awake:
-            self.awake = True
-            self._emit(McuEventKind.KEYPAD_WAKE)
+        if not self.panel()["awake"]:
+            self._touch(0, _PROXIMITY)
+            self._touch(0, 0)
         for key in keys:
-            self._emit(McuEventKind.KEY, key=key)
+            chip, electrode = _electrode(key)
+            self._touch(chip, 1 << electrode)
+            self._touch(chip, 0)
         if hold is not None:
-            self._emit(McuEventKind.KEY, key=hold, long_press=True)
-        self._restart_idle()
+            chip, electrode = _electrode(hold)
+            self._touch(chip, 1 << electrode, ago=KEY_HOLD_MS)
+            self._touch(chip, 0)
 
     def sensor_woken(self, sensor: Sensor) -> None:
-        """Report a finger touching the reader, or the radar seeing someone come."""
-        if self.powered:
-            self._emit(McuEventKind.SENSOR_WAKE, sensor=sensor)
+        """Touch the reader with a finger, or come close to the radar."""
+        self._pulse(_SENSOR_LINES[sensor])
 
     def bluetooth_key(self, code: str) -> None:
         """Connect a phone that presents a Bluetooth key (L-31)."""
         self._require_power()
-        self.bluetooth = BluetoothState.CONNECTED
-        self._emit(McuEventKind.BLUETOOTH_KEY, bluetooth_key=code)
+        self.bluetooth = True
+        self._mcu.world({"op": "radio", "connected": True, "key": code})
         if self._bluetooth_end is not None:
             self._bluetooth_end.cancel()
         self._bluetooth_end = self._clock.call_later(
@@ -293,12 +235,11 @@ class LockBody:
         )
 
     def mechanical_key(self, turn: BoltState) -> None:
-        """Turn the key cylinder: the bolt moves by hand, no motor (L-07)."""
+        """Turn the key cylinder: its switch closes, the bolt moves by hand (L-07)."""
         if turn not in (BoltState.LOCKED, BoltState.UNLOCKED):
             raise ValueError("a key turns to locked or unlocked")
-        self._stop_motor()
-        self._emit(McuEventKind.MECHANICAL_KEY)
-        self._set_bolt(turn)
+        self._pulse("cylinder")
+        self._move_by_hand(1.0 if turn is BoltState.LOCKED else 0.0)
 
     def set_door(self, state: DoorState) -> None:
         """Open or close the door.
@@ -308,113 +249,172 @@ class LockBody:
         """
         if state is self.door:
             return
-        if state is DoorState.OPEN and self.bolt is not BoltState.UNLOCKED:
-            self._stop_motor()
-            self._set_bolt(BoltState.UNLOCKED)
+        if state is DoorState.OPEN and self._position > 0:
+            self._move_by_hand(0.0)
         self.door = state
-        self._emit(McuEventKind.DOOR, door=state)
+        self._input("door_closed", state is DoorState.CLOSED)
 
     def set_button(self, press: SetPress) -> None:
-        """Press the SET button on the rear panel (L-04)."""
+        """Press SET on the rear panel (L-04): short, long, or held at power-up (L-63)."""
         self._require_power()
-        self._emit(McuEventKind.SET_BUTTON, set_press=press)
+        if press is SetPress.HELD_AT_POWER_UP:
+            self._mcu.power_off()
+            self._set_held = True
+            self._power_up()
+            self._set_held = False
+            self._input("set_button", False)
+            return
+        ago = LONG_PRESS_MS if press is SetPress.LONG else 0
+        self._input("set_button", True, ago)
+        self._input("set_button", False)
 
     def lock_button(self) -> None:
         """Press the electronic lock button on the rear panel (L-44)."""
         self._require_power()
-        self._emit(McuEventKind.LOCK_BUTTON)
+        self._pulse("lock_button")
 
     def set_tamper(self, removed: bool) -> None:
-        """Pry the front panel off (L-05), or put it back (no event)."""
-        if removed and not self.tamper:
-            self._emit(McuEventKind.TAMPER)
+        """Pry the front panel off (L-05), or put it back."""
         self.tamper = removed
+        self._input("tamper", removed)
 
     def set_battery(self, percent: float) -> None:
-        """Swap in a battery charged to ``percent``."""
+        """Swap in a battery charged to ``percent``: the controller restarts (L-06).
+
+        With a power bank on the USB-C port it keeps running and sees the new
+        voltage at its next measurement.
+        """
         if not 0 <= percent <= 100:
             raise ValueError(f"battery percent must be within 0..100, not {percent}")
         self._charge = float(percent)
-        self._report_battery(force=True)
+        if self.emergency_power:
+            self._report_voltage()
+            return
+        self._mcu.power_off()
+        self._power_up()
 
     def set_emergency_power(self, connected: bool) -> None:
         """Plug a power bank into the front USB-C port (L-08), or unplug it."""
         if connected is self.emergency_power:
             return
         self.emergency_power = connected
-        self._emit(McuEventKind.EMERGENCY_POWER, connected=connected)
+        if self._mcu.powered and not self.powered:
+            self._mcu.power_off()
+        elif not self._mcu.powered:
+            self._power_up()
+        else:
+            self._input("usb_power", connected)
 
     def jam(self, next_move: bool) -> None:
-        """Make the next motor movement end JAMMED (or cancel that)."""
+        """Make the next motor movement stall halfway (something blocks the bolt)."""
         self._jam_next = next_move
 
     # -- internals -------------------------------------------------------------------
 
-    def _emit(self, kind: McuEventKind, **fields: Any) -> None:
-        if self.powered:
-            self._emit_event(McuEvent(seq=0, kind=kind, **fields))
+    def _power_up(self) -> None:
+        if not self.powered or self._mcu.powered:
+            return
+        self._driven = 0
+        self._motion = None
+        self._mcu.power_on(self._inputs(), {"battery": self._battery_u16()})
+        self._mcu.world({"op": "radio", "rssi": WIFI_RSSI + self._rng.randint(-3, 3)})
+
+    def _inputs(self) -> dict[str, bool]:
+        return {
+            "door_closed": self.door is DoorState.CLOSED,
+            "tamper": self.tamper,
+            "set_button": self._set_held,
+            "usb_power": self.emergency_power,
+            "locked_end": self._position >= 1.0,
+            "unlocked_end": self._position <= 0.0,
+        }
 
     def _require_power(self) -> None:
         if not self.powered:
             raise SimulationError("the lock has no power (flat battery)")
 
-    def _move(self, target: BoltState) -> None:
-        self._stop_motor()
-        self._set_bolt(
-            BoltState.LOCKING if target is BoltState.LOCKED else BoltState.UNLOCKING
-        )
-        end = BoltState.JAMMED if self._jam_next else target
-        self._jam_next = False
+    def _input(self, name: str, active: bool, ago: int = 0) -> None:
+        self._mcu.world({"op": "input", "name": name, "active": active, "ago": ago})
+
+    def _pulse(self, name: str) -> None:
+        self._input(name, True)
+        self._input(name, False)
+
+    def _touch(self, chip: int, bits: int, ago: int = 0) -> None:
+        self._mcu.world({"op": "touch", "chip": chip, "bits": bits, "ago": ago})
+
+    def _end_stops(self) -> None:
+        self._input("locked_end", self._position >= 1.0)
+        self._input("unlocked_end", self._position <= 0.0)
+
+    def _motor_changed(self, driven: int) -> None:
+        """Follow the bridge: the motor started, stopped or reversed."""
+        self._halt()
+        self._driven = driven
+        if driven == 0:
+            self._current(0.0)
+            return
         self._use_charge(MOTOR_DRAIN)
-        if self.motor_travel == 0:
-            self._motor = asyncio.get_running_loop().call_soon(self._motor_done, end)
+        target = 0.0 if driven < 0 else 1.0
+        jam, self._jam_next = self._jam_next, False
+        if self._position == target:
+            self._current(STALL_AMPS)  # pushing against the end
+            return
+        stop_at = target
+        if jam:  # an obstacle halfway, or right here if the bolt is past it
+            ahead = (self._position - 0.5) * (target - 0.5) < 0
+            stop_at = 0.5 if ahead else self._position
+        travel = abs(stop_at - self._position) * self.motor_travel
+        self._current(RUN_AMPS)
+        self._motion = (self._position, stop_at, self._clock.monotonic())
+        if travel == 0:
+            self._arrive(stop_at, target)
         else:
-            self._motor = self._clock.call_later(
-                self.motor_travel, lambda: self._motor_done(end)
+            self._arrival = self._clock.call_later(
+                travel, lambda: self._arrive(stop_at, target)
             )
 
-    def _motor_done(self, end: BoltState) -> None:
-        self._motor = None
-        self._set_bolt(end)
+    def _arrive(self, where: float, target: float) -> None:
+        self._arrival = None
+        self._motion = None
+        self._position = where
+        if where != target:
+            self._current(STALL_AMPS)  # blocked: the motor stalls
+        self._end_stops()
 
-    def _stop_motor(self) -> None:
-        if self._motor is not None:
-            self._motor.cancel()
-            self._motor = None
+    def _halt(self) -> None:
+        """Stop where the bolt is now."""
+        if self._arrival is not None:
+            self._arrival.cancel()
+            self._arrival = None
+        if self._motion is not None:
+            start, end, started = self._motion
+            if self.motor_travel > 0:
+                done = (self._clock.monotonic() - started) / self.motor_travel
+                step = min(abs(end - start), done)
+                self._position = start + step * (1 if end > start else -1)
+            self._motion = None
 
-    def _set_bolt(self, state: BoltState) -> None:
-        self.bolt = state
-        self._emit(McuEventKind.BOLT, bolt=state)
+    def _move_by_hand(self, where: float) -> None:
+        self._halt()
+        self._position = where
+        self._end_stops()
 
-    def _host_activity(self) -> None:
-        if self.awake:
-            self._restart_idle()
+    def _current(self, amps: float) -> None:
+        self._mcu.world(
+            {"op": "adc", "name": "motor_current", "value": adc_u16(amps * SENSE_OHMS)}
+        )
 
-    def _restart_idle(self) -> None:
-        self._cancel_idle()
-        self._idle = self._clock.call_later(KEYPAD_IDLE_SLEEP, self._sleep)
+    def _battery_u16(self) -> int:
+        return adc_u16(cell_of_percent(self._charge) * CELLS * DIVIDER)
 
-    def _cancel_idle(self) -> None:
-        if self._idle is not None:
-            self._idle.cancel()
-            self._idle = None
-
-    def _sleep(self) -> None:
-        """Darken the panel; blinking LEDs (pairing 0, low battery) keep blinking."""
-        self._idle = None
-        self.awake = False
-        self.leds = {
-            led: mode for led, mode in self.leds.items() if mode is LedMode.BLINK
-        }
-        self._emit(McuEventKind.KEYPAD_SLEEP)
-
-    def _siren_timeout(self) -> None:
-        self._siren_off = None
-        self.siren = False
+    def _report_voltage(self) -> None:
+        self._mcu.world({"op": "adc", "name": "battery", "value": self._battery_u16()})
 
     def _bluetooth_disconnect(self) -> None:
         self._bluetooth_end = None
-        self.bluetooth = BluetoothState.IDLE
+        self.bluetooth = False
+        self._mcu.world({"op": "radio", "connected": False})
 
     def _drain_tick(self) -> None:
         self._drain = self._clock.call_later(_DRAIN_TICK, self._drain_tick)
@@ -424,18 +424,10 @@ class LockBody:
         if self.emergency_power:
             return
         self._charge = max(0.0, self._charge - percent)
-        self._report_battery(force=False)
-
-    def _report_battery(self, *, force: bool) -> None:
-        percent = math.ceil(self._charge)
-        if percent == self._reported_percent and not force:
-            return
-        self._reported_percent = percent
-        self._emit(
-            McuEventKind.BATTERY,
-            battery_percent=percent,
-            low_battery=percent < LOW_BATTERY_PERCENT,
-        )
+        if not self.powered:
+            self._mcu.power_off()
+        else:
+            self._report_voltage()
 
 
 def _led_name(led: Key | Led) -> str:

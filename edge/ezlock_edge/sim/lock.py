@@ -16,11 +16,13 @@ import string
 import tempfile
 from typing import Any
 
+from ezlock_mcu import FIRMWARE_VERSION
 import voluptuous as vol
 
 from ezlock_edge.clock import Clock, ManualClock, SystemClock
 from ezlock_edge.vocabulary.mcu import (
     BoltState,
+    DoorDirection,
     DoorState,
     Key,
     McuInfo,
@@ -34,14 +36,14 @@ from .biometric import BiometricModule
 from .body import LockBody
 from .errors import SimulationError, UnknownActionError
 from .fingerprint import FingerprintModule
-from .mcu import VirtualMcu
+from .mcu import Runtime, VirtualMcu
 from .noise import LineNoise
 from .port import VirtualPort
 from .presence import Presentation
 from .templates import TemplateLibrary
 
 MODEL = "EZLOCK-SIM-6068"
-FIRMWARE = "1.4.0-sim"
+FIRMWARE = f"{FIRMWARE_VERSION}-sim"
 CAPABILITIES = frozenset(
     {
         "bluetooth",
@@ -88,12 +90,16 @@ class SimulatedLock:
         verification_code: str | None = None,
         seed: int | None = None,
         state_dir: Path | None = None,
+        firmware: Runtime = "python",
+        handing: DoorDirection = DoorDirection.RIGHT,
     ) -> None:
         """Build the lock; nothing is opened until :meth:`start`.
 
         ``seed`` makes everything random (serial, code, noise, scores) reproducible;
         ``state_dir`` keeps the lock's identity, event numbering and enrolled templates
-        across simulator restarts.
+        across simulator restarts. ``firmware`` says where the controller's firmware
+        runs: in this process, or on MicroPython's Unix port. ``handing`` is the hand
+        of the door the lock body is mounted on (L-46).
         """
         self._clock = clock or SystemClock()
         self._seed = seed
@@ -108,6 +114,8 @@ class SimulatedLock:
             capabilities=CAPABILITIES,
         )
         self._motor_travel = motor_travel
+        self._firmware = firmware
+        self._handing = handing
         self._port_dir: Path | None = None
         self._ports: dict[str, VirtualPort] = {}
         self._mcu: VirtualMcu | None = None
@@ -150,6 +158,8 @@ class SimulatedLock:
             motor_travel=self._motor_travel,
             send=ports["mcu"].write,
             state_path=self._state_path("mcu-events.json"),
+            runtime=self._firmware,
+            handing=self._handing,
         )
         self._fingerprint = FingerprintModule(
             TemplateLibrary(self._state_path("fingerprint-templates.json")),

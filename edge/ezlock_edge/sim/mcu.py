@@ -1,100 +1,154 @@
-"""The virtual lock MCU: the protocol peer on the MCU link (docs/serial-protocol.md).
+"""The virtual lock MCU: the controller's own firmware, running on simulated parts.
 
-Requests are acknowledged at once (ACK), then answered (RESPONSE, same seq). A request
-whose seq and payload match a recent one is a retransmission: the cached ACK and
-RESPONSE are sent again and the command is not run twice. HELLO is always run: it
-starts a new session (the cache is dropped, the oldest pending event is sent at once).
-
-Events are numbered (u32) and kept until the driver's EVENT_ACK: the MCU sends the
-oldest unacknowledged event, resends it every 0.5 s until acknowledged, then sends the
-next, so a driver that restarts loses none. With a state file the event counter lives
-in "non-volatile memory": numbers go on increasing by one across simulator restarts.
+There is one implementation of the MCU end of the link: ``firmware/lib/ezlock_mcu``
+(MicroPython for the Raspberry Pi Pico). The simulator runs it on the simulated board
+of ``ezlock_mcu_sim``: in this process (``runtime="python"``, the default), or in a
+MicroPython Unix-port process (``runtime="micropython"``, ``micropython -m
+ezlock_mcu_sim.bridge``). Either way the physics (``sim.body``) sets the board's inputs
+and reacts to what the firmware drives, and the firmware's bytes go to the driver
+through the pty. Everything runs on the injected clock.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections import OrderedDict, deque
+import binascii
+from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
+import json
 import logging
+import os
 from pathlib import Path
 import random
-from typing import assert_never
+import shutil
+import subprocess
+from typing import Any, Literal, Protocol
+
+from ezlock_mcu_sim.board import SimBoard
 
 from ezlock_edge.clock import Clock
-from ezlock_edge.framing.errors import DecodeError
-from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType, NakReason
-from ezlock_edge.framing.mcu_messages import (
-    PROTOCOL_VERSION,
-    Command,
-    GetStatus,
-    Hello,
-    HelloReply,
-    Lock,
-    McuRequest,
-    McuResponse,
-    PlayPrompt,
-    ResponseStatus,
-    SetDoorDirection,
-    SetLeds,
-    SetVolume,
-    SetWifi,
-    Siren,
-    UnknownCommandError,
-    Unlock,
-    decode_event_ack,
-    decode_request,
-    encode_event,
-    encode_status,
-)
-from ezlock_edge.protocol.receiver import FrameReceiver
-from ezlock_edge.vocabulary.mcu import McuEvent, McuInfo
+from ezlock_edge.vocabulary.mcu import McuInfo
 
-from . import statefile
 from .body import LockBody
+from .errors import SimulationError
 
 _LOGGER = logging.getLogger(__name__)
 
-EVENT_RESEND_INTERVAL = 0.5
-"""Seconds between resends of an unacknowledged event (real time)."""
-EVENT_BUFFER_SIZE = 1024
-"""Unacknowledged events the MCU keeps; beyond this the oldest are lost."""
-_ANSWER_CACHE_SIZE = 16
-_MAX_EVENT_NUMBER = 0xFFFFFFFF
-EVENT_NUMBER_BLOCK = 256
-"""Event numbers reserved per write of the counter to flash."""
+type Runtime = Literal["python", "micropython"]
+type Message = dict[str, Any]
 
 
-class EventNumbering:
-    """u32 event numbers, never reused, kept in ``path`` (the MCU's flash) if given.
+class FirmwareHost(Protocol):
+    """Where the firmware runs: messages in, what it drove out."""
 
-    Like firmware sparing its flash, the counter reserves numbers in blocks: it writes
-    only when a block is used up, and a restarted MCU continues after the reserved
-    block. Numbers may therefore jump after a restart, but never repeat, which is all
-    the driver relies on (it ignores numbers it has already handled).
-    """
+    def boot(self, config: Message) -> Message:
+        """Power a new controller up (a restart: RAM is lost, flash kept)."""
 
-    def __init__(self, path: Path | None) -> None:
-        """Continue after the block reserved in ``path``, or start at 1."""
-        self._path = path
-        self._next = 1
-        if path is not None and (stored := statefile.load(path)) is not None:
-            self._next = int(stored["next"])
-        self._reserved = self._next
+    def handle(self, message: Message) -> Message:
+        """One message of ``SimBoard.handle``."""
 
-    def take(self) -> int:
-        """Return the next event number (wrapping to 1 after 2**32 - 1)."""
-        number = self._next
-        self._next = number + 1 if number < _MAX_EVENT_NUMBER else 1
-        if self._path is not None and not number < self._reserved:
-            self._reserved = min(number + EVENT_NUMBER_BLOCK, _MAX_EVENT_NUMBER)
-            statefile.save(self._path, {"next": self._reserved})
-        return number
+    def close(self) -> None:
+        """Power off for good."""
+
+
+class InProcessFirmware:
+    """The firmware as Python modules in this process."""
+
+    def __init__(self) -> None:
+        """Nothing runs until :meth:`boot`."""
+        self.board: SimBoard | None = None
+
+    def boot(self, config: Message) -> Message:
+        """Build a fresh board and controller."""
+        self.board = SimBoard(config)
+        return self.board.handle({"op": "step", "t": config["t"]})
+
+    def handle(self, message: Message) -> Message:
+        """Hand ``message`` to the board."""
+        if self.board is None:
+            raise SimulationError("the MCU is not powered")
+        return self.board.handle(message)
+
+    def close(self) -> None:
+        """Stop the motor."""
+        if self.board is not None:
+            self.board.shutdown()
+        self.board = None
+
+
+class MicroPythonFirmware:
+    """The firmware in a MicroPython Unix-port process, one JSON line per message."""
+
+    def __init__(self, executable: str | None = None) -> None:
+        """Start ``micropython`` (``$EZLOCK_MICROPYTHON`` or the one on PATH)."""
+        binary = executable or os.environ.get("EZLOCK_MICROPYTHON") or "micropython"
+        found = shutil.which(binary)
+        if found is None:
+            raise SimulationError(
+                f"{binary} not found: install MicroPython's Unix port "
+                "(Debian: apt install micropython)"
+            )
+        import ezlock_mcu  # noqa: PLC0415 - only to find the packages' directories
+        import ezlock_mcu_sim  # noqa: PLC0415
+
+        path = os.pathsep.join(
+            str(Path(package.__file__ or "").parent.parent)
+            for package in (ezlock_mcu, ezlock_mcu_sim)
+        )
+        self._process = subprocess.Popen(  # noqa: S603 - a fixed command line
+            [found, "-X", "heapsize=256k", "-m", "ezlock_mcu_sim.bridge"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "MICROPYPATH": path},
+            text=True,
+        )
+        self.ram_after_start: int | None = None
+
+    def boot(self, config: Message) -> Message:
+        """Power a new controller up inside the MicroPython process."""
+        reply = self._call({"op": "boot", **config})
+        self.ram_after_start = reply.get("ram_after_start")
+        return reply
+
+    def handle(self, message: Message) -> Message:
+        """Send ``message`` and wait for the answer."""
+        if message["op"] == "rx":
+            message = {**message, "data": message["data"].hex()}
+        return self._call(message)
+
+    def stats(self) -> Message:
+        """Return the MicroPython heap: bytes in use, free, and the peak seen."""
+        return self._call({"op": "stats"})
+
+    def close(self) -> None:
+        """End the process."""
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+
+    def _call(self, message: Message) -> Message:
+        stdin, stdout = self._process.stdin, self._process.stdout
+        if stdin is None or stdout is None or self._process.poll() is not None:
+            raise SimulationError("the MicroPython firmware process has ended")
+        stdin.write(json.dumps(message) + "\n")
+        stdin.flush()
+        line = stdout.readline()
+        if not line:
+            raise SimulationError("the MicroPython firmware process has ended")
+        reply: Message = json.loads(line)
+        if "error" in reply:
+            raise SimulationError(f"MicroPython firmware: {reply['error']}")
+        reply["tx"] = binascii.unhexlify(reply["tx"])
+        return reply
 
 
 class VirtualMcu:
-    """MCU firmware: the link protocol on top of the lock's physics (``LockBody``)."""
+    """The MCU: the firmware on a simulated board, the physics around it, its UART."""
 
     def __init__(
         self,
@@ -105,173 +159,126 @@ class VirtualMcu:
         motor_travel: float,
         send: Callable[[bytes], None],
         state_path: Path | None = None,
+        runtime: Runtime = "python",
+        handing: int = 1,
+        event_capacity: int = 1024,
     ) -> None:
         """Announce ``info`` in HELLO; ``send`` writes to the UART."""
         self.info = info
-        self.body = LockBody(clock, self.push_event, rng, motor_travel=motor_travel)
+        self._clock = clock
         self._send = send
-        self._receiver = FrameReceiver(McuParser(), self._frame)
-        self._numbering = EventNumbering(state_path)
-        self._pending: deque[McuEvent] = deque(maxlen=EVENT_BUFFER_SIZE)
-        self._answered: OrderedDict[int, tuple[bytes, bytes]] = OrderedDict()
-        self._resend: asyncio.TimerHandle | None = None
-        self._frame_counter = 0
-        self._pump_soon: asyncio.Handle | None = None
+        self._state_path = state_path
+        self._runtime = runtime
+        self._event_capacity = event_capacity
+        self._motor_travel = motor_travel
+        self.firmware: FirmwareHost | None = None
+        self._queue: deque[Message] = deque()
+        self._draining = False
+        self._tick: Any = None
+        self.outputs: Message = {}
+        self.body = LockBody(
+            clock, self, rng, motor_travel=motor_travel, handing=handing
+        )
 
-    @property
-    def pending_events(self) -> list[McuEvent]:
-        """Events not yet acknowledged by the driver, oldest first."""
-        return list(self._pending)
+    # -- power ---------------------------------------------------------------------
 
     def start(self) -> None:
-        """Power on: physics timers run."""
+        """Power on: physics timers run and the firmware boots."""
         self.body.start()
 
     def stop(self) -> None:
-        """Power off: stop every timer (pending events are lost, as in RAM)."""
+        """Power off for good (unacknowledged events are lost, as in RAM)."""
         self.body.stop()
-        self._receiver.reset()
-        for handle in (self._resend, self._pump_soon):
-            if handle is not None:
-                handle.cancel()
-        self._resend = self._pump_soon = None
+        self.power_off()
 
-    def push_event(self, event: McuEvent) -> None:
-        """Give ``event`` its number and queue it; it goes out after the current answer."""
-        numbered = replace(event, seq=self._numbering.take())
-        if len(self._pending) == self._pending.maxlen:
-            _LOGGER.warning(
-                "MCU event buffer full: event %d lost", self._pending[0].seq
+    def power_on(self, inputs: dict[str, bool], adcs: dict[str, int]) -> None:
+        """Boot the firmware with the world as it is now (flash kept, RAM new)."""
+        if self.firmware is None:
+            self.firmware = (
+                MicroPythonFirmware()
+                if self._runtime == "micropython"
+                else InProcessFirmware()
             )
-        self._pending.append(numbered)
-        if len(self._pending) == 1:
-            self._pump_after_answer()
+        config: Message = {
+            "t": self._now(),
+            "serial": self.info.serial,
+            "model": self.info.model,
+            "firmware": self.info.firmware,
+            "verification_code": self.info.verification_code,
+            "inputs": inputs,
+            "battery": adcs["battery"],
+            "store": str(self._state_path) if self._state_path else None,
+            "event_capacity": self._event_capacity,
+            "motor": self._motor_timing(),
+        }
+        self._apply(self.firmware.boot(config))
+        self._drain()
+
+    def power_off(self) -> None:
+        """Cut the power: the firmware stops, its RAM (pending events) is gone."""
+        if self._tick is not None:
+            self._tick.cancel()
+            self._tick = None
+        self._queue.clear()
+        if self.firmware is not None:
+            self.firmware.close()
+        self.firmware = None
+        self.outputs = {}
+
+    @property
+    def powered(self) -> bool:
+        """Whether the firmware is running."""
+        return self.firmware is not None
+
+    # -- the world and the firmware --------------------------------------------------
 
     def receive(self, data: bytes) -> None:
-        """Take bytes from the driver; a dead MCU (no power) hears nothing."""
-        if self.body.powered:
-            self._receiver.feed(data)
+        """Bytes from the driver; a dead MCU (no power) hears nothing."""
+        if self.firmware is not None:
+            self.world({"op": "rx", "data": data})
 
-    # -- link ------------------------------------------------------------------------------
-
-    def _frame(self, frame: McuFrame) -> None:
-        match frame.type:
-            case MessageType.REQUEST:
-                self._request(frame)
-            case MessageType.EVENT_ACK:
-                self._event_ack(frame)
-            case MessageType.ACK | MessageType.NAK:
-                pass  # the host never needs to acknowledge MCU frames other than events
-            case MessageType.RESPONSE | MessageType.EVENT:
-                self._write(
-                    McuFrame(MessageType.NAK, frame.seq, _nak(NakReason.UNKNOWN_TYPE))
-                )
-            case _:
-                assert_never(frame.type)
-
-    def _request(self, frame: McuFrame) -> None:
-        if not frame.payload:
-            self._write(McuFrame(MessageType.NAK, frame.seq, _nak(NakReason.MALFORMED)))
+    def world(self, message: Message) -> None:
+        """Something happened to the board (an input, an ADC, a touch): run the firmware."""
+        if self.firmware is None:
             return
-        cached = self._answered.get(frame.seq)
-        if (
-            cached is not None
-            and cached[0] == frame.payload
-            and frame.payload[0] != Command.HELLO
-        ):
-            self._send(cached[1])  # retransmission: same answer, command not rerun
-            return
-        ack = McuFrame(MessageType.ACK, frame.seq).encode()
-        self._send(ack)
-        response = self._answer(frame.payload)
-        answer = McuFrame(MessageType.RESPONSE, frame.seq, response.encode()).encode()
-        self._send(answer)
-        self._answered[frame.seq] = (frame.payload, ack + answer)
-        self._answered.move_to_end(frame.seq)
-        while len(self._answered) > _ANSWER_CACHE_SIZE:
-            self._answered.popitem(last=False)
+        self._queue.append(message)
+        self._drain()
 
-    def _answer(self, payload: bytes) -> McuResponse:
-        command = payload[0]
+    def _drain(self) -> None:
+        if self._draining:
+            return  # the loop below picks the message up
+        self._draining = True
         try:
-            request = decode_request(payload)
-        except UnknownCommandError:
-            return McuResponse(command, ResponseStatus.UNKNOWN_COMMAND)
-        except DecodeError as err:
-            _LOGGER.debug("MCU: bad arguments for command 0x%02X: %s", command, err)
-            return McuResponse(command, ResponseStatus.INVALID_ARGUMENT)
-        status, data = self._run(request)
-        return McuResponse(command, status, data)
+            while self._queue and self.firmware is not None:
+                message = self._queue.popleft()
+                self._apply(self.firmware.handle({**message, "t": self._now()}))
+        finally:
+            self._draining = False
 
-    def _run(self, request: McuRequest) -> tuple[ResponseStatus, bytes]:
-        body = self.body
-        match request:
-            case Hello():
-                self._answered.clear()  # a new session may reuse old seqs
-                self._pump_after_answer()
-                return ResponseStatus.OK, HelloReply(
-                    PROTOCOL_VERSION, self.info
-                ).encode()
-            case GetStatus():
-                return ResponseStatus.OK, encode_status(body.status())
-            case Lock() | Unlock() if body.motor_running:
-                return ResponseStatus.BUSY, b""
-            case Lock():
-                body.lock()
-            case Unlock(direction=direction):
-                body.unlock(direction)
-            case SetLeds(mode=mode, leds=leds):
-                body.set_leds(leds, mode)
-            case PlayPrompt(prompt=prompt):
-                body.play(prompt)
-            case SetVolume(level=level):
-                body.set_volume(level)
-            case Siren(on=on, seconds=seconds):
-                body.sound_siren(on, seconds)
-            case SetDoorDirection(direction=direction):
-                body.set_door_direction(direction)
-            case SetWifi(enabled=enabled):
-                body.set_wifi(enabled)
-            case _:
-                assert_never(request)
-        return ResponseStatus.OK, b""
+    def _apply(self, outputs: Message) -> None:
+        if outputs["tx"]:
+            self._send(outputs["tx"])
+        self.outputs = outputs
+        self._schedule(outputs["due"])
+        self.body.firmware_drove(outputs)
 
-    # -- events ---------------------------------------------------------------------------
+    def _schedule(self, due_ms: int) -> None:
+        if self._tick is not None:
+            self._tick.cancel()
+        self._tick = self._clock.call_later(due_ms / 1000, self._step)
 
-    def _event_ack(self, frame: McuFrame) -> None:
-        try:
-            number = decode_event_ack(frame.payload)
-        except DecodeError:
-            self._write(McuFrame(MessageType.NAK, frame.seq, _nak(NakReason.MALFORMED)))
-            return
-        if self._pending and self._pending[0].seq == number:
-            self._pending.popleft()
-            self._pump()
+    def _step(self) -> None:
+        self._tick = None
+        self.world({"op": "step"})
 
-    def _pump_after_answer(self) -> None:
-        """Send the oldest event as soon as the answer being written is out."""
-        if self._pump_soon is None:
-            self._pump_soon = asyncio.get_running_loop().call_soon(self._pump)
+    def _now(self) -> int:
+        return int(self._clock.monotonic() * 1000)
 
-    def _pump(self) -> None:
-        """Send the oldest unacknowledged event (now) and schedule its resend."""
-        for handle in (self._pump_soon, self._resend):
-            if handle is not None:
-                handle.cancel()
-        self._pump_soon = self._resend = None
-        if not self._pending:
-            return
-        if self.body.powered:
-            self._frame_counter = (self._frame_counter + 1) & 0xFF
-            event = encode_event(self._pending[0])
-            self._write(McuFrame(MessageType.EVENT, self._frame_counter, event))
-        self._resend = asyncio.get_running_loop().call_later(
-            EVENT_RESEND_INTERVAL, self._pump
-        )
-
-    def _write(self, frame: McuFrame) -> None:
-        self._send(frame.encode())
-
-
-def _nak(reason: NakReason) -> bytes:
-    return bytes((reason,))
+    def _motor_timing(self) -> Message:
+        """Return the jam decision's timing, scaled to this body's travel (L-67)."""
+        travel_ms = int(self._motor_travel * 1000)
+        return {
+            "travel_timeout_ms": max(3 * travel_ms, 500),
+            "inrush_ms": min(150, travel_ms // 4),
+            "stall_ms": min(60, travel_ms // 10),
+        }

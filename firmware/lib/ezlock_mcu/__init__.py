@@ -1,0 +1,8 @@
+"""ezlock lock-controller firmware: the MCU end of the A5 5A link (docs/serial-protocol.md).
+
+Portable Python: the same modules run on the Raspberry Pi Pico (MicroPython), under
+MicroPython's Unix port and under CPython, where the edge driver's simulator runs them
+on simulated pins. Hardware is reached only through the small drivers in ``hal``.
+"""
+
+FIRMWARE_VERSION = "1.0.0"

@@ -1,0 +1,316 @@
+"""The lock controller: commands from the host, events from the lock, one main-loop pass.
+
+``Controller.step(now)`` is one pass of the firmware's main loop: read the host link
+and answer it, look at every input, move the bolt, keep the keypad, LEDs, siren, voice
+and battery on time, and send events. It returns how many milliseconds may pass before
+the next pass is needed; an interrupt (a byte, a touch, a switch) may wake it sooner.
+On the Pico ``firmware/pico/main.py`` calls it in a loop with the watchdog; in the
+simulator the physics calls it whenever something happened and when that time is due.
+"""
+
+from . import wire
+from .battery import AFTER_MOTOR_MS, PERIOD_MS, Battery
+from .events import MAX_EVENT_DATA, EventNumbers, EventQueue
+from .hal import Clock, Radio, Store, Uart, Watchdog, const
+from .inputs import ACTIVATED, PULSE, RELEASED, Button, Switch
+from .keypad import Keypad
+from .leds import Leds
+from .link import Link
+from .motor import Bolt
+from .voice import PROMPT_MAX, Siren, Voice
+
+DEFAULT_VOLUME = const(2)
+_ALL_KEYS = const(0x3FFF)
+_MAX_WAIT_MS = const(60_000)
+
+
+def _text(value: str) -> bytes:
+    data = value.encode()
+    return bytes((len(data),)) + data
+
+
+class Controller:
+    """Everything the MCU does, on the drivers a board file built."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        host: Uart,
+        store: Store,
+        identity: tuple[str, str, str, str],
+        capabilities: list[str],
+        bolt: Bolt,
+        door: Switch,
+        tamper: Switch,
+        set_button: Button,
+        lock_button: Button,
+        cylinder: Switch,
+        usb_power: Switch,
+        sensors: list[tuple[Switch, int]],
+        keypad: Keypad,
+        leds: Leds,
+        voice: Voice,
+        siren: Siren,
+        battery: Battery,
+        radio: Radio,
+        watchdog: Watchdog,
+        event_capacity: int,
+    ) -> None:
+        """``identity``: serial, model, firmware version, verification code (L-64)."""
+        self.clock = clock
+        self._store = store
+        self._identity = identity
+        self._capabilities = sorted(capabilities)
+        self.bolt = bolt
+        self._door = door
+        self._tamper = tamper
+        self._set_button = set_button
+        self._lock_button = lock_button
+        self._cylinder = cylinder
+        self._usb_power = usb_power
+        self._sensors = sensors
+        self.keypad = keypad
+        self.leds = leds
+        self._voice = voice
+        self.siren = siren
+        self.battery = battery
+        self._radio = radio
+        self._watchdog = watchdog
+        record = store.load() or {}
+        self._record = record
+        self.volume = record.get("volume", DEFAULT_VOLUME)
+        self.door_direction = record.get("door_direction", wire.RIGHT)
+        self.wifi = bool(record.get("wifi", 1)) and radio.has_wifi
+        self.events = EventQueue(event_capacity)
+        self._numbers = EventNumbers(store, record)
+        self.link = Link(host, clock, self.events, self._run)
+        self._measure_at = 0
+        self._bluetooth = False
+        self.faults: list[str] = []
+
+    # -- life cycle ------------------------------------------------------------------
+
+    def start(self, now_ms: int) -> None:
+        """Power-up: motor stopped, chips configured, what the host must know queued."""
+        self.bolt.stop()
+        for part in (self.keypad, self.leds):
+            try:
+                part.start()
+            except OSError as err:
+                self.faults.append(f"{type(part).__name__}: {err}")
+        self._radio.set_wifi(self.wifi)
+        self._voice.set_volume(self.volume)
+        self._measure(now_ms)
+        if self.battery.percent >= 0:
+            self._emit_battery()
+        if self._usb_power.active:
+            self.emit(wire.EV_EMERGENCY_POWER, b"\x01")
+        if self._set_button.held_at_power_up:
+            self.emit(wire.EV_SET_BUTTON, bytes((wire.PRESS_HELD_AT_POWER_UP,)))
+
+    def shutdown(self) -> None:
+        """Stop everything that moves or sounds (before a reset, or on a fault)."""
+        self.bolt.stop()
+        self.siren.sound(False, 0, self.clock.ticks_ms())
+
+    def step(self, now_ms: int) -> int:
+        """One main-loop pass; return the milliseconds until the next one is needed."""
+        self._watchdog.feed()
+        self.link.poll(now_ms)
+        self._inputs(now_ms)
+        self.keypad.poll(now_ms)
+        change = self.bolt.poll(now_ms)
+        if change >= 0:
+            self.emit(wire.EV_BOLT, bytes((change,)))
+            if not self.bolt.moving:
+                self._measure_at = self.clock.add(now_ms, AFTER_MOTOR_MS)
+        self.leds.poll(now_ms)
+        self._voice.poll(now_ms)
+        self.siren.poll(now_ms)
+        due = self.clock.diff(now_ms, self._measure_at) >= 0
+        if due and not self.bolt.moving and self._measure(now_ms):
+            self._emit_battery()
+        self._radios()
+        self.link.pump(now_ms)
+        return self._next_due(now_ms)
+
+    def emit(self, kind: int, data: bytes) -> None:
+        """Give an event its number and queue it for the host."""
+        self.events.push(self._numbers.take(), kind, data)
+
+    # -- inputs ----------------------------------------------------------------------
+
+    def _inputs(self, now_ms: int) -> None:
+        door = self._door.poll()
+        if door in {ACTIVATED, RELEASED}:
+            state = wire.DOOR_CLOSED if self._door.active else wire.DOOR_OPEN
+            self.emit(wire.EV_DOOR, bytes((state,)))
+        if self._tamper.poll() in {ACTIVATED, PULSE}:
+            self.emit(wire.EV_TAMPER, b"")
+        if self._cylinder.poll() in {ACTIVATED, PULSE}:
+            self.emit(wire.EV_MECHANICAL_KEY, b"")
+        usb = self._usb_power.poll()
+        if usb in {ACTIVATED, RELEASED}:
+            self.emit(wire.EV_EMERGENCY_POWER, bytes((self._usb_power.active,)))
+        press = self._set_button.poll(now_ms)
+        if press:
+            self.emit(wire.EV_SET_BUTTON, bytes((press,)))
+        if self._lock_button.poll(now_ms):
+            self.emit(wire.EV_LOCK_BUTTON, b"")
+        for line, sensor in self._sensors:
+            if line.poll() in {ACTIVATED, PULSE}:
+                self.emit(wire.EV_SENSOR_WAKE, bytes((sensor,)))
+
+    def _radios(self) -> None:
+        radio = self._radio
+        if not radio.has_bluetooth:
+            return
+        code = radio.take_bluetooth_key()
+        if code is not None:
+            data = _text(code)
+            if len(data) <= MAX_EVENT_DATA:
+                self.emit(wire.EV_BLUETOOTH_KEY, data)
+
+    def _measure(self, now_ms: int) -> bool:
+        self._measure_at = self.clock.add(now_ms, PERIOD_MS)
+        return self.battery.measure()
+
+    def _emit_battery(self) -> None:
+        self.emit(wire.EV_BATTERY, bytes((self.battery.percent, self.battery.low)))
+
+    def _next_due(self, now_ms: int) -> int:
+        wait = max(0, self.clock.diff(self._measure_at, now_ms))
+        for due in (
+            self.link.next_due(now_ms),
+            self.keypad.next_due(now_ms),
+            self.bolt.next_due(now_ms),
+            self.leds.next_due(now_ms),
+            self._voice.next_due(now_ms),
+            self.siren.next_due(now_ms),
+            self._set_button.next_due(now_ms),
+            self._lock_button.next_due(now_ms),
+        ):
+            if 0 <= due < wait:
+                wait = due
+        return min(wait, _MAX_WAIT_MS)
+
+    # -- commands --------------------------------------------------------------------
+
+    def _run(self, payload: bytes) -> tuple[int, bytes]:
+        command, args = payload[0], payload[1:]
+        now_ms = self.clock.ticks_ms()
+        if command == wire.CMD_HELLO:
+            return self._hello(args)
+        if command == wire.CMD_STATUS:
+            return (wire.OK, self._status()) if not args else _invalid()
+        if command in {wire.CMD_LOCK, wire.CMD_UNLOCK}:
+            return self._move(command, args, now_ms)
+        if command == wire.CMD_SET_LEDS:
+            return self._set_leds(args, now_ms)
+        if command == wire.CMD_PLAY_PROMPT:
+            if len(args) != 1 or not 1 <= args[0] <= PROMPT_MAX:
+                return _invalid()
+            self.keypad.host_activity(now_ms, lights=False)
+            if self.volume:
+                self._voice.play(args[0], now_ms)
+            return wire.OK, b""
+        if command == wire.CMD_SET_VOLUME:
+            if len(args) != 1 or args[0] > wire.MAX_VOLUME:
+                return _invalid()
+            self.volume = args[0]
+            if self.volume:
+                self._voice.set_volume(self.volume)
+            self._remember("volume", self.volume)
+            return wire.OK, b""
+        if command == wire.CMD_SIREN:
+            if len(args) != 3 or args[0] > 1:
+                return _invalid()
+            self.siren.sound(bool(args[0]), (args[1] << 8) | args[2], now_ms)
+            return wire.OK, b""
+        if command == wire.CMD_SET_DOOR_DIRECTION:
+            if len(args) != 1 or args[0] not in {wire.RIGHT, wire.LEFT}:
+                return _invalid()
+            self.door_direction = args[0]
+            self._remember("door_direction", args[0])
+            return wire.OK, b""
+        if command == wire.CMD_SET_WIFI:
+            if len(args) != 1 or args[0] > 1:
+                return _invalid()
+            self.wifi = bool(args[0]) and self._radio.has_wifi
+            self._radio.set_wifi(self.wifi)
+            self._remember("wifi", args[0])
+            return wire.OK, b""
+        return wire.UNKNOWN_COMMAND, b""
+
+    def _hello(self, args: bytes) -> tuple[int, bytes]:
+        if len(args) != 1:
+            return _invalid()
+        serial, model, firmware, code = self._identity
+        parts = [bytes((wire.PROTOCOL_VERSION,))]
+        parts.extend(_text(value) for value in (serial, model, firmware, code))
+        parts.append(bytes((len(self._capabilities),)))
+        parts.extend(_text(name) for name in self._capabilities)
+        return wire.OK, b"".join(parts)
+
+    def _status(self) -> bytes:
+        flags = (
+            (0x01 if self.battery.low else 0)
+            | (0x02 if self._tamper.active else 0)
+            | (0x04 if self.wifi else 0)
+        )
+        rssi = self._radio.wifi_rssi() if self.wifi else 0
+        if self._radio.has_bluetooth:
+            bluetooth = (
+                wire.BT_CONNECTED if self._radio.bluetooth_connected() else wire.BT_IDLE
+            )
+        else:
+            bluetooth = wire.BT_OFF
+        return bytes(
+            (
+                self.bolt.state,
+                wire.DOOR_CLOSED if self._door.active else wire.DOOR_OPEN,
+                max(self.battery.percent, 0),
+                flags,
+                wire.POWER_EMERGENCY if self._usb_power.active else wire.POWER_BATTERY,
+                rssi & 0xFF,
+                bluetooth,
+                self.door_direction,
+            )
+        )
+
+    def _move(self, command: int, args: bytes, now_ms: int) -> tuple[int, bytes]:
+        if command == wire.CMD_LOCK:
+            if args:
+                return _invalid()
+            target, hand = wire.BOLT_LOCKED, self.door_direction
+        else:
+            if len(args) != 1 or args[0] not in {wire.RIGHT, wire.LEFT}:
+                return _invalid()
+            target, hand = wire.BOLT_UNLOCKED, args[0]
+        if self.bolt.moving:
+            return wire.BUSY, b""
+        self.emit(wire.EV_BOLT, bytes((self.bolt.start(target, hand, now_ms),)))
+        return wire.OK, b""
+
+    def _set_leds(self, args: bytes, now_ms: int) -> tuple[int, bytes]:
+        if len(args) != 5 or args[0] > wire.LED_BLINK:
+            return _invalid()
+        bitmap = (args[1] << 24) | (args[2] << 16) | (args[3] << 8) | args[4]
+        if bitmap & ~wire.LED_CODES:
+            return _invalid()
+        self.leds.set(bitmap, args[0])
+        if args[0] == wire.LED_OFF and bitmap & _ALL_KEYS == _ALL_KEYS:
+            self.keypad.darken_all()
+        else:
+            self.keypad.host_activity(now_ms, lights=args[0] == wire.LED_ON)
+        return wire.OK, b""
+
+    def _remember(self, key: str, value: int) -> None:
+        if self._record.get(key) != value:
+            self._record[key] = value
+            self._store.save(self._record)
+
+
+def _invalid() -> tuple[int, bytes]:
+    return wire.INVALID_ARGUMENT, b""

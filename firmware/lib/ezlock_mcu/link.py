@@ -1,0 +1,134 @@
+"""The controller's end of the MCU link: sessions, ACK / NAK, retransmissions, events.
+
+Requests (docs/serial-protocol.md, "Requests"): every intact REQUEST is acknowledged at
+once, run, and answered with a RESPONSE of the same seq. The last request and its answer
+are remembered: the same seq and payload again is a retransmission, answered from that
+memory without running the command again (a retransmitted UNLOCK does not move the
+motor twice). HELLO always runs, starts a session, forgets that memory and sends the
+oldest unacknowledged event at once.
+
+Events: stop-and-wait. The oldest unacknowledged event is sent, and sent again every
+second until the host's EVENT_ACK carries its number; then the next goes at once.
+"""
+
+from . import wire
+from .events import EventQueue
+from .hal import TYPE_CHECKING, Clock, Uart, const
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+EVENT_RESEND_MS = const(1000)
+_READ_CHUNK = const(64)
+
+
+class Link:
+    """Frames in, answers and events out, over one UART."""
+
+    def __init__(
+        self,
+        uart: Uart,
+        clock: Clock,
+        events: EventQueue,
+        run: Callable[[bytes], tuple[int, bytes]],
+    ) -> None:
+        """``run(request payload)`` carries a command out: ``(status, data)``."""
+        self._uart = uart
+        self._clock = clock
+        self._events = events
+        self._run = run
+        self._parser = wire.FrameParser(self._frame)
+        self._rx = bytearray(_READ_CHUNK)
+        self._now = 0
+        self._last_seq = -1
+        self._last_payload = b""
+        self._last_answer = b""
+        self._frame_counter = 0
+        self._in_flight = 0  # events sent and not yet acknowledged (1: stop-and-wait)
+        self._resend_at = 0
+        self.sessions = 0
+
+    def poll(self, now_ms: int) -> None:
+        """Read what arrived, answer it, and send or resend the oldest event."""
+        self._now = now_ms
+        while True:
+            count = self._uart.readinto(self._rx)
+            if not count:
+                break
+            self._parser.feed(memoryview(self._rx)[:count], now_ms, self._clock)
+        self._parser.idle(now_ms, self._clock)
+        self.pump(now_ms)
+
+    def next_due(self, now_ms: int) -> int:
+        """Milliseconds until ``poll`` has something to do on its own (-1: nothing)."""
+        waits = []
+        if self._events.count:
+            waits.append(
+                max(0, self._clock.diff(self._resend_at, now_ms))
+                if self._in_flight
+                else 0
+            )
+        if self._parser.pending():
+            waits.append(wire.IDLE_GIVE_UP_MS)
+        return min(waits) if waits else -1
+
+    # -- frames ----------------------------------------------------------------------
+
+    def _frame(self, kind: int, seq: int, payload: bytes) -> None:
+        if kind == wire.REQUEST:
+            self._request(seq, payload)
+        elif kind == wire.EVENT_ACK:
+            self._event_ack(seq, payload)
+        elif kind in {wire.ACK, wire.NAK}:
+            pass  # the controller never waits for the host's link-level answers
+        else:
+            self._send(wire.NAK, seq, bytes((wire.NAK_UNKNOWN_TYPE,)))
+
+    def _request(self, seq: int, payload: bytes) -> None:
+        if not payload:
+            self._send(wire.NAK, seq, bytes((wire.NAK_MALFORMED,)))
+            return
+        hello = payload[0] == wire.CMD_HELLO
+        if not hello and seq == self._last_seq and payload == self._last_payload:
+            self._uart.write(self._last_answer)  # a retransmission: not run again
+            return
+        ack = wire.encode_frame(wire.ACK, seq)
+        self._uart.write(ack)
+        if hello:
+            self.sessions += 1
+            self._in_flight = 0  # a new session: the oldest event goes out at once
+        status, data = self._run(payload)
+        answer = wire.encode_frame(
+            wire.RESPONSE, seq, bytes((payload[0], status)) + data
+        )
+        self._uart.write(answer)
+        self._last_seq, self._last_payload, self._last_answer = (
+            seq,
+            payload,
+            ack + answer,
+        )
+
+    def _event_ack(self, seq: int, payload: bytes) -> None:
+        if len(payload) != 4:
+            self._send(wire.NAK, seq, bytes((wire.NAK_MALFORMED,)))
+            return
+        number = (
+            (payload[0] << 24) | (payload[1] << 16) | (payload[2] << 8) | payload[3]
+        )
+        if self._events.acknowledge(number):
+            self._in_flight = 0  # the next one goes out at once
+
+    def pump(self, now_ms: int) -> None:
+        """Send the oldest event if nothing is in flight, or resend it when due."""
+        if not self._events.count:
+            self._in_flight = 0
+            return
+        if self._in_flight and self._clock.diff(now_ms, self._resend_at) < 0:
+            return
+        self._frame_counter = (self._frame_counter + 1) & 0xFF
+        self._send(wire.EVENT, self._frame_counter, self._events.payload(0))
+        self._in_flight = 1
+        self._resend_at = self._clock.add(now_ms, EVENT_RESEND_MS)
+
+    def _send(self, kind: int, seq: int, payload: bytes) -> None:
+        self._uart.write(wire.encode_frame(kind, seq, payload))
