@@ -156,6 +156,10 @@ async def test_jammed_bolt(hass: HomeAssistant, edge: EdgeApp) -> None:
     entry = await paired_entry(hass, edge)
     await setup_entry(hass, entry)
     alarms = fired(hass, "alarm")
+    await sim_of(edge).mechanical_key("unlock")  # a thrown bolt has nowhere to stick
+    await wait_for(
+        lambda: state_of(hass, "lock", "lock").state == "unlocked", "the unlocked bolt"
+    )
     await sim_of(edge).jam()
     await _call(hass, "lock", SERVICE_LOCK, entity_id(hass, "lock", "lock"))
     await eventually(
