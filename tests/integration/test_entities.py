@@ -157,7 +157,7 @@ async def test_jammed_bolt(hass: HomeAssistant, edge: EdgeApp) -> None:
     await setup_entry(hass, entry)
     alarms = fired(hass, "alarm")
     await sim_of(edge).mechanical_key("unlock")  # a thrown bolt has nowhere to stick
-    await wait_for(
+    await eventually(
         lambda: state_of(hass, "lock", "lock").state == "unlocked", "the unlocked bolt"
     )
     await sim_of(edge).jam()

@@ -107,7 +107,9 @@ class SimBoard:
             {0x5A: self.touch_a, 0x5B: self.touch_b, 0x40: self.led_chip}
         )
         path = config.get("store")
-        self.store = FileStore(path) if path else MemoryStore()
+        self.store: FileStore | MemoryStore = FileStore(path) if path else MemoryStore()
+        if isinstance(self.store, MemoryStore) and config.get("record") is not None:
+            self.store.record = dict(config["record"])  # what the flash holds
         self.controller = self._build(config)
         self.controller.start(self.clock.now)
         self._played = 0

@@ -1,0 +1,153 @@
+"""The MCU link against the byte-exact examples of docs/serial-protocol.md."""
+
+from ezlock_mcu import wire
+from support import Host, battery_u16, kinds, started
+
+
+def h(text: str) -> bytes:
+    """Bytes from the document's hex notation."""
+    return bytes(int(part, 16) for part in text.split())
+
+
+def test_crc_check_value() -> None:
+    assert wire.crc16(b"123456789") == 0x29B1
+
+
+def test_hello_answer_is_the_documents_bytes() -> None:
+    host = Host()
+    host.board.radio.has_wifi = True
+    host.board.controller._capabilities = ["face", "palm"]
+    answer = host.raw(h("A5 5A 04 03 00 01 01 20 C6"))
+    assert answer[:7] == h("A5 5A 02 01 00 91 CD")
+    response = h(
+        "A5 5A 33 04 00 01 00 01 09 45 5A 31 32 33 34 35 36 37 0B 45 5A 4C 4F 43 4B"
+        " 2D 36 30 36 38 05 31 2E 34 2E 30 06 41 42 43 44 45 46 02 04 66 61 63 65 04"
+        " 70 61 6C 6D 90 3F"
+    )
+    assert answer[7 : 7 + len(response)] == response
+
+
+def test_status_answer_is_the_documents_bytes() -> None:
+    """Locked, closed, 87 %, battery power, Wi-Fi on at -61 dBm, idle, right-opening."""
+    host = Host(battery=battery_u16(87))
+    host.send({"op": "radio", "rssi": -61})
+    host.request(0, b"\x01\x01")
+    answer = host.raw(h("A5 5A 03 03 01 02 55 3F"))
+    assert answer.startswith(
+        h("A5 5A 02 01 01 81 EC")
+        + h("A5 5A 0C 04 01 02 00 01 01 57 04 01 C3 01 01 C9 8E")
+    )
+
+
+def test_documented_requests_get_their_answers() -> None:
+    host = started()
+    assert host.raw(h("A5 5A 04 03 02 11 02 7D B6"))[7:].startswith(
+        h("A5 5A 04 04 02 11 00")
+    )  # UNLOCK left: OK (the motor runs)
+    assert host.request(0x7F, b"\x7f") == b"\x7f\x01"  # UNKNOWN_COMMAND
+    assert host.request(0x10, b"\x11\x09") == b"\x11\x02"  # no such direction
+    assert host.request(0x11, b"\x22\x04") == b"\x22\x02"  # volume 4 > 3
+    assert host.request(0x12, b"\x20\x02\x00\x02\x00\x00") == b"\x20\x02"  # LED 0x11
+
+
+def test_a_retransmitted_unlock_runs_once() -> None:
+    host = started()
+    host.frames = []
+    first = host.request(5, b"\x11\x01")
+    events = host.events()
+    assert kinds(events) == [wire.EV_BOLT]  # UNLOCKING
+    again = host.request(5, b"\x11\x01")  # same seq, same payload
+    assert again == first == b"\x11\x00"  # not BUSY: the command did not run again
+    assert host.request(6, b"\x11\x01") == b"\x11\x03"  # a new request: BUSY
+
+
+def test_hello_is_never_answered_from_the_cache() -> None:
+    host = started()
+    host.request(1, b"\x02")
+    host.request(1, b"\x01\x01")  # HELLO with the seq of the last request: runs
+    assert host.board.controller.link.sessions == 2
+
+
+def test_malformed_and_unknown_frames_get_naks() -> None:
+    host = started()
+    host.frames = []
+    host.raw(wire.encode_frame(wire.REQUEST, 3, b""))
+    assert host.frames == [(wire.NAK, 3, bytes((wire.NAK_MALFORMED,)))]
+    host.frames = []
+    host.raw(wire.encode_frame(wire.EVENT_ACK, 4, b"\x00\x01"))
+    assert host.frames == [(wire.NAK, 4, bytes((wire.NAK_MALFORMED,)))]
+    host.frames = []
+    host.raw(wire.encode_frame(wire.RESPONSE, 5, b"\x02\x00"))
+    assert host.frames == [(wire.NAK, 5, bytes((wire.NAK_UNKNOWN_TYPE,)))]
+    host.frames = []
+    host.raw(wire.encode_frame(0x7E, 6, b""))
+    assert host.frames == [(wire.NAK, 6, bytes((wire.NAK_UNKNOWN_TYPE,)))]
+
+
+def test_garbage_and_a_lying_length_are_skipped() -> None:
+    host = started()
+    frame = wire.encode_frame(wire.REQUEST, 9, b"\x02")
+    host.frames = []
+    host.raw(b"\xa5\x5a\xff\x00junk" + frame[:-1] + b"\x00")  # waits for 260 bytes
+    assert host.frames == []
+    host.advance(50)  # the line idles: the partial frame is given up
+    host.raw(frame)
+    assert [kind for kind, _, _ in host.frames][:2] == [wire.ACK, wire.RESPONSE]
+    assert host.board.controller.link._parser.bad_frames >= 1
+
+
+def test_events_wait_for_their_ack_and_are_resent_every_second() -> None:
+    host = started()
+    host.input("lock_button", True)
+    host.input("lock_button", False)
+    first = host.events()[-1:]
+    assert kinds(first) == [wire.EV_LOCK_BUTTON]
+    number = int.from_bytes(first[0][:4], "big")
+    host.frames = []
+    host.input("door_closed", False)  # a second event waits behind the first
+    assert host.events() == []
+    host.advance(999)
+    assert host.events() == []
+    host.advance(1)
+    assert host.events() == first  # the same event, in a new frame
+    host.frames = []
+    host.ack(number)
+    door = host.events()
+    assert kinds(door) == [wire.EV_DOOR]
+    assert int.from_bytes(door[0][:4], "big") == number + 1
+
+
+def test_a_new_session_sends_the_oldest_event_at_once() -> None:
+    host = started()
+    host.frames = []
+    host.input("tamper", True)
+    pending = host.events()
+    host.frames = []
+    host.request(0, b"\x01\x01")  # a restarted driver: HELLO, seq 0
+    assert host.events() == pending
+
+
+def test_a_full_buffer_drops_the_oldest() -> None:
+    host = Host(event_capacity=4)
+    for _ in range(3):
+        host.input("lock_button", True)
+        host.input("lock_button", False)
+    events = host.board.controller.events
+    assert (events.count, events.dropped) == (4, 0)
+    host.input("door_closed", False)
+    host.input("door_closed", True)
+    assert (events.count, events.dropped) == (4, 2)
+    assert events.number(0) == 3  # 1 (battery) and 2 are gone: the host sees the gap
+
+
+def test_event_numbers_reserve_flash_blocks() -> None:
+    host = Host()
+    store = host.board.store
+    assert store.writes == 1  # block 1..256 reserved at the first event
+    for _ in range(300):
+        host.input("lock_button", True)
+        host.input("lock_button", False)
+    assert store.writes == 2
+    assert store.record == {"next": 513}
+    restarted = Host(record=store.record)  # power back on: the flash kept the block
+    assert restarted.board.controller.events.number(0) == 513
