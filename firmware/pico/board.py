@@ -3,7 +3,6 @@
 docs/hardware.md has the same tables for the wiring; change a pin here and there.
 """
 
-import machine
 from ezlock_mcu import FIRMWARE_VERSION, wire
 from ezlock_mcu.battery import Battery
 from ezlock_mcu.controller import Controller
@@ -15,7 +14,7 @@ from ezlock_mcu.motor import Bolt, MotorTiming
 from ezlock_mcu.mpr121 import Mpr121
 from ezlock_mcu.store import FileStore
 from ezlock_mcu.voice import DfPlayer, Siren, Tones
-
+import machine
 from machine_hal import (
     PicoAdc,
     PicoClock,
@@ -62,7 +61,7 @@ STORE_PATH = "/ezlock.json"
 
 
 def _identity(store: FileStore) -> "tuple[str, str]":
-    """Serial from the RP2040's flash id; verification code made once and kept."""
+    """Return the serial (from the flash chip's id) and the verification code (made once)."""
     record = store.load() or {}
     serial = "EZ" + "".join(f"{b:02X}" for b in machine.unique_id()[-4:])
     code = record.get("code")
@@ -123,7 +122,7 @@ def build() -> Controller:
         else Tones(PicoPwm(BUZZER), clock)
     )
     stall = int(STALL_AMPS * SENSE_OHMS / 3.3 * 65535)
-    built: "list[Controller]" = []  # the keypad reports through the controller
+    built: list[Controller] = []  # the keypad reports through the controller
     controller = Controller(
         clock=clock,
         host=PicoUart(HOST_UART, HOST_TX, HOST_RX, HOST_BAUD),

@@ -2,8 +2,8 @@
 
 import time
 
-import machine
 from ezlock_mcu import hal
+import machine
 
 
 class PicoClock(hal.Clock):
@@ -37,7 +37,7 @@ class PicoInput(hal.Input):
         """Return whether the contact is closed."""
         return self._pin.value() == (0 if self._active_low else 1)
 
-    def on_change(self, handler) -> None:  # noqa: ANN001
+    def on_change(self, handler) -> None:
         """Call ``handler`` from a hard interrupt on both edges (it must not allocate)."""
         self._handler = handler
         self._pin.irq(
@@ -46,7 +46,7 @@ class PicoInput(hal.Input):
             hard=True,
         )
 
-    def _irq(self, pin) -> None:  # noqa: ANN001
+    def _irq(self, pin) -> None:
         self._handler()
 
 

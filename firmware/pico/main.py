@@ -10,9 +10,8 @@ firmware (maintenance: the REPL stays free for mpremote).
 import sys
 import time
 
-import machine
-
 import board
+import machine
 
 
 def _maintenance() -> bool:

@@ -10,8 +10,8 @@ a key code (UTF-8, at most 33 bytes), which the controller reports as BLUETOOTH_
 import json
 
 import bluetooth
-import network
 from ezlock_mcu import hal
+import network
 
 _SERVICE = bluetooth.UUID("6e5a0001-2f4c-4b8e-9f2a-7a1c0e3d5b10")
 _KEY = (bluetooth.UUID("6e5a0002-2f4c-4b8e-9f2a-7a1c0e3d5b10"), bluetooth.FLAG_WRITE)

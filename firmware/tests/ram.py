@@ -14,8 +14,8 @@ sys.path[:0] = [_HERE, _HERE + "/../lib", _HERE + "/../sim"]
 
 gc.collect()
 modules = gc.mem_alloc()
-from ezlock_mcu import wire  # noqa: E402
-from support import Host  # noqa: E402
+from ezlock_mcu import wire
+from support import Host
 
 gc.collect()
 imported = gc.mem_alloc()

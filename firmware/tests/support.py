@@ -31,7 +31,7 @@ class Host:
         base.update(config)
         self.now = base["t"]
         self.board = SimBoard(base)
-        self.frames: "list[tuple[int, int, bytes]]" = []
+        self.frames: list[tuple[int, int, bytes]] = []
         self._acked = 0
         self._parser = wire.FrameParser(self._frame)
         self.out = self.send({"op": "step"})
@@ -84,7 +84,7 @@ class Host:
 
     def take_events(self, count: int = 50) -> "list[bytes]":
         """Acknowledge the events received (each ACK brings the next) until none is new."""
-        taken: "list[bytes]" = []
+        taken: list[bytes] = []
         while len(taken) < count:
             fresh = [
                 e for e in self.events() if int.from_bytes(e[:4], "big") > self._acked
