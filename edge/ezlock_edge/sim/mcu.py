@@ -226,6 +226,11 @@ class VirtualMcu:
         self.outputs = {}
 
     @property
+    def pending_events(self) -> list[int]:
+        """Numbers of the events the driver has not acknowledged yet (a count, really)."""
+        return list(range(self.outputs.get("events", 0)))
+
+    @property
     def powered(self) -> bool:
         """Whether the firmware is running."""
         return self.firmware is not None
