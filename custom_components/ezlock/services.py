@@ -42,6 +42,7 @@ from .client import (
     Limit,
     LockEvent,
     Role,
+    Unchanged,
     VisitorCredential,
     VisitorKind,
 )
@@ -88,6 +89,12 @@ type Handler = Callable[[EzlockEntity, ServiceCall], Awaitable[ServiceResponse]]
 def _utc(value: datetime | None) -> datetime | None:
     """Send times in UTC; a time without zone is in Home Assistant's zone."""
     return None if value is None else dt_util.as_utc(value)
+
+
+def _json_object(model: object) -> dict[str, Any]:
+    """Return a model as the API's JSON object."""
+    shown: dict[str, Any] = _json(model)
+    return shown
 
 
 def _json(value: object) -> Any:
@@ -220,6 +227,13 @@ async def _get_lock_users(entity: EzlockEntity, call: ServiceCall) -> ServiceRes
     return {"users": _json(users)}
 
 
+def _validity_bound(call: ServiceCall, key: str) -> datetime | Unchanged | None:
+    """Return a bound of a user's validity: cleared, changed, or left as it is."""
+    if call.data.get(ATTR_CLEAR_VALIDITY):
+        return None
+    return _utc(call.data[key]) if key in call.data else UNCHANGED
+
+
 async def _set_lock_user(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:
     """Add a user (no number) or change one; validity can be set or cleared (L-28)."""
     data = call.data
@@ -233,27 +247,15 @@ async def _set_lock_user(entity: EzlockEntity, call: ServiceCall) -> ServiceResp
                 valid_from=_utc(data.get(ATTR_VALID_FROM)),
                 valid_until=_utc(data.get(ATTR_VALID_UNTIL)),
             )
-        elif data.get(ATTR_CLEAR_VALIDITY):
-            user = await client.update_user(
-                number,
-                name=data.get(ATTR_NAME, UNCHANGED),
-                role=UNCHANGED if role is None else role,
-                valid_from=None,
-                valid_until=None,
-            )
         else:
             user = await client.update_user(
                 number,
                 name=data.get(ATTR_NAME, UNCHANGED),
                 role=UNCHANGED if role is None else role,
-                valid_from=_utc(data[ATTR_VALID_FROM])
-                if ATTR_VALID_FROM in data
-                else UNCHANGED,
-                valid_until=_utc(data[ATTR_VALID_UNTIL])
-                if ATTR_VALID_UNTIL in data
-                else UNCHANGED,
+                valid_from=_validity_bound(call, ATTR_VALID_FROM),
+                valid_until=_validity_bound(call, ATTR_VALID_UNTIL),
             )
-    return _json(user)  # type: ignore[no-any-return]
+    return _json_object(user)
 
 
 async def _clear_lock_user(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:
