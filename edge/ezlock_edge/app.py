@@ -114,6 +114,13 @@ class EdgeApp:
         return self._sim_http_port
 
     @property
+    def open_connections(self) -> int:
+        """Return how many API connections are open (docs/security.md, limits)."""
+        if self._api is None:
+            raise RuntimeError("the edge driver is not running")
+        return self._api.open_connections
+
+    @property
     def tls_fingerprint(self) -> str | None:
         """Return the pinned certificate's SHA-256 (hex), None on plain HTTP."""
         if self._api is None:

@@ -40,12 +40,22 @@ class ApiClient:
     edge: EdgeApp
     session: aiohttp.ClientSession
     token: str | None = None
+    _pin: aiohttp.Fingerprint | None = None
 
     @property
     def ssl(self) -> aiohttp.Fingerprint | bool:
-        """Pin the certificate like Home Assistant does."""
+        """Pin the certificate like Home Assistant does.
+
+        One ``Fingerprint`` object per client, as Home Assistant keeps: aiohttp pools
+        connections by it, so a new one per request would open a new connection each
+        time (and hit the edge driver's per-address connection limit).
+        """
         fingerprint = self.edge.tls_fingerprint
-        return aiohttp.Fingerprint(bytes.fromhex(fingerprint)) if fingerprint else False
+        if not fingerprint:
+            return False
+        if self._pin is None or self._pin.fingerprint != bytes.fromhex(fingerprint):
+            self._pin = aiohttp.Fingerprint(bytes.fromhex(fingerprint))
+        return self._pin
 
     async def call(
         self,

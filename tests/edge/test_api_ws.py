@@ -18,7 +18,7 @@ from ezlock_edge.sim.lock import SimulatedLock
 from tests.support.lock import create_first_admin, sim_of
 from tests.support.waiting import WAIT, eventually
 
-from .api_support import ApiClient, pair, running_edge
+from .api_support import ApiClient, client_for, pair, running_edge
 
 
 async def _receive(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
@@ -77,9 +77,8 @@ async def test_header_auth_then_replay_and_live(api: ApiClient) -> None:
     await ws.close()
 
 
-async def test_message_auth_and_live_only(api: ApiClient) -> None:
-    ws = await api.ws(token="")
-    await ws.send_json({"type": "auth", "token": api.token})
+async def test_live_only(api: ApiClient) -> None:
+    ws = await api.ws()
     assert (await _receive(ws))["type"] == "auth_ok"
     replayed, last_seq, _ = await _subscribe(ws, None)
     assert replayed == []
@@ -90,29 +89,14 @@ async def test_message_auth_and_live_only(api: ApiClient) -> None:
     await ws.close()
 
 
-@pytest.mark.parametrize(
-    "first",
-    [
-        {"type": "auth", "token": "D" * 43},
-        {"type": "subscribe", "since": None},
-        {"type": "auth"},
-        "not an object",
-    ],
-)
-async def test_message_auth_refused(api: ApiClient, first: Any) -> None:
-    ws = await api.ws(token="")
-    await ws.send_json(first)
-    message = await ws.receive(timeout=WAIT)
-    assert message.type is WSMsgType.CLOSE
-    assert ws.close_code == CLOSE_UNAUTHORIZED
-
-
-async def test_auth_timeout(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ws_module, "AUTH_TIMEOUT", 0.05)
-    ws = await api.ws(token="")
-    message = await ws.receive(timeout=WAIT)
-    assert message.type is WSMsgType.CLOSE
-    assert ws.close_code == ws_module.CLOSE_AUTH_TIMEOUT
+async def test_websocket_without_a_token_answers_401(api: ApiClient) -> None:
+    """Issue #11.8: ``GET /ws`` is refused like every other route, before any upgrade."""
+    with pytest.raises(aiohttp.WSServerHandshakeError) as err:
+        await api.ws(token="")
+    assert err.value.status == 401
+    # Not even a socket for the first message: a plain GET gets the JSON refusal.
+    reply = await api.call("GET", "/ws", token="")
+    assert (reply.status, reply.body["error"]) == (401, "unauthorized")
 
 
 async def test_ping_errors_and_double_subscribe(api: ApiClient) -> None:
@@ -237,18 +221,27 @@ async def test_slow_consumer_is_disconnected(
 
 
 async def test_revocation_closes_the_socket(api: ApiClient) -> None:
-    """The revoked client is told why: its revocation is the last event it gets."""
-    ws = await api.ws()
-    hello = await _receive(ws)
-    await _subscribe(ws, None)
-    assert (await api.call("DELETE", f"/clients/{hello['client_id']}")).status == 204
-    types = []
-    while (message := await ws.receive(timeout=WAIT)).type is WSMsgType.TEXT:
-        if (data := message.json())["type"] == "event":
-            types.append(data["event"]["type"])
-    assert types[-1:] == ["client_revoked"]
-    assert message.type is WSMsgType.CLOSE
-    assert (ws.close_code, message.extra) == (CLOSE_UNAUTHORIZED, "revoked")
+    """The revoked client is told why: its revocation is the last message it gets.
+
+    Issue #11.8: nothing follows ``client_revoked``, not the state change it causes
+    and not what happens at the lock right after.
+    """
+    async with client_for(api.edge) as tablet:
+        tablet_id = await pair(tablet, "Wall tablet")
+        ws = await tablet.ws()
+        await _receive(ws)
+        await _subscribe(ws, None)
+        reply = await api.call("DELETE", f"/clients/{tablet_id}")
+        assert reply.status == 204
+        await _ring(api.edge.sim, 1)  # an event right after the revocation
+        messages = []
+        while (message := await ws.receive(timeout=WAIT)).type is WSMsgType.TEXT:
+            messages.append(message.json())
+        assert messages[-1]["type"] == "event"
+        assert messages[-1]["event"]["type"] == "client_revoked"
+        assert [m for m in messages if m["type"] == "event"][-1:] == messages[-1:]
+        assert message.type is WSMsgType.CLOSE
+        assert (ws.close_code, message.extra) == (CLOSE_UNAUTHORIZED, "revoked")
 
 
 async def test_factory_reset_forgets_every_client(api: ApiClient) -> None:

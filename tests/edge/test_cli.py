@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+import contextlib
 import json
 import logging
 import os
 from pathlib import Path
+import resource
 import shlex
 import signal
 import socket
 import sys
+from typing import Any
 
 import aiohttp
 import pytest
@@ -40,13 +43,21 @@ async def _cli(*args: str) -> tuple[int, str, str]:
     return process.returncode, out.decode(), err.decode()
 
 
-@pytest.fixture
-async def daemon(
-    tmp_path: Path,
+@contextlib.asynccontextmanager
+async def _running_daemon(
+    tmp_path: Path, open_files: int | None = None
 ) -> AsyncIterator[tuple[asyncio.subprocess.Process, int, int]]:
-    """``ezlock-edge run --simulate`` as a real process, logging JSON at DEBUG."""
+    """``ezlock-edge run --simulate`` as a real process, logging JSON at DEBUG.
+
+    ``open_files`` limits its file descriptors (RLIMIT_NOFILE), as systemd does (1024).
+    """
     port, sim_port = free_port(), free_port()
     env = {**os.environ, "EZLOCK_LOG_FORMAT": "json", "EZLOCK_LOG_LEVEL": "debug"}
+
+    def limit_files() -> None:
+        if open_files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
     with (tmp_path / "daemon.log").open("wb") as log:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -65,6 +76,7 @@ async def daemon(
             "--no-zeroconf",
             env=env,
             stderr=log,
+            preexec_fn=limit_files,
         )
     try:
         await _wait_until_serving(port)
@@ -73,6 +85,15 @@ async def daemon(
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+@pytest.fixture
+async def daemon(
+    tmp_path: Path,
+) -> AsyncIterator[tuple[asyncio.subprocess.Process, int, int]]:
+    """``ezlock-edge run --simulate`` as a real process, logging JSON at DEBUG."""
+    async with _running_daemon(tmp_path) as running:
+        yield running
 
 
 async def _wait_until_serving(port: int) -> None:
@@ -143,6 +164,120 @@ async def _pair(port: int, fingerprint: str, code: str) -> str:
         async with session.get(f"{base}/state", headers=headers, ssl=pin) as response:
             assert response.status == 200
         return token
+
+
+async def _pair_daemon(port: int, sim_port: int, data_dir: Path) -> tuple[str, str]:
+    """Pair with a running daemon as a person would; return (token, fingerprint)."""
+    code, out, _ = await _cli(
+        "info", "--data-dir", str(data_dir), "--port", str(port), "--json"
+    )
+    assert code == 0, out
+    fingerprint = json.loads(out)["tls_fingerprint"]
+    sim = f"http://127.0.0.1:{sim_port}/sim/v1"
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{sim}/label") as response:
+            label = await response.json()
+        async with session.post(f"{sim}/set_button", json={"press": "long"}):
+            pass
+    return await _pair(port, fingerprint, label["verification_code"]), fingerprint
+
+
+async def _open_idle(
+    port: int, count: int, sources: list[str]
+) -> list[asyncio.StreamWriter]:
+    """Open ``count`` TCP connections that never send a byte (spread over sources)."""
+    writers: list[asyncio.StreamWriter] = []
+    for number in range(count):
+        source = sources[number % len(sources)]
+        # A server that stopped accepting leaves connections in its backlog (or the
+        # SYN unanswered): give up on those, the attack is the ones that got through.
+        with contextlib.suppress(OSError, TimeoutError):
+            async with asyncio.timeout(0.5):
+                _, writer = await asyncio.open_connection(
+                    "127.0.0.1", port, local_addr=(source, 0)
+                )
+                writers.append(writer)
+    return writers
+
+
+async def _served_under_attack(
+    process: asyncio.subprocess.Process,
+    port: int,
+    sim_port: int,
+    tmp_path: Path,
+    attackers: int,
+) -> list[dict[str, Any]]:
+    """Pair, open the WebSocket, open ``attackers`` idle sockets, still be served.
+
+    Returns the daemon's log records.
+    """
+    token, fingerprint = await _pair_daemon(port, sim_port, tmp_path / "data")
+    pin = aiohttp.Fingerprint(bytes.fromhex(fingerprint))
+    base = f"https://127.0.0.1:{port}/api/v1"
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession() as session:
+        ws = await session.ws_connect(f"{base}/ws", headers=headers, ssl=pin)
+        assert (await ws.receive_json(timeout=STARTUP))["type"] == "auth_ok"
+        await ws.send_json({"type": "subscribe", "since": None})
+        sources = ["127.0.0.1", *(f"127.0.1.{host}" for host in range(1, 40))]
+        writers = await _open_idle(port, attackers, sources)
+        try:
+            # A new connection of the paired client gets in ...
+            async with (
+                aiohttp.ClientSession() as fresh,
+                asyncio.timeout(STARTUP),
+                fresh.get(f"{base}/state", headers=headers, ssl=pin) as response,
+            ):
+                assert response.status == 200
+            # ... and the one it had is still served.
+            async with session.post(
+                f"http://127.0.0.1:{sim_port}/sim/v1/keypad",
+                json={"keys": ["doorbell"]},
+            ):
+                pass
+            while True:
+                message = await ws.receive_json(timeout=STARTUP)
+                if message["type"] == "event":
+                    assert message["event"]["type"] == "doorbell"
+                    break
+            open_files = len(os.listdir(f"/proc/{process.pid}/fd"))
+        finally:
+            for writer in writers:
+                writer.close()
+        await ws.close()
+    log = (tmp_path / "daemon.log").read_text()
+    records = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    records.append({"message": "open files", "count": open_files})
+    return records
+
+
+def _count(records: list[dict[str, Any]], text: str) -> int:
+    return sum(text in str(record.get("message")) for record in records)
+
+
+async def test_a_thousand_idle_sockets_do_not_lock_out_home_assistant(
+    tmp_path: Path,
+) -> None:
+    """Issue #11.8, as reported: systemd's 1,024 descriptors, 1,100 idle sockets."""
+    async with _running_daemon(tmp_path, open_files=1024) as (process, port, sim):
+        records = await _served_under_attack(process, port, sim, tmp_path, 1100)
+    # Bounded: the connections never came near the descriptor limit ...
+    assert records[-1]["count"] < 128 + 64
+    # ... and an attack is a few log lines, not one per connection.
+    assert _count(records, "Connection limit reached") == 1
+    assert _count(records, "Cannot accept") == 0
+
+
+async def test_out_of_descriptors_is_logged_once_and_recovers(tmp_path: Path) -> None:
+    """Issue #11.8: when accept() fails for want of descriptors, one line, then room.
+
+    With only 32 descriptors the UARTs, database and simulator leave too few for the
+    connections, so accept() itself fails; the oldest unauthenticated connection is
+    dropped to make room instead of retrying (and logging) in a loop.
+    """
+    async with _running_daemon(tmp_path, open_files=32) as (process, port, sim):
+        records = await _served_under_attack(process, port, sim, tmp_path, 300)
+    assert 1 <= _count(records, "Cannot accept connections") <= 2
 
 
 async def test_info_without_a_running_driver(tmp_path: Path) -> None:

@@ -94,10 +94,10 @@ async def stream(
             async with session.ws_connect(
                 url,
                 ssl=ssl,
+                headers={"Authorization": f"Bearer {token}"},
                 heartbeat=_HEARTBEAT,
                 timeout=aiohttp.ClientWSTimeout(ws_close=5),
             ) as ws:
-                await ws.send_json({"type": "auth", "token": token})
                 reply = await ws.receive(timeout=_AUTH_TIMEOUT)
                 if reply.type is not aiohttp.WSMsgType.TEXT:
                     raise _closed(ws.close_code, "authenticating")

@@ -20,6 +20,7 @@ from .errors import ApiError
 from .openapi import API_VERSION
 
 if TYPE_CHECKING:
+    from .listener import Listener
     from .ws import WsSession
 
 _LOGGER = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class ApiContext:
         self.api_version = api_version
         self.throttle = AuthThrottle(clock)
         self.sessions: set[WsSession] = set()
+        self.listener: Listener | None = None  # set once the server listens
         self._tasks = BackgroundTasks(_LOGGER)
         self._touched: dict[str, float] = {}
 
@@ -66,9 +68,10 @@ class ApiContext:
             self.core.touch_client(client.id)
         return client
 
-    def request_client(self, request: web.Request) -> Client | None:
-        """Return the client the auth middleware found for ``request``, if any."""
-        return request.get(CLIENT)
+    def trust(self, transport: asyncio.BaseTransport | None) -> None:
+        """Keep this paired client's connection open whatever the connection limits."""
+        if self.listener is not None:
+            self.listener.trust(transport)
 
     def watch_revocations(self) -> Callable[[], None]:
         """Close a client's WebSockets when it is revoked or wiped (L-63).

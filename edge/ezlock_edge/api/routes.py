@@ -310,4 +310,4 @@ ROUTES: list[tuple[str, str, RouteHandler]] = [
 ]
 
 OPEN_ROUTES: frozenset[RouteHandler] = frozenset({info, pair, openapi})
-WS_ROUTE: RouteHandler = websocket
+WS_ROUTE: RouteHandler = websocket  # upgrades to the push channel (not JSON)

@@ -210,9 +210,6 @@ CREDENTIALS_QUERY = vol.Schema({vol.Optional("user"): USER_NUMBER})
 
 # WebSocket client messages.
 
-WS_AUTH = vol.Schema(
-    {vol.Required("type"): one_of("auth"), vol.Required("token"): text(256)}
-)
 WS_SUBSCRIBE = vol.Schema(
     {
         vol.Required("type"): one_of("subscribe"),

@@ -13,8 +13,9 @@ from ezlock_edge.core.lock import LockCore
 from .auth import bearer_token
 from .context import CLIENT, CONTEXT, ApiContext
 from .errors import ApiError, Handler, error_middleware
+from .listener import ConnectionLimits, Listener
 from .openapi import API_VERSION
-from .routes import OPEN_ROUTES, ROUTES, WS_ROUTE
+from .routes import OPEN_ROUTES, ROUTES
 from .tls import TlsIdentity
 
 _LOGGER = logging.getLogger(__name__)
@@ -24,10 +25,10 @@ MAX_BODY = 64 * 1024
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Require a valid bearer token on every route but the open ones.
+    """Require a valid bearer token on every route but the open ones (``/ws`` too).
 
-    The WebSocket route may instead authenticate with its first message, so there a
-    missing header is left to the socket; a present but bad one is refused here.
+    A valid token also marks the connection as a paired client's, so the listener
+    never closes it to make room (api/listener.py).
     """
     route_handler = request.match_info.handler
     if request.match_info.http_exception is not None or route_handler in OPEN_ROUTES:
@@ -35,11 +36,9 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     context = request.app[CONTEXT]
     token = bearer_token(request)
     if token is None:
-        if route_handler is WS_ROUTE:
-            context.throttle.check(request.remote or "")
-            return await handler(request)
         raise ApiError(401, "unauthorized", "Send 'Authorization: Bearer <token>'")
     request[CLIENT] = context.authenticate(request.remote or "", token)
+    context.trust(request.transport)
     return await handler(request)
 
 
@@ -87,6 +86,7 @@ class ApiServer:
         host: str,
         port: int,
         tls: TlsIdentity | None,
+        limits: ConnectionLimits | None = None,
         *,
         api_version: int = API_VERSION,
     ) -> None:
@@ -94,6 +94,9 @@ class ApiServer:
         self.context = ApiContext(
             core, clock, tls.fingerprint if tls else None, api_version=api_version
         )
+        self._clock = clock
+        self._limits = limits or ConnectionLimits()
+        self._listener: Listener | None = None
         self._host = host
         self._requested_port = port
         self._tls = tls
@@ -101,22 +104,30 @@ class ApiServer:
         self._unwatch: Callable[[], None] | None = None
         self.port = port
 
+    @property
+    def open_connections(self) -> int:
+        """Return how many connections are open now (0 when not listening)."""
+        return self._listener.open_connections if self._listener else 0
+
     async def start(self) -> None:
         """Bind and serve; with port 0, :attr:`port` becomes the one the OS chose."""
         runner = web.AppRunner(create_app(self.context), access_log=None)
         await runner.setup()
+        server = runner.server
+        if server is None:  # pragma: no cover - setup() always makes one
+            raise RuntimeError("aiohttp runner without a server")
         ssl_context = self._tls.server_context() if self._tls else None
-        site = web.TCPSite(
-            runner, self._host, self._requested_port, ssl_context=ssl_context
-        )
+        listener = Listener(server, self._clock, ssl_context, self._limits)
         try:
-            await site.start()
+            await listener.start(self._host, self._requested_port)
         except OSError:
             await runner.cleanup()
             raise
         self._runner = runner
+        self._listener = listener
+        self.context.listener = listener
         self._unwatch = self.context.watch_revocations()
-        self.port = runner.addresses[0][1]
+        self.port = listener.port
         _LOGGER.info(
             "API listening",
             extra={
@@ -133,6 +144,9 @@ class ApiServer:
             self._unwatch = None
         if self._runner is None:
             return
+        if self._listener is not None:
+            await self._listener.stop()
+            self._listener = None
         await self.context.shutdown(WSCloseCode.GOING_AWAY, "shutdown")
         await self._runner.cleanup()
         self._runner = None

@@ -23,21 +23,17 @@ from ezlock_edge.core.events import Event
 from ezlock_edge.core.models import Client, LockState
 
 from . import schemas
-from .context import CLOSE_UNAUTHORIZED, CONTEXT, ApiContext
-from .errors import ApiError
+from .context import CLIENT, CLOSE_UNAUTHORIZED, CONTEXT, ApiContext
 
 _LOGGER = logging.getLogger(__name__)
 
 HEARTBEAT = 20.0
-AUTH_TIMEOUT = 10.0
 QUEUE_SIZE = 1000
 REPLAY_PAGE = 500
 CLOSE_TIMEOUT = 5.0
 MAX_MESSAGE = 64 * 1024
 
-CLOSE_AUTH_TIMEOUT = 4002
 CLOSE_SLOW_CONSUMER = 4008
-CLOSE_TOO_MANY_ATTEMPTS = 4029
 
 
 class _StateChanged:
@@ -73,17 +69,15 @@ class WsSession:
         self._unsubscribe: Callable[[], None] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
+        self._finishing = False
         self.client: Client | None = None
 
-    async def run(self, client: Client | None) -> web.WebSocketResponse:
-        """Authenticate (if the upgrade had no token), then serve until either side ends."""
+    async def run(self, client: Client) -> web.WebSocketResponse:
+        """Serve ``client`` (authenticated by the upgrade request) until either side ends."""
+        self.client = client
         await self._ws.prepare(self._request)
-        # Registered before authentication, so a shutdown also ends a silent socket.
         self._context.sessions.add(self)
         try:
-            self.client = client or await self._authenticate()
-            if self.client is None:
-                return self._ws
             await self._send(
                 {
                     "type": "auth_ok",
@@ -112,6 +106,9 @@ class WsSession:
         The event that caused the close is the last thing the client receives, so it
         learns why its token stopped working.
         """
+        if self._finishing:
+            return
+        self._finishing = True
         if self._closing or self._writer is None:
             self.close_soon(code, reason)
             return
@@ -130,31 +127,6 @@ class WsSession:
             # The peer does not even read its close frame: drop the connection.
             if self._request.transport is not None:
                 self._request.transport.abort()
-
-    async def _authenticate(self) -> Client | None:
-        address = self._request.remote or ""
-        try:
-            async with asyncio.timeout(AUTH_TIMEOUT):
-                message = await self._ws.receive()
-        except TimeoutError:
-            await self._ws.close(code=CLOSE_AUTH_TIMEOUT, message=b"auth_timeout")
-            return None
-        data = _decode(message)
-        try:
-            token = schemas.WS_AUTH(data)["token"]
-        except vol.Invalid:
-            await self._ws.close(code=CLOSE_UNAUTHORIZED, message=b"unauthorized")
-            return None
-        try:
-            return self._context.authenticate(address, token)
-        except ApiError as err:
-            code = (
-                CLOSE_TOO_MANY_ATTEMPTS
-                if err.code == "too_many_attempts"
-                else CLOSE_UNAUTHORIZED
-            )
-            await self._ws.close(code=code, message=err.code.encode())
-            return None
 
     async def _read_loop(self) -> None:
         async for message in self._ws:
@@ -201,6 +173,10 @@ class WsSession:
 
     def _on_event(self, event: Event) -> None:
         self._enqueue(event)
+        if _ends_session(event, self.client):
+            # The event that revoked this client is the last thing it receives: no
+            # later event or state may slip in before the close.
+            self.finish(CLOSE_UNAUTHORIZED, "revoked")
 
     def _on_state(self, _state: LockState) -> None:
         if not self._state_pending:
@@ -261,6 +237,17 @@ class WsSession:
                 await self._writer
 
 
+def _ends_session(event: Event, client: Client | None) -> bool:
+    """Whether ``event`` revokes ``client`` (its own revocation, or a factory reset)."""
+    if event.type == "factory_reset":
+        return True
+    return (
+        event.type == "client_revoked"
+        and client is not None
+        and event.data.get("client_id") == client.id
+    )
+
+
 def _decode(message: Any) -> Any:
     if message.type is not WSMsgType.TEXT:
         return None
@@ -272,5 +259,4 @@ def _decode(message: Any) -> Any:
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     """``GET /api/v1/ws``."""
-    context = request.app[CONTEXT]
-    return await WsSession(request, context).run(context.request_client(request))
+    return await WsSession(request, request.app[CONTEXT]).run(request[CLIENT])
