@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 import contextlib
-from pathlib import Path
 from typing import Any
 
 import aiohttp
