@@ -17,7 +17,7 @@ from aiohttp import web
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, HomeAssistant, callback
 
-from ezlock_edge.clock import SystemClock
+from ezlock_edge.clock import SystemClock, local_time_zone
 from ezlock_edge.core.directory import Directory
 from ezlock_edge.core.events import EventLog
 from ezlock_edge.core.models import Role
@@ -304,7 +304,9 @@ async def bench_password_check(tmp: Path, scale: Scale) -> dict[str, Any]:
     clock = SystemClock()
     store = Store(tmp / "passwords.db")
     secret = DeviceSecret.load_or_create(tmp / "secret")
-    directory = Directory(store, EventLog(store, clock), clock, secret)
+    directory = Directory(
+        store, EventLog(store, clock), clock, secret, local_time_zone()
+    )
     rng = random.Random(7)
     while len(directory.credentials()) < 50:
         password = "".join(rng.choice("0123456789") for _ in range(8))

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from .api.discovery import Advertisement, Advertiser
 from .api.openapi import API_VERSION
@@ -57,6 +58,8 @@ class EdgeOptions:
     # The API version /info, auth_ok and zeroconf announce. Only a test of a client's
     # version check sets another: the routes stay those of API_VERSION.
     api_version: int = API_VERSION
+    name: str | None = None  # the place the lock is known by; /info and zeroconf
+    time_zone: str | None = None  # IANA; weekly schedules are read in it
 
     @classmethod
     def from_config(cls, config: Config) -> EdgeOptions:
@@ -79,6 +82,8 @@ class EdgeOptions:
             simulate=config.simulate,
             sim_http_port=config.sim_port if config.simulate else None,
             zeroconf=config.zeroconf,
+            name=config.name,
+            time_zone=config.time_zone,
         )
 
 
@@ -170,7 +175,13 @@ class EdgeApp:
             sim = self.sim
             sim.watch_driver(hardware.traffic)
             self._stack.callback(sim.watch_driver, None)
-        core = LockCore(hardware, data_dir, clock=options.clock)
+        core = LockCore(
+            hardware,
+            data_dir,
+            clock=options.clock,
+            time_zone=ZoneInfo(options.time_zone) if options.time_zone else None,
+            name=options.name,
+        )
         await core.start()
         self._stack.push_async_callback(core.stop)
         self._core = core
@@ -206,6 +217,7 @@ class EdgeApp:
                     api.port,
                     tls.fingerprint if tls else None,
                     options.api_version,
+                    options.name,
                 ),
                 options.host,
             )

@@ -124,6 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="do not advertise the lock on the LAN",
     )
+    run.add_argument(
+        "--name",
+        default=None,
+        help='the place the lock is known by, as clients show it ("Front door")',
+    )
+    run.add_argument(
+        "--time-zone",
+        default=None,
+        metavar="ZONE",
+        help="IANA time zone in which weekly schedules are read "
+        "(default: the board's own, else UTC)",
+    )
     run.add_argument("--log-level", default=None, choices=LOG_LEVELS)
     run.add_argument("--log-format", default=None, choices=LOG_FORMATS)
 

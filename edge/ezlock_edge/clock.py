@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 import math
 import time
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import tzlocal
 
 
 class Clock(Protocol):
@@ -100,3 +103,19 @@ class ManualClock:
     def _move_to(self, mono: float) -> None:
         self._wall += timedelta(seconds=mono - self._mono)
         self._mono = mono
+
+
+def local_time_zone() -> ZoneInfo:
+    """Return the board's own time zone (``TZ``, ``/etc/localtime``), UTC if it has none.
+
+    ``tzlocal`` reads the same places every Linux tool does and answers with an IANA
+    name, which ``zoneinfo`` turns into a zone that knows its daylight-saving rules.
+    """
+    try:
+        name = tzlocal.get_localzone_name()
+    except LookupError, ValueError, OSError:
+        name = None
+    try:
+        return ZoneInfo(name or "UTC")
+    except ZoneInfoNotFoundError, ValueError:
+        return ZoneInfo("UTC")

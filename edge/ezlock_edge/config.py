@@ -12,8 +12,11 @@ import os
 from pathlib import Path
 import tomllib
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import voluptuous as vol
+
+from .core.limits import NAME_LENGTH
 
 DEFAULT_PORT = 8765
 DEFAULT_SIM_PORT = 8766
@@ -56,6 +59,8 @@ class Config:
     zeroconf: bool = True
     log_level: str = "INFO"
     log_format: str = "text"
+    name: str | None = None  # the place the lock is known by ("Front door")
+    time_zone: str | None = None  # IANA name; None: the board's own
 
     def check_runnable(self) -> None:
         """Fail closed: real hardware needs its ports, the simulator must be asked for.
@@ -118,6 +123,23 @@ def _text(value: Any) -> str:
     return value
 
 
+def _name(value: Any) -> str:
+    # As long as a user's name; 32 characters also fit a zeroconf TXT string (255 bytes).
+    text = _text(value).strip()
+    if len(text) not in NAME_LENGTH or any(ord(c) < 32 for c in text):
+        raise vol.Invalid(f"expected {NAME_LENGTH} printable characters")
+    return text
+
+
+def _time_zone(value: Any) -> str:
+    text = _text(value)
+    try:
+        ZoneInfo(text)
+    except ZoneInfoNotFoundError, ValueError:
+        raise vol.Invalid("expected an IANA time zone such as Europe/Berlin") from None
+    return text
+
+
 def _path(value: Any) -> Path:
     if isinstance(value, Path):
         return value
@@ -148,6 +170,8 @@ _SCHEMA = vol.Schema(
         vol.Optional("zeroconf"): _boolean,
         vol.Optional("log_level"): _choice(*LOG_LEVELS),
         vol.Optional("log_format"): _choice(*LOG_FORMATS),
+        vol.Optional("name"): _name,
+        vol.Optional("time_zone"): _time_zone,
         **{vol.Optional(link): _text for link in HARDWARE_LINKS},
     }
 )

@@ -34,6 +34,8 @@ async def test_info_needs_no_token(api: ApiClient) -> None:
         "api_version": 1,
         "pairing_open": False,
         "tls_fingerprint": api.edge.tls_fingerprint,
+        "name": None,
+        "time_zone": api.edge.core.time_zone.key,
     }
     # The verification code (L-64) never leaves the lock through the API.
     assert label["verification_code"] not in str(reply.body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -24,6 +25,8 @@ from ezlock_edge.core.models import CredentialType, Role
 from ezlock_edge.core.secrets import DeviceSecret
 from ezlock_edge.core.store import Store
 
+UTC_ZONE = ZoneInfo("UTC")
+
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
@@ -34,7 +37,9 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def directory(store: Store, clock: ManualClock) -> Directory:
-    return Directory(store, EventLog(store, clock), clock, DeviceSecret(b"s" * 32))
+    return Directory(
+        store, EventLog(store, clock), clock, DeviceSecret(b"s" * 32), UTC_ZONE
+    )
 
 
 def _types(store: Store, clock: ManualClock) -> list[str]:
@@ -122,9 +127,9 @@ def test_l28_validity_period(directory: Directory, clock: ManualClock) -> None:
     with pytest.raises(InvalidValidityError):
         directory.create_user("Eve", Role.USER, start, start)
     user = directory.create_user("Eve", Role.USER, start, start + timedelta(hours=2))
-    assert not user.valid_at(clock.now())
-    assert user.valid_at(start)
-    assert not user.valid_at(start + timedelta(hours=2))
+    assert user.refusal(clock.now(), UTC_ZONE) == "not_yet_valid"
+    assert user.refusal(start, UTC_ZONE) is None
+    assert user.refusal(start + timedelta(hours=2), UTC_ZONE) == "expired"
 
 
 def test_l32_only_hashes_and_slots_are_stored(
@@ -152,13 +157,15 @@ def test_l30_temporary_password_lifecycle(
         "Cleaner", clock.now() + timedelta(hours=1), max_uses=2
     )
     assert len(code) == 8
-    assert "code" not in temporary.as_dict()
+    assert "code" not in temporary.as_dict(clock.now())
     [match] = directory.match_entry("99" + code + "1")
     assert match.temporary == temporary
     used = directory.use_temporary_password(temporary)
     assert used.uses == 1
-    assert used.usable_at(clock.now())
-    assert not directory.use_temporary_password(used).usable_at(clock.now())
+    assert used.usable_at(clock.now(), UTC_ZONE)
+    spent = directory.use_temporary_password(used)
+    assert spent.refusal(clock.now(), UTC_ZONE) == "used_up"
+    assert spent.status(clock.now()) == "used_up"
     directory.revoke_temporary_password(temporary.id)
     assert directory.match_entry(code) == []
     assert _types(store, clock)[-4:] == [
@@ -175,6 +182,6 @@ def test_l31_bluetooth_key_lifecycle(directory: Directory, clock: ManualClock) -
     assert directory.match_bluetooth(code) == key
     assert directory.match_bluetooth(code[:-1] + "x") is None
     clock.advance(86400)
-    assert not key.usable_at(clock.now())
+    assert key.refusal(clock.now(), UTC_ZONE) == "expired"
     directory.revoke_bluetooth_key(key.id)
     assert directory.match_bluetooth(code) is None

@@ -150,11 +150,14 @@ async def test_l28_credentials_work_only_inside_the_validity_period(
         )
         await rig.core.set_password(guest.number, "730461")
         await rig.type_password("730461")
-        await rig.event("unlock_failed", reason="outside_validity")
+        await rig.event("unlock_failed", reason="not_yet_valid")
         await rig.heard("not_in_validity_period")
         rig.clock.advance(3600)
         await rig.type_password("730461")
         await rig.event("unlocked", user={"number": 2, "name": "Guest"})
+        rig.clock.advance(3600)
+        await rig.type_password("730461")
+        await rig.event("unlock_failed", reason="expired")
 
 
 async def test_l29_l41_duress_password_inside_decoy_digits(tmp_path: Path) -> None:

@@ -143,9 +143,10 @@ async def test_l30_temporary_password_one_time_by_default(tmp_path: Path) -> Non
         await rig.type_password("12" + code)
         unlocked = await rig.event("unlocked", method="temporary_password")
         assert unlocked.data["credential_id"] == temporary.id
+        assert unlocked.data["visitor"] == {"id": temporary.id, "name": "Cleaner"}
         await rig.event("temporary_password_used", id=temporary.id, name="Cleaner")
         await rig.type_password(code)
-        await rig.event("unlock_failed", method="temporary_password", reason="expired")
+        await rig.event("unlock_failed", method="temporary_password", reason="used_up")
         later, later_code = await rig.core.create_temporary_password(
             "Plumber", rig.clock.now() + timedelta(hours=2), max_uses=None
         )

@@ -285,13 +285,13 @@ async def test_visitor_code_window_follows_the_clock(door: Door) -> None:
         max_uses=None,
     )
     await door.type_password(code)
-    await door.heard("failure")
+    await door.heard("not_in_validity_period")
     await door.advance(3600)
     await door.type_password(code)
     await door.heard("door_unlocked")
     await door.advance(3600)
     await door.type_password(code)
-    await door.heard("failure", 2)
+    await door.heard("not_in_validity_period", 2)
     assert (await door.prompts()).count("door_unlocked") == 1
 
 

@@ -35,6 +35,7 @@ class Advertisement:
     port: int
     fingerprint: str | None  # None on plain HTTP
     api_version: int = API_VERSION
+    name: str | None = None  # the place the lock is known by, if one was set
 
     @property
     def instance_name(self) -> str:
@@ -42,13 +43,15 @@ class Advertisement:
         return f"ezlock-{self.serial}.{SERVICE_TYPE}"
 
     def properties(self) -> dict[str, str]:
-        """Return the TXT record: ``serial``, ``model``, ``fw``, ``api``, ``fp``."""
+        """Return the TXT record: ``serial``, ``model``, ``fw``, ``api``, ``fp``, ``name``."""
         txt = {
             "serial": self.serial,
             "model": self.model,
             "fw": self.firmware,
             "api": str(self.api_version),
         }
+        if self.name is not None:
+            txt["name"] = self.name
         if self.fingerprint is not None:
             txt["fp"] = self.fingerprint
         return txt

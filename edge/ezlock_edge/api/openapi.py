@@ -15,6 +15,7 @@ from ezlock_edge.core.limits import (
     EVENTS_PER_QUERY_DEFAULT,
     NAME_LENGTH,
     PASSWORD_DIGITS,
+    SCHEDULE_WINDOWS,
     USER_NUMBER,
     VISITOR_USES,
     VOLUME,
@@ -71,6 +72,39 @@ _CREDENTIAL_TYPE: Json = {
     "type": "string",
     "enum": ["password", "fingerprint", "face", "palm"],
 }
+_HHMM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+_SCHEDULE: Json = _nullable(
+    {
+        "type": "array",
+        "maxItems": SCHEDULE_WINDOWS.maximum,
+        "description": "Weekly windows in the lock's time zone (Info.time_zone); "
+        "until not after from passes midnight; null or [] = no schedule.",
+        "items": _object(
+            {
+                "days": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 7,
+                    "uniqueItems": True,
+                    "items": {
+                        "type": "string",
+                        "enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                    },
+                },
+                "from": {"type": "string", "pattern": _HHMM},
+                "until": {
+                    "type": "string",
+                    "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",
+                },
+            },
+            ("days", "from", "until"),
+        ),
+    }
+)
+_VISITOR_STATUS: Json = {
+    "type": "string",
+    "enum": ["scheduled", "active", "used_up", "expired"],
+}
 _COUNT: Json = _object(
     {"count": {"type": "integer"}, "capacity": {"type": "integer"}},
     ("count", "capacity"),
@@ -108,6 +142,8 @@ SCHEMAS: Json = {
             "tls_fingerprint": _nullable(
                 {"type": "string", "pattern": "^[0-9a-f]{64}$"}
             ),
+            "name": _nullable({"type": "string", "minLength": 1, "maxLength": 32}),
+            "time_zone": {"type": "string", "description": "IANA name"},
         },
         (
             "serial",
@@ -116,6 +152,8 @@ SCHEMAS: Json = {
             "api_version",
             "pairing_open",
             "tls_fingerprint",
+            "name",
+            "time_zone",
         ),
     ),
     "PairRequest": _object(
@@ -220,6 +258,7 @@ SCHEMAS: Json = {
             "role": {"type": "string", "enum": ["admin", "user"]},
             "valid_from": _nullable(_TIME),
             "valid_until": _nullable(_TIME),
+            "schedule": _SCHEDULE,
             "created": _TIME,
             "credentials": {"type": "array", "items": _ref("Credential")},
         }
@@ -230,6 +269,7 @@ SCHEMAS: Json = {
             "role": {"type": "string", "enum": ["admin", "user"], "default": "user"},
             "valid_from": _nullable(_TIME),
             "valid_until": _nullable(_TIME),
+            "schedule": _SCHEDULE,
         },
         ("name",),
     ),
@@ -239,6 +279,7 @@ SCHEMAS: Json = {
             "role": {"type": "string", "enum": ["admin", "user"]},
             "valid_from": _nullable(_TIME),
             "valid_until": _nullable(_TIME),
+            "schedule": _SCHEDULE,
         },
         minProperties=1,
     ),
@@ -271,8 +312,10 @@ SCHEMAS: Json = {
             "name": {"type": "string"},
             "valid_from": _TIME,
             "valid_until": _TIME,
+            "schedule": _SCHEDULE,
             "max_uses": _nullable({"type": "integer"}),
             "uses": {"type": "integer"},
+            "status": _VISITOR_STATUS,
             "created": _TIME,
             "code": {"type": "string", "description": "only in the 201 reply"},
         }
@@ -283,6 +326,7 @@ SCHEMAS: Json = {
             "valid_from": _TIME,
             "valid_until": _TIME,
             "max_uses": _nullable(_integer(VISITOR_USES, default=1)),
+            "schedule": _SCHEDULE,
         },
         ("name", "valid_until"),
     ),
@@ -292,12 +336,19 @@ SCHEMAS: Json = {
             "name": {"type": "string"},
             "valid_from": _TIME,
             "valid_until": _TIME,
+            "schedule": _SCHEDULE,
+            "status": _VISITOR_STATUS,
             "created": _TIME,
             "key": {"type": "string", "description": "only in the 201 reply"},
         }
     ),
     "BluetoothKeyCreate": _object(
-        {"name": _NAME, "valid_from": _TIME, "valid_until": _TIME},
+        {
+            "name": _NAME,
+            "valid_from": _TIME,
+            "valid_until": _TIME,
+            "schedule": _SCHEDULE,
+        },
         ("name", "valid_until"),
     ),
     "Event": {
@@ -520,9 +571,11 @@ PATHS: Json = {
     "/api/v1/events": {
         "get": _op(
             "Event history (L-66)",
-            {"200": _reply("Events, oldest first", _ref("Events"))},
+            {"200": _reply("Events, oldest (or newest) first", _ref("Events"))},
             parameters=[
                 _query_param("since", {"type": "integer", "minimum": 0}),
+                _query_param("before", {"type": "integer", "minimum": 1}),
+                _query_param("order", {"type": "string", "enum": ["oldest", "newest"]}),
                 _query_param(
                     "limit",
                     _integer(EVENTS_PER_QUERY, default=EVENTS_PER_QUERY_DEFAULT),

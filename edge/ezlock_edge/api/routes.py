@@ -63,6 +63,8 @@ async def info(request: web.Request) -> web.Response:
             "api_version": context.api_version,
             "pairing_open": context.core.pairing_open,
             "tls_fingerprint": context.tls_fingerprint,
+            "name": context.core.name,
+            "time_zone": context.core.time_zone.key,
         }
     )
 
@@ -212,15 +214,17 @@ async def delete_credential(request: web.Request) -> web.Response:
 
 async def list_temporary_passwords(request: web.Request) -> web.Response:
     """``GET /temporary_passwords``."""
-    items = await _context(request).core.list_temporary_passwords()
-    return _json({"temporary_passwords": [item.as_dict() for item in items]})
+    core = _context(request).core
+    items = await core.list_temporary_passwords()
+    return _json({"temporary_passwords": [core.describe_visitor(i) for i in items]})
 
 
 async def create_temporary_password(request: web.Request) -> web.Response:
     """``POST /temporary_passwords``: the code is in this reply only (L-30)."""
     body = await json_body(request, schemas.TEMPORARY_PASSWORD_CREATE)
-    created, code = await _context(request).core.create_temporary_password(**body)
-    return _json(created.as_dict() | {"code": code}, status=201)
+    core = _context(request).core
+    created, code = await core.create_temporary_password(**body)
+    return _json(core.describe_visitor(created) | {"code": code}, status=201)
 
 
 async def delete_temporary_password(request: web.Request) -> web.Response:
@@ -231,15 +235,17 @@ async def delete_temporary_password(request: web.Request) -> web.Response:
 
 async def list_bluetooth_keys(request: web.Request) -> web.Response:
     """``GET /bluetooth_keys``."""
-    items = await _context(request).core.list_bluetooth_keys()
-    return _json({"bluetooth_keys": [item.as_dict() for item in items]})
+    core = _context(request).core
+    items = await core.list_bluetooth_keys()
+    return _json({"bluetooth_keys": [core.describe_visitor(i) for i in items]})
 
 
 async def create_bluetooth_key(request: web.Request) -> web.Response:
     """``POST /bluetooth_keys``: the key is in this reply only (L-31)."""
     body = await json_body(request, schemas.BLUETOOTH_KEY_CREATE)
-    created, key = await _context(request).core.create_bluetooth_key(**body)
-    return _json(created.as_dict() | {"key": key}, status=201)
+    core = _context(request).core
+    created, key = await core.create_bluetooth_key(**body)
+    return _json(core.describe_visitor(created) | {"key": key}, status=201)
 
 
 async def delete_bluetooth_key(request: web.Request) -> web.Response:
@@ -252,12 +258,14 @@ async def delete_bluetooth_key(request: web.Request) -> web.Response:
 
 
 async def events(request: web.Request) -> web.Response:
-    """``GET /events?since=&limit=`` (L-66)."""
+    """``GET /events?since=&before=&limit=&order=`` (L-66)."""
     params = query(request, schemas.EVENTS_QUERY)
     log = _context(request).core.events
     page = log.query(
         since=params.get("since"),
         limit=params.get("limit", EVENTS_PER_QUERY_DEFAULT),
+        before=params.get("before"),
+        newest_first=params.get("order") == "newest",
     )
     return _json(
         {"events": [event.as_dict() for event in page], "last_seq": log.last_seq}

@@ -7,7 +7,7 @@ and ``true`` is not an integer. Unknown fields are refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 import re
 from typing import Any
@@ -15,7 +15,9 @@ from typing import Any
 import voluptuous as vol
 
 from ezlock_edge.core import limits
+from ezlock_edge.core.errors import InvalidRequestError
 from ezlock_edge.core.limits import Limit
+from ezlock_edge.core.schedule import Schedule, parse_schedule
 
 CREDENTIAL_TYPES = ("fingerprint", "face", "palm")
 ROLES = ("admin", "user")
@@ -101,6 +103,18 @@ def within(limit: Limit) -> Callable[[Any], int]:
     return strict_int(limit.minimum, limit.maximum)
 
 
+def schedule(value: Any) -> Schedule:
+    """Accept a weekly schedule (``null`` / ``[]``: none), as ``core.schedule`` reads it."""
+    try:
+        return parse_schedule(value, field="")
+    except InvalidRequestError as err:
+        (where, expected), *_ = err.fields.items()
+        path: list[Hashable] = [
+            int(part) if part.isdigit() else part for part in where.split(".")[1:]
+        ]
+        raise vol.Invalid(expected, path=path) from None
+
+
 _NAME = text(limits.NAME_LENGTH.maximum)
 _TIME = aware_datetime
 _OPTIONAL_TIME = _nullable(aware_datetime)
@@ -139,6 +153,7 @@ USER_CREATE = vol.Schema(
         vol.Optional("role", default="user"): one_of(*ROLES),
         vol.Optional("valid_from"): _OPTIONAL_TIME,
         vol.Optional("valid_until"): _OPTIONAL_TIME,
+        vol.Optional("schedule"): schedule,
     }
 )
 
@@ -149,6 +164,7 @@ USER_PATCH = vol.All(
             vol.Optional("role"): one_of(*ROLES),
             vol.Optional("valid_from"): _OPTIONAL_TIME,
             vol.Optional("valid_until"): _OPTIONAL_TIME,
+            vol.Optional("schedule"): schedule,
         }
     ),
     not_empty,
@@ -166,6 +182,7 @@ TEMPORARY_PASSWORD_CREATE = vol.Schema(
         vol.Optional("valid_from"): _TIME,
         vol.Required("valid_until"): _TIME,
         vol.Optional("max_uses", default=1): _nullable(within(limits.VISITOR_USES)),
+        vol.Optional("schedule"): schedule,
     }
 )
 
@@ -174,6 +191,7 @@ BLUETOOTH_KEY_CREATE = vol.Schema(
         vol.Required("name"): _NAME,
         vol.Optional("valid_from"): _TIME,
         vol.Required("valid_until"): _TIME,
+        vol.Optional("schedule"): schedule,
     }
 )
 
@@ -200,9 +218,11 @@ OBJECT_ID = text(64)
 EVENTS_QUERY = vol.Schema(
     {
         vol.Optional("since"): digits(0, 2**63 - 1),
+        vol.Optional("before"): digits(1, 2**63 - 1),
         vol.Optional("limit"): digits(
             limits.EVENTS_PER_QUERY.minimum, limits.EVENTS_PER_QUERY.maximum
         ),
+        vol.Optional("order"): one_of("oldest", "newest"),
     }
 )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from ezlock_edge.clock import Clock
@@ -40,6 +40,7 @@ from .models import (
     User,
 )
 from .policy import check_password, match_entry
+from .schedule import Schedule, parse_schedule
 from .secrets import DeviceSecret, random_digits, random_id
 from .store import Store
 
@@ -63,13 +64,22 @@ class Directory:
     """Users, credentials, temporary passwords and Bluetooth keys, with their rules."""
 
     def __init__(
-        self, store: Store, events: EventLog, clock: Clock, secret: DeviceSecret
+        self,
+        store: Store,
+        events: EventLog,
+        clock: Clock,
+        secret: DeviceSecret,
+        zone: tzinfo,
     ) -> None:
-        """Keep everything in ``store`` and report changes to ``events``."""
+        """Keep everything in ``store`` and report changes to ``events``.
+
+        ``zone`` is the lock's time zone, in which weekly schedules are read.
+        """
         self._store = store
         self._events = events
         self._clock = clock
         self._secret = secret
+        self.zone = zone
 
     # users (L-20, L-21, L-26, L-27, L-28)
 
@@ -109,24 +119,37 @@ class Directory:
         role: Role,
         valid_from: datetime | None = None,
         valid_until: datetime | None = None,
+        schedule: Schedule | None = None,
     ) -> User:
         """Add a user (without credentials yet)."""
         _check_name(name)
         _check_validity(valid_from, valid_until)
         user = replace(
-            self.new_user(role, name), valid_from=valid_from, valid_until=valid_until
+            self.new_user(role, name),
+            valid_from=valid_from,
+            valid_until=valid_until,
+            schedule=parse_schedule(schedule),
         )
         self._save_user(user)
         return user
 
     def update_user(self, number: int, changes: Mapping[str, Any]) -> User:
-        """Change name, role or validity period; the last admin stays an admin."""
+        """Change name, role, validity period or schedule; the last admin stays an admin."""
         user = self.user(number)
-        unknown = set(changes) - {"name", "role", "valid_from", "valid_until"}
+        unknown = set(changes) - {
+            "name",
+            "role",
+            "valid_from",
+            "valid_until",
+            "schedule",
+        }
         if unknown:
             raise InvalidRequestError(
                 "Unknown user fields", dict.fromkeys(sorted(unknown), "unknown field")
             )
+        changes = dict(changes)
+        if "schedule" in changes:
+            changes["schedule"] = parse_schedule(changes["schedule"])
         updated = replace(user, **changes)
         _check_name(updated.name)
         _check_validity(updated.valid_from, updated.valid_until)
@@ -339,9 +362,11 @@ class Directory:
         valid_until: datetime,
         valid_from: datetime | None = None,
         max_uses: int | None = 1,
+        schedule: Schedule | None = None,
     ) -> tuple[TemporaryPassword, str]:
         """Create a visitor code; return it with the code, which is never shown again."""
         _check_name(name)
+        weekly = parse_schedule(schedule)
         start = valid_from or self._clock.now()
         _check_validity(start, valid_until)
         if max_uses is not None and max_uses not in VISITOR_USES:
@@ -358,6 +383,7 @@ class Directory:
             uses=0,
             created=self._clock.now(),
             code_hash=self._secret.digest(_TEMPORARY, code),
+            schedule=weekly,
         )
         with self._store.transaction():
             self._store.put_temporary_password(temporary)
@@ -397,10 +423,15 @@ class Directory:
         return self._store.list_bluetooth_keys()
 
     def create_bluetooth_key(
-        self, name: str, valid_until: datetime, valid_from: datetime | None = None
+        self,
+        name: str,
+        valid_until: datetime,
+        valid_from: datetime | None = None,
+        schedule: Schedule | None = None,
     ) -> tuple[BluetoothKey, str]:
         """Create a visitor Bluetooth key; return it with the key, shown only now."""
         _check_name(name)
+        weekly = parse_schedule(schedule)
         start = valid_from or self._clock.now()
         _check_validity(start, valid_until)
         code = random_digits(BLUETOOTH_KEY_DIGITS)
@@ -411,6 +442,7 @@ class Directory:
             valid_until=valid_until,
             created=self._clock.now(),
             key_hash=self._secret.digest(_BLUETOOTH, code),
+            schedule=weekly,
         )
         with self._store.transaction():
             self._store.put_bluetooth_key(key)
@@ -429,11 +461,18 @@ class Directory:
             self._events.append("bluetooth_key_revoked", id=found.id, name=found.name)
 
     def active_visitors(self) -> tuple[int, int]:
-        """Return how many temporary passwords and Bluetooth keys work right now."""
+        """Return how many temporary passwords and Bluetooth keys are active.
+
+        Active: inside their dates with uses left; a weekly schedule may still keep
+        one shut at this hour (``status`` on each, docs/api.md).
+        """
         now = self._clock.now()
         return (
-            sum(t.usable_at(now) for t in self._store.list_temporary_passwords()),
-            sum(k.usable_at(now) for k in self._store.list_bluetooth_keys()),
+            sum(
+                t.status(now) == "active"
+                for t in self._store.list_temporary_passwords()
+            ),
+            sum(k.status(now) == "active" for k in self._store.list_bluetooth_keys()),
         )
 
 

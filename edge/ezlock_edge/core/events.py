@@ -109,13 +109,20 @@ class EventLog:
         limit: int = EVENTS_PER_QUERY_DEFAULT,
         start: datetime | None = None,
         end: datetime | None = None,
+        before: int | None = None,
+        newest_first: bool = False,
     ) -> list[Event]:
-        """Return events with a seq above ``since`` (and in ``[start, end)``), oldest first."""
+        """Return events with a seq above ``since`` and below ``before``, in a range.
+
+        Only times in ``[start, end)`` count. The oldest come first, or the newest
+        with ``newest_first`` (to page back through history, pass the last seq of one
+        page as ``before`` of the next).
+        """
         limit = max(EVENTS_PER_QUERY.minimum, min(limit, EVENTS_PER_QUERY.maximum))
         return [
             Event(seq, datetime.fromisoformat(time), kind, json.loads(data))
             for seq, time, kind, data in self._store.event_rows(
-                since, limit, start, end
+                since, limit, start, end, before, newest_first
             )
         ]
 

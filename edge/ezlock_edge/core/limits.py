@@ -47,3 +47,5 @@ VISITOR_USES = Limit(1, 100)
 EVENTS_PER_QUERY = Limit(1, 1000)
 """Events in one reply of the history query (L-66); ask again with ``since``."""
 EVENTS_PER_QUERY_DEFAULT = 100
+SCHEDULE_WINDOWS = Limit(0, 8)
+"""How many weekly windows one person or visitor can have (``core.schedule``)."""

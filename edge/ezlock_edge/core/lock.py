@@ -18,8 +18,9 @@ from datetime import datetime, timedelta
 import logging
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from ezlock_edge.clock import Clock
+from ezlock_edge.clock import Clock, local_time_zone
 from ezlock_edge.vocabulary.link import LinkState
 
 from .clients import Clients
@@ -51,6 +52,7 @@ from .models import (
 )
 from .pairing import PairingAnnouncer, PairingWindow
 from .panel import Panel
+from .schedule import Schedule
 from .secrets import DeviceSecret
 from .settings import LockSettings
 from .state import StateAnnouncer, StateCallback
@@ -76,11 +78,17 @@ class LockCore:
         retention: int = DEFAULT_RETENTION,
         enroll_timeout: float = 10.0,
         verify_timeout: float = 5.0,
+        time_zone: ZoneInfo | None = None,
+        name: str | None = None,
     ) -> None:
         """Open the lock's database in ``data_dir``; nothing runs until :meth:`start`.
 
         ``hardware`` is the MCU and the three biometric modules, already open.
+        ``time_zone`` is the lock's own (weekly schedules are read in it; default the
+        board's), ``name`` the place it is known by (``Front door``), if one was set.
         """
+        self.time_zone = time_zone or local_time_zone()
+        self.name = name
         data_dir.mkdir(parents=True, exist_ok=True)
         mcu = hardware.mcu
         self._hardware = hardware
@@ -90,7 +98,9 @@ class LockCore:
         self._state = state = StateAnnouncer(lambda: self.state)
         changed = state.changed
         self.events = events = EventLog(store, clock, retention)
-        self._directory = directory = Directory(store, events, clock, secret)
+        self._directory = directory = Directory(
+            store, events, clock, secret, self.time_zone
+        )
         self._settings = settings = LockSettings(store, events, mcu, changed)
         self._panel = panel = Panel(mcu)
         self._mechanism = mechanism = Mechanism(
@@ -274,11 +284,12 @@ class LockCore:
         role: Role | str = Role.USER,
         valid_from: datetime | None = None,
         valid_until: datetime | None = None,
+        schedule: Schedule | None = None,
     ) -> User:
         """Add a user; credentials follow with a password or an enrollment."""
         self._require_admin()
         return self._directory.create_user(
-            name, parse_enum(Role, role, "role"), valid_from, valid_until
+            name, parse_enum(Role, role, "role"), valid_from, valid_until, schedule
         )
 
     async def update_user(self, number: int, **changes: Any) -> User:
@@ -345,11 +356,12 @@ class LockCore:
         valid_until: datetime,
         valid_from: datetime | None = None,
         max_uses: int | None = 1,
+        schedule: Schedule | None = None,
     ) -> tuple[TemporaryPassword, str]:
         """Create a visitor code; the code is returned now and never again."""
         self._require_admin()
         return self._directory.create_temporary_password(
-            name, valid_until, valid_from, max_uses
+            name, valid_until, valid_from, max_uses, schedule
         )
 
     async def revoke_temporary_password(self, temporary_id: str) -> None:
@@ -361,11 +373,21 @@ class LockCore:
         return self._directory.bluetooth_keys()
 
     async def create_bluetooth_key(
-        self, name: str, valid_until: datetime, valid_from: datetime | None = None
+        self,
+        name: str,
+        valid_until: datetime,
+        valid_from: datetime | None = None,
+        schedule: Schedule | None = None,
     ) -> tuple[BluetoothKey, str]:
         """Create a visitor Bluetooth key; the key is returned now and never again."""
         self._require_admin()
-        return self._directory.create_bluetooth_key(name, valid_until, valid_from)
+        return self._directory.create_bluetooth_key(
+            name, valid_until, valid_from, schedule
+        )
+
+    def describe_visitor(self, visitor: TemporaryPassword | BluetoothKey) -> JsonDict:
+        """Return the API's view of a visitor code or key, with its status now."""
+        return visitor.as_dict(self._clock.now())
 
     async def revoke_bluetooth_key(self, key_id: str) -> None:
         """Revoke a Bluetooth key."""

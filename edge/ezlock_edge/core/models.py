@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -20,6 +20,8 @@ from ezlock_edge.vocabulary.mcu import (
     DoorState,
     PowerSource,
 )
+
+from .schedule import NO_SCHEDULE, Schedule
 
 type JsonDict = dict[str, Any]
 
@@ -98,17 +100,22 @@ class User:
     valid_from: datetime | None
     valid_until: datetime | None
     created: datetime
+    schedule: Schedule = NO_SCHEDULE
 
     @property
     def ref(self) -> JsonDict:
         """How events and credentials point at this user."""
         return {"number": self.number, "name": self.name}
 
-    def valid_at(self, moment: datetime) -> bool:
-        """L-28: outside the validity period none of the user's credentials opens."""
-        if self.valid_from is not None and moment < self.valid_from:
-            return False
-        return self.valid_until is None or moment < self.valid_until
+    def refusal(self, moment: datetime, zone: tzinfo) -> str | None:
+        """Why the user's credentials do not open now, or None when they do.
+
+        L-28: outside the validity period (``not_yet_valid``, ``expired``) none of the
+        user's credentials opens; nor outside the weekly schedule (``outside_schedule``).
+        """
+        return _window_refusal(self.valid_from, self.valid_until, moment) or (
+            None if self.schedule.allows(moment, zone) else "outside_schedule"
+        )
 
     def as_dict(self, credentials: list[Credential]) -> JsonDict:
         """Return the API's user object."""
@@ -118,9 +125,20 @@ class User:
             "role": self.role.value,
             "valid_from": iso(self.valid_from),
             "valid_until": iso(self.valid_until),
+            "schedule": self.schedule.as_list(),
             "created": iso(self.created),
             "credentials": [cred.as_dict(self) for cred in credentials],
         }
+
+
+def _window_refusal(
+    start: datetime | None, end: datetime | None, moment: datetime
+) -> str | None:
+    if start is not None and moment < start:
+        return "not_yet_valid"
+    if end is not None and moment >= end:
+        return "expired"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,22 +177,46 @@ class TemporaryPassword:
     uses: int
     created: datetime
     code_hash: bytes = field(repr=False)
+    schedule: Schedule = NO_SCHEDULE
 
-    def usable_at(self, moment: datetime) -> bool:
-        """Inside its window and with uses left."""
-        return self.valid_from <= moment < self.valid_until and (
-            self.max_uses is None or self.uses < self.max_uses
-        )
+    @property
+    def ref(self) -> JsonDict:
+        """How events point at this visitor code."""
+        return {"id": self.id, "name": self.name}
 
-    def as_dict(self) -> JsonDict:
+    @property
+    def used_up(self) -> bool:
+        """Return whether every allowed use is spent."""
+        return self.max_uses is not None and self.uses >= self.max_uses
+
+    def refusal(self, moment: datetime, zone: tzinfo) -> str | None:
+        """Why the code does not open now, or None when it does.
+
+        ``not_yet_valid``, ``expired``, ``used_up`` or ``outside_schedule``.
+        """
+        return visitor_refusal(
+            self.valid_from, self.valid_until, self.schedule, moment, zone
+        ) or ("used_up" if self.used_up else None)
+
+    def usable_at(self, moment: datetime, zone: tzinfo) -> bool:
+        """Inside its dates and its schedule, with uses left."""
+        return self.refusal(moment, zone) is None
+
+    def status(self, moment: datetime) -> str:
+        """``scheduled``, ``active``, ``used_up`` or ``expired`` (schedule aside)."""
+        return visitor_status(self.valid_from, self.valid_until, moment, self.used_up)
+
+    def as_dict(self, moment: datetime) -> JsonDict:
         """Return the API's temporary password object (never the code)."""
         return {
             "id": self.id,
             "name": self.name,
             "valid_from": iso(self.valid_from),
             "valid_until": iso(self.valid_until),
+            "schedule": self.schedule.as_list(),
             "max_uses": self.max_uses,
             "uses": self.uses,
+            "status": self.status(moment),
             "created": iso(self.created),
         }
 
@@ -189,20 +231,62 @@ class BluetoothKey:
     valid_until: datetime
     created: datetime
     key_hash: bytes = field(repr=False)
+    schedule: Schedule = NO_SCHEDULE
 
-    def usable_at(self, moment: datetime) -> bool:
-        """Inside its window."""
-        return self.valid_from <= moment < self.valid_until
+    @property
+    def ref(self) -> JsonDict:
+        """How events point at this Bluetooth key."""
+        return {"id": self.id, "name": self.name}
 
-    def as_dict(self) -> JsonDict:
+    def refusal(self, moment: datetime, zone: tzinfo) -> str | None:
+        """Why the key does not open now, or None when it does."""
+        return visitor_refusal(
+            self.valid_from, self.valid_until, self.schedule, moment, zone
+        )
+
+    def usable_at(self, moment: datetime, zone: tzinfo) -> bool:
+        """Inside its dates and its schedule."""
+        return self.refusal(moment, zone) is None
+
+    def status(self, moment: datetime) -> str:
+        """``scheduled``, ``active`` or ``expired`` (schedule aside)."""
+        return visitor_status(self.valid_from, self.valid_until, moment, False)
+
+    def as_dict(self, moment: datetime) -> JsonDict:
         """Return the API's Bluetooth key object (never the key)."""
         return {
             "id": self.id,
             "name": self.name,
             "valid_from": iso(self.valid_from),
             "valid_until": iso(self.valid_until),
+            "schedule": self.schedule.as_list(),
+            "status": self.status(moment),
             "created": iso(self.created),
         }
+
+
+def visitor_refusal(
+    start: datetime,
+    end: datetime,
+    schedule: Schedule,
+    moment: datetime,
+    zone: tzinfo,
+) -> str | None:
+    """Why a visitor's dates or schedule refuse ``moment``, or None."""
+    return _window_refusal(start, end, moment) or (
+        None if schedule.allows(moment, zone) else "outside_schedule"
+    )
+
+
+def visitor_status(
+    start: datetime, end: datetime, moment: datetime, used_up: bool
+) -> str:
+    """Where a visitor stands in its life, for lists: its dates and its uses."""
+    if moment >= end:
+        return "expired"
+    if used_up:
+        return "used_up"
+    return "scheduled" if moment < start else "active"
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from .models import (
     TemporaryPassword,
     User,
 )
+from .schedule import Schedule
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -89,8 +90,15 @@ CREATE TABLE events (
 CREATE INDEX events_ts ON events(ts);
 """
 
+# Version 2: weekly schedules (core/schedule.py) on users and visitors, JSON or NULL.
+_SCHEMA_V2 = """
+ALTER TABLE users ADD COLUMN schedule TEXT;
+ALTER TABLE temporary_passwords ADD COLUMN schedule TEXT;
+ALTER TABLE bluetooth_keys ADD COLUMN schedule TEXT;
+"""
+
 # Index i holds the statements that take the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1,)
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -108,6 +116,15 @@ def _parse(value: str | None) -> datetime | None:
 
 def _parse_required(value: str) -> datetime:
     return datetime.fromisoformat(value)
+
+
+def _schedule(value: str | None) -> Schedule:
+    return Schedule.from_list(json.loads(value) if value is not None else None)
+
+
+def _schedule_text(schedule: Schedule) -> str | None:
+    windows = schedule.as_list()
+    return json.dumps(windows) if windows is not None else None
 
 
 class Store:
@@ -221,6 +238,7 @@ class Store:
             valid_from=_parse(row["valid_from"]),
             valid_until=_parse(row["valid_until"]),
             created=_parse_required(row["created"]),
+            schedule=_schedule(row["schedule"]),
         )
 
     def list_users(self) -> list[User]:
@@ -254,10 +272,12 @@ class Store:
         """Insert or replace a user (its credentials stay)."""
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO users (number, name, role, valid_from, valid_until, created)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(number) DO UPDATE SET"
+                "INSERT INTO users"
+                " (number, name, role, valid_from, valid_until, created, schedule)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(number) DO UPDATE SET"
                 " name = excluded.name, role = excluded.role,"
-                " valid_from = excluded.valid_from, valid_until = excluded.valid_until",
+                " valid_from = excluded.valid_from, valid_until = excluded.valid_until,"
+                " schedule = excluded.schedule",
                 (
                     user.number,
                     user.name,
@@ -265,6 +285,7 @@ class Store:
                     _time(user.valid_from),
                     _time(user.valid_until),
                     _time(user.created),
+                    _schedule_text(user.schedule),
                 ),
             )
 
@@ -360,6 +381,7 @@ class Store:
             uses=row["uses"],
             created=_parse_required(row["created"]),
             code_hash=row["code_hash"],
+            schedule=_schedule(row["schedule"]),
         )
 
     def list_temporary_passwords(self) -> list[TemporaryPassword]:
@@ -374,8 +396,8 @@ class Store:
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO temporary_passwords (id, name, code_hash,"
-                " valid_from, valid_until, max_uses, uses, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " valid_from, valid_until, max_uses, uses, created, schedule)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     temporary.id,
                     temporary.name,
@@ -385,6 +407,7 @@ class Store:
                     temporary.max_uses,
                     temporary.uses,
                     _time(temporary.created),
+                    _schedule_text(temporary.schedule),
                 ),
             )
 
@@ -407,6 +430,7 @@ class Store:
             valid_until=_parse_required(row["valid_until"]),
             created=_parse_required(row["created"]),
             key_hash=row["key_hash"],
+            schedule=_schedule(row["schedule"]),
         )
 
     def list_bluetooth_keys(self) -> list[BluetoothKey]:
@@ -419,8 +443,8 @@ class Store:
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO bluetooth_keys"
-                " (id, name, key_hash, valid_from, valid_until, created)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " (id, name, key_hash, valid_from, valid_until, created, schedule)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     key.id,
                     key.name,
@@ -428,6 +452,7 @@ class Store:
                     _time(key.valid_from),
                     _time(key.valid_until),
                     _time(key.created),
+                    _schedule_text(key.schedule),
                 ),
             )
 
@@ -517,17 +542,28 @@ class Store:
         limit: int,
         start: datetime | None = None,
         end: datetime | None = None,
+        before: int | None = None,
+        newest_first: bool = False,
     ) -> list[tuple[int, str, str, str]]:
-        """Return ``(seq, time, type, data)`` rows after ``since`` and in a time range."""
+        """Return ``(seq, time, type, data)`` rows between two seqs, in a time range.
+
+        Rows lie above ``since`` and below ``before``; the oldest come first, or the
+        newest with ``newest_first``.
+        """
         query = "SELECT seq, time, type, data FROM events WHERE seq > ?"
         params: list[Any] = [since or 0]
+        if before is not None:
+            query += " AND seq < ?"
+            params.append(before)
         if start is not None:
             query += " AND ts >= ?"
             params.append(start.timestamp())
         if end is not None:
             query += " AND ts < ?"
             params.append(end.timestamp())
-        query += " ORDER BY seq LIMIT ?"
+        query += (
+            " ORDER BY seq DESC LIMIT ?" if newest_first else " ORDER BY seq LIMIT ?"
+        )
         params.append(limit)
         return [tuple(row) for row in self._db.execute(query, params)]
 

@@ -8,6 +8,7 @@ password attempts feed the security lockout (L-42).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import tzinfo
 
 from ezlock_edge.clock import Clock
 from ezlock_edge.vocabulary.mcu import Prompt
@@ -46,20 +47,30 @@ class Presented:
     method: UnlockMethod
     user: User | None = None
     credential: Credential | None = None
-    temporary_id: str | None = None
+    visitor: JsonDict | None = None  # a visitor code's or Bluetooth key's {id, name}
     duress: bool = False
     spoofed: bool = False  # the module's liveness check failed (a photo, a mask)
 
     def fields(self) -> JsonDict:
         """Return the event fields that say who and with what."""
+        visitor_id = self.visitor["id"] if self.visitor else None
         return {
             "method": self.method.value,
             "user": self.user.ref if self.user else None,
-            "credential_id": (
-                self.credential.id if self.credential else self.temporary_id
-            ),
+            "visitor": self.visitor,
+            "credential_id": self.credential.id if self.credential else visitor_id,
             "slot": self.credential.slot if self.credential else None,
         }
+
+
+# What the lock says to a visitor it refuses: the manual's validity prompt when it is the
+# wrong day or hour, a plain failure when the uses are spent.
+_VISITOR_PROMPTS = {
+    "not_yet_valid": Prompt.NOT_IN_VALIDITY_PERIOD,
+    "expired": Prompt.NOT_IN_VALIDITY_PERIOD,
+    "outside_schedule": Prompt.NOT_IN_VALIDITY_PERIOD,
+    "used_up": Prompt.FAILURE,
+}
 
 
 class UnlockDecision:
@@ -105,12 +116,12 @@ class UnlockDecision:
     def by_entry(self, entry: str) -> Presented:
         """Identify a keypad entry (L-41); a duress password wins over any other."""
         matches = self._directory.match_entry(entry)
-        chosen = _pick(matches, self._clock)
+        chosen = _pick(matches, self._clock, self._directory.zone)
         if chosen is None:
             return Presented(UnlockMethod.PASSWORD)
         if chosen.temporary is not None:
             return Presented(
-                UnlockMethod.TEMPORARY_PASSWORD, temporary_id=chosen.temporary.id
+                UnlockMethod.TEMPORARY_PASSWORD, visitor=chosen.temporary.ref
             )
         assert chosen.credential is not None  # noqa: S101 -- EntryMatch holds one of two
         return Presented(
@@ -129,21 +140,19 @@ class UnlockDecision:
                 presented, "locked_out", Prompt.SYSTEM_LOCKED, count=False
             )
             return False
-        if presented.user is None and presented.temporary_id is None:
+        if presented.user is None and presented.visitor is None:
             reason = "liveness" if presented.spoofed else "no_match"
             await self._refuse(presented, reason, Prompt.FAILURE)
             return False
-        if presented.user is not None and not presented.user.valid_at(
-            self._clock.now()
+        if presented.user is not None and (
+            refusal := presented.user.refusal(self._clock.now(), self._directory.zone)
         ):
+            # L-28 (not_yet_valid, expired) and the weekly schedule (outside_schedule).
             await self._refuse(
-                presented,
-                "outside_validity",
-                Prompt.NOT_IN_VALIDITY_PERIOD,
-                count=False,
+                presented, refusal, Prompt.NOT_IN_VALIDITY_PERIOD, count=False
             )
             return False
-        if presented.temporary_id is not None:
+        if presented.visitor is not None:
             return await self._visitor(presented)
         return await self._open(presented)
 
@@ -156,7 +165,7 @@ class UnlockDecision:
         if (
             user is None
             or user.role is not Role.ADMIN
-            or not user.valid_at(self._clock.now())
+            or user.refusal(self._clock.now(), self._directory.zone) is not None
         ):
             if user is None:
                 await self._count_failure()
@@ -169,7 +178,7 @@ class UnlockDecision:
         """Decide on a visitor Bluetooth key a phone presented (L-31)."""
         found = self._directory.match_bluetooth(key)
         presented = Presented(
-            UnlockMethod.BLUETOOTH, temporary_id=found.id if found else None
+            UnlockMethod.BLUETOOTH, visitor=found.ref if found else None
         )
         if self._lockout.active:
             await self._refuse(
@@ -179,8 +188,10 @@ class UnlockDecision:
         if found is None:
             await self._refuse(presented, "no_match", Prompt.FAILURE, count=False)
             return False
-        if not found.usable_at(self._clock.now()):
-            await self._refuse(presented, "expired", Prompt.FAILURE, count=False)
+        if refusal := found.refusal(self._clock.now(), self._directory.zone):
+            await self._refuse(
+                presented, refusal, _VISITOR_PROMPTS[refusal], count=False
+            )
             return False
         return await self._open(presented)
 
@@ -189,12 +200,7 @@ class UnlockDecision:
         presented = Presented(UnlockMethod.REMOTE)
         if not self._settings.current.remote_unlock_enabled:
             self._events.append(
-                "unlock_failed",
-                method=UnlockMethod.REMOTE.value,
-                reason="disabled",
-                user=None,
-                credential_id=None,
-                slot=None,
+                "unlock_failed", reason="disabled", **presented.fields()
             )
             raise RemoteUnlockDisabledError("Remote unlock is disabled in the settings")
         if self._lockout.active:
@@ -208,13 +214,16 @@ class UnlockDecision:
     # outcomes
 
     async def _visitor(self, presented: Presented) -> bool:
+        assert presented.visitor is not None  # noqa: S101 -- checked by the caller
         temporary = next(
             t
             for t in self._directory.temporary_passwords()
-            if t.id == presented.temporary_id
+            if t.id == presented.visitor["id"]
         )
-        if not temporary.usable_at(self._clock.now()):
-            await self._refuse(presented, "expired", Prompt.FAILURE, count=False)
+        if refusal := temporary.refusal(self._clock.now(), self._directory.zone):
+            await self._refuse(
+                presented, refusal, _VISITOR_PROMPTS[refusal], count=False
+            )
             return False
         if not await self._open(presented):
             return False
@@ -255,7 +264,7 @@ class UnlockDecision:
             await self._panel.say(Prompt.SYSTEM_LOCKED)
 
 
-def _pick(matches: list[EntryMatch], clock: Clock) -> EntryMatch | None:
+def _pick(matches: list[EntryMatch], clock: Clock, zone: tzinfo) -> EntryMatch | None:
     """Choose among several hits in one entry: duress first, then a usable one."""
     if not matches:
         return None
@@ -263,7 +272,10 @@ def _pick(matches: list[EntryMatch], clock: Clock) -> EntryMatch | None:
 
     def rank(match: EntryMatch) -> tuple[bool, bool]:
         if match.credential is not None and match.user is not None:
-            return (match.credential.duress, match.user.valid_at(now))
-        return (False, match.temporary is not None and match.temporary.usable_at(now))
+            return (match.credential.duress, match.user.refusal(now, zone) is None)
+        return (
+            False,
+            match.temporary is not None and match.temporary.usable_at(now, zone),
+        )
 
     return max(matches, key=rank)
