@@ -50,6 +50,24 @@ async def test_l40_unknown_or_spoofed_biometrics_fail(tmp_path: Path) -> None:
         assert await rig.bolt() == "locked"
 
 
+async def test_l40_l42_presenting_again_during_a_match_is_matched_too(
+    tmp_path: Path,
+) -> None:
+    """L-40, L-42: a second face while the first is still being refused is not lost.
+
+    Both presentations come at once: the second wake reaches the core while the first
+    match is still running (the module's answer for the first, then the failure prompt
+    on the MCU link, are behind the second wake on the wire), so before the fix the
+    second wake was dropped and the spoof never reported.
+    """
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        await rig.sim.face("mallory")
+        await rig.sim.face("mallory", spoof=True)
+        await rig.event("unlock_failed", method="face", reason="no_match")
+        await rig.event("unlock_failed", method="face", reason="liveness")
+
+
 async def test_l40_mechanical_key_and_inside_handle(tmp_path: Path) -> None:
     """L-07, L-40: the key and the inside handle are reported, with no user."""
     async with running_lock(tmp_path) as rig:

@@ -4,6 +4,11 @@ The MCU wakes a sensor (touch line, proximity radar, a keypad touch for the face
 a match then runs in the background on that module and its result goes to the keypad
 dialogue (an admin verifying for the menu, L-20) or to the unlock decision. Each module
 does one thing at a time, so an enrollment first waits for a running match to finish.
+
+A wake that comes while its sensor's match still runs (someone presents again right
+after a failure, while the lock is still saying so) is not dropped: once the running
+match is over, the sensor matches once more. Wakes meanwhile coalesce into that one
+match; one that finds nobody ends quietly (no attempt).
 """
 
 from __future__ import annotations
@@ -60,17 +65,22 @@ class Identification:
         self._on_change = on_change
         self._verify_timeout = verify_timeout
         self._running: dict[Sensor, asyncio.Task[None]] = {}
+        self._again: dict[Sensor, bool] = {}
+        """Sensors woken again during their match, and whether every such wake was manual."""
         self._tasks = BackgroundTasks(_LOGGER)
 
     def start(self, sensor: Sensor, *, manual: bool) -> None:
         """Start matching whoever is at ``sensor``, unless the lock is not ready for it.
 
         ``manual``: the face match a keypad touch starts (L-10); a locked-out lock does
-        not count it as an attempt.
+        not count it as an attempt. A wake during the sensor's running match is kept for
+        when it ends.
         """
+        if sensor in self._running:
+            self._again[sensor] = manual and self._again.get(sensor, True)
+            return
         if (
-            sensor in self._running
-            or self._enroller.busy
+            self._enroller.busy
             or not self._directory.admin_exists
             or self._keypad.mode not in {Mode.IDLE, Mode.VERIFY_ADMIN}
         ):
@@ -88,9 +98,21 @@ class Identification:
 
     async def stop(self) -> None:
         """Cancel running matches."""
+        self._again.clear()
         await self._tasks.cancel()
 
     async def _run(self, sensor: Sensor, manual: bool) -> None:
+        try:
+            await self._identify(sensor, manual)
+        finally:
+            self._running.pop(sensor, None)
+            self._on_change()
+        # Not reached when cancelled (stopping): only a finished match starts the next.
+        again = self._again.pop(sensor, None)
+        if again is not None:
+            self.start(sensor, manual=again)
+
+    async def _identify(self, sensor: Sensor, manual: bool) -> None:
         method, kind = SENSORS[sensor]
         try:
             if self._lockout.active and self._keypad.mode is Mode.IDLE:
@@ -114,9 +136,6 @@ class Identification:
                 await self._access.attempt(presented)
         except DeviceError as err:
             _LOGGER.warning("Biometric match on %s failed: %s", sensor.name, err)
-        finally:
-            self._running.pop(sensor, None)
-            self._on_change()
 
     async def _match(self, sensor: Sensor) -> int | None:
         hardware = self._hardware
