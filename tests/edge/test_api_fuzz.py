@@ -16,7 +16,7 @@ from .api_support import NO_BODY, ApiClient
 
 ROUTE_TABLE = [
     (method, path.removeprefix(PREFIX))
-    for method, path, handler in ROUTES
+    for method, path, handler, _ in ROUTES
     if handler is not WS_ROUTE
 ]
 FIELD_NAMES = sorted(

@@ -13,8 +13,10 @@ import voluptuous as vol
 from ezlock_edge.api import schemas
 from ezlock_edge.api.context import ApiContext
 from ezlock_edge.api.openapi import SCHEMAS
+from ezlock_edge.api.routes import PREFIX, ROUTES
 from ezlock_edge.api.server import create_app
 from ezlock_edge.clock import ManualClock
+from ezlock_edge.core.models import ClientRole
 from tests.support.lock import create_first_admin, sim_of
 
 from .api_support import ApiClient, client_for, pair, running_edge
@@ -46,6 +48,35 @@ async def test_document_lists_exactly_the_served_routes(client: ApiClient) -> No
     assert documented == served
 
 
+async def test_document_names_the_role_of_every_route(client: ApiClient) -> None:
+    """Issue #11.2: each operation's security names the least role it needs."""
+    document = (await client.call("GET", "/openapi.json")).body
+    for route in ROUTES:
+        operation = document["paths"][route.path][route.method.lower()]
+        if route.role is None:
+            assert operation["security"] == [], route.path
+        else:
+            assert operation["security"] == [{"bearer": [route.role.value]}]
+            assert operation["x-ezlock-role"] == route.role.value
+            assert ("403" in operation["responses"]) is (
+                route.role is ClientRole.ADMIN
+            ), (route.method, route.path)
+    operate = {
+        (route.method, route.path.removeprefix(PREFIX))
+        for route in ROUTES
+        if route.role is ClientRole.OPERATE
+    }
+    assert operate == {
+        ("GET", "/state"),
+        ("GET", "/events"),
+        ("GET", "/settings"),
+        ("POST", "/lock"),
+        ("POST", "/unlock"),
+        ("POST", "/countdown_lock"),
+        ("GET", "/ws"),
+    }
+
+
 def _keys(schema: Any) -> set[str]:
     if isinstance(schema, vol.All):
         schema = schema.validators[0]
@@ -66,6 +97,7 @@ def _keys(schema: Any) -> set[str]:
         (schemas.TEMPORARY_PASSWORD_CREATE, "TemporaryPasswordCreate"),
         (schemas.BLUETOOTH_KEY_CREATE, "BluetoothKeyCreate"),
         (schemas.EMPTY, "Empty"),
+        (schemas.CLIENT_CREATE, "ClientCreate"),
     ],
 )
 def test_request_schemas_match_the_document(validator: Any, component: str) -> None:

@@ -367,7 +367,8 @@ async def test_clients_list_and_revoke(api: ApiClient) -> None:
     clients = (await api.call("GET", "/clients")).body["clients"]
     assert len(clients) == 1
     assert clients[0]["name"] == "Home Assistant"
-    assert set(clients[0]) == {"client_id", "name", "created", "last_seen"}
+    assert set(clients[0]) == {"client_id", "name", "role", "created", "last_seen"}
+    assert clients[0]["role"] == "admin"
     missing = await api.call("DELETE", "/clients/c_nope")
     assert (missing.status, missing.body["error"]) == (404, "client_not_found")
     assert (

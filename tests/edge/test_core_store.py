@@ -14,9 +14,9 @@ import textwrap
 
 import pytest
 
-from ezlock_edge.core.models import Role, User
+from ezlock_edge.core.models import ClientRole, Role, User
 from ezlock_edge.core.secrets import DeviceSecret
-from ezlock_edge.core.store import SCHEMA_VERSION, Store, StoreError
+from ezlock_edge.core.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -39,6 +39,25 @@ def test_store_refuses_a_newer_schema(tmp_path: Path) -> None:
     raw.close()
     with pytest.raises(StoreError):
         Store(tmp_path / "lock.db")
+
+
+def test_clients_paired_before_roles_stay_admins(tmp_path: Path) -> None:
+    """Issue #11.2: schema 1 had no roles; its clients paired at the lock, so admin."""
+    raw = sqlite3.connect(tmp_path / "lock.db")
+    raw.executescript(MIGRATIONS[0])
+    raw.execute("PRAGMA user_version=1")
+    raw.execute(
+        "INSERT INTO clients (id, name, token_hash, created) VALUES (?, ?, ?, ?)",
+        ("c_old", "Home Assistant", "ab" * 32, NOW.isoformat()),
+    )
+    raw.commit()
+    raw.close()
+    store = Store(tmp_path / "lock.db")
+    [client] = store.list_clients()
+    assert (client.id, client.role) == ("c_old", ClientRole.ADMIN)
+    tablet = store.add_client("c_new", "Tablet", "cd" * 32, NOW, ClientRole.OPERATE)
+    assert store.find_client("cd" * 32) == tablet
+    store.close()
 
 
 def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ import pytest
 import voluptuous as vol
 
 from ezlock_edge.api import schemas
-from ezlock_edge.api.openapi import SCHEMAS, document
+from ezlock_edge.api.openapi import SCHEMAS
+from ezlock_edge.api.routes import openapi_document
 from ezlock_edge.core import limits
 from ezlock_edge.core.limits import Limit
 
@@ -89,7 +90,7 @@ def test_visitor_uses_user_numbers_names_and_passwords() -> None:
 def test_the_events_query_limit_and_its_default() -> None:
     [parameter] = [
         p
-        for p in document()["paths"]["/api/v1/events"]["get"]["parameters"]
+        for p in openapi_document()["paths"]["/api/v1/events"]["get"]["parameters"]
         if p["name"] == "limit"
     ]
     assert parameter["schema"] == {

@@ -6,6 +6,7 @@ it names exactly the routes the server has and exactly the fields each schema ac
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ezlock_edge import __version__
@@ -166,6 +167,21 @@ SCHEMAS: Json = {
     "Paired": _object(
         {"token": {"type": "string"}, "client_id": {"type": "string"}},
         ("token", "client_id"),
+    ),
+    "ClientCreate": _object(
+        {
+            "client_name": {"type": "string", "minLength": 1, "maxLength": 64},
+            "role": {"type": "string", "enum": ["operate"]},
+        },
+        ("client_name", "role"),
+    ),
+    "ClientCreated": _object(
+        {
+            "token": {"type": "string"},
+            "client_id": {"type": "string"},
+            "role": {"type": "string", "enum": ["operate"]},
+        },
+        ("token", "client_id", "role"),
     ),
     "State": _object(
         {
@@ -372,6 +388,7 @@ SCHEMAS: Json = {
         {
             "client_id": {"type": "string"},
             "name": {"type": "string"},
+            "role": {"type": "string", "enum": ["admin", "operate"]},
             "created": _TIME,
             "last_seen": _nullable(_TIME),
         }
@@ -406,7 +423,6 @@ def _op(
     replies: Json,
     body: str | None = None,
     *,
-    auth: bool = True,
     body_optional: bool = False,
     parameters: list[Json] | None = None,
 ) -> Json:
@@ -415,8 +431,6 @@ def _op(
         operation["requestBody"] = {"required": not body_optional, **_json(_ref(body))}
     if parameters:
         operation["parameters"] = parameters
-    if not auth:
-        operation["security"] = []
     return operation
 
 
@@ -435,9 +449,7 @@ _ACCEPTED = {"202": _reply("Accepted", _ref("Empty"))}
 
 PATHS: Json = {
     "/api/v1/info": {
-        "get": _op(
-            "Identity of the lock", {"200": _reply("Info", _ref("Info"))}, auth=False
-        )
+        "get": _op("Identity of the lock", {"200": _reply("Info", _ref("Info"))})
     },
     "/api/v1/pair": {
         "post": _op(
@@ -447,11 +459,10 @@ PATHS: Json = {
                 "403": _reply("pairing_closed", _ref("Error")),
             },
             "PairRequest",
-            auth=False,
         )
     },
     "/api/v1/openapi.json": {
-        "get": _op("This document", {"200": _reply("OpenAPI 3.1")}, auth=False)
+        "get": _op("This document", {"200": _reply("OpenAPI 3.1")})
     },
     "/api/v1/state": {
         "get": _op("Lock state", {"200": _reply("State", _ref("State"))})
@@ -586,7 +597,12 @@ PATHS: Json = {
     "/api/v1/clients": {
         "get": _op(
             "Paired clients", {"200": _reply("Clients", _list_of("clients", "Client"))}
-        )
+        ),
+        "post": _op(
+            "Create an operate client (a wall tablet); the token is shown once",
+            {"201": _reply("Created", _ref("ClientCreated"))},
+            "ClientCreate",
+        ),
     },
     "/api/v1/clients/{id}": {
         "delete": _op("Revoke a client", _NO_CONTENT, parameters=[_ID])
@@ -600,8 +616,41 @@ PATHS: Json = {
 }
 
 
-def document() -> Json:
-    """Return the whole OpenAPI document."""
+_FORBIDDEN = _reply("forbidden: this client's role is operate", _ref("Error"))
+
+
+def _with_roles(roles: Mapping[tuple[str, str], str | None]) -> Json:
+    """Name each operation's role as OpenAPI 3.1 does: role names in its security.
+
+    ``None`` is a route without a token; ``admin`` routes also answer ``403``.
+    """
+    paths: Json = {}
+    for path, operations in PATHS.items():
+        paths[path] = {}
+        for method, operation in operations.items():
+            role = roles[(method.upper(), path)]
+            described = dict(operation)
+            if role is None:
+                described["security"] = []
+                described["responses"] = {
+                    code: reply
+                    for code, reply in operation["responses"].items()
+                    if code not in {"401", "429"}
+                }
+            else:
+                described["security"] = [{"bearer": [role]}]
+                described["x-ezlock-role"] = role
+                if role == "admin":
+                    described["responses"] = {
+                        **operation["responses"],
+                        "403": operation["responses"].get("403", _FORBIDDEN),
+                    }
+            paths[path][method] = described
+    return paths
+
+
+def document(roles: Mapping[tuple[str, str], str | None]) -> Json:
+    """Return the whole OpenAPI document; ``roles`` is each route's (api/routes.py)."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -610,7 +659,7 @@ def document() -> Json:
             "description": "Local API of an ezlock edge driver (docs/api.md).",
             "x-api-version": API_VERSION,
         },
-        "paths": PATHS,
+        "paths": _with_roles(roles),
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

@@ -8,11 +8,12 @@ OpenAPI test compares with ``openapi.PATHS``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiohttp import web
 
 from ezlock_edge.core.limits import EVENTS_PER_QUERY_DEFAULT
+from ezlock_edge.core.models import ClientRole
 
 from . import schemas
 from .auth import new_token, token_hash
@@ -81,7 +82,17 @@ async def pair(request: web.Request) -> web.Response:
 
 async def openapi(request: web.Request) -> web.Response:
     """``GET /openapi.json``."""
-    return _json(document())
+    return _json(openapi_document())
+
+
+def openapi_document() -> dict[str, Any]:
+    """Return the OpenAPI document with each route's role from :data:`ROUTES`."""
+    return document(
+        {
+            (route.method, route.path): route.role.value if route.role else None
+            for route in ROUTES
+        }
+    )
 
 
 # state and actions
@@ -278,44 +289,81 @@ async def list_clients(request: web.Request) -> web.Response:
     return _json({"clients": [client.as_dict() for client in clients]})
 
 
+async def create_client(request: web.Request) -> web.Response:
+    """``POST /clients``: an ``operate`` client for a wall tablet; its token, once."""
+    body = await json_body(request, schemas.CLIENT_CREATE)
+    token = new_token()
+    client = _context(request).core.create_client(
+        body["client_name"], token_hash(token), body["role"]
+    )
+    return _json(
+        {"token": token, "client_id": client.id, "role": client.role.value},
+        status=201,
+    )
+
+
 async def revoke_client(request: web.Request) -> web.Response:
     """``DELETE /clients/{id}``: the token dies now, and so do its WebSockets."""
     _context(request).core.revoke_client(_object_id(request))
     return _no_content()
 
 
-ROUTES: list[tuple[str, str, RouteHandler]] = [
-    ("GET", f"{PREFIX}/info", info),
-    ("POST", f"{PREFIX}/pair", pair),
-    ("GET", f"{PREFIX}/openapi.json", openapi),
-    ("GET", f"{PREFIX}/state", state),
-    ("POST", f"{PREFIX}/lock", lock),
-    ("POST", f"{PREFIX}/unlock", unlock),
-    ("POST", f"{PREFIX}/countdown_lock", countdown_lock),
-    ("GET", f"{PREFIX}/settings", get_settings),
-    ("PATCH", f"{PREFIX}/settings", patch_settings),
-    ("GET", f"{PREFIX}/users", list_users),
-    ("POST", f"{PREFIX}/users", add_user),
-    ("GET", f"{PREFIX}/users/{{number}}", get_user),
-    ("PATCH", f"{PREFIX}/users/{{number}}", patch_user),
-    ("DELETE", f"{PREFIX}/users/{{number}}", delete_user),
-    ("PUT", f"{PREFIX}/users/{{number}}/password", set_password),
-    ("POST", f"{PREFIX}/users/{{number}}/enrollments", start_enrollment),
-    ("GET", f"{PREFIX}/credentials", list_credentials),
-    ("PATCH", f"{PREFIX}/credentials/{{id}}", patch_credential),
-    ("DELETE", f"{PREFIX}/credentials/{{id}}", delete_credential),
-    ("POST", f"{PREFIX}/lockout/clear", clear_lockout),
-    ("GET", f"{PREFIX}/temporary_passwords", list_temporary_passwords),
-    ("POST", f"{PREFIX}/temporary_passwords", create_temporary_password),
-    ("DELETE", f"{PREFIX}/temporary_passwords/{{id}}", delete_temporary_password),
-    ("GET", f"{PREFIX}/bluetooth_keys", list_bluetooth_keys),
-    ("POST", f"{PREFIX}/bluetooth_keys", create_bluetooth_key),
-    ("DELETE", f"{PREFIX}/bluetooth_keys/{{id}}", delete_bluetooth_key),
-    ("GET", f"{PREFIX}/events", events),
-    ("GET", f"{PREFIX}/clients", list_clients),
-    ("DELETE", f"{PREFIX}/clients/{{id}}", revoke_client),
-    ("GET", f"{PREFIX}/ws", websocket),
+class Route(NamedTuple):
+    """One route and the least role a client needs for it (None: no token at all)."""
+
+    method: str
+    path: str
+    handler: RouteHandler
+    role: ClientRole | None
+
+
+OPEN = None
+OPERATE = ClientRole.OPERATE
+ADMIN = ClientRole.ADMIN
+
+# The one table: the server registers it, the auth middleware enforces its roles and
+# the OpenAPI document names them. ``operate`` reads and operates; everything that
+# changes who can open the door (or reads who can) needs ``admin``.
+ROUTES: list[Route] = [
+    Route("GET", f"{PREFIX}/info", info, OPEN),
+    Route("POST", f"{PREFIX}/pair", pair, OPEN),
+    Route("GET", f"{PREFIX}/openapi.json", openapi, OPEN),
+    Route("GET", f"{PREFIX}/state", state, OPERATE),
+    Route("POST", f"{PREFIX}/lock", lock, OPERATE),
+    Route("POST", f"{PREFIX}/unlock", unlock, OPERATE),
+    Route("POST", f"{PREFIX}/countdown_lock", countdown_lock, OPERATE),
+    Route("GET", f"{PREFIX}/settings", get_settings, OPERATE),
+    Route("PATCH", f"{PREFIX}/settings", patch_settings, ADMIN),
+    Route("GET", f"{PREFIX}/users", list_users, ADMIN),
+    Route("POST", f"{PREFIX}/users", add_user, ADMIN),
+    Route("GET", f"{PREFIX}/users/{{number}}", get_user, ADMIN),
+    Route("PATCH", f"{PREFIX}/users/{{number}}", patch_user, ADMIN),
+    Route("DELETE", f"{PREFIX}/users/{{number}}", delete_user, ADMIN),
+    Route("PUT", f"{PREFIX}/users/{{number}}/password", set_password, ADMIN),
+    Route("POST", f"{PREFIX}/users/{{number}}/enrollments", start_enrollment, ADMIN),
+    Route("GET", f"{PREFIX}/credentials", list_credentials, ADMIN),
+    Route("PATCH", f"{PREFIX}/credentials/{{id}}", patch_credential, ADMIN),
+    Route("DELETE", f"{PREFIX}/credentials/{{id}}", delete_credential, ADMIN),
+    Route("POST", f"{PREFIX}/lockout/clear", clear_lockout, ADMIN),
+    Route("GET", f"{PREFIX}/temporary_passwords", list_temporary_passwords, ADMIN),
+    Route("POST", f"{PREFIX}/temporary_passwords", create_temporary_password, ADMIN),
+    Route(
+        "DELETE",
+        f"{PREFIX}/temporary_passwords/{{id}}",
+        delete_temporary_password,
+        ADMIN,
+    ),
+    Route("GET", f"{PREFIX}/bluetooth_keys", list_bluetooth_keys, ADMIN),
+    Route("POST", f"{PREFIX}/bluetooth_keys", create_bluetooth_key, ADMIN),
+    Route("DELETE", f"{PREFIX}/bluetooth_keys/{{id}}", delete_bluetooth_key, ADMIN),
+    Route("GET", f"{PREFIX}/events", events, OPERATE),
+    Route("GET", f"{PREFIX}/clients", list_clients, ADMIN),
+    Route("POST", f"{PREFIX}/clients", create_client, ADMIN),
+    Route("DELETE", f"{PREFIX}/clients/{{id}}", revoke_client, ADMIN),
+    Route("GET", f"{PREFIX}/ws", websocket, OPERATE),
 ]
 
-OPEN_ROUTES: frozenset[RouteHandler] = frozenset({info, pair, openapi})
+ROLES: dict[RouteHandler, ClientRole | None] = {
+    route.handler: route.role for route in ROUTES
+}
 WS_ROUTE: RouteHandler = websocket  # upgrades to the push channel (not JSON)

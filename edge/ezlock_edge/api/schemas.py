@@ -127,6 +127,12 @@ PAIR = vol.Schema(
         vol.Required("verification_code"): text(32),
     }
 )
+CLIENT_CREATE = vol.Schema(
+    {
+        vol.Required("client_name"): text(64),
+        vol.Required("role"): one_of("operate"),
+    }
+)
 
 COUNTDOWN_LOCK = vol.Schema({vol.Required("seconds"): within(limits.COUNTDOWN_SECONDS)})
 

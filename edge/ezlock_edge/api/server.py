@@ -8,14 +8,16 @@ import logging
 from aiohttp import WSCloseCode, web
 
 from ezlock_edge.clock import Clock
+from ezlock_edge.core.events import acting_client
 from ezlock_edge.core.lock import LockCore
+from ezlock_edge.core.models import ClientRole
 
 from .auth import bearer_token
 from .context import CLIENT, CONTEXT, ApiContext
 from .errors import ApiError, Handler, error_middleware
 from .listener import ConnectionLimits, Listener
 from .openapi import API_VERSION
-from .routes import OPEN_ROUTES, ROUTES
+from .routes import ROLES, ROUTES
 from .tls import TlsIdentity
 
 _LOGGER = logging.getLogger(__name__)
@@ -25,21 +27,30 @@ MAX_BODY = 64 * 1024
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Require a valid bearer token on every route but the open ones (``/ws`` too).
+    """Require a valid bearer token and the route's role on every route but the open ones.
 
     A valid token also marks the connection as a paired client's, so the listener
-    never closes it to make room (api/listener.py).
+    never closes it to make room (api/listener.py). While the request is served, every
+    event the lock writes names the client (``by_client``).
     """
-    route_handler = request.match_info.handler
-    if request.match_info.http_exception is not None or route_handler in OPEN_ROUTES:
+    if request.match_info.http_exception is not None:
+        return await handler(request)
+    role = ROLES[request.match_info.handler]
+    if role is None:
         return await handler(request)
     context = request.app[CONTEXT]
     token = bearer_token(request)
     if token is None:
         raise ApiError(401, "unauthorized", "Send 'Authorization: Bearer <token>'")
-    request[CLIENT] = context.authenticate(request.remote or "", token)
+    client = context.authenticate(request.remote or "", token)
     context.trust(request.transport)
-    return await handler(request)
+    if role is ClientRole.ADMIN and client.role is not ClientRole.ADMIN:
+        raise ApiError(
+            403, "forbidden", f"This needs an admin client; this one is {client.role}"
+        )
+    request[CLIENT] = client
+    with acting_client(client.ref):
+        return await handler(request)
 
 
 @web.middleware
@@ -71,8 +82,8 @@ def create_app(context: ApiContext) -> web.Application:
         client_max_size=MAX_BODY,
     )
     app[CONTEXT] = context
-    for method, path, handler in ROUTES:
-        app.router.add_route(method, path, handler)
+    for route in ROUTES:
+        app.router.add_route(route.method, route.path, route.handler)
     return app
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from ezlock_edge.clock import Clock
 
-from .errors import ClientNotFoundError
+from .errors import ClientNotFoundError, InvalidRequestError
 from .events import EventLog
-from .models import Client
+from .models import Client, ClientRole
 from .secrets import random_id
 from .store import Store
 
@@ -25,12 +25,37 @@ class Clients:
         self._clock = clock
 
     def add(self, name: str, token_hash: str) -> Client:
-        """Remember a client paired just now, by the hash of its token."""
+        """Remember a client paired in the window just now: an ``admin`` (L-65)."""
         with self._store.transaction():
             client = self._store.add_client(
-                random_id("c"), name, token_hash, self._clock.now()
+                random_id("c"), name, token_hash, self._clock.now(), ClientRole.ADMIN
             )
-            self._events.append("pairing", status="paired", client_id=client.id)
+            self._events.append(
+                "pairing", status="paired", client_id=client.id, role=client.role.value
+            )
+        return client
+
+    def create(self, name: str, token_hash: str, role: ClientRole) -> Client:
+        """Add a client an admin made (a wall tablet, another system): ``operate`` only.
+
+        An ``admin`` needs the person at the lock (the pairing window), so a stolen
+        admin token cannot mint more admins.
+        """
+        if role is not ClientRole.OPERATE:
+            raise InvalidRequestError(
+                "Only operate clients can be created; admins pair at the lock",
+                {"role": ClientRole.OPERATE.value},
+            )
+        with self._store.transaction():
+            client = self._store.add_client(
+                random_id("c"), name, token_hash, self._clock.now(), role
+            )
+            self._events.append(
+                "client_added",
+                client_id=client.id,
+                name=client.name,
+                role=client.role.value,
+            )
         return client
 
     def list(self) -> list[Client]:

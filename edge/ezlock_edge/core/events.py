@@ -31,6 +31,24 @@ type EventHandler = Callable[[Event], None]
 
 # The MCU event being handled right now (None outside an MCU event handler).
 _HANDLING: ContextVar[int | None] = ContextVar("ezlock_mcu_event", default=None)
+# The API client whose request is being served ({"id", "name"}; None otherwise).
+_ACTING: ContextVar[JsonDict | None] = ContextVar("ezlock_client", default=None)
+
+
+@contextmanager
+def acting_client(ref: JsonDict) -> Iterator[None]:
+    """Name ``ref`` (``{"id", "name"}``) in every event appended inside this block.
+
+    The API wraps each authenticated request in it, so every change a client makes
+    (settings, users, credentials, visitors, clients, an unlock) carries
+    ``by_client``: its own field, never confused with events *about* a client such
+    as ``client_revoked``. Background work runs in a fresh context and is not tagged.
+    """
+    token = _ACTING.set(dict(ref))
+    try:
+        yield
+    finally:
+        _ACTING.reset(token)
 
 
 @contextmanager
@@ -92,6 +110,8 @@ class EventLog:
     def append(self, kind: str, **data: Any) -> Event:
         """Persist an event, then announce it once its transaction has committed."""
         now = self._clock.now()
+        if (client := _ACTING.get()) is not None:
+            data["by_client"] = client
         # Round-trip through JSON now, so subscribers see exactly what a query returns.
         payload: JsonDict = json.loads(json.dumps(data))
         with self._store.transaction():

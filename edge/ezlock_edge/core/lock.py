@@ -39,6 +39,7 @@ from .mechanism import Mechanism
 from .models import (
     BluetoothKey,
     Client,
+    ClientRole,
     Credential,
     CredentialType,
     Enrollment,
@@ -412,6 +413,14 @@ class LockCore:
     def add_client(self, name: str, token_hash: str) -> Client:
         """Remember a client paired just now, by the hash of its token."""
         return self._clients.add(name, token_hash)
+
+    def create_client(
+        self, name: str, token_hash: str, role: ClientRole | str
+    ) -> Client:
+        """Add an ``operate`` client an admin made; its token is shown once (#11.2)."""
+        return self._clients.create(
+            name, token_hash, parse_enum(ClientRole, role, "role")
+        )
 
     def list_clients(self) -> list[Client]:
         """Return every paired client."""

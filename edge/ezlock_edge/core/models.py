@@ -289,6 +289,18 @@ def visitor_status(
     return "scheduled" if moment < start else "active"
 
 
+class ClientRole(StrEnum):
+    """What a paired API client may do (Matter's Administer and Operate privileges).
+
+    ``admin`` may do everything; ``operate`` may read state, events and settings, lock,
+    unlock (when remote unlock is on), start the countdown and stream, but nothing that
+    changes who can open the door.
+    """
+
+    ADMIN = "admin"
+    OPERATE = "operate"
+
+
 @dataclass(frozen=True, slots=True)
 class Client:
     """A paired API client; only the hash of its token is kept."""
@@ -298,12 +310,19 @@ class Client:
     created: datetime
     last_seen: datetime | None
     token_hash: str = field(repr=False)
+    role: ClientRole = field(default_factory=lambda: ClientRole.ADMIN)
+
+    @property
+    def ref(self) -> JsonDict:
+        """Return how events name this client (``by_client``)."""
+        return {"id": self.id, "name": self.name}
 
     def as_dict(self) -> JsonDict:
         """Return the API's client object."""
         return {
             "client_id": self.id,
             "name": self.name,
+            "role": self.role.value,
             "created": iso(self.created),
             "last_seen": iso(self.last_seen),
         }

@@ -25,6 +25,7 @@ from ezlock_edge.files import private_file, tighten
 from .models import (
     BluetoothKey,
     Client,
+    ClientRole,
     Credential,
     CredentialType,
     JsonDict,
@@ -97,8 +98,14 @@ ALTER TABLE temporary_passwords ADD COLUMN schedule TEXT;
 ALTER TABLE bluetooth_keys ADD COLUMN schedule TEXT;
 """
 
+# Version 3: client roles (issue #11.2). Clients paired before roles existed paired in
+# the window, at the lock, and could do everything: they stay admins.
+_SCHEMA_V3 = """
+ALTER TABLE clients ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
+"""
+
 # Index i holds the statements that take the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2)
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -472,18 +479,25 @@ class Store:
             created=_parse_required(row["created"]),
             last_seen=_parse(row["last_seen"]),
             token_hash=row["token_hash"],
+            role=ClientRole(row["role"]),
         )
 
     def add_client(
-        self, client_id: str, name: str, token_hash: str, created: datetime
+        self,
+        client_id: str,
+        name: str,
+        token_hash: str,
+        created: datetime,
+        role: ClientRole = ClientRole.ADMIN,
     ) -> Client:
         """Remember a paired client by the hash of its token."""
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO clients (id, name, token_hash, created) VALUES (?, ?, ?, ?)",
-                (client_id, name, token_hash, _time(created)),
+                "INSERT INTO clients (id, name, token_hash, created, role)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (client_id, name, token_hash, _time(created), role.value),
             )
-        return Client(client_id, name, created, None, token_hash)
+        return Client(client_id, name, created, None, token_hash, role)
 
     def list_clients(self) -> list[Client]:
         """Return every paired client, oldest first."""
