@@ -1,4 +1,10 @@
-"""Time as the lock sees it, injectable so tests control it instead of sleeping."""
+"""Time as the lock sees it, injectable so tests control it instead of sleeping.
+
+Everything that waits (a protocol's ACK timeout, a port's reconnect backoff, a module
+poll) waits on a :class:`Clock`: :func:`sleep` and :func:`timeout` are
+``asyncio.sleep`` and ``asyncio.timeout`` on that clock's time, built on its
+``call_later``, so a :class:`ManualClock` in a test fires them when it is advanced.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 import math
 import time
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tzlocal
@@ -68,6 +75,14 @@ class ManualClock:
         self._timers.sort(key=lambda t: (t[0], t[1]))
         return handle
 
+    def pending(self) -> list[float]:
+        """Return the seconds from now to each timer still to fire, soonest first."""
+        return [
+            due - self._mono
+            for due, _, handle, _ in self._timers
+            if not handle.cancelled()
+        ]
+
     def advance(self, seconds: float) -> None:
         """Move both clocks forward, firing due timers in order."""
         target = self._mono + seconds
@@ -119,3 +134,58 @@ def local_time_zone() -> ZoneInfo:
         return ZoneInfo(name or "UTC")
     except ZoneInfoNotFoundError, ValueError:
         return ZoneInfo("UTC")
+
+
+async def sleep(clock: Clock, seconds: float) -> None:
+    """Return after ``seconds`` of ``clock``'s time."""
+    done = asyncio.get_running_loop().create_future()
+
+    def wake() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    handle = clock.call_later(seconds, wake)
+    try:
+        await done
+    finally:
+        handle.cancel()
+
+
+class timeout:  # noqa: N801 - used like asyncio.timeout, which it wraps
+    """``async with timeout(clock, seconds)``: TimeoutError once ``seconds`` passed.
+
+    ``asyncio.timeout`` on the event loop's time, moved to ``clock``'s: the clock's
+    timer expires the asyncio scope, which cancels the block exactly as asyncio does.
+    """
+
+    def __init__(self, clock: Clock, seconds: float) -> None:
+        """Time the block out after ``seconds`` of ``clock``'s time."""
+        self._clock = clock
+        self._seconds = seconds
+        self._scope = asyncio.timeout(None)
+        self._handle: asyncio.Handle | None = None
+
+    async def __aenter__(self) -> Self:
+        """Enter the asyncio scope and start the clock's timer."""
+        await self._scope.__aenter__()
+        self._handle = self._clock.call_later(self._seconds, self._expire)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop the timer; turn the scope's cancellation into TimeoutError."""
+        if self._handle is not None:
+            self._handle.cancel()
+        await self._scope.__aexit__(exc_type, exc, tb)
+
+    def expired(self) -> bool:
+        """Whether the block was timed out."""
+        return self._scope.expired()
+
+    def _expire(self) -> None:
+        if self._scope.when() is None:  # not expired yet, still inside the block
+            self._scope.reschedule(asyncio.get_running_loop().time())

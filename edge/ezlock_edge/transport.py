@@ -16,6 +16,7 @@ import logging
 import serialx
 from serialx.common import UnknownUriScheme, UnsupportedSetting
 
+from ezlock_edge.clock import Clock, SystemClock, sleep, timeout
 from ezlock_edge.vocabulary.errors import DeviceDisconnected
 from ezlock_edge.vocabulary.link import LinkState
 
@@ -36,12 +37,18 @@ class SerialPort:
         baudrate: int,
         *,
         name: str,
+        clock: Clock | None = None,
         backoff: tuple[float, float] = (BACKOFF_MIN, BACKOFF_MAX),
     ) -> None:
-        """Describe the port; nothing is opened until :meth:`start`."""
+        """Describe the port; nothing is opened until :meth:`start`.
+
+        ``backoff`` is the first and the longest wait between two reopen attempts, in
+        seconds of ``clock`` (the system's by default).
+        """
         self.url = url
         self.baudrate = baudrate
         self.name = name
+        self.clock = clock or SystemClock()
         self._backoff = backoff
         self._receiver: Callable[[bytes], None] = _drop
         self._listeners: list[StateListener] = []
@@ -117,7 +124,7 @@ class SerialPort:
     async def connected_within(self, seconds: float) -> bool:
         """Wait up to ``seconds`` for the port to be open; return whether it is."""
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
+            async with timeout(self.clock, seconds):
                 await self._up.wait()
         return self._state is LinkState.CONNECTED
 
@@ -142,7 +149,7 @@ class SerialPort:
                 await self._lost
                 self._lost = None
                 delay = self._backoff[0]
-            await asyncio.sleep(delay)
+            await sleep(self.clock, delay)
             try:
                 await self._open()
             except (OSError, serialx.SerialException) as err:

@@ -18,6 +18,7 @@ from tests.support.lock import create_first_admin, sim_of
 
 from .api_support import ApiClient, client_for, pair, running_edge
 from .peer_support import PeerFactory, ScriptedPeer
+from .sim_support import open_hardware
 
 
 @pytest.fixture
@@ -51,8 +52,7 @@ async def sim_lock(
 @pytest.fixture
 async def hardware(sim_lock: SimulatedLock) -> AsyncIterator[Hardware]:
     """Open the production drivers on the simulated lock's four ptys."""
-    ports = {link: str(path) for link, path in sim_lock.ports.items()}
-    hardware = await Hardware.open(**ports)
+    hardware = await open_hardware(sim_lock)
     yield hardware
     await hardware.close()
 

@@ -15,10 +15,11 @@ from typing import Any
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.events import Event
 from ezlock_edge.core.lock import LockCore
-from ezlock_edge.devices.hardware import Hardware
 from ezlock_edge.sim.lock import SimulatedLock
 from tests.support.lock import ADMIN_PASSWORD, create_first_admin, prompts, said
 from tests.support.waiting import eventually
+
+from .sim_support import open_hardware
 
 
 @dataclass
@@ -183,13 +184,7 @@ async def running_lock(
         ):
             yield rig
         return
-    ports = {link: str(path) for link, path in sim.ports.items()}
-    hardware = await Hardware.open(
-        mcu=ports["mcu"],
-        fingerprint=ports["fingerprint"],
-        face=ports["face"],
-        palm=ports["palm"],
-    )
+    hardware = await open_hardware(sim)
     options: dict[str, Any] = {"enroll_timeout": 3.0, "verify_timeout": 0.5}
     options.update(core_options)
     core = LockCore(hardware, tmp_path / "data", clock, **options)

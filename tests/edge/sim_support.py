@@ -1,7 +1,8 @@
-"""The driver's end of a simulated UART, as raw bytes through the framing codecs.
+"""The driver's end of the simulated lock's UARTs.
 
-Simulator tests open the pty path with serialx exactly as the driver does, write encoded
-frames and read back what the virtual device answers, without the protocol layer.
+Simulator tests open a pty path with serialx exactly as the driver does (:class:`RawLink`),
+write encoded frames and read back what the virtual device answers, without the protocol
+layer; :func:`open_hardware` opens the production drivers on all four instead.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import re
 
 import serialx
 
+from ezlock_edge.clock import Clock
+from ezlock_edge.devices.hardware import Hardware
 from ezlock_edge.framing.stream import StreamParser
+from ezlock_edge.sim.lock import SimulatedLock
 from tests.support.waiting import WAIT
 
 
@@ -118,3 +122,15 @@ class HexPort:
 
 def _expand(text: str) -> str:
     return re.sub(r"\((\d+) x 00\)", lambda run: " ".join(["00"] * int(run[1])), text)
+
+
+async def open_hardware(sim: SimulatedLock, clock: Clock | None = None) -> Hardware:
+    """Open the production drivers on ``sim``'s four ptys, waiting on ``clock``."""
+    ports = sim.ports
+    return await Hardware.open(
+        mcu=str(ports["mcu"]),
+        fingerprint=str(ports["fingerprint"]),
+        face=str(ports["face"]),
+        palm=str(ports["palm"]),
+        clock=clock,
+    )

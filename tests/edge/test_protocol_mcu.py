@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from ezlock_edge.clock import ManualClock
 from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType, NakReason
 from ezlock_edge.framing.mcu_messages import (
     Command,
@@ -23,15 +24,14 @@ from ezlock_edge.framing.mcu_messages import (
     decode_event_ack,
     encode_event,
 )
-from ezlock_edge.protocol.mcu import McuLink
+from ezlock_edge.protocol.mcu import ACK_TIMEOUT, RESPONSE_TIMEOUT, TRIES, McuLink
+from ezlock_edge.protocol.receiver import IDLE_GAP
 from ezlock_edge.transport import SerialPort
 from ezlock_edge.vocabulary.errors import DeviceRejected, DeviceTimeout
 from ezlock_edge.vocabulary.mcu import DoorState, McuEvent, McuEventKind
+from tests.support.waiting import WAIT, eventually
 
 from .peer_support import PeerFactory, ScriptedPeer
-
-WAIT = 3.0
-"""Seconds a test waits for the handler (never a pass condition)."""
 
 
 class Peer:
@@ -41,6 +41,7 @@ class Peer:
         """Wrap a scripted pty end that parses MCU frames."""
         self.scripted = scripted
         self.port = scripted.port
+        self._markers = 0
 
     def send(self, frame: McuFrame | bytes) -> None:
         """Write a frame (or raw bytes) to the driver."""
@@ -62,6 +63,24 @@ class Peer:
         """Frames the driver sent that the test has not taken yet."""
         return self.scripted.sent()
 
+    async def sync(self) -> list[McuFrame]:
+        """Return what the driver sent before it answered a marker sent now.
+
+        The marker is an EVENT too short to decode, which the driver NAKs (docs:
+        "MALFORMED"): once its NAK is back, the driver has read every byte sent before
+        it and written everything it was going to write in reaction, so what it did
+        not send by then it did not send at all.
+        """
+        self._markers = (self._markers + 1) & 0xFF
+        marker = self._markers
+        self.send(McuFrame(MessageType.EVENT, marker, b""))
+        before: list[McuFrame] = []
+        while True:
+            frame = await self.scripted.next()
+            if frame.type is MessageType.NAK and frame.seq == marker:
+                return before
+            before.append(frame)
+
 
 @pytest.fixture
 async def peer(pty_peer: PeerFactory) -> Peer:
@@ -70,46 +89,65 @@ async def peer(pty_peer: PeerFactory) -> Peer:
 
 
 @pytest.fixture
-async def link(peer: Peer) -> AsyncIterator[McuLink]:
-    """Open the driver's MCU link on the peer, with short timeouts to keep tests fast."""
-    port = SerialPort(str(peer.port.path), 115200, name="mcu")
-    link = McuLink(port, ack_timeout=0.1, response_timeout=0.3, tries=3)
+async def port(peer: Peer, clock: ManualClock) -> AsyncIterator[SerialPort]:
+    """Open the driver's end of the peer's pty on the test's clock."""
+    port = SerialPort(str(peer.port.path), 115200, name="mcu", clock=clock)
     await port.start()
-    link.start()
-    yield link
-    await link.close()
+    yield port
     await port.close()
 
 
+@pytest.fixture
+async def link(port: SerialPort) -> AsyncIterator[McuLink]:
+    """Run the driver's MCU link, with its documented timeouts, on the port."""
+    link = McuLink(port)
+    link.start()
+    yield link
+    await link.close()
+
+
 async def test_silent_mcu_times_out_after_retransmitting_the_same_frame(
-    peer: Peer, link: McuLink
+    peer: Peer, link: McuLink, clock: ManualClock
 ) -> None:
-    """No answer: the same REQUEST (same seq) is sent 3 times, then DeviceTimeout."""
-    with pytest.raises(DeviceTimeout, match="MCU did not answer STATUS after 3 tries"):
-        await link.request(GetStatus())
-    sent = peer.sent()
-    assert len(sent) == 3
+    """No answer: the same REQUEST (same seq) every ACK timeout, 5 times, then DeviceTimeout."""
+    task = asyncio.create_task(link.request(GetStatus()))
+    sent = [await peer.next(MessageType.REQUEST)]
+    for _ in range(TRIES - 1):
+        clock.advance(ACK_TIMEOUT)
+        sent.append(await peer.next(MessageType.REQUEST))
+    clock.advance(ACK_TIMEOUT)
+    with pytest.raises(DeviceTimeout, match="MCU did not answer STATUS after 5 tries"):
+        await task
     assert len({frame.encode() for frame in sent}) == 1
+    assert await peer.sync() == []  # and not a sixth time
 
 
 async def test_ack_without_response_waits_longer_then_retransmits(
-    peer: Peer, link: McuLink
+    peer: Peer, link: McuLink, clock: ManualClock
 ) -> None:
-    """After an ACK the link waits for the RESPONSE; a repeat is answered then."""
+    """After an ACK the link waits for the RESPONSE too; then a repeat is answered."""
     task = asyncio.create_task(link.request(Lock()))
     first = await peer.next(MessageType.REQUEST)
     peer.send(McuFrame(MessageType.ACK, first.seq))
+    assert await peer.sync() == []
+    clock.advance(ACK_TIMEOUT)
+    assert await peer.sync() == []  # acknowledged: not repeated at the ACK timeout
+    clock.advance(RESPONSE_TIMEOUT)
     repeat = await peer.next(MessageType.REQUEST)
     assert repeat == first
     peer.answer(repeat)
     assert await task == b""
 
 
-async def test_busy_nak_is_retried(peer: Peer, link: McuLink) -> None:
+async def test_busy_nak_is_retried(
+    peer: Peer, link: McuLink, clock: ManualClock
+) -> None:
     """NAK BUSY: the request is sent again, and completes when the MCU can take it."""
     task = asyncio.create_task(link.request(Lock()))
     first = await peer.next(MessageType.REQUEST)
     peer.send(McuFrame(MessageType.NAK, first.seq, bytes((NakReason.BUSY,))))
+    assert await peer.sync() == []  # the NAK is in and did not end the request
+    clock.advance(ACK_TIMEOUT)
     peer.answer(await peer.next(MessageType.REQUEST))
     assert await task == b""
 
@@ -146,13 +184,15 @@ async def test_stale_responses_and_garbage_are_ignored(
 
 
 async def test_partial_frame_is_given_up_when_the_line_goes_idle(
-    peer: Peer, link: McuLink
+    peer: Peer, port: SerialPort, link: McuLink, clock: ManualClock
 ) -> None:
     """A header whose length byte was corrupted does not swallow the real answer."""
     task = asyncio.create_task(link.request(GetStatus()))
     frame = await peer.next(MessageType.REQUEST)
+    received = port.bytes_received
     peer.send(b"\xa5\x5a\xf0\x04")  # announces 240 bytes that never come
-    await asyncio.sleep(0.01)
+    await eventually(lambda: port.bytes_received == received + 4, "the broken header")
+    clock.advance(IDLE_GAP)
     peer.send(McuFrame(MessageType.RESPONSE, frame.seq, bytes((Command.STATUS, 0))))
     assert await task == b""
     assert peer.sent() == []  # answered without a retransmission
@@ -229,5 +269,4 @@ async def test_without_a_handler_events_stay_on_the_mcu(
     """Until someone handles events, none is acknowledged (the MCU keeps them)."""
     peer.send(event_frame(1, McuEvent(1, McuEventKind.KEYPAD_WAKE)))
     peer.send(McuFrame(MessageType.ACK, 0))  # an ACK for nothing outstanding
-    await asyncio.sleep(0.2)
-    assert peer.sent() == []
+    assert await peer.sync() == []

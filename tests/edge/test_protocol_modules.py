@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from ezlock_edge.clock import ManualClock
 from ezlock_edge.framing.ef01 import (
     ConfirmationCode,
     Ef01Packet,
@@ -28,8 +29,12 @@ from ezlock_edge.framing.efaa import (
     Result,
     VerifyParams,
 )
-from ezlock_edge.protocol.ef01 import Ef01Link
-from ezlock_edge.protocol.efaa import EfaaLink
+from ezlock_edge.protocol.ef01 import (
+    TIMEOUT as EF01_TIMEOUT,
+    TRIES as EF01_TRIES,
+    Ef01Link,
+)
+from ezlock_edge.protocol.efaa import REPLY_MARGIN, EfaaLink
 from ezlock_edge.transport import SerialPort
 from ezlock_edge.vocabulary.errors import DeviceRejected, DeviceTimeout
 
@@ -49,33 +54,45 @@ async def face_peer(pty_peer: PeerFactory) -> ScriptedPeer[EfaaFrame]:
 
 
 @pytest.fixture
-async def finger_link(finger_peer: ScriptedPeer[Ef01Packet]) -> AsyncIterator[Ef01Link]:
-    """Open the fingerprint link with short timeouts."""
-    port = SerialPort(str(finger_peer.port.path), 57600, name="fingerprint")
+async def finger_link(
+    finger_peer: ScriptedPeer[Ef01Packet], clock: ManualClock
+) -> AsyncIterator[Ef01Link]:
+    """Open the fingerprint link, with its documented timeouts, on the test's clock."""
+    port = SerialPort(
+        str(finger_peer.port.path), 57600, name="fingerprint", clock=clock
+    )
     await port.start()
-    yield Ef01Link(port, timeout=0.1, tries=3)
+    yield Ef01Link(port)
     await port.close()
 
 
 @pytest.fixture
-async def face_link(face_peer: ScriptedPeer[EfaaFrame]) -> AsyncIterator[EfaaLink]:
-    """Open the face link with short timeouts."""
-    port = SerialPort(str(face_peer.port.path), 115200, name="face")
+async def face_link(
+    face_peer: ScriptedPeer[EfaaFrame], clock: ManualClock
+) -> AsyncIterator[EfaaLink]:
+    """Open the face link, with its documented timeouts, on the test's clock."""
+    port = SerialPort(str(face_peer.port.path), 115200, name="face", clock=clock)
     await port.start()
-    yield EfaaLink(port, timeout=0.1, tries=3)
+    yield EfaaLink(port)
     await port.close()
 
 
 async def test_silent_fingerprint_module(
-    finger_peer: ScriptedPeer[Ef01Packet], finger_link: Ef01Link
+    finger_peer: ScriptedPeer[Ef01Packet], finger_link: Ef01Link, clock: ManualClock
 ) -> None:
-    """No acknowledgement: the command is sent 3 times, then DeviceTimeout."""
+    """No acknowledgement: the command is sent again each timeout, 3 times in all."""
+    task = asyncio.create_task(finger_link.command(Instruction.TEMPLATE_NUM))
+    sent = [await finger_peer.next()]
+    for _ in range(EF01_TRIES - 1):
+        clock.advance(EF01_TIMEOUT)
+        sent.append(await finger_peer.next())
+    clock.advance(EF01_TIMEOUT)
     with pytest.raises(
         DeviceTimeout, match="did not answer TEMPLATE_NUM after 3 tries"
     ):
-        await finger_link.command(Instruction.TEMPLATE_NUM)
-    sent = finger_peer.sent()
+        await task
     assert [packet.instruction for packet in sent] == [Instruction.TEMPLATE_NUM] * 3
+    assert finger_peer.sent() == []
 
 
 async def test_fingerprint_answers_from_elsewhere_are_ignored(
@@ -117,13 +134,14 @@ async def test_notes_do_not_answer_commands(
 
 
 async def test_unanswered_verify_resets_the_module(
-    face_peer: ScriptedPeer[EfaaFrame], face_link: EfaaLink
+    face_peer: ScriptedPeer[EfaaFrame], face_link: EfaaLink, clock: ManualClock
 ) -> None:
-    """VERIFY is sent once; without a reply the module is RESET, then DeviceTimeout."""
+    """VERIFY is sent once; no reply within its time and a margin: RESET, timeout."""
     task = asyncio.create_task(
-        face_link.capture(MsgId.VERIFY, VerifyParams(1).encode(), 0)
+        face_link.capture(MsgId.VERIFY, VerifyParams(3).encode(), 3)
     )
     assert (await face_peer.next()).msg_id is MsgId.VERIFY
+    clock.advance(3 + REPLY_MARGIN)
     reset = await face_peer.next()
     assert reset.msg_id is MsgId.RESET
     face_peer.send(Reply(MsgId.RESET, Result.SUCCESS).frame().encode())

@@ -10,14 +10,13 @@ import random
 import pytest
 import serialx
 
+from ezlock_edge.clock import ManualClock
 from ezlock_edge.sim.noise import LineNoise
 from ezlock_edge.sim.port import VirtualPort
 from ezlock_edge.transport import SerialPort
 from ezlock_edge.vocabulary.errors import DeviceDisconnected
 from ezlock_edge.vocabulary.link import LinkState
-
-WAIT = 3.0
-"""Seconds a test waits for a state change (never a pass condition)."""
+from tests.support.waiting import eventually, settled
 
 
 class Recorder:
@@ -32,16 +31,25 @@ class Recorder:
 
     async def state(self) -> LinkState:
         """Return the next state change."""
-        async with asyncio.timeout(WAIT):
-            return await self.states.get()
+        return await settled(self.states.get(), "a state change")
 
     async def received(self, size: int) -> bytes:
         """Return the next ``size`` bytes received."""
         data = b""
-        async with asyncio.timeout(WAIT):
-            while len(data) < size:
-                data += await self.data.get()
+        while len(data) < size:
+            data += await settled(self.data.get(), f"{size} bytes")
         return data
+
+
+async def reopen_wait(clock: ManualClock) -> float:
+    """Return how long the port waits before its next attempt to reopen."""
+
+    def waiting() -> bool:
+        return len(clock.pending()) == 1
+
+    await eventually(waiting, "the port waiting to reopen")
+    [delay] = clock.pending()
+    return delay
 
 
 @pytest.fixture
@@ -53,18 +61,19 @@ async def uart(tmp_path: Path) -> AsyncIterator[VirtualPort]:
     port.unplug()
 
 
-async def test_device_path_unplug_and_replug(uart: VirtualPort) -> None:
+async def test_device_path_unplug_and_replug(
+    uart: VirtualPort, clock: ManualClock
+) -> None:
     """Bytes flow both ways; an unplugged adapter is reported and reopened when back."""
     received = asyncio.Queue[bytes]()
     uart.on_receive = received.put_nowait
-    port = SerialPort(str(uart.path), 115200, name="mcu")
+    port = SerialPort(str(uart.path), 115200, name="mcu", clock=clock)
     recorder = Recorder(port)
     await port.start()
     try:
         assert await recorder.state() is LinkState.CONNECTED
         port.write(b"\xa5\x5a")
-        async with asyncio.timeout(WAIT):
-            assert await received.get() == b"\xa5\x5a"
+        assert await settled(received.get(), "the bytes written") == b"\xa5\x5a"
         uart.write(b"hello")
         assert await recorder.received(5) == b"hello"
         uart.unplug()
@@ -73,6 +82,7 @@ async def test_device_path_unplug_and_replug(uart: VirtualPort) -> None:
         with pytest.raises(DeviceDisconnected, match=r"mcu: port .* is not open"):
             port.write(b"x")
         uart.plug()
+        clock.advance(await reopen_wait(clock))
         assert await recorder.state() is LinkState.CONNECTED
         uart.write(b"again")
         assert await recorder.received(5) == b"again"
@@ -81,22 +91,34 @@ async def test_device_path_unplug_and_replug(uart: VirtualPort) -> None:
     assert port.state is LinkState.DISCONNECTED
 
 
-async def test_missing_device_is_opened_when_it_appears(tmp_path: Path) -> None:
-    """A module not plugged in at start is not an error; it connects when plugged."""
+async def test_missing_device_is_opened_when_it_appears(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    """A module not plugged in at start is not an error; it connects when plugged.
+
+    Attempts back off: 0.05 s after the first, doubling up to 2 s between two.
+    """
     uart = VirtualPort(tmp_path / "ttyUSB1", LineNoise(random.Random(0)))
-    port = SerialPort(str(uart.path), 57600, name="fingerprint")
+    port = SerialPort(str(uart.path), 57600, name="fingerprint", clock=clock)
     recorder = Recorder(port)
     await port.start()
     try:
         assert port.state is LinkState.DISCONNECTED
+        waits = []
+        for _ in range(8):
+            waits.append(await reopen_wait(clock))
+            clock.advance(waits[-1])
+        assert waits == pytest.approx([0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 2.0, 2.0])
+        wait = await reopen_wait(clock)
         uart.plug()
+        clock.advance(wait)
         assert await recorder.state() is LinkState.CONNECTED
     finally:
         await port.close()
         uart.unplug()
 
 
-async def test_socket_url_reconnects(unused_tcp_port: int) -> None:
+async def test_socket_url_reconnects(unused_tcp_port: int, clock: ManualClock) -> None:
     """socket://host:port (ser2net) works, and a dropped connection is re-established."""
     connections = asyncio.Queue[asyncio.StreamWriter]()
 
@@ -106,20 +128,20 @@ async def test_socket_url_reconnects(unused_tcp_port: int) -> None:
         connections.put_nowait(writer)
 
     server = await asyncio.start_server(accept, "127.0.0.1", unused_tcp_port)
-    port = SerialPort(f"socket://127.0.0.1:{unused_tcp_port}", 115200, name="face")
+    url = f"socket://127.0.0.1:{unused_tcp_port}"
+    port = SerialPort(url, 115200, name="face", clock=clock)
     recorder = Recorder(port)
     await port.start()
     try:
         assert await recorder.state() is LinkState.CONNECTED
-        async with asyncio.timeout(WAIT):
-            first = await connections.get()
+        first = await settled(connections.get(), "the first connection")
         first.write(b"\xef\xaa")
         assert await recorder.received(2) == b"\xef\xaa"
         first.close()
         assert await recorder.state() is LinkState.DISCONNECTED
+        clock.advance(await reopen_wait(clock))
         assert await recorder.state() is LinkState.CONNECTED
-        async with asyncio.timeout(WAIT):
-            second = await connections.get()
+        second = await settled(connections.get(), "the second connection")
         second.write(b"ok")
         assert await recorder.received(2) == b"ok"
         second.close()

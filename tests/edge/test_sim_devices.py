@@ -23,6 +23,8 @@ from ezlock_edge.vocabulary.mcu import (
 )
 from tests.support.waiting import eventually
 
+from .sim_support import open_hardware
+
 
 @pytest.fixture
 async def lock(clock: ManualClock, tmp_path: Path) -> AsyncIterator[SimulatedLock]:
@@ -34,8 +36,7 @@ async def lock(clock: ManualClock, tmp_path: Path) -> AsyncIterator[SimulatedLoc
 
 @pytest.fixture
 async def hardware(lock: SimulatedLock) -> AsyncIterator[Hardware]:
-    ports = {link: str(path) for link, path in lock.ports.items()}
-    hardware = await Hardware.open(**ports)
+    hardware = await open_hardware(lock)
     yield hardware
     await hardware.close()
 

@@ -8,6 +8,7 @@ from enum import IntEnum
 import logging
 import math
 
+from ezlock_edge.clock import Clock
 from ezlock_edge.devices.models import BiometricMatch
 from ezlock_edge.framing.efaa import (
     FACE_POSES,
@@ -85,10 +86,18 @@ class BiometricDevice(UartDevice):
 
     @classmethod
     async def open(
-        cls, url: str, modality: Modality, baudrate: int = BAUDRATE
+        cls,
+        url: str,
+        modality: Modality,
+        baudrate: int = BAUDRATE,
+        *,
+        clock: Clock | None = None,
     ) -> BiometricDevice:
-        """Open the port (a missing module is reconnected when it appears)."""
-        port = SerialPort(url, baudrate, name=modality.name)
+        """Open the port (a missing module is reconnected when it appears).
+
+        Timeouts and reconnection run on ``clock`` (the system's by default).
+        """
+        port = SerialPort(url, baudrate, name=modality.name, clock=clock)
         link = EfaaLink(port)
         await port.start()
         device = cls(port, link, modality)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
+from ezlock_edge.clock import Clock, sleep
 from ezlock_edge.devices.models import FingerMatch
 from ezlock_edge.framing.ef01 import (
     DEFAULT_ADDRESS,
@@ -55,10 +55,17 @@ type Progress = Callable[[int, int], Awaitable[None]]
 class FingerprintDevice(UartDevice):
     """An R30x / R503-style fingerprint module."""
 
-    def __init__(self, port: SerialPort, link: Ef01Link) -> None:
-        """Use :meth:`open`; this wires an already created port and link."""
+    def __init__(
+        self, port: SerialPort, link: Ef01Link, *, poll_interval: float = POLL_INTERVAL
+    ) -> None:
+        """Use :meth:`open`; this wires an already created port and link.
+
+        ``poll_interval``: seconds of the port's clock between two looks for a finger.
+        """
         super().__init__(port)
         self._link = link
+        self._clock = port.clock
+        self._poll_interval = poll_interval
 
     @classmethod
     async def open(
@@ -68,13 +75,15 @@ class FingerprintDevice(UartDevice):
         *,
         address: int = DEFAULT_ADDRESS,
         password: int = DEFAULT_PASSWORD,
+        clock: Clock | None = None,
     ) -> FingerprintDevice:
         """Open the port (a missing module is reconnected when it appears).
 
         ``address`` and ``password`` are the module's own (R503 manual: SetAdder,
-        SetPwd); a module configured by another host keeps them.
+        SetPwd); a module configured by another host keeps them. Timeouts, polling
+        and reconnection run on ``clock`` (the system's by default).
         """
-        port = SerialPort(url, baudrate, name="fingerprint")
+        port = SerialPort(url, baudrate, name="fingerprint", clock=clock)
         link = Ef01Link(port, address=address, password=password)
         await port.start()
         return cls(port, link)
@@ -149,8 +158,7 @@ class FingerprintDevice(UartDevice):
 
     async def _capture(self, buffer: int, seconds: float) -> None:
         """Wait for a finger, then extract its features into char ``buffer``."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
+        deadline = self._clock.monotonic() + seconds
         while True:
             code, _ = await self._link.command(Instruction.GEN_IMG)
             if code is ConfirmationCode.OK:
@@ -161,9 +169,9 @@ class FingerprintDevice(UartDevice):
                     return
             if code not in _RETAKE:
                 _check(code, "capture")
-            if loop.time() >= deadline:
+            if self._clock.monotonic() >= deadline:
                 raise DeviceTimeout(f"no finger on the sensor within {seconds:g} s")
-            await asyncio.sleep(POLL_INTERVAL)
+            await sleep(self._clock, self._poll_interval)
 
     async def _search(self) -> FingerMatch | None:
         code, data = await self._link.command(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
+from ezlock_edge.clock import Clock
 from ezlock_edge.vocabulary.link import LinkState
 
 from .biometric import FACE, PALM, BiometricDevice
@@ -29,21 +30,28 @@ class Hardware:
 
     @classmethod
     async def open(
-        cls, *, mcu: str, fingerprint: str, face: str, palm: str
+        cls,
+        *,
+        mcu: str,
+        fingerprint: str,
+        face: str,
+        palm: str,
+        clock: Clock | None = None,
     ) -> Hardware:
         """Open the four ports (device paths or ``socket://host:port``).
 
         The MCU must answer (its HELLO gives the lock's identity); the modules may be
-        missing and are connected when they appear.
+        missing and are connected when they appear. Every timeout, poll and reconnect
+        runs on ``clock`` (the system's by default).
         """
         async with contextlib.AsyncExitStack() as stack:
-            finger_device = await FingerprintDevice.open(fingerprint)
+            finger_device = await FingerprintDevice.open(fingerprint, clock=clock)
             stack.push_async_callback(finger_device.close)
-            face_device = await BiometricDevice.open(face, FACE)
+            face_device = await BiometricDevice.open(face, FACE, clock=clock)
             stack.push_async_callback(face_device.close)
-            palm_device = await BiometricDevice.open(palm, PALM)
+            palm_device = await BiometricDevice.open(palm, PALM, clock=clock)
             stack.push_async_callback(palm_device.close)
-            mcu_device = await McuDevice.open(mcu)
+            mcu_device = await McuDevice.open(mcu, clock=clock)
             stack.pop_all()
         return cls(mcu_device, finger_device, face_device, palm_device)
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Collection
 import logging
 
+from ezlock_edge.clock import Clock
 from ezlock_edge.framing.errors import DecodeError
 from ezlock_edge.framing.mcu_messages import (
     PROTOCOL_VERSION,
@@ -59,13 +60,16 @@ class McuDevice(UartDevice):
         port.add_state_listener(self._state_changed)
 
     @classmethod
-    async def open(cls, url: str, baudrate: int = BAUDRATE) -> McuDevice:
+    async def open(
+        cls, url: str, baudrate: int = BAUDRATE, *, clock: Clock | None = None
+    ) -> McuDevice:
         """Open the port and start a session (HELLO) to learn who the MCU is.
 
         Raises DeviceDisconnected / DeviceTimeout if the MCU cannot be reached: the
-        lock cannot run without knowing its identity.
+        lock cannot run without knowing its identity. Retransmission and reconnection
+        run on ``clock`` (the system's by default).
         """
-        port = SerialPort(url, baudrate, name="mcu")
+        port = SerialPort(url, baudrate, name="mcu", clock=clock)
         link = McuLink(port)
         await port.start()
         try:

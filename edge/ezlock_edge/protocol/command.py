@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable
 import logging
 
+from ezlock_edge.clock import Clock, timeout
 from ezlock_edge.framing.stream import StreamParser
 from ezlock_edge.transport import SerialPort
 from ezlock_edge.vocabulary.errors import DeviceDisconnected, DeviceTimeout
@@ -24,10 +25,13 @@ _LOGGER = logging.getLogger(__name__)
 class CommandLink[FrameT]:
     """Send a command frame and wait for the frame that answers it."""
 
-    def __init__(self, port: SerialPort, parser: StreamParser[FrameT]) -> None:
-        """Attach to ``port``, whose bytes ``parser`` understands."""
+    def __init__(
+        self, port: SerialPort, parser: StreamParser[FrameT], *, clock: Clock
+    ) -> None:
+        """Attach to ``port``, whose bytes ``parser`` understands; wait on ``clock``."""
         self._port = port
-        self._receiver = FrameReceiver(parser, self._frame_received)
+        self._clock = clock
+        self._receiver = FrameReceiver(parser, self._frame_received, clock=clock)
         port.set_receiver(self._receiver.feed)
         port.add_state_listener(self._state_changed)
         self._lock = asyncio.Lock()
@@ -46,7 +50,7 @@ class CommandLink[FrameT]:
     ) -> FrameT:
         """Send ``wire`` until a frame for which ``answers`` is true arrives.
 
-        Each try waits ``seconds``. Raises DeviceTimeout after ``tries`` tries, or
+        Each try waits ``seconds`` of the link's clock. Raises DeviceTimeout after ``tries`` tries, or
         DeviceDisconnected if the port was down throughout.
         """
         async with self._lock:
@@ -60,7 +64,7 @@ class CommandLink[FrameT]:
                     self._port.write(
                         wire
                     )  # connected: checked above, nothing awaited since
-                    async with asyncio.timeout(seconds):
+                    async with timeout(self._clock, seconds):
                         return await answer
                 except TimeoutError:
                     continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ezlock_edge.clock import Clock
 from ezlock_edge.framing.ef01 import (
     DEFAULT_ADDRESS,
     DEFAULT_PASSWORD,
@@ -29,13 +30,17 @@ class Ef01Link:
         self,
         port: SerialPort,
         *,
+        clock: Clock | None = None,
         address: int = DEFAULT_ADDRESS,
         password: int = DEFAULT_PASSWORD,
         timeout: float = TIMEOUT,
         tries: int = TRIES,
     ) -> None:
-        """Attach to ``port``: the module at ``address``, unlocked by ``password``."""
-        self._link = CommandLink(port, Ef01Parser())
+        """Attach to ``port``: the module at ``address``, unlocked by ``password``.
+
+        ``timeout`` is in seconds of ``clock`` (the port's by default).
+        """
+        self._link = CommandLink(port, Ef01Parser(), clock=clock or port.clock)
         self._address = address
         self._password = password
         self._timeout = timeout

@@ -6,6 +6,7 @@ from collections.abc import Callable
 import contextlib
 import logging
 
+from ezlock_edge.clock import Clock
 from ezlock_edge.framing.efaa import EfaaFrame, EfaaParser, MsgId, Note, Reply
 from ezlock_edge.framing.errors import DecodeError
 from ezlock_edge.transport import SerialPort
@@ -35,13 +36,20 @@ class EfaaLink:
     """Commands to one FM225-style module."""
 
     def __init__(
-        self, port: SerialPort, *, timeout: float = TIMEOUT, tries: int = TRIES
+        self,
+        port: SerialPort,
+        *,
+        clock: Clock | None = None,
+        timeout: float = TIMEOUT,
+        tries: int = TRIES,
+        reply_margin: float = REPLY_MARGIN,
     ) -> None:
-        """Attach to ``port``."""
-        self._link = _EfaaCommandLink(port, EfaaParser())
+        """Attach to ``port``; times are in seconds of ``clock`` (the port's)."""
+        self._link = _EfaaCommandLink(port, EfaaParser(), clock=clock or port.clock)
         self._name = port.name
         self._timeout = timeout
         self._tries = tries
+        self._reply_margin = reply_margin
 
     async def command(self, msg_id: MsgId, data: bytes = b"") -> Reply:
         """Send a quick command (sent again if lost) and return its REPLY."""
@@ -65,7 +73,7 @@ class EfaaLink:
             frame = await self._link.transact(
                 EfaaFrame(msg_id, data).encode(),
                 _reply_to(msg_id),
-                seconds=seconds + REPLY_MARGIN,
+                seconds=seconds + self._reply_margin,
                 tries=1,
                 what=msg_id.name,
             )

@@ -15,6 +15,7 @@ import contextlib
 from dataclasses import dataclass, field
 import logging
 
+from ezlock_edge.clock import Clock, timeout
 from ezlock_edge.framing.errors import DecodeError
 from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType, NakReason
 from ezlock_edge.framing.mcu_messages import (
@@ -76,16 +77,23 @@ class McuLink:
         self,
         port: SerialPort,
         *,
+        clock: Clock | None = None,
         ack_timeout: float = ACK_TIMEOUT,
         response_timeout: float = RESPONSE_TIMEOUT,
         tries: int = TRIES,
     ) -> None:
-        """Attach to ``port``; call :meth:`start` before use."""
+        """Attach to ``port``; call :meth:`start` before use.
+
+        Timeouts are in seconds of ``clock`` (the port's by default).
+        """
         self._port = port
+        self._clock = clock or port.clock
         self._ack_timeout = ack_timeout
         self._response_timeout = response_timeout
         self._tries = tries
-        self._receiver = FrameReceiver(McuParser(), self._frame_received)
+        self._receiver = FrameReceiver(
+            McuParser(), self._frame_received, clock=self._clock
+        )
         port.set_receiver(self._receiver.feed)
         port.add_state_listener(self._state_changed)
         self._seq = 0
@@ -155,11 +163,20 @@ class McuLink:
                 continue
             self._port.write(wire)  # connected: checked above, nothing awaited since
             with contextlib.suppress(TimeoutError):
-                return await _wait(outstanding.response, self._ack_timeout)
+                return await self._wait(outstanding.response, self._ack_timeout)
             if outstanding.acked:
                 with contextlib.suppress(TimeoutError):
-                    return await _wait(outstanding.response, self._response_timeout)
+                    return await self._wait(
+                        outstanding.response, self._response_timeout
+                    )
         return None
+
+    async def _wait(
+        self, future: asyncio.Future[McuResponse], seconds: float
+    ) -> McuResponse:
+        """Wait for ``future``, not cancelling it on timeout (retransmissions reuse it)."""
+        async with timeout(self._clock, seconds):
+            return await asyncio.shield(future)
 
     # -- receiving --------------------------------------------------------------------
 
@@ -267,9 +284,3 @@ class McuLink:
             self._port.write(frame.encode())
         except DeviceDisconnected:
             _LOGGER.debug("MCU: %s not sent, port down", frame.type.name)
-
-
-async def _wait(future: asyncio.Future[McuResponse], seconds: float) -> McuResponse:
-    """Wait for ``future`` without cancelling it on timeout (retransmissions reuse it)."""
-    async with asyncio.timeout(seconds):
-        return await asyncio.shield(future)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from ezlock_edge.clock import Clock, SystemClock
 from ezlock_edge.framing.stream import StreamParser
 
 IDLE_GAP = 0.05
@@ -24,12 +25,23 @@ class FrameReceiver[FrameT]:
     """Feed bytes to a parser and hand each frame to ``on_frame``."""
 
     def __init__(
-        self, parser: StreamParser[FrameT], on_frame: Callable[[FrameT], None]
+        self,
+        parser: StreamParser[FrameT],
+        on_frame: Callable[[FrameT], None],
+        *,
+        clock: Clock | None = None,
+        idle_gap: float = IDLE_GAP,
     ) -> None:
-        """Deliver the frames ``parser`` finds to ``on_frame``."""
+        """Deliver the frames ``parser`` finds to ``on_frame``.
+
+        A partial frame is given up after ``idle_gap`` seconds of ``clock`` (the
+        system's by default) without bytes.
+        """
         self._parser = parser
         self._on_frame = on_frame
-        self._idle: asyncio.TimerHandle | None = None
+        self._clock = clock or SystemClock()
+        self._idle_gap = idle_gap
+        self._idle: asyncio.Handle | None = None
 
     def feed(self, data: bytes) -> None:
         """Bytes from the port (the port's receiver callback)."""
@@ -37,9 +49,7 @@ class FrameReceiver[FrameT]:
         for frame in self._parser.feed(data):
             self._on_frame(frame)
         if self._parser.pending:
-            self._idle = asyncio.get_running_loop().call_later(
-                IDLE_GAP, self._line_idle
-            )
+            self._idle = self._clock.call_later(self._idle_gap, self._line_idle)
 
     def reset(self) -> None:
         """Forget partial input (the port closed: what was buffered is lost)."""
