@@ -78,6 +78,7 @@ EVENT_FIELDS: dict[McuEventKind, dict[str, st.SearchStrategy[object]]] = {
     McuEventKind.EMERGENCY_POWER: {"connected": st.booleans()},
     McuEventKind.BLUETOOTH_KEY: {"bluetooth_key": text},
     McuEventKind.SENSOR_WAKE: {"sensor": st.sampled_from(Sensor)},
+    McuEventKind.BLUETOOTH: {"bluetooth": st.sampled_from(BluetoothState)},
 }
 # Every other kind (keypad wake/sleep, lock button, tamper, mechanical key) has no data.
 events = st.sampled_from(McuEventKind).flatmap(

@@ -85,7 +85,9 @@ class McuEvents:
         elif kind is McuEventKind.MECHANICAL_KEY:
             mechanism.key_turned()
         elif kind is McuEventKind.EMERGENCY_POWER:
-            mechanism.power_report(event.connected)
+            await mechanism.power_report(event.connected)
+        elif kind is McuEventKind.BLUETOOTH and event.bluetooth is not None:
+            mechanism.bluetooth_report(event.bluetooth)
         elif kind is McuEventKind.BLUETOOTH_KEY and event.bluetooth_key is not None:
             mechanism.bluetooth_connected()
             await self._access.bluetooth(event.bluetooth_key)

@@ -41,7 +41,7 @@ _LOGGER = logging.getLogger(__name__)
 
 SIREN_SECONDS = 60  # L-60: about one minute
 DOOR_LEFT_OPEN_SECONDS = 120.0  # L-67 (our decision)
-STATUS_POLL_SECONDS = 60.0  # Wi-Fi signal and Bluetooth have no events of their own
+STATUS_POLL_SECONDS = 60.0  # Wi-Fi signal has no event; battery and radios checked too
 _OUTSIDE = frozenset(UnlockMethod) - {UnlockMethod.INSIDE, UnlockMethod.REMOTE}
 
 
@@ -215,18 +215,35 @@ class Mechanism:
             self.clear_alarm("low_battery")
             await self._panel.light([Led.LOW_BATTERY], LedMode.OFF)
 
-    def power_report(self, emergency: bool) -> None:
-        """L-08, L-67: running from a power bank is an event and an alarm."""
-        self.power_source = PowerSource.EMERGENCY if emergency else PowerSource.BATTERY
-        self._events.append("power", source=self.power_source.name.lower())
-        if emergency:
+    async def power_report(self, emergency: bool) -> None:
+        """L-08, L-67: running from a power bank is an event and an alarm.
+
+        The battery is read again at once: a flat battery could not report itself
+        while the electronics were dead, and a power bank changes nothing about it.
+        """
+        self._power(PowerSource.EMERGENCY if emergency else PowerSource.BATTERY)
+        try:
+            status = await self._mcu.status()
+        except DeviceError as err:
+            _LOGGER.warning("The MCU did not report its battery: %s", err)
+            return
+        await self._reconcile(status)
+
+    def _power(self, source: PowerSource) -> None:
+        self.power_source = source
+        self._events.append("power", source=source.name.lower())
+        if source is PowerSource.EMERGENCY:
             self._raise("emergency_power")
         else:
             self.clear_alarm("emergency_power")
 
     def bluetooth_connected(self) -> None:
-        """L-12: a phone connected; the next status poll sees it leave."""
+        """L-12: a phone connected (it presented a key)."""
         self.bluetooth = BluetoothState.CONNECTED
+
+    def bluetooth_report(self, state: BluetoothState) -> None:
+        """L-12: the MCU reports every change of its Bluetooth state."""
+        self.bluetooth = state
 
     def clear_alarm(self, alarm: str) -> None:
         """Report the end of an alarm that was raised."""
@@ -275,8 +292,15 @@ class Mechanism:
                 self.load(status)
             else:
                 self.wifi_rssi, self.bluetooth = status.wifi_rssi, status.bluetooth
+                await self._reconcile(status)
             self._on_change()
         self._poll = self._clock.call_later(STATUS_POLL_SECONDS, self._poll_due)
+
+    async def _reconcile(self, status: McuStatus) -> None:
+        """Take the battery and power source the MCU reads now, should a report be lost."""
+        if status.power_source is not self.power_source:
+            self._power(status.power_source)
+        await self.battery_report(status.battery_percent, status.low_battery)
 
     def _poll_due(self) -> None:
         self._tasks.spawn(self._refresh())

@@ -485,6 +485,8 @@ def _event_data(event: McuEvent) -> bytes:
             return encode_string(_required(event.bluetooth_key))
         case McuEventKind.SENSOR_WAKE:
             return bytes((_required(event.sensor),))
+        case McuEventKind.BLUETOOTH:
+            return bytes((_required(event.bluetooth),))
     return b""
 
 
@@ -527,6 +529,8 @@ def decode_event(payload: bytes) -> McuEvent:
             return McuEvent(seq, kind, bluetooth_key=code)
         case McuEventKind.SENSOR_WAKE:
             return McuEvent(seq, kind, sensor=_enum(Sensor, _one(data)))
+        case McuEventKind.BLUETOOTH:
+            return McuEvent(seq, kind, bluetooth=_enum(BluetoothState, _one(data)))
     _no_args(data)
     return McuEvent(seq, kind)
 

@@ -230,6 +230,7 @@ class McuEventKind(IntEnum):
     EMERGENCY_POWER = 0x0B  # connected: bool
     BLUETOOTH_KEY = 0x0C  # bluetooth_key: str (the code a phone presented)
     SENSOR_WAKE = 0x0D  # sensor: Sensor (touch line / proximity radar)
+    BLUETOOTH = 0x0E  # bluetooth: BluetoothState, on every change (L-12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,3 +276,4 @@ class McuEvent:
     connected: bool = False
     bluetooth_key: str | None = None
     sensor: Sensor | None = None
+    bluetooth: BluetoothState | None = None
