@@ -84,6 +84,19 @@ def test_a_bolt_moved_by_hand_is_reported_at_its_end_stop() -> None:
     assert bolt_events(host) == [wire.BOLT_UNLOCKED]
 
 
+def test_bluetooth_state_changes_are_reported() -> None:
+    """L-12: a phone connects (then presents its key) and leaves: two BLUETOOTH events."""
+    host = started()
+    host.send({"op": "radio", "connected": True, "key": "K7"})
+    events = host.take_events()
+    assert kinds(events) == [wire.EV_BLUETOOTH, wire.EV_BLUETOOTH_KEY]
+    assert events[0][5:] == bytes((wire.BT_CONNECTED,))
+    host.send({"op": "radio", "connected": False})
+    events = host.take_events()
+    assert kinds(events) == [wire.EV_BLUETOOTH]
+    assert events[0][5:] == bytes((wire.BT_IDLE,))
+
+
 def test_keypad_wakes_reports_keys_and_goes_dark() -> None:
     """L-03 wake on a hand, keys on release, L-48 long press, dark after 20 s."""
     host = started()

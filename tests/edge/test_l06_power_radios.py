@@ -61,14 +61,20 @@ async def test_l06_l08_flat_battery_on_a_power_bank_stays_flat_and_low(
 
 
 async def test_l06_battery_swapped_while_on_emergency_power(tmp_path: Path) -> None:
-    """L-06: a charged battery put in while the power bank runs the lock is reported."""
+    """L-06: a charged battery put in while the power bank runs the lock is reported.
+
+    The controller keeps running on the power bank and sees the new voltage at its next
+    measurement (once a minute).
+    """
     async with running_lock(tmp_path) as rig:
         await rig.create_first_admin()
         await rig.sim.battery(0)
         await rig.sim.emergency_power(True)
         await _agrees(rig, battery_percent=0, low_battery=True)
         await rig.sim.battery(80)
+        await rig.sim.clock(advance=61)
         await _agrees(rig, battery_percent=80, low_battery=False)
+        await rig.event("alarm_cleared", alarm="low_battery")
         await rig.sim.emergency_power(False)
         await _agrees(rig, battery_percent=80, power_source="battery")
 

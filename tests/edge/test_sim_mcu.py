@@ -444,7 +444,7 @@ async def test_person_actions_become_events(
     await lock.finger("alice-left-thumb")
     await lock.face("alice")
     await lock.palm("alice-right")
-    events += restart[1:] + await driver.handled_many(6)
+    events += restart[1:] + await driver.handled_many(7)
     assert [(e.kind, e.bolt, e.door) for e in events[:2]] == [
         (McuEventKind.BOLT, BoltState.UNLOCKED, None),
         (McuEventKind.DOOR, None, DoorState.OPEN),
@@ -455,9 +455,13 @@ async def test_person_actions_become_events(
     ]
     assert events[4].kind is McuEventKind.MECHANICAL_KEY
     assert events[5].bolt is BoltState.LOCKED
-    assert events[6].bluetooth_key == "483920"
+    assert (events[6].kind, events[6].bluetooth) == (
+        McuEventKind.BLUETOOTH,
+        BluetoothState.CONNECTED,
+    )  # L-12: the phone connects, then presents its key
+    assert events[7].bluetooth_key == "483920"
     assert (await lock.panel())["bluetooth"] == "connected"
-    assert [e.sensor for e in events[7:]] == [
+    assert [e.sensor for e in events[8:]] == [
         Sensor.FINGERPRINT,
         Sensor.FACE,
         Sensor.PALM,

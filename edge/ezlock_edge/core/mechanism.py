@@ -72,6 +72,7 @@ class Mechanism:
         self.tamper = False
         self.wifi_rssi: int | None = None
         self.bluetooth = BluetoothState.OFF
+        self._reports = 0  # battery, power and Bluetooth reports so far (see _status)
         self.countdown_at: datetime | None = None
         self._expected: BoltState | None = None
         self._turned_by_key = False
@@ -202,6 +203,10 @@ class Mechanism:
 
     async def battery_report(self, percent: int, low: bool) -> None:
         """L-62: the level as an event; a warning by voice and LED when it gets low."""
+        self._reports += 1
+        await self._battery(percent, low)
+
+    async def _battery(self, percent: int, low: bool) -> None:
         if (percent, low) == (self.battery_percent, self.low_battery):
             return
         was_low, self.battery_percent, self.low_battery = self.low_battery, percent, low
@@ -221,13 +226,15 @@ class Mechanism:
         The battery is read again at once: a flat battery could not report itself
         while the electronics were dead, and a power bank changes nothing about it.
         """
+        self._reports += 1
         self._power(PowerSource.EMERGENCY if emergency else PowerSource.BATTERY)
         try:
-            status = await self._mcu.status()
+            status, fresh = await self._status()
         except DeviceError as err:
             _LOGGER.warning("The MCU did not report its battery: %s", err)
             return
-        await self._reconcile(status)
+        if fresh:
+            await self._reconcile(status)
 
     def _power(self, source: PowerSource) -> None:
         self.power_source = source
@@ -239,10 +246,11 @@ class Mechanism:
 
     def bluetooth_connected(self) -> None:
         """L-12: a phone connected (it presented a key)."""
-        self.bluetooth = BluetoothState.CONNECTED
+        self.bluetooth_report(BluetoothState.CONNECTED)
 
     def bluetooth_report(self, state: BluetoothState) -> None:
         """L-12: the MCU reports every change of its Bluetooth state."""
+        self._reports += 1
         self.bluetooth = state
 
     def clear_alarm(self, alarm: str) -> None:
@@ -284,23 +292,31 @@ class Mechanism:
 
     async def _refresh(self) -> None:
         try:
-            status = await self._mcu.status()
+            status, fresh = await self._status()
         except DeviceError as err:
             _LOGGER.warning("The MCU did not report its status: %s", err)
         else:
             if self.bolt is BoltState.UNKNOWN:
                 self.load(status)
             else:
-                self.wifi_rssi, self.bluetooth = status.wifi_rssi, status.bluetooth
-                await self._reconcile(status)
+                self.wifi_rssi = status.wifi_rssi
+                if fresh:
+                    await self._reconcile(status)
             self._on_change()
         self._poll = self._clock.call_later(STATUS_POLL_SECONDS, self._poll_due)
 
+    async def _status(self) -> tuple[McuStatus, bool]:
+        """Read STATUS; also say whether no report came meanwhile (else it is older)."""
+        reports = self._reports
+        status = await self._mcu.status()
+        return status, self._reports == reports
+
     async def _reconcile(self, status: McuStatus) -> None:
-        """Take the battery and power source the MCU reads now, should a report be lost."""
+        """Take battery, power and Bluetooth as the MCU reads them, should a report be lost."""
+        self.bluetooth = status.bluetooth
         if status.power_source is not self.power_source:
             self._power(status.power_source)
-        await self.battery_report(status.battery_percent, status.low_battery)
+        await self._battery(status.battery_percent, status.low_battery)
 
     def _poll_due(self) -> None:
         self._tasks.spawn(self._refresh())

@@ -166,6 +166,12 @@ class Controller:
         radio = self._radio
         if not radio.has_bluetooth:
             return
+        connected = radio.bluetooth_connected()
+        if connected != self._bluetooth:
+            # L-12: the host hears every change (a phone connects, then leaves).
+            self._bluetooth = connected
+            state = wire.BT_CONNECTED if connected else wire.BT_IDLE
+            self.emit(wire.EV_BLUETOOTH, bytes((state,)))
         code = radio.take_bluetooth_key()
         if code is not None:
             data = _text(code)

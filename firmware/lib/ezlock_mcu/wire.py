@@ -62,6 +62,7 @@ EV_MECHANICAL_KEY = const(0x0A)
 EV_EMERGENCY_POWER = const(0x0B)
 EV_BLUETOOTH_KEY = const(0x0C)
 EV_SENSOR_WAKE = const(0x0D)
+EV_BLUETOOTH = const(0x0E)
 
 # values
 BOLT_UNKNOWN = const(0x00)
