@@ -49,6 +49,7 @@ from .const import (
     CONF_CODE_HASH,
     CONF_CODE_SALT,
     CONF_FINGERPRINT,
+    CONF_NAME_PLACE,
     CONF_REQUIRE_CODE,
     CONF_VERIFICATION_CODE,
     DEFAULT_PORT,
@@ -77,7 +78,11 @@ CODE_SCHEMA = vol.Schema(
 
 
 def _title(info: LockInfo) -> str:
-    return f"{info.model} {info.serial}"
+    """Name the lock after its advertised place, else ``ezlock`` and its serial's end."""
+    return info.name or f"ezlock {info.serial[-4:]}"
+
+
+NAME_SCHEMA = vol.Schema({vol.Optional(CONF_NAME_PLACE): TextSelector()})
 
 
 class EzlockConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -95,6 +100,7 @@ class EzlockConfigFlow(ConfigFlow, domain=DOMAIN):
         self._port = DEFAULT_PORT
         self._wait_task: asyncio.Task[str | None] | None = None
         self._pair_error = ""
+        self._name = ""
 
     @staticmethod
     @callback
@@ -239,6 +245,9 @@ class EzlockConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Pair with the code from the lock's label."""
         errors: dict[str, str] = {}
+        naming = self.source != SOURCE_REAUTH
+        if user_input is not None and naming:
+            self._name = str(user_input.get(CONF_NAME_PLACE, "")).strip()
         if user_input is not None:
             try:
                 result = await self._pairing_client().pair(
@@ -255,8 +264,14 @@ class EzlockConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors["base"] = "cannot_connect"
             else:
                 return self._async_paired(result)
+        schema = CODE_SCHEMA.extend(NAME_SCHEMA.schema) if naming else CODE_SCHEMA
         return self.async_show_form(
-            step_id="verification_code", data_schema=CODE_SCHEMA, errors=errors
+            step_id="verification_code",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, {CONF_NAME_PLACE: self._name or _title(self._info)}
+            ),
+            errors=errors,
+            description_placeholders={"serial": self._info.serial},
         )
 
     def _async_paired(self, result: PairResult) -> ConfigFlowResult:
@@ -272,7 +287,10 @@ class EzlockConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_update_reload_and_abort(
                 self._get_reauth_entry(), data_updates=data
             )
-        return self.async_create_entry(title=_title(self._info), data=data)
+        # The device takes this name (the lock's place), and its entity ids follow it.
+        return self.async_create_entry(
+            title=self._name or _title(self._info), data=data
+        )
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]

@@ -55,6 +55,21 @@ ALARMS: Final = (
     "door_left_open",
     "emergency_power",
 )
+# Why an attempt was refused (the ``unlock_failed`` reasons of the event catalogue).
+UNLOCK_FAILURES: Final = (
+    "no_match",
+    "liveness",
+    "not_yet_valid",
+    "expired",
+    "outside_schedule",
+    "used_up",
+    "locked_out",
+    "disabled",
+    "lock_offline",
+)
+# Fired on the bus for each access event, so the logbook can say who did what.
+EVENT_ACCESS: Final = f"{DOMAIN}_access"
+CONF_NAME_PLACE: Final = "name"
 CREDENTIAL_TYPES: Final = tuple(CredentialType)
 BIOMETRIC_TYPES: Final = tuple(
     kind for kind in CredentialType if kind is not CredentialType.PASSWORD

@@ -13,10 +13,12 @@ from homeassistant.components.event import (
     EventEntityDescription,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
 
 from .client import AlarmEvent, LockedEvent, LockEvent, UnlockedEvent, UnlockFailedEvent
-from .const import ALARMS, LOCK_SOURCES, UNLOCK_METHODS
+from .const import ALARMS, DOMAIN, EVENT_ACCESS, LOCK_SOURCES, UNLOCK_METHODS
 from .coordinator import EzlockConfigEntry
 from .entity import EzlockEntity
 
@@ -26,12 +28,15 @@ type Fired = tuple[str, dict[str, Any]]
 
 
 def _who(event: LockEvent) -> dict[str, Any]:
-    """Who acted, and when: the attributes every fired event carries."""
+    """Who acted, and when (in Home Assistant's time zone): every fired event has it."""
     user = event.user
+    visitor = getattr(event, "visitor", None)
     return {
         "user_number": user.number if user else None,
         "user_name": user.name if user else None,
-        "time": event.time.isoformat(),
+        "visitor_id": visitor.id if visitor else None,
+        "visitor_name": visitor.name if visitor else None,
+        "time": dt_util.as_local(event.time).isoformat(),
     }
 
 
@@ -57,7 +62,7 @@ def _alarm(event: LockEvent) -> Fired | None:
 def _doorbell(event: LockEvent) -> Fired | None:
     if event.type != "doorbell":
         return None
-    return DoorbellEventType.RING, {"time": event.time.isoformat()}
+    return DoorbellEventType.RING, {"time": dt_util.as_local(event.time).isoformat()}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +70,7 @@ class EzlockEventEntityDescription(EventEntityDescription):
     """Which lock events an entity fires, and as what."""
 
     event_fn: Callable[[LockEvent], Fired | None]
+    logbook: bool = False  # also fire ``ezlock_access`` for the logbook line
 
 
 EVENTS: tuple[EzlockEventEntityDescription, ...] = (
@@ -77,6 +83,7 @@ EVENTS: tuple[EzlockEventEntityDescription, ...] = (
             "unlock_failed",
         ],
         event_fn=_access,
+        logbook=True,
     ),
     EzlockEventEntityDescription(
         key="alarm",
@@ -124,3 +131,30 @@ class EzlockEventEntity(EzlockEntity, EventEntity):
             if event_type in self.event_types:
                 self._trigger_event(event_type, attributes)
                 self.async_write_ha_state()
+                if self.entity_description.logbook:
+                    self._fire_logbook(event_type, attributes)
+
+    @callback
+    def _fire_logbook(self, event_type: str, attributes: dict[str, Any]) -> None:
+        """Put the access on the bus for the lock's logbook line (logbook.py)."""
+        serial = self.coordinator.info.serial
+        lock_id = er.async_get(self.hass).async_get_entity_id(
+            "lock", DOMAIN, f"{serial}-lock"
+        )
+        device = dr.async_get(self.hass).async_get_device_by_identifier(
+            (DOMAIN, serial), self.coordinator.config_entry.entry_id
+        )
+        name = (
+            (device.name_by_user or device.name) if device else None
+        ) or self.coordinator.config_entry.title
+        self.hass.bus.async_fire(
+            EVENT_ACCESS,
+            {
+                "type": event_type,
+                "reason": attributes.get("reason"),
+                "who": attributes.get("user_name") or attributes.get("visitor_name"),
+                "name": name,
+                "entity_id": lock_id,
+                "device_id": device.id if device else None,
+            },
+        )

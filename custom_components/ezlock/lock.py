@@ -66,12 +66,12 @@ class EzlockLock(EzlockEntity, LockEntity):
 
     @property
     def changed_by(self) -> str | None:
-        """How, and by whom, the lock was last operated: ``fingerprint (Alice)``."""
+        """Who last operated the lock: the person's or the visitor code's name.
+
+        How (fingerprint, keypad, ...) is in the logbook line and the access event.
+        """
         last = self.coordinator.data.last_operation
-        if last is None:
-            return None
-        how = last.method or last.source or last.type
-        return f"{how} ({last.user.name})" if last.user else how
+        return last.who if last is not None else None
 
     async def async_lock(self, **kwargs: Any) -> None:
         """Throw the bolt; locking never needs the code."""

@@ -108,7 +108,7 @@ async def test_user_flow_pairs_and_pins(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     info = edge.core.info
-    assert result["title"] == f"{info.model} {info.serial}"
+    assert result["title"] == f"ezlock {info.serial[-4:]}"
     assert result["result"].unique_id == info.serial
     data = result["data"]
     assert data[CONF_HOST] == HOST

@@ -41,9 +41,7 @@ async def test_keypad_password_unlocks(hass: HomeAssistant, edge: EdgeApp) -> No
     assert access[0].attributes["event_type"] == "unlocked_password"
     assert access[0].attributes["user_number"] == admin.number
     assert access[0].attributes["user_name"] == admin.name
-    assert state_of(hass, "lock", "lock").attributes["changed_by"] == (
-        f"password ({admin.name})"
-    )
+    assert state_of(hass, "lock", "lock").attributes["changed_by"] == admin.name
 
 
 async def test_wrong_password_is_a_failed_attempt(

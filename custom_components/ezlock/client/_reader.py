@@ -34,6 +34,11 @@ class Reader:
         self._path = path
 
     @property
+    def path(self) -> str:
+        """Where this object sits in the reply, for error messages."""
+        return self._path
+
+    @property
     def data(self) -> Mapping[str, JsonValue]:
         """The object as sent (a plain dict, so that ``dataclasses.asdict`` copies it)."""
         return self._data

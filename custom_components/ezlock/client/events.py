@@ -23,6 +23,7 @@ from .models import (
     PowerSource,
     UserRef,
     VisitorKind,
+    VisitorRef,
 )
 
 
@@ -61,6 +62,7 @@ class UnlockedEvent(LockEvent):
     method: str
     credential_id: str | None
     slot: int | None
+    visitor: VisitorRef | None = None
 
     @classmethod
     def _specific(cls, reader: Reader) -> dict[str, Any]:
@@ -68,6 +70,7 @@ class UnlockedEvent(LockEvent):
             "method": reader.text("method"),
             "credential_id": reader.optional_text("credential_id"),
             "slot": reader.optional_integer("slot", 0),
+            "visitor": VisitorRef.optional(reader, "visitor"),
         }
 
 
@@ -77,10 +80,15 @@ class UnlockFailedEvent(LockEvent):
 
     method: str
     reason: str
+    visitor: VisitorRef | None = None
 
     @classmethod
     def _specific(cls, reader: Reader) -> dict[str, Any]:
-        return {"method": reader.text("method"), "reason": reader.text("reason")}
+        return {
+            "method": reader.text("method"),
+            "reason": reader.text("reason"),
+            "visitor": VisitorRef.optional(reader, "visitor"),
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

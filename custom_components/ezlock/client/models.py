@@ -13,7 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Self
 
-from ._reader import Reader
+from ._reader import JsonObject, JsonValue, Reader
+from .errors import EzlockProtocolError
 
 
 class Role(StrEnum):
@@ -30,6 +31,94 @@ class CredentialType(StrEnum):
     FINGERPRINT = "fingerprint"
     FACE = "face"
     PALM = "palm"
+
+
+class Weekday(StrEnum):
+    """Days of a weekly schedule, Monday first (ISO 8601)."""
+
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+class VisitorStatus(StrEnum):
+    """Where a visitor code or key stands now (docs/api.md)."""
+
+    SCHEDULED = "scheduled"
+    ACTIVE = "active"
+    USED_UP = "used_up"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleWindow:
+    """Some weekdays from ``start`` until ``end`` (``HH:MM``, exclusive).
+
+    On the lock's clock; an ``end`` not after ``start`` passes midnight, and ``24:00``
+    is the day's end.
+    """
+
+    days: tuple[Weekday, ...]
+    start: str
+    end: str
+
+    @classmethod
+    def from_reader(cls, reader: Reader) -> Self:
+        """Parse a window object."""
+        days = reader.data.get("days")
+        if not isinstance(days, list) or not days:
+            raise EzlockProtocolError(f"{reader.path}.days: expected a list of days")
+        try:
+            parsed = tuple(Weekday(str(day)) for day in days)
+        except ValueError:
+            raise EzlockProtocolError(
+                f"{reader.path}.days: expected weekdays"
+            ) from None
+        return cls(days=parsed, start=_hhmm(reader, "from"), end=_hhmm(reader, "until"))
+
+    def as_json(self) -> JsonObject:
+        """Return the API's window object."""
+        return {
+            "days": [day.value for day in self.days],
+            "from": self.start,
+            "until": self.end,
+        }
+
+
+type Schedule = tuple[ScheduleWindow, ...]
+"""A weekly schedule; empty: no restriction."""
+
+
+def _hhmm(reader: Reader, key: str) -> str:
+    value = reader.text(key)
+    hours, _, minutes = value.partition(":")
+    if not (
+        len(hours) == 2 == len(minutes)
+        and hours.isdigit()
+        and minutes.isdigit()
+        and (int(hours) < 24 or value == "24:00")
+        and int(minutes) < 60
+    ):
+        raise EzlockProtocolError(f"{reader.path}.{key}: expected a time HH:MM")
+    return value
+
+
+def read_schedule(reader: Reader) -> Schedule:
+    """Read an optional ``schedule`` (``null`` or absent: none)."""
+    if reader.data.get("schedule") is None:
+        return ()
+    return tuple(
+        ScheduleWindow.from_reader(item) for item in reader.children("schedule")
+    )
+
+
+def schedule_json(schedule: Schedule) -> JsonValue:
+    """Return a schedule as a request sends it (``[]`` clears one)."""
+    return [window.as_json() for window in schedule]
 
 
 class BoltState(StrEnum):
@@ -115,6 +204,22 @@ class UserRef:
 
 
 @dataclass(frozen=True, slots=True)
+class VisitorRef:
+    """A visitor code or Bluetooth key as events and operations name it."""
+
+    id: str
+    name: str
+
+    @classmethod
+    def optional(cls, reader: Reader, key: str) -> Self | None:
+        """Parse ``{"id", "name"}`` at ``key``, which may be ``null`` or absent."""
+        child = reader.optional_child(key)
+        if child is None:
+            return None
+        return cls(id=child.text("id"), name=child.text("name"))
+
+
+@dataclass(frozen=True, slots=True)
 class LockInfo:
     """What ``GET /info`` tells before pairing."""
 
@@ -124,6 +229,8 @@ class LockInfo:
     api_version: int
     pairing_open: bool
     tls_fingerprint: str | None
+    name: str | None = None  # the place the lock is known by, if its owner set one
+    time_zone: str | None = None  # IANA zone in which the lock reads schedules
 
     @classmethod
     def from_json(cls, data: object) -> Self:
@@ -136,6 +243,8 @@ class LockInfo:
             api_version=reader.integer("api_version"),
             pairing_open=reader.boolean("pairing_open"),
             tls_fingerprint=reader.optional_text("tls_fingerprint"),
+            name=reader.optional_text("name"),
+            time_zone=reader.optional_text("time_zone"),
         )
 
 
@@ -208,6 +317,14 @@ class LastOperation:
     source: str | None
     user: UserRef | None
     time: datetime | None
+    visitor: VisitorRef | None = None
+
+    @property
+    def who(self) -> str | None:
+        """The person's or the visitor code's name, if the lock knows one."""
+        if self.user is not None:
+            return self.user.name
+        return self.visitor.name if self.visitor is not None else None
 
     @classmethod
     def from_reader(cls, reader: Reader) -> Self:
@@ -218,6 +335,7 @@ class LastOperation:
             source=reader.optional_text("source"),
             user=UserRef.optional(reader, "user"),
             time=reader.optional_time("time"),
+            visitor=VisitorRef.optional(reader, "visitor"),
         )
 
 
@@ -352,6 +470,7 @@ class User:
     valid_until: datetime | None
     created: datetime
     credentials: tuple[Credential, ...]
+    schedule: Schedule = ()
 
     @property
     def ref(self) -> UserRef:
@@ -371,6 +490,7 @@ class User:
             credentials=tuple(
                 Credential.from_reader(item) for item in reader.children("credentials")
             ),
+            schedule=read_schedule(reader),
         )
 
     @classmethod
@@ -397,6 +517,15 @@ class VisitorCredential:
     uses: int | None
     created: datetime
     secret: str | None = field(default=None, repr=False)
+    schedule: Schedule = ()
+    status: VisitorStatus = VisitorStatus.ACTIVE
+
+    @property
+    def remaining_uses(self) -> int | None:
+        """Uses left, ``None`` when unlimited or not counted."""
+        if self.max_uses is None or self.uses is None:
+            return None
+        return max(self.max_uses - self.uses, 0)
 
     @classmethod
     def from_reader(cls, kind: VisitorKind, reader: Reader) -> Self:
@@ -413,6 +542,8 @@ class VisitorCredential:
             uses=reader.integer("uses", 0) if kind.counts_uses else None,
             created=reader.time("created"),
             secret=reader.optional_text(kind.secret_field),
+            schedule=read_schedule(reader),
+            status=reader.choice("status", VisitorStatus),
         )
 
     @classmethod

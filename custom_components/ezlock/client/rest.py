@@ -38,10 +38,12 @@ from .models import (
     PairedClient,
     PairResult,
     Role,
+    Schedule,
     Settings,
     User,
     VisitorCredential,
     VisitorKind,
+    schedule_json,
 )
 from .ws import stream
 
@@ -237,9 +239,12 @@ class EzlockClient:
         role: Role | None = None,
         valid_from: datetime | None = None,
         valid_until: datetime | None = None,
+        schedule: Schedule = (),
     ) -> User:
         """Create a user (role ``user`` unless given); returns it with its number."""
         body: JsonObject = {"name": name}
+        if schedule:
+            body["schedule"] = schedule_json(schedule)
         if role is not None:
             body["role"] = role.value
         if valid_from is not None:
@@ -256,9 +261,15 @@ class EzlockClient:
         role: Role | Unchanged = UNCHANGED,
         valid_from: datetime | Unchanged | None = UNCHANGED,
         valid_until: datetime | Unchanged | None = UNCHANGED,
+        schedule: Schedule | Unchanged = UNCHANGED,
     ) -> User:
-        """Change a user's name, role or validity (``None`` clears a bound, L-28)."""
+        """Change a user's name, role, validity or weekly schedule.
+
+        ``None`` clears a validity bound (L-28), ``()`` the schedule.
+        """
         body: JsonObject = {}
+        if not isinstance(schedule, Unchanged):
+            body["schedule"] = schedule_json(schedule)
         if not isinstance(name, Unchanged):
             body["name"] = name
         if not isinstance(role, Unchanged):
@@ -334,6 +345,7 @@ class EzlockClient:
         valid_until: datetime,
         valid_from: datetime | None = None,
         max_uses: int | None = 1,
+        schedule: Schedule = (),
     ) -> VisitorCredential:
         """Create a visitor credential; its ``secret`` is in this reply only.
 
@@ -341,6 +353,8 @@ class EzlockClient:
         temporary passwords; Bluetooth keys have only their window.
         """
         body: JsonObject = {"name": name, "valid_until": _time(valid_until)}
+        if schedule:
+            body["schedule"] = schedule_json(schedule)
         if valid_from is not None:
             body["valid_from"] = _time(valid_from)
         if kind.counts_uses:
@@ -356,11 +370,26 @@ class EzlockClient:
 
     # history and clients
 
-    async def get_events(self, since: int | None = None, limit: int = 100) -> EventPage:
-        """Read a page of the event history (L-66), oldest first, with ``last_seq``."""
+    async def get_events(
+        self,
+        since: int | None = None,
+        limit: int = 100,
+        *,
+        newest_first: bool = False,
+        before: int | None = None,
+    ) -> EventPage:
+        """Read a page of the event history (L-66) with ``last_seq``.
+
+        Oldest first after ``since``; or, with ``newest_first``, the latest first, below
+        ``before`` when given (the smallest seq of the previous page).
+        """
         params: dict[str, str | int] = {"limit": limit}
         if since is not None:
             params["since"] = since
+        if before is not None:
+            params["before"] = before
+        if newest_first:
+            params["order"] = "newest"
         return EventPage.from_json(await self._request("GET", "events", params=params))
 
     async def list_clients(self) -> tuple[PairedClient, ...]:

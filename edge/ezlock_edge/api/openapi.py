@@ -244,6 +244,12 @@ SCHEMAS: Json = {
                         "method": _nullable({"type": "string"}),
                         "source": _nullable({"type": "string"}),
                         "user": _USER_REF,
+                        "visitor": _nullable(
+                            _object(
+                                {"id": {"type": "string"}, "name": {"type": "string"}},
+                                ("id", "name"),
+                            )
+                        ),
                         "time": _TIME,
                     },
                 }

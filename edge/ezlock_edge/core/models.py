@@ -407,6 +407,7 @@ class LastOperation:
     source: str | None
     user: JsonDict | None
     time: datetime
+    visitor: JsonDict | None = None  # the visitor code's or key's {id, name}
 
     def as_dict(self) -> JsonDict:
         """Return the API's ``last_operation`` object."""
@@ -415,6 +416,7 @@ class LastOperation:
             "method": self.method,
             "source": self.source,
             "user": self.user,
+            "visitor": self.visitor,
             "time": iso(self.time),
         }
 

@@ -45,7 +45,12 @@ class StateAnnouncer:
         """Follow the event log: an ``unlocked`` or ``locked`` is the last operation."""
         if event.type == "unlocked":
             self.last_operation = LastOperation(
-                "unlocked", event.data["method"], None, event.data["user"], event.time
+                "unlocked",
+                event.data["method"],
+                None,
+                event.data["user"],
+                event.time,
+                event.data.get("visitor"),  # absent in events from before schedules
             )
         elif event.type == "locked":
             self.last_operation = LastOperation(
