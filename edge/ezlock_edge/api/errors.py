@@ -69,6 +69,8 @@ _CORE_STATUS = {
     "invalid_verification_code": 401,
     "pairing_closed": 403,
     "admin_required": 403,
+    "pin_required": 403,
+    "invalid_pin": 403,
     "lock_offline": 503,
 }
 

@@ -121,6 +121,7 @@ _SETTINGS_PROPERTIES: Json = {
     "door_direction": {"type": "string", "enum": ["left", "right"]},
     "volume": _integer(VOLUME),
     "muted": {"type": "boolean"},
+    "require_pin_for_remote": {"type": "boolean"},
 }
 
 SCHEMAS: Json = {

@@ -23,6 +23,9 @@ from .validation import json_body, path_param, query
 from .ws import websocket
 
 PREFIX = "/api/v1"
+# The PIN of a lock admin, when the lock has require_pin_for_remote on (Matter's
+# RequirePINforRemoteOperation): a header, so that routes without a body carry it too.
+PIN_HEADER = "X-Ezlock-PIN"
 
 type RouteHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -113,7 +116,9 @@ async def lock(request: web.Request) -> web.Response:
 async def unlock(request: web.Request) -> web.Response:
     """``POST /unlock``: remote unlock, only when enabled (L-43)."""
     await json_body(request, schemas.EMPTY, optional=True)
-    await _context(request).core.unlock_remote(request[CLIENT].id)
+    await _context(request).core.unlock_remote(
+        request[CLIENT].id, request.headers.get(PIN_HEADER)
+    )
     return _json({}, status=202)
 
 

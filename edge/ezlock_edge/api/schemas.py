@@ -148,6 +148,7 @@ SETTINGS_PATCH = vol.All(
             vol.Optional("door_direction"): one_of("left", "right"),
             vol.Optional("volume"): within(limits.VOLUME),
             vol.Optional("muted"): boolean,
+            vol.Optional("require_pin_for_remote"): boolean,
         }
     ),
     not_empty,

@@ -17,7 +17,7 @@ from .context import CLIENT, CONTEXT, ApiContext
 from .errors import ApiError, Handler, error_middleware
 from .listener import ConnectionLimits, Listener
 from .openapi import API_VERSION
-from .routes import ROLES, ROUTES
+from .routes import PIN_HEADER, ROLES, ROUTES
 from .tls import TlsIdentity
 
 _LOGGER = logging.getLogger(__name__)
@@ -50,6 +50,12 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         )
     request[CLIENT] = client
     with acting_client(client.ref):
+        if role is ClientRole.ADMIN and request.method != "GET":
+            # Matter's RequirePINforRemoteOperation, for every admin change (remote
+            # unlock checks it in the lock core, after its own refusals).
+            route = request.match_info.route.resource
+            action = f"{request.method} {route.canonical if route else request.path}"
+            await context.core.check_remote_pin(request.headers.get(PIN_HEADER), action)
         return await handler(request)
 
 

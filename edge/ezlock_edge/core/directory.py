@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
+import hmac
 from typing import Any
 
 from ezlock_edge.clock import Clock
@@ -346,6 +347,28 @@ class Directory:
             if self._secret.matches(_BLUETOOTH, key, candidate.key_hash):
                 found = candidate
         return found
+
+    def admin_with_password(self, password: str | None = None) -> User | None:
+        """Return a valid admin whose password is exactly ``password`` (any, if None).
+
+        Exact, not hidden in a longer entry (L-41 is for the keypad): a remote guess
+        tests one PIN, not every substring of a long one.
+        """
+        now = self._clock.now()
+        wanted = self._password_digest(password) if password is not None else None
+        for credential in self._store.list_credentials(kind=CredentialType.PASSWORD):
+            user = self._store.get_user(credential.user_number)
+            if (
+                user is None
+                or user.role is not Role.ADMIN
+                or user.refusal(now, self.zone) is not None
+            ):
+                continue
+            if wanted is None or hmac.compare_digest(
+                credential.secret_hash or b"", wanted
+            ):
+                return user
+        return None
 
     def _password_digest(self, value: str) -> bytes:
         return self._secret.digest(_PASSWORD, value)

@@ -121,6 +121,24 @@ class RemoteUnlockDisabledError(LockError):
     code = "remote_unlock_disabled"
 
 
+class PinRequiredError(LockError):
+    """The lock requires an admin's PIN for this remote operation (no PIN was sent)."""
+
+    code = "pin_required"
+
+
+class InvalidPinError(LockError):
+    """The PIN sent is not the password of a valid lock admin; counts like the keypad."""
+
+    code = "invalid_pin"
+
+
+class NoAdminPinError(LockError):
+    """Requiring a PIN needs an admin with a password first, or nobody could send one."""
+
+    code = "no_admin_pin"
+
+
 class LockedOutError(LockError):
     """The security lockout is active (L-42)."""
 

@@ -27,7 +27,12 @@ from .clients import Clients
 from .device_contract import LockHardware
 from .directory import Directory
 from .enrollment import Enroller
-from .errors import AdminRequiredError, EnrollmentBusyError, InvalidRequestError
+from .errors import (
+    AdminRequiredError,
+    EnrollmentBusyError,
+    InvalidRequestError,
+    NoAdminPinError,
+)
 from .events import DEFAULT_RETENTION, Event, EventLog
 from .identification import Identification
 from .keypad import Keypad
@@ -243,11 +248,22 @@ class LockCore:
         """Throw the bolt; ``bolt`` events follow as it moves."""
         await self._mechanism.lock(source)
 
-    async def unlock_remote(self, client_id: str) -> None:
-        """Unlock from the app, only while remote unlock is enabled (L-43)."""
+    async def unlock_remote(self, client_id: str, pin: str | None = None) -> None:
+        """Unlock from the app, only while remote unlock is enabled (L-43).
+
+        ``pin``: an admin's password, needed when ``require_pin_for_remote`` is on.
+        """
         self._require_admin()
         _LOGGER.info("Remote unlock by client %s", client_id)
-        await self._access.remote()
+        await self._access.remote(pin)
+
+    async def check_remote_pin(self, pin: str | None, action: str) -> None:
+        """Refuse an admin change without a valid admin PIN, when the lock requires one.
+
+        ``pin_required``, ``invalid_pin`` (counted towards the lockout, L-42) or
+        ``locked_out``; ``action`` names the change in the ``remote_pin_failed`` event.
+        """
+        await self._access.check_remote_pin(pin, action)
 
     async def countdown_lock(self, seconds: int) -> datetime:
         """Lock ``seconds`` from now, once (L-45); return when."""
@@ -262,7 +278,18 @@ class LockCore:
         return self._settings.current
 
     async def update_settings(self, **changes: Any) -> Settings:
-        """Change some settings (validated), store them, and apply them to the lock."""
+        """Change some settings (validated), store them, and apply them to the lock.
+
+        ``require_pin_for_remote`` is only switched on while some admin has a
+        password: otherwise no admin change could ever be sent again.
+        """
+        if (
+            changes.get("require_pin_for_remote") is True
+            and self._directory.admin_with_password() is None
+        ):
+            raise NoAdminPinError(
+                "Give an admin a password first: the PIN is an admin's password"
+            )
         return await self._settings.update(changes)
 
     # users (L-20 .. L-28)

@@ -341,6 +341,9 @@ class Settings:
     door_direction: DoorDirection = DoorDirection.RIGHT
     volume: int = 2
     muted: bool = False
+    # Matter's RequirePINforRemoteOperation: remote unlock and every admin change over
+    # the API need the PIN of a lock admin (issue #11.2).
+    require_pin_for_remote: bool = False
 
     def as_dict(self) -> JsonDict:
         """Return the API's settings object."""
@@ -354,6 +357,7 @@ class Settings:
             "door_direction": self.door_direction.name.lower(),
             "volume": self.volume,
             "muted": self.muted,
+            "require_pin_for_remote": self.require_pin_for_remote,
         }
 
     @classmethod

@@ -14,7 +14,13 @@ from ezlock_edge.clock import Clock
 from ezlock_edge.vocabulary.mcu import Prompt
 
 from .directory import Directory, EntryMatch
-from .errors import LockedOutError, LockOfflineError, RemoteUnlockDisabledError
+from .errors import (
+    InvalidPinError,
+    LockedOutError,
+    LockOfflineError,
+    PinRequiredError,
+    RemoteUnlockDisabledError,
+)
 from .events import EventLog
 from .lockout import Lockout
 from .mechanism import Mechanism
@@ -195,8 +201,11 @@ class UnlockDecision:
             return False
         return await self._open(presented)
 
-    async def remote(self) -> None:
-        """Remote unlock from the app, only while remote unlock is enabled (L-43)."""
+    async def remote(self, pin: str | None = None) -> None:
+        """Remote unlock from the app, only while remote unlock is enabled (L-43).
+
+        With ``require_pin_for_remote`` the app must also send an admin's PIN.
+        """
         presented = Presented(UnlockMethod.REMOTE)
         if not self._settings.current.remote_unlock_enabled:
             self._events.append(
@@ -208,8 +217,31 @@ class UnlockDecision:
                 "unlock_failed", reason="locked_out", **presented.fields()
             )
             raise LockedOutError("The security lockout is active")
+        if self._settings.current.require_pin_for_remote:
+            await self._check_pin(pin, "unlock_failed", presented.fields())
         if not await self._open(presented):
             raise LockOfflineError("The lock does not answer")
+
+    async def check_remote_pin(self, pin: str | None, action: str) -> None:
+        """Matter's RequirePINforRemoteOperation for an admin change made over the API.
+
+        The PIN is a valid admin's password, checked here and counted like a wrong
+        entry at the keypad (L-42): five wrong ones lock the lock out, remotely too.
+        """
+        if not self._settings.current.require_pin_for_remote:
+            return
+        if self._lockout.active:
+            raise LockedOutError("The security lockout is active")
+        await self._check_pin(pin, "remote_pin_failed", {"action": action})
+
+    async def _check_pin(self, pin: str | None, event: str, fields: JsonDict) -> None:
+        if pin is None:
+            raise PinRequiredError("This lock requires an admin's PIN for this")
+        if self._directory.admin_with_password(pin) is None:
+            self._events.append(event, reason="wrong_pin", **fields)
+            await self._count_failure()
+            raise InvalidPinError("Wrong PIN")
+        self._lockout.reset_failures()
 
     # outcomes
 
