@@ -215,6 +215,7 @@ SCHEMAS: Json = {
             "volume": {"type": "integer"},
             "remote_unlock_enabled": {"type": "boolean"},
             "lockout_protection": {"type": "boolean"},
+            "require_pin_for_remote": {"type": "boolean"},
             "countdown_lock_enabled": {"type": "boolean"},
             "countdown_lock_seconds": {"type": "integer"},
             "countdown_lock_at": _nullable(_TIME),

@@ -473,6 +473,7 @@ class LockState:
             "volume": settings.volume,
             "remote_unlock_enabled": settings.remote_unlock_enabled,
             "lockout_protection": settings.lockout_protection,
+            "require_pin_for_remote": settings.require_pin_for_remote,
             "countdown_lock_enabled": settings.countdown_lock_enabled,
             "countdown_lock_seconds": settings.countdown_lock_seconds,
             "countdown_lock_at": iso(self.countdown_lock_at),
