@@ -20,10 +20,11 @@ from homeassistant.core import Event, HomeAssistant, callback
 from ezlock_edge.clock import SystemClock, local_time_zone
 from ezlock_edge.core.directory import Directory
 from ezlock_edge.core.events import EventLog
-from ezlock_edge.core.models import Role
+from ezlock_edge.core.models import Role, VisitorKind
 from ezlock_edge.core.policy import ENTRY_MAX, check_password, entry_windows
 from ezlock_edge.core.secrets import DeviceSecret
 from ezlock_edge.core.store import Store
+from ezlock_edge.core.visitors import Visitors
 from ezlock_edge.devices.mcu import BAUDRATE as MCU_BAUD
 from ezlock_edge.framing.mcu import McuFrame, MessageType
 
@@ -316,15 +317,19 @@ async def bench_password_check(tmp: Path, scale: Scale) -> dict[str, Any]:
             directory.set_password(user, password)
         except ValueError:
             continue
+    visitors = Visitors(store, EventLog(store, clock), clock, secret, local_time_zone())
     for index in range(50):
-        directory.create_temporary_password(
-            f"visitor {index}", clock.now() + timedelta(days=1)
+        visitors.create(
+            VisitorKind.TEMPORARY_PASSWORD,
+            f"visitor {index}",
+            clock.now() + timedelta(days=1),
         )
     entry = "".join(rng.choice("0123456789") for _ in range(ENTRY_MAX))
     checks = []
     for _ in range(scale.password_checks):
         started = time.perf_counter()
         directory.match_entry(entry)
+        visitors.match_entry(entry)
         checks.append(time.perf_counter() - started)
     windows = entry_windows(entry)
     hashing = []

@@ -21,9 +21,10 @@ from ezlock_edge.core.errors import (
     UserNotFoundError,
 )
 from ezlock_edge.core.events import EventLog
-from ezlock_edge.core.models import CredentialType, Role
+from ezlock_edge.core.models import CredentialType, Role, VisitorKind
 from ezlock_edge.core.secrets import DeviceSecret
 from ezlock_edge.core.store import Store
+from ezlock_edge.core.visitors import Visitors
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -133,13 +134,16 @@ def test_l28_validity_period(directory: Directory, clock: ManualClock) -> None:
 
 
 def test_l32_only_hashes_and_slots_are_stored(
-    directory: Directory, clock: ManualClock, tmp_path: Path
+    directory: Directory, store: Store, clock: ManualClock, tmp_path: Path
 ) -> None:
     """L-32: neither a password nor a visitor code appears in the database file."""
     user = directory.create_user("Alice", Role.ADMIN)
     directory.set_password(user, "48291573")
-    _, code = directory.create_temporary_password(
-        "Cleaner", clock.now() + timedelta(days=1)
+    visitors = Visitors(
+        store, EventLog(store, clock), clock, DeviceSecret(b"s" * 32), UTC_ZONE
+    )
+    _, code = visitors.create(
+        VisitorKind.TEMPORARY_PASSWORD, "Cleaner", clock.now() + timedelta(days=1)
     )
     directory.add_biometric(user, CredentialType.FINGERPRINT, 3)
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("lock.db*"))
@@ -147,41 +151,3 @@ def test_l32_only_hashes_and_slots_are_stored(
     assert code.encode() not in raw
     slots = {c.type: c.slot for c in directory.credentials(user.number)}
     assert slots == {CredentialType.PASSWORD: None, CredentialType.FINGERPRINT: 3}
-
-
-def test_l30_temporary_password_lifecycle(
-    directory: Directory, store: Store, clock: ManualClock
-) -> None:
-    """L-30: created with a code shown once, matched inside an entry, revocable."""
-    temporary, code = directory.create_temporary_password(
-        "Cleaner", clock.now() + timedelta(hours=1), max_uses=2
-    )
-    assert len(code) == 8
-    assert "code" not in temporary.as_dict(clock.now())
-    [match] = directory.match_entry("99" + code + "1")
-    assert match.temporary == temporary
-    used = directory.use_temporary_password(temporary)
-    assert used.uses == 1
-    assert used.usable_at(clock.now(), UTC_ZONE)
-    spent = directory.use_temporary_password(used)
-    assert spent.refusal(clock.now(), UTC_ZONE) == "used_up"
-    assert spent.status(clock.now()) == "used_up"
-    directory.revoke_temporary_password(temporary.id)
-    assert directory.match_entry(code) == []
-    assert _types(store, clock)[-4:] == [
-        "temporary_password_created",
-        "temporary_password_used",
-        "temporary_password_used",
-        "temporary_password_revoked",
-    ]
-
-
-def test_l31_bluetooth_key_lifecycle(directory: Directory, clock: ManualClock) -> None:
-    """L-31: a Bluetooth key with a validity window, revocable."""
-    key, code = directory.create_bluetooth_key("Guest", clock.now() + timedelta(days=1))
-    assert directory.match_bluetooth(code) == key
-    assert directory.match_bluetooth(code[:-1] + "x") is None
-    clock.advance(86400)
-    assert key.refusal(clock.now(), UTC_ZONE) == "expired"
-    directory.revoke_bluetooth_key(key.id)
-    assert directory.match_bluetooth(code) is None

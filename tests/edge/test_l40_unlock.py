@@ -9,6 +9,7 @@ import pytest
 
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.errors import LockedOutError, RemoteUnlockDisabledError
+from ezlock_edge.core.models import VisitorKind
 from tests.support.lock import ADMIN_PASSWORD
 
 from .rig_support import running_lock, simulated_lock
@@ -155,8 +156,10 @@ async def test_l30_temporary_password_one_time_by_default(tmp_path: Path) -> Non
     """L-30: a visitor code opens once, inside its window, and is then used up."""
     async with running_lock(tmp_path) as rig:
         await rig.create_first_admin()
-        temporary, code = await rig.core.create_temporary_password(
-            "Cleaner", rig.clock.now() + timedelta(hours=2)
+        temporary, code = await rig.core.create_visitor(
+            VisitorKind.TEMPORARY_PASSWORD,
+            "Cleaner",
+            rig.clock.now() + timedelta(hours=2),
         )
         await rig.type_password("12" + code)
         unlocked = await rig.event("unlocked", method="temporary_password")
@@ -165,10 +168,13 @@ async def test_l30_temporary_password_one_time_by_default(tmp_path: Path) -> Non
         await rig.event("temporary_password_used", id=temporary.id, name="Cleaner")
         await rig.type_password(code)
         await rig.event("unlock_failed", method="temporary_password", reason="used_up")
-        later, later_code = await rig.core.create_temporary_password(
-            "Plumber", rig.clock.now() + timedelta(hours=2), max_uses=None
+        later, later_code = await rig.core.create_visitor(
+            VisitorKind.TEMPORARY_PASSWORD,
+            "Plumber",
+            rig.clock.now() + timedelta(hours=2),
+            max_uses=None,
         )
-        await rig.core.revoke_temporary_password(later.id)
+        await rig.core.revoke_visitor(VisitorKind.TEMPORARY_PASSWORD, later.id)
         await rig.type_password(later_code)
         await rig.event("unlock_failed", method="password", reason="no_match")
 
@@ -177,8 +183,8 @@ async def test_l31_bluetooth_key_inside_its_window(tmp_path: Path) -> None:
     """L-31: a visitor's phone opens with its key until the key expires."""
     async with running_lock(tmp_path) as rig:
         await rig.create_first_admin()
-        key, code = await rig.core.create_bluetooth_key(
-            "Guest", rig.clock.now() + timedelta(hours=1)
+        key, code = await rig.core.create_visitor(
+            VisitorKind.BLUETOOTH_KEY, "Guest", rig.clock.now() + timedelta(hours=1)
         )
         await rig.sim.bluetooth(code)
         unlocked = await rig.event("unlocked", method="bluetooth")

@@ -20,6 +20,7 @@ from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.config import ConfigError, build
 from ezlock_edge.core.errors import InvalidRequestError
+from ezlock_edge.core.models import VisitorKind
 from ezlock_edge.core.schedule import NO_SCHEDULE, Schedule, parse_schedule
 from ezlock_edge.core.store import MIGRATIONS, SCHEMA_VERSION, Store
 from tests.support.waiting import eventually
@@ -219,7 +220,8 @@ async def test_a_visitor_code_inside_and_outside_its_schedule(tmp_path: Path) ->
     clock = ManualClock(datetime(2026, 3, 6, 20, 0, tzinfo=UTC))  # Friday 21:00 CET
     async with running_lock(tmp_path, clock=clock, time_zone=BERLIN) as rig:
         await rig.create_first_admin()
-        temporary, code = await rig.core.create_temporary_password(
+        temporary, code = await rig.core.create_visitor(
+            VisitorKind.TEMPORARY_PASSWORD,
             "Weekend guest",
             clock.now() + timedelta(days=3),
             schedule=parse_schedule(
@@ -236,7 +238,7 @@ async def test_a_visitor_code_inside_and_outside_its_schedule(tmp_path: Path) ->
         opened = await rig.event("unlocked", method="temporary_password")
         assert opened.data["visitor"] == {"id": temporary.id, "name": "Weekend guest"}
         await rig.event("temporary_password_used", id=temporary.id)
-        [listed] = await rig.core.list_temporary_passwords()
+        [listed] = await rig.core.list_visitors(VisitorKind.TEMPORARY_PASSWORD)
         assert listed.uses == 1
         assert rig.core.describe_visitor(listed)["status"] == "used_up"
 
@@ -246,7 +248,8 @@ async def test_bluetooth_key_outside_its_schedule(tmp_path: Path) -> None:
     clock = ManualClock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))  # Monday 13:00 CET
     async with running_lock(tmp_path, clock=clock, time_zone=BERLIN) as rig:
         await rig.create_first_admin()
-        key, secret = await rig.core.create_bluetooth_key(
+        key, secret = await rig.core.create_visitor(
+            VisitorKind.BLUETOOTH_KEY,
             "Dog walker",
             clock.now() + timedelta(days=7),
             schedule=parse_schedule(
@@ -326,7 +329,7 @@ def test_a_version_1_database_migrates(tmp_path: Path) -> None:
     try:
         [alice] = store.list_users()
         assert (alice.name, alice.schedule) == ("Alice", NO_SCHEDULE)
-        [cleaner] = store.list_temporary_passwords()
+        [cleaner] = store.list_visitors(VisitorKind.TEMPORARY_PASSWORD)
         assert (cleaner.name, cleaner.schedule) == ("Cleaner", Schedule())
         scheduled = parse_schedule(
             [{"days": ["sun"], "from": "10:00", "until": "11:00"}]

@@ -23,6 +23,7 @@ import pytest
 from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.config import ConfigError, load
+from ezlock_edge.core.models import VisitorKind
 from ezlock_edge.sim.cli import add_sim_parser, run_sim_command
 from tests.support.lock import ADMIN_PASSWORD
 from tests.support.waiting import eventually
@@ -278,7 +279,8 @@ async def test_visitor_code_window_follows_the_clock(door: Door) -> None:
     """L-30: a visitor code opens inside its window only, in the lock's time."""
     await door.create_first_admin()
     now = datetime.fromisoformat((await door.get("clock"))["now"])
-    _, code = await door.edge.core.create_temporary_password(
+    _, code = await door.edge.core.create_visitor(
+        VisitorKind.TEMPORARY_PASSWORD,
         "cleaner",
         valid_from=now + timedelta(hours=1),
         valid_until=now + timedelta(hours=2),

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from aiohttp import web
 
 from ezlock_edge.core.limits import EVENTS_PER_QUERY_DEFAULT
-from ezlock_edge.core.models import ClientRole
+from ezlock_edge.core.models import ClientRole, VisitorKind
 
 from . import schemas
 from .auth import new_token, token_hash
@@ -231,7 +231,7 @@ async def delete_credential(request: web.Request) -> web.Response:
 async def list_temporary_passwords(request: web.Request) -> web.Response:
     """``GET /temporary_passwords``."""
     core = _context(request).core
-    items = await core.list_temporary_passwords()
+    items = await core.list_visitors(VisitorKind.TEMPORARY_PASSWORD)
     return _json({"temporary_passwords": [core.describe_visitor(i) for i in items]})
 
 
@@ -239,20 +239,22 @@ async def create_temporary_password(request: web.Request) -> web.Response:
     """``POST /temporary_passwords``: the code is in this reply only (L-30)."""
     body = await json_body(request, schemas.TEMPORARY_PASSWORD_CREATE)
     core = _context(request).core
-    created, code = await core.create_temporary_password(**body)
+    created, code = await core.create_visitor(VisitorKind.TEMPORARY_PASSWORD, **body)
     return _json(core.describe_visitor(created) | {"code": code}, status=201)
 
 
 async def delete_temporary_password(request: web.Request) -> web.Response:
     """``DELETE /temporary_passwords/{id}``."""
-    await _context(request).core.revoke_temporary_password(_object_id(request))
+    await _context(request).core.revoke_visitor(
+        VisitorKind.TEMPORARY_PASSWORD, _object_id(request)
+    )
     return _no_content()
 
 
 async def list_bluetooth_keys(request: web.Request) -> web.Response:
     """``GET /bluetooth_keys``."""
     core = _context(request).core
-    items = await core.list_bluetooth_keys()
+    items = await core.list_visitors(VisitorKind.BLUETOOTH_KEY)
     return _json({"bluetooth_keys": [core.describe_visitor(i) for i in items]})
 
 
@@ -260,13 +262,15 @@ async def create_bluetooth_key(request: web.Request) -> web.Response:
     """``POST /bluetooth_keys``: the key is in this reply only (L-31)."""
     body = await json_body(request, schemas.BLUETOOTH_KEY_CREATE)
     core = _context(request).core
-    created, key = await core.create_bluetooth_key(**body)
+    created, key = await core.create_visitor(VisitorKind.BLUETOOTH_KEY, **body)
     return _json(core.describe_visitor(created) | {"key": key}, status=201)
 
 
 async def delete_bluetooth_key(request: web.Request) -> web.Response:
     """``DELETE /bluetooth_keys/{id}``."""
-    await _context(request).core.revoke_bluetooth_key(_object_id(request))
+    await _context(request).core.revoke_visitor(
+        VisitorKind.BLUETOOTH_KEY, _object_id(request)
+    )
     return _no_content()
 
 

@@ -1,8 +1,8 @@
-"""Who may open the door: users, their credentials and visitors (L-20 to L-32).
+"""Who may open the door: users and their credentials (L-20 to L-29, L-32).
 
-Every change is one transaction together with the event that reports it. Passwords,
-visitor codes and Bluetooth keys are kept only as keyed hashes; biometrics only as the
-module's template slot (L-32).
+Every change is one transaction together with the event that reports it. Passwords are
+kept only as keyed hashes; biometrics only as the module's template slot (L-32).
+Visitors (temporary passwords, Bluetooth keys) are ``visitors.py``.
 """
 
 from __future__ import annotations
@@ -16,53 +16,44 @@ from typing import Any
 from ezlock_edge.clock import Clock
 
 from .errors import (
-    BluetoothKeyNotFoundError,
     CapacityFullError,
     CredentialNotFoundError,
     DuplicateCredentialError,
     InvalidRequestError,
-    InvalidValidityError,
     LastAdminError,
-    TemporaryPasswordNotFoundError,
     UserCredentialLimitError,
     UserNotFoundError,
 )
 from .events import EventLog
-from .limits import NAME_LENGTH, USER_NUMBER, VISITOR_USES
+from .limits import USER_NUMBER
 from .models import (
     CAPACITY,
     PER_USER_LIMIT,
-    BluetoothKey,
     Credential,
     CredentialType,
     JsonDict,
     Role,
-    TemporaryPassword,
     User,
 )
 from .policy import check_password, match_entry
 from .schedule import Schedule, parse_schedule
-from .secrets import DeviceSecret, random_digits, random_id
+from .secrets import DeviceSecret, random_id
 from .store import Store
+from .validation import check_name, check_validity
 
-TEMPORARY_CODE_DIGITS = 8
-BLUETOOTH_KEY_DIGITS = 12
 _PASSWORD = "password"  # noqa: S105 -- a hash purpose label
-_TEMPORARY = "temporary"
-_BLUETOOTH = "bluetooth"
 
 
 @dataclass(frozen=True, slots=True)
-class EntryMatch:
-    """What a keypad entry matched: a user's password or a visitor code, or nothing."""
+class PasswordMatch:
+    """A user's password found in a keypad entry (L-41)."""
 
-    credential: Credential | None = None
-    user: User | None = None
-    temporary: TemporaryPassword | None = None
+    credential: Credential
+    user: User
 
 
 class Directory:
-    """Users, credentials, temporary passwords and Bluetooth keys, with their rules."""
+    """Users and their credentials, with their rules."""
 
     def __init__(
         self,
@@ -123,8 +114,8 @@ class Directory:
         schedule: Schedule | None = None,
     ) -> User:
         """Add a user (without credentials yet)."""
-        _check_name(name)
-        _check_validity(valid_from, valid_until)
+        check_name(name)
+        check_validity(valid_from, valid_until)
         user = replace(
             self.new_user(role, name),
             valid_from=valid_from,
@@ -152,8 +143,8 @@ class Directory:
         if "schedule" in changes:
             changes["schedule"] = parse_schedule(changes["schedule"])
         updated = replace(user, **changes)
-        _check_name(updated.name)
-        _check_validity(updated.valid_from, updated.valid_until)
+        check_name(updated.name)
+        check_validity(updated.valid_from, updated.valid_until)
         if (
             user.role is Role.ADMIN
             and updated.role is not Role.ADMIN
@@ -321,32 +312,16 @@ class Directory:
             return None
         return credential, self.user(credential.user_number)
 
-    def match_entry(self, entry: str) -> list[EntryMatch]:
-        """Return every password and temporary password hidden in a keypad entry (L-41)."""
+    def match_entry(self, entry: str) -> list[PasswordMatch]:
+        """Return every user's password hidden in a keypad entry (L-41)."""
         passwords = [
             (c.secret_hash or b"", c)
             for c in self._store.list_credentials(kind=CredentialType.PASSWORD)
         ]
-        temporaries = [(t.code_hash, t) for t in self._store.list_temporary_passwords()]
-        matches = [
-            EntryMatch(credential=c, user=self.user(c.user_number))
+        return [
+            PasswordMatch(c, self.user(c.user_number))
             for c in match_entry(entry, passwords, self._password_digest)
         ]
-        matches += [
-            EntryMatch(temporary=t)
-            for t in match_entry(
-                entry, temporaries, lambda v: self._secret.digest(_TEMPORARY, v)
-            )
-        ]
-        return matches
-
-    def match_bluetooth(self, key: str) -> BluetoothKey | None:
-        """Return the Bluetooth key a phone presented, if it is one of ours (L-31)."""
-        found = None
-        for candidate in self._store.list_bluetooth_keys():
-            if self._secret.matches(_BLUETOOTH, key, candidate.key_hash):
-                found = candidate
-        return found
 
     def admin_with_password(self, password: str | None = None) -> User | None:
         """Return a valid admin whose password is exactly ``password`` (any, if None).
@@ -372,144 +347,3 @@ class Directory:
 
     def _password_digest(self, value: str) -> bytes:
         return self._secret.digest(_PASSWORD, value)
-
-    # temporary passwords (L-30)
-
-    def temporary_passwords(self) -> list[TemporaryPassword]:
-        """Return every temporary password (expired ones too, until revoked)."""
-        return self._store.list_temporary_passwords()
-
-    def create_temporary_password(
-        self,
-        name: str,
-        valid_until: datetime,
-        valid_from: datetime | None = None,
-        max_uses: int | None = 1,
-        schedule: Schedule | None = None,
-    ) -> tuple[TemporaryPassword, str]:
-        """Create a visitor code; return it with the code, which is never shown again."""
-        _check_name(name)
-        weekly = parse_schedule(schedule)
-        start = valid_from or self._clock.now()
-        _check_validity(start, valid_until)
-        if max_uses is not None and max_uses not in VISITOR_USES:
-            raise InvalidRequestError(
-                "max_uses out of range", {"max_uses": str(VISITOR_USES)}
-            )
-        code = random_digits(TEMPORARY_CODE_DIGITS)
-        temporary = TemporaryPassword(
-            id=random_id("tp"),
-            name=name,
-            valid_from=start,
-            valid_until=valid_until,
-            max_uses=max_uses,
-            uses=0,
-            created=self._clock.now(),
-            code_hash=self._secret.digest(_TEMPORARY, code),
-            schedule=weekly,
-        )
-        with self._store.transaction():
-            self._store.put_temporary_password(temporary)
-            self._events.append(
-                "temporary_password_created", id=temporary.id, name=temporary.name
-            )
-        return temporary, code
-
-    def use_temporary_password(self, temporary: TemporaryPassword) -> TemporaryPassword:
-        """Count one use (joins the caller's commit, with the unlock event)."""
-        used = replace(temporary, uses=temporary.uses + 1)
-        with self._store.transaction():
-            self._store.put_temporary_password(used)
-            self._events.append("temporary_password_used", id=used.id, name=used.name)
-        return used
-
-    def revoke_temporary_password(self, temporary_id: str) -> None:
-        """Revoke a visitor code at once."""
-        found = next(
-            (t for t in self._store.list_temporary_passwords() if t.id == temporary_id),
-            None,
-        )
-        if found is None:
-            raise TemporaryPasswordNotFoundError(
-                f"No temporary password {temporary_id}"
-            )
-        with self._store.transaction():
-            self._store.delete_temporary_password(temporary_id)
-            self._events.append(
-                "temporary_password_revoked", id=found.id, name=found.name
-            )
-
-    # Bluetooth keys (L-31)
-
-    def bluetooth_keys(self) -> list[BluetoothKey]:
-        """Return every Bluetooth key."""
-        return self._store.list_bluetooth_keys()
-
-    def create_bluetooth_key(
-        self,
-        name: str,
-        valid_until: datetime,
-        valid_from: datetime | None = None,
-        schedule: Schedule | None = None,
-    ) -> tuple[BluetoothKey, str]:
-        """Create a visitor Bluetooth key; return it with the key, shown only now."""
-        _check_name(name)
-        weekly = parse_schedule(schedule)
-        start = valid_from or self._clock.now()
-        _check_validity(start, valid_until)
-        code = random_digits(BLUETOOTH_KEY_DIGITS)
-        key = BluetoothKey(
-            id=random_id("bk"),
-            name=name,
-            valid_from=start,
-            valid_until=valid_until,
-            created=self._clock.now(),
-            key_hash=self._secret.digest(_BLUETOOTH, code),
-            schedule=weekly,
-        )
-        with self._store.transaction():
-            self._store.put_bluetooth_key(key)
-            self._events.append("bluetooth_key_created", id=key.id, name=key.name)
-        return key, code
-
-    def revoke_bluetooth_key(self, key_id: str) -> None:
-        """Revoke a Bluetooth key at once."""
-        found = next(
-            (k for k in self._store.list_bluetooth_keys() if k.id == key_id), None
-        )
-        if found is None:
-            raise BluetoothKeyNotFoundError(f"No Bluetooth key {key_id}")
-        with self._store.transaction():
-            self._store.delete_bluetooth_key(key_id)
-            self._events.append("bluetooth_key_revoked", id=found.id, name=found.name)
-
-    def active_visitors(self) -> tuple[int, int]:
-        """Return how many temporary passwords and Bluetooth keys are active.
-
-        Active: inside their dates with uses left; a weekly schedule may still keep
-        one shut at this hour (``status`` on each, docs/api.md).
-        """
-        now = self._clock.now()
-        return (
-            sum(
-                t.status(now) == "active"
-                for t in self._store.list_temporary_passwords()
-            ),
-            sum(k.status(now) == "active" for k in self._store.list_bluetooth_keys()),
-        )
-
-
-def _check_name(name: str) -> None:
-    if len(name) not in NAME_LENGTH:
-        raise InvalidRequestError("Bad name", {"name": f"{NAME_LENGTH} characters"})
-
-
-def _check_validity(start: datetime | None, end: datetime | None) -> None:
-    for field, moment in (("valid_from", start), ("valid_until", end)):
-        if moment is not None and moment.utcoffset() is None:
-            raise InvalidRequestError("Time without offset", {field: "needs an offset"})
-    if start is not None and end is not None and end <= start:
-        raise InvalidValidityError(
-            "valid_until must be after valid_from",
-            {"valid_until": "not after valid_from"},
-        )

@@ -5,7 +5,8 @@ method here that hands the request to the part it concerns:
 
 - ``mechanism`` (bolt, door, battery, alarms, countdown), ``panel`` (voice, LEDs),
   ``settings`` (stored and pushed to the MCU);
-- ``directory`` (users, credentials, visitors), ``templates`` (their module templates),
+- ``directory`` (users, credentials), ``visitors`` (temporary passwords, Bluetooth
+  keys), ``templates`` (the credentials' module templates),
   ``access`` (the unlock decision), ``lockout``, ``pairing`` and ``clients``;
 - ``keypad`` (the dialogue) with ``keypad_actions``, ``enroller``, ``identification``;
 - ``mcu_events``, the one handler of what the MCU reports; ``state``, its announcer.
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 import logging
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,7 +44,6 @@ from .lockout import Lockout
 from .mcu_events import McuEvents
 from .mechanism import Mechanism
 from .models import (
-    BluetoothKey,
     Client,
     ClientRole,
     Credential,
@@ -53,8 +54,9 @@ from .models import (
     LockState,
     Role,
     Settings,
-    TemporaryPassword,
     User,
+    VisitorCredential,
+    VisitorKind,
 )
 from .pairing import PairingAnnouncer, PairingWindow
 from .panel import Panel
@@ -66,6 +68,7 @@ from .store import Store
 from .templates import Templates
 from .unlock_decision import UnlockDecision
 from .validation import check_range, parse_enum
+from .visitors import Visitors
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -107,6 +110,9 @@ class LockCore:
         self._directory = directory = Directory(
             store, events, clock, secret, self.time_zone
         )
+        self._visitors = visitors = Visitors(
+            store, events, clock, secret, self.time_zone
+        )
         self._settings = settings = LockSettings(store, events, mcu, changed)
         self._panel = panel = Panel(mcu)
         self._mechanism = mechanism = Mechanism(
@@ -116,7 +122,7 @@ class LockCore:
             store, clock, lambda: events.append("alarm_cleared", alarm="lockout")
         )
         self._access = access = UnlockDecision(
-            directory, events, lockout, clock, mechanism, panel, settings
+            directory, visitors, events, lockout, clock, mechanism, panel, settings
         )
         self._templates = templates = Templates(hardware, directory)
         self._clients = Clients(store, events, clock)
@@ -204,7 +210,6 @@ class LockCore:
     @property
     def state(self) -> LockState:
         """Return a snapshot of everything Home Assistant shows."""
-        temporary, bluetooth = self._directory.active_visitors()
         mechanism, directory = self._mechanism, self._directory
         return LockState(
             bolt=mechanism.bolt,
@@ -223,8 +228,7 @@ class LockCore:
             devices=self._links(),
             users=len(directory.users()),
             credentials={kind: directory.count(kind) for kind in CredentialType},
-            temporary_passwords=temporary,
-            bluetooth_keys=bluetooth,
+            visitors=self._visitors.active_now(),
             last_operation=self._state.last_operation,
             last_seq=self.events.last_seq,
         )
@@ -374,52 +378,35 @@ class LockCore:
 
     # visitors (L-30, L-31)
 
-    async def list_temporary_passwords(self) -> list[TemporaryPassword]:
-        """Return every temporary password."""
-        return self._directory.temporary_passwords()
+    async def list_visitors(self, kind: VisitorKind) -> list[VisitorCredential]:
+        """Return every temporary password, or every Bluetooth key."""
+        return self._visitors.of_kind(kind)
 
-    async def create_temporary_password(
+    async def create_visitor(
         self,
+        kind: VisitorKind,
         name: str,
         valid_until: datetime,
         valid_from: datetime | None = None,
-        max_uses: int | None = 1,
+        max_uses: int | EllipsisType | None = ...,
         schedule: Schedule | None = None,
-    ) -> tuple[TemporaryPassword, str]:
-        """Create a visitor code; the code is returned now and never again."""
+    ) -> tuple[VisitorCredential, str]:
+        """Create a visitor code or key; the secret is returned now and never again.
+
+        ``max_uses`` defaults to the kind's: one use for a temporary password (L-30).
+        """
         self._require_admin()
-        return self._directory.create_temporary_password(
-            name, valid_until, valid_from, max_uses, schedule
+        return self._visitors.create(
+            kind, name, valid_until, valid_from, max_uses, schedule
         )
 
-    async def revoke_temporary_password(self, temporary_id: str) -> None:
-        """Revoke a visitor code."""
-        self._directory.revoke_temporary_password(temporary_id)
-
-    async def list_bluetooth_keys(self) -> list[BluetoothKey]:
-        """Return every Bluetooth key."""
-        return self._directory.bluetooth_keys()
-
-    async def create_bluetooth_key(
-        self,
-        name: str,
-        valid_until: datetime,
-        valid_from: datetime | None = None,
-        schedule: Schedule | None = None,
-    ) -> tuple[BluetoothKey, str]:
-        """Create a visitor Bluetooth key; the key is returned now and never again."""
-        self._require_admin()
-        return self._directory.create_bluetooth_key(
-            name, valid_until, valid_from, schedule
-        )
-
-    def describe_visitor(self, visitor: TemporaryPassword | BluetoothKey) -> JsonDict:
+    def describe_visitor(self, visitor: VisitorCredential) -> JsonDict:
         """Return the API's view of a visitor code or key, with its status now."""
         return visitor.as_dict(self._clock.now())
 
-    async def revoke_bluetooth_key(self, key_id: str) -> None:
-        """Revoke a Bluetooth key."""
-        self._directory.revoke_bluetooth_key(key_id)
+    async def revoke_visitor(self, kind: VisitorKind, visitor_id: str) -> None:
+        """Revoke a visitor code or key."""
+        self._visitors.revoke(kind, visitor_id)
 
     # pairing and clients (L-65)
 

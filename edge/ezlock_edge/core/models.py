@@ -165,23 +165,46 @@ class Credential:
         }
 
 
+class VisitorKind(StrEnum):
+    """What a visitor presents; the value names the kind's API objects and events."""
+
+    TEMPORARY_PASSWORD = "temporary_password"  # noqa: S105 -- a kind, not a secret
+    """L-30: a code typed on the keypad; one use unless said otherwise."""
+    BLUETOOTH_KEY = "bluetooth_key"
+    """L-31: a key a phone presents over Bluetooth; any number of uses."""
+
+    @property
+    def counts_uses(self) -> bool:
+        """Return whether uses are counted (and may be limited) for this kind."""
+        return self is VisitorKind.TEMPORARY_PASSWORD
+
+    @property
+    def default_max_uses(self) -> int | None:
+        """Return the uses a new one gets unless told (None: no limit)."""
+        return 1 if self.counts_uses else None
+
+
 @dataclass(frozen=True, slots=True)
-class TemporaryPassword:
-    """A visitor code with a validity window and a use count (L-30)."""
+class VisitorCredential:
+    """A visitor's secret, valid in its dates, its weekly schedule and for some uses.
+
+    Temporary passwords (L-30) and Bluetooth keys (L-31) are both this, with a kind.
+    """
 
     id: str
+    kind: VisitorKind
     name: str
     valid_from: datetime
     valid_until: datetime
-    max_uses: int | None
+    max_uses: int | None  # None: any number of uses (always, for a Bluetooth key)
     uses: int
     created: datetime
-    code_hash: bytes = field(repr=False)
+    secret_hash: bytes = field(repr=False)
     schedule: Schedule = NO_SCHEDULE
 
     @property
     def ref(self) -> JsonDict:
-        """How events point at this visitor code."""
+        """How events point at this visitor code or key."""
         return {"id": self.id, "name": self.name}
 
     @property
@@ -190,7 +213,7 @@ class TemporaryPassword:
         return self.max_uses is not None and self.uses >= self.max_uses
 
     def refusal(self, moment: datetime, zone: tzinfo) -> str | None:
-        """Why the code does not open now, or None when it does.
+        """Why it does not open now, or None when it does.
 
         ``not_yet_valid``, ``expired``, ``used_up`` or ``outside_schedule``.
         """
@@ -207,62 +230,18 @@ class TemporaryPassword:
         return visitor_status(self.valid_from, self.valid_until, moment, self.used_up)
 
     def as_dict(self, moment: datetime) -> JsonDict:
-        """Return the API's temporary password object (never the code)."""
-        return {
+        """Return the API's object for its kind (never the secret)."""
+        data: JsonDict = {
             "id": self.id,
             "name": self.name,
             "valid_from": iso(self.valid_from),
             "valid_until": iso(self.valid_until),
             "schedule": self.schedule.as_list(),
-            "max_uses": self.max_uses,
-            "uses": self.uses,
-            "status": self.status(moment),
-            "created": iso(self.created),
         }
-
-
-@dataclass(frozen=True, slots=True)
-class BluetoothKey:
-    """A visitor Bluetooth pairing code with a validity window (L-31)."""
-
-    id: str
-    name: str
-    valid_from: datetime
-    valid_until: datetime
-    created: datetime
-    key_hash: bytes = field(repr=False)
-    schedule: Schedule = NO_SCHEDULE
-
-    @property
-    def ref(self) -> JsonDict:
-        """How events point at this Bluetooth key."""
-        return {"id": self.id, "name": self.name}
-
-    def refusal(self, moment: datetime, zone: tzinfo) -> str | None:
-        """Why the key does not open now, or None when it does."""
-        return visitor_refusal(
-            self.valid_from, self.valid_until, self.schedule, moment, zone
-        )
-
-    def usable_at(self, moment: datetime, zone: tzinfo) -> bool:
-        """Inside its dates and its schedule."""
-        return self.refusal(moment, zone) is None
-
-    def status(self, moment: datetime) -> str:
-        """``scheduled``, ``active`` or ``expired`` (schedule aside)."""
-        return visitor_status(self.valid_from, self.valid_until, moment, False)
-
-    def as_dict(self, moment: datetime) -> JsonDict:
-        """Return the API's Bluetooth key object (never the key)."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "valid_from": iso(self.valid_from),
-            "valid_until": iso(self.valid_until),
-            "schedule": self.schedule.as_list(),
-            "status": self.status(moment),
-            "created": iso(self.created),
-        }
+        if self.kind.counts_uses:
+            data |= {"max_uses": self.max_uses, "uses": self.uses}
+        data |= {"status": self.status(moment), "created": iso(self.created)}
+        return data
 
 
 def visitor_refusal(
@@ -445,8 +424,7 @@ class LockState:
     devices: Mapping[str, LinkState]
     users: int
     credentials: Mapping[CredentialType, int]
-    temporary_passwords: int
-    bluetooth_keys: int
+    visitors: Mapping[VisitorKind, int]  # active now, by kind
     last_operation: LastOperation | None
     last_seq: int
 
@@ -484,8 +462,8 @@ class LockState:
                 kind.value: {"count": self.credentials.get(kind, 0), "capacity": cap}
                 for kind, cap in CAPACITY.items()
             },
-            "temporary_passwords": self.temporary_passwords,
-            "bluetooth_keys": self.bluetooth_keys,
+            "temporary_passwords": self.visitors[VisitorKind.TEMPORARY_PASSWORD],
+            "bluetooth_keys": self.visitors[VisitorKind.BLUETOOTH_KEY],
             "last_operation": (
                 self.last_operation.as_dict() if self.last_operation else None
             ),

@@ -23,15 +23,15 @@ from typing import Any
 from ezlock_edge.files import private_file, tighten
 
 from .models import (
-    BluetoothKey,
     Client,
     ClientRole,
     Credential,
     CredentialType,
     JsonDict,
     Role,
-    TemporaryPassword,
     User,
+    VisitorCredential,
+    VisitorKind,
 )
 from .schedule import Schedule
 
@@ -104,8 +104,38 @@ _SCHEMA_V3 = """
 ALTER TABLE clients ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
 """
 
+# Version 4: temporary passwords and Bluetooth keys are one concept, a visitor credential
+# with a kind (uses are counted for temporary passwords; a Bluetooth key has no limit).
+_SCHEMA_V4 = """
+CREATE TABLE visitor_credentials (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    secret_hash BLOB NOT NULL,
+    valid_from TEXT NOT NULL,
+    valid_until TEXT NOT NULL,
+    max_uses INTEGER,
+    uses INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL,
+    schedule TEXT
+);
+CREATE INDEX visitor_credentials_kind ON visitor_credentials(kind, created);
+INSERT INTO visitor_credentials (id, kind, name, secret_hash, valid_from,
+        valid_until, max_uses, uses, created, schedule)
+    SELECT id, 'temporary_password', name, code_hash, valid_from, valid_until,
+           max_uses, uses, created, schedule
+    FROM temporary_passwords;
+INSERT INTO visitor_credentials (id, kind, name, secret_hash, valid_from,
+        valid_until, max_uses, uses, created, schedule)
+    SELECT id, 'bluetooth_key', name, key_hash, valid_from, valid_until,
+           NULL, 0, created, schedule
+    FROM bluetooth_keys;
+DROP TABLE temporary_passwords;
+DROP TABLE bluetooth_keys;
+"""
+
 # Index i holds the statements that take the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -375,99 +405,56 @@ class Store:
         with self.transaction() as db:
             db.execute("DELETE FROM credentials WHERE id = ?", (credential_id,))
 
-    # temporary passwords (L-30)
+    # visitor credentials: temporary passwords (L-30) and Bluetooth keys (L-31)
 
     @staticmethod
-    def _temporary(row: sqlite3.Row) -> TemporaryPassword:
-        return TemporaryPassword(
+    def _visitor(row: sqlite3.Row) -> VisitorCredential:
+        return VisitorCredential(
             id=row["id"],
+            kind=VisitorKind(row["kind"]),
             name=row["name"],
             valid_from=_parse_required(row["valid_from"]),
             valid_until=_parse_required(row["valid_until"]),
             max_uses=row["max_uses"],
             uses=row["uses"],
             created=_parse_required(row["created"]),
-            code_hash=row["code_hash"],
+            secret_hash=row["secret_hash"],
             schedule=_schedule(row["schedule"]),
         )
 
-    def list_temporary_passwords(self) -> list[TemporaryPassword]:
-        """Return every temporary password, oldest first."""
+    def list_visitors(self, kind: VisitorKind) -> list[VisitorCredential]:
+        """Return every visitor credential of ``kind``, oldest first."""
         rows = self._db.execute(
-            "SELECT * FROM temporary_passwords ORDER BY created, id"
+            "SELECT * FROM visitor_credentials WHERE kind = ? ORDER BY created, id",
+            (kind.value,),
         )
-        return [self._temporary(row) for row in rows]
+        return [self._visitor(row) for row in rows]
 
-    def put_temporary_password(self, temporary: TemporaryPassword) -> None:
-        """Insert or replace a temporary password."""
+    def put_visitor(self, visitor: VisitorCredential) -> None:
+        """Insert or replace a visitor credential."""
         with self.transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO temporary_passwords (id, name, code_hash,"
-                " valid_from, valid_until, max_uses, uses, created, schedule)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO visitor_credentials (id, kind, name,"
+                " secret_hash, valid_from, valid_until, max_uses, uses, created,"
+                " schedule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    temporary.id,
-                    temporary.name,
-                    temporary.code_hash,
-                    _time(temporary.valid_from),
-                    _time(temporary.valid_until),
-                    temporary.max_uses,
-                    temporary.uses,
-                    _time(temporary.created),
-                    _schedule_text(temporary.schedule),
+                    visitor.id,
+                    visitor.kind.value,
+                    visitor.name,
+                    visitor.secret_hash,
+                    _time(visitor.valid_from),
+                    _time(visitor.valid_until),
+                    visitor.max_uses,
+                    visitor.uses,
+                    _time(visitor.created),
+                    _schedule_text(visitor.schedule),
                 ),
             )
 
-    def delete_temporary_password(self, temporary_id: str) -> bool:
-        """Delete one; return whether it existed."""
+    def delete_visitor(self, visitor_id: str) -> None:
+        """Delete one visitor credential."""
         with self.transaction() as db:
-            cursor = db.execute(
-                "DELETE FROM temporary_passwords WHERE id = ?", (temporary_id,)
-            )
-            return cursor.rowcount > 0
-
-    # Bluetooth keys (L-31)
-
-    @staticmethod
-    def _bluetooth(row: sqlite3.Row) -> BluetoothKey:
-        return BluetoothKey(
-            id=row["id"],
-            name=row["name"],
-            valid_from=_parse_required(row["valid_from"]),
-            valid_until=_parse_required(row["valid_until"]),
-            created=_parse_required(row["created"]),
-            key_hash=row["key_hash"],
-            schedule=_schedule(row["schedule"]),
-        )
-
-    def list_bluetooth_keys(self) -> list[BluetoothKey]:
-        """Return every Bluetooth key, oldest first."""
-        rows = self._db.execute("SELECT * FROM bluetooth_keys ORDER BY created, id")
-        return [self._bluetooth(row) for row in rows]
-
-    def put_bluetooth_key(self, key: BluetoothKey) -> None:
-        """Insert a Bluetooth key."""
-        with self.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO bluetooth_keys"
-                " (id, name, key_hash, valid_from, valid_until, created, schedule)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key.id,
-                    key.name,
-                    key.key_hash,
-                    _time(key.valid_from),
-                    _time(key.valid_until),
-                    _time(key.created),
-                    _schedule_text(key.schedule),
-                ),
-            )
-
-    def delete_bluetooth_key(self, key_id: str) -> bool:
-        """Delete one; return whether it existed."""
-        with self.transaction() as db:
-            cursor = db.execute("DELETE FROM bluetooth_keys WHERE id = ?", (key_id,))
-            return cursor.rowcount > 0
+            db.execute("DELETE FROM visitor_credentials WHERE id = ?", (visitor_id,))
 
     # paired API clients (only token hashes)
 
@@ -603,8 +590,7 @@ class Store:
             for table in (
                 "credentials",
                 "users",
-                "temporary_passwords",
-                "bluetooth_keys",
+                "visitor_credentials",
                 "clients",
                 "meta",
             ):

@@ -8,12 +8,11 @@ password attempts feed the security lockout (L-42).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import tzinfo
 
 from ezlock_edge.clock import Clock
 from ezlock_edge.vocabulary.mcu import Prompt
 
-from .directory import Directory, EntryMatch
+from .directory import Directory
 from .errors import (
     InvalidPinError,
     LockedOutError,
@@ -32,9 +31,11 @@ from .models import (
     Settings,
     UnlockMethod,
     User,
+    VisitorCredential,
 )
 from .panel import Panel
 from .settings import LockSettings
+from .visitors import Visitors
 
 _COUNTED = frozenset(
     {
@@ -53,18 +54,21 @@ class Presented:
     method: UnlockMethod
     user: User | None = None
     credential: Credential | None = None
-    visitor: JsonDict | None = None  # a visitor code's or Bluetooth key's {id, name}
+    visitor: VisitorCredential | None = None
     duress: bool = False
     spoofed: bool = False  # the module's liveness check failed (a photo, a mask)
 
     def fields(self) -> JsonDict:
         """Return the event fields that say who and with what."""
-        visitor_id = self.visitor["id"] if self.visitor else None
+        visitor = self.visitor
+        credential_id = (
+            self.credential.id if self.credential else visitor.id if visitor else None
+        )
         return {
             "method": self.method.value,
             "user": self.user.ref if self.user else None,
-            "visitor": self.visitor,
-            "credential_id": self.credential.id if self.credential else visitor_id,
+            "visitor": visitor.ref if visitor else None,
+            "credential_id": credential_id,
             "slot": self.credential.slot if self.credential else None,
         }
 
@@ -85,6 +89,7 @@ class UnlockDecision:
     def __init__(
         self,
         directory: Directory,
+        visitors: Visitors,
         events: EventLog,
         lockout: Lockout,
         clock: Clock,
@@ -94,6 +99,7 @@ class UnlockDecision:
     ) -> None:
         """Decide against ``directory``; open with ``mechanism``, speak on ``panel``."""
         self._directory = directory
+        self._visitors = visitors
         self._events = events
         self._lockout = lockout
         self._clock = clock
@@ -120,22 +126,34 @@ class UnlockDecision:
         return Presented(method, user, credential, duress=credential.duress)
 
     def by_entry(self, entry: str) -> Presented:
-        """Identify a keypad entry (L-41); a duress password wins over any other."""
-        matches = self._directory.match_entry(entry)
-        chosen = _pick(matches, self._clock, self._directory.zone)
-        if chosen is None:
-            return Presented(UnlockMethod.PASSWORD)
-        if chosen.temporary is not None:
-            return Presented(
-                UnlockMethod.TEMPORARY_PASSWORD, visitor=chosen.temporary.ref
+        """Identify a keypad entry (L-41); a duress password wins over any other.
+
+        Several passwords and visitor codes may hide in one entry: a duress one comes
+        first, then one that opens now, then the first found.
+        """
+        matches = [
+            Presented(
+                UnlockMethod.PASSWORD,
+                match.user,
+                match.credential,
+                duress=match.credential.duress,
             )
-        assert chosen.credential is not None  # noqa: S101 -- EntryMatch holds one of two
-        return Presented(
-            UnlockMethod.PASSWORD,
-            chosen.user,
-            chosen.credential,
-            duress=chosen.credential.duress,
-        )
+            for match in self._directory.match_entry(entry)
+        ] + [
+            Presented(UnlockMethod.TEMPORARY_PASSWORD, visitor=visitor)
+            for visitor in self._visitors.match_entry(entry)
+        ]
+        if not matches:
+            return Presented(UnlockMethod.PASSWORD)
+        now, zone = self._clock.now(), self._directory.zone
+
+        def rank(match: Presented) -> tuple[bool, bool]:
+            if match.visitor is not None:
+                return (False, match.visitor.usable_at(now, zone))
+            user = match.user
+            return (match.duress, user is not None and user.refusal(now, zone) is None)
+
+        return max(matches, key=rank)
 
     # decisions
 
@@ -159,7 +177,7 @@ class UnlockDecision:
             )
             return False
         if presented.visitor is not None:
-            return await self._visitor(presented)
+            return await self._visitor(presented.visitor, presented)
         return await self._open(presented)
 
     async def verify_admin(self, presented: Presented) -> bool:
@@ -182,24 +200,8 @@ class UnlockDecision:
 
     async def bluetooth(self, key: str) -> bool:
         """Decide on a visitor Bluetooth key a phone presented (L-31)."""
-        found = self._directory.match_bluetooth(key)
-        presented = Presented(
-            UnlockMethod.BLUETOOTH, visitor=found.ref if found else None
-        )
-        if self._lockout.active:
-            await self._refuse(
-                presented, "locked_out", Prompt.SYSTEM_LOCKED, count=False
-            )
-            return False
-        if found is None:
-            await self._refuse(presented, "no_match", Prompt.FAILURE, count=False)
-            return False
-        if refusal := found.refusal(self._clock.now(), self._directory.zone):
-            await self._refuse(
-                presented, refusal, _VISITOR_PROMPTS[refusal], count=False
-            )
-            return False
-        return await self._open(presented)
+        found = self._visitors.match_key(key)
+        return await self.attempt(Presented(UnlockMethod.BLUETOOTH, visitor=found))
 
     async def remote(self, pin: str | None = None) -> None:
         """Remote unlock from the app, only while remote unlock is enabled (L-43).
@@ -245,21 +247,15 @@ class UnlockDecision:
 
     # outcomes
 
-    async def _visitor(self, presented: Presented) -> bool:
-        assert presented.visitor is not None  # noqa: S101 -- checked by the caller
-        temporary = next(
-            t
-            for t in self._directory.temporary_passwords()
-            if t.id == presented.visitor["id"]
-        )
-        if refusal := temporary.refusal(self._clock.now(), self._directory.zone):
+    async def _visitor(self, visitor: VisitorCredential, presented: Presented) -> bool:
+        if refusal := visitor.refusal(self._clock.now(), self._visitors.zone):
             await self._refuse(
                 presented, refusal, _VISITOR_PROMPTS[refusal], count=False
             )
             return False
         if not await self._open(presented):
             return False
-        self._directory.use_temporary_password(temporary)
+        self._visitors.use(visitor)
         return True
 
     async def _open(self, presented: Presented) -> bool:
@@ -294,20 +290,3 @@ class UnlockDecision:
         if self._settings.current.lockout_protection and self._lockout.record_failure():
             self._events.append("alarm", alarm="lockout")
             await self._panel.say(Prompt.SYSTEM_LOCKED)
-
-
-def _pick(matches: list[EntryMatch], clock: Clock, zone: tzinfo) -> EntryMatch | None:
-    """Choose among several hits in one entry: duress first, then a usable one."""
-    if not matches:
-        return None
-    now = clock.now()
-
-    def rank(match: EntryMatch) -> tuple[bool, bool]:
-        if match.credential is not None and match.user is not None:
-            return (match.credential.duress, match.user.refusal(now, zone) is None)
-        return (
-            False,
-            match.temporary is not None and match.temporary.usable_at(now, zone),
-        )
-
-    return max(matches, key=rank)

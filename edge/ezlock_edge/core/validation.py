@@ -6,13 +6,14 @@ checks keep the core safe for any other caller and say which field is wrong.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from ezlock_edge.vocabulary.mcu import DoorDirection
 
-from .errors import InvalidRequestError
-from .limits import COUNTDOWN_SECONDS, VOLUME, Limit
+from .errors import InvalidRequestError, InvalidValidityError
+from .limits import COUNTDOWN_SECONDS, NAME_LENGTH, VOLUME, Limit
 from .models import Settings
 
 _RANGED_SETTINGS = {"countdown_lock_seconds": COUNTDOWN_SECONDS, "volume": VOLUME}
@@ -31,6 +32,24 @@ def check_range(name: str, value: Any, limit: Limit) -> None:
     """Refuse ``value`` unless it is an integer within ``limit``."""
     if value not in limit:
         raise InvalidRequestError(f"{name} must be {limit}", {name: str(limit)})
+
+
+def check_name(name: str) -> None:
+    """Refuse a user's or visitor's name of the wrong length."""
+    if len(name) not in NAME_LENGTH:
+        raise InvalidRequestError("Bad name", {"name": f"{NAME_LENGTH} characters"})
+
+
+def check_validity(start: datetime | None, end: datetime | None) -> None:
+    """Refuse a validity window with a time without offset or an end not after its start."""
+    for field, moment in (("valid_from", start), ("valid_until", end)):
+        if moment is not None and moment.utcoffset() is None:
+            raise InvalidRequestError("Time without offset", {field: "needs an offset"})
+    if start is not None and end is not None and end <= start:
+        raise InvalidValidityError(
+            "valid_until must be after valid_from",
+            {"valid_until": "not after valid_from"},
+        )
 
 
 def validated_settings(current: Settings, changes: dict[str, Any]) -> Settings:

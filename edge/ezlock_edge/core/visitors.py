@@ -1,0 +1,164 @@
+"""Visitors (L-30, L-31): temporary passwords and Bluetooth keys, one concept with a kind.
+
+A visitor credential is a secret valid in its dates and its weekly schedule (and, for a
+temporary password, for a number of uses). The secret is shown once, when it is created,
+and kept only as a keyed hash. Every change is one transaction together with the event
+that reports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, tzinfo
+from types import EllipsisType
+
+from ezlock_edge.clock import Clock
+
+from .errors import (
+    BluetoothKeyNotFoundError,
+    InvalidRequestError,
+    LockError,
+    TemporaryPasswordNotFoundError,
+)
+from .events import EventLog
+from .limits import VISITOR_USES
+from .models import VisitorCredential, VisitorKind
+from .policy import match_entry
+from .schedule import Schedule, parse_schedule
+from .secrets import DeviceSecret, random_digits, random_id
+from .store import Store
+from .validation import check_name, check_validity
+
+
+@dataclass(frozen=True, slots=True)
+class _KindRules:
+    label: str
+    id_prefix: str
+    secret_digits: int
+    hash_purpose: str  # keeps the two kinds' hashes apart
+    not_found: type[LockError]
+
+
+_RULES = {
+    VisitorKind.TEMPORARY_PASSWORD: _KindRules(
+        "temporary password", "tp", 8, "temporary", TemporaryPasswordNotFoundError
+    ),
+    VisitorKind.BLUETOOTH_KEY: _KindRules(
+        "Bluetooth key", "bk", 12, "bluetooth", BluetoothKeyNotFoundError
+    ),
+}
+
+
+class Visitors:
+    """Creates, matches, counts and revokes visitor credentials."""
+
+    def __init__(
+        self,
+        store: Store,
+        events: EventLog,
+        clock: Clock,
+        secret: DeviceSecret,
+        zone: tzinfo,
+    ) -> None:
+        """Keep visitors in ``store``; read schedules in the lock's time ``zone``."""
+        self._store = store
+        self._events = events
+        self._clock = clock
+        self._secret = secret
+        self.zone = zone
+
+    def of_kind(self, kind: VisitorKind) -> list[VisitorCredential]:
+        """Return every credential of ``kind`` (expired ones too, until revoked)."""
+        return self._store.list_visitors(kind)
+
+    def create(
+        self,
+        kind: VisitorKind,
+        name: str,
+        valid_until: datetime,
+        valid_from: datetime | None = None,
+        max_uses: int | EllipsisType | None = ...,
+        schedule: Schedule | None = None,
+    ) -> tuple[VisitorCredential, str]:
+        """Create one; return it with its secret, which is never shown again.
+
+        ``max_uses`` defaults to the kind's (one use for a temporary password, L-30);
+        None means any number within the window. A Bluetooth key takes no use count.
+        """
+        check_name(name)
+        weekly = parse_schedule(schedule)
+        start = valid_from or self._clock.now()
+        check_validity(start, valid_until)
+        uses = kind.default_max_uses if isinstance(max_uses, EllipsisType) else max_uses
+        if uses is not None and (not kind.counts_uses or uses not in VISITOR_USES):
+            allowed = str(VISITOR_USES) if kind.counts_uses else "none"
+            raise InvalidRequestError("max_uses out of range", {"max_uses": allowed})
+        rules = _RULES[kind]
+        secret = random_digits(rules.secret_digits)
+        visitor = VisitorCredential(
+            id=random_id(rules.id_prefix),
+            kind=kind,
+            name=name,
+            valid_from=start,
+            valid_until=valid_until,
+            max_uses=uses,
+            uses=0,
+            created=self._clock.now(),
+            secret_hash=self._secret.digest(rules.hash_purpose, secret),
+            schedule=weekly,
+        )
+        with self._store.transaction():
+            self._store.put_visitor(visitor)
+            self._events.append(f"{kind}_created", id=visitor.id, name=visitor.name)
+        return visitor, secret
+
+    def use(self, visitor: VisitorCredential) -> VisitorCredential:
+        """Count one use where uses count (joins the caller's commit, with the unlock)."""
+        if not visitor.kind.counts_uses:
+            return visitor
+        used = replace(visitor, uses=visitor.uses + 1)
+        with self._store.transaction():
+            self._store.put_visitor(used)
+            self._events.append(f"{used.kind}_used", id=used.id, name=used.name)
+        return used
+
+    def revoke(self, kind: VisitorKind, visitor_id: str) -> None:
+        """Revoke one at once (``temporary_password_not_found``, ``bluetooth_key_not_found``)."""
+        found = next((v for v in self.of_kind(kind) if v.id == visitor_id), None)
+        if found is None:
+            rules = _RULES[kind]
+            raise rules.not_found(f"No {rules.label} {visitor_id}")
+        with self._store.transaction():
+            self._store.delete_visitor(visitor_id)
+            self._events.append(f"{kind}_revoked", id=found.id, name=found.name)
+
+    def match_entry(self, entry: str) -> list[VisitorCredential]:
+        """Return every temporary password hidden in a keypad entry (L-41)."""
+        kind = VisitorKind.TEMPORARY_PASSWORD
+        purpose = _RULES[kind].hash_purpose
+        candidates = [(v.secret_hash, v) for v in self.of_kind(kind)]
+        return match_entry(
+            entry, candidates, lambda value: self._secret.digest(purpose, value)
+        )
+
+    def match_key(self, key: str) -> VisitorCredential | None:
+        """Return the Bluetooth key a phone presented, if it is one of ours (L-31)."""
+        kind = VisitorKind.BLUETOOTH_KEY
+        purpose = _RULES[kind].hash_purpose
+        found = None
+        for candidate in self.of_kind(kind):  # every one, in constant time each
+            if self._secret.matches(purpose, key, candidate.secret_hash):
+                found = candidate
+        return found
+
+    def active_now(self) -> dict[VisitorKind, int]:
+        """Return how many of each kind are active: inside their dates, uses left.
+
+        A weekly schedule may still keep one shut at this hour (``status`` on each,
+        docs/api.md).
+        """
+        now = self._clock.now()
+        return {
+            kind: sum(v.status(now) == "active" for v in self.of_kind(kind))
+            for kind in VisitorKind
+        }

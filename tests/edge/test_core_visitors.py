@@ -1,0 +1,201 @@
+"""Visitors (L-30, L-31): temporary passwords and Bluetooth keys, one concept with a kind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+import sqlite3
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ezlock_edge.clock import ManualClock
+from ezlock_edge.core.errors import (
+    BluetoothKeyNotFoundError,
+    InvalidRequestError,
+    TemporaryPasswordNotFoundError,
+)
+from ezlock_edge.core.events import EventLog
+from ezlock_edge.core.models import VisitorKind
+from ezlock_edge.core.secrets import DeviceSecret
+from ezlock_edge.core.store import MIGRATIONS, SCHEMA_VERSION, Store
+from ezlock_edge.core.visitors import Visitors
+
+_SECRET = DeviceSecret(b"s" * 32)
+_UTC = ZoneInfo("UTC")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = Store(tmp_path / "lock.db")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def visitors(store: Store, clock: ManualClock) -> Visitors:
+    return Visitors(store, EventLog(store, clock), clock, _SECRET, _UTC)
+
+
+def _types(store: Store, clock: ManualClock) -> list[str]:
+    return [event.type for event in EventLog(store, clock).query(limit=1000)]
+
+
+def test_l30_temporary_password_lifecycle(
+    visitors: Visitors, store: Store, clock: ManualClock
+) -> None:
+    """L-30: created with a code shown once, matched inside an entry, revocable."""
+    kind = VisitorKind.TEMPORARY_PASSWORD
+    temporary, code = visitors.create(
+        kind, "Cleaner", clock.now() + timedelta(hours=1), max_uses=2
+    )
+    assert len(code) == 8
+    assert "code" not in temporary.as_dict(clock.now())
+    assert visitors.match_entry("99" + code + "1") == [temporary]
+    used = visitors.use(temporary)
+    assert used.uses == 1
+    assert used.usable_at(clock.now(), _UTC)
+    spent = visitors.use(used)
+    assert spent.refusal(clock.now(), _UTC) == "used_up"
+    assert spent.status(clock.now()) == "used_up"
+    visitors.revoke(kind, temporary.id)
+    assert visitors.match_entry(code) == []
+    with pytest.raises(TemporaryPasswordNotFoundError):
+        visitors.revoke(kind, temporary.id)
+    assert _types(store, clock)[-4:] == [
+        "temporary_password_created",
+        "temporary_password_used",
+        "temporary_password_used",
+        "temporary_password_revoked",
+    ]
+
+
+def test_l30_one_use_unless_told(visitors: Visitors, clock: ManualClock) -> None:
+    """L-30: one-time by default; None means any number within the window."""
+    until = clock.now() + timedelta(hours=1)
+    once, _ = visitors.create(VisitorKind.TEMPORARY_PASSWORD, "Once", until)
+    always, _ = visitors.create(
+        VisitorKind.TEMPORARY_PASSWORD, "Always", until, max_uses=None
+    )
+    assert (once.max_uses, always.max_uses) == (1, None)
+    with pytest.raises(InvalidRequestError):
+        visitors.create(VisitorKind.TEMPORARY_PASSWORD, "Many", until, max_uses=101)
+
+
+def test_l31_bluetooth_key_lifecycle(
+    visitors: Visitors, store: Store, clock: ManualClock
+) -> None:
+    """L-31: a Bluetooth key with a validity window, any number of uses, revocable."""
+    kind = VisitorKind.BLUETOOTH_KEY
+    key, code = visitors.create(kind, "Guest", clock.now() + timedelta(days=1))
+    assert len(code) == 12
+    assert list(key.as_dict(clock.now())) == [
+        "id",
+        "name",
+        "valid_from",
+        "valid_until",
+        "schedule",
+        "status",
+        "created",
+    ]
+    assert visitors.match_key(code) == key
+    assert visitors.match_key(code[:-1] + "x") is None
+    assert visitors.use(key) == key  # uses are not counted for keys
+    with pytest.raises(InvalidRequestError):
+        visitors.create(kind, "Counted", clock.now() + timedelta(days=1), max_uses=3)
+    clock.advance(86400)
+    assert key.refusal(clock.now(), _UTC) == "expired"
+    visitors.revoke(kind, key.id)
+    assert visitors.match_key(code) is None
+    with pytest.raises(BluetoothKeyNotFoundError):
+        visitors.revoke(kind, key.id)
+    assert _types(store, clock) == ["bluetooth_key_created", "bluetooth_key_revoked"]
+
+
+def test_the_kinds_do_not_mix(visitors: Visitors, clock: ManualClock) -> None:
+    """A temporary password's id is not a Bluetooth key's, nor its secret."""
+    until = clock.now() + timedelta(days=1)
+    temporary, code = visitors.create(VisitorKind.TEMPORARY_PASSWORD, "Code", until)
+    key, secret = visitors.create(VisitorKind.BLUETOOTH_KEY, "Phone", until)
+    assert visitors.of_kind(VisitorKind.TEMPORARY_PASSWORD) == [temporary]
+    assert visitors.of_kind(VisitorKind.BLUETOOTH_KEY) == [key]
+    assert visitors.match_key(code) is None
+    assert visitors.match_entry(secret) == []
+    with pytest.raises(BluetoothKeyNotFoundError):
+        visitors.revoke(VisitorKind.BLUETOOTH_KEY, temporary.id)
+    assert visitors.active_now() == {
+        VisitorKind.TEMPORARY_PASSWORD: 1,
+        VisitorKind.BLUETOOTH_KEY: 1,
+    }
+
+
+def test_a_version_1_database_keeps_its_visitors(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    """Schemas 1 to 3 kept temporary passwords and Bluetooth keys in two tables; 4 in one.
+
+    The codes and keys stay valid: their keyed hashes move as they are.
+    """
+    path = tmp_path / "lock.db"
+    raw = sqlite3.connect(path)
+    raw.executescript(MIGRATIONS[0] + "PRAGMA user_version=1;")
+    start, end = clock.now(), clock.now() + timedelta(days=1)
+    created = datetime(2026, 1, 1, tzinfo=UTC).isoformat()
+    raw.execute(
+        "INSERT INTO temporary_passwords VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            "tp_1",
+            "Cleaner",
+            _SECRET.digest("temporary", "48291573"),
+            start.isoformat(),
+            end.isoformat(),
+            3,
+            1,
+            created,
+        ),
+    )
+    raw.execute(
+        "INSERT INTO bluetooth_keys VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            "bk_1",
+            "Guest",
+            _SECRET.digest("bluetooth", "123456789012"),
+            start.isoformat(),
+            end.isoformat(),
+            created,
+        ),
+    )
+    raw.commit()
+    raw.close()
+
+    store = Store(path)
+    try:
+        version = store._db.execute("PRAGMA user_version").fetchone()[0]
+        assert version == SCHEMA_VERSION == 4
+        visitors = Visitors(store, EventLog(store, clock), clock, _SECRET, _UTC)
+        [temporary] = visitors.of_kind(VisitorKind.TEMPORARY_PASSWORD)
+        assert temporary.as_dict(clock.now()) == {
+            "id": "tp_1",
+            "name": "Cleaner",
+            "valid_from": start.isoformat(),
+            "valid_until": end.isoformat(),
+            "schedule": None,
+            "max_uses": 3,
+            "uses": 1,
+            "status": "active",
+            "created": created,
+        }
+        assert visitors.match_entry("0" + "48291573") == [temporary]
+        [key] = visitors.of_kind(VisitorKind.BLUETOOTH_KEY)
+        assert (key.id, key.name, key.max_uses, key.uses) == ("bk_1", "Guest", None, 0)
+        assert visitors.match_key("123456789012") == key
+        tables = {
+            row[0]
+            for row in store._db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+            )
+        }
+        assert {"temporary_passwords", "bluetooth_keys"}.isdisjoint(tables)
+    finally:
+        store.close()
