@@ -37,7 +37,21 @@ def test_l25_refuses_weak_passwords(password: str, rule: str) -> None:
     assert err.value.fields == {"password": rule}
 
 
-@pytest.mark.parametrize("password", ["135790", "1234567890"[1:] + "1", "2580147369"])
+@pytest.mark.parametrize(
+    "password", ["1234567890", "0987654321", "890123", "2345678901", "3210987654"]
+)
+def test_l25_zero_follows_nine(password: str) -> None:
+    """L-25: "6-10 位連續數字，例如 123456/654321" counts the keypad's order, 1 to 9 then 0.
+
+    Our decision (docs/lock-behaviour.md): 0 follows 9 and precedes 1, so a run may
+    pass from 9 to 0 and on; "1234567890" is the whole keypad typed in order.
+    """
+    with pytest.raises(PasswordPolicyError) as err:
+        check_password(password)
+    assert err.value.fields == {"password": "sequential"}
+
+
+@pytest.mark.parametrize("password", ["135790", "2345678912", "2580147369", "901235"])
 def test_l25_accepts_reasonable_passwords(password: str) -> None:
     """L-25: anything else of 6-10 digits is fine."""
     check_password(password)

@@ -173,7 +173,7 @@ class Keypad:
             else:
                 self._mode = Mode.VERIFY_ADMIN
                 await self._panel.say(Prompt.VERIFY_ADMIN)
-                await self._panel.light([*DIGITS, Key.BACK, Key.CONFIRM], LedMode.ON)
+                await self._entry_keys()
 
     async def admin_presented(self, presented: Presented) -> None:
         """Use a face, palm or finger identified while the menu asks for an admin."""
@@ -247,11 +247,11 @@ class Keypad:
         self._buffer = self._first_entry = ""
         self._mode = Mode.NEW_PASSWORD
         await self._panel.say(Prompt.ENTER_PASSWORD)
-        await self._panel.light([*DIGITS, Key.BACK, Key.CONFIRM], LedMode.ON)
+        await self._entry_keys()
 
     async def _new_password_key(self, key: Key, _long: bool) -> None:
         if key.digit is not None:
-            self._type(key, PASSWORD_DIGITS.maximum + 1)
+            await self._type_entry(key, PASSWORD_DIGITS.maximum + 1)
         elif key is Key.BACK:
             await self._step_back()
         elif key is Key.CONFIRM:
@@ -264,14 +264,16 @@ class Keypad:
                     Prompt.PASSWORD_TOO_SIMPLE if simple else Prompt.FAILURE
                 )
                 await self._panel.say(Prompt.ENTER_PASSWORD)
+                await self._entry_keys()
                 return
             self._first_entry = entry
             self._mode = Mode.REPEAT_PASSWORD
             await self._panel.say(Prompt.ENTER_PASSWORD_AGAIN)
+            await self._entry_keys()
 
     async def _repeat_password_key(self, key: Key, _long: bool) -> None:
         if key.digit is not None:
-            self._type(key, PASSWORD_DIGITS.maximum + 1)
+            await self._type_entry(key, PASSWORD_DIGITS.maximum + 1)
         elif key is Key.BACK:
             await self._step_back()
         elif key is Key.CONFIRM:
@@ -282,6 +284,7 @@ class Keypad:
                 self._mode = Mode.NEW_PASSWORD
                 await self._panel.say(Prompt.PASSWORD_MISMATCH)
                 await self._panel.say(Prompt.ENTER_PASSWORD)
+                await self._entry_keys()
                 return
             try:
                 self._directory.set_password(self._pending, entry)
@@ -294,15 +297,16 @@ class Keypad:
 
     async def _verify_key(self, key: Key, _long: bool) -> None:
         if key.digit is not None:
-            self._type(key, ENTRY_MAX + 1)
+            await self._type_entry(key, ENTRY_MAX + 1)
         elif key is Key.BACK:
             self._reset()
             await self._panel.dark()
         elif key is Key.CONFIRM:
             entry, self._buffer = self._buffer, ""
-            await self._verified(
-                await self._access.verify_admin(self._access.by_entry(entry))
-            )
+            ok = await self._access.verify_admin(self._access.by_entry(entry))
+            if not ok and self._mode is Mode.VERIFY_ADMIN:
+                await self._entry_keys()
+            await self._verified(ok)
 
     async def _verified(self, ok: bool) -> None:
         if ok:
@@ -412,11 +416,24 @@ class Keypad:
     async def _step_back(self) -> None:
         if self._buffer:
             self._buffer = ""
+            await self._entry_keys()
         elif self._in_menu:
             await self._menu()
         else:
             self._reset()
             await self._panel.dark()
+
+    async def _entry_keys(self) -> None:
+        """Light the keys for a password; ✓ waits for six digits (L-25)."""
+        await self._panel.light([*DIGITS, Key.BACK], LedMode.ON)
+        await self._panel.light([Key.CONFIRM], LedMode.OFF)
+
+    async def _type_entry(self, key: Key, limit: int) -> None:
+        """Type into a password entry: ✓ lights once six digits are in (L-25)."""
+        before = len(self._buffer)
+        self._type(key, limit)
+        if before < PASSWORD_DIGITS.minimum <= len(self._buffer):
+            await self._panel.light([Key.CONFIRM], LedMode.ON)
 
     def _type(self, key: Key, limit: int) -> None:
         if len(self._buffer) < limit:

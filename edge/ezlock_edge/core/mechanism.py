@@ -23,6 +23,7 @@ from ezlock_edge.vocabulary.mcu import (
     BluetoothState,
     BoltState,
     DoorState,
+    Key,
     Led,
     LedMode,
     McuStatus,
@@ -76,6 +77,8 @@ class Mechanism:
         self.countdown_at: datetime | None = None
         self._expected: BoltState | None = None
         self._turned_by_key = False
+        self._coming_in = False  # an unlock from outside: the next opening comes in
+        self._leaving = False  # the door was opened from inside (L-44)
         self._alarms: set[str] = set()
         self._countdown: asyncio.Handle | None = None
         self._countdown_seconds: float | None = None  # set while a countdown applies
@@ -130,6 +133,8 @@ class Mechanism:
             changes["away_mode"] = False
         if method.from_outside_by_person and settings.muted:
             changes["muted"] = False
+        # The next opening is whoever unlocked coming in; any other is from inside.
+        self._coming_in = method in _OUTSIDE or method is UnlockMethod.REMOTE
         if changes:
             await self._settings.change(replace(settings, **changes))
         if method not in {UnlockMethod.INSIDE, UnlockMethod.MECHANICAL_KEY}:
@@ -156,13 +161,18 @@ class Mechanism:
             self._door_timer = self._clock.call_later(
                 DOOR_LEFT_OPEN_SECONDS, self._left_open
             )
+            self._leaving, self._coming_in = not self._coming_in, False
             if self._settings.current.away_mode:
                 self._raise("away_intrusion")  # L-47
                 await self._siren()
+            if self._leaving:
+                await self._offer_outside_lock()
             return
         self._cancel(self._door_timer)
         self._door_timer = None
         self.clear_alarm("door_left_open")
+        if self._leaving:
+            await self._offer_outside_lock()  # the keypad's 20 s start when it is shut
         if self._countdown_seconds is not None and self.bolt is BoltState.UNLOCKED:
             self.start_countdown(self._countdown_seconds)  # L-45: restarts on close
 
@@ -179,6 +189,9 @@ class Mechanism:
         self.clear_alarm("jammed")
         if bolt is BoltState.LOCKED:
             self.stop_countdown()
+            if self._leaving:
+                self._leaving = False
+                await self._panel.light([Key.CONFIRM], LedMode.OFF)
         if self._turned_by_key:
             self._turned_by_key = False
             self._expected = None
@@ -187,6 +200,10 @@ class Mechanism:
             self._expected = None
         else:
             await self._by_hand(bolt, "inside", UnlockMethod.INSIDE)
+
+    async def _offer_outside_lock(self) -> None:
+        """L-44: "當門從內部打開時，前面板鍵盤上的「√」會亮起，按下「√」以確認上鎖"."""
+        await self._panel.light([Key.CONFIRM], LedMode.ON)
 
     def key_turned(self) -> None:
         """L-07: the key cylinder turns; the next bolt report is the key's doing."""

@@ -26,8 +26,9 @@ def check_password(password: str) -> None:
         raise PasswordPolicyError("length")
     if len(set(password)) == 1:
         raise PasswordPolicyError("repeated")
-    steps = {int(b) - int(a) for a, b in itertools.pairwise(password)}
-    if steps in ({1}, {-1}):
+    # A run in the keypad's order: 0 follows 9 (1234567890, 890123, 0987654321).
+    steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(password)}
+    if steps in ({1}, {9}):
         raise PasswordPolicyError("sequential")
 
 

@@ -581,13 +581,16 @@ class Store:
         return tuple(row) if row is not None else None
 
     def wipe(self) -> None:
-        """L-63: forget every user, credential, visitor, client and setting.
+        """L-63: forget every user, credential, visitor, client, setting and event.
 
-        The event log stays: its seq numbers must keep increasing for clients that
-        resume from them, and the factory reset itself is one of its events.
+        The event log names users and their comings and goings, so it goes too; its seq
+        numbers keep increasing (AUTOINCREMENT keeps the last one in sqlite_sequence),
+        so a client resuming from an old seq misses nothing but what was wiped. The
+        caller appends the factory reset itself in the same transaction.
         """
         with self.transaction() as db:
             for table in (
+                "events",
                 "credentials",
                 "users",
                 "visitor_credentials",
