@@ -186,7 +186,13 @@ _RUNNING_LOCK = textwrap.dedent(
         ports = {link: str(path) for link, path in sim.ports.items()}
         hardware = await Hardware.open(**ports)
         core = LockCore(hardware, root / "data", clock)
-        core.events.subscribe(lambda event: print("event", event.seq, flush=True))
+        logged = asyncio.Queue()
+
+        def stored(event):
+            print("event", event.seq, flush=True)
+            logged.put_nowait(event.type)
+
+        core.events.subscribe(stored)
         await core.start()
         admin = core._directory.new_user(Role.ADMIN)
         core._directory.set_password(admin, "482915")
@@ -194,7 +200,8 @@ _RUNNING_LOCK = textwrap.dedent(
             user = await core.create_user(f"user {number}")
             print("user", user.number, flush=True)
             await sim.keypad(["doorbell"])
-            await asyncio.sleep(0)
+            while await logged.get() != "doorbell":  # the press came over the MCU link
+                pass
 
     asyncio.run(main(Path(sys.argv[1])))
     """

@@ -9,13 +9,16 @@ disconnected, reconnected when it comes back, and a command in progress survives
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from ezlock_edge.clock import ManualClock
 from ezlock_edge.devices.hardware import Hardware
 from ezlock_edge.devices.models import FingerMatch
+from ezlock_edge.protocol.efaa import TIMEOUT as EFAA_TIMEOUT, TRIES as EFAA_TRIES
 from ezlock_edge.sim.lock import SimulatedLock
 from ezlock_edge.vocabulary.errors import (
     DeviceDisconnected,
@@ -27,17 +30,48 @@ from ezlock_edge.vocabulary.link import LinkState
 from ezlock_edge.vocabulary.mcu import DoorState, McuEvent, McuEventKind, McuStatus
 from tests.support.waiting import eventually
 
+from .sim_support import open_hardware
+
+
+@pytest.fixture
+async def hardware_on_clock(
+    sim_lock: SimulatedLock, clock: ManualClock
+) -> AsyncIterator[Hardware]:
+    """Open the drivers on the simulated lock with a clock only the test moves."""
+    hardware = await open_hardware(sim_lock, clock)
+    yield hardware
+    await hardware.close()
+
+
+async def passing_time[T](clock: ManualClock, work: Awaitable[T]) -> T:
+    """Await ``work`` while the drivers' time runs, 50 ms of it each poll.
+
+    Faster than real time, and a reply that takes longer than 20 polls to cross the
+    pty counts as lost, which only a noisy line may do.
+    """
+    task = asyncio.ensure_future(work)
+
+    def done() -> bool:
+        if not task.done():
+            clock.advance(0.05)
+        return task.done()
+
+    await eventually(done, "the work, with time running")
+    return await task
+
 
 async def test_twenty_percent_noise(
-    sim_lock: SimulatedLock, hardware: Hardware
+    sim_lock: SimulatedLock, hardware_on_clock: Hardware, clock: ManualClock
 ) -> None:
     """At 20 % damaged bytes every command completes correctly or fails cleanly.
 
     MCU commands (CRC-16) complete or raise DeviceTimeout. The modules' own checks
     (EF01's 16-bit sum, EF AA's XOR parity) miss some multi-byte damage, so a module
     answer garbled past its check may also surface as DeviceRejected; never as a wrong
-    result here.
+    result here. The clean line runs with the drivers' time stopped, so nothing there
+    can time out; on the noisy one it runs.
     """
+    hardware = hardware_on_clock
 
     async def mcu_status() -> McuStatus:
         # Everything but the Wi-Fi signal strength, which varies from read to read.
@@ -59,9 +93,8 @@ async def test_twenty_percent_noise(
         except DeviceError as err:
             return err
 
-    noisy = dict(
-        zip(queries, await asyncio.gather(*map(attempt, queries)), strict=True)
-    )
+    outcomes = asyncio.gather(*map(attempt, queries))
+    noisy = dict(zip(queries, await passing_time(clock, outcomes), strict=True))
     for link, outcome in noisy.items():
         failures = (
             (DeviceTimeout,) if link == "mcu" else (DeviceTimeout, DeviceRejected)
@@ -77,31 +110,49 @@ async def test_twenty_percent_noise(
     assert {link: await query() for link, query in queries.items()} == clean
 
 
-async def test_events_survive_light_noise(
-    sim_lock: SimulatedLock, hardware: Hardware
-) -> None:
-    """With some damaged bytes, each event still arrives exactly once, in order."""
+async def test_events_survive_light_noise(clock: ManualClock, tmp_path: Path) -> None:
+    """With some damaged bytes, each event still arrives exactly once, in order.
+
+    The MCU resends an event whose acknowledgement was lost after its resend
+    interval, on its own clock: each look at the events moves it by 0.1 s.
+    """
+    sim = SimulatedLock(clock=clock, seed=7, state_dir=tmp_path)
+    await sim.start()
+    hardware = await open_hardware(sim)
     received: list[McuEvent] = []
 
     async def handle(event: McuEvent) -> None:
         received.append(event)
 
-    hardware.mcu.set_event_handler(handle)
-    await sim_lock.noise("mcu", 0.02)
-    for state in ("open", "closed", "open"):
-        await sim_lock.door(state)
-    await eventually(
-        lambda: sum(e.kind is McuEventKind.DOOR for e in received) >= 3, "3 door events"
-    )
-    await sim_lock.noise("mcu", 0.0)
-    await sim_lock.lock_button()
-    await eventually(
-        lambda: received[-1].kind is McuEventKind.LOCK_BUTTON, "the lock button event"
-    )
-    doors = [e.door for e in received if e.kind is McuEventKind.DOOR]
-    assert doors == [DoorState.OPEN, DoorState.CLOSED, DoorState.OPEN]
-    numbers = [event.seq for event in received]
-    assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    def arrived(condition: Callable[[], bool]) -> Callable[[], bool]:
+        def moved() -> bool:
+            clock.advance(0.1)
+            return condition()
+
+        return moved
+
+    try:
+        hardware.mcu.set_event_handler(handle)
+        await sim.noise("mcu", 0.02)
+        for state in ("open", "closed", "open"):
+            await sim.door(state)
+        await eventually(
+            arrived(lambda: sum(e.kind is McuEventKind.DOOR for e in received) >= 3),
+            "3 door events",
+        )
+        await sim.noise("mcu", 0.0)
+        await sim.lock_button()
+        await eventually(
+            arrived(lambda: received[-1].kind is McuEventKind.LOCK_BUTTON),
+            "the lock button event",
+        )
+        doors = [e.door for e in received if e.kind is McuEventKind.DOOR]
+        assert doors == [DoorState.OPEN, DoorState.CLOSED, DoorState.OPEN]
+        numbers = [event.seq for event in received]
+        assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    finally:
+        await hardware.close()
+        await sim.stop()
 
 
 async def test_unplug_and_replug_mid_identify(
@@ -117,8 +168,12 @@ async def test_unplug_and_replug_mid_identify(
 
     await sim_lock.finger("dave")
     await hardware.fingerprint.enroll(9, 2, again)
+    sent, _ = hardware.fingerprint.traffic
     identify = asyncio.create_task(hardware.fingerprint.identify(timeout=30.0))
-    await asyncio.sleep(0.2)
+    await eventually(
+        lambda: hardware.fingerprint.traffic[0] > sent,
+        "the driver looking for a finger",
+    )
     await sim_lock.unplug("fingerprint")
     await eventually(lambda: not hardware.connected["fingerprint"], "unplugged")
     assert hardware.fingerprint.link_state is LinkState.DISCONNECTED
@@ -146,8 +201,8 @@ async def test_mcu_unplugged_mid_command_and_buffered_events(
     await sim_lock.unplug("mcu")
     await eventually(lambda: not hardware.connected["mcu"], "unplugged")
     status = asyncio.create_task(hardware.mcu.status())
-    await sim_lock.door("open")
-    await asyncio.sleep(0.2)
+    await sim_lock.door("open")  # the MCU keeps the event until it is acknowledged
+    assert not status.done()  # waiting for the cable
     await sim_lock.replug("mcu")
     assert (await status).door is DoorState.OPEN
     await eventually(
@@ -157,10 +212,21 @@ async def test_mcu_unplugged_mid_command_and_buffered_events(
 
 
 async def test_link_down_for_good_says_disconnected(
-    sim_lock: SimulatedLock, hardware: Hardware
+    sim_lock: SimulatedLock, hardware_on_clock: Hardware, clock: ManualClock
 ) -> None:
-    """A module that stays unplugged fails with DeviceDisconnected, not a hang."""
+    """A module that stays unplugged fails with DeviceDisconnected, not a hang.
+
+    Each of the 3 tries waits one command timeout for the cable, then gives up.
+    """
+    hardware = hardware_on_clock
     await sim_lock.unplug("palm")
     await eventually(lambda: not hardware.connected["palm"], "unplugged")
+    slots = asyncio.create_task(hardware.palm.slots())
+    for _ in range(EFAA_TRIES):
+        await eventually(
+            lambda: any(d == pytest.approx(EFAA_TIMEOUT) for d in clock.pending()),
+            "a try waiting for the cable",
+        )
+        clock.advance(EFAA_TIMEOUT)
     with pytest.raises(DeviceDisconnected, match="palm port down"):
-        await hardware.palm.slots()
+        await slots

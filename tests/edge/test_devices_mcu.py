@@ -8,7 +8,9 @@ L-46 (door direction), L-48 (mute), L-60 (siren), L-64 (hello identity), L-67 (j
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -40,12 +42,10 @@ from ezlock_edge.vocabulary.mcu import (
     Sensor,
     SetPress,
 )
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, settled
 
 from .peer_support import PeerFactory
-
-WAIT = 3.0
-"""Seconds a test waits for an event before failing (never a pass condition)."""
+from .sim_support import open_hardware
 
 
 class Events:
@@ -61,10 +61,13 @@ class Events:
 
     async def next(self, kind: McuEventKind) -> McuEvent:
         """Return the next event of ``kind``, skipping others."""
-        async with asyncio.timeout(WAIT):
-            while (event := await self.queue.get()).kind is not kind:
-                pass
+        while (event := await self.next_any()).kind is not kind:
+            pass
         return event
+
+    async def next_any(self) -> McuEvent:
+        """Return the next event, whatever its kind."""
+        return await settled(self.queue.get(), "an MCU event")
 
 
 @pytest.fixture
@@ -214,14 +217,37 @@ async def test_keypad_goes_to_sleep(tmp_path_factory: pytest.TempPathFactory) ->
         await lock.stop()
 
 
+@pytest.fixture
+async def timed(
+    tmp_path: Path, clock: ManualClock
+) -> AsyncIterator[tuple[SimulatedLock, Hardware]]:
+    """Run a simulated lock whose MCU resends on the test's clock, drivers on it."""
+    sim = SimulatedLock(clock=clock, seed=5, state_dir=tmp_path)
+    await sim.start()
+    hardware = await open_hardware(sim)
+    yield sim, hardware
+    await hardware.close()
+    await sim.stop()
+
+
 async def test_events_are_sequential_and_never_duplicated(
-    sim_lock: SimulatedLock, hardware: Hardware, events: Events
+    timed: tuple[SimulatedLock, Hardware], clock: ManualClock
 ) -> None:
-    """Each event reaches the handler exactly once, numbered one after the other."""
-    await sim_lock.keypad(["1", "2", "3", "4", "5", "6", "confirm"])
+    """Each event reaches the handler exactly once, numbered one after the other.
+
+    The MCU resends what it has no acknowledgement for after its resend interval; the
+    lock's clock is moved past it at once, before the acknowledgements are surely
+    back, so resends happen and the driver must recognise them.
+    """
+    sim, hardware = timed
+    events = Events(hardware.mcu)
+    await sim.keypad(["1", "2", "3", "4", "5", "6", "confirm"])
     seen = [await events.next(McuEventKind.KEY) for _ in range(7)]
-    await asyncio.sleep(1.5)  # longer than the MCU's resend interval
-    later = [events.queue.get_nowait() for _ in range(events.queue.qsize())]
+    clock.advance(1.5)  # longer than the MCU's resend interval
+    await sim.lock_button()  # a marker: resends would have come before it
+    later = []
+    while (event := await events.next_any()).kind is not McuEventKind.LOCK_BUTTON:
+        later.append(event)
     assert all(event.kind is not McuEventKind.KEY for event in later)
     numbers = [event.seq for event in seen]
     assert numbers == list(range(numbers[0], numbers[0] + 7))
@@ -245,8 +271,7 @@ async def test_no_event_lost_or_duplicated_across_a_driver_restart(
 
     first.set_event_handler(stuck)
     await sim_lock.door("closed")
-    async with asyncio.timeout(WAIT):
-        await blocked.wait()
+    await settled(blocked.wait(), "the stuck handler")
     await first.close()
     await sim_lock.tamper()  # while no driver runs
 
@@ -262,7 +287,7 @@ async def test_no_event_lost_or_duplicated_across_a_driver_restart(
 
 
 async def test_failed_handler_gets_the_event_again(
-    sim_lock: SimulatedLock, hardware: Hardware
+    timed: tuple[SimulatedLock, Hardware], clock: ManualClock
 ) -> None:
     """An event is acknowledged only after the handler succeeded, so a failure retries."""
     calls: list[McuEvent] = []
@@ -276,10 +301,12 @@ async def test_failed_handler_gets_the_event_again(
             raise RuntimeError("database busy")
         done.set()
 
+    sim, hardware = timed
     hardware.mcu.set_event_handler(flaky)
-    await sim_lock.lock_button()
-    async with asyncio.timeout(WAIT):
-        await done.wait()
+    await sim.lock_button()
+    await eventually(lambda: len(calls) == 1, "the first try")
+    clock.advance(1.0)  # the MCU's resend interval: no acknowledgement came
+    await settled(done.wait(), "the second try")
     assert [c.kind for c in calls] == [McuEventKind.LOCK_BUTTON] * 2
     assert calls[0].seq == calls[1].seq
 
@@ -297,10 +324,11 @@ async def test_handler_errors_are_logged(
     hardware.mcu.set_event_handler(broken)
     with caplog.at_level(logging.WARNING):
         await sim_lock.lock_button()
-        async with asyncio.timeout(WAIT):
-            await failed.wait()
-        await asyncio.sleep(0)
-    assert any("handler failed" in r.getMessage() for r in caplog.records)
+        await settled(failed.wait(), "the handler")
+        await eventually(
+            lambda: any("handler failed" in r.getMessage() for r in caplog.records),
+            "the failure logged",
+        )
 
 
 async def test_reconnection_starts_a_new_session(

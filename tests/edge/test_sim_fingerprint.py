@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from ezlock_edge.clock import ManualClock
 from ezlock_edge.framing.ef01 import (
     ConfirmationCode,
     DeleteParams,
@@ -22,8 +22,8 @@ from ezlock_edge.framing.ef01 import (
     decode_u16,
     encode_u8,
 )
-from ezlock_edge.sim import fingerprint as sim_fingerprint
 from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.sim.presence import FINGER_DWELL
 from ezlock_edge.sim.templates import CAPACITY
 
 from .sim_support import RawLink
@@ -104,15 +104,18 @@ async def test_no_finger_until_one_is_laid_on_the_reader(
 
 
 async def test_a_finger_not_captured_in_time_is_gone(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    clock: ManualClock, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(sim_fingerprint, "FINGER_DWELL", 0.01)
-    lock = SimulatedLock()
+    """A finger rests FINGER_DWELL seconds of the lock's time, then it is gone."""
+    lock = SimulatedLock(clock=clock, state_dir=tmp_path)
     await lock.start()
     link = await RawLink.open(lock.ports["fingerprint"], Ef01Parser())
     try:
         await lock.finger("alice-left-thumb")
-        await asyncio.sleep(0.05)  # longer than the dwell: the person walked away
+        await lock.finger("alice-left-thumb")
+        clock.advance(FINGER_DWELL)
+        assert (await command(link, Instruction.GEN_IMG)).code is ConfirmationCode.OK
+        clock.advance(0.001)  # longer than the dwell: the person walked away
         assert (await command(link, Instruction.GEN_IMG)).code is (
             ConfirmationCode.NO_FINGER
         )

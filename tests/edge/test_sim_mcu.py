@@ -51,6 +51,7 @@ from ezlock_edge.vocabulary.mcu import (
     Sensor,
     SetPress,
 )
+from tests.support.waiting import eventually
 
 from .sim_support import RawLink
 
@@ -469,7 +470,7 @@ async def test_person_actions_become_events(
 
 
 async def test_bad_frames_get_clear_answers_and_garbage_is_skipped(
-    driver: Driver, clock: ManualClock
+    lock: SimulatedLock, driver: Driver, clock: ManualClock
 ) -> None:
     await driver.send(1, bytes((0x7E,)))
     assert (await driver.answer(1)).status is ResponseStatus.UNKNOWN_COMMAND
@@ -483,8 +484,13 @@ async def test_bad_frames_get_clear_answers_and_garbage_is_skipped(
         bytes((NakReason.MALFORMED,)),
     )
     frame = McuFrame(MessageType.REQUEST, 4, encode_request(GetStatus())).encode()
-    await driver.link.send(b"\xa5\x5a\xff\x00garbage" + frame[:-1] + b"\x00" + frame)
-    await asyncio.sleep(0.05)  # let the bytes reach the MCU (the wait is not checked)
+    noise = b"\xa5\x5a\xff\x00garbage" + frame[:-1] + b"\x00" + frame
+    port = lock._ports["mcu"]
+    received = port.received
+    await driver.link.send(noise)
+    await eventually(
+        lambda: port.received == received + len(noise), "the bytes at the MCU"
+    )
     clock.advance(0.05)  # the line idles: the MCU gives the lying header up
     assert (await driver.answer(4)).status is ResponseStatus.OK
 

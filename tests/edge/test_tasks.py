@@ -68,11 +68,13 @@ async def test_waiting_right_after_a_task_finished_returns() -> None:
     """
     tasks = BackgroundTasks(logging.getLogger("ezlock_edge.test"))
 
-    async def quick() -> None:
-        pass
-
     for stop in (tasks.wait, tasks.cancel):
+        ending = asyncio.get_running_loop().create_future()
+
+        async def quick(ending: asyncio.Future[None] = ending) -> None:
+            ending.set_result(None)  # wakes the test before the task's own callbacks
+
         task = tasks.spawn(quick())
-        await asyncio.sleep(0)  # the task runs and finishes; its callback is queued
+        await ending  # the task has finished; its done callback is still queued
         assert task.done()
         await stop()

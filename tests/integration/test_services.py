@@ -216,10 +216,9 @@ async def test_password_policy(hass: HomeAssistant, edge: EdgeApp, lock: str) ->
     assert access[0].attributes["user_name"] == "Carol"
 
 
-def _enrollment_started(edge: EdgeApp, since: int) -> bool:
-    return any(
-        event.type == "enrollment" and event.data["status"] == "started"
-        for event in edge.core.events.query(since, 100)
+def _enrollment_events(edge: EdgeApp, since: int) -> int:
+    return sum(
+        event.type == "enrollment" for event in edge.core.events.query(since, 100)
     )
 
 
@@ -236,11 +235,16 @@ async def _enroll(hass: HomeAssistant, edge: EdgeApp, lock: str, finger: str) ->
         )
     )
     await eventually(
-        lambda: task.done() or _enrollment_started(edge, since), "enrollment"
+        lambda: task.done() or _enrollment_events(edge, since) > 0, "enrollment"
     )
     while not task.done():
+        steps = _enrollment_events(edge, since)  # started, then one per capture
+
+        def taken(steps: int = steps) -> bool:
+            return task.done() or _enrollment_events(edge, since) > steps
+
         await sim_of(edge).finger(finger)
-        await asyncio.sleep(0.05)
+        await eventually(taken, "the reader taking the finger")
     return await task
 
 

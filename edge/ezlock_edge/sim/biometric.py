@@ -29,6 +29,7 @@ import logging
 import struct
 from typing import Any
 
+from ezlock_edge.clock import Clock
 from ezlock_edge.protocol.receiver import FrameReceiver
 from ezlock_edge.vocabulary.mcu import Sensor
 
@@ -125,13 +126,17 @@ class BiometricModule:
         library: TemplateLibrary,
         *,
         send: Callable[[bytes], None],
+        clock: Clock | None = None,
     ) -> None:
-        """Serve ``library`` (50 user ids, 0..49); ``send`` writes to the UART."""
+        """Serve ``library`` (50 user ids, 0..49); ``send`` writes to the UART.
+
+        A face or palm stays in view ``FACE_DWELL`` seconds of ``clock``.
+        """
         if kind not in _DIRECTIONS:
             raise ValueError(f"no EF AA module for {kind!r}")
         self.kind = kind
         self.library = library
-        self.presence = Presence(FACE_DWELL)
+        self.presence = Presence(FACE_DWELL, clock)
         self._send = send
         self._receiver = FrameReceiver(efaa_wire.MessageParser(), self._message)
         self._busy: tuple[int, asyncio.Task[None]] | None = None

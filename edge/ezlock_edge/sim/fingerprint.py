@@ -25,6 +25,7 @@ from pathlib import Path
 import random
 import struct
 
+from ezlock_edge.clock import Clock
 from ezlock_edge.protocol.receiver import FrameReceiver
 
 from . import ef01_wire, statefile
@@ -159,10 +160,14 @@ class FingerprintModule:
         *,
         send: Callable[[bytes], None],
         state_path: Path | None = None,
+        clock: Clock | None = None,
     ) -> None:
-        """Serve ``library``; ``send`` writes to the UART; flash settings in ``state_path``."""
+        """Serve ``library``; ``send`` writes to the UART; flash settings in ``state_path``.
+
+        A finger rests on the reader for ``FINGER_DWELL`` seconds of ``clock``.
+        """
         self.library = library
-        self.presence = Presence(FINGER_DWELL)
+        self.presence = Presence(FINGER_DWELL, clock)
         self.settings = _Settings(state_path)
         self.led: tuple[int, int, int, int] = (0x04, 0, 0x01, 0)
         """Last AuraLedConfig: control code, speed, colour index, times."""

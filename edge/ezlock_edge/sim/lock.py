@@ -166,16 +166,19 @@ class SimulatedLock:
             random.Random(self._rng.random()),
             send=ports["fingerprint"].write,
             state_path=self._state_path("fingerprint-module.json"),
+            clock=self._clock,
         )
         self._face = BiometricModule(
             Sensor.FACE,
             TemplateLibrary(self._state_path("face-templates.json")),
             send=ports["face"].write,
+            clock=self._clock,
         )
         self._palm = BiometricModule(
             Sensor.PALM,
             TemplateLibrary(self._state_path("palm-templates.json")),
             send=ports["palm"].write,
+            clock=self._clock,
         )
         ports["mcu"].on_receive = self._mcu.receive
         ports["fingerprint"].on_receive = self._fingerprint.receive

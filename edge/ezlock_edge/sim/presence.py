@@ -5,8 +5,8 @@ exactly one capture: the module that captures it consumes it, and if nothing cap
 it within ``dwell`` seconds of being presented the person has moved on. Presentations
 made in quick succession are captured in order, one each, so an enrollment of N
 captures takes N presentations and every SENSOR_WAKE the MCU reports has its own
-presentation behind it. This runs on the event loop's real time, like the host's
-polling and the modules' own timeouts it races with.
+presentation behind it. The dwell runs on the simulated lock's clock, so a test (or
+``--sim-clock manual``) decides when the person has moved on.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from dataclasses import dataclass
+
+from ezlock_edge.clock import Clock, SystemClock
 
 FINGER_DWELL = 1.5
 """Seconds a finger rests on the reader unless a GenImg captures it first."""
@@ -32,21 +34,22 @@ class Presentation:
 class Presence:
     """The presentations waiting in front of one sensor, oldest first."""
 
-    def __init__(self, dwell: float) -> None:
-        """Presentations last ``dwell`` seconds unless captured earlier."""
+    def __init__(self, dwell: float, clock: Clock | None = None) -> None:
+        """Presentations last ``dwell`` seconds of ``clock`` unless captured earlier."""
         self._dwell = dwell
+        self._clock = clock or SystemClock()
         self._waiting: deque[tuple[float, Presentation]] = deque()
         self._arrived = asyncio.Event()
 
     def present(self, presentation: Presentation) -> None:
         """Put a finger, face or palm in front of the sensor."""
-        until = asyncio.get_running_loop().time() + self._dwell
+        until = self._clock.monotonic() + self._dwell
         self._waiting.append((until, presentation))
         self._arrived.set()
 
     def take(self) -> Presentation | None:
         """Capture the oldest presentation still there (consuming it), if any."""
-        now = asyncio.get_running_loop().time()
+        now = self._clock.monotonic()
         while self._waiting:
             until, presentation = self._waiting.popleft()
             if now <= until:
