@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from .api.context import WsSettings
 from .api.discovery import Advertisement, Advertiser
 from .api.openapi import API_VERSION
 from .api.server import ApiServer
@@ -58,6 +59,7 @@ class EdgeOptions:
     # The API version /info, auth_ok and zeroconf announce. Only a test of a client's
     # version check sets another: the routes stay those of API_VERSION.
     api_version: int = API_VERSION
+    ws: WsSettings = field(default_factory=WsSettings)  # WebSocket ping and lag limits
     name: str | None = None  # the place the lock is known by; /info and zeroconf
     time_zone: str | None = None  # IANA; weekly schedules are read in it
 
@@ -198,6 +200,7 @@ class EdgeApp:
             options.port,
             tls,
             api_version=options.api_version,
+            ws=options.ws,
         )
         await api.start()
         self._stack.push_async_callback(api.stop)

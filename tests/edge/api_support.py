@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 
+from ezlock_edge.api.context import WsSettings
 from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.sim.lock import SimulatedLock
@@ -126,6 +127,7 @@ async def running_edge(
     *,
     sim: SimulatedLock | None = None,
     tls: bool = True,
+    ws: WsSettings | None = None,
 ) -> AsyncIterator[EdgeApp]:
     """Run an edge driver on loopback with simulated hardware until the block ends."""
     edge = EdgeApp(
@@ -136,6 +138,7 @@ async def running_edge(
             motor_travel=0.0,
             simulate=True,
             sim=sim,
+            ws=ws or WsSettings(),
         )
     )
     await edge.start()

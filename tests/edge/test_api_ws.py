@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ from aiohttp import WSCloseCode, WSMsgType
 import pytest
 
 from ezlock_edge.api import ws as ws_module
-from ezlock_edge.api.context import CLOSE_UNAUTHORIZED
+from ezlock_edge.api.context import CLOSE_UNAUTHORIZED, WsSettings
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.events import Event
 from ezlock_edge.sim.lock import SimulatedLock
@@ -195,10 +197,25 @@ def _doorbells(events: list[Event]) -> int:
     return sum(event.type == "doorbell" for event in events)
 
 
+@contextlib.asynccontextmanager
+async def paired_edge(
+    tmp_path: Path, clock: ManualClock, ws: WsSettings
+) -> AsyncIterator[ApiClient]:
+    """Pair a client with an edge driver whose WebSockets follow ``ws``."""
+    async with running_edge(tmp_path, clock, ws=ws) as edge, client_for(edge) as api:
+        await create_first_admin(sim_of(edge))
+        await pair(api)
+        yield api
+
+
 async def test_slow_consumer_is_disconnected(
-    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, clock: ManualClock
 ) -> None:
-    monkeypatch.setattr(ws_module, "QUEUE_SIZE", 5)
+    async with paired_edge(tmp_path, clock, WsSettings(queue_size=5)) as api:
+        await _slow_consumer(api)
+
+
+async def _slow_consumer(api: ApiClient) -> None:
     ws = await api.ws()
     await _receive(ws)
     _, last_seq, _ = await _subscribe(ws, None)
@@ -277,10 +294,17 @@ async def test_resume_from_another_history_replays_everything(api: ApiClient) ->
 
 
 async def test_server_pings_and_drops_a_silent_client(
-    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, clock: ManualClock
 ) -> None:
-    """Heartbeats: the server pings; a client that never answers is disconnected."""
-    monkeypatch.setattr(ws_module, "HEARTBEAT", 0.2)
+    """Heartbeats: the server pings; a client that never answers is disconnected.
+
+    aiohttp's heartbeat runs on the event loop's time, so it is set short here.
+    """
+    async with paired_edge(tmp_path, clock, WsSettings(heartbeat=0.2)) as api:
+        await _silent_client(api)
+
+
+async def _silent_client(api: ApiClient) -> None:
     ws = await api.session.ws_connect(
         f"{api.edge.url}/api/v1/ws",
         headers={"Authorization": f"Bearer {api.token}"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,18 @@ _LOGGER = logging.getLogger(__name__)
 # How often a client's ``last_seen`` is written: often enough to show who is active,
 # rarely enough that a busy client does not turn every request into a disk write.
 TOUCH_INTERVAL = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class WsSettings:
+    """How the server keeps each WebSocket (docs/api.md, WebSocket)."""
+
+    heartbeat: float = 20.0
+    """Seconds between the server's pings; a client that misses one is dropped."""
+    queue_size: int = 1000
+    """Messages a client may lag behind before it is closed as a slow consumer."""
+
+
 CLOSE_UNAUTHORIZED = 4001
 
 
@@ -41,12 +54,14 @@ class ApiContext:
         tls_fingerprint: str | None,
         *,
         api_version: int = API_VERSION,
+        ws: WsSettings | None = None,
     ) -> None:
         """Serve ``core``; ``tls_fingerprint`` is None on plain HTTP."""
         self.core = core
         self.clock = clock
         self.tls_fingerprint = tls_fingerprint
         self.api_version = api_version
+        self.ws = ws or WsSettings()
         self.throttle = AuthThrottle(clock)
         self.sessions: set[WsSession] = set()
         self.listener: Listener | None = None  # set once the server listens

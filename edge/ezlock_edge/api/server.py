@@ -13,7 +13,7 @@ from ezlock_edge.core.lock import LockCore
 from ezlock_edge.core.models import ClientRole
 
 from .auth import bearer_token
-from .context import CLIENT, CONTEXT, ApiContext
+from .context import CLIENT, CONTEXT, ApiContext, WsSettings
 from .errors import ApiError, Handler, error_middleware
 from .listener import ConnectionLimits, Listener
 from .openapi import API_VERSION
@@ -106,10 +106,15 @@ class ApiServer:
         limits: ConnectionLimits | None = None,
         *,
         api_version: int = API_VERSION,
+        ws: WsSettings | None = None,
     ) -> None:
         """Prepare to serve ``core``; nothing listens before :meth:`start`."""
         self.context = ApiContext(
-            core, clock, tls.fingerprint if tls else None, api_version=api_version
+            core,
+            clock,
+            tls.fingerprint if tls else None,
+            api_version=api_version,
+            ws=ws,
         )
         self._clock = clock
         self._limits = limits or ConnectionLimits()

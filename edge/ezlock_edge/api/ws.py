@@ -27,8 +27,6 @@ from .context import CLIENT, CLOSE_UNAUTHORIZED, CONTEXT, ApiContext
 
 _LOGGER = logging.getLogger(__name__)
 
-HEARTBEAT = 20.0
-QUEUE_SIZE = 1000
 REPLAY_PAGE = 500
 CLOSE_TIMEOUT = 5.0
 MAX_MESSAGE = 64 * 1024
@@ -62,9 +60,11 @@ class WsSession:
         self._request = request
         self._context = context
         self._ws = web.WebSocketResponse(
-            heartbeat=HEARTBEAT, max_msg_size=MAX_MESSAGE, timeout=CLOSE_TIMEOUT
+            heartbeat=context.ws.heartbeat,
+            max_msg_size=MAX_MESSAGE,
+            timeout=CLOSE_TIMEOUT,
         )
-        self._queue: asyncio.Queue[_Item] = asyncio.Queue(QUEUE_SIZE)
+        self._queue: asyncio.Queue[_Item] = asyncio.Queue(context.ws.queue_size)
         self._state_pending = False
         self._unsubscribe: Callable[[], None] | None = None
         self._writer: asyncio.Task[None] | None = None
