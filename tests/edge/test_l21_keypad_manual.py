@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from ezlock_edge.core.models import VisitorKind
 from tests.support.lock import ADMIN_PASSWORD
 from tests.support.waiting import eventually
 
@@ -136,8 +137,11 @@ async def test_l48_only_a_registered_person_ends_the_mute(tmp_path: Path) -> Non
     async with running_lock(tmp_path) as rig:
         await rig.create_first_admin()
         now = rig.clock.now()
-        _, code = await rig.core.create_temporary_password(
-            "guest", valid_until=now + timedelta(days=1), max_uses=None
+        _, code = await rig.core.create_visitor(
+            VisitorKind.TEMPORARY_PASSWORD,
+            "guest",
+            valid_until=now + timedelta(days=1),
+            max_uses=None,
         )
         await rig.core.update_settings(remote_unlock_enabled=True)
         await rig.keys(hold="0")
