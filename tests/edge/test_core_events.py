@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ezlock_edge.clock import ManualClock
-from ezlock_edge.core.events import Event, EventLog, handling_mcu_event
+from ezlock_edge.core.events import Event, EventLog, acting_client, handling_mcu_event
 from ezlock_edge.core.store import Store
 
 
@@ -91,6 +91,69 @@ def test_l66_retention_prunes_oldest_without_gaps(tmp_path: Path) -> None:
         log.append("doorbell")
     assert [e.seq for e in log.query()] == [8, 9, 10, 11, 12]
     assert log.last_seq == 12
+    store.close()
+
+
+def test_a_flood_never_evicts_security_events(tmp_path: Path) -> None:
+    """Issue #11.4: who opened the door outlives any number of doorbells and door events."""
+    store = Store(tmp_path / "lock.db")
+    log = EventLog(store, ManualClock(), retention=5)
+    unlocked = log.append("unlocked", method="password", user=None)
+    changed = log.append("settings_changed", changes={"volume": 1})
+    for _ in range(50):
+        log.append("doorbell")
+        log.append("door", state="open")
+    kept = log.query()
+    assert kept[:2] == [unlocked, changed]  # not rewritten: as they were written
+    assert [e.type for e in kept[2:]] == [
+        "door",
+        "doorbell",
+        "door",
+        "doorbell",
+        "door",
+    ]
+    # Security events are bounded too, by their own count.
+    for number in range(7):
+        log.append("alarm", alarm=f"a{number}")
+    security = [
+        e for e in log.query() if e.type in {"unlocked", "settings_changed", "alarm"}
+    ]
+    assert [e.data["alarm"] for e in security] == [f"a{n}" for n in range(2, 7)]
+    store.close()
+
+
+async def test_repeated_identical_failures_from_a_client_collapse(
+    tmp_path: Path,
+) -> None:
+    """Issue #11.4: 1,000 identical refusals are two events, nothing rewritten."""
+    clock = ManualClock()
+    store = Store(tmp_path / "lock.db")
+    log = EventLog(store, clock)
+    tablet = {"id": "c_1", "name": "Tablet"}
+    with acting_client(tablet):
+        first = log.append("unlock_failed", method="remote", reason="disabled")
+        for _ in range(999):
+            clock.advance(0.01)
+            log.append("unlock_failed", method="remote", reason="disabled")
+        other = log.append("unlock_failed", method="remote", reason="wrong_pin")
+    with acting_client({"id": "c_2", "name": "Home Assistant"}):
+        log.append("unlock_failed", method="remote", reason="disabled")
+    # A failure at the lock itself (no client) is never collapsed.
+    log.append("unlock_failed", method="password", reason="no_match")
+    log.append("unlock_failed", method="password", reason="no_match")
+    assert [e.seq for e in log.query()] == [1, 2, 3, 4, 5]
+    clock.advance(60)
+    summary = log.query(since=5)
+    assert [e.data.get("repeated") for e in summary] == [999]
+    assert summary[0].data["by_client"] == tablet
+    assert summary[0].data["first_repeat"] == first.time.isoformat()
+    assert log.query()[0] == first
+    assert other.data["reason"] == "wrong_pin"
+    # A new run starts after the window.
+    with acting_client(tablet):
+        log.append("unlock_failed", method="remote", reason="disabled")
+    log.flush()
+    assert log.last_seq == 7
     store.close()
 
 

@@ -60,6 +60,28 @@ def test_clients_paired_before_roles_stay_admins(tmp_path: Path) -> None:
     store.close()
 
 
+def test_stored_events_are_classed_when_the_schema_moves_to_4(tmp_path: Path) -> None:
+    """Issue #11.4: events from before retention knew security from noise keep it."""
+    raw = sqlite3.connect(tmp_path / "lock.db")
+    for script in MIGRATIONS[:3]:
+        raw.executescript(script)
+    raw.execute("PRAGMA user_version=3")
+    for kind in ("unlocked", "door", "settings_changed", "doorbell"):
+        raw.execute(
+            "INSERT INTO events (time, ts, type, data) VALUES (?, ?, ?, '{}')",
+            (NOW.isoformat(), NOW.timestamp(), kind),
+        )
+    raw.commit()
+    raw.close()
+    store = Store(tmp_path / "lock.db")
+    store.prune_events(1)  # one of each class stays: the newest
+    store.close()
+    raw = sqlite3.connect(tmp_path / "lock.db")
+    rows = raw.execute("SELECT type, security FROM events ORDER BY seq").fetchall()
+    raw.close()
+    assert rows == [("settings_changed", 1), ("doorbell", 0)]
+
+
 def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
     """A change that fails half-way is rolled back completely."""
     store = Store(tmp_path / "lock.db")
@@ -163,7 +185,7 @@ def test_sigkill_during_writes_loses_nothing_acknowledged(
     rows = store.event_rows(None, 1000)
     seqs = [row[0] for row in rows]
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # no gap
-    assert len(seqs) <= 50  # retention held across the kills
+    assert len(seqs) <= 2 * 50  # retention held across the kills (50 of each class)
     assert acked[-1][1] <= store.last_seq()
     store.close()
 

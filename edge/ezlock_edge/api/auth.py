@@ -112,3 +112,37 @@ class AuthThrottle:
     def success(self, address: str) -> None:
         """Forget ``address``'s failures."""
         self._by_address.pop(address, None)
+
+
+class WriteRateLimit:
+    """At most ``limit`` guarded writes per client in any ``window`` seconds.
+
+    Setting a password answers ``duplicate_credential`` when another user has it, so
+    unlimited writes would let one token test ~1,000 PINs a second (issue #11.4). Every
+    attempt counts, accepted or refused.
+    """
+
+    def __init__(self, clock: Clock, limit: int = 10, window: float = 60.0) -> None:
+        """Use ``clock`` for the window."""
+        self._clock = clock
+        self._limit = limit
+        self._window = window
+        self._attempts: dict[str, list[float]] = {}
+
+    def check(self, client_id: str) -> None:
+        """Count one write by ``client_id``; ``429 too_many_requests`` past the limit."""
+        now = self._clock.monotonic()
+        recent = [
+            t for t in self._attempts.get(client_id, []) if now - t < self._window
+        ]
+        if len(recent) >= self._limit:
+            self._attempts[client_id] = recent
+            retry = max(1, math.ceil(recent[0] + self._window - now))
+            raise ApiError(
+                429,
+                "too_many_requests",
+                f"At most {self._limit} of these a minute; retry in {retry} s",
+                headers={hdrs.RETRY_AFTER: str(retry)},
+            )
+        recent.append(now)
+        self._attempts[client_id] = recent

@@ -16,7 +16,7 @@ from ezlock_edge.core.lock import LockCore
 from ezlock_edge.core.models import Client
 from ezlock_edge.tasks import BackgroundTasks
 
-from .auth import AuthThrottle, token_hash
+from .auth import AuthThrottle, WriteRateLimit, token_hash
 from .errors import ApiError
 from .openapi import API_VERSION
 
@@ -63,6 +63,7 @@ class ApiContext:
         self.api_version = api_version
         self.ws = ws or WsSettings()
         self.throttle = AuthThrottle(clock)
+        self.writes = WriteRateLimit(clock)
         self.sessions: set[WsSession] = set()
         self.listener: Listener | None = None  # set once the server listens
         self._tasks = BackgroundTasks(_LOGGER)

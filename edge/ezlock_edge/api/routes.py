@@ -376,3 +376,7 @@ ROLES: dict[RouteHandler, ClientRole | None] = {
     route.handler: route.role for route in ROUTES
 }
 WS_ROUTE: RouteHandler = websocket  # upgrades to the push channel (not JSON)
+# Writes of door secrets: limited per client (api/auth.py, WriteRateLimit).
+RATE_LIMITED: frozenset[RouteHandler] = frozenset(
+    {set_password, create_temporary_password}
+)

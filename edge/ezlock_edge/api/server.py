@@ -17,7 +17,7 @@ from .context import CLIENT, CONTEXT, ApiContext, WsSettings
 from .errors import ApiError, Handler, error_middleware
 from .listener import ConnectionLimits, Listener
 from .openapi import API_VERSION
-from .routes import PIN_HEADER, ROLES, ROUTES
+from .routes import PIN_HEADER, RATE_LIMITED, ROLES, ROUTES
 from .tls import TlsIdentity
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,6 +49,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             403, "forbidden", f"This needs an admin client; this one is {client.role}"
         )
     request[CLIENT] = client
+    if request.match_info.handler in RATE_LIMITED:
+        context.writes.check(client.id)
     with acting_client(client.ref):
         if role is ClientRole.ADMIN and request.method != "GET":
             # Matter's RequirePINforRemoteOperation, for every admin change (remote

@@ -241,6 +241,14 @@ class Directory:
             if c.user_number != user.number
         ]
         if match_entry(password, others, self._password_digest):
+            # Refused, and recorded: a client probing for the lock's PINs this way
+            # leaves a trace (and is slowed down by the API, issue #11.4).
+            self._events.append(
+                "credential_refused",
+                user=user.ref,
+                credential_type=CredentialType.PASSWORD.value,
+                reason="duplicate",
+            )
             raise DuplicateCredentialError("Another user has this password")
         credential = Credential(
             id=existing[0].id if existing else random_id("cr"),

@@ -29,6 +29,56 @@ _MCU_SEQ_KEY = "mcu_last_event"
 
 type EventHandler = Callable[[Event], None]
 
+# What the record is for: who opened (or tried to open) the door, alarms, pairing and
+# every change of who can open it. Retention keeps the newest DEFAULT_RETENTION of
+# these apart from the ordinary events (door, bolt, battery, doorbell ...), so a flood
+# of ordinary events never evicts them (issue #11.4). The store's schema 4 migration
+# marked stored events with this same list.
+SECURITY_EVENTS = frozenset(
+    {
+        "unlocked",
+        "unlock_failed",
+        "locked",
+        "alarm",
+        "alarm_cleared",
+        "pairing",
+        "client_added",
+        "client_revoked",
+        "settings_changed",
+        "user_added",
+        "user_updated",
+        "user_deleted",
+        "credential_added",
+        "credential_updated",
+        "credential_deleted",
+        "credential_refused",
+        "remote_pin_failed",
+        "temporary_password_created",
+        "temporary_password_revoked",
+        "temporary_password_used",
+        "bluetooth_key_created",
+        "bluetooth_key_revoked",
+        "factory_reset",
+    }
+)
+# Failures a client can repeat as fast as it can send requests (~1,700 a second):
+# identical ones from one client collapse (see EventLog.append). A refused duplicate
+# password is not one: each is recorded, and the API allows ten a minute per client.
+COLLAPSIBLE_EVENTS = frozenset({"unlock_failed", "remote_pin_failed"})
+COLLAPSE_WINDOW = 60.0  # seconds
+
+
+@dataclass(slots=True)
+class _Run:
+    """Identical failures from one client since the first was recorded."""
+
+    kind: str
+    payload: JsonDict
+    first: Event
+    repeats: int = 0
+    last: datetime | None = None
+
+
 # The MCU event being handled right now (None outside an MCU event handler).
 _HANDLING: ContextVar[int | None] = ContextVar("ezlock_mcu_event", default=None)
 # The API client whose request is being served ({"id", "name"}; None otherwise).
@@ -95,6 +145,7 @@ class EventLog:
         self._clock = clock
         self._retention = retention
         self._subscribers: list[EventHandler] = []
+        self._runs: dict[str, _Run] = {}
 
     @property
     def last_seq(self) -> int:
@@ -108,14 +159,58 @@ class EventLog:
         return int(value) if value is not None else None
 
     def append(self, kind: str, **data: Any) -> Event:
-        """Persist an event, then announce it once its transaction has committed."""
-        now = self._clock.now()
+        """Persist an event, then announce it once its transaction has committed.
+
+        A failure a client repeats identically (same type, same fields, same client)
+        within COLLAPSE_WINDOW of the first is not written again: the first is
+        recorded at once, the repeats become one event with ``repeated`` (how many),
+        ``first_repeat`` and ``last_repeat`` when the window closes. A flood of them
+        is two events a minute, not thousands a second, and nothing written is ever
+        changed afterwards.
+        """
         if (client := _ACTING.get()) is not None:
             data["by_client"] = client
         # Round-trip through JSON now, so subscribers see exactly what a query returns.
         payload: JsonDict = json.loads(json.dumps(data))
+        if kind not in COLLAPSIBLE_EVENTS or "by_client" not in payload:
+            return self._write(kind, payload)
+        key = json.dumps([kind, payload], sort_keys=True)
+        run = self._runs.get(key)
+        if run is not None:
+            run.repeats += 1
+            run.last = self._clock.now()
+            return run.first
+        first = self._write(kind, payload)
+        self._runs[key] = _Run(kind, payload, first)
+        self._clock.call_later(COLLAPSE_WINDOW, lambda: self._close_run(key))
+        return first
+
+    def flush(self) -> None:
+        """Write the repeats of every open run now (the driver is stopping)."""
+        for key in list(self._runs):
+            self._close_run(key)
+
+    def _close_run(self, key: str) -> None:
+        run = self._runs.pop(key, None)
+        if run is None or not run.repeats:
+            return
+        assert run.last is not None  # noqa: S101 -- set with every repeat
+        self._write(
+            run.kind,
+            run.payload
+            | {
+                "repeated": run.repeats,
+                "first_repeat": run.first.time.isoformat(),
+                "last_repeat": run.last.isoformat(),
+            },
+        )
+
+    def _write(self, kind: str, payload: JsonDict) -> Event:
+        now = self._clock.now()
         with self._store.transaction():
-            seq = self._store.insert_event(now, kind, payload)
+            seq = self._store.insert_event(
+                now, kind, payload, security=kind in SECURITY_EVENTS
+            )
             if (mcu_seq := _HANDLING.get()) is not None:
                 self._store.set_meta(_MCU_SEQ_KEY, mcu_seq)
             self._store.prune_events(self._retention)

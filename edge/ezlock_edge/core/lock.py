@@ -197,6 +197,7 @@ class LockCore:
         await self._enroller.stop()
         await self._identification.stop()
         await self._pairing_announcer.stop()
+        self.events.flush()
         self._store.close()
 
     # what clients read

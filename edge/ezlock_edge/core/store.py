@@ -134,8 +134,33 @@ DROP TABLE temporary_passwords;
 DROP TABLE bluetooth_keys;
 """
 
+# Version 5: security events outlive ordinary ones (issue #11.4). ``class_ord`` numbers
+# the events of each class (security or not) so retention keeps the newest N of each
+# with one indexed range delete. The types are those of events.SECURITY_EVENTS then.
+_SCHEMA_V5 = """
+ALTER TABLE events ADD COLUMN security INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN class_ord INTEGER;
+UPDATE events SET class_ord = seq;
+UPDATE events SET security = 1 WHERE type IN (
+    'unlocked', 'unlock_failed', 'locked', 'alarm', 'alarm_cleared', 'pairing',
+    'client_added', 'client_revoked', 'settings_changed', 'user_added',
+    'user_updated', 'user_deleted', 'credential_added', 'credential_updated',
+    'credential_deleted', 'credential_refused', 'remote_pin_failed',
+    'temporary_password_created', 'temporary_password_revoked',
+    'temporary_password_used', 'bluetooth_key_created', 'bluetooth_key_revoked',
+    'factory_reset'
+);
+CREATE INDEX events_class ON events(security, class_ord);
+"""
+
 # Index i holds the statements that take the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4)
+MIGRATIONS: tuple[str, ...] = (
+    _SCHEMA_V1,
+    _SCHEMA_V2,
+    _SCHEMA_V3,
+    _SCHEMA_V4,
+    _SCHEMA_V5,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -514,21 +539,44 @@ class Store:
 
     # event log rows (ezlock_edge.core.events gives them meaning)
 
-    def insert_event(self, time: datetime, kind: str, data: JsonDict) -> int:
-        """Append one event row; return its seq."""
+    def insert_event(
+        self, time: datetime, kind: str, data: JsonDict, *, security: bool = False
+    ) -> int:
+        """Append one event row (a security event or an ordinary one); return its seq."""
         with self.transaction() as db:
             cursor = db.execute(
-                "INSERT INTO events (time, ts, type, data) VALUES (?, ?, ?, ?)",
-                (_time(time), time.timestamp(), kind, json.dumps(data)),
+                "INSERT INTO events (time, ts, type, data, security, class_ord)"
+                " VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(class_ord), 0) + 1"
+                " FROM events WHERE security = ?))",
+                (
+                    _time(time),
+                    time.timestamp(),
+                    kind,
+                    json.dumps(data),
+                    int(security),
+                    int(security),
+                ),
             )
             seq = cursor.lastrowid
             assert seq is not None  # noqa: S101 -- an INSERT always sets it
             return seq
 
     def prune_events(self, keep: int) -> None:
-        """Drop the oldest events so at most ``keep`` remain (no gap in what stays)."""
+        """Keep the newest ``keep`` security events and the newest ``keep`` others.
+
+        A flood of ordinary events (or of anything) therefore never pushes who opened
+        the door, an alarm or an admin change out of the record.
+        """
         with self.transaction() as db:
-            db.execute("DELETE FROM events WHERE seq <= ?", (self.last_seq() - keep,))
+            for security in (0, 1):
+                (newest,) = db.execute(
+                    "SELECT COALESCE(MAX(class_ord), 0) FROM events WHERE security = ?",
+                    (security,),
+                ).fetchone()
+                db.execute(
+                    "DELETE FROM events WHERE security = ? AND class_ord <= ?",
+                    (security, newest - keep),
+                )
 
     def last_seq(self) -> int:
         """Return the newest seq ever written (0 if none), also after pruning."""
