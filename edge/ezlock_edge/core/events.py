@@ -7,6 +7,7 @@ oldest events, so what remains never has a gap.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -77,6 +78,7 @@ class _Run:
     first: Event
     repeats: int = 0
     last: datetime | None = None
+    timer: asyncio.Handle | None = None
 
 
 # The MCU event being handled right now (None outside an MCU event handler).
@@ -181,8 +183,10 @@ class EventLog:
             run.last = self._clock.now()
             return run.first
         first = self._write(kind, payload)
-        self._runs[key] = _Run(kind, payload, first)
-        self._clock.call_later(COLLAPSE_WINDOW, lambda: self._close_run(key))
+        run = self._runs[key] = _Run(kind, payload, first)
+        run.timer = self._clock.call_later(
+            COLLAPSE_WINDOW, lambda: self._close_run(key)
+        )
         return first
 
     def flush(self) -> None:
@@ -192,7 +196,11 @@ class EventLog:
 
     def _close_run(self, key: str) -> None:
         run = self._runs.pop(key, None)
-        if run is None or not run.repeats:
+        if run is None:
+            return
+        if run.timer is not None:
+            run.timer.cancel()
+        if not run.repeats:
             return
         assert run.last is not None  # noqa: S101 -- set with every repeat
         self._write(
