@@ -22,9 +22,12 @@ from .api.server import ApiServer
 from .api.tls import TLS_DIR, load_or_create
 from .clock import Clock, ManualClock, SystemClock
 from .config import Config, ConfigError, HardwarePorts
+from .core.camera import CameraSource
 from .core.lock import LockCore
+from .devices.camera import V4l2Camera
 from .devices.hardware import Hardware
 from .files import private_dir, write_private
+from .vocabulary.camera import CameraSettings
 
 if TYPE_CHECKING:
     # The simulator is imported only when simulating (_start_simulator), so a lock on
@@ -53,6 +56,8 @@ class EdgeOptions:
     motor_travel: float = 0.4  # simulated bolt travel, seconds
     hardware: HardwarePorts | None = None  # the real lock's four UARTs
     simulate: bool = False  # run the simulated lock (only when hardware is None)
+    camera: str | None = None  # V4L2 device; None: the simulator's camera, or none
+    camera_settings: CameraSettings = field(default_factory=CameraSettings)
     sim: SimulatedLock | None = None  # a running simulator to use (and not stop)
     sim_http_port: int | None = None  # serve /sim/v1 on loopback at this port
     zeroconf: bool = False
@@ -82,6 +87,8 @@ class EdgeOptions:
             tls=not config.insecure_http,
             hardware=config.hardware,
             simulate=config.simulate,
+            camera=config.camera,
+            camera_settings=config.camera_settings,
             sim_http_port=config.sim_port if config.simulate else None,
             zeroconf=config.zeroconf,
             name=config.name,
@@ -183,6 +190,8 @@ class EdgeApp:
             clock=options.clock,
             time_zone=ZoneInfo(options.time_zone) if options.time_zone else None,
             name=options.name,
+            camera=self._camera(),
+            camera_settings=options.camera_settings,
         )
         await core.start()
         self._stack.push_async_callback(core.stop)
@@ -234,6 +243,12 @@ class EdgeApp:
                 "simulated": options.hardware is None,
             },
         )
+
+    def _camera(self) -> CameraSource | None:
+        """Return the configured V4L2 camera, else the simulated lock's, else none."""
+        if self.options.camera is not None:
+            return V4l2Camera(self.options.camera)
+        return self.sim.camera if self.sim is not None else None
 
     async def _start_simulator(self, state_dir: Path) -> HardwarePorts:
         if self.sim is None:

@@ -117,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"{link} UART: a device path or socket://host:port",
         )
     run.add_argument(
+        "--camera",
+        default=None,
+        metavar="DEVICE",
+        help="V4L2 camera at the door, e.g. /dev/video0 (size and rate: camera_* "
+        "in the config file)",
+    )
+    run.add_argument(
         "--no-zeroconf",
         dest="zeroconf",
         action="store_const",

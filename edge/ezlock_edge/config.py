@@ -7,7 +7,7 @@ once, here, so a typo stops the daemon at start with a message instead of surfac
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import os
 from pathlib import Path
 import tomllib
@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import voluptuous as vol
 
 from .core.limits import NAME_LENGTH
+from .vocabulary.camera import CameraSettings
 
 DEFAULT_PORT = 8765
 DEFAULT_SIM_PORT = 8766
 HARDWARE_LINKS = ("mcu", "fingerprint", "face", "palm")
+CAMERA_KEYS = ("camera_width", "camera_height", "camera_fps", "camera_quality")
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 SIM_CLOCKS = ("real", "manual")
@@ -56,6 +58,8 @@ class Config:
     simulate: bool = False  # the simulated lock, only when asked for (--simulate)
     sim_clock: str = "real"  # "manual": the simulated lock's time moves only when told
     sim_motor_ms: int = DEFAULT_SIM_MOTOR_MS  # the simulated bolt's travel time
+    camera: str | None = None  # V4L2 device; None: the simulator's camera, or none
+    camera_settings: CameraSettings = field(default_factory=CameraSettings)
     zeroconf: bool = True
     log_level: str = "INFO"
     log_format: str = "text"
@@ -117,6 +121,15 @@ def _milliseconds(value: Any) -> int:
     return number
 
 
+def _whole(value: Any) -> int:
+    if isinstance(value, bool):
+        raise vol.Invalid("expected a whole number")
+    try:
+        return int(value)
+    except TypeError, ValueError:
+        raise vol.Invalid("expected a whole number") from None
+
+
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise vol.Invalid("expected a non-empty string")
@@ -173,6 +186,8 @@ _SCHEMA = vol.Schema(
         vol.Optional("name"): _name,
         vol.Optional("time_zone"): _time_zone,
         **{vol.Optional(link): _text for link in HARDWARE_LINKS},
+        vol.Optional("camera"): _text,
+        **{vol.Optional(key): _whole for key in CAMERA_KEYS},
     }
 )
 KEYS = tuple(str(key) for key in _SCHEMA.schema)
@@ -212,6 +227,15 @@ def build(*layers: Mapping[str, Any]) -> Config:
         )
         raise ConfigError(f"invalid configuration: {problems}") from None
     links = {link: values.pop(link) for link in HARDWARE_LINKS if link in values}
+    camera = {
+        key.removeprefix("camera_"): values.pop(key)
+        for key in CAMERA_KEYS
+        if key in values
+    }
+    try:
+        values["camera_settings"] = CameraSettings(**camera)
+    except ValueError as err:
+        raise ConfigError(f"invalid configuration: {err}") from None
     simulate = values.pop("simulate", False)
     hardware: HardwarePorts | None = None
     if simulate and links:

@@ -85,6 +85,10 @@ class ApiClient:
         async with self.session.request(
             method, f"{self.edge.url}/api/v1{path}", **kwargs
         ) as response:
+            if response.content_type.startswith("image/"):
+                return Reply(
+                    response.status, await response.read(), dict(response.headers)
+                )
             text = await response.text()
             return Reply(
                 response.status,
@@ -128,6 +132,7 @@ async def running_edge(
     sim: SimulatedLock | None = None,
     tls: bool = True,
     ws: WsSettings | None = None,
+    camera: str | None = None,
 ) -> AsyncIterator[EdgeApp]:
     """Run an edge driver on loopback with simulated hardware until the block ends."""
     edge = EdgeApp(
@@ -139,6 +144,7 @@ async def running_edge(
             simulate=True,
             sim=sim,
             ws=ws or WsSettings(),
+            camera=camera,
         )
     )
     await edge.start()

@@ -33,7 +33,7 @@ async def revoked_token(api: ApiClient) -> str:
 async def test_every_protected_route_needs_a_valid_token(
     api: ApiClient, clock: ManualClock, revoked_token: str
 ) -> None:
-    assert len(PROTECTED) == 28
+    assert len(PROTECTED) == 31
     wrong = "A" * 43
     for method, path in PROTECTED:
         body = NO_BODY if method in {"GET", "DELETE"} else {}
@@ -46,6 +46,8 @@ async def test_every_protected_route_needs_a_valid_token(
             assert reply.status == 401, (method, path, label, reply.body)
             assert reply.body["error"] == "unauthorized"
             clock.advance(PAST_ANY_BLOCK)
+        if path == "/camera/stream":
+            continue  # never ends: test_camera.py reads it with a valid token
         reply = await api.call(method, path, body)
         assert reply.status not in {401, 403, 429}, (method, path, reply.body)
         assert reply.status < 500, (method, path, reply.body)

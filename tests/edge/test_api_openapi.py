@@ -74,6 +74,10 @@ async def test_document_names_the_role_of_every_route(client: ApiClient) -> None
         ("POST", "/unlock"),
         ("POST", "/countdown_lock"),
         ("GET", "/ws"),
+        # L-13: every client may view the door (docs/security.md, The camera).
+        ("GET", "/camera/snapshot"),
+        ("GET", "/camera/stream"),
+        ("GET", "/camera/snapshots/{id}"),
     }
 
 

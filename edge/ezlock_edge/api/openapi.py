@@ -124,7 +124,20 @@ _SETTINGS_PROPERTIES: Json = {
     "require_pin_for_remote": {"type": "boolean"},
 }
 
+_CAMERA_REASON: Json = {
+    "type": "string",
+    "enum": ["low_battery", "not_configured", "device_error"],
+}
+
 SCHEMAS: Json = {
+    "CameraUnavailable": _object(
+        {
+            "error": {"type": "string", "const": "camera_unavailable"},
+            "message": {"type": "string"},
+            "reason": _CAMERA_REASON,
+        },
+        ("error", "message", "reason"),
+    ),
     "Error": {
         "type": "object",
         "properties": {
@@ -257,6 +270,17 @@ SCHEMAS: Json = {
                 }
             ),
             "last_seq": {"type": "integer"},
+            "camera": _object(
+                {
+                    "available": {"type": "boolean"},
+                    "reason": _nullable(_CAMERA_REASON),
+                    "viewers": {"type": "integer", "minimum": 0},
+                    "width": {"type": "integer"},
+                    "height": {"type": "integer"},
+                    "fps": {"type": "integer"},
+                },
+                ("available", "reason", "viewers", "width", "height", "fps"),
+            ),
         }
     ),
     "Settings": _object(_SETTINGS_PROPERTIES, tuple(_SETTINGS_PROPERTIES)),
@@ -382,6 +406,14 @@ SCHEMAS: Json = {
             "seq": {"type": "integer"},
             "time": _TIME,
             "type": {"type": "string"},
+            "snapshot_id": _nullable(
+                {
+                    "type": "string",
+                    "description": "doorbell, and unlocked / unlock_failed from "
+                    "outside: the picture at GET /camera/snapshots/{id}; null while "
+                    "the camera is off",
+                }
+            ),
         },
         "required": ["seq", "time", "type"],
     },
@@ -450,6 +482,8 @@ def _query_param(name: str, schema: Json) -> Json:
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
+_JPEG = {"content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}
+_CAMERA_OFF = {"409": _reply("camera_unavailable", _ref("CameraUnavailable"))}
 _NUMBER = _path_param("number", _integer(USER_NUMBER))
 _ID = _path_param("id", {"type": "string"})
 _NO_CONTENT = {"204": _reply("Done")}
@@ -614,6 +648,39 @@ PATHS: Json = {
     },
     "/api/v1/clients/{id}": {
         "delete": _op("Revoke a client", _NO_CONTENT, parameters=[_ID])
+    },
+    "/api/v1/camera/snapshot": {
+        "get": _op(
+            "A picture from the camera at the door now (L-13)",
+            {"200": {"description": "JPEG", **_JPEG}, **_CAMERA_OFF},
+        )
+    },
+    "/api/v1/camera/stream": {
+        "get": _op(
+            "Live view: MJPEG, one JPEG per part, until the camera goes off",
+            {
+                "200": {
+                    "description": "multipart/x-mixed-replace; boundary=ezlock-frame",
+                    "content": {
+                        "multipart/x-mixed-replace": {
+                            "schema": {"type": "string", "format": "binary"}
+                        }
+                    },
+                },
+                **_CAMERA_OFF,
+                "503": _reply("camera_busy: as many streams as served", _ref("Error")),
+            },
+        )
+    },
+    "/api/v1/camera/snapshots/{id}": {
+        "get": _op(
+            "The picture an event's snapshot_id refers to",
+            {
+                "200": {"description": "JPEG", **_JPEG},
+                "404": _reply("snapshot_not_found (or evicted)", _ref("Error")),
+            },
+            parameters=[_ID],
+        )
     },
     "/api/v1/ws": {
         "get": _op(

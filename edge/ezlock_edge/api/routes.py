@@ -15,7 +15,7 @@ from aiohttp import web
 from ezlock_edge.core.limits import EVENTS_PER_QUERY_DEFAULT
 from ezlock_edge.core.models import ClientRole, VisitorKind
 
-from . import schemas
+from . import camera, schemas
 from .auth import new_token, token_hash
 from .context import CLIENT, CONTEXT, ApiContext
 from .openapi import document
@@ -369,6 +369,9 @@ ROUTES: list[Route] = [
     Route("GET", f"{PREFIX}/clients", list_clients, ADMIN),
     Route("POST", f"{PREFIX}/clients", create_client, ADMIN),
     Route("DELETE", f"{PREFIX}/clients/{{id}}", revoke_client, ADMIN),
+    Route("GET", f"{PREFIX}/camera/snapshot", camera.snapshot, OPERATE),
+    Route("GET", f"{PREFIX}/camera/stream", camera.stream, OPERATE),
+    Route("GET", f"{PREFIX}/camera/snapshots/{{id}}", camera.saved_snapshot, OPERATE),
     Route("GET", f"{PREFIX}/ws", websocket, OPERATE),
 ]
 

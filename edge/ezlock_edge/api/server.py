@@ -168,6 +168,7 @@ class ApiServer:
             self._unwatch = None
         if self._runner is None:
             return
+        self.context.core.camera.end_streams()  # or the runner waits for them
         if self._listener is not None:
             await self._listener.stop()
             self._listener = None

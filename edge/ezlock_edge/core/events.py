@@ -29,6 +29,7 @@ DEFAULT_RETENTION = 100_000
 _MCU_SEQ_KEY = "mcu_last_event"
 
 type EventHandler = Callable[[Event], None]
+type Annotator = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
 
 # What the record is for: who opened (or tried to open) the door, alarms, pairing and
 # every change of who can open it. Retention keeps the newest DEFAULT_RETENTION of
@@ -148,6 +149,7 @@ class EventLog:
         self._retention = retention
         self._subscribers: list[EventHandler] = []
         self._runs: dict[str, _Run] = {}
+        self._annotators: list[Annotator] = []
 
     @property
     def last_seq(self) -> int:
@@ -172,6 +174,8 @@ class EventLog:
         """
         if (client := _ACTING.get()) is not None:
             data["by_client"] = client
+        for annotate in self._annotators:
+            data |= annotate(kind, data)
         # Round-trip through JSON now, so subscribers see exactly what a query returns.
         payload: JsonDict = json.loads(json.dumps(data))
         if kind not in COLLAPSIBLE_EVENTS or "by_client" not in payload:
@@ -256,6 +260,15 @@ class EventLog:
             return None
         seq, time, kind, data = row
         return Event(seq, datetime.fromisoformat(time), kind, json.loads(data))
+
+    def annotate_with(self, annotator: Annotator) -> Callable[[], None]:
+        """Let ``annotator`` add fields to each event before it is stored.
+
+        The camera adds ``snapshot_id`` this way; ``annotator`` must not block.
+        Returns the function that removes it.
+        """
+        self._annotators.append(annotator)
+        return lambda: self._annotators.remove(annotator)
 
     def subscribe(self, handler: EventHandler) -> Callable[[], None]:
         """Call ``handler`` with every new event; return the unsubscribe function."""

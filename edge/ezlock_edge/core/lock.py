@@ -23,8 +23,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ezlock_edge.clock import Clock, local_time_zone
+from ezlock_edge.vocabulary.camera import CameraSettings
 from ezlock_edge.vocabulary.link import LinkState
 
+from .camera import Camera, CameraSource
 from .clients import Clients
 from .device_contract import LockHardware
 from .directory import Directory
@@ -63,6 +65,7 @@ from .panel import Panel
 from .schedule import Schedule
 from .secrets import DeviceSecret
 from .settings import LockSettings
+from .snapshots import SnapshotStore
 from .state import StateAnnouncer, StateCallback
 from .store import Store
 from .templates import Templates
@@ -89,12 +92,15 @@ class LockCore:
         verify_timeout: float = 5.0,
         time_zone: ZoneInfo | None = None,
         name: str | None = None,
+        camera: CameraSource | None = None,
+        camera_settings: CameraSettings | None = None,
     ) -> None:
         """Open the lock's database in ``data_dir``; nothing runs until :meth:`start`.
 
         ``hardware`` is the MCU and the three biometric modules, already open.
         ``time_zone`` is the lock's own (weekly schedules are read in it; default the
-        board's), ``name`` the place it is known by (``Front door``), if one was set.
+        board's), ``name`` the place it is known by (``Front door``), if one was set;
+        ``camera`` the camera at the door, if the lock has one.
         """
         self.time_zone = time_zone or local_time_zone()
         self.name = name
@@ -174,6 +180,15 @@ class LockCore:
             panel,
             changed,
         )
+        self.camera = Camera(
+            camera,
+            camera_settings or CameraSettings(),
+            SnapshotStore(data_dir / "snapshots", clock),
+            events,
+            clock,
+            lambda: mechanism.low_battery,
+            changed,
+        )
         events.subscribe(state.on_event)
 
     # life cycle
@@ -186,10 +201,12 @@ class LockCore:
         await self._mechanism.start()
         await self._settings.push()
         self._lockout.start()
+        await self.camera.start()
         self._hardware.mcu.set_event_handler(self._mcu_events.handle)
 
     async def stop(self) -> None:
         """Stop timers and background work and close the database; the bolt stays."""
+        await self.camera.stop()
         await self._mechanism.stop()
         self._pairing.close()
         self._lockout.stop()
@@ -232,6 +249,7 @@ class LockCore:
             visitors=self._visitors.active_now(),
             last_operation=self._state.last_operation,
             last_seq=self.events.last_seq,
+            camera=self.camera.status,
         )
 
     def subscribe(

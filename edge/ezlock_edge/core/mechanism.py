@@ -43,7 +43,6 @@ _LOGGER = logging.getLogger(__name__)
 SIREN_SECONDS = 60  # L-60: about one minute
 DOOR_LEFT_OPEN_SECONDS = 120.0  # L-67 (our decision)
 STATUS_POLL_SECONDS = 60.0  # Wi-Fi signal has no event; battery and radios checked too
-_OUTSIDE = frozenset(UnlockMethod) - {UnlockMethod.INSIDE, UnlockMethod.REMOTE}
 
 
 class Mechanism:
@@ -129,7 +128,7 @@ class Mechanism:
         """Disarm away mode (L-47), end the mute (L-48), start the countdown (L-45)."""
         settings = self._settings.current
         changes: dict[str, Any] = {}
-        if method in _OUTSIDE and settings.away_mode:
+        if method.from_outside and settings.away_mode:
             changes["away_mode"] = False
         if method.from_outside_by_person and settings.muted:
             changes["muted"] = False

@@ -60,6 +60,11 @@ class UnlockMethod(StrEnum):
         """L-48: these end the one-time mute (a registered face, palm, finger, password)."""
         return self in _PERSONAL
 
+    @property
+    def from_outside(self) -> bool:
+        """Whether the person stood at the door (everything but inside and remote)."""
+        return self not in {UnlockMethod.INSIDE, UnlockMethod.REMOTE}
+
 
 _PERSONAL = frozenset(
     {
@@ -83,6 +88,41 @@ PER_USER_LIMIT: Mapping[CredentialType, int] = {
     CredentialType.FINGERPRINT: 5,
     CredentialType.PASSWORD: 1,
 }
+
+
+class CameraReason(StrEnum):
+    """Why the camera is off (the state's ``camera.reason``)."""
+
+    LOW_BATTERY = "low_battery"  # L-13, L-62: below 20 %
+    NOT_CONFIGURED = "not_configured"  # the lock has no camera
+    DEVICE_ERROR = "device_error"  # the camera does not deliver frames
+
+
+@dataclass(frozen=True, slots=True)
+class CameraStatus:
+    """Whether the live view can be watched now, and how it is set up."""
+
+    reason: CameraReason | None
+    viewers: int
+    width: int
+    height: int
+    fps: int
+
+    @property
+    def available(self) -> bool:
+        """Whether the snapshot and stream routes answer with pictures."""
+        return self.reason is None
+
+    def as_dict(self) -> JsonDict:
+        """Return the state's ``camera`` object."""
+        return {
+            "available": self.available,
+            "reason": self.reason.value if self.reason is not None else None,
+            "viewers": self.viewers,
+            "width": self.width,
+            "height": self.height,
+            "fps": self.fps,
+        }
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -427,6 +467,7 @@ class LockState:
     visitors: Mapping[VisitorKind, int]  # active now, by kind
     last_operation: LastOperation | None
     last_seq: int
+    camera: CameraStatus
 
     def as_dict(self) -> JsonDict:
         """Return the API's state object."""
@@ -468,4 +509,5 @@ class LockState:
                 self.last_operation.as_dict() if self.last_operation else None
             ),
             "last_seq": self.last_seq,
+            "camera": self.camera.as_dict(),
         }

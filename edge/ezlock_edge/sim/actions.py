@@ -170,6 +170,19 @@ ACTIONS: dict[str, Action] = {
                 )
             },
         ),
+        Action(
+            "at_door",
+            "someone comes to the door, in the camera's view (leave=true: walks away)",
+            {
+                vol.Optional("name", default="someone"): _IDENTITY,
+                vol.Optional("leave", default=False): _boolean,
+            },
+        ),
+        Action(
+            "camera_cable",
+            "pull the camera's cable (connected=false) or plug it back",
+            {vol.Required("connected"): _boolean},
+        ),
         Action("label", "read the sticker: serial number, verification code", {}),
         Action("panel", "look at the lock: LEDs, prompts, siren, bolt, door", {}),
     )

@@ -34,6 +34,7 @@ from . import statefile
 from .actions import ACTIONS, LINKS
 from .biometric import BiometricModule
 from .body import LockBody
+from .camera import SOMEONE, DoorScene, SimulatedCamera
 from .errors import SimulationError, UnknownActionError
 from .fingerprint import FingerprintModule
 from .mcu import Runtime, VirtualMcu
@@ -126,6 +127,9 @@ class SimulatedLock:
         self._driver_traffic: DriverTraffic | None = None
         self._lost: dict[str, tuple[int, int]] = {}
         self._stuck: tuple[int, ...] | None = None
+        self.scene = DoorScene(self._clock)
+        """Who stands at the door, as the camera sees it."""
+        self.camera = SimulatedCamera(self.scene, self._clock)
 
     # -- life cycle ------------------------------------------------------------------
 
@@ -221,31 +225,48 @@ class SimulatedLock:
         except (KeyError, ValueError) as err:
             raise SimulationError(f"unknown key {err}") from None
         self._body().keypad(parsed, held)
+        self.scene.arrive()
 
     async def finger(self, id: str) -> None:  # noqa: A002
         """Lay finger ``id`` on the reader for one capture (touch line wakes the MCU)."""
         self._require(self._fingerprint).presence.present(Presentation(id))
         self._body().sensor_woken(Sensor.FINGERPRINT)
+        self.scene.arrive(id)
 
     async def face(self, id: str, spoof: bool = False) -> None:  # noqa: A002
         """Step in front of the lock; ``spoof`` = a photo or mask (liveness fails)."""
         self._require(self._face).presence.present(Presentation(id, spoof))
         self._body().sensor_woken(Sensor.FACE)
+        self.scene.arrive(id)
 
     async def palm(self, id: str, spoof: bool = False) -> None:  # noqa: A002
         """Hold a palm to the palm-vein module; ``spoof`` fails the liveness check."""
         self._require(self._palm).presence.present(Presentation(id, spoof))
         self._body().sensor_woken(Sensor.PALM)
+        self.scene.arrive(id)
 
     async def bluetooth(self, key: str) -> None:
         """Let a phone in range present Bluetooth key ``key`` (L-31)."""
         self._body().bluetooth_key(key)
+        self.scene.arrive()
 
     async def mechanical_key(self, turn: str = "unlock") -> None:
         """Turn the mechanical key to ``"unlock"`` (default) or ``"lock"`` (L-07)."""
         self._body().mechanical_key(
             BoltState.LOCKED if turn == "lock" else BoltState.UNLOCKED
         )
+        self.scene.arrive()
+
+    async def at_door(self, name: str = SOMEONE, leave: bool = False) -> None:
+        """Someone comes to the door and stands in the camera's view (or walks away)."""
+        if leave:
+            self.scene.leave()
+        else:
+            self.scene.arrive(name)
+
+    async def camera_cable(self, connected: bool) -> None:
+        """Pull the camera's cable (every capture fails), or plug it back."""
+        self.camera.connected = connected
 
     async def door(self, state: str) -> None:
         """Open (``"open"``) or close (``"closed"``) the door (L-02)."""
@@ -349,6 +370,12 @@ class SimulatedLock:
             for link, port in self._ports.items()
         }
         state["clock"] = self._time()
+        state["at_door"] = self.scene.present
+        state["camera"] = {
+            "connected": self.camera.connected,
+            "on": self.camera.on,
+            "frames": self.camera.frames,
+        }
         return state
 
     def _time(self) -> dict[str, Any]:
