@@ -133,7 +133,7 @@ class Mechanism:
         if method.from_outside_by_person and settings.muted:
             changes["muted"] = False
         # The next opening is whoever unlocked coming in; any other is from inside.
-        self._coming_in = method in _OUTSIDE or method is UnlockMethod.REMOTE
+        self._coming_in = method.from_outside or method is UnlockMethod.REMOTE
         if changes:
             await self._settings.change(replace(settings, **changes))
         if method not in {UnlockMethod.INSIDE, UnlockMethod.MECHANICAL_KEY}:
