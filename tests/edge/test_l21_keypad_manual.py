@@ -188,7 +188,11 @@ async def test_l63_after_a_factory_reset_a_touch_shows_the_initial_state(
         assert [(e.seq, e.type) for e in rig.core.events.query(since=0)] == [
             (reset.seq, "factory_reset")
         ]
-        assert not (await rig.sim.panel())["leds"]
+
+        async def dark() -> bool:
+            return not (await rig.sim.panel())["leds"]
+
+        await eventually(dark, "the keypad dark after the reset")
         welcomes = await rig.count("welcome_add_admin")
         await rig.keys()  # a touch
         await rig.heard("welcome_add_admin", welcomes + 1)
