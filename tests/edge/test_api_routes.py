@@ -242,8 +242,13 @@ async def test_credentials_and_duress(api: ApiClient) -> None:
     assert (await api.call("PATCH", f"/credentials/{credential_id}", {})).status == 400
     missing = await api.call("PATCH", "/credentials/cr_nope", {"duress": True})
     assert (missing.status, missing.body["error"]) == (404, "credential_not_found")
-    assert (await api.call("DELETE", f"/credentials/{credential_id}")).status == 204
-    gone = await api.call("DELETE", f"/credentials/{credential_id}")
+    # The last admin's only credential stays (L-27, issue #11.3); another user's goes.
+    last = await api.call("DELETE", f"/credentials/{credential_id}")
+    assert (last.status, last.body["error"]) == (409, "last_admin")
+    guest = (await api.call("POST", "/users", {"name": "Guest"})).body["number"]
+    other = await api.call("PUT", f"/users/{guest}/password", {"password": "86420135"})
+    assert (await api.call("DELETE", f"/credentials/{other.body['id']}")).status == 204
+    gone = await api.call("DELETE", f"/credentials/{other.body['id']}")
     assert (gone.status, gone.body["error"]) == (404, "credential_not_found")
 
 

@@ -151,6 +151,16 @@ class Directory:
             and self._store.count_admins() == 1
         ):
             raise LastAdminError("The last admin cannot be demoted")
+        if (
+            self._can_open_menu(user)
+            and not self._can_open_menu(updated)
+            and not self._other_menu_admin(user.number)
+        ):
+            # L-27: a validity period that has ended (or not begun) locks the menu as
+            # surely as deleting the admin would.
+            raise LastAdminError(
+                "The last admin who can open the menu must stay valid now"
+            )
         with self._store.transaction():
             self._store.put_user(updated)
             self._events.append("user_updated", user=updated.ref)
@@ -170,6 +180,21 @@ class Directory:
             self._store.delete_user(number)
             self._events.append("user_deleted", user=user.ref)
         return credentials
+
+    def _can_open_menu(self, user: User) -> bool:
+        """Whether ``user`` is an admin whose dates admit now (a schedule may vary)."""
+        return user.role is Role.ADMIN and user.refusal(
+            self._clock.now(), self.zone
+        ) not in {"not_yet_valid", "expired"}
+
+    def _other_menu_admin(self, number: int) -> bool:
+        """Whether an admin other than ``number`` can open the menu with a credential."""
+        return any(
+            other.number != number
+            and self._can_open_menu(other)
+            and self._store.list_credentials(other.number)
+            for other in self._store.list_users()
+        )
 
     def _save_user(self, user: User) -> None:
         """Store a new user with its ``user_added`` event (joins the caller's commit)."""
@@ -300,8 +325,19 @@ class Directory:
         return credential
 
     def delete_credential(self, credential_id: str) -> Credential:
-        """Delete one credential; the caller removes a biometric template from its module."""
+        """Delete one credential; the caller removes a biometric template from its module.
+
+        L-27: not the only credential of the last admin who can open the menu.
+        """
         credential = self.credential(credential_id)
+        owner = self._store.get_user(credential.user_number)
+        if (
+            owner is not None
+            and self._can_open_menu(owner)
+            and len(self._store.list_credentials(owner.number)) == 1
+            and not self._other_menu_admin(owner.number)
+        ):
+            raise LastAdminError("The last admin's only credential cannot be deleted")
         with self._store.transaction():
             self._events.append(
                 "credential_deleted", credential=self.describe(credential)
