@@ -357,15 +357,21 @@ class Directory:
         return credential, self.user(credential.user_number)
 
     def match_entry(self, entry: str) -> list[PasswordMatch]:
-        """Return every user's password hidden in a keypad entry (L-41)."""
-        passwords = [
-            (c.secret_hash or b"", c)
-            for c in self._store.list_credentials(kind=CredentialType.PASSWORD)
-        ]
-        return [
-            PasswordMatch(c, self.user(c.user_number))
-            for c in match_entry(entry, passwords, self._password_digest)
-        ]
+        """Return every user's password hidden in a keypad entry (L-41).
+
+        The matcher sees only ``(hash, id)`` pairs, the same work for a match and a
+        miss; the few rows that matched are read in full afterwards.
+        """
+        matches = []
+        for credential_id in match_entry(
+            entry, self._store.password_hashes(), self._password_digest
+        ):
+            credential = self._store.get_credential(credential_id)
+            if credential is not None:
+                matches.append(
+                    PasswordMatch(credential, self.user(credential.user_number))
+                )
+        return matches
 
     def admin_with_password(self, password: str | None = None) -> User | None:
         """Return a valid admin whose password is exactly ``password`` (any, if None).

@@ -1,15 +1,17 @@
 """Password rules (L-25) and the anti-peep matcher (L-41).
 
 Anti-peep: a person may hide their password among extra digits typed before and after
-it. The matcher therefore tries every contiguous 6-10 digit window of the entry against
-every stored hash, always all of them, so the time taken does not reveal where (or
-whether) a password sits in the entry.
+it. The matcher therefore computes the keyed hash of every contiguous 6-10 digit window
+of the entry, always all of them, then looks every stored hash up among them, always all
+of them: the work depends only on the entry's length and the number of stored hashes,
+never on where (or whether) a password sits in the entry. A lookup by keyed hash leaks
+nothing useful: the hash is secret (it takes the device key), so which bucket of the set
+it falls into says nothing about a digit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-import hmac
 import itertools
 
 from .errors import PasswordPolicyError
@@ -50,11 +52,9 @@ def match_entry[T](
 ) -> list[T]:
     """Return the candidates whose hash equals the digest of some window of ``entry``.
 
-    Every window is hashed and compared with every candidate; there is no early exit.
+    Every window is hashed once and every candidate looked up once; there is no early
+    exit (so the cost is one hash per window plus one set lookup per candidate, where
+    comparing each window with each candidate cost windows x candidates comparisons).
     """
-    hits = [False] * len(candidates)
-    for window in entry_windows(entry):
-        window_hash = digest(window)
-        for index, (stored, _) in enumerate(candidates):
-            hits[index] |= hmac.compare_digest(window_hash, stored)
-    return [item for hit, (_, item) in zip(hits, candidates, strict=True) if hit]
+    window_hashes = {digest(window) for window in entry_windows(entry)}
+    return [item for stored, item in candidates if stored in window_hashes]

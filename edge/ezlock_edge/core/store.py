@@ -394,6 +394,15 @@ class Store:
         ).fetchone()
         return self._credential(row) if row is not None else None
 
+    def password_hashes(self) -> list[tuple[bytes, str]]:
+        """Return ``(secret_hash, id)`` of every password, oldest first (L-41 matcher)."""
+        rows = self._db.execute(
+            "SELECT secret_hash, id FROM credentials WHERE type = ?"
+            " AND secret_hash IS NOT NULL ORDER BY created, id",
+            (CredentialType.PASSWORD.value,),
+        )
+        return [(row[0], row[1]) for row in rows]
+
     def credential_by_slot(self, kind: CredentialType, slot: int) -> Credential | None:
         """Return the credential holding a module template slot, or None."""
         row = self._db.execute(
@@ -454,6 +463,15 @@ class Store:
             (kind.value,),
         )
         return [self._visitor(row) for row in rows]
+
+    def visitor_hashes(self, kind: VisitorKind) -> list[tuple[bytes, str]]:
+        """Return ``(secret_hash, id)`` of every visitor of ``kind``, oldest first (L-41)."""
+        rows = self._db.execute(
+            "SELECT secret_hash, id FROM visitor_credentials WHERE kind = ?"
+            " ORDER BY created, id",
+            (kind.value,),
+        )
+        return [(row[0], row[1]) for row in rows]
 
     def put_visitor(self, visitor: VisitorCredential) -> None:
         """Insert or replace a visitor credential."""

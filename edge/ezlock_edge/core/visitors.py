@@ -136,10 +136,15 @@ class Visitors:
         """Return every temporary password hidden in a keypad entry (L-41)."""
         kind = VisitorKind.TEMPORARY_PASSWORD
         purpose = _RULES[kind].hash_purpose
-        candidates = [(v.secret_hash, v) for v in self.of_kind(kind)]
-        return match_entry(
-            entry, candidates, lambda value: self._secret.digest(purpose, value)
+        found = match_entry(
+            entry,
+            self._store.visitor_hashes(kind),
+            lambda value: self._secret.digest(purpose, value),
         )
+        if not found:
+            return []  # the matcher's work is done; reading rows is the outcome's
+        hits = set(found)
+        return [v for v in self.of_kind(kind) if v.id in hits]
 
     def match_key(self, key: str) -> VisitorCredential | None:
         """Return the Bluetooth key a phone presented, if it is one of ours (L-31)."""
