@@ -27,6 +27,20 @@ def test_hello_answer_is_the_documents_bytes() -> None:
     assert answer[7 : 7 + len(response)] == response
 
 
+def test_hello_with_a_window_is_the_documents_bytes() -> None:
+    host = Host()
+    host.board.radio.has_wifi = True
+    host.board.controller._capabilities = ["face", "palm"]
+    answer = host.raw(h("A5 5A 05 03 00 01 01 20 83 A0"))
+    assert answer[:7] == h("A5 5A 02 01 00 91 CD")
+    response = h(
+        "A5 5A 34 04 00 01 00 01 09 45 5A 31 32 33 34 35 36 37 0B 45 5A 4C 4F 43 4B"
+        " 2D 36 30 36 38 05 31 2E 34 2E 30 06 41 42 43 44 45 46 02 04 66 61 63 65 04"
+        " 70 61 6C 6D 20 07 4C"
+    )
+    assert answer[7 : 7 + len(response)] == response
+
+
 def test_status_answer_is_the_documents_bytes() -> None:
     """Locked, closed, 87 %, battery power, Wi-Fi on at -61 dBm, idle, right-opening."""
     host = Host(battery=battery_u16(87))
@@ -151,3 +165,58 @@ def test_event_numbers_reserve_flash_blocks() -> None:
     assert store.record == {"next": 513}
     restarted = Host(record=store.record)  # power back on: the flash kept the block
     assert restarted.board.controller.events.number(0) == 513
+
+
+def test_hello_with_a_window_gets_the_granted_window_appended() -> None:
+    host = Host(event_capacity=16)
+    host.board.controller._capabilities = ["face", "palm"]
+    plain = host.request(0, b"\x01\x01")
+    assert host.board.controller.link.window == 1  # no window asked: stop-and-wait
+    asked = host.request(1, b"\x01\x01\x20")  # version 1, window 32
+    assert asked == plain + b"\x10"  # the same answer, then the window: 16 (capacity)
+    assert host.board.controller.link.window == 16
+    assert host.request(2, b"\x01\x01\x08")[-1] == 8
+    assert host.request(3, b"\x01\x01\x00") == b"\x01\x02"  # window 0: INVALID
+
+
+def _presses(host: Host, count: int) -> None:
+    for _ in range(count):
+        host.input("lock_button", True)
+        host.input("lock_button", False)
+
+
+def test_a_window_of_events_is_in_flight_and_acknowledged_cumulatively() -> None:
+    host = Host()
+    host.request(0, b"\x01\x01\x04")  # window 4; the battery report goes at once
+    _presses(host, 5)  # six events queued
+    sent = [int.from_bytes(e[:4], "big") for e in host.events()]
+    first = sent[0]
+    host.frames = []
+    host.advance(10)
+    assert host.events() == []  # the window is full
+    host.ack(first + 2)  # acknowledges the three oldest
+    numbers = [int.from_bytes(e[:4], "big") for e in host.events()]
+    assert numbers == [first + 4, first + 5]  # the window slides by three
+    host.frames = []
+    host.ack(first + 1)  # stale: already acknowledged
+    assert host.events() == []
+    assert host.board.controller.events.count == 3
+
+
+def test_a_window_without_ack_is_resent_whole_from_the_oldest() -> None:
+    host = Host()
+    host.request(0, b"\x01\x01\x03")  # window 3: the battery report is in flight
+    _presses(host, 4)  # two join it, two wait
+    assert _numbers(host.events())[-3:] == [1, 2, 3]
+    host.frames = []
+    host.advance(999)
+    assert host.events() == []
+    host.advance(1)
+    assert _numbers(host.events()) == [1, 2, 3]  # go-back-N: the same three, in order
+    host.frames = []
+    host.ack(3)
+    assert _numbers(host.events()) == [4, 5]  # the two that waited behind the window
+
+
+def _numbers(events: "list[bytes]") -> "list[int]":
+    return [int.from_bytes(event[:4], "big") for event in events]

@@ -24,8 +24,11 @@ from ezlock_edge.framing.mcu_messages import (
     HelloReply,
     McuResponse,
     ResponseStatus,
+    decode_event_ack,
     decode_request,
+    encode_event,
 )
+from ezlock_edge.protocol.mcu import EVENT_WINDOW
 from ezlock_edge.sim.lock import SimulatedLock
 from ezlock_edge.vocabulary.mcu import (
     BoltState,
@@ -343,10 +346,10 @@ async def test_reconnection_starts_a_new_session(
 
     async def answer_hello(serial: str) -> None:
         hello = await peer.next(lambda frame: frame.type is MessageType.REQUEST)
-        assert decode_request(hello.payload) == Hello()
+        assert decode_request(hello.payload) == Hello(1, EVENT_WINDOW)
         info = McuInfo(serial, "EZ-TEST", "1.0", "CODE42")
         reply = McuResponse(
-            Command.HELLO, ResponseStatus.OK, HelloReply(1, info).encode()
+            Command.HELLO, ResponseStatus.OK, HelloReply(1, info, 8).encode()
         )
         peer.send(McuFrame(MessageType.RESPONSE, hello.seq, reply.encode()).encode())
 
@@ -354,12 +357,57 @@ async def test_reconnection_starts_a_new_session(
     await answer_hello("LOCK-A")
     mcu = await opening
     try:
-        assert mcu.info.serial == "LOCK-A"
+        assert (mcu.info.serial, mcu.event_window) == ("LOCK-A", 8)
         peer.port.unplug()
         peer.port.plug()
         await answer_hello("LOCK-B")
         await eventually(lambda: mcu.info.serial == "LOCK-B", "the new session")
         assert any("different lock MCU" in r.getMessage() for r in caplog.records)
         assert all("CODE42" not in r.getMessage() for r in caplog.records)
+    finally:
+        await mcu.close()
+
+
+async def test_a_first_revision_mcu_is_greeted_again_and_sends_stop_and_wait(
+    pty_peer: PeerFactory,
+) -> None:
+    """An MCU of the protocol's first revision refuses a HELLO with a window.
+
+    docs/serial-protocol.md: its HELLO takes the version byte alone and answers
+    anything longer with INVALID_ARGUMENT; the driver greets it again without a
+    window and acknowledges its events one by one (bytes from the document).
+    """
+    peer = pty_peer("mcu", McuParser())
+    opening = asyncio.create_task(McuDevice.open(str(peer.port.path)))
+    first = await peer.next(lambda frame: frame.type is MessageType.REQUEST)
+    assert first.payload == bytes.fromhex("01 01 20")  # HELLO, version 1, window 32
+    peer.send(McuFrame(MessageType.ACK, first.seq).encode())
+    refusal = McuFrame(MessageType.RESPONSE, first.seq, bytes.fromhex("01 02"))
+    peer.send(refusal.encode())  # HELLO: INVALID_ARGUMENT
+    again = await peer.next(lambda frame: frame.type is MessageType.REQUEST)
+    assert again.payload == bytes.fromhex("01 01")  # HELLO, version 1, nothing else
+    info = McuInfo("OLD-1", "EZ-TEST", "1.0", "CODE42")
+    reply = McuResponse(Command.HELLO, ResponseStatus.OK, HelloReply(1, info).encode())
+    peer.send(McuFrame(MessageType.RESPONSE, again.seq, reply.encode()).encode())
+    mcu = await opening
+    handled: list[int] = []
+
+    async def handle(event: McuEvent) -> None:
+        handled.append(event.seq)
+
+    try:
+        assert (mcu.info.serial, mcu.event_window) == ("OLD-1", 1)
+        mcu.set_event_handler(handle)
+        for number in (7, 8):
+            peer.send(
+                McuFrame(
+                    MessageType.EVENT,
+                    number,
+                    encode_event(McuEvent(number, McuEventKind.LOCK_BUTTON)),
+                ).encode()
+            )
+            ack = await peer.next(lambda frame: frame.type is MessageType.EVENT_ACK)
+            assert (ack.seq, decode_event_ack(ack.payload)) == (number, number)
+        assert handled == [7, 8]
     finally:
         await mcu.close()

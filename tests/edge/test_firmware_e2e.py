@@ -7,15 +7,20 @@ fed by the same physics. The real driver and core drive both through the pty, so
 two runs prove the firmware behaves the same under MicroPython (issue #16). Rules:
 L-26 first admin, L-40 keypad unlock, L-44 lock by confirm and by the rear button,
 L-45 countdown, L-01/L-67 bolt travel and jam, L-02 door, L-05/L-60 tamper, L-06/L-62
-battery, L-48 mute, L-49 doorbell, L-66 events kept while the driver is down.
+battery, L-48 mute, L-49 doorbell, L-66 events kept while the driver is down and
+delivered exactly once across a SIGKILL of the driver in the middle of an event storm
+(windowed delivery, group commit).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 import shutil
+import sys
+import textwrap
 
 import pytest
 
@@ -32,6 +37,7 @@ from ezlock_edge.sim.lock import SimulatedLock
 from ezlock_edge.sim.mcu import Runtime
 from ezlock_edge.vocabulary.mcu import BoltState, DoorDirection, McuEventKind
 from tests.support.lock import ADMIN_PASSWORD
+from tests.support.waiting import eventually
 
 from .rig_support import Rig, running_lock
 from .sim_support import RawLink
@@ -234,3 +240,91 @@ async def _bolts(
         ack = McuFrame(MessageType.EVENT_ACK, frame.seq, encode_event_ack(event.seq))
         await link.send(ack.encode())
     return bolts
+
+
+_DRIVER = textwrap.dedent(
+    """
+    import asyncio
+    import sys
+    from pathlib import Path
+    from ezlock_edge.clock import SystemClock
+    from ezlock_edge.core.lock import LockCore
+    from ezlock_edge.devices.hardware import Hardware
+
+    async def main(data: str, mcu: str, fingerprint: str, face: str, palm: str) -> None:
+        hardware = await Hardware.open(
+            mcu=mcu, fingerprint=fingerprint, face=face, palm=palm
+        )
+        core = LockCore(hardware, Path(data), SystemClock())
+        core.events.subscribe(lambda event: print(event.type, flush=True))
+        await core.start()
+        print("ready", hardware.mcu.event_window, flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main(*sys.argv[1:]))
+    """
+)
+STORM = 400  # presses; fewer than the controller keeps (1024), so none is dropped
+CHUNK = 20
+
+
+async def test_sigkill_during_an_event_storm_loses_and_duplicates_nothing(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """L-66: a driver killed mid-storm; its successor brings every press in, once.
+
+    The driver runs in a process of its own, with a window of events in flight and
+    batches committed together; SIGKILL comes between any commit and any ACK. The
+    controller keeps what was not acknowledged, the restarted driver handles it and
+    recognises what its predecessor had stored already: one doorbell event per press.
+    """
+    clock = ManualClock()
+    async with lock_on(runtime, tmp_path, clock) as sim:
+        ports = [
+            str(sim.ports[link]) for link in ("mcu", "fingerprint", "face", "palm")
+        ]
+        driver = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _DRIVER,
+            str(tmp_path / "data"),
+            *ports,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert driver.stdout is not None
+        ready = (await driver.stdout.readline()).split()
+        assert ready == [b"ready", b"32"]  # the controller granted the whole window
+        announced = 0
+
+        async def count() -> None:
+            nonlocal announced
+            assert driver.stdout is not None
+            async for line in driver.stdout:
+                announced += line.strip() == b"doorbell"
+
+        counting = asyncio.create_task(count())
+        for _ in range(STORM // 2 // CHUNK):
+            await sim.keypad(["doorbell"] * CHUNK)
+        # Kill it while it works through the backlog: batches are being handled,
+        # committed and acknowledged at that moment.
+        await eventually(lambda: announced >= STORM // 8, "the driver at work")
+        driver.kill()
+        await driver.wait()
+        await counting
+        for _ in range(STORM // 2 // CHUNK):
+            await sim.keypad(["doorbell"] * CHUNK)  # while no driver runs
+        assert 0 < announced < STORM
+        async with running_lock(tmp_path, clock=clock, sim=sim) as rig:
+
+            def doorbells() -> int:
+                stored = rig.core.events.query(limit=1000)
+                return sum(event.type == "doorbell" for event in stored)
+
+            async def acknowledged() -> bool:
+                links = (await sim.panel())["links"]
+                return (
+                    doorbells() >= STORM and not links["mcu"]["unacknowledged_events"]
+                )
+
+            await eventually(acknowledged, "every press stored and acknowledged")
+            assert doorbells() == STORM  # 0 lost, 0 duplicated

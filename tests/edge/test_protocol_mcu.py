@@ -256,8 +256,9 @@ async def test_event_failing_three_times_is_dropped(peer: Peer, link: McuLink) -
 
     link.set_event_handler(broken)
     event = event_frame(3, McuEvent(5, McuEventKind.LOCK_BUTTON))
-    for _ in range(3):
-        peer.send(event)
+    for tries in range(1, 4):
+        peer.send(event)  # the MCU resends what was not acknowledged
+        await eventually(lambda: len(attempts) == tries, f"attempt {tries}")  # noqa: B023
     ack = await peer.next(MessageType.EVENT_ACK)
     assert decode_event_ack(ack.payload) == 5
     assert attempts == [5, 5, 5]

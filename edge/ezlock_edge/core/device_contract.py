@@ -7,6 +7,7 @@ drivers (``ezlock_edge.devices``) satisfy them without importing the core.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 from ezlock_edge.devices.models import BiometricMatch, FingerMatch
@@ -66,8 +67,12 @@ class Mcu(Protocol):
     async def set_wifi(self, enabled: bool) -> None:
         """Switch the Wi-Fi radio."""
 
-    def set_event_handler(self, handler: Callable[[McuEvent], Awaitable[None]]) -> None:
-        """Receive MCU events; each is acknowledged once the handler returns."""
+    def set_event_handler(
+        self,
+        handler: Callable[[McuEvent], Awaitable[None]],
+        batch: Callable[[], AbstractContextManager[None]] | None = None,
+    ) -> None:
+        """Receive MCU events; acknowledged once handled and ``batch()`` has ended."""
 
 
 class Fingerprint(Protocol):

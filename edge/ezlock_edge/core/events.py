@@ -27,6 +27,12 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_RETENTION = 100_000
 _MCU_SEQ_KEY = "mcu_last_event"
+MCU_RESEND_SPAN = 256
+"""Event numbers below the last handled one that a restarted MCU link may resend.
+
+The MCU keeps at most a window of 255 events unacknowledged (the HELLO window field
+is one byte), all newer than the last acknowledged one.
+"""
 
 type EventHandler = Callable[[Event], None]
 type Annotator = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
@@ -82,8 +88,21 @@ class _Run:
     timer: asyncio.Handle | None = None
 
 
+
+@dataclass(slots=True)
+class _Handling:
+    """The MCU event being handled: its number, its MCU, whether it is stored yet."""
+
+    number: int
+    serial: str | None
+    stored: bool = False
+
+    def record(self) -> dict[str, Any]:
+        return {"number": self.number, "serial": self.serial}
+
+
 # The MCU event being handled right now (None outside an MCU event handler).
-_HANDLING: ContextVar[int | None] = ContextVar("ezlock_mcu_event", default=None)
+_HANDLING: ContextVar[_Handling | None] = ContextVar("ezlock_mcu_event", default=None)
 # The API client whose request is being served ({"id", "name"}; None otherwise).
 _ACTING: ContextVar[JsonDict | None] = ContextVar("ezlock_client", default=None)
 
@@ -105,16 +124,18 @@ def acting_client(ref: JsonDict) -> Iterator[None]:
 
 
 @contextmanager
-def handling_mcu_event(mcu_seq: int) -> Iterator[None]:
-    """Tie the events appended inside this block to the MCU event ``mcu_seq``.
+def handling_mcu_event(mcu_seq: int, serial: str | None = None) -> Iterator[_Handling]:
+    """Tie the events appended inside this block to MCU event ``mcu_seq`` of ``serial``.
 
     The MCU resends every event it has no ACK for; storing its number in the same
     transaction as the events it produced lets the core recognise a resend after a
-    restart (docs/architecture.md, device contract).
+    restart (docs/architecture.md, device contract). The handle yielded says whether
+    an append stored it (else :meth:`EventLog.mark_mcu_event` does).
     """
-    token = _HANDLING.set(mcu_seq)
+    handling = _Handling(mcu_seq, serial)
+    token = _HANDLING.set(handling)
     try:
-        yield
+        yield handling
     finally:
         _HANDLING.reset(token)
 
@@ -150,20 +171,50 @@ class EventLog:
         self._subscribers: list[EventHandler] = []
         self._runs: dict[str, _Run] = {}
         self._annotators: list[Annotator] = []
+        self._announced = store.last_seq()
 
     @property
     def last_seq(self) -> int:
-        """Return the newest seq written (0 if none)."""
-        return self._store.last_seq()
+        """Return the newest seq announced (0 if none): durable, so safe to show."""
+        return self._announced
 
     @property
     def last_mcu_seq(self) -> int | None:
-        """Return the MCU event number whose handling produced the newest event."""
+        """Return the number of the newest MCU event handled (and stored)."""
+        record = self._mcu_record()
+        return record[0] if record is not None else None
+
+    def mcu_event_handled(self, number: int, serial: str | None) -> bool:
+        """Return whether MCU event ``number`` of the MCU ``serial`` was handled already.
+
+        A resend can only be one of the last :data:`MCU_RESEND_SPAN` numbers up to the
+        newest one stored, from the same MCU (a replaced controller counts from 1).
+        """
+        record = self._mcu_record()
+        if record is None:
+            return False
+        last, stored_serial = record
+        if stored_serial is not None and serial is not None and stored_serial != serial:
+            return False
+        return 0 <= last - number < MCU_RESEND_SPAN
+
+    def mark_mcu_event(self) -> None:
+        """Store the MCU event being handled, if none of its events stored it."""
+        handling = _HANDLING.get()
+        if handling is not None and not handling.stored:
+            self._store.set_meta(_MCU_SEQ_KEY, handling.record())
+            handling.stored = True
+
+    def _mcu_record(self) -> tuple[int, str | None] | None:
         value = self._store.get_meta(_MCU_SEQ_KEY)
-        return int(value) if value is not None else None
+        if value is None:
+            return None
+        if isinstance(value, int):  # stored by a driver before the windowed link
+            return value, None
+        return int(value["number"]), value.get("serial")
 
     def append(self, kind: str, **data: Any) -> Event:
-        """Persist an event, then announce it once its transaction has committed.
+        """Persist an event, then announce it once its transaction is durable.
 
         A failure a client repeats identically (same type, same fields, same client)
         within COLLAPSE_WINDOW of the first is not written again: the first is
@@ -223,8 +274,9 @@ class EventLog:
             seq = self._store.insert_event(
                 now, kind, payload, security=kind in SECURITY_EVENTS
             )
-            if (mcu_seq := _HANDLING.get()) is not None:
-                self._store.set_meta(_MCU_SEQ_KEY, mcu_seq)
+            if (handling := _HANDLING.get()) is not None:
+                self._store.set_meta(_MCU_SEQ_KEY, handling.record())
+                handling.stored = True
             self._store.prune_events(self._retention)
             event = Event(seq, now, kind, payload)
             self._store.after_commit(lambda: self._announce(event))
@@ -246,11 +298,14 @@ class EventLog:
         page as ``before`` of the next).
         """
         limit = max(EVENTS_PER_QUERY.minimum, min(limit, EVENTS_PER_QUERY.maximum))
+        # Only what was announced: an event committed in a group that is not yet
+        # durable is not shown before it is (its announcement comes with its sync).
         return [
             Event(seq, datetime.fromisoformat(time), kind, json.loads(data))
             for seq, time, kind, data in self._store.event_rows(
                 since, limit, start, end, before, newest_first
             )
+            if seq <= self._announced
         ]
 
     def latest(self, *kinds: str) -> Event | None:
@@ -276,6 +331,7 @@ class EventLog:
         return lambda: self._subscribers.remove(handler)
 
     def _announce(self, event: Event) -> None:
+        self._announced = max(self._announced, event.seq)
         for handler in list(self._subscribers):
             try:
                 handler(event)

@@ -179,6 +179,8 @@ class LockCore:
             lockout,
             panel,
             changed,
+            serial=lambda: mcu.info.serial,
+            batch=store.group_commit,
         )
         self.camera = Camera(
             camera,
@@ -202,7 +204,9 @@ class LockCore:
         await self._settings.push()
         self._lockout.start()
         await self.camera.start()
-        self._hardware.mcu.set_event_handler(self._mcu_events.handle)
+        self._hardware.mcu.set_event_handler(
+            self._mcu_events.handle, self._mcu_events.batch
+        )
 
     async def stop(self) -> None:
         """Stop timers and background work and close the database; the bolt stays."""

@@ -3,13 +3,16 @@
 Handling policy (docs/architecture.md, device contract): the MCU link recognises a
 resend whose ACK was lost and retries a handler that failed; the core recognises, from
 the database, an event whose effects are already stored (its number is stored with the
-events it produced, so this holds across a restart too). A failure is raised, not
-swallowed, so that the link's retry runs.
+events it produced, or on its own when it produced none, so this holds across a restart
+too). A failure is raised, not swallowed, so that the link's retry runs. The link hands
+over a window of events inside :meth:`McuEvents.batch`: they are committed together,
+with one sync, before the link acknowledges them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 import logging
 
 from ezlock_edge.vocabulary.mcu import McuEvent, McuEventKind, Prompt, Sensor
@@ -39,8 +42,16 @@ class McuEvents:
         lockout: Lockout,
         panel: Panel,
         on_change: Callable[[], None],
+        *,
+        serial: Callable[[], str],
+        batch: Callable[[], AbstractContextManager[None]],
     ) -> None:
-        """Dispatch to these; ``on_change`` runs after every handled event."""
+        """Dispatch to these; ``on_change`` runs after every handled event.
+
+        ``serial`` names the MCU now connected; ``batch`` is the store's group commit.
+        """
+        self._serial = serial
+        self.batch = batch
         self._events = events
         self._keypad = keypad
         self._mechanism = mechanism
@@ -52,11 +63,13 @@ class McuEvents:
 
     async def handle(self, event: McuEvent) -> None:
         """Handle ``event`` once; raise if that failed (the link retries it)."""
-        if event.seq == self._events.last_mcu_seq:
+        serial = self._serial()
+        if self._events.mcu_event_handled(event.seq, serial):
             _LOGGER.debug("MCU event %d was handled already", event.seq)
             return
-        with handling_mcu_event(event.seq):
+        with handling_mcu_event(event.seq, serial):
             await self._dispatch(event)
+            self._events.mark_mcu_event()
 
     async def _dispatch(self, event: McuEvent) -> None:
         kind, mechanism = event.kind, self._mechanism

@@ -1,21 +1,37 @@
-"""The lock's memory: one SQLite file in WAL mode with ``synchronous=FULL``.
+"""The lock's memory: one SQLite file in WAL mode, durable at every commit it reports.
 
 Every public method is one transaction, or joins the caller's ``transaction()`` so that a
-change and the event that reports it are committed together. A commit returns only after
-the data is on disk, so whatever the lock acknowledged survives a power cut.
+change and the event that reports it are committed together. A commit is made durable
+(the WAL fsynced) before the store returns from it, so whatever the lock acknowledged
+survives a power cut; callbacks registered with :meth:`Store.after_commit` (the event
+log's announcements) run only once their commit is durable.
+
+Group commit: inside :meth:`Store.group_commit` (this task only), commits are written to
+the WAL without a sync each; leaving the block syncs the WAL once and only then runs the
+callbacks of every commit in it, in commit order. The MCU event handler persists a
+window of events that way (docs/serial-protocol.md, "Events"): one fsync per batch, and
+still nothing announced or acknowledged before it is on disk. A durable commit made
+meanwhile by someone else syncs the group's earlier commits too (the WAL is one file,
+synced as a whole), so announcements stay in commit order.
+
+SQLite itself runs with ``synchronous=NORMAL`` (it syncs the WAL only at checkpoints,
+and never corrupts the database); the store syncs the WAL file itself at each durable
+point, which is what ``synchronous=FULL`` does at every commit.
 
 The calls run inline on the event loop on purpose: each transaction touches a handful of
 rows (the event log prunes one row per append, reads are bounded by ``limit``), and one
-connection used from one thread keeps every decision atomic without locks. The cost is an
-fsync per change, which a lock (a few changes a minute) can afford.
+connection used from one thread keeps every decision atomic without locks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 import json
+import os
 from pathlib import Path
 import sqlite3
 from typing import Any
@@ -168,6 +184,18 @@ class StoreError(Exception):
     """The database cannot be used (newer schema, corrupt file)."""
 
 
+@dataclass(slots=True)
+class _Group:
+    """A group commit in progress; ``open`` is False once its block has ended."""
+
+    open: bool = True
+
+
+# The group commit of the running task (a task started inside one inherits the
+# variable, not the group: once the block ends its commits are durable one by one).
+_GROUP: ContextVar[_Group | None] = ContextVar("ezlock_group_commit", default=None)
+
+
 def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -199,8 +227,13 @@ class Store:
             tighten(path.with_name(path.name + suffix))
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
+        self._path = path
         self._depth = 0
         self._after_commit: list[Callable[[], None]] = []
+        # Callbacks of committed transactions waiting for the WAL sync, in commit order.
+        self._pending: list[Callable[[], None]] = []
+        self._unsynced = False
+        self._wal: int | None = None  # file descriptor of the WAL, opened at first sync
         try:
             self._prepare(path)
         except BaseException:
@@ -212,12 +245,16 @@ class Store:
         mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if mode != "wal":
             raise StoreError(f"cannot switch {path} to WAL mode (got {mode})")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # the store syncs: module doc
         self._db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
 
     def close(self) -> None:
-        """Close the connection (the WAL is checkpointed by SQLite)."""
+        """Sync what is pending, close the connection (SQLite checkpoints the WAL)."""
+        self.sync()
+        if self._wal is not None:
+            os.close(self._wal)
+            self._wal = None
         self._db.close()
 
     def _migrate(self) -> None:
@@ -238,7 +275,8 @@ class Store:
         """Group writes into one durable commit; nested uses join the outer one.
 
         Callbacks registered with :meth:`after_commit` run once the outermost
-        transaction has committed, and are dropped if it rolls back.
+        transaction is durable (at once, or when the group commit it is part of ends),
+        and are dropped if it rolls back.
         """
         outermost = self._depth == 0
         if outermost:
@@ -255,16 +293,71 @@ class Store:
         self._depth -= 1
         if outermost:
             self._db.execute("COMMIT")
-            callbacks, self._after_commit = self._after_commit, []
+            self._pending.extend(self._after_commit)
+            self._after_commit.clear()
+            self._unsynced = True
+            group = _GROUP.get()
+            if group is None or not group.open:
+                self.sync()
+
+    @contextmanager
+    def group_commit(self) -> Iterator[None]:
+        """Commit this task's transactions in the block with one sync at its end.
+
+        Each transaction is committed (and seen by later reads) as usual; none is
+        durable, nor announced, before the block ends, also when it raises. Nested
+        uses join the outer group.
+        """
+        if (current := _GROUP.get()) is not None and current.open:
+            yield
+            return
+        group = _Group()
+        token = _GROUP.set(group)
+        try:
+            yield
+        finally:
+            group.open = False
+            _GROUP.reset(token)
+            self.sync()
+
+    def sync(self) -> None:
+        """Make every commit so far durable, then run their callbacks in commit order."""
+        if self._unsynced:
+            if (wal := self._wal_descriptor()) is not None:
+                os.fsync(wal)
+            self._unsynced = False
+        while self._pending:
+            callbacks, self._pending = self._pending, []
             for callback in callbacks:
                 callback()
 
+    def _wal_descriptor(self) -> int | None:
+        """Return the WAL file, opened once (None: no commit wrote one yet).
+
+        Its directory entry is synced when it is first opened, as SQLite does for a
+        WAL it created.
+        """
+        if self._wal is None:
+            wal = self._path.with_name(self._path.name + "-wal")
+            try:
+                self._wal = os.open(wal, os.O_RDONLY)
+            except FileNotFoundError:
+                return None
+            directory = os.open(self._path.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+        return self._wal
+
     def after_commit(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` after the current transaction commits (now if none)."""
-        if self._depth == 0:
-            callback()
-        else:
+        """Run ``callback`` once the current transaction is durable (now if none)."""
+        if self._depth > 0:
             self._after_commit.append(callback)
+        elif self._pending:
+            self._pending.append(callback)  # after what is still waiting for its sync
+        else:
+            callback()
 
     def integrity_ok(self) -> bool:
         """Return whether SQLite's integrity check passes."""

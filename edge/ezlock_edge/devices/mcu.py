@@ -16,6 +16,7 @@ from ezlock_edge.framing.mcu_messages import (
     Lock,
     McuRequest,
     PlayPrompt,
+    ResponseStatus,
     SetDoorDirection,
     SetLeds,
     SetVolume,
@@ -24,7 +25,7 @@ from ezlock_edge.framing.mcu_messages import (
     Unlock,
     decode_status,
 )
-from ezlock_edge.protocol.mcu import McuLink
+from ezlock_edge.protocol.mcu import EVENT_WINDOW, BatchScope, McuLink, RequestRefused
 from ezlock_edge.transport import SerialPort
 from ezlock_edge.vocabulary.errors import DeviceError, DeviceRejected
 from ezlock_edge.vocabulary.link import LinkState
@@ -51,11 +52,15 @@ ALL_LEDS = frozenset[Key | Led]({*Key, *Led})
 class McuDevice(UartDevice):
     """The MCU: bolt motor, door sensor, keypad, voice, siren, battery and radios."""
 
-    def __init__(self, port: SerialPort, link: McuLink, info: McuInfo) -> None:
+    def __init__(
+        self, port: SerialPort, link: McuLink, info: McuInfo, event_window: int = 1
+    ) -> None:
         """Use :meth:`open`; this wires an already started port and link."""
         super().__init__(port)
         self._link = link
         self.info = info
+        self.event_window = event_window
+        """Events the MCU keeps in flight this session (1: a first-revision MCU)."""
         self._session: asyncio.Task[None] | None = None
         port.add_state_listener(self._state_changed)
 
@@ -73,12 +78,12 @@ class McuDevice(UartDevice):
         link = McuLink(port)
         await port.start()
         try:
-            info = await _hello(link)
+            info, window = await _hello(link)
         except BaseException:
             await port.close()
             raise
         link.start()
-        return cls(port, link, info)
+        return cls(port, link, info, window)
 
     async def close(self) -> None:
         """Stop: events not yet acknowledged stay buffered on the MCU."""
@@ -135,13 +140,19 @@ class McuDevice(UartDevice):
         """Switch the Wi-Fi radio on or off (L-12)."""
         await self._command(SetWifi(enabled))
 
-    def set_event_handler(self, handler: Callable[[McuEvent], Awaitable[None]]) -> None:
-        """Await ``handler`` for each event, then acknowledge it to the MCU.
+    def set_event_handler(
+        self,
+        handler: Callable[[McuEvent], Awaitable[None]],
+        batch: BatchScope | None = None,
+    ) -> None:
+        """Await ``handler`` for each event; acknowledge to the MCU once stored.
 
+        Events that arrived together are handled inside one ``batch()`` (the store's
+        group commit) and acknowledged with one cumulative EVENT_ACK after it ended.
         The MCU resends unacknowledged events (also across a driver restart), so the
         handler must be idempotent by ``McuEvent.seq``.
         """
-        self._link.set_event_handler(handler)
+        self._link.set_event_handler(handler, batch)
 
     async def _command(self, request: McuRequest) -> None:
         await self._link.request(request)
@@ -153,7 +164,7 @@ class McuDevice(UartDevice):
     async def _resume(self) -> None:
         """After a reconnection, start a new session (the MCU then resends events)."""
         try:
-            info = await _hello(self._link)
+            info, self.event_window = await _hello(self._link)
         except DeviceError as err:
             _LOGGER.warning("MCU session not restarted after reconnection: %s", err)
             return
@@ -168,8 +179,19 @@ class McuDevice(UartDevice):
         self.info = info
 
 
-async def _hello(link: McuLink) -> McuInfo:
-    data = await link.request(Hello(PROTOCOL_VERSION))
+async def _hello(link: McuLink) -> tuple[McuInfo, int]:
+    """Start a session asking for an event window; return who answered and the window.
+
+    A controller of the protocol's first revision refuses a HELLO with a window
+    (INVALID_ARGUMENT): it is greeted again with the version alone and sends its
+    events stop-and-wait (window 1).
+    """
+    try:
+        data = await link.request(Hello(PROTOCOL_VERSION, EVENT_WINDOW))
+    except RequestRefused as err:
+        if err.status is not ResponseStatus.INVALID_ARGUMENT:
+            raise
+        data = await link.request(Hello(PROTOCOL_VERSION))
     try:
         reply = HelloReply.decode(data)
     except DecodeError as err:
@@ -179,4 +201,9 @@ async def _hello(link: McuLink) -> McuInfo:
             f"MCU speaks protocol version {reply.protocol_version}, "
             f"this driver {PROTOCOL_VERSION}"
         )
-    return reply.info
+    window = reply.event_window or 1
+    if window > EVENT_WINDOW:
+        raise DeviceRejected(
+            f"MCU granted an event window of {window} > {EVENT_WINDOW}"
+        )
+    return reply.info, window

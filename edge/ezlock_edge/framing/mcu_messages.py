@@ -81,18 +81,27 @@ def _bool(value: int) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Hello:
-    """Start of a session: the host's protocol version; answered by :class:`HelloReply`."""
+    """Start of a session: the host's protocol version and the event window it takes.
+
+    ``event_window`` None is the first protocol revision's HELLO (version only): the
+    MCU then sends its events stop-and-wait. Answered by :class:`HelloReply`.
+    """
 
     COMMAND: ClassVar[Command] = Command.HELLO
     protocol_version: int = PROTOCOL_VERSION
+    event_window: int | None = None
 
     def encode_args(self) -> bytes:
         """Return the arguments after the command byte."""
-        return bytes((self.protocol_version,))
+        if self.event_window is None:
+            return bytes((self.protocol_version,))
+        return bytes((self.protocol_version, self.event_window))
 
     @classmethod
     def decode_args(cls, args: bytes) -> Hello:
         """Parse the arguments after the command byte."""
+        if len(args) == 2:
+            return cls(args[0], args[1])
         return cls(*unpack_exact(_U8, args))
 
 
@@ -340,13 +349,17 @@ class McuResponse:
 
 @dataclass(frozen=True, slots=True)
 class HelloReply:
-    """HELLO response data: the MCU's protocol version and identity (L-64)."""
+    """HELLO response data: protocol version, identity (L-64), the granted event window.
+
+    ``event_window`` is present only when the HELLO asked for a window.
+    """
 
     protocol_version: int
     info: McuInfo
+    event_window: int | None = None
 
     def encode(self) -> bytes:
-        """Version byte, four length-prefixed strings, count + capability strings."""
+        """Version byte, four length-prefixed strings, count + capability strings, window."""
         info = self.info
         capabilities = sorted(info.capabilities)
         return b"".join(
@@ -358,6 +371,7 @@ class HelloReply:
                 encode_string(info.verification_code),
                 bytes((len(capabilities),)),
                 *(encode_string(name) for name in capabilities),
+                b"" if self.event_window is None else bytes((self.event_window,)),
             )
         )
 
@@ -378,11 +392,18 @@ class HelloReply:
         for _ in range(count):
             name, offset = decode_string(data, offset)
             capabilities.add(name)
-        if offset != len(data):
+        window: int | None = None
+        if offset == len(data) - 1:
+            window = data[offset]
+            if not window:
+                raise DecodeError("event window 0")
+        elif offset != len(data):
             raise DecodeError("trailing bytes after capabilities")
         serial, model, firmware, code = fields
         return cls(
-            data[0], McuInfo(serial, model, firmware, code, frozenset(capabilities))
+            data[0],
+            McuInfo(serial, model, firmware, code, frozenset(capabilities)),
+            window,
         )
 
 

@@ -3,7 +3,11 @@
 docs/serial-protocol.md, "Lock MCU link", is the specification this implements: one
 request outstanding at a time, retransmitted with the same sequence number until
 answered (the MCU answers a repeat from its cache), and events acknowledged only
-after the handler returned.
+after the handler returned. Events come in a window (negotiated in HELLO, see
+``devices/mcu.py``): every event that arrived while the previous ones were handled is
+handled as one batch inside the handler's batch scope (the store's group commit), and
+the batch is acknowledged with one cumulative EVENT_ACK once the scope has ended, that
+is once the batch is on disk.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 import contextlib
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 import logging
 
@@ -47,10 +52,22 @@ TRIES = 5
 """Transmissions of one request before giving up."""
 HANDLER_TRIES = 3
 """Failed handler runs after which an event is acknowledged anyway (and logged)."""
-REMEMBERED_EVENTS = 64
-"""Event numbers remembered to recognise a resent event."""
+EVENT_WINDOW = 32
+"""Unacknowledged events the host lets the MCU keep in flight (asked for in HELLO)."""
+REMEMBERED_EVENTS = 2 * EVENT_WINDOW
+"""Event numbers remembered to recognise a resent event (a whole window, twice)."""
 
 type EventHandler = Callable[[McuEvent], Awaitable[None]]
+type BatchScope = Callable[[], AbstractContextManager[None]]
+
+
+class RequestRefused(DeviceRejected):
+    """The MCU answered a request with a status other than OK."""
+
+    def __init__(self, command: str, status: ResponseStatus) -> None:
+        """Name the command and the status."""
+        super().__init__(f"MCU refused {command}: {status.name}")
+        self.status = status
 
 
 @dataclass(slots=True)
@@ -100,6 +117,7 @@ class McuLink:
         self._lock = asyncio.Lock()
         self._outstanding: _Outstanding | None = None
         self._handler: EventHandler | None = None
+        self._batch: BatchScope = nullcontext
         self._handler_set = asyncio.Event()
         self._events: asyncio.Queue[McuFrame] = asyncio.Queue()
         self._ledger = _EventLedger()
@@ -120,9 +138,16 @@ class McuLink:
                 await self._worker
             self._worker = None
 
-    def set_event_handler(self, handler: EventHandler) -> None:
-        """Await ``handler`` for each new event, then acknowledge it."""
+    def set_event_handler(
+        self, handler: EventHandler, batch: BatchScope | None = None
+    ) -> None:
+        """Await ``handler`` for each new event; acknowledge a batch when ``batch`` ends.
+
+        ``batch()`` is entered around each batch of events handled together (the
+        store's group commit): the ACK goes out only after it has been left.
+        """
         self._handler = handler
+        self._batch = batch or nullcontext
         self._handler_set.set()
 
     async def request(self, request: McuRequest) -> bytes:
@@ -150,7 +175,7 @@ class McuLink:
                 raise DeviceDisconnected(f"MCU port down: {name} not sent")
             raise DeviceTimeout(f"MCU did not answer {name} after {self._tries} tries")
         if response.status is not ResponseStatus.OK:
-            raise DeviceRejected(f"MCU refused {name}: {response.status.name}")
+            raise RequestRefused(name, response.status)
         return response.data
 
     async def _exchange(
@@ -223,23 +248,40 @@ class McuLink:
 
     async def _deliver_events(self) -> None:
         while True:
-            frame = await self._events.get()
-            await self._deliver(frame)
+            frames = [await self._events.get()]
+            while not self._events.empty():
+                frames.append(self._events.get_nowait())
+            await self._handler_set.wait()  # events before a handler wait for it
+            await self._deliver(frames)
 
-    async def _deliver(self, frame: McuFrame) -> None:
+    async def _deliver(self, frames: list[McuFrame]) -> None:
+        """Handle a batch in order; acknowledge what was done once it is stored.
+
+        A handler failure ends the batch there: that event and the ones after it are
+        not acknowledged, so the MCU sends them again, in order.
+        """
+        done: tuple[int, int] | None = None  # (frame seq, event number) to acknowledge
+        with self._batch():
+            for frame in frames:
+                number = await self._handle(frame)
+                if number is None:
+                    break
+                if number >= 0 and (done is None or number > done[1]):
+                    done = (frame.seq, number)  # a resent older one acknowledges less
+        if done is not None:
+            self._ack(*done)
+
+    async def _handle(self, frame: McuFrame) -> int | None:
+        """Return the event's number once handled (-1: nothing to acknowledge, None: retry)."""
         try:
             event = decode_event(frame.payload)
         except DecodeError as err:
-            self._undecodable_event(frame, err)
-            return
+            return self._undecodable_event(frame, err)
         ledger = self._ledger
         if event.seq in ledger.recent:
-            self._ack(frame.seq, event.seq)  # our ACK was lost: the MCU resent it
-            return
-        await self._handler_set.wait()  # events that come before a handler wait for it
+            return event.seq  # our ACK was lost: the MCU resent it
         handler = self._handler
-        if handler is None:
-            return
+        assert handler is not None  # noqa: S101 -- _handler_set was awaited
         try:
             await handler(event)
         except Exception:
@@ -251,7 +293,7 @@ class McuLink:
                     event.seq,
                     exc_info=True,
                 )
-                return
+                return None
             _LOGGER.exception(
                 "MCU event %d dropped after %d failures", event.seq, failures
             )
@@ -262,17 +304,17 @@ class McuLink:
             )
         ledger.last = event.seq
         ledger.recent.append(event.seq)
-        self._ack(frame.seq, event.seq)
+        return event.seq
 
-    def _undecodable_event(self, frame: McuFrame, err: DecodeError) -> None:
+    def _undecodable_event(self, frame: McuFrame, err: DecodeError) -> int:
         if len(frame.payload) < 4:
             self._send(
                 McuFrame(MessageType.NAK, frame.seq, bytes((NakReason.MALFORMED,)))
             )
-            return
+            return -1
         number = int.from_bytes(frame.payload[:4], "big")
         _LOGGER.warning("MCU event %d not understood, skipped: %s", number, err)
-        self._ack(frame.seq, number)
+        return number
 
     def _ack(self, frame_seq: int, event_seq: int) -> None:
         self._send(

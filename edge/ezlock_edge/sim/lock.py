@@ -369,6 +369,9 @@ class SimulatedLock:
             }
             for link, port in self._ports.items()
         }
+        state["links"]["mcu"]["unacknowledged_events"] = (
+            len(self._mcu.pending_events) if self._mcu is not None else 0
+        )
         state["clock"] = self._time()
         state["at_door"] = self.scene.present
         state["camera"] = {

@@ -84,7 +84,9 @@ class Controller:
         self.wifi = bool(record.get("wifi", 1)) and radio.has_wifi
         self.events = EventQueue(event_capacity)
         self._numbers = EventNumbers(store, record)
-        self.link = Link(host, clock, self.events, self._run)
+        self.link = Link(
+            host, clock, self.events, self._run, max_window=min(event_capacity, 255)
+        )
         self._measure_at = 0
         self._bluetooth = False
         self.faults: list[str] = []
@@ -250,7 +252,8 @@ class Controller:
         return wire.UNKNOWN_COMMAND, b""
 
     def _hello(self, args: bytes) -> tuple[int, bytes]:
-        if len(args) != 1:
+        # version, and the event window the host asks for (the link appends its own)
+        if len(args) not in {1, 2} or (len(args) == 2 and not args[1]):
             return _invalid()
         serial, model, firmware, code = self._identity
         parts = [bytes((wire.PROTOCOL_VERSION,))]

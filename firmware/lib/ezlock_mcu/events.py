@@ -2,9 +2,8 @@
 
 The buffer is one preallocated ``bytearray`` of fixed-size slots (no allocation per
 event, bounded memory): a full buffer drops its oldest event, which the host sees as a
-gap in the numbers. Delivery is stop-and-wait today (``link.py`` sends the oldest); the
-queue already lets the link look at the first *n* events, so a window of several events
-in flight (issue #18) needs no new storage.
+gap in the numbers. ``link.py`` sends the oldest *n* (its window) and drops them when
+the host acknowledges them, so events in flight need no storage of their own.
 """
 
 from .hal import Store, const
@@ -63,13 +62,11 @@ class EventQueue:
             | ring[offset + 3]
         )
 
-    def acknowledge(self, number: int) -> bool:
-        """Forget the oldest event if ``number`` is its number; return whether it was."""
-        if not self.count or self.number(0) != number:
-            return False
-        self._head = (self._head + 1) % self.capacity
-        self.count -= 1
-        return True
+    def drop(self, count: int) -> None:
+        """Forget the ``count`` oldest events (the host acknowledged them)."""
+        count = min(count, self.count)
+        self._head = (self._head + count) % self.capacity
+        self.count -= count
 
 
 class EventNumbers:

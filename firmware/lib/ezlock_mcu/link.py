@@ -7,8 +7,12 @@ memory without running the command again (a retransmitted UNLOCK does not move t
 motor twice). HELLO always runs, starts a session, forgets that memory and sends the
 oldest unacknowledged event at once.
 
-Events: stop-and-wait. The oldest unacknowledged event is sent, and sent again every
-second until the host's EVENT_ACK carries its number; then the next goes at once.
+Events: a window (docs/serial-protocol.md, "Events"). A host that asks for a window of
+*w* in its HELLO gets ``min(w, max_window)``, appended to the HELLO answer; a host that
+does not ask (the first protocol revision) gets 1, stop-and-wait. Up to a window of the
+oldest unacknowledged events are in flight; an EVENT_ACK acknowledges the event it
+names and every older one (cumulative). When a second passes without an EVENT_ACK that
+acknowledges something, the whole window is sent again from the oldest (go-back-N).
 """
 
 from . import wire
@@ -31,9 +35,15 @@ class Link:
         clock: Clock,
         events: EventQueue,
         run: Callable[[bytes], tuple[int, bytes]],
+        max_window: int = 1,
     ) -> None:
-        """``run(request payload)`` carries a command out: ``(status, data)``."""
+        """``run(request payload)`` carries a command out: ``(status, data)``.
+
+        ``max_window``: the most events this controller keeps in flight (1..255).
+        """
         self._uart = uart
+        self._max_window = max(1, min(max_window, 255))
+        self.window = 1  # of this session: 1 until a HELLO asked for more
         self._clock = clock
         self._events = events
         self._run = run
@@ -44,7 +54,7 @@ class Link:
         self._last_payload = b""
         self._last_answer = b""
         self._frame_counter = 0
-        self._in_flight = 0  # events sent and not yet acknowledged (1: stop-and-wait)
+        self._in_flight = 0  # the oldest events sent and not yet acknowledged
         self._resend_at = 0
         self.sessions = 0
 
@@ -62,10 +72,11 @@ class Link:
     def next_due(self, now_ms: int) -> int:
         """Milliseconds until ``poll`` has something to do on its own (-1: nothing)."""
         waits = []
-        if self._events.count:
+        events = self._events.count
+        if events:
             waits.append(
                 max(0, self._clock.diff(self._resend_at, now_ms))
-                if self._in_flight
+                if self._in_flight >= min(events, self.window)
                 else 0
             )
         if self._parser.pending():
@@ -98,6 +109,11 @@ class Link:
             self.sessions += 1
             self._in_flight = 0  # a new session: the oldest event goes out at once
         status, data = self._run(payload)
+        if hello:
+            self.window = 1
+            if status == wire.OK and len(payload) == 3:
+                self.window = min(payload[2], self._max_window)
+                data += bytes((self.window,))
         answer = wire.encode_frame(
             wire.RESPONSE, seq, bytes((payload[0], status)) + data
         )
@@ -115,20 +131,31 @@ class Link:
         number = (
             (payload[0] << 24) | (payload[1] << 16) | (payload[2] << 8) | payload[3]
         )
-        if self._events.acknowledge(number):
-            self._in_flight = 0  # the next one goes out at once
+        events = self._events
+        for index in range(min(events.count, max(self._in_flight, self.window))):
+            if events.number(index) == number:
+                events.drop(index + 1)  # cumulative: this one and every older one
+                self._in_flight = max(0, self._in_flight - index - 1)
+                self._resend_at = self._clock.add(self._now, EVENT_RESEND_MS)
+                return
 
     def pump(self, now_ms: int) -> None:
-        """Send the oldest event if nothing is in flight, or resend it when due."""
-        if not self._events.count:
+        """Fill the window with the oldest events; resend it all when a second passed."""
+        events = self._events
+        if not events.count:
             self._in_flight = 0
             return
-        if self._in_flight and self._clock.diff(now_ms, self._resend_at) < 0:
+        if self._in_flight and self._clock.diff(now_ms, self._resend_at) >= 0:
+            self._in_flight = 0  # no EVENT_ACK for a second: go back to the oldest
+        limit = min(events.count, self.window)
+        if self._in_flight >= limit:
             return
-        self._frame_counter = (self._frame_counter + 1) & 0xFF
-        self._send(wire.EVENT, self._frame_counter, self._events.payload(0))
-        self._in_flight = 1
-        self._resend_at = self._clock.add(now_ms, EVENT_RESEND_MS)
+        if not self._in_flight:
+            self._resend_at = self._clock.add(now_ms, EVENT_RESEND_MS)
+        while self._in_flight < limit:
+            self._frame_counter = (self._frame_counter + 1) & 0xFF
+            self._send(wire.EVENT, self._frame_counter, events.payload(self._in_flight))
+            self._in_flight += 1
 
     def _send(self, kind: int, seq: int, payload: bytes) -> None:
         self._uart.write(wire.encode_frame(kind, seq, payload))
