@@ -251,8 +251,17 @@ class McuLink:
             frames = [await self._events.get()]
             while not self._events.empty():
                 frames.append(self._events.get_nowait())
-            await self._handler_set.wait()  # events before a handler wait for it
-            await self._deliver(frames)
+            numbered = [frame for frame in frames if not self._malformed(frame)]
+            if numbered:
+                await self._handler_set.wait()  # events before a handler wait for it
+                await self._deliver(numbered)
+
+    def _malformed(self, frame: McuFrame) -> bool:
+        """NAK an EVENT too short to carry its number (at once, handler or not)."""
+        if len(frame.payload) >= 4:
+            return False
+        self._send(McuFrame(MessageType.NAK, frame.seq, bytes((NakReason.MALFORMED,))))
+        return True
 
     async def _deliver(self, frames: list[McuFrame]) -> None:
         """Handle a batch in order; acknowledge what was done once it is stored.
@@ -266,13 +275,13 @@ class McuLink:
                 number = await self._handle(frame)
                 if number is None:
                     break
-                if number >= 0 and (done is None or number > done[1]):
+                if done is None or number > done[1]:
                     done = (frame.seq, number)  # a resent older one acknowledges less
         if done is not None:
             self._ack(*done)
 
     async def _handle(self, frame: McuFrame) -> int | None:
-        """Return the event's number once handled (-1: nothing to acknowledge, None: retry)."""
+        """Return the event's number once handled (None: not, retry on resend)."""
         try:
             event = decode_event(frame.payload)
         except DecodeError as err:
@@ -307,11 +316,6 @@ class McuLink:
         return event.seq
 
     def _undecodable_event(self, frame: McuFrame, err: DecodeError) -> int:
-        if len(frame.payload) < 4:
-            self._send(
-                McuFrame(MessageType.NAK, frame.seq, bytes((NakReason.MALFORMED,)))
-            )
-            return -1
         number = int.from_bytes(frame.payload[:4], "big")
         _LOGGER.warning("MCU event %d not understood, skipped: %s", number, err)
         return number
