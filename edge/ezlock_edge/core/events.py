@@ -88,7 +88,6 @@ class _Run:
     timer: asyncio.Handle | None = None
 
 
-
 @dataclass(slots=True)
 class _Handling:
     """The MCU event being handled: its number, its MCU, whether it is stored yet."""
