@@ -6,16 +6,7 @@ import aiohttp
 
 from custom_components.ezlock.client import EzlockClient
 from ezlock_edge.app import EdgeApp
-from tests.support.lock import sim_of
-from tests.support.waiting import eventually
-
-
-async def open_pairing(edge: EdgeApp) -> str:
-    """Hold SET until the pairing window opens (L-65); return the label's code."""
-    sim = sim_of(edge)
-    await sim.set_button("long")
-    await eventually(lambda: edge.core.pairing_open, "the pairing window")
-    return (await sim.label())["verification_code"]
+from tests.support.lock import open_pairing
 
 
 def client_of(

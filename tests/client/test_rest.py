@@ -39,11 +39,11 @@ from custom_components.ezlock.client import (
 from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.models import CredentialType as EdgeCredentialType
-from tests.support.lock import sim_of
+from tests.support.lock import open_pairing, sim_of
 from tests.support.waiting import eventually
 
 from .conftest import Starter
-from .support import client_of, open_pairing, pair
+from .support import client_of, pair
 
 
 async def test_info_and_probe(edge: EdgeApp, session: aiohttp.ClientSession) -> None:

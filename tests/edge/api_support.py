@@ -19,8 +19,7 @@ from ezlock_edge.api.context import WsSettings
 from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.sim.lock import SimulatedLock
-from tests.support.lock import sim_of
-from tests.support.waiting import eventually
+from tests.support.lock import open_pairing
 
 NO_BODY = object()
 
@@ -103,14 +102,6 @@ class ApiClient:
         return await self.session.ws_connect(
             f"{self.edge.url}/api/v1/ws", headers=headers, ssl=self.ssl, heartbeat=None
         )
-
-
-async def open_pairing(edge: EdgeApp) -> str:
-    """Hold SET until pairing mode (L-65); return the label's verification code."""
-    sim = sim_of(edge)
-    await sim.set_button("long")
-    await eventually(lambda: edge.core.state.pairing_until is not None, "pairing")
-    return (await sim.label())["verification_code"]
 
 
 async def pair(client: ApiClient, name: str = "Home Assistant") -> str:

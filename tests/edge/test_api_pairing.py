@@ -9,9 +9,10 @@ import pytest
 
 from ezlock_edge.api.auth import token_hash
 from ezlock_edge.clock import ManualClock
+from tests.support.lock import open_pairing
 from tests.support.waiting import eventually
 
-from .api_support import ApiClient, client_for, open_pairing, running_edge
+from .api_support import ApiClient, client_for, running_edge
 
 
 @pytest.fixture

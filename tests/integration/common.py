@@ -22,7 +22,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ezlock.client import EzlockClient
 from custom_components.ezlock.const import CONF_CLIENT_ID, CONF_FINGERPRINT, DOMAIN
-from tests.support.lock import create_first_admin, sim_of
+from tests.support.lock import (
+    create_first_admin,
+    open_pairing,
+    sim_of,
+    verification_code,
+)
 from tests.support.waiting import eventually
 
 if TYPE_CHECKING:
@@ -43,20 +48,9 @@ async def start_edge(options: EdgeOptions) -> EdgeApp:
     return app
 
 
-async def open_pairing_window(edge: EdgeApp) -> None:
-    """Hold SET on the rear panel until the keypad's 0 blinks (L-65)."""
-    await sim_of(edge).set_button("long")
-    await eventually(lambda: edge.core.pairing_open, "the pairing window")
-
-
-async def verification_code(edge: EdgeApp) -> str:
-    """Read the code from the lock's label (L-64)."""
-    return (await sim_of(edge).label())["verification_code"]
-
-
 async def paired_entry(hass: HomeAssistant, edge: EdgeApp) -> MockConfigEntry:
     """Pair like the config flow does and return the entry it would create."""
-    await open_pairing_window(edge)
+    await open_pairing(edge)
     client = EzlockClient(
         async_get_clientsession(hass),
         "127.0.0.1",

@@ -34,8 +34,9 @@ from custom_components.ezlock.const import (
 )
 from custom_components.ezlock.unlock_code import verify_code
 from ezlock_edge.app import EdgeApp, EdgeOptions
+from tests.support.lock import open_pairing, verification_code
 
-from .common import open_pairing_window, paired_entry, start_edge, verification_code
+from .common import paired_entry, start_edge
 
 HOST = "127.0.0.1"
 
@@ -98,7 +99,7 @@ async def test_user_flow_pairs_and_pins(
     assert result["type"] is FlowResultType.SHOW_PROGRESS
     assert result["progress_action"] == "wait_for_window"
 
-    await open_pairing_window(edge)
+    await open_pairing(edge)
     result = await _wait_then_code_form(hass, result["flow_id"])
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "verification_code"
@@ -136,7 +137,7 @@ async def test_user_flow_plain_http(
         EdgeOptions(data_dir=tmp_path / "edge", tls=False, simulate=True)
     )
     try:
-        await open_pairing_window(edge)
+        await open_pairing(edge)
         result = await hass.config_entries.flow.async_init(
             DOMAIN,
             context={"source": SOURCE_USER},
@@ -199,7 +200,7 @@ async def test_zeroconf_flow(hass: HomeAssistant, edge: EdgeApp) -> None:
         "serial": serial,
         "host": HOST,
     }
-    await open_pairing_window(edge)
+    await open_pairing(edge)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     result = await _wait_then_code_form(hass, result["flow_id"])
     result = await hass.config_entries.flow.async_configure(
@@ -256,7 +257,7 @@ async def test_zeroconf_aborts(
 
 async def _at_code_form(hass: HomeAssistant, edge: EdgeApp) -> str:
     """Run the flow up to the verification code form; return the flow id."""
-    await open_pairing_window(edge)
+    await open_pairing(edge)
     result = await hass.config_entries.flow.async_init(
         DOMAIN,
         context={"source": SOURCE_USER},
@@ -296,7 +297,7 @@ async def test_window_closed_before_code(hass: HomeAssistant, edge: EdgeApp) -> 
     assert result["step_id"] == "pair_failed"
     assert result["errors"] == {"base": "pairing_closed"}
 
-    await open_pairing_window(edge)
+    await open_pairing(edge)
     result = await hass.config_entries.flow.async_configure(flow_id, {})
     result = await _wait_then_code_form(hass, flow_id)
     result = await hass.config_entries.flow.async_configure(
@@ -359,7 +360,7 @@ async def test_certificate_swapped_before_code(
     await edge.stop()
     impostor = await _other_edge(tmp_path, port)
     try:
-        await open_pairing_window(impostor)
+        await open_pairing(impostor)
         result = await hass.config_entries.flow.async_configure(
             flow_id, {CONF_VERIFICATION_CODE: await verification_code(impostor)}
         )
@@ -405,7 +406,7 @@ async def test_reauth_pairs_again(hass: HomeAssistant, edge: EdgeApp) -> None:
     assert placeholders is not None
     assert placeholders["title"] == entry.title
 
-    await open_pairing_window(edge)
+    await open_pairing(edge)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     result = await _wait_then_code_form(hass, result["flow_id"])
     result = await hass.config_entries.flow.async_configure(

@@ -8,8 +8,9 @@ from homeassistant.core import HomeAssistant
 
 from custom_components.ezlock.diagnostics import async_get_config_entry_diagnostics
 from ezlock_edge.app import EdgeApp
+from tests.support.lock import verification_code
 
-from .common import paired_entry, setup_entry, verification_code
+from .common import paired_entry, setup_entry
 
 
 async def test_diagnostics_redacted(hass: HomeAssistant, edge: EdgeApp) -> None:

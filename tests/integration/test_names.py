@@ -37,18 +37,10 @@ from custom_components.ezlock.const import (
     EVENT_ACCESS,
 )
 from ezlock_edge.app import EdgeApp, EdgeOptions
-from tests.support.lock import ADMIN_PASSWORD, sim_of
+from tests.support.lock import ADMIN_PASSWORD, open_pairing, sim_of, verification_code
 from tests.support.waiting import eventually
 
-from .common import (
-    current,
-    fired,
-    open_pairing_window,
-    paired_entry,
-    setup_entry,
-    state_of,
-    verification_code,
-)
+from .common import current, fired, paired_entry, setup_entry, state_of
 
 HOST = "127.0.0.1"
 
@@ -76,7 +68,7 @@ async def test_the_device_is_named_after_the_advertised_place(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: HOST, CONF_PORT: edge.port}
     )
-    await open_pairing_window(edge)
+    await open_pairing(edge)
     await eventually(
         lambda: (
             hass.config_entries.flow.async_get(result["flow_id"])["step_id"]

@@ -20,6 +20,21 @@ def sim_of(edge: EdgeApp) -> SimulatedLock:
     return edge.sim
 
 
+async def verification_code(edge: EdgeApp) -> str:
+    """Read the verification code from the lock's label (L-64)."""
+    return str((await sim_of(edge).label())["verification_code"])
+
+
+async def open_pairing(edge: EdgeApp) -> str:
+    """Hold SET on the rear panel until the pairing window opens (L-65).
+
+    Returns the label's verification code, which pairing needs next.
+    """
+    await sim_of(edge).set_button("long")
+    await eventually(lambda: edge.core.pairing_open, "the pairing window")
+    return await verification_code(edge)
+
+
 async def prompts(sim: SimulatedLock) -> list[str]:
     """Return the voice prompts spoken so far (names such as ``door_unlocked``)."""
     panel = await sim.panel()
