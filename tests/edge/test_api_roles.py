@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ezlock_edge.api.routes import PREFIX, ROUTES
+from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.models import ClientRole
-from tests.support.lock import sim_of
+from tests.support.lock import create_first_admin, sim_of
 
-from .api_support import NO_BODY, ApiClient, client_for
+from .api_support import NO_BODY, ApiClient, client_for, pair, running_edge
 
 ADMIN_ROUTES = [
     (route.method, route.path.removeprefix(PREFIX))
@@ -166,3 +168,20 @@ async def test_a_change_at_the_lock_names_no_client(api: ApiClient) -> None:
     ):
         pass
     assert "by_client" not in events[0]
+
+
+async def test_l26_no_security_settings_before_the_first_admin(tmp_path: Path) -> None:
+    """A client paired on a fresh lock cannot open it up before its owner exists."""
+    async with running_edge(tmp_path, ManualClock()) as edge, client_for(edge) as api:
+        await pair(api)
+        for change in (
+            {"remote_unlock_enabled": True},
+            {"lockout_protection": False},
+            {"require_pin_for_remote": True},
+        ):
+            reply = await api.call("PATCH", "/settings", change)
+            assert (reply.status, reply.body["error"]) == (403, "admin_required")
+        assert (await api.call("PATCH", "/settings", {"volume": 1})).status == 200
+        await create_first_admin(sim_of(edge))
+        reply = await api.call("PATCH", "/settings", {"remote_unlock_enabled": True})
+        assert reply.status == 200

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from ezlock_edge.core.models import VisitorKind
+from ezlock_edge.vocabulary.mcu import BoltState
 from tests.support.lock import ADMIN_PASSWORD
 from tests.support.waiting import eventually
 
@@ -148,7 +149,10 @@ async def test_l48_only_a_registered_person_ends_the_mute(tmp_path: Path) -> Non
         await rig.event("mute", muted=True)
         await rig.type_password(code)  # a visitor's code: not a registered person
         await rig.event("unlocked", method="temporary_password")
+        # The app waits for the bolt before its next command (409 busy while it moves).
+        await eventually(lambda: rig.core.state.bolt is BoltState.UNLOCKED, "unlocked")
         await rig.core.lock()
+        await eventually(lambda: rig.core.state.bolt is BoltState.LOCKED, "locked")
         await rig.core.unlock_remote("c_test")
         await rig.event("unlocked", method="remote")
         await rig.sim.mechanical_key("lock")

@@ -154,6 +154,7 @@ async def test_l43_l45_settings_are_checked_and_shown_in_the_state(
 ) -> None:
     """Settings from the app are validated, kept across restarts and in the state."""
     async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()  # L-26: security settings need an admin
         with pytest.raises(InvalidRequestError) as err:
             await rig.core.update_settings(volume=4, colour="red", muted="yes")
         assert err.value.fields == {

@@ -145,6 +145,12 @@ class LockedOutError(LockError):
     code = "locked_out"
 
 
+class BusyError(LockError):
+    """The bolt is moving; the request may be retried once it has stopped."""
+
+    code = "busy"
+
+
 class LockOfflineError(LockError):
     """The lock's MCU does not answer."""
 

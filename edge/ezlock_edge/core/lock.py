@@ -75,6 +75,11 @@ from .visitors import Visitors
 
 _LOGGER = logging.getLogger(__name__)
 
+# Settings that decide who can open the door, and how easily.
+SECURITY_SETTINGS = frozenset(
+    {"remote_unlock_enabled", "lockout_protection", "require_pin_for_remote"}
+)
+
 type EventCallback = Callable[[Event], None]
 
 
@@ -122,7 +127,7 @@ class LockCore:
         self._settings = settings = LockSettings(store, events, mcu, changed)
         self._panel = panel = Panel(mcu)
         self._mechanism = mechanism = Mechanism(
-            mcu, events, clock, settings, panel, changed
+            mcu, events, clock, settings, panel, changed, store
         )
         self._lockout = lockout = Lockout(
             store, clock, lambda: events.append("alarm_cleared", alarm="lockout")
@@ -273,7 +278,7 @@ class LockCore:
 
     async def lock(self, source: str = "remote") -> None:
         """Throw the bolt; ``bolt`` events follow as it moves."""
-        await self._mechanism.lock(source)
+        await self._mechanism.lock(source, refuse_if_moving=source == "remote")
 
     async def unlock_remote(self, client_id: str, pin: str | None = None) -> None:
         """Unlock from the app, only while remote unlock is enabled (L-43).
@@ -310,6 +315,10 @@ class LockCore:
         ``require_pin_for_remote`` is only switched on while some admin has a
         password: otherwise no admin change could ever be sent again.
         """
+        if SECURITY_SETTINGS & set(changes):
+            # L-26: before the first admin exists the lock is in its initial state and
+            # nothing about who can open it may change (issue #11.8).
+            self._require_admin()
         if (
             changes.get("require_pin_for_remote") is True
             and self._directory.admin_with_password() is None

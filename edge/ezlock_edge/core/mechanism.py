@@ -32,13 +32,15 @@ from ezlock_edge.vocabulary.mcu import (
 )
 
 from .device_contract import Mcu
-from .errors import LockOfflineError
+from .errors import BusyError, LockOfflineError
 from .events import EventLog
 from .models import Settings, UnlockMethod
 from .panel import Panel
 from .settings import LockSettings
+from .store import Store
 
 _LOGGER = logging.getLogger(__name__)
+_EXPECTED_KEY = "mechanism_expected"  # meta: the movement a command asked for
 
 SIREN_SECONDS = 60  # L-60: about one minute
 DOOR_LEFT_OPEN_SECONDS = 120.0  # L-67 (our decision)
@@ -56,9 +58,14 @@ class Mechanism:
         settings: LockSettings,
         panel: Panel,
         on_change: Callable[[], None],
+        store: Store,
     ) -> None:
-        """Report through ``events``; ``on_change`` runs when the state changed."""
+        """Report through ``events``; ``on_change`` runs when the state changed.
+
+        ``store`` keeps the movement a command asked for across a restart.
+        """
         self._mcu = mcu
+        self._store = store
         self._events = events
         self._clock = clock
         self._settings = settings
@@ -74,7 +81,13 @@ class Mechanism:
         self.bluetooth = BluetoothState.OFF
         self._reports = 0  # battery, power and Bluetooth reports so far (see _status)
         self.countdown_at: datetime | None = None
-        self._expected: BoltState | None = None
+        # The movement the last motor command asked for, until the bolt reports it. It is
+        # stored: killed while the bolt moves for a remote unlock, the restarted driver
+        # hears the MCU resend "unlocked" and must not take it for a hand's (issue #11.6).
+        expected = store.get_meta(_EXPECTED_KEY)
+        self._expected: BoltState | None = (
+            BoltState[expected] if expected in BoltState.__members__ else None
+        )
         self._turned_by_key = False
         self._coming_in = False  # an unlock from outside: the next opening comes in
         self._leaving = False  # the door was opened from inside (L-44)
@@ -105,8 +118,25 @@ class Mechanism:
 
     # the bolt (L-43 .. L-46)
 
-    async def lock(self, source: str) -> None:
-        """Throw the bolt (``lock_offline``); ``bolt`` events follow as it moves."""
+    @property
+    def moving(self) -> bool:
+        """Whether the bolt is on its way (commanded and not arrived, or reported so)."""
+        return self.bolt in {BoltState.LOCKING, BoltState.UNLOCKING} or (
+            self._expected is not None and self.bolt is not self._expected
+        )
+
+    def _refuse_while_moving(self) -> None:
+        if self.moving:
+            raise BusyError("The bolt is moving; retry when it has stopped")
+
+    async def lock(self, source: str, *, refuse_if_moving: bool = False) -> None:
+        """Throw the bolt (``lock_offline``); ``bolt`` events follow as it moves.
+
+        ``refuse_if_moving`` (the app): ``busy`` while the bolt moves. At the lock the
+        command goes to the MCU, which takes it once the motor has stopped.
+        """
+        if refuse_if_moving:
+            self._refuse_while_moving()
         self._expect(BoltState.LOCKED)  # before: the bolt may report at once
         try:
             await self._mcu.lock()
@@ -115,8 +145,10 @@ class Mechanism:
             raise LockOfflineError("The lock does not answer") from err
         self._events.append("locked", source=source)
 
-    async def unlock(self) -> None:
-        """Retract the bolt for the configured door direction (L-46, ``lock_offline``)."""
+    async def unlock(self, *, refuse_if_moving: bool = False) -> None:
+        """Retract the bolt for the door direction (L-46, ``lock_offline``; ``busy``)."""
+        if refuse_if_moving:
+            self._refuse_while_moving()
         self._expect(BoltState.UNLOCKED)  # before: the bolt may report at once
         try:
             await self._mcu.unlock(self._settings.current.door_direction)
@@ -144,9 +176,15 @@ class Mechanism:
 
     def _expect(self, bolt: BoltState | None) -> None:
         """Note a motor command (None: it failed), so its movement is not a hand's."""
-        self._expected = bolt
+        self._set_expected(bolt)
         if bolt is BoltState.LOCKED:
             self.stop_countdown()
+
+    def _set_expected(self, bolt: BoltState | None) -> None:
+        if bolt is self._expected:
+            return
+        self._expected = bolt
+        self._store.set_meta(_EXPECTED_KEY, bolt.name if bolt is not None else None)
 
     # reports
 
@@ -178,9 +216,14 @@ class Mechanism:
     async def bolt_moved(self, bolt: BoltState) -> None:
         """L-01: the bolt moved; a movement nobody commanded was made by hand."""
         self.bolt = bolt
-        self._events.append("bolt", state=bolt.name.lower())
+        expected = self._expected
+        with self._store.transaction():
+            # One commit: the report, and that the command it answers is done. A kill
+            # in between would otherwise replay the report as a movement by hand.
+            self._events.append("bolt", state=bolt.name.lower())
+            if bolt in {BoltState.LOCKED, BoltState.UNLOCKED, BoltState.JAMMED}:
+                self._set_expected(None)
         if bolt is BoltState.JAMMED:
-            self._expected = None
             self._raise("jammed")  # L-67
             return
         if bolt not in {BoltState.LOCKED, BoltState.UNLOCKED}:
@@ -193,11 +236,8 @@ class Mechanism:
                 await self._panel.light([Key.CONFIRM], LedMode.OFF)
         if self._turned_by_key:
             self._turned_by_key = False
-            self._expected = None
             await self._by_hand(bolt, "mechanical_key", UnlockMethod.MECHANICAL_KEY)
-        elif self._expected is bolt:
-            self._expected = None
-        else:
+        elif expected is not bolt:
             await self._by_hand(bolt, "inside", UnlockMethod.INSIDE)
 
     async def _offer_outside_lock(self) -> None:

@@ -221,7 +221,7 @@ class UnlockDecision:
             raise LockedOutError("The security lockout is active")
         if self._settings.current.require_pin_for_remote:
             await self._check_pin(pin, "unlock_failed", presented.fields())
-        if not await self._open(presented):
+        if not await self._open(presented, refuse_if_moving=True):
             raise LockOfflineError("The lock does not answer")
 
     async def check_remote_pin(self, pin: str | None, action: str) -> None:
@@ -258,9 +258,11 @@ class UnlockDecision:
         self._visitors.use(visitor)
         return True
 
-    async def _open(self, presented: Presented) -> bool:
+    async def _open(
+        self, presented: Presented, *, refuse_if_moving: bool = False
+    ) -> bool:
         try:
-            await self._mechanism.unlock()
+            await self._mechanism.unlock(refuse_if_moving=refuse_if_moving)
         except LockOfflineError:
             self._events.append(
                 "unlock_failed", reason="lock_offline", **presented.fields()
