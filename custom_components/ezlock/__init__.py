@@ -26,7 +26,9 @@ from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.CAMERA,
     Platform.EVENT,
+    Platform.IMAGE,
     Platform.LOCK,
     Platform.NUMBER,
     Platform.SELECT,

@@ -17,7 +17,14 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .client import AlarmEvent, LockedEvent, LockEvent, UnlockedEvent, UnlockFailedEvent
+from .client import (
+    AlarmEvent,
+    DoorbellEvent,
+    LockedEvent,
+    LockEvent,
+    UnlockedEvent,
+    UnlockFailedEvent,
+)
 from .const import ALARMS, DOMAIN, EVENT_ACCESS, LOCK_SOURCES, UNLOCK_METHODS
 from .coordinator import EzlockConfigEntry
 from .entity import EzlockEntity
@@ -43,12 +50,20 @@ def _who(event: LockEvent) -> dict[str, Any]:
 def _access(event: LockEvent) -> Fired | None:
     """Unlocks by method, locks by source, and failed attempts (L-40, L-44)."""
     match event:
-        case UnlockedEvent(method=method, slot=slot):
-            return f"unlocked_{method}", _who(event) | {"method": method, "slot": slot}
+        case UnlockedEvent(method=method, slot=slot, snapshot_id=snapshot):
+            return f"unlocked_{method}", _who(event) | {
+                "method": method,
+                "slot": slot,
+                "snapshot_id": snapshot,
+            }
         case LockedEvent(source=source):
             return f"locked_{source}", _who(event) | {"source": source}
-        case UnlockFailedEvent(method=method, reason=reason):
-            return "unlock_failed", _who(event) | {"method": method, "reason": reason}
+        case UnlockFailedEvent(method=method, reason=reason, snapshot_id=snapshot):
+            return "unlock_failed", _who(event) | {
+                "method": method,
+                "reason": reason,
+                "snapshot_id": snapshot,
+            }
     return None
 
 
@@ -60,9 +75,13 @@ def _alarm(event: LockEvent) -> Fired | None:
 
 
 def _doorbell(event: LockEvent) -> Fired | None:
-    if event.type != "doorbell":
+    """Return a ring, with the snapshot of who rang (the last visitor image)."""
+    if not isinstance(event, DoorbellEvent):
         return None
-    return DoorbellEventType.RING, {"time": dt_util.as_local(event.time).isoformat()}
+    return DoorbellEventType.RING, {
+        "time": dt_util.as_local(event.time).isoformat(),
+        "snapshot_id": event.snapshot_id,
+    }
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,11 +20,13 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import CredentialType, LockState, PowerSource
+from .client import CameraReason, CredentialType, LockState, PowerSource
 from .coordinator import EzlockConfigEntry
 from .entity import EzlockEntity
 
 PARALLEL_UPDATES = 0
+
+CAMERA_ON = "on"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +35,7 @@ class EzlockSensorEntityDescription(SensorEntityDescription):
 
     value_fn: Callable[[LockState], str | int | None]
     attributes_fn: Callable[[LockState], dict[str, Any]] | None = None
+    exists_fn: Callable[[LockState], bool] = lambda _: True
 
 
 def _credential_sensor(kind: CredentialType) -> EzlockSensorEntityDescription:
@@ -48,6 +51,20 @@ def _credential_sensor(kind: CredentialType) -> EzlockSensorEntityDescription:
 
 
 SENSORS: tuple[EzlockSensorEntityDescription, ...] = (
+    # Why the live view is off, or that it is on (L-13, L-62); only with a camera.
+    EzlockSensorEntityDescription(
+        key="camera_status",
+        translation_key="camera_status",
+        device_class=SensorDeviceClass.ENUM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        options=[
+            CAMERA_ON,
+            CameraReason.LOW_BATTERY.value,
+            CameraReason.DEVICE_ERROR.value,
+        ],
+        value_fn=lambda state: state.camera.reason or CAMERA_ON,
+        exists_fn=lambda state: state.camera.reason is not CameraReason.NOT_CONFIGURED,
+    ),
     EzlockSensorEntityDescription(
         key="battery",
         device_class=SensorDeviceClass.BATTERY,
@@ -103,9 +120,12 @@ async def async_setup_entry(
     entry: EzlockConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors."""
+    """Add the sensors (the camera's only if the lock has one)."""
+    coordinator = entry.runtime_data
     async_add_entities(
-        EzlockSensorEntity(entry.runtime_data, description) for description in SENSORS
+        EzlockSensorEntity(coordinator, description)
+        for description in SENSORS
+        if description.exists_fn(coordinator.data)
     )
 
 

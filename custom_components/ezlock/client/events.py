@@ -63,6 +63,7 @@ class UnlockedEvent(LockEvent):
     credential_id: str | None
     slot: int | None
     visitor: VisitorRef | None = None
+    snapshot_id: str | None = None  # the camera's picture of an unlock at the door
 
     @classmethod
     def _specific(cls, reader: Reader) -> dict[str, Any]:
@@ -71,6 +72,7 @@ class UnlockedEvent(LockEvent):
             "credential_id": reader.optional_text("credential_id"),
             "slot": reader.optional_integer("slot", 0),
             "visitor": VisitorRef.optional(reader, "visitor"),
+            "snapshot_id": reader.optional_text("snapshot_id"),
         }
 
 
@@ -81,6 +83,7 @@ class UnlockFailedEvent(LockEvent):
     method: str
     reason: str
     visitor: VisitorRef | None = None
+    snapshot_id: str | None = None  # the camera's picture of an attempt at the door
 
     @classmethod
     def _specific(cls, reader: Reader) -> dict[str, Any]:
@@ -88,7 +91,19 @@ class UnlockFailedEvent(LockEvent):
             "method": reader.text("method"),
             "reason": reader.text("reason"),
             "visitor": VisitorRef.optional(reader, "visitor"),
+            "snapshot_id": reader.optional_text("snapshot_id"),
         }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DoorbellEvent(LockEvent):
+    """Someone rang (L-49); ``snapshot_id`` names the camera's picture of them."""
+
+    snapshot_id: str | None = None
+
+    @classmethod
+    def _specific(cls, reader: Reader) -> dict[str, Any]:
+        return {"snapshot_id": reader.optional_text("snapshot_id")}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -320,6 +335,7 @@ _TYPES: Final[Mapping[str, type[LockEvent]]] = {
     },
     "away_mode": AwayModeEvent,
     "mute": MuteEvent,
+    "doorbell": DoorbellEvent,
 }
 
 

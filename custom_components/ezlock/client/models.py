@@ -339,6 +339,50 @@ class LastOperation:
         )
 
 
+class CameraReason(StrEnum):
+    """Why the camera at the door is off (L-13, L-62)."""
+
+    LOW_BATTERY = "low_battery"
+    NOT_CONFIGURED = "not_configured"
+    DEVICE_ERROR = "device_error"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CameraStatus:
+    """The state's ``camera`` object: whether the live view can be watched now."""
+
+    reason: CameraReason | None
+    viewers: int
+    width: int
+    height: int
+    fps: int
+
+    @property
+    def available(self) -> bool:
+        """Whether snapshot and stream answer with pictures."""
+        return self.reason is None
+
+    @classmethod
+    def from_reader(cls, reader: Reader) -> Self:
+        """Parse the ``camera`` object (``available`` must agree with ``reason``)."""
+        reason_text = reader.optional_text("reason")
+        try:
+            reason = None if reason_text is None else CameraReason(reason_text)
+        except ValueError:
+            raise EzlockProtocolError(
+                f"{reader.path}.reason: unknown reason {reason_text!r}"
+            ) from None
+        if reader.boolean("available") is not (reason is None):
+            raise EzlockProtocolError(f"{reader.path}: available contradicts reason")
+        return cls(
+            reason=reason,
+            viewers=reader.integer("viewers", 0),
+            width=reader.integer("width", 1),
+            height=reader.integer("height", 1),
+            fps=reader.integer("fps", 1),
+        )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LockState:
     """The ``state`` object: everything entities show (docs/api.md, The state object)."""
@@ -373,6 +417,7 @@ class LockState:
     bluetooth_keys: int
     last_operation: LastOperation | None
     last_seq: int
+    camera: CameraStatus
 
     @classmethod
     def from_json(cls, data: object) -> Self:
@@ -409,6 +454,7 @@ class LockState:
             bluetooth_keys=reader.integer("bluetooth_keys", 0),
             last_operation=None if last is None else LastOperation.from_reader(last),
             last_seq=reader.integer("last_seq", 0),
+            camera=CameraStatus.from_reader(reader.child("camera")),
             **{name: getattr(settings, name) for name in SETTING_NAMES},
         )
 

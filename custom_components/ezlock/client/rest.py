@@ -7,7 +7,8 @@ client never creates a session: the caller injects one (Home Assistant shares it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
 from enum import Enum
@@ -402,6 +403,66 @@ class EzlockClient:
     async def revoke_client(self, client_id: str) -> None:
         """Revoke a client: its token dies now, and so do its WebSockets."""
         await self._request("DELETE", f"clients/{client_id}")
+
+    # the camera at the door (L-13)
+
+    async def get_camera_snapshot(self) -> bytes:
+        """Return a JPEG of the door now (``camera_unavailable`` while it is off)."""
+        return await self._jpeg("camera/snapshot")
+
+    async def get_snapshot(self, snapshot_id: str) -> bytes:
+        """Return the JPEG an event's ``snapshot_id`` names (``snapshot_not_found``)."""
+        return await self._jpeg(f"camera/snapshots/{snapshot_id}")
+
+    @asynccontextmanager
+    async def camera_stream(self) -> AsyncIterator[aiohttp.ClientResponse]:
+        """Open the MJPEG live view; the response's body is the multipart stream.
+
+        It ends when the camera goes off or the caller leaves the block; no read
+        timeout applies (the edge driver sends at most ``camera.fps`` frames a second).
+        """
+        what = "GET camera/stream"
+        with transport_errors(what):
+            async with self._session.get(
+                self._base / "camera" / "stream",
+                headers=self._auth(),
+                ssl=self._ssl,
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=15),
+            ) as response:
+                if response.status >= 400:
+                    raise await self._error(what, response)
+                yield response
+
+    async def _jpeg(self, path: str) -> bytes:
+        what = f"GET {path}"
+        with transport_errors(what):
+            async with self._session.get(
+                self._base.joinpath(path),
+                headers=self._auth(),
+                ssl=self._ssl,
+                timeout=_TIMEOUT,
+            ) as response:
+                if response.status >= 400:
+                    raise await self._error(what, response)
+                if response.content_type != "image/jpeg":
+                    raise EzlockProtocolError(
+                        f"{what}: {response.content_type} instead of image/jpeg"
+                    )
+                return await response.read()
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token}"}
+
+    @staticmethod
+    async def _error(what: str, response: aiohttp.ClientResponse) -> Exception:
+        text = await response.text()
+        try:
+            payload: object = json.loads(text)
+        except ValueError:
+            return EzlockProtocolError(
+                f"{what}: no JSON in the {response.status} reply"
+            )
+        return api_error(response.status, payload)
 
     # push
 
