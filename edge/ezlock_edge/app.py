@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 SIM_DIR = "simulator"
+NO_CAMERA = "none"  # camera = "none": no camera, not even the simulator's
 KIND_FILE = "hardware"  # inside the data directory: "real" or "simulated"
 
 
@@ -246,6 +247,8 @@ class EdgeApp:
 
     def _camera(self) -> CameraSource | None:
         """Return the configured V4L2 camera, else the simulated lock's, else none."""
+        if self.options.camera == NO_CAMERA:
+            return None
         if self.options.camera is not None:
             return V4l2Camera(self.options.camera)
         return self.sim.camera if self.sim is not None else None

@@ -25,10 +25,11 @@ from ezlock_edge.core.camera import MAX_VIEWERS, RETRY_SECONDS, Camera
 from ezlock_edge.sim.camera import STAY_SECONDS
 from ezlock_edge.sim.lock import SimulatedLock
 from tests.support.lock import ADMIN_PASSWORD, prompts, sim_of
+from tests.support.pictures import decode_jpeg, decode_mjpeg, has_person
 from tests.support.waiting import eventually
 
 from .api_support import ApiClient, running_edge
-from .camera_support import MjpegReader, decode_jpeg, decode_mjpeg, has_person
+from .camera_support import MjpegReader
 
 FRAME = 1 / 5  # the default 5 frames a second
 

@@ -19,8 +19,7 @@ from ezlock_edge.core.snapshots import SnapshotStore
 from ezlock_edge.devices.camera import V4l2Camera, yuyv_to_jpeg
 from ezlock_edge.sim.camera import SOMEONE, STAY_SECONDS, DoorScene
 from ezlock_edge.vocabulary.camera import CameraError, CameraSettings
-
-from .camera_support import decode_jpeg
+from tests.support.pictures import decode_jpeg
 
 
 def _files(directory: Path) -> list[Path]:
