@@ -1,9 +1,12 @@
 """Actions on an ezlock lock entity: visitors, countdown, users, credentials, history.
 
 Registered once in ``async_setup`` as entity services of the ``lock`` domain, named like
-Home Assistant's Matter and Z-Wave lock actions. Actions that write a secret (passwords,
-visitor codes and keys, biometric enrollment, the duress flag) are admin-only. Codes and
-keys come back once, in the response of the action that created them.
+Home Assistant's Matter and Z-Wave lock actions. Every action that changes who can open
+the door (visitor codes and keys created or revoked, users, passwords, biometric
+enrollment, credentials deleted, the duress flag, the lockout cleared) needs a Home
+Assistant administrator (issue #11.7); operating the lock and reading stay open to all
+users, as in Home Assistant core. Codes and keys come back once, in the response of the
+action that created them.
 """
 
 from __future__ import annotations
@@ -391,7 +394,9 @@ def _visitor_actions(kind: VisitorKind) -> dict[str, _Action]:
             handler=_list_visitors(kind), schema={}, response=SupportsResponse.ONLY
         ),
         f"revoke_{kind.value}": _Action(
-            handler=_revoke_visitor(kind), schema={vol.Required(ATTR_ID): cv.string}
+            handler=_revoke_visitor(kind),
+            schema={vol.Required(ATTR_ID): cv.string},
+            admin_only=True,
         ),
     }
 
@@ -428,9 +433,12 @@ ACTIONS: Final[dict[str, _Action]] = {
             vol.Optional(ATTR_CLEAR_VALIDITY): cv.boolean,
         },
         response=SupportsResponse.OPTIONAL,
+        admin_only=True,
     ),
     "clear_lock_user": _Action(
-        handler=_clear_lock_user, schema={vol.Required(ATTR_USER_NUMBER): _USER_NUMBER}
+        handler=_clear_lock_user,
+        schema={vol.Required(ATTR_USER_NUMBER): _USER_NUMBER},
+        admin_only=True,
     ),
     "set_lock_password": _Action(
         handler=_set_lock_password,
@@ -454,6 +462,7 @@ ACTIONS: Final[dict[str, _Action]] = {
     "clear_lock_credential": _Action(
         handler=_clear_lock_credential,
         schema={vol.Required(ATTR_CREDENTIAL_ID): cv.string},
+        admin_only=True,
     ),
     "set_duress": _Action(
         handler=_set_duress,
@@ -463,7 +472,7 @@ ACTIONS: Final[dict[str, _Action]] = {
         },
         admin_only=True,
     ),
-    "clear_lockout": _Action(handler=_clear_lockout, schema={}),
+    "clear_lockout": _Action(handler=_clear_lockout, schema={}, admin_only=True),
     "get_events": _Action(
         handler=_get_events,
         schema={

@@ -9,6 +9,7 @@ from typing import Any
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import EzlockClient, LockState, Settings
@@ -24,6 +25,8 @@ class EzlockSwitchEntityDescription(SwitchEntityDescription):
 
     value_fn: Callable[[LockState], bool]
     set_fn: Callable[[EzlockClient, bool], Awaitable[Settings]]
+    # Changes who can open the door: a Home Assistant administrator only (issue #11.7).
+    admin_only: bool = False
 
 
 SWITCHES: tuple[EzlockSwitchEntityDescription, ...] = (
@@ -33,6 +36,7 @@ SWITCHES: tuple[EzlockSwitchEntityDescription, ...] = (
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda state: state.remote_unlock_enabled,
         set_fn=lambda client, on: client.update_settings(remote_unlock_enabled=on),
+        admin_only=True,
     ),
     EzlockSwitchEntityDescription(
         key="lockout_protection",
@@ -40,6 +44,7 @@ SWITCHES: tuple[EzlockSwitchEntityDescription, ...] = (
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda state: state.lockout_protection,
         set_fn=lambda client, on: client.update_settings(lockout_protection=on),
+        admin_only=True,
     ),
     EzlockSwitchEntityDescription(
         key="countdown_lock_enabled",
@@ -88,12 +93,27 @@ class EzlockSwitchEntity(EzlockSettingEntity, SwitchEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Enable the setting."""
+        await self._async_check_admin()
         await self._async_write_settings(
             self.entity_description.set_fn(self.coordinator.client, True)
         )
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Disable the setting."""
+        await self._async_check_admin()
         await self._async_write_settings(
             self.entity_description.set_fn(self.coordinator.client, False)
         )
+
+    async def _async_check_admin(self) -> None:
+        """Refuse a non-admin user a setting that changes who can open the door.
+
+        Automations and scripts (no user in the context) act as the system.
+        """
+        if not self.entity_description.admin_only or self._context is None:
+            return
+        if (user_id := self._context.user_id) is None:
+            return
+        user = await self.hass.auth.async_get_user(user_id)
+        if user is None or not user.is_admin:
+            raise Unauthorized(context=self._context)

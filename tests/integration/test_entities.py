@@ -20,11 +20,15 @@ from homeassistant.const import (
     STATE_ON,
     Platform,
 )
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+)
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import snapshot_platform
+from pytest_homeassistant_custom_component.common import MockUser, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.ezlock import PLATFORMS
@@ -275,3 +279,38 @@ async def test_lock_offline(hass: HomeAssistant, edge: EdgeApp) -> None:
         await _call(hass, "lock", SERVICE_LOCK, entity_id(hass, "lock", "lock"))
     assert offline.value.translation_key == "lock_offline"
     await sim_of(edge).replug("mcu")
+
+
+async def test_door_opening_settings_need_an_admin(
+    hass: HomeAssistant, edge: EdgeApp
+) -> None:
+    """Issue #11.7: remote unlock and lockout protection are an administrator's."""
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    user = MockUser(name="Housemate").add_to_hass(hass)
+    user.mock_policy({"entities": True})  # may use every entity, but is no admin
+    context = Context(user_id=user.id)
+    for key in ("remote_unlock_enabled", "lockout_protection"):
+        for service in (SERVICE_TURN_ON, SERVICE_TURN_OFF):
+            with pytest.raises(Unauthorized):
+                await hass.services.async_call(
+                    "switch",
+                    service,
+                    {"entity_id": entity_id(hass, "switch", key)},
+                    blocking=True,
+                    context=context,
+                )
+    settings = edge.core.get_settings()
+    assert (settings.remote_unlock_enabled, settings.lockout_protection) == (
+        False,
+        True,
+    )
+    # A setting that does not open the door is anyone's.
+    await hass.services.async_call(
+        "switch",
+        SERVICE_TURN_ON,
+        {"entity_id": entity_id(hass, "switch", "countdown_lock_enabled")},
+        blocking=True,
+        context=context,
+    )
+    assert edge.core.get_settings().countdown_lock_enabled

@@ -101,7 +101,7 @@ async def test_validity_must_end_after_it_starts(
 
 
 async def test_secret_actions_are_admin_only(hass: HomeAssistant, lock: str) -> None:
-    """Only admins may create codes, keys, passwords, biometrics or duress flags."""
+    """Only admins may change who can open the door (issue #11.7)."""
     user = MockUser(name="Housemate").add_to_hass(hass)
     user.mock_policy({"entities": True})  # may use every entity, but is no admin
     context = Context(user_id=user.id)
@@ -112,6 +112,14 @@ async def test_secret_actions_are_admin_only(hass: HomeAssistant, lock: str) -> 
         ("set_lock_password", {"user_number": 1, "password": "582046"}),
         ("enroll_credential", {"user_number": 1, "credential_type": "face"}),
         ("set_duress", {"credential_id": "cr_x", "duress": True}),
+        # Issue #11.7: these were open to every user.
+        ("set_lock_user", {"name": "Burglar", "role": "admin"}),
+        ("set_lock_user", {"user_number": 1, "role": "user"}),
+        ("clear_lock_user", {"user_number": 1}),
+        ("clear_lock_credential", {"credential_id": "cr_x"}),
+        ("revoke_temporary_password", {"id": "tp_x"}),
+        ("revoke_bluetooth_key", {"id": "bk_x"}),
+        ("clear_lockout", {}),
     ]
     for service, data in calls:
         with pytest.raises(Unauthorized):
