@@ -74,9 +74,9 @@ class RawLink[FrameT]:
 class HexPort:
     """The host's end of a simulated UART as literal bytes, for golden vectors.
 
-    Requests and replies are spelled in hex as a document prints them; ``??`` in an
-    expected reply stands for a byte the document leaves to the device, and ``(N x 00)``
-    for a run of zeros. Nothing goes through a codec of ours.
+    Requests and replies are spelled in hex as a document prints them (bytes apart or run
+    together); ``??`` in an expected reply stands for a byte the document leaves to the
+    device, and ``(N x 00)`` for a run of zeros. Nothing goes through a codec of ours.
     """
 
     def __init__(
@@ -121,7 +121,12 @@ class HexPort:
 
 
 def _expand(text: str) -> str:
-    return re.sub(r"\((\d+) x 00\)", lambda run: " ".join(["00"] * int(run[1])), text)
+    """One token per byte: runs of zeros spelled out, hex printed without spaces split."""
+    text = re.sub(r"\((\d+) x 00\)", lambda run: " ".join(["00"] * int(run[1])), text)
+    return " ".join(
+        token if token == "??" else " ".join(re.findall("..", token))
+        for token in text.split()
+    )
 
 
 async def open_hardware(sim: SimulatedLock, clock: Clock | None = None) -> Hardware:

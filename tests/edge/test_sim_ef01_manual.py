@@ -1,9 +1,11 @@
 """The simulated fingerprint module against the R503 User Manual's packages, byte for byte.
 
-Every vector is written out from the manual ("R503 Fingerprint Module User Manual",
-Hangzhou Grow, V1.2.2): chapter IV "Data package format" for the framing and chapter V
-"Module Instruction System" for each instruction's command package, acknowledge package
-and confirmation codes (page numbers in the comments are the manual's own). Nothing here
+Every vector is written out from the manual ("R503/R503-M22 Fingerprint Module User
+Manual", Hangzhou Grow, V1.4.1, 2023.09): chapter IV "Data package format" for the framing
+and chapter V "Module Instruction System" for each instruction's command package,
+acknowledge package and confirmation codes (page numbers in the comments are the manual's
+own); the manual's worked examples (AuraLedConfig, AutoEnroll, AutoIdentify) are copied
+byte for byte. Nothing here
 goes through a codec of ours: requests are literal bytes written to the pty and replies are
 compared with literal bytes, ``??`` standing for a byte the manual leaves to the module
 (a score, a random number, a version string).
@@ -46,19 +48,19 @@ ACK_OK = f"{H} 07 00 03 00 00 0A"
 
 
 async def test_power_on_byte_and_handshake(lock: SimulatedLock, port: Port) -> None:
-    # p. 24 HandShake: "after the module is powered on, 0x55 will be automatically sent".
+    # p. 26 HandShake: "after the module is powered on, 0x55 will be automatically sent".
     await lock.restart_module("fingerprint")
     await port.expect("55")
     await port.exchange(f"{H} 01 00 03 40 00 44", ACK_OK)  # HandShake, 00: normal
-    await port.exchange(f"{H} 01 00 03 36 00 3A", ACK_OK)  # p. 24 CheckSensor
-    await port.exchange(f"{H} 01 00 03 30 00 34", ACK_OK)  # p. 24 Cancel
+    await port.exchange(f"{H} 01 00 03 36 00 3A", ACK_OK)  # p. 26 CheckSensor
+    await port.exchange(f"{H} 01 00 03 30 00 34", ACK_OK)  # p. 25 Cancel
     # GetEcho (53H) is not in the R503 manual; R30x firmwares answer 55 and Adafruit's
     # library checks for it.
     await port.exchange(f"{H} 01 00 03 53 00 57", f"{H} 07 00 03 55 00 5F")
 
 
 async def test_soft_reset_sends_55_again(port: Port) -> None:
-    await port.exchange(f"{H} 01 00 03 3D 00 41", ACK_OK)  # p. 26 SoftRst
+    await port.exchange(f"{H} 01 00 03 3D 00 41", ACK_OK)  # p. 27 SoftRst
     await port.expect("55")  # p. 27: "After module reset, 0x55 will be ... sent"
 
 
@@ -111,44 +113,44 @@ async def test_system_parameters(port: Port) -> None:
 
 async def test_capture_enroll_search_and_match(lock: SimulatedLock, port: Port) -> None:
     gen_img, img2tz_1 = f"{H} 01 00 03 01 00 05", f"{H} 01 00 04 02 01 00 08"
-    await port.exchange(gen_img, f"{H} 07 00 03 02 00 0C")  # p. 14: 02H no finger
-    await port.exchange(img2tz_1, f"{H} 07 00 03 15 00 1F")  # p. 15: 15H no image
+    await port.exchange(gen_img, f"{H} 07 00 03 02 00 0C")  # p. 17: 02H no finger
+    await port.exchange(img2tz_1, f"{H} 07 00 03 15 00 1F")  # p. 19: 15H no image
     await lock.finger("ann-thumb")
     await port.exchange(gen_img, ACK_OK)
     await port.exchange(img2tz_1, ACK_OK)
     await lock.finger("ann-thumb")
     await port.exchange(gen_img, ACK_OK)
     await port.exchange(f"{H} 01 00 04 02 02 00 09", ACK_OK)  # Img2Tz buffer 2
-    # p. 17 Match buffers 1 and 2: 00 and a score.
+    # p. 23 Match buffers 1 and 2: 00 and a score.
     match = await port.exchange(
         f"{H} 01 00 03 03 00 07", f"{H} 07 00 05 00 ?? ?? ?? ??"
     )
     assert _checksum_ok(match)
-    await port.exchange(f"{H} 01 00 03 05 00 09", ACK_OK)  # p. 16 RegModel
-    # p. 18 Search buffer 1, pages 0..49 before storing: 09H, page and score 0 (the
+    await port.exchange(f"{H} 01 00 03 05 00 09", ACK_OK)  # p. 19 RegModel
+    # p. 24 Search buffer 1, pages 0..49 before storing: 09H, page and score 0 (the
     # acknowledge keeps its length 7 on a miss).
     search = f"{H} 01 00 08 04 01 00 00 00 32 00 40"
     await port.exchange(search, f"{H} 07 00 07 09 00 00 00 00 00 17")
-    await port.exchange(f"{H} 01 00 06 06 01 00 07 00 15", ACK_OK)  # p. 19 Store page 7
+    await port.exchange(f"{H} 01 00 06 06 01 00 07 00 15", ACK_OK)  # p. 21 Store page 7
     hit = await port.exchange(search, f"{H} 07 00 07 00 00 07 ?? ?? ?? ??")
     assert _checksum_ok(hit)
-    # p. 29 HiSpeedSearch: same parameters and answer.
+    # HiSpeedSearch (1BH, R30x manuals; not in the R503 table): as Search.
     fast = await port.exchange(
         f"{H} 01 00 08 1B 01 00 00 00 32 00 57", f"{H} 07 00 07 00 00 07 ?? ?? ?? ??"
     )
     assert _checksum_ok(fast)
-    # p. 14 TempleteNum: one template; p. 14 ReadIndexTable 0: bit 7 of byte 0.
+    # p. 13 TempleteNum: one template; p. 14 ReadIndexTable 0: bit 7 of byte 0.
     await port.exchange(f"{H} 01 00 03 1D 00 21", f"{H} 07 00 05 00 00 01 00 0D")
     await port.exchange(
         f"{H} 01 00 04 1F 00 00 24", f"{H} 07 00 23 00 80 {'00 ' * 31}00 AA"
     )
-    # p. 20 LoadChar page 7 into buffer 2, then Match buffers 1 and 2 again: a match.
+    # p. 22 LoadChar page 7 into buffer 2, then Match buffers 1 and 2 again: a match.
     await port.exchange(f"{H} 01 00 06 07 02 00 07 00 17", ACK_OK)
     await port.exchange(f"{H} 01 00 03 03 00 07", f"{H} 07 00 05 00 ?? ?? ?? ??")
     # LoadChar from an empty page: 0CH; beyond the library: 0BH.
     await port.exchange(f"{H} 01 00 06 07 02 00 08 00 18", f"{H} 07 00 03 0C 00 16")
     await port.exchange(f"{H} 01 00 06 07 02 00 32 00 42", f"{H} 07 00 03 0B 00 15")
-    # p. 21 DeletChar page 7, 1 template; p. 21 Empty.
+    # p. 22 DeletChar page 7, 1 template; p. 23 Empty.
     await port.exchange(f"{H} 01 00 07 0C 00 07 00 01 00 1C", ACK_OK)
     await port.exchange(search, f"{H} 07 00 07 09 00 00 00 00 00 17")
     await port.exchange(f"{H} 01 00 03 0D 00 11", ACK_OK)
@@ -161,9 +163,9 @@ async def test_a_different_finger_does_not_match(
         await lock.finger(finger)
         await port.exchange(f"{H} 01 00 03 01 00 05", ACK_OK)
         await port.exchange(f"{H} 01 00 04 {img2tz}", ACK_OK)
-    # p. 17 Match: 08H "templates of the two buffers aren't matching", score 0.
+    # p. 23 Match: 08H "templates of the two buffers aren't matching", score 0.
     await port.exchange(f"{H} 01 00 03 03 00 07", f"{H} 07 00 05 08 00 00 00 14")
-    # p. 16 RegModel: 0AH "fail to combine the character files".
+    # p. 19 RegModel: 0AH "fail to combine the character files".
     await port.exchange(f"{H} 01 00 03 05 00 09", f"{H} 07 00 03 0A 00 14")
 
 
@@ -203,13 +205,13 @@ async def test_upload_and_download_a_template(lock: SimulatedLock, port: Port) -
 
 
 async def test_upload_an_image(lock: SimulatedLock, port: Port) -> None:
-    # p. 22 UpImage with nothing captured: 0FH.
+    # p. 17 UpImage with nothing captured: 0FH.
     await port.exchange(f"{H} 01 00 03 0A 00 0E", f"{H} 07 00 03 0F 00 19")
     await lock.finger("ann")
     await port.exchange(f"{H} 01 00 03 01 00 05", ACK_OK)
     await port.exchange(f"{H} 01 00 03 0A 00 0E", ACK_OK)
     image = await _data_packages(port, 192 * 192 // 2)
-    # p. 22 DownImage of that image, then Img2Tz from it: the same finger.
+    # p. 18 DownImage of that image, then Img2Tz from it: the same finger.
     await port.exchange(f"{H} 01 00 03 0B 00 0F", ACK_OK)
     for offset in range(0, len(image), 128):
         identifier = 0x08 if offset + 128 >= len(image) else 0x02
@@ -220,7 +222,7 @@ async def test_upload_an_image(lock: SimulatedLock, port: Port) -> None:
 
 
 async def test_notepad_random_code_versions_and_product_info(port: Port) -> None:
-    # p. 33 WriteNotepad page 0 with 32 bytes 01, p. 33 ReadNotepad page 0.
+    # p. 33 WriteNotepad page 0 with 32 bytes 01, p. 34 ReadNotepad page 0.
     await port.exchange(f"{H} 01 00 24 18 00 {'01 ' * 32}00 5D", ACK_OK)
     await port.exchange(
         f"{H} 01 00 04 19 00 00 1E", f"{H} 07 00 23 00 {'01 ' * 32}00 4A"
@@ -230,7 +232,9 @@ async def test_notepad_random_code_versions_and_product_info(port: Port) -> None
     # p. 32 GetRandomCode (the manual's own checksum 0018H): 4 random bytes.
     code = await port.exchange(f"{H} 01 00 03 14 00 18", f"{H} 07 00 07 00 {'?? ' * 6}")
     assert _checksum_ok(code)
-    # p. 25 GetAlgVer (39H), GetFwVer (3AH): 32-byte strings; p. 26 ReadProdInfo: 46.
+    # p. 15 GetAlgVer (39H), GetFwVer (3AH): 32-byte strings; p. 16 ReadProdInfo: the
+    # package length 0031H, 46 bytes (the table's "50 bytes" counts 4 reserved ones the
+    # length leaves out).
     for request in ("39 00 3D", "3A 00 3E"):
         got = await port.exchange(
             f"{H} 01 00 03 {request}", f"{H} 07 00 23 00 {'?? ' * 34}"
@@ -242,7 +246,7 @@ async def test_notepad_random_code_versions_and_product_info(port: Port) -> None
     assert _checksum_ok(info)
     assert info[10:26].rstrip(b"\0") == b"R503"  # PARAM_FPM_MODEL
     assert int.from_bytes(info[-4:-2], "big") == 50  # PARAM_TMPL_TOTAL
-    # p. 32 ReadInfPage: acknowledge, then 512 bytes in data packages.
+    # p. 33 ReadInfPage: acknowledge, then 512 bytes in data packages.
     await port.exchange(f"{H} 01 00 03 16 00 1A", ACK_OK)
     assert len(await _data_packages(port, 512)) == 512
 
@@ -251,6 +255,147 @@ async def test_aura_led(lock: SimulatedLock, port: Port) -> None:
     # p. 27 AuraLedConfig: breathing (01), speed 80, red (01), infinite (00).
     await port.exchange(f"{H} 01 00 07 35 01 80 01 00 00 BF", ACK_OK)
     assert lock._require(lock._fingerprint).led == (0x01, 0x80, 0x01, 0x00)
+    # p. 28, the manual's example "Cyan breathing light", byte for byte.
+    await port.exchange("EF01FFFFFFFF01000735015006000094", "EF01FFFFFFFF07000300000A")
+    assert lock._require(lock._fingerprint).led == (0x01, 0x50, 0x06, 0x00)
+
+
+async def test_get_image_ex(lock: SimulatedLock, port: Port) -> None:
+    # p. 24 GetImageEx (28H, the manual's checksum 002CH): 02H no finger, 00 captured
+    # (a simulated image is never of poor quality, 07H).
+    await port.exchange(f"{H} 01 00 03 28 00 2C", f"{H} 07 00 03 02 00 0C")
+    await lock.finger("ann")
+    await port.exchange(f"{H} 01 00 03 28 00 2C", ACK_OK)
+    await port.exchange(f"{H} 01 00 04 02 01 00 08", ACK_OK)
+
+
+AUTO_ENROLL = "EF01FFFFFFFF01000831C8000101010105"
+"""p. 29 "Example of AutoEnroll": first free page (C8), no cover, duplicates allowed,
+every key step returned, finger must leave."""
+AUTO_ENROLL_STEPS = (
+    "EF01FFFFFFFF07000500010000 0D EF01FFFFFFFF07000500020000 0E",
+    "EF01FFFFFFFF07000500030000 0F EF01FFFFFFFF07000500040000 10",
+    "EF01FFFFFFFF07000500050000 11 EF01FFFFFFFF07000500060000 12",
+    "EF01FFFFFFFF07000500070000 13 EF01FFFFFFFF07000500080000 14",
+    "EF01FFFFFFFF07000500090000 15 EF01FFFFFFFF070005000A0000 16",
+    "EF01FFFFFFFF070005000B0000 17 EF01FFFFFFFF070005000C0000 18",
+)
+"""The example's returns, two per image: collect image n (step 2n - 1), feature n."""
+AUTO_ENROLL_END = (
+    "EF01FFFFFFFF070005000D000019 EF01FFFFFFFF070005000E00001A"
+    " EF01FFFFFFFF070005000F00001B"
+)
+"""Repeat fingerprint check (0D), merge (0E), storage template (0F) with the page."""
+AUTO_IDENTIFY = "EF01FFFFFFFF010008320300C801010108"
+"""p. 32 "Example of AutoIdentify": security 3, start 0, 200 pages, key steps, 1 try."""
+
+
+async def _auto_enroll(lock: SimulatedLock, port: Port, finger: str) -> None:
+    await port.send(AUTO_ENROLL)
+    for returns in AUTO_ENROLL_STEPS:
+        await lock.finger(finger)
+        await port.expect(returns)
+
+
+async def test_auto_enroll_as_the_manuals_example(
+    lock: SimulatedLock, port: Port
+) -> None:
+    await _auto_enroll(lock, port, "ann")
+    await port.expect(AUTO_ENROLL_END)  # stored in page 0, the first empty one
+    await port.exchange(f"{H} 01 00 03 1D 00 21", f"{H} 07 00 05 00 00 01 00 0D")
+    # The next automatic enrollment goes to page 1; its storage step names it.
+    await _auto_enroll(lock, port, "bob")
+    await port.expect(
+        "EF01FFFFFFFF070005000D000019 EF01FFFFFFFF070005000E00001A"
+        " EF01FFFFFFFF070005000F01001C"
+    )
+
+
+async def test_auto_identify_as_the_manuals_example(
+    lock: SimulatedLock, port: Port
+) -> None:
+    await _auto_enroll(lock, port, "ann")
+    await port.expect(AUTO_ENROLL_END)
+    await port.send(AUTO_IDENTIFY)
+    await lock.finger("ann")
+    # Collect image (step 1), generate feature (2), search (3): page 0000 and a score
+    # (the manual's example scored 003D).
+    await port.expect("EF01FFFFFFFF0700080001000000000010")
+    await port.expect("EF01FFFFFFFF0700080002000000000011")
+    found = await port.expect("EF01FFFFFFFF07000800030000 ?? ?? ?? ??")
+    assert _checksum_ok(found)
+    # An unknown finger with one try allowed: 09H "failed to search" at the search step.
+    await port.send(AUTO_IDENTIFY)
+    await lock.finger("mallory")
+    await port.expect("EF01FFFFFFFF0700080001000000000010")
+    await port.expect("EF01FFFFFFFF0700080002000000000011")
+    await port.expect("EF01FFFFFFFF070008 09 03 0000 0000 001B")
+
+
+async def test_auto_commands_refuse_what_they_cannot_do(
+    lock: SimulatedLock, port: Port
+) -> None:
+    # p. 37 AutoIdentify on an empty library: 24H; security level 0: 01H (6.4 "Level
+    # parameter error, return 01"); a start beyond the library: 0BH (6.4).
+    await port.exchange(AUTO_IDENTIFY, f"{H} 07 00 08 24 00 0000 0000 00 33")
+    await port.exchange(
+        f"{H} 01 00 08 32 00 00 C8 01 01 01 05", f"{H} 07 00 08 01 00 0000 0000 00 10"
+    )
+    await _auto_enroll(lock, port, "ann")
+    await port.expect(AUTO_ENROLL_END)
+    await port.exchange(
+        f"{H} 01 00 08 32 03 40 C8 01 01 01 48", f"{H} 07 00 08 0B 00 0000 0000 00 1A"
+    )
+    # p. 30 AutoEnroll: page 40H is beyond the library of 50 (0BH); page 0 is taken and
+    # "cover ID" not allowed (22H, 6.3); the same finger again with duplicates refused
+    # (27H at the repeat fingerprint check); two fingers in one template (0AH at merge).
+    await port.exchange(
+        f"{H} 01 00 08 31 40 00 01 01 01 00 7D", f"{H} 07 00 05 0B 00 40 00 57"
+    )
+    await port.exchange(
+        f"{H} 01 00 08 31 00 00 01 01 01 00 3D", f"{H} 07 00 05 22 00 00 00 2E"
+    )
+    await port.send(f"{H} 01 00 08 31 C8 00 00 01 01 01 04")
+    for returns in AUTO_ENROLL_STEPS:
+        await lock.finger("ann")
+        await port.expect(returns)
+    await port.expect(f"{H} 07 00 05 27 0D 00 00 40")
+    await port.send(AUTO_ENROLL)
+    for index, returns in enumerate(AUTO_ENROLL_STEPS):
+        await lock.finger("bob" if index == 5 else "carol")
+        await port.expect(returns)
+    await port.expect(f"EF01FFFFFFFF070005000D000019 {H} 07 00 05 0A 0E 00 00 24")
+
+
+async def test_auto_enroll_without_key_steps_returns_the_last_only(
+    lock: SimulatedLock, port: Port
+) -> None:
+    # p. 30: "If the status of return key step is set to 0 ..., only returned the last
+    # acknowledge packet": storage in page 5 (cover allowed, duplicates allowed).
+    await port.send(f"{H} 01 00 08 31 05 01 01 00 00 00 41")
+    for _ in AUTO_ENROLL_STEPS:
+        await lock.finger("ann")
+    await port.expect(f"{H} 07 00 05 00 0F 05 00 20")
+
+
+async def test_auto_identify_times_out_and_cancel_stops_it(
+    lock: SimulatedLock, port: Port
+) -> None:
+    module = lock._require(lock._fingerprint)
+    await _auto_enroll(lock, port, "ann")
+    await port.expect(AUTO_ENROLL_END)
+    # No finger within the wait (10 s on the module; shortened here): 26H at "collect
+    # image".
+    module.auto_timeout = 0.05
+    await port.exchange(AUTO_IDENTIFY, f"{H} 07 00 08 26 01 0000 0000 00 36")
+    module.auto_timeout = 30.0
+    # While it waits the module hears only Cancel (p. 25): the HandShake sent meanwhile
+    # gets no answer, Cancel gets 00 and the identification sends nothing more.
+    await port.send(AUTO_IDENTIFY)
+    await port.send(f"{H} 01 00 03 40 00 44")
+    await port.exchange(f"{H} 01 00 03 30 00 34", ACK_OK)
+    await lock.finger("ann")
+    await port.exchange(f"{H} 01 00 03 40 00 44", ACK_OK)
 
 
 async def test_damaged_and_unsupported_packages(port: Port) -> None:
@@ -259,5 +404,7 @@ async def test_damaged_and_unsupported_packages(port: Port) -> None:
     await port.exchange(f"{H} 01 00 03 40 00 44", ACK_OK)
     # Parameters of the wrong length: 01H "error when receiving package".
     await port.exchange(f"{H} 01 00 04 40 00 00 45", f"{H} 07 00 03 01 00 0B")
-    # AutoEnroll (31H) is not simulated (docs/serial-protocol.md): 01H as well.
+    # An instruction the module does not have (27H): 01H as well.
+    await port.exchange(f"{H} 01 00 03 27 00 2B", f"{H} 07 00 03 01 00 0B")
+    # AutoEnroll without its five parameters: 01H.
     await port.exchange(f"{H} 01 00 03 31 00 35", f"{H} 07 00 03 01 00 0B")

@@ -1,10 +1,15 @@
 """A virtual R503-style fingerprint module: the instruction set of the R503 User Manual.
 
-The manual (Hangzhou Grow, "R503 Fingerprint Module User Manual", V1.2.2, chapter V
-"Module Instruction System") defines each instruction's parameters, its acknowledge
-package and confirmation codes; this module answers every instruction of that chapter
-that a lock needs, with those lengths and codes (``docs/serial-protocol.md`` lists them
+The manual (Hangzhou Grow, "R503/R503-M22 Fingerprint Module User Manual", V1.4.1,
+chapter V "Module Instruction System") defines each instruction's parameters, its
+acknowledge package and confirmation codes; this module answers every instruction of its
+instruction table with those lengths and codes (``docs/serial-protocol.md`` lists them
 with the manual's page). Packages go through the module's own codec (:mod:`.ef01_wire`).
+
+AutoEnroll and AutoIdentify run on their own: one command, then an acknowledge per key
+step as fingers are presented (manual pp. 28-32, and its worked examples), until the
+last step, a failure, a timeout (no finger for :data:`AUTO_TIMEOUT` seconds) or Cancel.
+Meanwhile the module answers nothing but Cancel.
 
 What a real module keeps in flash is kept in ``state_path`` (templates in their own
 library file): the password, the module address, the system parameters and the notepad.
@@ -19,7 +24,8 @@ again (to this or another simulated module) and still match.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 import logging
 from pathlib import Path
 import random
@@ -50,6 +56,13 @@ DEFAULT_ADDRESS = 0xFFFFFFFF
 DEFAULT_PASSWORD = 0x00000000
 PACKET_SIZES = (32, 64, 128, 256)
 BAUD_FACTORS = (1, 2, 4, 6, 12)
+AUTO_TIMEOUT = 10.0
+"""Seconds AutoEnroll / AutoIdentify wait for a finger before giving up with 26H (the
+manual's text says 10 s; its flow charts, p. 41-42, say 15 s)."""
+AUTO_ID = 0xC8
+"""AutoEnroll location ids 0xC8..0xFF: the module picks the first empty page."""
+AUTO_CAPTURES = 6
+"""Images AutoEnroll collects for one template."""
 MODULE_TYPE = "R503"
 FIRMWARE_VERSION = "EZSIM-R503 1.2.2"
 ALGORITHM_VERSION = "EZSIM-ALG 1.0"
@@ -77,6 +90,11 @@ FLASH_ERROR = 0x18
 BAD_REGISTER = 0x1A
 BAD_NOTEPAD_PAGE = 0x1C
 MUST_VERIFY_PASSWORD = 0x21
+TEMPLATE_EMPTY = 0x22
+LIBRARY_EMPTY = 0x24
+TIMEOUT = 0x26
+ALREADY_EXISTS = 0x27
+LIBRARY_FULL = 0x1F
 MODULE_OK = 0x55
 """GetEcho's answer (R30x-family firmwares; what Adafruit's library checks for)."""
 
@@ -86,7 +104,17 @@ _STATUS_PWD = 1 << 2
 _STATUS_IMAGE = 1 << 3
 
 type _Answer = tuple[int, bytes]
-type _Handler = Callable[[bytes], _Answer]
+type _Handler = Callable[[bytes], _Answer | None]
+"""An instruction: its acknowledge, or None when a background run answers it (Auto*)."""
+
+# AutoEnroll steps (manual p. 29): collect image n = 2n - 1, generate feature n = 2n.
+STEP_DUPLICATE_CHECK = 0x0D
+STEP_MERGE = 0x0E
+STEP_STORE = 0x0F
+# AutoIdentify steps (manual p. 32).
+STEP_COLLECT = 0x01
+STEP_FEATURE = 0x02
+STEP_SEARCH = 0x03
 
 
 class _MalformedError(Exception):
@@ -180,6 +208,9 @@ class FingerprintModule:
         self._passed = False
         self._upload: _Upload | None = None
         self._outgoing: bytes | None = None
+        self._auto: asyncio.Task[None] | None = None
+        self.auto_timeout = AUTO_TIMEOUT
+        """Seconds an automatic command waits for each finger (tests shorten it)."""
         self._handlers: dict[int, _Handler] = {
             0x01: self._gen_img,
             0x02: self._img2tz,
@@ -206,7 +237,10 @@ class FingerprintModule:
             0x1B: self._search,  # HiSpeedSearch: same parameters and answer
             0x1D: self._template_num,
             0x1F: self._read_index_table,
-            0x30: self._no_op,  # Cancel: nothing of ours runs in the background
+            0x28: self._gen_img,  # GetImageEx: as GenImg (a simulated image is never poor)
+            0x30: self._cancel,
+            0x31: self._auto_enroll,
+            0x32: self._auto_identify,
             0x35: self._aura_led_config,
             0x36: self._no_op,  # CheckSensor: the sensor is normal
             0x39: self._get_alg_ver,
@@ -236,6 +270,7 @@ class FingerprintModule:
         self._reset_ram()
 
     def _reset_ram(self) -> None:
+        self._stop_auto()
         self._buffers.clear()
         self._image = None
         self._verified = False
@@ -252,19 +287,25 @@ class FingerprintModule:
             return
         if received.identifier != ef01_wire.COMMAND or not received.content:
             return
-        self._upload = None  # a command ends any transfer the host abandoned
         instruction, params = received.content[0], received.content[1:]
+        if self._auto is not None and instruction != 0x30:
+            return  # busy with AutoEnroll / AutoIdentify: only Cancel is heard
+        self._upload = None  # a command ends any transfer the host abandoned
         handler = self._handlers.get(instruction)
+        answer: _Answer | None
         if handler is None:
-            code, data = PACKET_ERROR, b""
+            answer = PACKET_ERROR, b""
         elif self._locked() and instruction != 0x13:
-            code, data = MUST_VERIFY_PASSWORD, b""
+            answer = MUST_VERIFY_PASSWORD, b""
         else:
             try:
-                code, data = handler(params)
+                answer = handler(params)
             except _MalformedError:
                 _LOGGER.debug("fingerprint: instruction 0x%02X malformed", instruction)
-                code, data = PACKET_ERROR, b""
+                answer = PACKET_ERROR, b""
+        if answer is None:
+            return  # an automatic command: its run sends the acknowledges
+        code, data = answer
         self._ack(code, data)
         if self._outgoing is not None:
             outgoing, self._outgoing = self._outgoing, None
@@ -477,6 +518,131 @@ class FingerprintModule:
         # The acknowledge goes first; the data packages follow it at once.
         self._outgoing = data
         return OK, b""
+
+    # -- automatic commands (manual pp. 28-32, 6.3, 6.4) ----------------------------------
+
+    def _cancel(self, params: bytes) -> _Answer:
+        """Cancel (p. 25): stop a running AutoEnroll / AutoIdentify (it sends no more)."""
+        _params("", params)
+        self._stop_auto()
+        return OK, b""
+
+    def _stop_auto(self) -> None:
+        if self._auto is not None:
+            self._auto.cancel()
+            self._auto = None
+
+    def _run_auto(self, work: Callable[[], Awaitable[None]]) -> None:
+        async def run() -> None:
+            try:
+                await work()
+            finally:
+                if self._auto is asyncio.current_task():
+                    self._auto = None
+
+        self._auto = asyncio.get_running_loop().create_task(run())
+
+    async def _next_feature(self) -> bytes | None:
+        """Wait for the next finger (None after ``auto_timeout``), image and feature."""
+        try:
+            async with asyncio.timeout(self.auto_timeout):
+                finger = await self.presence.wait()
+        except TimeoutError:
+            return None
+        self._image = image_of(feature_of(finger.identity))
+        return self._image[:32]
+
+    def _auto_enroll(self, params: bytes) -> _Answer | None:
+        """AutoEnroll (p. 28): six images, duplicate check, merge, store; 5-byte acks."""
+        location, cover, duplicates, steps, _leave = _params("BBBBB", params)
+        library = self.library
+
+        def ack(code: int, step: int, location: int = 0) -> None:
+            self._ack(code, bytes((step, location)))
+
+        if location >= AUTO_ID:
+            free = library.free_slot()
+            if free is None:
+                return LIBRARY_FULL, bytes((0, 0))
+            page = free
+        elif location >= library.capacity:
+            return BAD_LOCATION, bytes((0, location))
+        elif not cover and location in library.slots():
+            # 6.3: a taken page without "cover ID" allowed: 22H.
+            return TEMPLATE_EMPTY, bytes((0, location))
+        else:
+            page = location
+
+        async def enroll() -> None:
+            features: list[bytes] = []
+            for capture in range(1, AUTO_CAPTURES + 1):
+                feature = await self._next_feature()
+                if feature is None:
+                    ack(TIMEOUT, 2 * capture - 1)
+                    return
+                if steps:
+                    ack(OK, 2 * capture - 1)
+                self._buffers[capture] = feature
+                features.append(feature)
+                if steps:
+                    ack(OK, 2 * capture)
+            # Every capture here comes from its own presentation: the finger has
+            # always left in between, so "ask the finger to leave" changes nothing.
+            if not duplicates and library.find(features[0]) is not None:
+                ack(ALREADY_EXISTS, STEP_DUPLICATE_CHECK)
+                return
+            if steps:
+                ack(OK, STEP_DUPLICATE_CHECK)
+            if len(set(features)) != 1:
+                ack(ENROLL_MISMATCH, STEP_MERGE)
+                return
+            if steps:
+                ack(OK, STEP_MERGE)
+            library.store(page, features[0])
+            ack(OK, STEP_STORE, page)
+
+        self._run_auto(enroll)
+        return None
+
+    def _auto_identify(self, params: bytes) -> _Answer | None:
+        """AutoIdentify (p. 31): collect, feature, search; 8-byte acks."""
+        level, start, count, steps, tries = _params("BBBBB", params)
+        library = self.library
+
+        def ack(code: int, step: int, page: int = 0, score: int = 0) -> None:
+            self._ack(code, struct.pack(">BHH", step, page, score))
+
+        nothing = struct.pack(">BHH", 0, 0, 0)
+        if not 1 <= level <= 5:
+            return PACKET_ERROR, nothing  # 6.4: "Level parameter error, return 01"
+        if start >= library.capacity or count == 0:
+            return BAD_LOCATION, nothing  # 6.4: "Position error, return 0B"
+        if not library:
+            return LIBRARY_EMPTY, nothing
+
+        async def identify() -> None:
+            failures = 0
+            while True:
+                feature = await self._next_feature()
+                if feature is None:
+                    ack(TIMEOUT, STEP_COLLECT)
+                    return
+                if steps:
+                    ack(OK, STEP_COLLECT)
+                    ack(OK, STEP_FEATURE)
+                self._buffers[1] = feature
+                page = library.find(feature, start, count)
+                self._passed = page is not None
+                if page is not None:
+                    ack(OK, STEP_SEARCH, page, self._rng.randint(*MATCH_SCORES))
+                    return
+                failures += 1
+                if tries and failures >= tries:  # 0: search until a finger matches
+                    ack(NOT_FOUND, STEP_SEARCH)
+                    return
+
+        self._run_auto(identify)
+        return None
 
     # -- other instructions ------------------------------------------------------------
 
