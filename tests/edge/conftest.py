@@ -17,7 +17,7 @@ from ezlock_edge.sim.port import VirtualPort
 from tests.support.lock import create_first_admin, sim_of
 
 from .api_support import ApiClient, client_for, pair, running_edge
-from .peer_support import PeerFactory, ScriptedPeer
+from .peer_support import HexPeer, HexPeerFactory, PeerFactory, ScriptedPeer
 from .sim_support import open_hardware
 
 
@@ -67,6 +67,22 @@ async def pty_peer(tmp_path: Path) -> AsyncIterator[PeerFactory]:
         port.plug()
         ports.append(port)
         return ScriptedPeer(port, parser)
+
+    yield make
+    for port in ports:
+        port.unplug()
+
+
+@pytest.fixture
+async def hex_peer(tmp_path: Path) -> AsyncIterator[HexPeerFactory]:
+    """Make pty ends a test plays as literal bytes: ``hex_peer(name)``."""
+    ports: list[VirtualPort] = []
+
+    def make(name: str) -> HexPeer:
+        port = VirtualPort(tmp_path / name, LineNoise(random.Random(0)))
+        port.plug()
+        ports.append(port)
+        return HexPeer(port)
 
     yield make
     for port in ports:

@@ -96,12 +96,12 @@ class HexPort:
 
     async def send(self, text: str) -> None:
         """Write the bytes spelled in hex."""
-        self._writer.write(bytes.fromhex(_expand(text)))
+        self._writer.write(bytes.fromhex(expand(text)))
         await self._writer.drain()
 
     async def expect(self, text: str) -> bytes:
         """Read as many bytes as ``text`` spells and compare them, ``??`` matching any."""
-        pattern = _expand(text).split()
+        pattern = expand(text).split()
         async with asyncio.timeout(WAIT):
             got = await self._reader.readexactly(len(pattern))
         seen = " ".join(
@@ -120,7 +120,7 @@ class HexPort:
         self._writer.close()
 
 
-def _expand(text: str) -> str:
+def expand(text: str) -> str:
     """One token per byte: runs of zeros spelled out, hex printed without spaces split."""
     text = re.sub(r"\((\d+) x 00\)", lambda run: " ".join(["00"] * int(run[1])), text)
     return " ".join(

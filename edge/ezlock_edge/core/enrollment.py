@@ -193,10 +193,11 @@ class Enroller:
             )
             return await module.enroll(progress, timeout=self._timeout)
         except DuplicateTemplate as err:
-            if self._directory.by_slot(kind, err.existing_slot) is None:
+            existing = err.existing_slot
+            if existing is not None and self._directory.by_slot(kind, existing) is None:
                 # A template the lock lost track of (a crash before the commit, a
                 # delete while the module was unplugged): it is this person's.
-                return err.existing_slot
+                return existing
             raise EnrollmentFailed(
                 "failed", "duplicate", Prompt.ALREADY_ENROLLED
             ) from err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+import contextlib
 from dataclasses import dataclass
 from enum import IntEnum
 import logging
@@ -172,6 +173,8 @@ class BiometricDevice(UartDevice):
                 EnrollParams(direction, seconds, palm=self.modality is PALM).encode(),
                 seconds,
             )
+            if reply.result is Result.FACE_ENROLLED:
+                raise DuplicateTemplate(await self._enrolled_as(reply.data, seconds))
             self._check(reply)
             result = self._decode(EnrollResult.decode, reply.data)
             if progress is not None:
@@ -181,6 +184,28 @@ class BiometricDevice(UartDevice):
                 f"{self.modality.name} module did not complete the enrollment"
             )
         return result.user_id
+
+    async def _enrolled_as(self, data: bytes, seconds: int) -> int | None:
+        """Which user already has the face (palm) a FACE_ENROLLED reply refused.
+
+        Modules answer with the user id (the FM22x headers' reply), with FFFF and the
+        directions done (kzh92/cvi_test_projects' PusinLock firmware), or with no data
+        at all (XmSilicon's face module firmware). Without an id the person is still in
+        front of the module: the driver forgets the unfinished enrollment (FACE_RESET)
+        and asks with a VERIFY; None when that finds nobody it knows.
+        """
+        if len(data) >= 2 and (user := decode_user(data)) != NO_USER:
+            return user
+        name = self.modality.name
+        _LOGGER.info("%s module: already enrolled, user not named; asking", name)
+        with contextlib.suppress(DeviceError):
+            await self._link.command(MsgId.FACE_RESET)
+        try:
+            match = await self.verify(seconds)
+        except DeviceError as err:
+            _LOGGER.warning("%s module: could not tell whose it is: %s", name, err)
+            return None
+        return match.slot if match is not None else None
 
     async def delete(self, slot: int) -> None:
         """Delete the template in ``slot`` (deleting an empty slot is not an error)."""
@@ -203,8 +228,6 @@ class BiometricDevice(UartDevice):
         match reply.result:
             case Result.SUCCESS:
                 return
-            case Result.FACE_ENROLLED:
-                raise DuplicateTemplate(self._decode(decode_user, reply.data))
             case Result.MAX_USER:
                 raise CapacityFull(f"all {name} slots are used")
             case Result.LIVENESS_CHECK:

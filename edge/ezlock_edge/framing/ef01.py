@@ -61,14 +61,15 @@ class Instruction(IntEnum):
     HIGH_SPEED_SEARCH = 0x1B  # as SEARCH
     TEMPLATE_NUM = 0x1D  # -> count u16
     READ_INDEX_TABLE = 0x1F  # index page u8 -> 32-byte bitmap of used pages
-    CANCEL = 0x30
-    AUTO_ENROLL = 0x31
-    AUTO_IDENTIFY = 0x32
+    GET_IMAGE_EX = 0x28  # as GEN_IMG, FEATURE_FAIL for a poor image
+    CANCEL = 0x30  # stops a running AUTO_ENROLL / AUTO_IDENTIFY
+    AUTO_ENROLL = 0x31  # page u8, cover, duplicates, key steps, leave -> step, page
+    AUTO_IDENTIFY = 0x32  # level, start, count, key steps, tries -> step, page, score
     AURA_LED_CONFIG = 0x35  # control, speed, colour index, times (u8 each)
     CHECK_SENSOR = 0x36
     GET_ALG_VER = 0x39  # -> 32 bytes
     GET_FW_VER = 0x3A  # -> 32 bytes
-    READ_PROD_INFO = 0x3C  # -> 46 bytes
+    READ_PROD_INFO = 0x3C  # -> 46 bytes (V1.4.1: length 0031H)
     SOFT_RESET = 0x3D  # the module sends 55 once it has restarted
     HANDSHAKE = 0x40
 

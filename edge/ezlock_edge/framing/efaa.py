@@ -58,10 +58,16 @@ class Result(IntEnum):
     NO_MEMORY = 7
     UNKNOWN_USER = 8
     MAX_USER = 9
-    FACE_ENROLLED = 10  # duplicate: data carries the existing user id (u16)
+    FACE_ENROLLED = 10  # duplicate: the existing user id (u16), FFFF, or nothing
     LIVENESS_CHECK = 12
     TIMEOUT = 13
     AUTHORIZATION = 14
+    READ_FILE = 19
+    WRITE_FILE = 20
+    NO_ENCRYPT = 21
+    NO_RGB_IMAGE = 23
+    JPG_PHOTO_LARGE = 24
+    JPG_PHOTO_SMALL = 25
 
 
 class NoteId(IntEnum):
@@ -305,7 +311,7 @@ def encode_user(user_id: int) -> bytes:
 
 
 def decode_user(data: bytes) -> int:
-    """Inverse of :func:`encode_user` (FACE_ENROLLED may add the directions byte)."""
+    """Inverse of :func:`encode_user` (a FACE_ENROLLED reply may add directions)."""
     user_id: int = unpack_exact(_USER, data[: _USER.size])[0]
     return user_id
 

@@ -24,11 +24,21 @@ class DeviceRejected(DeviceError):  # noqa: N818 - contract name
 
 
 class DuplicateTemplate(DeviceRejected):
-    """The finger, face or palm being enrolled is already stored (L-24)."""
+    """The finger, face or palm being enrolled is already stored (L-24).
 
-    def __init__(self, existing_slot: int) -> None:
-        """Keep the slot that already holds it."""
-        super().__init__(f"already enrolled in slot {existing_slot}")
+    ``existing_slot`` is None when the module would not say where (some face module
+    firmwares answer FACE_ENROLLED without the user id, and the face was gone before
+    the driver could ask).
+    """
+
+    def __init__(self, existing_slot: int | None) -> None:
+        """Keep the slot that already holds it, if known."""
+        where = (
+            "a slot the module did not name"
+            if existing_slot is None
+            else (f"slot {existing_slot}")
+        )
+        super().__init__(f"already enrolled in {where}")
         self.existing_slot = existing_slot
 
 
