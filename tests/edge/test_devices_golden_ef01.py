@@ -18,6 +18,13 @@ import pytest
 
 from ezlock_edge.devices.fingerprint import FingerprintDevice
 from ezlock_edge.devices.models import FingerMatch
+from ezlock_edge.framing.ef01 import (
+    Ef01Packet,
+    Instruction,
+    SearchResult,
+    decode_index_table,
+    decode_u16,
+)
 from ezlock_edge.vocabulary.errors import (
     DeviceRejected,
     DuplicateTemplate,
@@ -25,6 +32,7 @@ from ezlock_edge.vocabulary.errors import (
 )
 
 from .peer_support import HexPeer, HexPeerFactory
+from .sim_support import expand
 
 H = "EF 01 FF FF FF FF"  # header, default address (chapter IV)
 GEN_IMG = f"{H} 01 00 03 01 00 05"  # p. 17
@@ -185,3 +193,109 @@ async def test_delete_list_and_empty(
     emptied = asyncio.create_task(device.delete_all())
     await module.answer(EMPTY, ACK_OK)
     await emptied
+
+
+# Every instruction of the manual's instruction table (p. 9), as the driver's codec
+# encodes it: the instruction, parameters in hex, and the command package after the
+# header. Parameterless ones carry the checksum the manual prints; AuraLedConfig,
+# AutoEnroll and AutoIdentify are the manual's own examples (pp. 28, 29, 32).
+INSTRUCTIONS = [
+    (Instruction.GEN_IMG, "", "01 00 03 01 00 05"),
+    (Instruction.IMG2TZ, "01", "01 00 04 02 01 00 08"),
+    (Instruction.MATCH, "", "01 00 03 03 00 07"),
+    (Instruction.SEARCH, "01 0000 0032", "01 00 08 04 01 0000 0032 00 40"),
+    (Instruction.REG_MODEL, "", "01 00 03 05 00 09"),
+    (Instruction.STORE, "01 0007", "01 00 06 06 01 0007 00 15"),
+    (Instruction.LOAD_CHAR, "02 0007", "01 00 06 07 02 0007 00 17"),
+    (Instruction.UP_CHAR, "01", "01 00 04 08 01 00 0E"),
+    (Instruction.DOWN_CHAR, "02", "01 00 04 09 02 00 10"),
+    (Instruction.UP_IMAGE, "", "01 00 03 0A 00 0E"),
+    (Instruction.DOWN_IMAGE, "", "01 00 03 0B 00 0F"),
+    (Instruction.DELETE_CHAR, "0007 0001", "01 00 07 0C 0007 0001 00 1C"),
+    (Instruction.EMPTY, "", "01 00 03 0D 00 11"),
+    (Instruction.SET_SYS_PARA, "06 03", "01 00 05 0E 06 03 00 1D"),
+    (Instruction.READ_SYS_PARA, "", "01 00 03 0F 00 13"),
+    (Instruction.SET_PWD, "11223344", "01 00 07 12 11223344 00 C4"),
+    (Instruction.VFY_PWD, "00000000", "01 00 07 13 00000000 00 1B"),
+    (Instruction.GET_RANDOM_CODE, "", "01 00 03 14 00 18"),
+    (Instruction.SET_ADDRESS, "12345678", "01 00 07 15 12345678 01 31"),
+    (Instruction.READ_INF_PAGE, "", "01 00 03 16 00 1A"),
+    (
+        Instruction.WRITE_NOTEPAD,
+        "00" + "01" * 32,
+        "01 00 24 18 00" + " 01" * 32 + " 00 5D",
+    ),
+    (Instruction.READ_NOTEPAD, "00", "01 00 04 19 00 00 1E"),
+    (Instruction.TEMPLATE_NUM, "", "01 00 03 1D 00 21"),
+    (Instruction.READ_INDEX_TABLE, "00", "01 00 04 1F 00 00 24"),
+    (Instruction.GET_IMAGE_EX, "", "01 00 03 28 00 2C"),
+    (Instruction.CANCEL, "", "01 00 03 30 00 34"),
+    (Instruction.AUTO_ENROLL, "C8 00 01 01 01", "01 00 08 31 C8 00 01 01 01 01 05"),
+    (Instruction.AUTO_IDENTIFY, "03 00 C8 01 01", "01 00 08 32 03 00 C8 01 01 01 08"),
+    (Instruction.AURA_LED_CONFIG, "01 50 06 00", "01 00 07 35 01 50 06 00 00 94"),
+    (Instruction.CHECK_SENSOR, "", "01 00 03 36 00 3A"),
+    (Instruction.GET_ALG_VER, "", "01 00 03 39 00 3D"),
+    (Instruction.GET_FW_VER, "", "01 00 03 3A 00 3E"),
+    (Instruction.READ_PROD_INFO, "", "01 00 03 3C 00 40"),
+    (Instruction.SOFT_RESET, "", "01 00 03 3D 00 41"),
+    (Instruction.HANDSHAKE, "", "01 00 03 40 00 44"),
+]
+
+
+@pytest.mark.parametrize(
+    ("instruction", "params", "package"),
+    INSTRUCTIONS,
+    ids=[row[0].name for row in INSTRUCTIONS],
+)
+def test_every_instruction_encodes_as_the_manual_prints_it(
+    instruction: Instruction, params: str, package: str
+) -> None:
+    wire = bytes.fromhex(expand(f"{H} {package}"))
+    encoded = Ef01Packet.command(instruction, bytes.fromhex(params)).encode()
+    assert encoded.hex(" ") == wire.hex(" ")
+    decoded = Ef01Packet.decode(wire)
+    assert (decoded.instruction, decoded.body) == (instruction, bytes.fromhex(params))
+
+
+def test_the_manual_covers_every_instruction_the_driver_knows() -> None:
+    assert {row[0] for row in INSTRUCTIONS} == set(Instruction) - {
+        Instruction.HIGH_SPEED_SEARCH  # R30x manuals only; answered as Search
+    }
+
+
+# Confirmation codes, pp. 9-10: an acknowledge carrying each decodes to its meaning.
+CODES = {
+    0x00: "OK", 0x01: "PACKET_ERROR", 0x02: "NO_FINGER", 0x03: "IMAGE_FAIL",
+    0x06: "IMAGE_MESSY", 0x07: "FEATURE_FAIL", 0x08: "NO_MATCH", 0x09: "NOT_FOUND",
+    0x0A: "ENROLL_MISMATCH", 0x0B: "BAD_LOCATION", 0x0C: "READ_TEMPLATE_FAIL",
+    0x0D: "UPLOAD_TEMPLATE_FAIL", 0x0E: "RECEIVE_FAIL", 0x0F: "UPLOAD_IMAGE_FAIL",
+    0x10: "DELETE_FAIL", 0x11: "CLEAR_FAIL", 0x13: "WRONG_PASSWORD", 0x15: "NO_IMAGE",
+    0x18: "FLASH_ERROR", 0x19: "UNDEFINED_ERROR", 0x1A: "BAD_REGISTER",
+    0x1B: "BAD_REGISTER_CONFIG", 0x1C: "BAD_NOTEPAD_PAGE", 0x1D: "PORT_FAIL",
+    0x1F: "LIBRARY_FULL", 0x20: "BAD_ADDRESS", 0x21: "MUST_VERIFY_PASSWORD",
+    0x22: "TEMPLATE_EMPTY", 0x24: "LIBRARY_EMPTY", 0x26: "TIMEOUT",
+    0x27: "ALREADY_EXISTS", 0x28: "FEATURES_CORRELATED", 0x29: "SENSOR_ABNORMAL",
+    0xFC: "UNSUPPORTED_COMMAND", 0xFD: "HARDWARE_ERROR", 0xFE: "EXECUTION_FAILURE",
+}  # fmt: skip
+
+
+def test_every_confirmation_code_of_the_manual_is_understood() -> None:
+    for code, name in CODES.items():
+        total = 0x07 + 0x03 + code
+        ack = bytes.fromhex(
+            f"{H} 07 00 03 {code:02X} {total >> 8:02X} {total & 0xFF:02X}"
+        )
+        assert Ef01Packet.decode(ack).code.name == name
+
+
+def test_acknowledge_data_decodes_into_its_meaning() -> None:
+    def body(text: str) -> bytes:
+        return Ef01Packet.decode(bytes.fromhex(expand(text))).body
+
+    assert SearchResult.decode(body(FOUND_7)) == SearchResult(page=7, score=142)
+    assert SearchResult.decode(body(NOT_FOUND)) == SearchResult(page=0, score=0)
+    # p. 13 TempleteNum: 3 templates; p. 14 ReadIndexTable: pages 0, 1 and 7.
+    assert decode_u16(body(f"{H} 07 00 05 00 00 03 00 0F")) == 3
+    assert decode_index_table(body(INDEX_0_1_7), 0) == {0, 1, 7}
+    # p. 23 Match: score 150.
+    assert decode_u16(body(f"{H} 07 00 05 00 00 96 00 A2")) == 150

@@ -26,6 +26,23 @@ from ezlock_edge.devices.biometric import (
     ModuleStatus,
 )
 from ezlock_edge.devices.models import BiometricMatch
+from ezlock_edge.framing.efaa import (
+    Direction,
+    EfaaFrame,
+    EnrollParams,
+    EnrollResult,
+    MsgId,
+    Note,
+    NoteId,
+    Reply,
+    Result,
+    VerifyParams,
+    VerifyResult,
+    decode_user,
+    decode_user_list,
+    decode_version,
+    encode_user,
+)
 from ezlock_edge.vocabulary.errors import (
     CapacityFull,
     DeviceTimeout,
@@ -34,6 +51,7 @@ from ezlock_edge.vocabulary.errors import (
 )
 
 from .peer_support import HexPeer, HexPeerFactory
+from .sim_support import expand
 
 GET_STATUS = "EF AA 11 00 00 11"
 STANDBY = "EF AA 00 00 03 11 00 00 12"
@@ -204,3 +222,65 @@ async def test_delete_and_list(face_module: HexPeer, face: BiometricDevice) -> N
         listed = asyncio.create_task(face.slots())
         await face_module.answer("EF AA 24 00 00 24", reply)
         assert await listed == {1, 4}
+
+
+# The host's messages of section 3's table as the driver's codec encodes them.
+REQUESTS = [
+    (MsgId.RESET, b"", RESET),
+    (MsgId.GET_STATUS, b"", GET_STATUS),
+    (MsgId.VERIFY, VerifyParams(5).encode(), VERIFY_5S),
+    (MsgId.ENROLL_ITG, EnrollParams(Direction.MIDDLE, 10).encode(), FACE_ENROLL[1]),
+    (
+        MsgId.PALM_ENROLL_ITG,
+        EnrollParams(Direction.MIDDLE, 10, palm=True).encode(),
+        "EF AA 27 00 25 00 (32 x 00) 01 00 00 0A 09",
+    ),
+    (MsgId.DEL_USER, encode_user(4), "EF AA 20 00 02 00 04 26"),
+    (MsgId.DEL_ALL, b"", "EF AA 21 00 00 21"),
+    (MsgId.GET_USER_INFO, encode_user(4), "EF AA 22 00 02 00 04 24"),
+    (MsgId.FACE_RESET, b"", FACE_RESET),
+    (MsgId.GET_ALL_USERID, b"", "EF AA 24 00 00 24"),
+    (MsgId.GET_VERSION, b"", "EF AA 30 00 00 30"),
+    (MsgId.GET_SN, b"", "EF AA 93 00 00 93"),
+    (MsgId.POWERDOWN, b"", "EF AA ED 00 00 ED"),
+]
+
+
+@pytest.mark.parametrize(
+    ("msg_id", "data", "wire"), REQUESTS, ids=[row[0].name for row in REQUESTS]
+)
+def test_requests_encode_as_documented(msg_id: MsgId, data: bytes, wire: str) -> None:
+    assert EfaaFrame(msg_id, data).encode() == bytes.fromhex(expand(wire))
+
+
+def _reply(wire: str) -> Reply:
+    return Reply.decode(EfaaFrame.decode(bytes.fromhex(expand(wire))).data)
+
+
+def test_replies_decode_into_their_meaning() -> None:
+    verified = _reply(VERIFIED_3)
+    assert (verified.command, verified.result) == (MsgId.VERIFY, Result.SUCCESS)
+    assert VerifyResult.decode(verified.data) == VerifyResult(user_id=3)
+    assert _reply(REJECTED).result is Result.REJECTED
+    step = _reply("EF AA 00 00 05 26 00 FF FF 01 22")
+    assert EnrollResult.decode(step.data) == EnrollResult(0xFFFF, Direction.MIDDLE)
+    done = _reply("EF AA 00 00 05 26 00 00 04 1F 38")
+    assert EnrollResult.decode(done.data) == EnrollResult(4, Direction(0x1F))
+    assert decode_user(_reply(FACE_ENROLLED_2).data) == 2
+    users = _reply("EF AA 00 00 67 24 00 02 00 01 00 04 (96 x 00) 44")
+    assert decode_user_list(users.data) == {1, 4}
+    version = "EF AA 00 00 22 30 00 " + "46 4D 32 32 35" + " 00" * 27 + " 2C"
+    assert decode_version(_reply(version).data) == "FM225"
+    status = _reply(STANDBY)
+    assert (status.command, status.data) == (MsgId.GET_STATUS, b"\x00")
+    ready = EfaaFrame.decode(bytes.fromhex(READY))
+    assert Note.decode(ready.data) == Note(NoteId.READY)
+    for code, result in (
+        (0x0C, Result.LIVENESS_CHECK),
+        (0x0D, Result.TIMEOUT),
+        (0x13, Result.READ_FILE),
+        (0x17, Result.NO_RGB_IMAGE),
+        (0x19, Result.JPG_PHOTO_SMALL),
+    ):
+        parity = 0x02 ^ 0x12 ^ code
+        assert _reply(f"EF AA 00 00 02 12 {code:02X} {parity:02X}").result is result

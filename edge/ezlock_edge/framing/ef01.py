@@ -75,7 +75,7 @@ class Instruction(IntEnum):
 
 
 class ConfirmationCode(IntEnum):
-    """First byte of every ACK payload (R503 User Manual, each instruction's notes)."""
+    """First byte of every ACK payload (R503 User Manual V1.4.1, pp. 9-10)."""
 
     OK = 0x00
     PACKET_ERROR = 0x01
@@ -96,7 +96,9 @@ class ConfirmationCode(IntEnum):
     WRONG_PASSWORD = 0x13
     NO_IMAGE = 0x15  # no valid image in the image buffer
     FLASH_ERROR = 0x18
+    UNDEFINED_ERROR = 0x19
     BAD_REGISTER = 0x1A
+    BAD_REGISTER_CONFIG = 0x1B
     BAD_NOTEPAD_PAGE = 0x1C
     PORT_FAIL = 0x1D
     LIBRARY_FULL = 0x1F
@@ -106,8 +108,12 @@ class ConfirmationCode(IntEnum):
     LIBRARY_EMPTY = 0x24
     TIMEOUT = 0x26
     ALREADY_EXISTS = 0x27
+    FEATURES_CORRELATED = 0x28  # GenChar with a registration logic set (manual 6.2.1)
     SENSOR_ABNORMAL = 0x29
     MODULE_OK = 0x55  # GetEcho's answer on R30x-family firmwares
+    UNSUPPORTED_COMMAND = 0xFC
+    HARDWARE_ERROR = 0xFD
+    EXECUTION_FAILURE = 0xFE
 
 
 @dataclass(frozen=True, slots=True)
