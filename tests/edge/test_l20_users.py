@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.errors import (
     AdminRequiredError,
     EnrollmentBusyError,
@@ -16,7 +17,8 @@ from ezlock_edge.core.models import CredentialType, Role
 from tests.support.lock import ADMIN_PASSWORD
 from tests.support.waiting import eventually
 
-from .rig_support import running_lock
+from .rig_support import running_lock, simulated_lock
+from .sim_support import HexPort
 
 
 async def test_l26_first_admin_by_password_on_a_fresh_lock(tmp_path: Path) -> None:
@@ -267,3 +269,66 @@ async def test_l24_a_template_the_lock_lost_track_of_is_adopted(tmp_path: Path) 
         await rig.sim.face("alice")
         unlocked = await rig.event("unlocked", method="face")
         assert unlocked.data["credential_id"] == done.data["credential_id"]
+
+
+async def test_l22_l24_templates_another_host_stored_are_reported_and_never_overwritten(
+    tmp_path: Path,
+) -> None:
+    """L-22, L-24: a module set up on another host keeps its templates.
+
+    Before the lock ever ran, another host stored a stranger's finger in page 0 (the
+    R503 manual's commands, as literal bytes). The lock reports it at start, enrolls
+    Alice's finger into another page, and adopts page 0 when the stranger enrolls.
+    Templates the lock's credentials need but a module lost are reported too.
+    """
+    clock = ManualClock()
+    async with simulated_lock(tmp_path, clock) as sim:
+        other_host = await HexPort.open(sim.ports["fingerprint"], 57600)
+        h = "EF 01 FF FF FF FF"
+        for img2tz in ("01 00 04 02 01 00 08", "01 00 04 02 02 00 09"):
+            await sim.finger("stranger")
+            await other_host.exchange(
+                f"{h} 01 00 03 01 00 05", f"{h} 07 00 03 00 00 0A"
+            )
+            await other_host.exchange(f"{h} {img2tz}", f"{h} 07 00 03 00 00 0A")
+        await other_host.exchange(f"{h} 01 00 03 05 00 09", f"{h} 07 00 03 00 00 0A")
+        await other_host.exchange(  # Store buffer 1 into page 0
+            f"{h} 01 00 06 06 01 00 00 00 0E", f"{h} 07 00 03 00 00 0A"
+        )
+        other_host.close()
+        async with running_lock(tmp_path, clock=clock, sim=sim) as rig:
+            found = await rig.event("templates_mismatch", credential_type="fingerprint")
+            assert (found.data["unknown_slots"], found.data["missing_slots"]) == (
+                [0],
+                [],
+            )
+            await rig.create_first_admin()
+            alice = await rig.core.start_enrollment(1, "fingerprint")
+            await rig.present_finger("alice-thumb")
+            done = await rig.event(
+                "enrollment", status="completed", enrollment_id=alice.id
+            )
+            slots = {c.id: c.slot for c in await rig.core.list_credentials(1)}
+            assert slots[str(done.data["credential_id"])] == 1
+            # The stranger, now a user, enrolls: the module knows the finger (page 0).
+            stranger = await rig.core.create_user("Stranger")
+            enrollment = await rig.core.start_enrollment(stranger.number, "fingerprint")
+            await rig.present_finger("stranger")
+            adopted = await rig.event(
+                "enrollment", status="completed", enrollment_id=enrollment.id
+            )
+            slots = {c.id: c.slot for c in await rig.core.list_credentials()}
+            assert slots[str(adopted.data["credential_id"])] == 0
+            face = await rig.enroll_from_app(1, "face", "alice")
+        # Meanwhile another host emptied the face module (FM22x DELALL).
+        face_host = await HexPort.open(sim.ports["face"], 115200)
+        await face_host.exchange("EF AA 21 00 00 21", "EF AA 00 00 02 21 00 23")
+        face_host.close()
+        async with running_lock(tmp_path, clock=clock, sim=sim) as rig:
+            lost = await rig.event("templates_mismatch", credential_type="face")
+            credentials = {c.id: c.slot for c in await rig.core.list_credentials()}
+            slot = credentials[str(face["credential_id"])]
+            assert (lost.data["unknown_slots"], lost.data["missing_slots"]) == (
+                [],
+                [slot],
+            )

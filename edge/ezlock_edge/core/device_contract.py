@@ -100,6 +100,9 @@ class Fingerprint(Protocol):
     async def delete_all(self) -> None:
         """Delete every template."""
 
+    async def slots(self) -> set[int]:
+        """Return the slots that hold a template (the lock's or another host's)."""
+
 
 class Biometric(Protocol):
     """The face or the palm-vein module."""
@@ -123,6 +126,9 @@ class Biometric(Protocol):
 
     async def delete_all(self) -> None:
         """Delete every template."""
+
+    async def slots(self) -> set[int]:
+        """Return the slots that hold a template (the lock's or another host's)."""
 
 
 class LockHardware(Protocol):

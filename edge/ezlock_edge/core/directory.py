@@ -7,7 +7,7 @@ Visitors (temporary passwords, Bluetooth keys) are ``visitors.py``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 import hmac
@@ -243,16 +243,24 @@ class Directory:
                 f"User {user.number:03d} holds {PER_USER_LIMIT[kind]} {kind} already"
             )
 
-    def free_fingerprint_slot(self) -> int:
-        """Return the lowest fingerprint template slot no credential uses."""
-        used = {
-            c.slot
-            for c in self._store.list_credentials(kind=CredentialType.FINGERPRINT)
-        }
+    def credentials_of(self, kind: CredentialType) -> list[Credential]:
+        """Return every credential of ``kind``."""
+        return self._store.list_credentials(kind=kind)
+
+    def free_fingerprint_slot(self, taken: Collection[int] = ()) -> int | None:
+        """Return the lowest fingerprint slot no credential uses, nor ``taken`` holds.
+
+        ``taken``: slots the module holds templates in (another host's are never
+        overwritten). None when there is none left.
+        """
+        used = {c.slot for c in self.credentials_of(CredentialType.FINGERPRINT)}
         return next(
-            slot
-            for slot in range(CAPACITY[CredentialType.FINGERPRINT])
-            if slot not in used
+            (
+                slot
+                for slot in range(CAPACITY[CredentialType.FINGERPRINT])
+                if slot not in used and slot not in taken
+            ),
+            None,
         )
 
     def set_password(self, user: User, password: str) -> Credential:

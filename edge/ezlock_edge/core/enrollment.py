@@ -168,6 +168,14 @@ class Enroller:
             **extra,
         )
 
+    async def _free_fingerprint_slot(self) -> int:
+        """Pick a slot free in the lock and on the module (another host's stay)."""
+        taken = await self._hardware.fingerprint.slots()
+        slot = self._directory.free_fingerprint_slot(taken)
+        if slot is None:
+            raise _no_room()
+        return slot
+
     async def _capture(self, kind: CredentialType, report: Report | None) -> int:
         """Drive the module with voice guidance; return the template slot."""
         prompts = _guidance(kind)
@@ -181,7 +189,7 @@ class Enroller:
 
         try:
             if kind is CredentialType.FINGERPRINT:
-                slot = self._directory.free_fingerprint_slot()
+                slot = await self._free_fingerprint_slot()
                 await self._hardware.fingerprint.enroll(
                     slot, FINGER_CAPTURES, progress, capture_timeout=self._timeout
                 )
@@ -209,6 +217,10 @@ class Enroller:
             raise EnrollmentFailed("timeout", "timeout", Prompt.TIMEOUT) from err
         except DeviceError as err:
             raise EnrollmentFailed("failed", "device_error", Prompt.FAILURE) from err
+
+
+def _no_room() -> CapacityFull:
+    return CapacityFull("every fingerprint slot of the module is used")
 
 
 def _guidance(kind: CredentialType) -> tuple[Prompt, ...]:

@@ -135,7 +135,7 @@ class LockCore:
         self._access = access = UnlockDecision(
             directory, visitors, events, lockout, clock, mechanism, panel, settings
         )
-        self._templates = templates = Templates(hardware, directory)
+        self._templates = templates = Templates(hardware, directory, events)
         self._clients = Clients(store, events, clock)
         self._pairing_announcer = PairingAnnouncer(events, panel)
         self._pairing = pairing = PairingWindow(
@@ -209,6 +209,7 @@ class LockCore:
         await self._settings.push()
         self._lockout.start()
         await self.camera.start()
+        self._templates.start()
         self._hardware.mcu.set_event_handler(
             self._mcu_events.handle, self._mcu_events.batch
         )
@@ -222,6 +223,7 @@ class LockCore:
         await self._keypad.stop()
         await self._enroller.stop()
         await self._identification.stop()
+        await self._templates.stop()
         await self._pairing_announcer.stop()
         self.events.flush()
         self._store.close()
