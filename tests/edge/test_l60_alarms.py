@@ -172,6 +172,13 @@ async def test_l66_a_resent_mcu_event_is_handled_once(tmp_path: Path) -> None:
             handled = rig.core.events.last_mcu_seq
             assert handled is not None
         async with running_lock(tmp_path, sim=sim, clock=clock) as rig:
+            # The MCU resends what it holds first (oldest first, one at a time): only
+            # then can an event newer than all of them come, as the one injected below.
+            mcu = sim._mcu
+            assert mcu is not None
+            await eventually(
+                lambda: not mcu.pending_events, "the MCU's resends handled"
+            )
             doorbell = McuEvent(seq=handled, kind=McuEventKind.KEY, key=Key.DOORBELL)
             await rig.core._mcu_events.handle(doorbell)  # the ACK was lost in the crash
             await rig.core._mcu_events.handle(replace(doorbell, seq=handled + 1000))

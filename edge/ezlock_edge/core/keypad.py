@@ -402,12 +402,14 @@ class Keypad:
         """Leave the credential dialogue first, then say how it went.
 
         The state changes before anything is spoken, so whoever hears the outcome
-        finds the keypad already back in the menu (or idle).
+        finds the keypad already back in the menu (or idle); a key pressed while the
+        outcome is spoken (back: leave the menu) is not undone afterwards.
         """
         if self._in_menu and self._directory.admin_exists:
             self._mode = Mode.MENU
             await self._panel.say(outcome)
-            await self._menu()
+            if self._mode is Mode.MENU and self._in_menu:
+                await self._menu()
         else:
             self._reset()
             await self._panel.say(outcome)
