@@ -328,11 +328,18 @@ async def pair(
                     continue
                 if kind != "form":
                     raise DemoError(f"unexpected flow result {kind!r}")
-                unknown = [name for name in fields if name not in answers]
+                schema = result.get("data_schema") or []
+                unknown = [
+                    field["name"]
+                    for field in schema
+                    if field["name"] not in answers and field.get("required")
+                ]
                 if unknown:
                     raise DemoError(f"step {result['step_id']} asks for {unknown}")
+                # An optional field the demo has no answer for keeps its default.
                 result = await ha.flow_step(
-                    result["flow_id"], {name: answers[name] for name in fields}
+                    result["flow_id"],
+                    {name: answers[name] for name in fields if name in answers},
                 )
     except TimeoutError:
         raise DemoError(f"pairing took over {PAIRING_TIMEOUT:.0f} s") from None

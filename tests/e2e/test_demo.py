@@ -178,9 +178,9 @@ async def test_password_on_front_panel_shows_user_in_home_assistant(
     )
     await page.click("__byText('ha-dropdown-item', 'Details')", what="Details")
     details = await page.wait_for(
-        f"__deepText({dialog}).includes('User name') && __deepText({dialog})",
+        f"__deepText({dialog}).includes('Person') && __deepText({dialog})",
         what="the access event's details",
     )
     assert "Unlocked by password" in details
-    assert f"User name {demo['lock_user']}" in details
+    assert f"Person {demo['lock_user']}" in details  # the user_name attribute
     await page.screenshot(artifacts / "home-assistant-access-event.png")
