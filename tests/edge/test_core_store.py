@@ -15,8 +15,9 @@ import textwrap
 import pytest
 
 from ezlock_edge.core.models import ClientRole, Role, User
+from ezlock_edge.core.schema import MIGRATIONS, SCHEMA_VERSION
 from ezlock_edge.core.secrets import DeviceSecret
-from ezlock_edge.core.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
+from ezlock_edge.core.store import Store, StoreError
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

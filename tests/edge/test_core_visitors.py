@@ -18,8 +18,9 @@ from ezlock_edge.core.errors import (
 )
 from ezlock_edge.core.events import EventLog
 from ezlock_edge.core.models import VisitorKind
+from ezlock_edge.core.schema import MIGRATIONS, SCHEMA_VERSION
 from ezlock_edge.core.secrets import DeviceSecret
-from ezlock_edge.core.store import MIGRATIONS, SCHEMA_VERSION, Store
+from ezlock_edge.core.store import Store
 from ezlock_edge.core.visitors import Visitors
 
 _SECRET = DeviceSecret(b"s" * 32)

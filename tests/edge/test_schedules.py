@@ -22,7 +22,8 @@ from ezlock_edge.config import ConfigError, build
 from ezlock_edge.core.errors import InvalidRequestError
 from ezlock_edge.core.models import VisitorKind
 from ezlock_edge.core.schedule import NO_SCHEDULE, Schedule, parse_schedule
-from ezlock_edge.core.store import MIGRATIONS, SCHEMA_VERSION, Store
+from ezlock_edge.core.schema import MIGRATIONS, SCHEMA_VERSION
+from ezlock_edge.core.store import Store
 from tests.support.waiting import eventually
 
 from .api_support import ApiClient, client_for
