@@ -24,10 +24,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 DEMO_READY_WITHIN = 180
 ICONS_DRAWN = (
-    "__deepAll('state-badge').every((badge) => __deep('ha-svg-icon', badge.shadowRoot)"
+    "__deepAll('state-badge').every((badge) => badge.style.backgroundImage"
+    " || __deep('ha-svg-icon', badge.shadowRoot)"
     "?.shadowRoot?.querySelector('path')?.getAttribute('d'))"
 )
-"""Entity icons load after the page: screenshots wait for them."""
+"""Entity icons load after the page: screenshots wait for them (a camera or image
+entity's badge is its picture instead)."""
 
 
 @pytest.fixture(scope="module")
