@@ -11,6 +11,7 @@ from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.errors import (
     AdminRequiredError,
     EnrollmentBusyError,
+    EnrollmentNotFoundError,
     InvalidRequestError,
 )
 from ezlock_edge.core.models import CredentialType, Role
@@ -332,3 +333,27 @@ async def test_l22_l24_templates_another_host_stored_are_reported_and_never_over
                 [],
                 [slot],
             )
+
+
+async def test_l10_an_app_enrollment_says_what_the_lock_asks_and_can_be_cancelled(
+    tmp_path: Path,
+) -> None:
+    """Each ``enrollment`` event names the prompt; a cancel ends it and frees the lock."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        enrollment = await rig.core.start_enrollment(1, "face")
+        started = await rig.event("enrollment", status="started")
+        assert started.data["prompt"] == "look_straight"
+        await rig.sim.face("alice")
+        first = await rig.event("enrollment", status="progress", step=1)
+        assert first.data["prompt"] == "raise_head"
+        await rig.core.cancel_enrollment(enrollment.id)
+        await rig.event("enrollment", status="cancelled", enrollment_id=enrollment.id)
+        with pytest.raises(EnrollmentNotFoundError):
+            await rig.core.cancel_enrollment(enrollment.id)
+        again = await rig.core.start_enrollment(1, "fingerprint")  # the lock is free
+        await rig.core.cancel_enrollment(again.id)
+        await rig.event("enrollment", status="cancelled", enrollment_id=again.id)
+        assert [c.type for c in await rig.core.list_credentials(1)] == [
+            CredentialType.PASSWORD
+        ]

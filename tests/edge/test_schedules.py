@@ -384,3 +384,16 @@ async def test_info_names_the_place_and_the_time_zone(tmp_path: Path) -> None:
         )
     finally:
         await edge.stop()
+
+
+async def test_a_visitor_code_the_owner_chose(api: ApiClient) -> None:
+    """The owner may type the code: L-25 applies by rule, and it must be free."""
+    until = (api.edge.core.events.query()[0].time + timedelta(days=2)).isoformat()
+    body = {"name": "Aunt", "valid_until": until}
+    chosen = await api.call("POST", "/temporary_passwords", body | {"code": "583920"})
+    assert chosen.status == 201, chosen.body
+    assert chosen.body["code"] == "583920"
+    weak = await api.call("POST", "/temporary_passwords", body | {"code": "123456"})
+    assert (weak.status, weak.body["fields"]) == (400, {"password": "sequential"})
+    taken = await api.call("POST", "/temporary_passwords", body | {"code": "583920"})
+    assert (taken.status, taken.body["error"]) == (409, "duplicate_credential")

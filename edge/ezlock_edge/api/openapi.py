@@ -375,6 +375,10 @@ SCHEMAS: Json = {
             "valid_until": _TIME,
             "max_uses": _nullable(_integer(VISITOR_USES, default=1)),
             "schedule": _SCHEDULE,
+            "code": {
+                "type": "string",
+                "description": "the owner's code (L-25); default: 8 random digits",
+            },
         },
         ("name", "valid_until"),
     ),
@@ -563,6 +567,13 @@ PATHS: Json = {
             {"202": _reply("Started", _ref("Enrollment"))},
             "EnrollmentRequest",
             parameters=[_NUMBER],
+        )
+    },
+    "/api/v1/enrollments/{id}": {
+        "delete": _op(
+            "Cancel a running enrollment (404 enrollment_not_found once it ended)",
+            _NO_CONTENT,
+            parameters=[_ID],
         )
     },
     "/api/v1/credentials": {

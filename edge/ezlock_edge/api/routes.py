@@ -202,6 +202,12 @@ async def start_enrollment(request: web.Request) -> web.Response:
     return _json(enrollment.as_dict(), status=202)
 
 
+async def cancel_enrollment(request: web.Request) -> web.Response:
+    """``DELETE /enrollments/{id}``: the person gave up; the lock stops asking."""
+    await _context(request).core.cancel_enrollment(_object_id(request))
+    return _no_content()
+
+
 async def list_credentials(request: web.Request) -> web.Response:
     """``GET /credentials``."""
     params = query(request, schemas.CREDENTIALS_QUERY)
@@ -350,6 +356,7 @@ ROUTES: list[Route] = [
     Route("DELETE", f"{PREFIX}/users/{{number}}", delete_user, ADMIN),
     Route("PUT", f"{PREFIX}/users/{{number}}/password", set_password, ADMIN),
     Route("POST", f"{PREFIX}/users/{{number}}/enrollments", start_enrollment, ADMIN),
+    Route("DELETE", f"{PREFIX}/enrollments/{{id}}", cancel_enrollment, ADMIN),
     Route("GET", f"{PREFIX}/credentials", list_credentials, ADMIN),
     Route("PATCH", f"{PREFIX}/credentials/{{id}}", patch_credential, ADMIN),
     Route("DELETE", f"{PREFIX}/credentials/{{id}}", delete_credential, ADMIN),

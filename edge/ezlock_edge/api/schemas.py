@@ -190,6 +190,7 @@ TEMPORARY_PASSWORD_CREATE = vol.Schema(
         vol.Required("valid_until"): _TIME,
         vol.Optional("max_uses", default=1): _nullable(within(limits.VISITOR_USES)),
         vol.Optional("schedule"): schedule,
+        vol.Optional("code"): text(64),  # L-25 is checked by the core, by rule
     }
 )
 

@@ -7,6 +7,7 @@ Only the slot the template went into is stored (L-32).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 import logging
 from typing import Any
@@ -22,7 +23,7 @@ from ezlock_edge.vocabulary.mcu import Prompt
 
 from .device_contract import LockHardware
 from .directory import Directory
-from .errors import EnrollmentBusyError, InvalidRequestError
+from .errors import EnrollmentBusyError, EnrollmentNotFoundError, InvalidRequestError
 from .events import EventLog
 from .models import Credential, CredentialType, Enrollment, User
 from .secrets import random_id
@@ -45,7 +46,7 @@ STEPS = {
 }
 
 type Say = Callable[[Prompt], Awaitable[None]]
-type Report = Callable[[int, int], Awaitable[None]]
+type Report = Callable[[int, int, Prompt | None], Awaitable[None]]
 type Release = Callable[[CredentialType], Awaitable[None]]
 
 
@@ -81,6 +82,10 @@ class Enroller:
         self._timeout = timeout
         self._busy = False
         self._tasks = BackgroundTasks(_LOGGER)
+        # Enrollments started from the API, until they end; those already running.
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._started: set[str] = set()
+        self._stopping = False
 
     @property
     def busy(self) -> bool:
@@ -89,6 +94,7 @@ class Enroller:
 
     async def stop(self) -> None:
         """Cancel enrollments started from the API."""
+        self._stopping = True
         await self._tasks.cancel()
 
     async def enroll(
@@ -106,10 +112,21 @@ class Enroller:
         """Start an enrollment in the background; progress arrives as events."""
         self._claim(user, kind)
         enrollment = Enrollment(random_id("en"), user, kind, STEPS[kind])
-        self._report(enrollment, "started", 0, enrollment.steps)
+        self._report(
+            enrollment, "started", 0, enrollment.steps, prompt=_name(_guidance(kind)[0])
+        )
         # Not part of the MCU event that may have started it (a fresh context).
-        self._tasks.spawn(self._run(enrollment))
+        self._running[enrollment.id] = self._tasks.spawn(self._run(enrollment))
         return enrollment
+
+    def cancel(self, enrollment_id: str) -> None:
+        """Stop an enrollment started from the API (the person closed the dialog)."""
+        task = self._running.pop(enrollment_id, None)
+        if task is None:
+            raise EnrollmentNotFoundError(f"No running enrollment {enrollment_id}")
+        if enrollment_id in self._started:
+            task.cancel()
+        # else: not running yet; _run sees it is no longer wanted and says so.
 
     def _claim(self, user: User, kind: CredentialType) -> None:
         """Take the sensors for one enrollment, or refuse at once."""
@@ -131,13 +148,25 @@ class Enroller:
         return self._directory.add_biometric(user, kind, slot)
 
     async def _run(self, enrollment: Enrollment) -> None:
-        async def progress(step: int, steps: int) -> None:
-            self._report(enrollment, "progress", step, steps)
+        async def progress(step: int, steps: int, prompt: Prompt | None) -> None:
+            self._report(enrollment, "progress", step, steps, prompt=_name(prompt))
 
+        self._started.add(enrollment.id)
         try:
+            if enrollment.id not in self._running:
+                self._busy = False
+                raise asyncio.CancelledError
             credential = await self._enroll_claimed(
                 enrollment.user, enrollment.credential_type, progress
             )
+        except asyncio.CancelledError:
+            if self._stopping:
+                raise
+            self._report(
+                enrollment, "cancelled", 0, enrollment.steps, reason="cancelled"
+            )
+            await self._say(Prompt.FAILURE)
+            return
         except EnrollmentFailed as err:
             self._report(enrollment, err.status, 0, enrollment.steps, reason=err.reason)
             await self._say(err.prompt)
@@ -153,6 +182,9 @@ class Enroller:
                 credential_id=credential.id,
             )
             await self._say(Prompt.SUCCESS)
+        finally:
+            self._running.pop(enrollment.id, None)
+            self._started.discard(enrollment.id)
 
     def _report(
         self, enrollment: Enrollment, status: str, step: int, steps: int, **extra: Any
@@ -182,10 +214,11 @@ class Enroller:
         await self._say(prompts[0])
 
         async def progress(step: int, steps: int) -> None:
-            if step < steps:
-                await self._say(prompts[min(step, len(prompts) - 1)])
+            prompt = prompts[min(step, len(prompts) - 1)] if step < steps else None
+            if prompt is not None:
+                await self._say(prompt)
             if report is not None:
-                await report(step, steps)
+                await report(step, steps, prompt)
 
         try:
             if kind is CredentialType.FINGERPRINT:
@@ -221,6 +254,11 @@ class Enroller:
 
 def _no_room() -> CapacityFull:
     return CapacityFull("every fingerprint slot of the module is used")
+
+
+def _name(prompt: Prompt | None) -> str | None:
+    """Name the prompt as events do: what the lock asks the person to do now."""
+    return prompt.name.lower() if prompt is not None else None
 
 
 def _guidance(kind: CredentialType) -> tuple[Prompt, ...]:

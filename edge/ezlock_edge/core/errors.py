@@ -115,6 +115,12 @@ class EnrollmentBusyError(LockError):
     code = "enrollment_busy"
 
 
+class EnrollmentNotFoundError(LockError):
+    """No enrollment with that id is running (it ended, or never started)."""
+
+    code = "enrollment_not_found"
+
+
 class RemoteUnlockDisabledError(LockError):
     """Remote unlock is switched off in the settings (L-43)."""
 

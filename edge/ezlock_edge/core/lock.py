@@ -33,6 +33,7 @@ from .directory import Directory
 from .enrollment import Enroller
 from .errors import (
     AdminRequiredError,
+    DuplicateCredentialError,
     EnrollmentBusyError,
     InvalidRequestError,
     NoAdminPinError,
@@ -404,6 +405,10 @@ class LockCore:
             raise EnrollmentBusyError("Someone is using the lock's menu")
         return self._enroller.start(user, kind)
 
+    async def cancel_enrollment(self, enrollment_id: str) -> None:
+        """Stop a running enrollment; its ``enrollment`` event says ``cancelled``."""
+        self._enroller.cancel(enrollment_id)
+
     # lockout (L-42)
 
     async def clear_lockout(self) -> None:
@@ -424,14 +429,18 @@ class LockCore:
         valid_from: datetime | None = None,
         max_uses: int | EllipsisType | None = ...,
         schedule: Schedule | None = None,
+        code: str | None = None,
     ) -> tuple[VisitorCredential, str]:
         """Create a visitor code or key; the secret is returned now and never again.
 
         ``max_uses`` defaults to the kind's: one use for a temporary password (L-30).
+        ``code`` is a temporary password the owner chose (L-25, no one's password).
         """
         self._require_admin()
+        if code is not None and self._directory.match_entry(code):
+            raise DuplicateCredentialError("This code is already in use")
         return self._visitors.create(
-            kind, name, valid_until, valid_from, max_uses, schedule
+            kind, name, valid_until, valid_from, max_uses, schedule, code
         )
 
     def describe_visitor(self, visitor: VisitorCredential) -> JsonDict:

@@ -16,6 +16,7 @@ from ezlock_edge.clock import Clock
 
 from .errors import (
     BluetoothKeyNotFoundError,
+    DuplicateCredentialError,
     InvalidRequestError,
     LockError,
     TemporaryPasswordNotFoundError,
@@ -23,7 +24,7 @@ from .errors import (
 from .events import EventLog
 from .limits import VISITOR_USES
 from .models import VisitorCredential, VisitorKind
-from .policy import match_entry
+from .policy import check_password, match_entry
 from .schedule import Schedule, parse_schedule
 from .secrets import DeviceSecret, random_digits, random_id
 from .store import Store
@@ -79,11 +80,14 @@ class Visitors:
         valid_from: datetime | None = None,
         max_uses: int | EllipsisType | None = ...,
         schedule: Schedule | None = None,
+        code: str | None = None,
     ) -> tuple[VisitorCredential, str]:
         """Create one; return it with its secret, which is never shown again.
 
         ``max_uses`` defaults to the kind's (one use for a temporary password, L-30);
         None means any number within the window. A Bluetooth key takes no use count.
+        ``code`` is a temporary password the owner chose: L-25 applies, and no other
+        visitor may have it; by default the lock draws the secret.
         """
         check_name(name)
         weekly = parse_schedule(schedule)
@@ -94,7 +98,13 @@ class Visitors:
             allowed = str(VISITOR_USES) if kind.counts_uses else "none"
             raise InvalidRequestError("max_uses out of range", {"max_uses": allowed})
         rules = _RULES[kind]
-        secret = random_digits(rules.secret_digits)
+        if code is not None:
+            if kind is not VisitorKind.TEMPORARY_PASSWORD:
+                raise InvalidRequestError("Only a code is chosen", {"code": "none"})
+            check_password(code)
+            if self.match_entry(code):
+                raise DuplicateCredentialError("This code is already in use")
+        secret = code if code is not None else random_digits(rules.secret_digits)
         visitor = VisitorCredential(
             id=random_id(rules.id_prefix),
             kind=kind,
