@@ -15,8 +15,10 @@ from typing import Any, Final
 
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
+    ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryFlow,
     OptionsFlowWithReload,
 )
 from homeassistant.const import CONF_CODE, CONF_HOST, CONF_PORT, CONF_TOKEN
@@ -31,6 +33,7 @@ from homeassistant.helpers.selector import (
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio as vol
 
+from .access_flows import SUBENTRY_FLOWS
 from .client import (
     EzlockApiError,
     EzlockAuthError,
@@ -101,6 +104,14 @@ class EzlockConfigFlow(ConfigFlow, domain=DOMAIN):
         self._wait_task: asyncio.Task[str | None] | None = None
         self._pair_error = ""
         self._name = ""
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """People and visitor codes / Bluetooth keys, each a row of the entry."""
+        return dict(SUBENTRY_FLOWS)
 
     @staticmethod
     @callback

@@ -24,12 +24,16 @@ ISSUE_FINGERPRINT_CHANGED: Final = "fingerprint_changed"
 ISSUE_FACTORY_RESET: Final = "factory_reset"
 ISSUE_EDGE_OUTDATED: Final = "edge_outdated"
 ISSUE_INTEGRATION_OUTDATED: Final = "integration_outdated"
+ISSUE_NO_ADMIN: Final = "no_admin"
+ISSUE_DELETE_REFUSED: Final = "delete_refused"
 # Every issue an entry may raise; removing the entry deletes them all.
 ISSUES: Final = (
     ISSUE_FINGERPRINT_CHANGED,
     ISSUE_FACTORY_RESET,
     ISSUE_EDGE_OUTDATED,
     ISSUE_INTEGRATION_OUTDATED,
+    ISSUE_NO_ADMIN,
+    ISSUE_DELETE_REFUSED,
 )
 
 # The unlock methods (L-40), lock sources and alarms of the edge driver's event catalogue.

@@ -20,6 +20,7 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
+from .access_sync import AccessSync
 from .client import (
     EzlockAuthError,
     EzlockClient,
@@ -83,6 +84,8 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             update_interval=None,
         )
         self.client = client
+        # Who can open the door, as subentries of the entry (access_sync.py).
+        self.access = AccessSync(hass, entry, client)
         self.last_seq: int | None = None
         self._store: Store[StoredSeq] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}"
@@ -136,6 +139,8 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             )
         if stored := await self._store.async_load():
             self.last_seq = stored["last_seq"]
+        with self._setup_errors():
+            await self.access.async_refresh()
 
     @override
     async def _async_update_data(self) -> LockState:
@@ -145,6 +150,7 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         if self.last_seq is None:
             # First start: the history before pairing is not news.
             self.last_seq = state.last_seq
+        self.access.on_admin(state.admin_exists)
         return state
 
     @callback
@@ -227,6 +233,7 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             self._lost = False
             LOGGER.info("Connection to %s is back", self.name)
         self.async_set_updated_data(state)
+        self.access.on_admin(state.admin_exists)
         if first:
             replayed, self._replayed = self._replayed, []
             for event in replayed:
@@ -248,6 +255,7 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         self._store.async_delay_save(lambda: StoredSeq(last_seq=seq), SAVE_DELAY)
         if event.type == "factory_reset":
             self._raise_issue(ISSUE_FACTORY_RESET, ir.IssueSeverity.ERROR, fixable=True)
+        self.access.on_event(event)
         for listener in tuple(self._event_listeners):
             listener(event)
 
@@ -305,6 +313,7 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
     async def async_shutdown(self) -> None:
         """Write the last handled seq now, so a restart resumes exactly there."""
         await super().async_shutdown()
+        self.access.async_stop()
         if self.last_seq is not None:
             await self._store.async_save(StoredSeq(last_seq=self.last_seq))
 

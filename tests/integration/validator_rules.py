@@ -75,8 +75,11 @@ TEXT: Final = _text(placeholders=True)
 STATE_TEXT: Final = _text(placeholders=False)
 
 
-def _data_entry_flow() -> vol.All[Any]:
+def _data_entry_flow(*, subentry: bool = False) -> vol.All[Any]:
     """Return the schema of a config, options or repair flow (gen_data_entry_schema).
+
+    A config subentry flow (``subentry_flow=True`` in hassfest) also names its rows
+    (``entry_type``) and its add button (``initiate_flow.user``), both required.
 
     ``config.title`` is gone since 0.109 (REMOVED: hassfest warns for custom
     integrations, fails for core; refused here), step titles are optional, and each
@@ -111,23 +114,24 @@ def _data_entry_flow() -> vol.All[Any]:
                 )
         return flow
 
-    return vol.All(
-        vol.Schema(
-            {
-                vol.Optional("flow_title"): TEXT,
-                vol.Required("step"): {str: step},
-                vol.Optional("error"): {str: TEXT},
-                vol.Optional("abort"): {str: TEXT},
-                vol.Optional("progress"): {str: TEXT},
-                vol.Optional("create_entry"): {str: TEXT},
-                vol.Optional("initiate_flow"): {vol.Required("user"): TEXT},
-            }
-        ),
-        described_fields_exist,
-    )
+    schema: dict[Any, Any] = {
+        vol.Optional("flow_title"): TEXT,
+        vol.Required("step"): {str: step},
+        vol.Optional("error"): {str: TEXT},
+        vol.Optional("abort"): {str: TEXT},
+        vol.Optional("progress"): {str: TEXT},
+        vol.Optional("create_entry"): {str: TEXT},
+    }
+    if subentry:
+        schema[vol.Required("entry_type")] = TEXT
+        schema[vol.Required("initiate_flow")] = {vol.Required("user"): TEXT, str: TEXT}
+    else:
+        schema[vol.Optional("initiate_flow")] = {vol.Required("user"): TEXT}
+    return vol.All(vol.Schema(schema), described_fields_exist)
 
 
 FLOW: Final = _data_entry_flow()
+SUBENTRY_FLOW: Final = _data_entry_flow(subentry=True)
 
 # gen_issues_schema: a title, and exactly one of a description (the person fixes it
 # outside) or a fix_flow (a repair flow fixes it); never both.
@@ -158,6 +162,7 @@ STRINGS: Final = vol.Schema(
         vol.Optional("title"): TEXT,
         vol.Optional("config"): FLOW,
         vol.Optional("options"): FLOW,
+        vol.Optional("config_subentries"): _keyed(SUBENTRY_FLOW, vol.Any("_", cv.slug)),
         vol.Optional("selector"): _keyed(
             {
                 vol.Optional("options"): _keyed(TEXT, translation_key),

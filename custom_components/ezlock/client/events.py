@@ -196,6 +196,7 @@ class EnrollmentStatus(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     TIMEOUT = "timeout"
+    CANCELLED = "cancelled"
 
     @property
     def finished(self) -> bool:
@@ -203,6 +204,7 @@ class EnrollmentStatus(StrEnum):
         return self in {
             EnrollmentStatus.COMPLETED,
             EnrollmentStatus.FAILED,
+            EnrollmentStatus.CANCELLED,
             EnrollmentStatus.TIMEOUT,
         }
 
@@ -218,10 +220,12 @@ class EnrollmentEvent(LockEvent):
     steps: int
     credential_id: str | None
     reason: str | None
+    prompt: str | None = None  # what the lock asks now: present_finger_again, turn_left
 
     @classmethod
     def _specific(cls, reader: Reader) -> dict[str, Any]:
         return {
+            "prompt": reader.optional_text("prompt"),
             "enrollment_id": reader.text("enrollment_id"),
             "credential_type": reader.choice("credential_type", CredentialType),
             "status": reader.choice("status", EnrollmentStatus),

@@ -305,6 +305,10 @@ class EzlockClient:
         )
         return Enrollment.from_json(reply)
 
+    async def cancel_enrollment(self, enrollment_id: str) -> None:
+        """Stop a running enrollment; its last event says ``cancelled``."""
+        await self._request("DELETE", f"enrollments/{enrollment_id}")
+
     async def list_credentials(self, user: int | None = None) -> tuple[Credential, ...]:
         """Every credential, or one user's."""
         params = None if user is None else {"user": user}
@@ -347,6 +351,7 @@ class EzlockClient:
         valid_from: datetime | None = None,
         max_uses: int | None = 1,
         schedule: Schedule = (),
+        code: str | None = None,
     ) -> VisitorCredential:
         """Create a visitor credential; its ``secret`` is in this reply only.
 
@@ -356,6 +361,10 @@ class EzlockClient:
         body: JsonObject = {"name": name, "valid_until": _time(valid_until)}
         if schedule:
             body["schedule"] = schedule_json(schedule)
+        if code is not None:
+            if kind is not VisitorKind.TEMPORARY_PASSWORD:
+                raise ValueError("only a temporary password takes the owner's code")
+            body["code"] = code
         if valid_from is not None:
             body["valid_from"] = _time(valid_from)
         if kind.counts_uses:

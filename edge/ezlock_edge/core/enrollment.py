@@ -152,20 +152,18 @@ class Enroller:
             self._report(enrollment, "progress", step, steps, prompt=_name(prompt))
 
         self._started.add(enrollment.id)
+        if enrollment.id not in self._running:  # cancelled before it started
+            self._busy = False
+            await self._cancelled(enrollment)
+            return
         try:
-            if enrollment.id not in self._running:
-                self._busy = False
-                raise asyncio.CancelledError
             credential = await self._enroll_claimed(
                 enrollment.user, enrollment.credential_type, progress
             )
         except asyncio.CancelledError:
             if self._stopping:
                 raise
-            self._report(
-                enrollment, "cancelled", 0, enrollment.steps, reason="cancelled"
-            )
-            await self._say(Prompt.FAILURE)
+            await self._cancelled(enrollment)
             return
         except EnrollmentFailed as err:
             self._report(enrollment, err.status, 0, enrollment.steps, reason=err.reason)
@@ -185,6 +183,11 @@ class Enroller:
         finally:
             self._running.pop(enrollment.id, None)
             self._started.discard(enrollment.id)
+
+    async def _cancelled(self, enrollment: Enrollment) -> None:
+        self._started.discard(enrollment.id)
+        self._report(enrollment, "cancelled", 0, enrollment.steps, reason="cancelled")
+        await self._say(Prompt.FAILURE)
 
     def _report(
         self, enrollment: Enrollment, status: str, step: int, steps: int, **extra: Any
