@@ -33,7 +33,7 @@ async def revoked_token(api: ApiClient) -> str:
 async def test_every_protected_route_needs_a_valid_token(
     api: ApiClient, clock: ManualClock, revoked_token: str
 ) -> None:
-    assert len(PROTECTED) == 31
+    assert len(PROTECTED) == 32
     wrong = "A" * 43
     for method, path in PROTECTED:
         body = NO_BODY if method in {"GET", "DELETE"} else {}

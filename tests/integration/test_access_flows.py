@@ -29,6 +29,7 @@ from custom_components.ezlock.client import CredentialType
 from custom_components.ezlock.const import DOMAIN, ISSUE_DELETE_REFUSED, ISSUE_NO_ADMIN
 from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.core.events import Event
+from ezlock_edge.core.models import VisitorKind as EdgeVisitorKind
 from tests.support.lock import ADMIN_PASSWORD, create_first_admin, sim_of
 from tests.support.waiting import eventually
 
@@ -361,7 +362,7 @@ async def test_a_visitor_code_from_the_form_opens_inside_its_schedule(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     row = _rows(entry, SUBENTRY_VISITOR_CODE)["Weekend guest"]
     assert "code" not in row.data
-    [visitor] = await edge.core.list_temporary_passwords()
+    [visitor] = await edge.core.list_visitors(EdgeVisitorKind.TEMPORARY_PASSWORD)
     assert visitor.max_uses == 3
 
     since = edge.core.events.last_seq
@@ -408,9 +409,10 @@ async def test_a_visitor_code_from_the_form_opens_inside_its_schedule(
     result = await _step(hass, result, {"next_step_id": "revoke"})
     assert result["reason"] == "visitor_revoked"
     assert "Cleaner" not in _rows(entry, SUBENTRY_VISITOR_CODE)
-    assert [v.name for v in await edge.core.list_temporary_passwords()] == [
-        "Weekend guest"
-    ]
+    assert [
+        v.name
+        for v in await edge.core.list_visitors(EdgeVisitorKind.TEMPORARY_PASSWORD)
+    ] == ["Weekend guest"]
 
 
 async def test_a_bluetooth_key_and_a_visitor_made_elsewhere(
@@ -444,20 +446,23 @@ async def test_a_bluetooth_key_and_a_visitor_made_elsewhere(
     await _step(hass, result, {})
     assert "Dog walker" in _rows(entry, SUBENTRY_BLUETOOTH_KEY)
 
-    created, _ = await edge.core.create_temporary_password(
-        "Plumber", datetime.now(edge.core.time_zone) + timedelta(hours=3)
+    created, _ = await edge.core.create_visitor(
+        EdgeVisitorKind.TEMPORARY_PASSWORD,
+        "Plumber",
+        datetime.now(edge.core.time_zone) + timedelta(hours=3),
     )
     await eventually(
         lambda: "Plumber" in _rows(entry, SUBENTRY_VISITOR_CODE), "the other's code"
     )
-    await edge.core.revoke_temporary_password(created.id)
+    await edge.core.revoke_visitor(EdgeVisitorKind.TEMPORARY_PASSWORD, created.id)
     await eventually(
         lambda: "Plumber" not in _rows(entry, SUBENTRY_VISITOR_CODE), "revoked there"
     )
     row = _rows(entry, SUBENTRY_BLUETOOTH_KEY)["Dog walker"]
     hass.config_entries.async_remove_subentry(entry, row.subentry_id)
     await eventually(
-        lambda: edge.core._directory.bluetooth_keys() == [], "revoked at the lock"
+        lambda: edge.core._visitors.of_kind(EdgeVisitorKind.BLUETOOTH_KEY) == [],
+        "revoked at the lock",
     )
 
 
