@@ -276,11 +276,25 @@ async def test_details_credentials_and_the_last_admin(
     assert "(duress)" in result["description_placeholders"]["summary"]
     result = await _step(hass, result, {"next_step_id": "credentials"})
     result = await _step(hass, result, {"credential": password.id, "action": "remove"})
-    assert await edge.core.list_credentials(alice.number) == []
+    assert result["errors"] == {"base": "last_admin"}  # the last admin's only one
+    hass.config_entries.subentries.async_abort(result["flow_id"])
+
+    bob = await edge.core.create_user("Bob")
+    await edge.core.set_password(bob.number, "583920")
+    await eventually(lambda: "Bob" in _rows(entry, SUBENTRY_PERSON), "Bob's row")
+    result = await _start(
+        hass, entry, SUBENTRY_PERSON, _rows(entry, SUBENTRY_PERSON)["Bob"]
+    )
+    result = await _step(hass, result, {"next_step_id": "credentials"})
+    [bobs] = await edge.core.list_credentials(bob.number)
+    result = await _step(hass, result, {"credential": bobs.id, "action": "remove"})
+    assert await edge.core.list_credentials(bob.number) == []
     result = await _step(hass, result, {"next_step_id": "credentials"})
     assert result["step_id"] == "nothing"
     result = await _step(hass, result, {})
+    hass.config_entries.subentries.async_abort(result["flow_id"])
 
+    result = await _start(hass, entry, SUBENTRY_PERSON, row)
     result = await _step(hass, result, {"next_step_id": "delete"})
     result = await _step(hass, result, {})
     assert result["errors"] == {"base": "last_admin"}
@@ -525,11 +539,17 @@ async def test_refusals_and_a_lock_that_cannot_be_reached(
     hass.config_entries.subentries.async_abort(result["flow_id"])
 
     result = await _start(hass, entry, SUBENTRY_PERSON, row)
+    bob = await edge.core.create_user("Bob")
+    await edge.core.set_password(bob.number, "583920")
+    await eventually(lambda: "Bob" in _rows(entry, SUBENTRY_PERSON), "Bob's row")
+    bob_row = _rows(entry, SUBENTRY_PERSON)["Bob"]
+    result = await _start(hass, entry, SUBENTRY_PERSON, bob_row)
     result = await _step(hass, result, {"next_step_id": "credentials"})
-    [password] = await edge.core.list_credentials(admin.number)
+    [password] = await edge.core.list_credentials(bob.number)
     await edge.core.delete_credential(password.id)  # another client was faster
     result = await _step(hass, result, {"credential": password.id, "action": "remove"})
     assert result["errors"] == {"base": "credential_not_found"}
+    hass.config_entries.subentries.async_abort(result["flow_id"])
     result = await _start(hass, entry, SUBENTRY_PERSON, row)
     result = await _step(hass, result, {"next_step_id": "done"})
     assert (result["type"], result["reason"]) == (
