@@ -65,7 +65,7 @@ async def _ws(request: web.Request) -> web.StreamResponse:
         return web.Response(status=behaviour.ws_status)
     ws = web.WebSocketResponse()
     await ws.prepare(request)
-    await ws.receive()  # the auth message
+    # The token came in the upgrade's Authorization header: the server speaks first.
     if isinstance(behaviour.first, bytes):
         await ws.send_bytes(behaviour.first)
     else:
