@@ -1,6 +1,6 @@
 """The drivers: bolt and jam, keypad, buttons, battery curve, LEDs, the voice module."""
 
-from ezlock_mcu import wire
+from ezlock_mcu import readout, wire
 from ezlock_mcu.battery import percent_of_cell
 from ezlock_mcu.voice import dfplayer_frame
 from ezlock_mcu_sim.board import SENSE_OHMS, adc_u16
@@ -181,6 +181,85 @@ def test_prompts_volume_and_siren() -> None:
     host.advance(1)
     assert host.out["out"]["siren"] is False
     assert host.board.store.record["volume"] == 3  # kept across a restart
+
+
+def _status_of(answer: bytes) -> int:
+    return answer[1]
+
+
+def test_show_number_lights_each_digit_slowly_in_turn() -> None:
+    """L-21: SHOW_NUMBER 00 00 01: 0, 0, 1, each lit 600 ms then dark 400 ms."""
+    host = started()
+    host.request(1, b"\x20\x01\x00\x00\x00\x3f")  # the host lit 0..5
+    assert _status_of(host.request(2, b"\x24\x00\x00\x01")) == wire.OK
+    seen = []
+    for _ in range(3):
+        seen.append((host.out["showing"], host.out["leds"][:6]))
+        host.advance(600)
+        seen.append((host.out["showing"], host.out["leds"][:6]))
+        host.advance(400)
+    assert seen == [
+        (1, [2, 0, 0, 0, 0, 0]),
+        (0, [0] * 6),
+        (1, [2, 0, 0, 0, 0, 0]),
+        (0, [0] * 6),
+        (2, [0, 2, 0, 0, 0, 0]),
+        (0, [0] * 6),
+    ]
+    assert host.out["showing"] == -1
+    assert host.out["leds"][:6] == [2] * 6  # the host's keys come back
+    for bad in (b"\x24", b"\x24\x0a", b"\x24" + bytes(11)):
+        assert _status_of(host.request(3, bad)) == wire.INVALID_ARGUMENT
+
+
+def test_flash_keypad_flashes_every_key() -> None:
+    """L-48: FLASH_KEYPAD 02: every key on 300 ms, off 300 ms, twice."""
+    host = started()
+    assert _status_of(host.request(1, b"\x25\x02")) == wire.OK
+    seen = []
+    for _ in range(4):
+        seen.append(host.out["leds"][:14])
+        host.advance(300)
+    assert seen == [[2] * 14, [0] * 14, [2] * 14, [0] * 14]
+    assert host.out["showing"] == -1
+    for bad in (b"\x25\x00", b"\x25\x06", b"\x25"):
+        assert _status_of(host.request(2, bad)) == wire.INVALID_ARGUMENT
+
+
+def test_read_out_info_spells_the_identity_then_reports_done() -> None:
+    """L-64: lead-in, then serial, firmware and code, one clip each; then READ_OUT_DONE."""
+    host = started()
+    assert _status_of(host.request(1, b"\x26\x01")) == wire.OK
+    host.advance(60_000)
+    clips = host.board.voice.played
+    assert clips == (
+        [0x20, 0x40]
+        + list(readout.clips_of("EZ1234567"))
+        + [0x41]
+        + list(readout.clips_of("1.4.0"))
+        + [0x42]
+        + list(readout.clips_of("ABCDEF"))
+    )
+    assert readout.clips_of("1.4.0-a") == bytes((0x51, 0x74, 0x54, 0x74, 0x50, 0x75, 0x5A))
+    assert kinds(host.take_events()) == [wire.EV_READ_OUT_DONE]
+
+
+def test_read_out_info_stops_on_request_or_a_prompt_and_is_silent_muted() -> None:
+    """L-64: back stops it (READ_OUT_DONE at once); a prompt cuts it; muted: done at once."""
+    host = started()
+    host.request(1, b"\x26\x01")
+    host.advance(2_000)
+    host.request(2, b"\x26\x00")
+    assert kinds(host.take_events()) == [wire.EV_READ_OUT_DONE]
+    played = len(host.board.voice.played)
+    host.advance(60_000)
+    assert len(host.board.voice.played) == played
+    host.request(3, b"\x26\x01")
+    host.request(4, b"\x21\x0c")  # MENU
+    assert kinds(host.take_events()) == [wire.EV_READ_OUT_DONE]
+    host.request(5, b"\x22\x00")  # volume 0
+    host.request(6, b"\x26\x01")
+    assert kinds(host.take_events()) == [wire.EV_READ_OUT_DONE]
 
 
 def test_dfplayer_frames_match_the_datasheet() -> None:

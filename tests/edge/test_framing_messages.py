@@ -51,6 +51,9 @@ requests = st.one_of(
     st.builds(msg.Siren, st.booleans(), st.integers(0, 0xFFFF)),
     st.builds(msg.SetDoorDirection, st.sampled_from(DoorDirection)),
     st.builds(msg.SetWifi, st.booleans()),
+    st.builds(msg.ShowNumber, st.text("0123456789", min_size=1, max_size=10)),
+    st.builds(msg.FlashKeypad, st.integers(1, msg.FLASH_COUNT_MAX)),
+    st.builds(msg.ReadOutInfo, st.booleans()),
 )
 statuses = st.builds(
     McuStatus,

@@ -10,7 +10,10 @@ how a test knows the lock had its chance to light a key it must not light.
 from __future__ import annotations
 
 from datetime import timedelta
+import logging
 from pathlib import Path
+
+import pytest
 
 from ezlock_edge.core.models import VisitorKind
 from ezlock_edge.vocabulary.mcu import BoltState
@@ -204,3 +207,130 @@ async def test_l63_after_a_factory_reset_a_touch_shows_the_initial_state(
         await _lit(rig, "confirm")
         await rig.keys("confirm")
         await rig.heard("enter_password")
+
+
+async def _leds(rig: Rig) -> dict[str, str]:
+    leds: dict[str, str] = (await rig.sim.panel())["leds"]
+    return leds
+
+
+async def test_l21_the_new_number_s_digits_blink_slowly_one_after_the_other(
+    tmp_path: Path,
+) -> None:
+    """L-21: "與使用者編號對應的數字預設從 001 開始亮起 ... 001 這三個數字會依序緩慢閃爍一次"."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        await rig.enter_menu()
+        await rig.keys("2")  # add a user: number 002
+        await rig.heard("choose_credential")
+        shown = []
+        for _ in range(3):
+            shown.append(await _leds(rig))  # a digit, lit for 0.6 s
+            await rig.sim.clock(advance=0.6)
+            shown.append(await _leds(rig))  # then dark for 0.4 s
+            await rig.sim.clock(advance=0.4)
+        assert shown == [{"0": "on"}, {}, {"0": "on"}, {}, {"2": "on"}, {}]
+        # Then the choices of 新增人臉 / 掌靜脈 / 指紋 / 密碼, and back.
+        assert await _leds(rig) == dict.fromkeys(("1", "2", "3", "4", "back"), "on")
+
+
+async def test_l21_l27_a_wrong_number_lights_up_digit_by_digit(tmp_path: Path) -> None:
+    """L-27: "如果您按下錯誤的使用者編號，您將看到使用者編號逐漸亮起，隨著出現故障聲"."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        await rig.enter_menu()
+        await rig.keys("3")
+        await rig.heard("enter_user_number")
+        await rig.keys("0", "4", "2", "confirm")
+        await rig.heard("failure")
+        shown = []
+        for _ in range(3):
+            shown.append(await _leds(rig))
+            await rig.sim.clock(advance=1)
+        assert shown == [{"0": "on"}, {"4": "on"}, {"2": "on"}]
+
+
+async def test_l48_the_keypad_flashes_twice_visibly(tmp_path: Path) -> None:
+    """L-48: "按住「0」鍵直到鍵盤閃爍兩次，表示該功能已開啟" (the only feedback: muted)."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        await rig.sim.clock(advance=20)  # the keypad has gone dark
+        await rig.keys(hold="0")
+        await rig.event("mute", muted=True)
+        every_key = dict.fromkeys((*"0123456789", "back", "confirm", "away", "doorbell"), "on")
+        shown = []
+        for _ in range(2):
+            shown.append(await _leds(rig))  # lit for 0.3 s
+            await rig.sim.clock(advance=0.3)
+            shown.append(await _leds(rig))  # dark for 0.3 s
+            await rig.sim.clock(advance=0.3)
+        assert shown == [every_key, {}, every_key, {}]
+        assert await _leds(rig) == {}
+        assert (await rig.sim.panel())["volume"] == 0
+
+
+def _spelled(text: str) -> str:
+    words = {".": "point", "-": "dash"}
+    return " ".join(words.get(char, char) for char in text.upper())
+
+
+async def test_l64_system_information_is_read_out_then_the_menu_returns(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """L-64: "鎖具將用英文依次廣播鎖具序號、目前裝置版本和驗證碼 ... 系統在完成廣播後會自動返回到上一層級"."""
+    caplog.set_level(logging.DEBUG)
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        await rig.enter_menu()
+        menus = await rig.count("menu")
+        await rig.keys("confirm")
+        await rig.heard("system_info")
+        await rig.sim.clock(advance=60)
+        await rig.heard("menu", menus + 1)
+        label = await rig.sim.label()
+        panel = await rig.sim.panel()
+        spoken = [(p["prompt"], p["text"]) for p in panel["prompts"]]
+        start = spoken.index(("system_info", "System information"))
+        assert spoken[start + 1 : start + 5] == [
+            ("serial_number", f"Serial number: {_spelled(label['serial'])}"),
+            (
+                "firmware_version",
+                f"Firmware version: {_spelled(rig.core.info.firmware)}",
+            ),
+            (
+                "verification_code",
+                f"Verification code: {_spelled(label['verification_code'])}",
+            ),
+            ("menu", spoken[start + 4][1]),
+        ]
+        # The code is heard at the door, and goes nowhere else (docs/security.md).
+        code = label["verification_code"]
+        assert all(code not in str(event.data) for event in rig.events)
+        assert code not in str(rig.core.state.as_dict())
+        # serialx logs raw UART bytes at DEBUG; logs.setup keeps it at INFO or above.
+        ours = [
+            r.getMessage()
+            for r in caplog.records
+            if r.name != "serialx" and not r.name.startswith("serialx.")
+        ]
+        assert all(code not in message for message in ours)
+
+
+async def test_l64_back_stops_the_read_out(tmp_path: Path) -> None:
+    """L-64: "按下「<」即可返回上一層"."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        await rig.enter_menu()
+        menus = await rig.count("menu")
+        await rig.keys("confirm")
+        await rig.heard("system_info")
+        await rig.sim.clock(advance=2)  # the serial number is being read
+        await rig.keys("back")
+        await rig.heard("menu", menus + 1)
+        await rig.sim.clock(advance=17)  # the whole read-out would be over by now
+        names = await rig.prompts()
+        assert "serial_number" in names
+        assert "verification_code" not in names
+        assert names.count("menu") == menus + 1
+        await rig.keys("1")  # still in the menu: add an admin
+        await rig.heard("choose_credential")

@@ -61,6 +61,15 @@ class Mcu(Protocol):
     async def siren(self, on: bool, seconds: int = 60) -> None:
         """Sound or silence the siren."""
 
+    async def show_number(self, digits: str) -> None:
+        """Show digits one after the other on the keypad."""
+
+    async def flash_keypad(self, count: int = 2) -> None:
+        """Flash the whole keypad."""
+
+    async def read_out_info(self, on: bool = True) -> None:
+        """Read out serial, firmware and verification code (or stop)."""
+
     async def set_door_direction(self, direction: DoorDirection) -> None:
         """Tell the motor which way the door opens."""
 

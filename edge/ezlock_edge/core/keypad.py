@@ -39,6 +39,7 @@ from .unlock_decision import Presented, UnlockDecision
 _LOGGER = logging.getLogger(__name__)
 
 IDLE_SECONDS = 20.0  # L-03: the keypad goes dark after about 20 s without a touch
+READ_OUT_LIMIT = 90.0  # L-64: longest the menu waits for the read-out to end
 DIGITS = tuple(Key(d) for d in range(10))
 _CHOICES = {
     Key.DIGIT_1: CredentialType.FACE,
@@ -66,6 +67,7 @@ class Mode(Enum):
     CHOOSE_CREDENTIAL = auto()
     ENROLLING = auto()
     DELETE_USER = auto()
+    SYSTEM_INFO = auto()  # the lock reads its identity out (L-64)
     FACTORY_RESET = auto()
 
 
@@ -96,8 +98,8 @@ class KeypadHost(Protocol):
     async def factory_reset(self) -> None:
         """L-63: wipe everything."""
 
-    async def system_info(self) -> None:
-        """L-64: read out serial, firmware and verification code."""
+    async def system_info(self, on: bool = True) -> None:
+        """L-64: read out serial, firmware and verification code (or stop)."""
 
 
 class Keypad:
@@ -124,6 +126,7 @@ class Keypad:
         self._first_entry = ""
         self._pending: User | None = None
         self._in_menu = False
+        self._reading_since = 0.0  # when the system information read-out began
         self._timer: asyncio.Handle | None = None
         self._tasks = BackgroundTasks(_LOGGER)
 
@@ -165,7 +168,7 @@ class Keypad:
             self._reset()
             self._mode = Mode.FACTORY_RESET
             await self._panel.say(Prompt.FACTORY_RESET_CONFIRM)
-            await self._panel.light([Key.CONFIRM], LedMode.ON)
+            await self._panel.show_keys([Key.CONFIRM])
         elif self._mode is not Mode.ENROLLING:
             self._reset()
             if not self._directory.admin_exists:
@@ -196,6 +199,7 @@ class Keypad:
             Mode.CHOOSE_CREDENTIAL: self._choose_key,
             Mode.ENROLLING: self._ignore_key,
             Mode.DELETE_USER: self._delete_key,
+            Mode.SYSTEM_INFO: self._system_info_key,
             Mode.FACTORY_RESET: self._factory_reset_key,
         }[self._mode]
         await handler(key, long_press)
@@ -228,9 +232,7 @@ class Keypad:
         self._mode = Mode.WELCOME
         await self._panel.say(Prompt.SET_DOOR_DIRECTION)
         await self._panel.say(Prompt.WELCOME_ADD_ADMIN)
-        await self._panel.light(
-            [Key.DIGIT_1, Key.DIGIT_2, Key.BACK, Key.CONFIRM], LedMode.ON
-        )
+        await self._panel.show_keys([Key.DIGIT_1, Key.DIGIT_2, Key.BACK, Key.CONFIRM])
 
     async def _welcome_key(self, key: Key, _long: bool) -> None:
         if key in _DIRECTIONS:
@@ -318,8 +320,8 @@ class Keypad:
         self._pending = None
         self._buffer = ""
         await self._panel.say(Prompt.MENU)
-        await self._panel.light(
-            [Key.DIGIT_1, Key.DIGIT_2, Key.DIGIT_3, Key.BACK, Key.CONFIRM], LedMode.ON
+        await self._panel.show_keys(
+            [Key.DIGIT_1, Key.DIGIT_2, Key.DIGIT_3, Key.BACK, Key.CONFIRM]
         )
 
     async def _menu_key(self, key: Key, _long: bool) -> None:
@@ -331,19 +333,32 @@ class Keypad:
                 await self._panel.say(Prompt.CAPACITY_FULL)
                 return
             self._mode = Mode.CHOOSE_CREDENTIAL
-            # The new user's number lights up digit by digit (001, 002, ...).
-            number = [Key(int(d)) for d in f"{self._pending.number:03d}"]
-            await self._panel.light(number, LedMode.BLINK)
+            # L-21: "001 這三個數字會依序緩慢閃爍一次": the digits one after the other.
+            await self._panel.show_number(f"{self._pending.number:03d}")
             await self._panel.say(Prompt.CHOOSE_CREDENTIAL)
-            await self._panel.light([*_CHOICES, Key.BACK], LedMode.ON)
+            await self._panel.show_keys([*_CHOICES, Key.BACK])
         elif key is Key.DIGIT_3:
             self._mode = Mode.DELETE_USER
             await self._panel.say(Prompt.ENTER_USER_NUMBER)
         elif key is Key.CONFIRM:
+            self._mode = Mode.SYSTEM_INFO
+            self._reading_since = self._clock.monotonic()
             await self._actions.system_info()
         elif key is Key.BACK:
             self._reset()
             await self._panel.dark()
+
+    async def _system_info_key(self, key: Key, _long: bool) -> None:
+        """L-64: "按下「<」即可返回上一層": back stops the reading, back to the menu."""
+        if key is Key.BACK:
+            await self._menu()
+            await self._actions.system_info(on=False)
+
+    async def read_out_done(self) -> None:
+        """L-64: "系統在完成廣播後會自動返回到上一層級": the menu again."""
+        if self._mode is Mode.SYSTEM_INFO:
+            self._touch()
+            await self._menu()
 
     async def _choose_key(self, key: Key, _long: bool) -> None:
         assert self._pending is not None  # noqa: S101 -- set on entering the mode
@@ -380,11 +395,12 @@ class Keypad:
             try:
                 await self._actions.delete_user(number)
             except LastAdminError:
+                # "您會看到用戶號碼逐一亮起，並伴隨著失敗的蜂鳴聲"
+                await self._panel.show_number(f"{number:03d}")
                 await self._panel.say(Prompt.CANNOT_DELETE_LAST_ADMIN)
             except LockError:
-                await self._panel.light(
-                    [Key(int(d)) for d in f"{number:03d}"], LedMode.BLINK
-                )
+                # "您將看到使用者編號逐漸亮起，隨著出現故障聲"
+                await self._panel.show_number(f"{number:03d}")
                 await self._panel.say(Prompt.FAILURE)
             else:
                 await self._panel.say(Prompt.USER_DELETED)
@@ -427,8 +443,7 @@ class Keypad:
 
     async def _entry_keys(self) -> None:
         """Light the keys for a password; ✓ waits for six digits (L-25)."""
-        await self._panel.light([*DIGITS, Key.BACK], LedMode.ON)
-        await self._panel.light([Key.CONFIRM], LedMode.OFF)
+        await self._panel.show_keys([*DIGITS, Key.BACK])
 
     async def _type_entry(self, key: Key, limit: int) -> None:
         """Type into a password entry: ✓ lights once six digits are in (L-25)."""
@@ -454,6 +469,12 @@ class Keypad:
     def _idle(self) -> None:
         self._timer = None
         if self._mode is Mode.ENROLLING:
+            return
+        if (
+            self._mode is Mode.SYSTEM_INFO
+            and self._clock.monotonic() - self._reading_since < READ_OUT_LIMIT
+        ):
+            self._touch()  # the voice is still reading: READ_OUT_DONE ends it
             return
         if self._mode is not Mode.IDLE:
             self._tasks.spawn(self._panel.dark())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from ezlock_edge.vocabulary.mcu import DoorDirection, DoorState, Key, LedMode, Prompt
+from ezlock_edge.vocabulary.mcu import DoorDirection, DoorState, Prompt
 
 from .errors import LockOfflineError
 from .events import EventLog
@@ -67,9 +67,8 @@ class KeypadActions:
         await self._panel.say(Prompt.AWAY_MODE_ON)
 
     async def mute_once(self) -> None:
-        """L-48: the keypad flashes twice and prompts go silent."""
-        await self._panel.light(Key, LedMode.BLINK)
-        await self._panel.dark()
+        """L-48: "按住「0」鍵直到鍵盤閃爍兩次": the keypad flashes twice, prompts go silent."""
+        await self._panel.flash(2)
         await self._settings.change(replace(self._settings.current, muted=True))
 
     async def doorbell(self) -> None:
@@ -102,6 +101,10 @@ class KeypadActions:
         await self._settings.reset()
         await self._panel.say(Prompt.FACTORY_RESET_DONE)
 
-    async def system_info(self) -> None:
-        """L-64: the lock reads out serial number, firmware and verification code."""
-        await self._panel.say(Prompt.SYSTEM_INFO)
+    async def system_info(self, on: bool = True) -> None:
+        """L-64: the lock reads out serial number, firmware and verification code.
+
+        The MCU reads its own identity (the code is not sent to it) and reports
+        READ_OUT_DONE at the end, or after ``on=False`` stopped it.
+        """
+        await self._panel.read_out_info(on)

@@ -101,6 +101,8 @@ class McuEvents:
             await mechanism.power_report(event.connected)
         elif kind is McuEventKind.BLUETOOTH and event.bluetooth is not None:
             mechanism.bluetooth_report(event.bluetooth)
+        elif kind is McuEventKind.READ_OUT_DONE:
+            await self._keypad.read_out_done()
         elif kind is McuEventKind.BLUETOOTH_KEY and event.bluetooth_key is not None:
             mechanism.bluetooth_connected()
             await self._access.bluetooth(event.bluetooth_key)

@@ -31,6 +31,26 @@ class Panel:
         """Light, blink or darken keypad LEDs."""
         await best_effort(self._mcu.set_leds(keys, mode))
 
+    async def show_keys(self, keys: Collection[Key]) -> None:
+        """Light exactly ``keys`` (the others go dark; the keypad stays awake)."""
+        others = [key for key in Key if key not in keys]
+        if others:
+            await self.light(others, LedMode.OFF)
+        if keys:
+            await self.light(keys, LedMode.ON)
+
+    async def show_number(self, digits: str) -> None:
+        """Show digits one after the other, each key slowly lit once (L-21)."""
+        await best_effort(self._mcu.show_number(digits))
+
+    async def flash(self, count: int = 2) -> None:
+        """Flash the whole keypad ``count`` times (L-48)."""
+        await best_effort(self._mcu.flash_keypad(count))
+
+    async def read_out_info(self, on: bool = True) -> None:
+        """Have the lock read out its system information, or stop (L-64)."""
+        await best_effort(self._mcu.read_out_info(on))
+
     async def dark(self) -> None:
         """Darken the keypad, keeping the standing indicators blinking."""
         await best_effort(self._mcu.clear_leds())

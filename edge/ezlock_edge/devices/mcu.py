@@ -10,17 +10,20 @@ from ezlock_edge.clock import Clock
 from ezlock_edge.framing.errors import DecodeError
 from ezlock_edge.framing.mcu_messages import (
     PROTOCOL_VERSION,
+    FlashKeypad,
     GetStatus,
     Hello,
     HelloReply,
     Lock,
     McuRequest,
     PlayPrompt,
+    ReadOutInfo,
     ResponseStatus,
     SetDoorDirection,
     SetLeds,
     SetVolume,
     SetWifi,
+    ShowNumber,
     Siren,
     Unlock,
     decode_status,
@@ -131,6 +134,18 @@ class McuDevice(UartDevice):
         if not 0 <= seconds <= 0xFFFF:
             raise ValueError(f"siren duration {seconds} s outside 0..65535")
         await self._command(Siren(on, seconds))
+
+    async def show_number(self, digits: str) -> None:
+        """Show ``digits`` on the keypad one after the other, each slowly lit (L-21)."""
+        await self._command(ShowNumber(digits))
+
+    async def flash_keypad(self, count: int = 2) -> None:
+        """Flash the whole keypad ``count`` times (L-48)."""
+        await self._command(FlashKeypad(count))
+
+    async def read_out_info(self, on: bool = True) -> None:
+        """Have the MCU read out serial, firmware and verification code, or stop (L-64)."""
+        await self._command(ReadOutInfo(on))
 
     async def set_door_direction(self, direction: DoorDirection) -> None:
         """Tell the MCU which way the door opens (L-46)."""

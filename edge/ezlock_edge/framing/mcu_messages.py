@@ -36,6 +36,10 @@ from .fields import decode_string, encode_string, unpack_exact
 
 PROTOCOL_VERSION = 1
 """MCU link protocol version exchanged in HELLO."""
+SHOW_NUMBER_DIGITS = 10
+"""At most this many digits in one SHOW_NUMBER."""
+FLASH_COUNT_MAX = 5
+"""At most this many flashes in one FLASH_KEYPAD."""
 
 
 class Command(IntEnum):
@@ -49,6 +53,9 @@ class Command(IntEnum):
     PLAY_PROMPT = 0x21
     SET_VOLUME = 0x22
     SIREN = 0x23
+    SHOW_NUMBER = 0x24
+    FLASH_KEYPAD = 0x25
+    READ_OUT_INFO = 0x26
     SET_DOOR_DIRECTION = 0x30
     SET_WIFI = 0x31
 
@@ -232,6 +239,70 @@ class Siren:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowNumber:
+    """Show digits one after the other, each key slowly lit once (L-21, L-27)."""
+
+    COMMAND: ClassVar[Command] = Command.SHOW_NUMBER
+    digits: str
+
+    def encode_args(self) -> bytes:
+        """One byte per digit, 00..09."""
+        if not 1 <= len(self.digits) <= SHOW_NUMBER_DIGITS or not self.digits.isdigit():
+            raise ValueError(f"1 to {SHOW_NUMBER_DIGITS} digits, not {self.digits!r}")
+        return bytes(int(digit) for digit in self.digits)
+
+    @classmethod
+    def decode_args(cls, args: bytes) -> ShowNumber:
+        """One byte per digit."""
+        if not 1 <= len(args) <= SHOW_NUMBER_DIGITS or max(args) > 9:
+            raise DecodeError(
+                f"1 to {SHOW_NUMBER_DIGITS} digits 00..09, not {args.hex()}"
+            )
+        return cls("".join(str(digit) for digit in args))
+
+
+@dataclass(frozen=True, slots=True)
+class FlashKeypad:
+    """Flash every key's backlight ``count`` times (L-48: twice for the mute)."""
+
+    COMMAND: ClassVar[Command] = Command.FLASH_KEYPAD
+    count: int = 2
+
+    def encode_args(self) -> bytes:
+        """Count byte."""
+        return bytes((self.count,))
+
+    @classmethod
+    def decode_args(cls, args: bytes) -> FlashKeypad:
+        """Count byte, 1..5."""
+        count = unpack_exact(_U8, args)[0]
+        if not 1 <= count <= FLASH_COUNT_MAX:
+            raise DecodeError(f"flash count {count} not in 1..{FLASH_COUNT_MAX}")
+        return cls(count)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOutInfo:
+    """Read out serial, firmware and verification code in English, or stop (L-64).
+
+    The MCU reads its own identity: the verification code does not cross the link.
+    READ_OUT_DONE follows when the reading ends.
+    """
+
+    COMMAND: ClassVar[Command] = Command.READ_OUT_INFO
+    on: bool = True
+
+    def encode_args(self) -> bytes:
+        """On byte: 01 start, 00 stop."""
+        return bytes((self.on,))
+
+    @classmethod
+    def decode_args(cls, args: bytes) -> ReadOutInfo:
+        """On byte."""
+        return cls(_bool(unpack_exact(_U8, args)[0]))
+
+
+@dataclass(frozen=True, slots=True)
 class SetDoorDirection:
     """Record the door's opening direction (L-46)."""
 
@@ -274,6 +345,9 @@ type McuRequest = (
     | PlayPrompt
     | SetVolume
     | Siren
+    | ShowNumber
+    | FlashKeypad
+    | ReadOutInfo
     | SetDoorDirection
     | SetWifi
 )
@@ -288,6 +362,9 @@ _REQUESTS: dict[Command, type[McuRequest]] = {
         PlayPrompt,
         SetVolume,
         Siren,
+        ShowNumber,
+        FlashKeypad,
+        ReadOutInfo,
         SetDoorDirection,
         SetWifi,
     )

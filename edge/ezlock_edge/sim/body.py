@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import random
 from typing import TYPE_CHECKING, Any
 
 from ezlock_mcu.battery import cell_of_percent
+from ezlock_mcu.readout import PHRASE_CODE, PHRASE_FIRMWARE, PHRASE_SERIAL, clips_of
 from ezlock_mcu_sim.board import CELLS, DIVIDER, LONG_PRESS_MS, SENSE_OHMS, adc_u16
 
 from ezlock_edge.clock import Clock
@@ -64,11 +65,24 @@ _LED_CODES = [*Key, *Led]
 
 @dataclass(frozen=True, slots=True)
 class SpokenPrompt:
-    """One voice prompt the lock played."""
+    """One voice prompt the lock played (or one item of the system information)."""
 
-    prompt: Prompt
+    name: str
     text: str
     time: str
+
+
+_READ_OUT_PHRASES = {
+    PHRASE_SERIAL: ("serial_number", "Serial number:"),
+    PHRASE_FIRMWARE: ("firmware_version", "Firmware version:"),
+    PHRASE_CODE: ("verification_code", "Verification code:"),
+}
+"""The read-out's phrase clips (L-64, ``ezlock_mcu.readout``): transcript name, words."""
+_READ_OUT_CHARS = {
+    clip: ("point" if char == "." else "dash" if char == "-" else char)
+    for char in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ.-"
+    for clip in clips_of(char)
+}
 
 
 def _electrode(key: Key) -> tuple[int, int]:
@@ -151,23 +165,39 @@ class LockBody:
                 )
         if driven != self._driven:
             self._motor_changed(driven)
-        volume = outputs["volume"]
-        for track in outputs["played"]:
-            if volume and track in Prompt._value2member_map_:
-                prompt = Prompt(track)
-                self.prompts.append(
-                    SpokenPrompt(
-                        prompt, PROMPT_TEXT[prompt], self._clock.now().isoformat()
-                    )
-                )
+        if outputs["volume"]:
+            for track in outputs["played"]:
+                self._heard(track)
         del self.prompts[:-PROMPT_LOG_SIZE]
+
+    def _heard(self, track: int) -> None:
+        """Add what the voice module played to the transcript."""
+        now = self._clock.now().isoformat()
+        if track in Prompt._value2member_map_:
+            prompt = Prompt(track)
+            self.prompts.append(
+                SpokenPrompt(prompt.name.lower(), PROMPT_TEXT[prompt], now)
+            )
+        elif track in _READ_OUT_PHRASES:
+            self.prompts.append(SpokenPrompt(*_READ_OUT_PHRASES[track], now))
+        elif track in _READ_OUT_CHARS and self.prompts:
+            # A spelled character goes on with the item being read out.
+            last = self.prompts[-1]
+            self.prompts[-1] = replace(
+                last, text=f"{last.text} {_READ_OUT_CHARS[track]}"
+            )
 
     # -- what the MCU shows ----------------------------------------------------------
 
     def panel(self) -> dict[str, Any]:
         """Describe what a person standing at the door sees and hears."""
         outputs = self._mcu.outputs
-        modes = outputs.get("modes", [0] * 0x11)
+        modes = list(outputs.get("modes", [0] * 0x11))
+        showing = outputs.get("showing", -1)
+        if showing >= 0:
+            # A number or a flash has the keys for a moment (L-21, L-48).
+            for key in Key:
+                modes[key] = LedMode.ON if showing & (1 << key) else LedMode.OFF
         leds = {
             _led_name(led): LedMode(modes[int(led)]).name.lower()
             for led in _LED_CODES
@@ -179,8 +209,7 @@ class LockBody:
             "awake": bool(outputs.get("leds", [0] * 16)[15]),
             "leds": dict(sorted(leds.items())),
             "prompts": [
-                {"prompt": p.prompt.name.lower(), "text": p.text, "time": p.time}
-                for p in self.prompts
+                {"prompt": p.name, "text": p.text, "time": p.time} for p in self.prompts
             ],
             "volume": outputs.get("volume", 0),
             "siren": bool(outputs.get("out", {}).get("siren", False)),

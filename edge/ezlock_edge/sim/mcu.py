@@ -277,7 +277,8 @@ class VirtualMcu:
         self.world({"op": "step"})
 
     def _now(self) -> int:
-        return int(self._clock.monotonic() * 1000)
+        # Rounded, not truncated: 1000.6 s * 1000 may be 1000599.99…, a millisecond early.
+        return round(self._clock.monotonic() * 1000)
 
     def _motor_timing(self) -> Message:
         """Return the jam decision's timing, scaled to this body's travel (L-67)."""

@@ -231,6 +231,7 @@ class McuEventKind(IntEnum):
     BLUETOOTH_KEY = 0x0C  # bluetooth_key: str (the code a phone presented)
     SENSOR_WAKE = 0x0D  # sensor: Sensor (touch line / proximity radar)
     BLUETOOTH = 0x0E  # bluetooth: BluetoothState, on every change (L-12)
+    READ_OUT_DONE = 0x0F  # the system information has been read out (L-64)
 
 
 @dataclass(frozen=True, slots=True)

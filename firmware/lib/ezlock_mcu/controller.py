@@ -17,6 +17,7 @@ from .keypad import Keypad
 from .leds import Leds
 from .link import Link
 from .motor import Bolt
+from .readout import ReadOut
 from .voice import PROMPT_MAX, Siren, Voice
 
 DEFAULT_VOLUME = const(2)
@@ -89,6 +90,7 @@ class Controller:
         )
         self._measure_at = 0
         self._bluetooth = False
+        self._readout = ReadOut(voice, clock)
         self.faults: list[str] = []
 
     # -- life cycle ------------------------------------------------------------------
@@ -129,6 +131,10 @@ class Controller:
                 self._measure_at = self.clock.add(now_ms, AFTER_MOTOR_MS)
         self.leds.poll(now_ms)
         self._voice.poll(now_ms)
+        if self._readout.reading:
+            self.keypad.host_activity(now_ms, lights=False)  # awake while it reads
+        if self._readout.poll(now_ms):
+            self.emit(wire.EV_READ_OUT_DONE, b"")
         self.siren.poll(now_ms)
         due = self.clock.diff(now_ms, self._measure_at) >= 0
         if due and not self.bolt.moving and self._measure(now_ms):
@@ -195,6 +201,7 @@ class Controller:
             self.bolt.next_due(now_ms),
             self.leds.next_due(now_ms),
             self._voice.next_due(now_ms),
+            self._readout.next_due(now_ms),
             self.siren.next_due(now_ms),
             self._set_button.next_due(now_ms),
             self._lock_button.next_due(now_ms),
@@ -220,8 +227,32 @@ class Controller:
             if len(args) != 1 or not 1 <= args[0] <= PROMPT_MAX:
                 return _invalid()
             self.keypad.host_activity(now_ms, lights=False)
+            self._end_read_out()  # a prompt cuts the read-out short
             if self.volume:
                 self._voice.play(args[0], now_ms)
+            return wire.OK, b""
+        if command == wire.CMD_SHOW_NUMBER:
+            if not 1 <= len(args) <= SHOW_DIGITS_MAX or max(args) > 9:
+                return _invalid()
+            self.leds.show_number(args, now_ms)
+            self.keypad.host_activity(now_ms, lights=True)
+            return wire.OK, b""
+        if command == wire.CMD_FLASH_KEYPAD:
+            if len(args) != 1 or not 1 <= args[0] <= FLASHES_MAX:
+                return _invalid()
+            self.leds.flash(args[0], now_ms)
+            self.keypad.host_activity(now_ms, lights=True)
+            return wire.OK, b""
+        if command == wire.CMD_READ_OUT_INFO:
+            if len(args) != 1 or args[0] > 1:
+                return _invalid()
+            self.keypad.host_activity(now_ms, lights=False)
+            self._end_read_out()
+            if args[0] and self.volume:
+                serial, _, firmware, code = self._identity
+                self._readout.start(serial, firmware, code, now_ms)
+            elif args[0]:
+                self.emit(wire.EV_READ_OUT_DONE, b"")  # muted: nothing to hear
             return wire.OK, b""
         if command == wire.CMD_SET_VOLUME:
             if len(args) != 1 or args[0] > wire.MAX_VOLUME:
@@ -315,10 +346,19 @@ class Controller:
             self.keypad.host_activity(now_ms, lights=args[0] == wire.LED_ON)
         return wire.OK, b""
 
+    def _end_read_out(self) -> None:
+        if self._readout.reading:
+            self._readout.stop()
+            self.emit(wire.EV_READ_OUT_DONE, b"")
+
     def _remember(self, key: str, value: int) -> None:
         if self._record.get(key) != value:
             self._record[key] = value
             self._store.save(self._record)
+
+
+SHOW_DIGITS_MAX = const(10)
+FLASHES_MAX = const(5)
 
 
 def _invalid() -> tuple[int, bytes]:

@@ -38,6 +38,9 @@ CMD_SET_LEDS = const(0x20)
 CMD_PLAY_PROMPT = const(0x21)
 CMD_SET_VOLUME = const(0x22)
 CMD_SIREN = const(0x23)
+CMD_SHOW_NUMBER = const(0x24)
+CMD_FLASH_KEYPAD = const(0x25)
+CMD_READ_OUT_INFO = const(0x26)
 CMD_SET_DOOR_DIRECTION = const(0x30)
 CMD_SET_WIFI = const(0x31)
 
@@ -63,6 +66,7 @@ EV_EMERGENCY_POWER = const(0x0B)
 EV_BLUETOOTH_KEY = const(0x0C)
 EV_SENSOR_WAKE = const(0x0D)
 EV_BLUETOOTH = const(0x0E)
+EV_READ_OUT_DONE = const(0x0F)
 
 # values
 BOLT_UNKNOWN = const(0x00)

@@ -214,6 +214,7 @@ class SimBoard:
             "out": {name: output.on for name, output in self.outputs.items()},
             "leds": [self.led_chip.level(channel) for channel in range(16)],
             "modes": [controller.leds.mode(code) for code in range(0x11)],
+            "showing": controller.leds.showing(),
             "played": played,
             "volume": controller.volume,
             "wifi": self.radio.wifi_on,
