@@ -231,16 +231,12 @@ def test_read_out_info_spells_the_identity_then_reports_done() -> None:
     host = started()
     assert _status_of(host.request(1, b"\x26\x01")) == wire.OK
     host.advance(60_000)
-    clips = host.board.voice.played
-    assert clips == (
-        [0x20, 0x40]
-        + list(readout.clips_of("EZ1234567"))
-        + [0x41]
-        + list(readout.clips_of("1.4.0"))
-        + [0x42]
-        + list(readout.clips_of("ABCDEF"))
-    )
-    assert readout.clips_of("1.4.0-a") == bytes((0x51, 0x74, 0x54, 0x74, 0x50, 0x75, 0x5A))
+    expected = bytes((0x20, 0x40)) + readout.clips_of("EZ1234567")
+    expected += bytes((0x41,)) + readout.clips_of("1.4.0")
+    expected += bytes((0x42,)) + readout.clips_of("ABCDEF")
+    assert bytes(host.board.voice.played) == expected
+    spelled = readout.clips_of("1.4.0-a")
+    assert spelled == bytes((0x51, 0x74, 0x54, 0x74, 0x50, 0x75, 0x5A))
     assert kinds(host.take_events()) == [wire.EV_READ_OUT_DONE]
 
 

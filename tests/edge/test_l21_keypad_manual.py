@@ -257,7 +257,9 @@ async def test_l48_the_keypad_flashes_twice_visibly(tmp_path: Path) -> None:
         await rig.sim.clock(advance=20)  # the keypad has gone dark
         await rig.keys(hold="0")
         await rig.event("mute", muted=True)
-        every_key = dict.fromkeys((*"0123456789", "back", "confirm", "away", "doorbell"), "on")
+        every_key = dict.fromkeys(
+            (*"0123456789", "back", "confirm", "away", "doorbell"), "on"
+        )
         shown = []
         for _ in range(2):
             shown.append(await _leds(rig))  # lit for 0.3 s
