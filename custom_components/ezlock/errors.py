@@ -40,6 +40,11 @@ REFUSAL_CODES: Final = frozenset(
         "admin_required",
         "too_many_attempts",
         "lock_offline",
+        "busy",
+        "pin_required",
+        "invalid_pin",
+        "too_many_requests",
+        "forbidden",
     }
 )
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+import contextlib
 from typing import Any
 
 from homeassistant.components.lock import LockEntity, LockEntityDescription
@@ -9,7 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import BoltState
+from .client import BoltState, EzlockApiError
 from .const import CONF_CODE_HASH, CONF_CODE_SALT, DOMAIN
 from .coordinator import EzlockConfigEntry, EzlockCoordinator
 from .entity import EzlockEntity
@@ -17,6 +20,9 @@ from .errors import translate_errors
 from .unlock_code import CODE_FORMAT, verify_code
 
 PARALLEL_UPDATES = 0
+# A bolt takes about a second to travel; the lock answers ``busy`` meanwhile.
+BOLT_WAIT = 10.0
+_MOVING = frozenset({BoltState.LOCKING, BoltState.UNLOCKING})
 
 LOCK = LockEntityDescription(key="lock", name=None)
 
@@ -75,8 +81,7 @@ class EzlockLock(EzlockEntity, LockEntity):
 
     async def async_lock(self, **kwargs: Any) -> None:
         """Throw the bolt; locking never needs the code."""
-        with translate_errors():
-            await self.coordinator.client.lock()
+        await self._operate(self.coordinator.client.lock)
 
     async def async_unlock(self, **kwargs: Any) -> None:
         """Retract the bolt, after checking the code if one is configured."""
@@ -88,5 +93,31 @@ class EzlockLock(EzlockEntity, LockEntity):
                 raise ServiceValidationError(
                     translation_domain=DOMAIN, translation_key="wrong_unlock_code"
                 )
+        await self._operate(self.coordinator.client.unlock)
+
+    async def _operate(self, command: Callable[[], Awaitable[Any]]) -> None:
+        """Send ``command``; while the bolt moves (``busy``) wait for it, retry once."""
         with translate_errors():
-            await self.coordinator.client.unlock()
+            try:
+                await command()
+            except EzlockApiError as err:
+                if err.code != "busy":
+                    raise
+                await self._bolt_settled()
+                await command()
+
+    async def _bolt_settled(self) -> None:
+        """Wait for the next state in which the bolt is not moving (or BOLT_WAIT)."""
+        settled = asyncio.Event()
+
+        def check() -> None:
+            if self.coordinator.data.bolt not in _MOVING:
+                settled.set()
+
+        unsubscribe = self.coordinator.async_add_listener(check)
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(BOLT_WAIT):
+                    await settled.wait()
+        finally:
+            unsubscribe()
