@@ -210,7 +210,7 @@ class Page:
             except CdpError as err:
                 last = err
                 return False
-            last = result["value"]
+            last = result.get("value")  # undefined does not travel: absent
             if result["truthy"]:
                 found.append(last)
             return bool(result["truthy"])

@@ -15,6 +15,7 @@ import socket
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 import pytest
 
 from .cdp import Page
@@ -186,3 +187,56 @@ async def test_password_on_front_panel_shows_user_in_home_assistant(
     assert "Unlocked by password" in details
     assert f"Person {demo['lock_user']}" in details  # the user_name attribute
     await page.screenshot(artifacts / "home-assistant-access-event.png")
+
+
+async def test_live_view_on_the_device_page(
+    page: Page, demo: dict[str, Any], artifacts: Path
+) -> None:
+    """L-13: the lock's device page shows the camera; its dialog plays the live view."""
+    panel = urlsplit(demo["panel"])
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{panel.scheme}://{panel.netloc}/sim/v1/at_door", json={"name": "courier"}
+        ) as response,
+    ):
+        assert response.status == 200, await response.text()
+    await log_in(page, demo)
+    await open_device_page(page, demo)
+    states = "document.querySelector('home-assistant').hass.states"
+    camera = await page.wait_for(
+        f"Object.keys({states}).find((id) => id.startsWith('camera.'))",
+        within=30,
+        what="the lock's camera entity",
+    )
+    await page.wait_for(
+        f"{states}[{json.dumps(camera)}].state !== 'unavailable'",
+        what="the camera available",
+    )
+    open_dialog = (
+        "document.querySelector('home-assistant').dispatchEvent(new CustomEvent("
+        f"'hass-more-info', {{detail: {{entityId: {json.dumps(camera)}}},"
+        " bubbles: true, composed: true}))"
+    )
+    close_dialog = (
+        "document.querySelector('home-assistant').dispatchEvent(new CustomEvent("
+        "'hass-more-info', {detail: {entityId: ''}, bubbles: true, composed: true}))"
+    )
+    # The MJPEG stream is an <img> whose frames replace each other in place.
+    live = (
+        "__deepAll('img').find((img) =>"
+        " img.src.includes('/api/camera_proxy_stream/') && img.naturalWidth === 640)"
+    )
+    # Todo: now and then the dialog's first stream request shows no frame (seen in
+    # about one run of three here, never through the proxy in the integration tests);
+    # opening the dialog again shows the live view.
+    for attempt in range(3):
+        await page.evaluate(open_dialog)
+        try:
+            await page.wait_for(live, within=15, what="the live view's frames")
+            break
+        except TimeoutError:
+            if attempt == 2:
+                raise
+            await page.evaluate(close_dialog)
+    await page.screenshot(artifacts / "home-assistant-live-view.png")
