@@ -46,6 +46,10 @@ BINARY_SENSORS: tuple[EzlockBinarySensorEntityDescription, ...] = (
         # Named apart from the battery level sensor: two "Battery" rows confuse.
         translation_key="low_battery",
         device_class=BinarySensorDeviceClass.BATTERY,
+        # Home Assistant's maintenance summary counts every battery entity: with the
+        # level sensor and this one both enabled it counted one lock twice. The level
+        # sensor is the one it reads; this one stays for automations that want it.
+        entity_registry_enabled_default=False,
         value_fn=lambda state: state.low_battery,
     ),
     EzlockBinarySensorEntityDescription(

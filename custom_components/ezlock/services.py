@@ -72,6 +72,8 @@ ATTR_CREDENTIAL_ID: Final = "credential_id"
 ATTR_DURESS: Final = "duress"
 ATTR_SINCE: Final = "since"
 ATTR_LIMIT: Final = "limit"
+ATTR_NEWEST_FIRST: Final = "newest_first"
+ATTR_BEFORE: Final = "before"
 
 # 0 uses in the action means "unlimited", which the API sends as null.
 UNLIMITED_USES: Final = 0
@@ -101,11 +103,11 @@ def _json_object(model: object) -> dict[str, Any]:
 
 
 def _json(value: object) -> Any:
-    """Return a model (or what it holds) as the API's JSON: times in ISO-8601."""
+    """Return a model (or what it holds) as JSON: times ISO-8601 in HA's time zone."""
     if is_dataclass(value) and not isinstance(value, type):
         return {item.name: _json(getattr(value, item.name)) for item in fields(value)}
     if isinstance(value, datetime):
-        return value.isoformat()
+        return dt_util.as_local(value).isoformat()
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Mapping):
@@ -120,12 +122,18 @@ def _visitor(visitor: VisitorCredential) -> dict[str, Any]:
     shown: dict[str, Any] = {
         "id": visitor.id,
         "name": visitor.name,
-        "valid_from": visitor.valid_from.isoformat(),
-        "valid_until": visitor.valid_until.isoformat(),
+        "valid_from": dt_util.as_local(visitor.valid_from).isoformat(),
+        "valid_until": dt_util.as_local(visitor.valid_until).isoformat(),
+        "schedule": [window.as_json() for window in visitor.schedule],
+        "status": visitor.status.value,
     }
     if visitor.kind.counts_uses:
-        shown |= {"max_uses": visitor.max_uses, "uses": visitor.uses}
-    shown["created"] = visitor.created.isoformat()
+        shown |= {
+            "max_uses": visitor.max_uses,
+            "uses": visitor.uses,
+            "remaining_uses": visitor.remaining_uses,
+        }
+    shown["created"] = dt_util.as_local(visitor.created).isoformat()
     if visitor.secret is not None:
         shown[visitor.kind.secret_field] = visitor.secret
     return shown
@@ -362,13 +370,19 @@ async def _clear_lockout(entity: EzlockEntity, call: ServiceCall) -> ServiceResp
 
 
 async def _get_events(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:
-    """L-66: a page of the lock's history, oldest first, each event as the lock sent it."""
+    """L-66: a page of the lock's history, oldest (or newest) first, times in HA's zone."""
     with translate_errors():
         page = await entity.coordinator.client.get_events(
-            call.data.get(ATTR_SINCE), call.data[ATTR_LIMIT]
+            call.data.get(ATTR_SINCE),
+            call.data[ATTR_LIMIT],
+            newest_first=call.data[ATTR_NEWEST_FIRST],
+            before=call.data.get(ATTR_BEFORE),
         )
     return {
-        "events": [dict(event.data) for event in page.events],
+        "events": [
+            dict(event.data) | {"time": dt_util.as_local(event.time).isoformat()}
+            for event in page.events
+        ],
         "last_seq": page.last_seq,
     }
 
@@ -478,6 +492,8 @@ ACTIONS: Final[dict[str, _Action]] = {
         schema={
             vol.Optional(ATTR_SINCE): vol.All(vol.Coerce(int), vol.Range(min=0)),
             vol.Optional(ATTR_LIMIT, default=100): _bounded(EVENTS_PAGE),
+            vol.Optional(ATTR_NEWEST_FIRST, default=False): cv.boolean,
+            vol.Optional(ATTR_BEFORE): vol.All(vol.Coerce(int), vol.Range(min=1)),
         },
         response=SupportsResponse.ONLY,
     ),

@@ -84,13 +84,17 @@ async def test_noisy_entities_disabled_by_default(
         for reg in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
         if reg.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     }
-    assert disabled == {
-        "wifi_signal",
-        "bluetooth_key_count",
-        "bluetooth",
-        "pairing",
-        "wifi_enabled",
-    }
+    assert (
+        disabled
+        == {
+            "wifi_signal",
+            "low_battery",  # the battery level sensor is the one the maintenance summary counts
+            "bluetooth_key_count",
+            "bluetooth",
+            "pairing",
+            "wifi_enabled",
+        }
+    )
 
 
 async def _call(
@@ -251,6 +255,12 @@ async def test_low_battery_is_news_not_a_repair(
     (quality scale rule repair-issues), so it is an event to notify on.
     """
     entry = await paired_entry(hass, edge)
+    er.async_get(hass).async_get_or_create(  # the owner enabled it
+        "binary_sensor",
+        DOMAIN,
+        f"{edge.core.info.serial}-low_battery",
+        config_entry=entry,
+    )
     await setup_entry(hass, entry)
     alarms = fired(hass, "alarm")
 
