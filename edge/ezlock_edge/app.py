@@ -28,6 +28,7 @@ from .devices.camera import V4l2Camera
 from .devices.hardware import Hardware
 from .files import private_dir, write_private
 from .vocabulary.camera import CameraSettings
+from .vocabulary.modules import ModuleSettings
 
 if TYPE_CHECKING:
     # The simulator is imported only when simulating (_start_simulator), so a lock on
@@ -56,6 +57,9 @@ class EdgeOptions:
     clock: Clock = field(default_factory=SystemClock)
     motor_travel: float = 0.4  # simulated bolt travel, seconds
     hardware: HardwarePorts | None = None  # the real lock's four UARTs
+    modules: ModuleSettings = field(
+        default_factory=ModuleSettings
+    )  # their own settings
     simulate: bool = False  # run the simulated lock (only when hardware is None)
     camera: str | None = None  # V4L2 device; None: the simulator's camera, or none
     camera_settings: CameraSettings = field(default_factory=CameraSettings)
@@ -87,6 +91,7 @@ class EdgeOptions:
             port=config.port,
             tls=not config.insecure_http,
             hardware=config.hardware,
+            modules=config.modules,
             simulate=config.simulate,
             camera=config.camera,
             camera_settings=config.camera_settings,
@@ -178,6 +183,7 @@ class EdgeApp:
             fingerprint=ports.fingerprint,
             face=ports.face,
             palm=ports.palm,
+            modules=options.modules,
         )
         self._stack.push_async_callback(hardware.close)
         if self.sim is not None:

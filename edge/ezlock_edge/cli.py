@@ -117,6 +117,27 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"{link} UART: a device path or socket://host:port",
         )
     run.add_argument(
+        "--fingerprint-address",
+        default=None,
+        metavar="HEX",
+        help="the fingerprint module's address, 4 bytes in hex (default FFFFFFFF)",
+    )
+    run.add_argument(
+        "--fingerprint-password-file",
+        default=None,
+        metavar="FILE",
+        help="a file holding the fingerprint module's password, 4 bytes in hex (no "
+        "flag takes the password itself: others could read it in the process list)",
+    )
+    for module, default in (("fingerprint", 57600), ("face", 115200), ("palm", 115200)):
+        run.add_argument(
+            f"--{module}-baudrate",
+            default=None,
+            type=int,
+            metavar="N",
+            help=f"the {module} module's baud rate (default {default})",
+        )
+    run.add_argument(
         "--camera",
         default=None,
         metavar="DEVICE",
@@ -211,9 +232,11 @@ async def fetch_info(config: Config) -> dict[str, Any]:
         return info
 
 
-def _print_info(info: dict[str, Any], as_json: bool) -> None:
+def _print_info(info: dict[str, Any], config: Config, as_json: bool) -> None:
+    # The modules' settings are the local configuration's, the password masked.
+    modules = config.modules.described()
     if as_json:
-        sys.stdout.write(json.dumps(info, indent=2) + "\n")
+        sys.stdout.write(json.dumps(info | {"modules": modules}, indent=2) + "\n")
         return
     labels = {
         "serial": "Serial number",
@@ -225,6 +248,9 @@ def _print_info(info: dict[str, Any], as_json: bool) -> None:
     }
     for key, label in labels.items():
         sys.stdout.write(f"{label + ':':<28}{info.get(key)}\n")
+    for key, value in modules.items():
+        label = key.replace("_", " ").capitalize()
+        sys.stdout.write(f"{label + ':':<28}{value}\n")
 
 
 async def _main(args: argparse.Namespace) -> int:
@@ -250,7 +276,7 @@ async def _main(args: argparse.Namespace) -> int:
     except (aiohttp.ClientError, TimeoutError) as err:
         sys.stderr.write(f"no edge driver answering on port {config.port}: {err}\n")
         return 2
-    _print_info(info, args.json)
+    _print_info(info, config, args.json)
     return 0
 
 

@@ -18,11 +18,20 @@ import voluptuous as vol
 
 from .core.limits import NAME_LENGTH
 from .vocabulary.camera import CameraSettings
+from .vocabulary.modules import ModuleSettings
 
 DEFAULT_PORT = 8765
 DEFAULT_SIM_PORT = 8766
 HARDWARE_LINKS = ("mcu", "fingerprint", "face", "palm")
 CAMERA_KEYS = ("camera_width", "camera_height", "camera_fps", "camera_quality")
+MODULE_KEYS = (
+    "fingerprint_address",
+    "fingerprint_password",
+    "fingerprint_baudrate",
+    "face_baudrate",
+    "palm_baudrate",
+)
+"""The biometric modules' own settings (vocabulary.modules.ModuleSettings)."""
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 SIM_CLOCKS = ("real", "manual")
@@ -60,6 +69,7 @@ class Config:
     sim_motor_ms: int = DEFAULT_SIM_MOTOR_MS  # the simulated bolt's travel time
     camera: str | None = None  # V4L2 device; None: the simulator's camera, or none
     camera_settings: CameraSettings = field(default_factory=CameraSettings)
+    modules: ModuleSettings = field(default_factory=ModuleSettings)  # password: secret
     zeroconf: bool = True
     log_level: str = "INFO"
     log_format: str = "text"
@@ -130,6 +140,27 @@ def _whole(value: Any) -> int:
         raise vol.Invalid("expected a whole number") from None
 
 
+def _u32(value: Any) -> int:
+    """Four bytes: a TOML integer, or hex as the R503 manual prints it (``"FFFFFFFF"``).
+
+    The message never repeats the value: it may be the module's password.
+    """
+    if isinstance(value, bool):
+        raise vol.Invalid("expected 4 bytes in hex, such as 0000A1B2")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip().lower().removeprefix("0x")
+        if not 1 <= len(text) <= 8 or any(c not in "0123456789abcdef" for c in text):
+            raise vol.Invalid("expected 4 bytes in hex, such as 0000A1B2")
+        number = int(text, 16)
+    else:
+        raise vol.Invalid("expected 4 bytes in hex, such as 0000A1B2")
+    if not 0 <= number <= 0xFFFFFFFF:
+        raise vol.Invalid("expected 4 bytes (00000000 to FFFFFFFF)")
+    return number
+
+
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise vol.Invalid("expected a non-empty string")
@@ -188,6 +219,10 @@ _SCHEMA = vol.Schema(
         **{vol.Optional(link): _text for link in HARDWARE_LINKS},
         vol.Optional("camera"): _text,
         **{vol.Optional(key): _whole for key in CAMERA_KEYS},
+        vol.Optional("fingerprint_address"): _u32,
+        vol.Optional("fingerprint_password"): _u32,
+        vol.Optional("fingerprint_password_file"): _path,
+        **{vol.Optional(key): _whole for key in MODULE_KEYS[2:]},
     }
 )
 KEYS = tuple(str(key) for key in _SCHEMA.schema)
@@ -236,7 +271,14 @@ def build(*layers: Mapping[str, Any]) -> Config:
         values["camera_settings"] = CameraSettings(**camera)
     except ValueError as err:
         raise ConfigError(f"invalid configuration: {err}") from None
+    values["modules"] = _modules(values)
     simulate = values.pop("simulate", False)
+    if simulate and values["modules"] != ModuleSettings():
+        # The simulated modules are factory-set; these describe real ones.
+        raise ConfigError(
+            "fingerprint_address, fingerprint_password and the baud rates describe "
+            "real modules, not --simulate"
+        )
     hardware: HardwarePorts | None = None
     if simulate and links:
         raise ConfigError("--simulate cannot be combined with hardware ports")
@@ -254,6 +296,34 @@ def build(*layers: Mapping[str, Any]) -> Config:
         hardware = HardwarePorts(**links)
     values.setdefault("data_dir", default_data_dir())
     return Config(hardware=hardware, simulate=simulate, **values)
+
+
+def _modules(values: dict[str, Any]) -> ModuleSettings:
+    """Take the modules' settings out of ``values``; read the password file if named."""
+    settings = {key: values.pop(key) for key in MODULE_KEYS if key in values}
+    password_file: Path | None = values.pop("fingerprint_password_file", None)
+    if password_file is not None:
+        if "fingerprint_password" in settings:
+            raise ConfigError(
+                "give fingerprint_password or fingerprint_password_file, not both"
+            )
+        try:
+            text = password_file.read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as err:
+            reason = getattr(err, "strerror", None) or "not ASCII text"
+            raise ConfigError(
+                f"cannot read fingerprint_password_file {password_file}: {reason}"
+            ) from None
+        try:
+            settings["fingerprint_password"] = _u32(text)
+        except vol.Invalid:
+            raise ConfigError(
+                f"fingerprint_password_file {password_file}: expected 4 bytes in hex"
+            ) from None
+    try:
+        return ModuleSettings(**settings)
+    except ValueError as err:
+        raise ConfigError(f"invalid configuration: {err}") from None
 
 
 def load(

@@ -19,9 +19,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from ezlock_edge.cli import _print_info, build_parser, fetch_info, main
-from ezlock_edge.config import build
+from ezlock_edge.cli import _config, _print_info, build_parser, fetch_info, main
+from ezlock_edge.config import KEYS, ConfigError, build
 from ezlock_edge.logs import JsonFormatter, KeyValueFormatter
+from ezlock_edge.vocabulary.modules import ModuleSettings
 from tests.support.network import free_port
 from tests.support.waiting import eventually
 
@@ -286,7 +287,7 @@ async def test_info_without_a_running_driver(tmp_path: Path) -> None:
         await fetch_info(config)
 
 
-def test_info_text(capsys: pytest.CaptureFixture[str]) -> None:
+def test_info_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     info = {
         "serial": "EZL-1",
         "model": "M",
@@ -295,10 +296,87 @@ def test_info_text(capsys: pytest.CaptureFixture[str]) -> None:
         "pairing_open": False,
         "tls_fingerprint": "ab" * 32,
     }
-    _print_info(info, as_json=False)
+    _print_info(info, build({"data_dir": str(tmp_path)}), as_json=False)
     out = capsys.readouterr().out
     assert "Serial number:" in out
     assert f"TLS fingerprint (SHA-256):  {'ab' * 32}" in out
+    assert "Fingerprint password:       default" in out
+
+
+def test_module_settings_from_file_environment_and_flags(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The modules' own address, password and rates; the password stays a secret."""
+    secret = tmp_path / "fingerprint.pw"
+    secret.write_text("0xA1B2C3D4\n")
+    config_file = tmp_path / "edge.toml"
+    config_file.write_text('fingerprint_address = "12345678"\nface_baudrate = 230400\n')
+    ports = [
+        f"--{link}=/dev/tty{link}" for link in ("mcu", "fingerprint", "face", "palm")
+    ]
+    monkeypatch.setenv("EZLOCK_FINGERPRINT_BAUDRATE", "115200")
+    monkeypatch.setenv("EZLOCK_FINGERPRINT_PASSWORD", "11223344")
+    args = build_parser().parse_args(
+        [
+            "run",
+            "--config",
+            str(config_file),
+            *ports,
+            "--fingerprint-password-file",
+            str(secret),
+            "--palm-baudrate",
+            "9600",
+        ]
+    )
+    with pytest.raises(ConfigError, match="not both") as both:
+        _config(args)
+    assert "11223344" not in str(both.value)
+    monkeypatch.delenv("EZLOCK_FINGERPRINT_PASSWORD")
+    config = _config(args)
+    assert config.modules == ModuleSettings(
+        fingerprint_address=0x12345678,
+        fingerprint_password=0xA1B2C3D4,
+        fingerprint_baudrate=115200,
+        face_baudrate=230400,
+        palm_baudrate=9600,
+    )
+    assert "a1b2c3d4" not in repr(config).lower()
+    assert str(0xA1B2C3D4) not in repr(config)
+    info = {"serial": "EZL-1", "tls_fingerprint": "ab" * 32}
+    _print_info(info, config, as_json=True)
+    shown = json.loads(capsys.readouterr().out)["modules"]
+    assert shown["fingerprint_address"] == "12345678"
+    assert shown["fingerprint_password"] == "********"
+    _print_info(info, config, as_json=False)
+    out = capsys.readouterr().out
+    assert "Fingerprint password:       ********" in out
+    assert "A1B2C3D4" not in out.upper()
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"fingerprint_address": "FFFFFFFFF"}, "fingerprint_address: expected 4 bytes"),
+        ({"fingerprint_password": "s3cret!"}, "fingerprint_password: expected 4 bytes"),
+        ({"fingerprint_baudrate": 14400}, "9600 x 1, 2, 4, 6 or 12"),
+        ({"face_baudrate": 12345}, "face_baudrate must be one of"),
+        ({"fingerprint_password_file": "/nonexistent/pw"}, "cannot read"),
+    ],
+)
+def test_bad_module_settings_are_refused_without_echoing_them(
+    tmp_path: Path, settings: dict[str, Any], message: str
+) -> None:
+    ports = {link: f"/dev/tty{link}" for link in ("mcu", "fingerprint", "face", "palm")}
+    with pytest.raises(ConfigError, match=message) as refused:
+        build({"data_dir": str(tmp_path), **ports, **settings})
+    assert "s3cret" not in str(refused.value)
+
+
+def test_module_settings_are_for_real_modules(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not --simulate"):
+        build({"data_dir": str(tmp_path), "simulate": True, "fingerprint_password": 7})
 
 
 def test_run_options_parse() -> None:
@@ -440,3 +518,10 @@ def test_log_formats_carry_extra_fields() -> None:
     )
     line = KeyValueFormatter().format(record)
     assert line.endswith("INFO    ezlock_edge.api.server: POST /x [client_id='c_1']")
+
+
+def test_every_setting_is_in_the_reference() -> None:
+    """docs/raspberry-pi.md lists every key the configuration takes."""
+    doc = (Path(__file__).parents[2] / "docs" / "raspberry-pi.md").read_text()
+    reference = doc[doc.index("## Command line and configuration reference") :]
+    assert [key for key in KEYS if f"`{key}`" not in reference] == []

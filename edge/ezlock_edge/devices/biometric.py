@@ -38,12 +38,13 @@ from ezlock_edge.vocabulary.errors import (
     DuplicateTemplate,
     LivenessFailed,
 )
+from ezlock_edge.vocabulary.modules import BIOMETRIC_BAUDRATE
 
 from .uart import UartDevice
 
 _LOGGER = logging.getLogger(__name__)
 
-BAUDRATE = 115200
+BAUDRATE = BIOMETRIC_BAUDRATE
 _NOT_RECOGNISED = frozenset({Result.REJECTED, Result.UNKNOWN_USER})
 """VERIFY answers for a person the module does not know: HLK-FM22x face modules answer
 REJECTED (what ESPHome's hlk_fm22x expects), the palm module's firmware UNKNOWN_USER.

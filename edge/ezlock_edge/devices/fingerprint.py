@@ -27,10 +27,11 @@ from ezlock_edge.vocabulary.errors import (
     DuplicateTemplate,
     SlotOccupied,
 )
+from ezlock_edge.vocabulary.modules import FINGERPRINT_BAUDRATE
 
 from .uart import UartDevice
 
-BAUDRATE = 57600
+BAUDRATE = FINGERPRINT_BAUDRATE
 SLOTS = 50
 """Template pages the lock uses: 0..49 (L-22)."""
 MAX_CAPTURES = 6

@@ -6,6 +6,7 @@ import contextlib
 
 from ezlock_edge.clock import Clock
 from ezlock_edge.vocabulary.link import LinkState
+from ezlock_edge.vocabulary.modules import ModuleSettings
 
 from .biometric import FACE, PALM, BiometricDevice
 from .fingerprint import FingerprintDevice
@@ -37,19 +38,32 @@ class Hardware:
         face: str,
         palm: str,
         clock: Clock | None = None,
+        modules: ModuleSettings | None = None,
     ) -> Hardware:
         """Open the four ports (device paths or ``socket://host:port``).
 
         The MCU must answer (its HELLO gives the lock's identity); the modules may be
         missing and are connected when they appear. Every timeout, poll and reconnect
-        runs on ``clock`` (the system's by default).
+        runs on ``clock`` (the system's by default). ``modules``: the modules' own
+        address, password and baud rates (factory values by default).
         """
+        settings = modules or ModuleSettings()
         async with contextlib.AsyncExitStack() as stack:
-            finger_device = await FingerprintDevice.open(fingerprint, clock=clock)
+            finger_device = await FingerprintDevice.open(
+                fingerprint,
+                settings.fingerprint_baudrate,
+                address=settings.fingerprint_address,
+                password=settings.fingerprint_password,
+                clock=clock,
+            )
             stack.push_async_callback(finger_device.close)
-            face_device = await BiometricDevice.open(face, FACE, clock=clock)
+            face_device = await BiometricDevice.open(
+                face, FACE, settings.face_baudrate, clock=clock
+            )
             stack.push_async_callback(face_device.close)
-            palm_device = await BiometricDevice.open(palm, PALM, clock=clock)
+            palm_device = await BiometricDevice.open(
+                palm, PALM, settings.palm_baudrate, clock=clock
+            )
             stack.push_async_callback(palm_device.close)
             mcu_device = await McuDevice.open(mcu, clock=clock)
             stack.pop_all()

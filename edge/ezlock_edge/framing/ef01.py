@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from enum import IntEnum
 import struct
 
+from ezlock_edge.vocabulary.modules import FINGERPRINT_ADDRESS, FINGERPRINT_PASSWORD
+
 from .errors import DecodeError
 from .fields import unpack_exact
 from .stream import StreamParser
 
 SYNC = b"\xef\x01"
-DEFAULT_ADDRESS = 0xFFFFFFFF
-DEFAULT_PASSWORD = 0x00000000
+DEFAULT_ADDRESS = FINGERPRINT_ADDRESS
+DEFAULT_PASSWORD = FINGERPRINT_PASSWORD
 MAX_PAYLOAD = 256
 """Largest payload a module sends (a data packet at the 256-byte packet size)."""
 _HEADER = struct.Struct(">2sIBH")  # sync, address, pid, len
