@@ -33,7 +33,7 @@ from .config import (
     ConfigError,
     load,
 )
-from .sim.cli import add_sim_parser, run_sim_command
+from .sim.cli import add_sim_parser, add_simulator_parser, run_sim_command
 
 _LOGGER = logging.getLogger(__name__)
 _INFO_TIMEOUT = aiohttp.ClientTimeout(total=10)
@@ -175,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print JSON")
 
     add_sim_parser(commands)
+    add_simulator_parser(commands)
     return parser
 
 
@@ -256,6 +257,11 @@ def _print_info(info: dict[str, Any], config: Config, as_json: bool) -> None:
 async def _main(args: argparse.Namespace) -> int:
     if args.command == "sim":
         return await run_sim_command(args)
+    if args.command == "simulator":
+        # Imported here, as the driver stack is for ``run``: the simulator alone.
+        from .sim.standalone import run_simulator  # noqa: PLC0415
+
+        return await run_simulator(args)
     config = _config(args)
     if args.command == "run":
         config.check_runnable()

@@ -1,7 +1,9 @@
 """``ezlock-edge sim ACTION [key=value ...]``: drive a running simulator from a shell.
 
 The main CLI adds the subcommand with :func:`add_sim_parser` and runs it with
-:func:`run_sim_command`, which talks to the simulator's loopback HTTP surface.
+:func:`run_sim_command`, which talks to the simulator's loopback HTTP surface. It also
+adds ``ezlock-edge simulator`` (:func:`add_simulator_parser`, run by
+``sim.standalone.run_simulator``), kept here so that parsing imports no simulator.
 Every value is sent as a string; the action's schema converts it (``rate=0.2``,
 ``connected=true``, ``keys=1,2,3,confirm``).
 """
@@ -10,12 +12,16 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 import sys
 from typing import Any
 
 import aiohttp
 
 from .actions import ACTIONS, READ_ONLY_ACTIONS, READABLE_ACTIONS, SIM_HTTP_PORT
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_LOG_FORMATS = ("text", "json")
 
 _TIMEOUT = aiohttp.ClientTimeout(total=10)
 _ADVANCE_TIMEOUT = aiohttp.ClientTimeout(total=600)  # a week of timers takes a while
@@ -78,3 +84,57 @@ async def run_sim_command(args: argparse.Namespace) -> int:
         return 1
     sys.stdout.write(json.dumps(answer, indent=2) + "\n")
     return 0
+
+
+def add_simulator_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    """Add the ``simulator`` subcommand to the main CLI and return its parser."""
+    parser = subparsers.add_parser(
+        "simulator",
+        help="run only the simulated lock hardware (no driver), for other software",
+        description="Run the simulated lock's MCU and fingerprint, face and palm "
+        "modules behind pseudo-terminals, without the edge driver. Prints one JSON "
+        "line with the port paths and the control URL once ready; runs until SIGTERM "
+        "or SIGINT.",
+    )
+    parser.add_argument(
+        "--sim-port",
+        type=int,
+        default=SIM_HTTP_PORT,
+        metavar="N",
+        help=f"control surface /sim/v1 on 127.0.0.1 (default {SIM_HTTP_PORT}; 0: any)",
+    )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep the sticker, event numbering and enrolled templates here across "
+        "runs (default: nothing kept)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="make serial, code and scores repeatable"
+    )
+    parser.add_argument(
+        "--tcp",
+        action="store_true",
+        help="also offer each UART as TCP (socket://), for software on another machine",
+    )
+    parser.add_argument(
+        "--tcp-host",
+        default="127.0.0.1",
+        metavar="ADDR",
+        help="address the TCP ports listen on (default 127.0.0.1; anything else puts "
+        "the simulated UARTs, unauthenticated, on that network)",
+    )
+    parser.add_argument("--log-level", default="INFO", choices=_LOG_LEVELS)
+    parser.add_argument("--log-format", default="text", choices=_LOG_FORMATS)
+    parser.add_argument(
+        "--tcp-port",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first TCP port: mcu N, fingerprint N+1, face N+2, palm N+3 (default: any)",
+    )
+    return parser

@@ -66,7 +66,9 @@ async def start_http(
     except OSError:
         await runner.cleanup()
         raise
-    _LOGGER.info("simulator control surface on http://%s:%d/sim/v1", host, port)
+    _LOGGER.info(
+        "simulator control surface on http://%s:%d/sim/v1", host, runner.addresses[0][1]
+    )
     return runner
 
 
