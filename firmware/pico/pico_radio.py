@@ -1,8 +1,9 @@
 """Wi-Fi and Bluetooth on the Pico W (CYW43439): radio switch, RSSI, Bluetooth keys.
 
-Bluetooth: a GATT service with one writable characteristic; a phone connects and writes
-a key code (UTF-8, at most 33 bytes), which the controller reports as BLUETOOTH_KEY
-(the edge driver decides, L-31). Wi-Fi: the lock has no use for a network of its own
+Bluetooth: a GATT service with two writable characteristics; a phone connects and writes
+a key code (UTF-8, at most 33 bytes) to the first to open the door, to the second to lock
+it, which the controller reports as BLUETOOTH_KEY or BLUETOOTH_LOCK (the edge driver
+decides, L-12, L-31). Wi-Fi: the lock has no use for a network of its own
 (the Raspberry Pi is on the LAN); the radio is only switched (L-12) and, when
 ``/wifi.json`` names a network, joined so that its signal can be reported.
 """
@@ -15,6 +16,10 @@ import network
 
 _SERVICE = bluetooth.UUID("6e5a0001-2f4c-4b8e-9f2a-7a1c0e3d5b10")
 _KEY = (bluetooth.UUID("6e5a0002-2f4c-4b8e-9f2a-7a1c0e3d5b10"), bluetooth.FLAG_WRITE)
+_LOCK_KEY = (
+    bluetooth.UUID("6e5a0003-2f4c-4b8e-9f2a-7a1c0e3d5b10"),
+    bluetooth.FLAG_WRITE,
+)
 _IRQ_CONNECT, _IRQ_DISCONNECT, _IRQ_WRITE = 1, 2, 3
 _ADVERTISEMENT = b"\x02\x01\x06\x07\x09EZLOCK"
 
@@ -30,15 +35,15 @@ class PicoWRadio(hal.Radio):
         self._wlan = network.WLAN(network.STA_IF)
         self._ble = bluetooth.BLE()
         self._ble.active(True)
-        ((self._key_handle,),) = self._ble.gatts_register_services(
-            ((_SERVICE, (_KEY,)),)
+        ((self._key_handle, self._lock_handle),) = self._ble.gatts_register_services(
+            ((_SERVICE, (_KEY, _LOCK_KEY)),)
         )
         self._ble.irq(self._irq)
         self._connections = 0
-        self._written = False
+        self._written: int | None = None  # the handle written last
         self._advertise()
 
-    def _irq(self, event: int, data: object) -> None:
+    def _irq(self, event: int, data: "tuple[int, ...]") -> None:
         # Counts and flags only: the key itself is read in the main loop.
         if event == _IRQ_CONNECT:
             self._connections += 1
@@ -46,7 +51,7 @@ class PicoWRadio(hal.Radio):
             self._connections = max(0, self._connections - 1)
             self._advertise()
         elif event == _IRQ_WRITE:
-            self._written = True
+            self._written = data[1]  # (connection, attribute handle)
 
     def _advertise(self) -> None:
         self._ble.gap_advertise(250_000, adv_data=_ADVERTISEMENT)
@@ -73,13 +78,13 @@ class PicoWRadio(hal.Radio):
         """Return whether a phone is connected."""
         return self._connections > 0
 
-    def take_bluetooth_key(self) -> "str | None":
-        """Return the key code a phone wrote since the last call."""
-        if not self._written:
+    def take_bluetooth_key(self) -> "tuple[str, bool] | None":
+        """Return the key code a phone wrote since the last call, and whether to lock."""
+        handle, self._written = self._written, None
+        if handle not in (self._key_handle, self._lock_handle):
             return None
-        self._written = False
-        value = self._ble.gatts_read(self._key_handle)
+        value = self._ble.gatts_read(handle)
         try:
-            return value.decode()
+            return value.decode(), handle == self._lock_handle
         except UnicodeError:
             return None

@@ -97,6 +97,19 @@ def test_bluetooth_state_changes_are_reported() -> None:
     assert events[0][5:] == bytes((wire.BT_IDLE,))
 
 
+def test_a_bluetooth_key_asks_to_open_or_to_lock() -> None:
+    """L-12, L-31: the phone's key comes as BLUETOOTH_KEY (open) or BLUETOOTH_LOCK."""
+    host = started()
+    host.send({"op": "radio", "connected": True, "key": "K7", "lock": True})
+    events = host.take_events()
+    assert kinds(events) == [wire.EV_BLUETOOTH, wire.EV_BLUETOOTH_LOCK]
+    assert events[1][5:] == b"\x02K7"
+    host.send({"op": "radio", "key": "K7"})
+    events = host.take_events()
+    assert kinds(events) == [wire.EV_BLUETOOTH_KEY]
+    assert events[0][5:] == b"\x02K7"
+
+
 def test_keypad_wakes_reports_keys_and_goes_dark() -> None:
     """L-03 wake on a hand, keys on release, L-48 long press, dark after 20 s."""
     host = started()

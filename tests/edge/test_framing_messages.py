@@ -80,6 +80,7 @@ EVENT_FIELDS: dict[McuEventKind, dict[str, st.SearchStrategy[object]]] = {
     },
     McuEventKind.EMERGENCY_POWER: {"connected": st.booleans()},
     McuEventKind.BLUETOOTH_KEY: {"bluetooth_key": text},
+    McuEventKind.BLUETOOTH_LOCK: {"bluetooth_key": text},
     McuEventKind.SENSOR_WAKE: {"sensor": st.sampled_from(Sensor)},
     McuEventKind.BLUETOOTH: {"bluetooth": st.sampled_from(BluetoothState)},
 }

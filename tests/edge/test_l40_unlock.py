@@ -194,3 +194,47 @@ async def test_l31_bluetooth_key_inside_its_window(tmp_path: Path) -> None:
         await rig.event("unlock_failed", method="bluetooth", reason="expired")
         await rig.sim.bluetooth("000000000000")
         await rig.event("unlock_failed", method="bluetooth", reason="no_match")
+
+
+async def test_l12_l31_a_bluetooth_key_locks_too(tmp_path: Path) -> None:
+    """L-12, L-31: the visitor's phone locks the door with its key, and is named.
+
+    Locking opens nothing: a one-time key whose use is spent still locks, and so does a
+    key during a lockout; an unknown or expired key is refused (``lock_failed``).
+    """
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        key, code = await rig.core.create_visitor(
+            VisitorKind.BLUETOOTH_KEY, "Guest", rig.clock.now() + timedelta(hours=1)
+        )
+        guest = {"id": key.id, "name": "Guest"}
+        await rig.sim.bluetooth(code)
+        await rig.event("unlocked", method="bluetooth", visitor=guest)
+        await rig.sim.bluetooth(code, action="lock")
+        locked = await rig.event("locked", source="bluetooth")
+        assert locked.data["visitor"] == guest
+        await rig.shows("bolt", "locked")
+        state = rig.core.state.as_dict()["last_operation"]
+        assert (state["type"], state["source"], state["visitor"]) == (
+            "locked",
+            "bluetooth",
+            guest,
+        )
+        for _ in range(5):  # L-42: five wrong passwords lock the keypad out
+            await rig.type_password("000000")
+        await rig.event("alarm", alarm="lockout")
+        await rig.sim.bluetooth(code)
+        await rig.event("unlock_failed", method="bluetooth", reason="locked_out")
+        await rig.sim.mechanical_key("unlock")
+        await rig.shows("bolt", "unlocked")
+        await rig.sim.bluetooth(code, action="lock")
+        await rig.event("locked", lambda e: e.seq > locked.seq, source="bluetooth")
+        await rig.shows("bolt", "locked")
+        await rig.sim.bluetooth("000000000000", action="lock")
+        await rig.event("lock_failed", source="bluetooth", reason="no_match")
+        rig.clock.advance(3600)
+        await rig.sim.mechanical_key("unlock")
+        await rig.sim.bluetooth(code, action="lock")
+        refused = await rig.event("lock_failed", reason="expired")
+        assert refused.data["visitor"] == guest
+        await rig.shows("bolt", "unlocked")

@@ -467,6 +467,10 @@ async def test_person_actions_become_events(
         Sensor.FACE,
         Sensor.PALM,
     ]
+    # L-12, L-31: the phone asks to lock with its key (still connected: no state event).
+    await lock.bluetooth("483920", action="lock")
+    [asked] = await driver.handled_many(1)
+    assert (asked.kind, asked.bluetooth_key) == (McuEventKind.BLUETOOTH_LOCK, "483920")
 
 
 async def test_bad_frames_get_clear_answers_and_garbage_is_skipped(

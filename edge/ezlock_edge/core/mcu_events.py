@@ -106,6 +106,9 @@ class McuEvents:
         elif kind is McuEventKind.BLUETOOTH_KEY and event.bluetooth_key is not None:
             mechanism.bluetooth_connected()
             await self._access.bluetooth(event.bluetooth_key)
+        elif kind is McuEventKind.BLUETOOTH_LOCK and event.bluetooth_key is not None:
+            mechanism.bluetooth_connected()
+            await self._access.bluetooth_lock(event.bluetooth_key)
         elif kind is McuEventKind.SENSOR_WAKE and event.sensor is not None:
             self._identification.start(event.sensor, manual=False)
         self._on_change()

@@ -34,7 +34,7 @@ from ezlock_edge.vocabulary.mcu import (
 from .device_contract import Mcu
 from .errors import BusyError, LockOfflineError
 from .events import EventLog
-from .models import Settings, UnlockMethod
+from .models import JsonDict, Settings, UnlockMethod
 from .panel import Panel
 from .settings import LockSettings
 from .store import Store
@@ -129,9 +129,16 @@ class Mechanism:
         if self.moving:
             raise BusyError("The bolt is moving; retry when it has stopped")
 
-    async def lock(self, source: str, *, refuse_if_moving: bool = False) -> None:
+    async def lock(
+        self,
+        source: str,
+        *,
+        visitor: JsonDict | None = None,
+        refuse_if_moving: bool = False,
+    ) -> None:
         """Throw the bolt (``lock_offline``); ``bolt`` events follow as it moves.
 
+        ``visitor``: the Bluetooth key's ``{id, name}`` that asked (L-31).
         ``refuse_if_moving`` (the app): ``busy`` while the bolt moves. At the lock the
         command goes to the MCU, which takes it once the motor has stopped.
         """
@@ -143,7 +150,7 @@ class Mechanism:
         except DeviceError as err:
             self._expect(None)
             raise LockOfflineError("The lock does not answer") from err
-        self._events.append("locked", source=source)
+        self._events.append("locked", source=source, visitor=visitor)
 
     async def unlock(self, *, refuse_if_moving: bool = False) -> None:
         """Retract the bolt for the door direction (L-46, ``lock_offline``; ``busy``)."""
@@ -381,7 +388,7 @@ class Mechanism:
         self, bolt: BoltState, source: str, method: UnlockMethod
     ) -> None:
         if bolt is BoltState.LOCKED:
-            self._events.append("locked", source=source)
+            self._events.append("locked", source=source, visitor=None)
             return
         self._events.append(
             "unlocked", method=method.value, user=None, credential_id=None, slot=None

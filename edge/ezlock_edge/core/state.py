@@ -54,7 +54,12 @@ class StateAnnouncer:
             )
         elif event.type == "locked":
             self.last_operation = LastOperation(
-                "locked", None, event.data["source"], None, event.time
+                "locked",
+                None,
+                event.data["source"],
+                None,
+                event.time,
+                event.data.get("visitor"),  # a Bluetooth key that locked (L-31)
             )
         self.changed()
 

@@ -32,6 +32,7 @@ from .models import (
     UnlockMethod,
     User,
     VisitorCredential,
+    visitor_refusal,
 )
 from .panel import Panel
 from .settings import LockSettings
@@ -202,6 +203,42 @@ class UnlockDecision:
         """Decide on a visitor Bluetooth key a phone presented (L-31)."""
         found = self._visitors.match_key(key)
         return await self.attempt(Presented(UnlockMethod.BLUETOOTH, visitor=found))
+
+    async def bluetooth_lock(self, key: str) -> bool:
+        """L-12, L-31: a visitor's Bluetooth key locks the door as well as it opens it.
+
+        Only a key of ours, inside its dates and weekly schedule, locks; a refused one is
+        a ``lock_failed`` event. Locking opens nothing, so a lockout does not stop it
+        and it spends no use: the visitor who came in on a one-time key still locks
+        behind them when leaving.
+        """
+        visitor = self._visitors.match_key(key)
+        ref = visitor.ref if visitor is not None else None
+        reason = (
+            "no_match"
+            if visitor is None
+            else visitor_refusal(
+                visitor.valid_from,
+                visitor.valid_until,
+                visitor.schedule,
+                self._clock.now(),
+                self._visitors.zone,
+            )
+        )
+        if reason is not None:
+            self._events.append(
+                "lock_failed", source="bluetooth", reason=reason, visitor=ref
+            )
+            await self._panel.say(_VISITOR_PROMPTS.get(reason, Prompt.FAILURE))
+            return False
+        try:
+            await self._mechanism.lock("bluetooth", visitor=ref)
+        except LockOfflineError:
+            self._events.append(
+                "lock_failed", source="bluetooth", reason="lock_offline", visitor=ref
+            )
+            return False
+        return True
 
     async def remote(self, pin: str | None = None) -> None:
         """Remote unlock from the app, only while remote unlock is enabled (L-43).

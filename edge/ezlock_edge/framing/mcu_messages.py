@@ -579,7 +579,7 @@ def _event_data(event: McuEvent) -> bytes:
             return bytes((_required(event.battery_percent), event.low_battery))
         case McuEventKind.EMERGENCY_POWER:
             return bytes((event.connected,))
-        case McuEventKind.BLUETOOTH_KEY:
+        case McuEventKind.BLUETOOTH_KEY | McuEventKind.BLUETOOTH_LOCK:
             return encode_string(_required(event.bluetooth_key))
         case McuEventKind.SENSOR_WAKE:
             return bytes((_required(event.sensor),))
@@ -620,7 +620,7 @@ def decode_event(payload: bytes) -> McuEvent:
             return McuEvent(seq, kind, battery_percent=percent, low_battery=_bool(low))
         case McuEventKind.EMERGENCY_POWER:
             return McuEvent(seq, kind, connected=_bool(_one(data)))
-        case McuEventKind.BLUETOOTH_KEY:
+        case McuEventKind.BLUETOOTH_KEY | McuEventKind.BLUETOOTH_LOCK:
             code, end = decode_string(data, 0)
             if end != len(data):
                 raise DecodeError("trailing bytes after the Bluetooth key")

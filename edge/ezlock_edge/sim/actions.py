@@ -107,8 +107,11 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "bluetooth",
-            "a phone presents a Bluetooth key",
-            {vol.Required("key"): vol.All(str, vol.Length(min=1, max=64))},
+            "a phone presents a Bluetooth key, to unlock (default) or to lock",
+            {
+                vol.Required("key"): vol.All(str, vol.Length(min=1, max=64)),
+                vol.Optional("action", default="unlock"): vol.In(("unlock", "lock")),
+            },
         ),
         Action(
             "mechanical_key",

@@ -252,11 +252,11 @@ class LockBody:
         """Touch the reader with a finger, or come close to the radar."""
         self._pulse(_SENSOR_LINES[sensor])
 
-    def bluetooth_key(self, code: str) -> None:
-        """Connect a phone that presents a Bluetooth key (L-31)."""
+    def bluetooth_key(self, code: str, lock: bool = False) -> None:
+        """Connect a phone that presents a Bluetooth key to open, or to lock (L-31)."""
         self._require_power()
         self.bluetooth = True
-        self._mcu.world({"op": "radio", "connected": True, "key": code})
+        self._mcu.world({"op": "radio", "connected": True, "key": code, "lock": lock})
         if self._bluetooth_end is not None:
             self._bluetooth_end.cancel()
         self._bluetooth_end = self._clock.call_later(

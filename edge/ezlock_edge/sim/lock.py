@@ -245,9 +245,9 @@ class SimulatedLock:
         self._body().sensor_woken(Sensor.PALM)
         self.scene.arrive(id)
 
-    async def bluetooth(self, key: str) -> None:
-        """Let a phone in range present Bluetooth key ``key`` (L-31)."""
-        self._body().bluetooth_key(key)
+    async def bluetooth(self, key: str, action: str = "unlock") -> None:
+        """Let a phone in range present Bluetooth key ``key`` to open or lock (L-12, L-31)."""
+        self._body().bluetooth_key(key, lock=action == "lock")
         self.scene.arrive()
 
     async def mechanical_key(self, turn: str = "unlock") -> None:

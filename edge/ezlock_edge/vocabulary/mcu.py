@@ -232,6 +232,7 @@ class McuEventKind(IntEnum):
     SENSOR_WAKE = 0x0D  # sensor: Sensor (touch line / proximity radar)
     BLUETOOTH = 0x0E  # bluetooth: BluetoothState, on every change (L-12)
     READ_OUT_DONE = 0x0F  # the system information has been read out (L-64)
+    BLUETOOTH_LOCK = 0x10  # bluetooth_key: str (a phone presents its key to lock)
 
 
 @dataclass(frozen=True, slots=True)

@@ -180,11 +180,13 @@ class Controller:
             self._bluetooth = connected
             state = wire.BT_CONNECTED if connected else wire.BT_IDLE
             self.emit(wire.EV_BLUETOOTH, bytes((state,)))
-        code = radio.take_bluetooth_key()
-        if code is not None:
+        request = radio.take_bluetooth_key()
+        if request is not None:
+            code, lock = request
             data = _text(code)
             if len(data) <= MAX_EVENT_DATA:
-                self.emit(wire.EV_BLUETOOTH_KEY, data)
+                kind = wire.EV_BLUETOOTH_LOCK if lock else wire.EV_BLUETOOTH_KEY
+                self.emit(kind, data)
 
     def _measure(self, now_ms: int) -> bool:
         self._measure_at = self.clock.add(now_ms, PERIOD_MS)

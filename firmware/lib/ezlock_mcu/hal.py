@@ -135,8 +135,11 @@ class Radio:
         """Return whether a phone is connected."""
         return False
 
-    def take_bluetooth_key(self) -> str | None:
-        """Return a key code a phone has written since the last call, if any."""
+    def take_bluetooth_key(self) -> tuple[str, bool] | None:
+        """Return the key code a phone wrote since the last call, and whether to lock.
+
+        A phone presents its key to open the door, or to lock it (L-12, L-31).
+        """
         return None
 
 

@@ -67,6 +67,7 @@ EV_BLUETOOTH_KEY = const(0x0C)
 EV_SENSOR_WAKE = const(0x0D)
 EV_BLUETOOTH = const(0x0E)
 EV_READ_OUT_DONE = const(0x0F)
+EV_BLUETOOTH_LOCK = const(0x10)
 
 # values
 BOLT_UNKNOWN = const(0x00)

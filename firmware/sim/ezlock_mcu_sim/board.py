@@ -200,7 +200,7 @@ class SimBoard:
             self.radio.connected = message.get("connected", self.radio.connected)
             self.radio.rssi = message.get("rssi", self.radio.rssi)
             if message.get("key") is not None:
-                self.radio.key = message["key"]
+                self.radio.key = (message["key"], bool(message.get("lock", False)))
         due = self.controller.step(self.clock.now)
         return self.outputs_now(due)
 

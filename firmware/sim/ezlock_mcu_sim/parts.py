@@ -144,7 +144,8 @@ class SimRadio(hal.Radio):
         self.wifi_on = True
         self.rssi = -58
         self.connected = False
-        self.key: str | None = None
+        self.key: tuple[str, bool] | None = None
+        """The key a phone presents, and whether it asks to lock."""
 
     def set_wifi(self, enabled: bool) -> None:
         """Switch the radio."""
@@ -158,8 +159,8 @@ class SimRadio(hal.Radio):
         """Return whether a phone is connected."""
         return self.connected
 
-    def take_bluetooth_key(self) -> str | None:
-        """Return the key a phone presented, once."""
+    def take_bluetooth_key(self) -> tuple[str, bool] | None:
+        """Return the key a phone presented and whether to lock, once."""
         key, self.key = self.key, None
         return key
 
