@@ -48,7 +48,14 @@ UNLOCK_METHODS: Final = (
     "remote",
     "inside",
 )
-LOCK_SOURCES: Final = ("keypad", "lock_button", "countdown", "remote", "mechanical_key")
+LOCK_SOURCES: Final = (
+    "keypad",
+    "lock_button",
+    "countdown",
+    "remote",
+    "mechanical_key",
+    "bluetooth",
+)
 ALARMS: Final = (
     "tamper",
     "lockout",

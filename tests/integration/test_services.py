@@ -147,6 +147,29 @@ async def test_bluetooth_key_lifecycle(hass: HomeAssistant, lock: str) -> None:
     assert missing.value.translation_key == "bluetooth_key_not_found"
 
 
+async def test_bluetooth_key_opens_and_locks(
+    hass: HomeAssistant, edge: EdgeApp, lock: str
+) -> None:
+    """L-12, L-31: the guest's phone opens and locks; each is an access event naming it."""
+    created = await _act(
+        hass,
+        lock,
+        "create_bluetooth_key",
+        name="Guest phone",
+        valid_until=dt_util.utcnow() + timedelta(days=2),
+    )
+    access = fired(hass, "access")
+    await sim_of(edge).bluetooth(created["key"])
+    await eventually(lambda: len(access) == 1, "the phone's unlock")
+    await sim_of(edge).bluetooth(created["key"], action="lock")
+    await eventually(lambda: len(access) == 2, "the phone's lock")
+    assert [a.attributes["event_type"] for a in access] == [
+        "unlocked_bluetooth",
+        "locked_bluetooth",
+    ]
+    assert access[1].attributes["visitor_name"] == "Guest phone"
+
+
 async def test_countdown_actions(hass: HomeAssistant, edge: EdgeApp, lock: str) -> None:
     """L-45: one-shot countdown, and the automatic countdown with its delay."""
     await _act(hass, lock, "countdown_lock", seconds=30)

@@ -108,13 +108,17 @@ class DoorbellEvent(LockEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LockedEvent(LockEvent):
-    """The bolt was thrown (L-44), from ``source``."""
+    """The bolt was thrown (L-44), from ``source``; a Bluetooth key is named (L-31)."""
 
     source: str
+    visitor: VisitorRef | None = None
 
     @classmethod
     def _specific(cls, reader: Reader) -> dict[str, Any]:
-        return {"source": reader.text("source")}
+        return {
+            "source": reader.text("source"),
+            "visitor": VisitorRef.optional(reader, "visitor"),
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
