@@ -15,10 +15,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+import random
+import re
 
 import pytest
 
+from ezlock_edge.sim.fingerprint import FingerprintModule
 from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.sim.templates import TemplateLibrary
 
 from .sim_support import HexPort as Port
 
@@ -235,10 +239,8 @@ async def test_notepad_random_code_versions_and_product_info(port: Port) -> None
     # p. 15 GetAlgVer (39H), GetFwVer (3AH): 32-byte strings; p. 16 ReadProdInfo: the
     # package length 0031H, 46 bytes (the table's "50 bytes" counts 4 reserved ones the
     # length leaves out).
-    for request in ("39 00 3D", "3A 00 3E"):
-        got = await port.exchange(
-            f"{H} 01 00 03 {request}", f"{H} 07 00 23 00 {'?? ' * 34}"
-        )
+    for request in (f"{H} 01 00 03 39 00 3D", f"{H} 01 00 03 3A 00 3E"):
+        got = await port.exchange(request, f"{H} 07 00 23 00 {'?? ' * 34}")
         assert _checksum_ok(got)
     info = await port.exchange(
         f"{H} 01 00 03 3C 00 40", f"{H} 07 00 31 00 {'?? ' * 48}"
@@ -408,3 +410,15 @@ async def test_damaged_and_unsupported_packages(port: Port) -> None:
     await port.exchange(f"{H} 01 00 03 27 00 2B", f"{H} 07 00 03 01 00 0B")
     # AutoEnroll without its five parameters: 01H.
     await port.exchange(f"{H} 01 00 03 31 00 35", f"{H} 07 00 03 01 00 0B")
+
+
+def test_every_instruction_the_module_answers_has_its_vector_here() -> None:
+    """Each instruction of the module's set is sent above as a literal package."""
+    source = Path(__file__).read_text().replace("{H}", H)
+    packed = re.sub(r"\s+", "", source)
+    sent = {
+        int(code, 16)
+        for code in re.findall(r"EF01FFFFFFFF01[0-9A-F]{4}([0-9A-F]{2})", packed)
+    }
+    instructions = FingerprintModule(TemplateLibrary(), random.Random(0), send=print)
+    assert sorted(instructions.instructions - sent) == []

@@ -15,10 +15,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+import re
 
 import pytest
 
+from ezlock_edge.sim.biometric import BiometricModule
 from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.sim.templates import TemplateLibrary
+from ezlock_edge.vocabulary.mcu import Sensor
 
 from .sim_support import HexPort
 
@@ -174,3 +178,12 @@ async def test_palm_enrollment_and_verify(lock: SimulatedLock, palm: HexPort) ->
     )
     # GET_ALL_USERID: one user, id 0000, then zero padding.
     await palm.exchange("EF AA 24 00 00 24", "EF AA 00 00 67 24 00 01 (100 x 00) 42")
+
+
+def test_every_message_of_both_modules_has_its_vector_here() -> None:
+    """Each message id either module answers is sent above as a literal frame."""
+    source = Path(__file__).read_text()
+    sent = {int(code, 16) for code in re.findall(r'"EF AA ([0-9A-F]{2})', source)}
+    for kind in (Sensor.FACE, Sensor.PALM):
+        module = BiometricModule(kind, TemplateLibrary(), send=print)
+        assert sorted(module.commands - sent) == []
