@@ -10,9 +10,11 @@ import pytest
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.errors import LockedOutError, RemoteUnlockDisabledError
 from ezlock_edge.core.models import VisitorKind
+from ezlock_edge.vocabulary.mcu import Sensor
 from tests.support.lock import ADMIN_PASSWORD
+from tests.support.waiting import eventually
 
-from .rig_support import running_lock, simulated_lock
+from .rig_support import Rig, running_lock, simulated_lock
 
 ADMIN = {"number": 1, "name": "User 001"}
 
@@ -90,6 +92,50 @@ async def test_l41_anti_peep_up_to_32_digits(tmp_path: Path) -> None:
         await rig.event("unlocked", method="password", user=ADMIN)
         await rig.type_password("0" * 27 + ADMIN_PASSWORD)
         await rig.event("unlock_failed", method="password", reason="no_match")
+
+
+def _failures(rig: Rig) -> int:
+    return sum(e.type == "unlock_failed" for e in rig.events)
+
+
+async def test_l42_unknown_and_spoofed_count_nobody_does_not(tmp_path: Path) -> None:
+    """L-40, L-42: unknown and spoofed are counted attempts; nobody is no attempt.
+
+    The modules' own answers (REJECTED, UNKNOWN_USER, LIVENESS_CHECK, TIMEOUT) decide.
+    """
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        for present, reason in (
+            (rig.sim.face("mallory"), "no_match"),  # face module: REJECTED
+            (rig.sim.face("mallory", spoof=True), "liveness"),  # LIVENESS_CHECK
+            (rig.sim.palm("mallory"), "no_match"),  # palm module: UNKNOWN_USER
+            (rig.sim.palm("mallory", spoof=True), "liveness"),
+        ):
+            failed = _failures(rig)
+            await present
+
+            def more(failed: int = failed) -> bool:
+                return _failures(rig) > failed
+
+            await eventually(more, f"a failed attempt ({reason})")
+            assert rig.events[-1].data["reason"] == reason
+        # Nobody in view: a keypad touch starts a face match (L-10), the module
+        # answers TIMEOUT, and that is no attempt at all.
+        rig.clock.advance(30)  # the keypad goes dark first (L-03)
+        face_link, mcu = rig.sim._ports["face"], rig.sim._mcu
+        assert mcu is not None
+        sent_before = face_link.received
+        await rig.keys()
+        await eventually(lambda: not mcu.pending_events, "the keypad's wake handled")
+        await eventually(
+            lambda: Sensor.FACE not in rig.core._identification._running,
+            "the face module's TIMEOUT",
+        )
+        assert face_link.received > sent_before  # a VERIFY went out and ended
+        assert "alarm" not in rig.types()
+        await rig.sim.finger("mallory-thumb")  # the fifth failure
+        await rig.event("alarm", alarm="lockout")
+        assert [e.type for e in rig.events].count("unlock_failed") == 5
 
 
 async def test_l42_l61_five_failures_lock_out_for_three_minutes(tmp_path: Path) -> None:
