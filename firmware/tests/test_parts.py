@@ -177,6 +177,30 @@ def test_battery_curve_and_low_warning() -> None:
     assert [event[5:] for event in host.take_events()] == [b"\x12\x01"]
 
 
+def test_low_battery_hysteresis() -> None:
+    """L-62: low below 20 %, and low until back at 25 %, down and up across both."""
+    host = Host(battery=battery_u16(21))
+    host.request(0, b"\x01\x01")
+    assert [event[5:] for event in host.take_events()] == [b"\x15\x00"]  # 21 %
+    # Going down (the pack drains), then up (charged while a power bank runs the lock).
+    steps = [(20, 0), (19, 1), (20, 1), (21, 1), (24, 1), (25, 0), (24, 0), (20, 0)]
+    steps += [(19, 1), (25, 0)]
+    for seq, (percent, low) in enumerate(steps, start=1):
+        host.send({"op": "adc", "name": "battery", "value": battery_u16(percent)})
+        host.advance(60_000)
+        assert [event[5:] for event in host.take_events()] == [bytes((percent, low))]
+        status = host.request(seq, b"\x02")
+        assert (status[4], status[5] & 0x01) == (percent, low)
+
+
+def test_low_battery_at_power_up() -> None:
+    """L-62: at power-up there is no history; a pack at 20 % or more is not low."""
+    for percent, low in ((19, 1), (20, 0), (24, 0)):
+        host = Host(battery=battery_u16(percent))
+        host.request(0, b"\x01\x01")
+        assert [event[5:] for event in host.take_events()] == [bytes((percent, low))]
+
+
 def test_prompts_volume_and_siren() -> None:
     """L-48 mute drops prompts; L-60 siren for its time."""
     host = started()

@@ -158,12 +158,18 @@ async def test_stream_is_mjpeg_from_one_capture_for_every_viewer(
 async def test_low_battery_turns_the_camera_off_and_back_on(
     api: ApiClient, clock: ManualClock
 ) -> None:
-    """L-13, L-62: below 20 % no live view; back when the low-battery warning clears."""
+    """L-13, L-62: below 20 % no live view; back with the warning, at 25 % (hysteresis).
+
+    The pack is charged with a power bank in (the controller keeps running and measures
+    it once a minute), so the way up is the warning's hysteresis, not a fresh start.
+    """
     sim = _sim(api)
+    await sim.emergency_power(True)
 
     async def battery(percent: int) -> dict[str, Any]:
         # Each step changes the level the MCU reports, so the state shows when it came.
         await sim.battery(percent)
+        await sim.clock(advance=60)  # the controller's next measurement
         await eventually(
             lambda: api.edge.core.state.battery_percent == percent,
             f"battery at {percent} %",
@@ -173,6 +179,13 @@ async def test_low_battery_turns_the_camera_off_and_back_on(
         assert state["camera"]["available"] is not state["low_battery"]
         return state
 
+    async def refused(path: str) -> None:
+        reply = await api.call("GET", path)
+        assert reply.status == 409
+        assert reply.body["error"] == "camera_unavailable"
+        assert reply.body["reason"] == "low_battery"
+
+    assert (await battery(21))["camera"]["available"]
     assert (await battery(20))["camera"]["available"]  # 20 % is not below 20 %
     assert (await api.call("GET", "/camera/snapshot")).status == 200
     async with watching(api) as live:
@@ -182,19 +195,21 @@ async def test_low_battery_turns_the_camera_off_and_back_on(
     assert off["low_battery"]
     assert off["camera"]["reason"] == "low_battery"
     for path in ("/camera/snapshot", "/camera/stream"):
-        reply = await api.call("GET", path)
-        assert reply.status == 409
-        assert reply.body["error"] == "camera_unavailable"
-        assert reply.body["reason"] == "low_battery"
+        await refused(path)
     await sim.keypad(["doorbell"])
     assert (await _event(api, "doorbell"))["snapshot_id"] is None
 
-    back = await battery(20)  # the warning clears: the camera is back
+    for percent in (20, 21, 24):  # charging: still low until 25 %
+        state = await battery(percent)
+        assert state["camera"]["reason"] == "low_battery"
+        await refused("/camera/stream")
+    back = await battery(25)  # the warning clears: the camera is back
     await _event(api, "alarm_cleared", alarm="low_battery")
     assert back["camera"]["available"]
     assert decode_jpeg((await api.call("GET", "/camera/snapshot")).body)
-    assert not (await battery(1))["camera"]["available"]
-    assert (await battery(100))["camera"]["available"]
+    assert (await battery(24))["camera"]["available"]  # on the way down again: on
+    assert (await battery(20))["camera"]["available"]
+    assert not (await battery(19))["camera"]["available"]
 
 
 async def test_doorbell_and_unlocks_from_outside_keep_a_snapshot(

@@ -7,7 +7,7 @@ fed by the same physics. The real driver and core drive both through the pty, so
 two runs prove the firmware behaves the same under MicroPython (issue #16). Rules:
 L-26 first admin, L-40 keypad unlock, L-44 lock by confirm and by the rear button,
 L-45 countdown, L-01/L-67 bolt travel and jam, L-02 door, L-05/L-60 tamper, L-06/L-62
-battery, L-48 mute, L-49 doorbell, L-66 events kept while the driver is down and
+battery (its low warning's hysteresis and the camera with it), L-48 mute, L-49 doorbell, L-66 events kept while the driver is down and
 delivered exactly once across a SIGKILL of the driver in the middle of an event storm
 (windowed delivery, group commit).
 """
@@ -21,10 +21,12 @@ from pathlib import Path
 import shutil
 import sys
 import textwrap
+from typing import Any
 
 import pytest
 
 from ezlock_edge.clock import ManualClock
+from ezlock_edge.core.models import CameraReason
 from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType
 from ezlock_edge.framing.mcu_messages import (
     Hello,
@@ -80,14 +82,18 @@ async def lock_on(
 
 
 @asynccontextmanager
-async def rig_on(runtime: Runtime, tmp_path: Path) -> AsyncIterator[Rig]:
-    """Run the core and the real drivers on a lock whose controller runs on ``runtime``."""
+async def rig_on(
+    runtime: Runtime, tmp_path: Path, *, camera: bool = False
+) -> AsyncIterator[Rig]:
+    """Run the core and the real drivers on a lock whose controller runs on ``runtime``.
+
+    ``camera``: the core drives the simulated lock's camera too.
+    """
     clock = ManualClock()
-    async with (
-        lock_on(runtime, tmp_path, clock) as sim,
-        running_lock(tmp_path, clock=clock, sim=sim) as rig,
-    ):
-        yield rig
+    async with lock_on(runtime, tmp_path, clock) as sim:
+        options: dict[str, Any] = {"camera": sim.camera} if camera else {}
+        async with running_lock(tmp_path, clock=clock, sim=sim, **options) as rig:
+            yield rig
 
 
 async def test_first_admin_keypad_unlock_and_both_ways_to_lock(
@@ -145,6 +151,38 @@ async def test_jam_tamper_and_battery(runtime: Runtime, tmp_path: Path) -> None:
         await rig.event("battery", percent=15, low=True)
         await rig.event("alarm", alarm="low_battery")
         await rig.shows("leds", {"low_battery": "blink"})
+
+
+async def test_low_battery_hysteresis_and_the_camera(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """L-06, L-62: low below 20 %, cleared only at 25 %; the camera is off while low.
+
+    The pack goes down and then up with a power bank in, so the controller keeps
+    running (and remembers the warning) and sees each level at its next measurement.
+    """
+    async with rig_on(runtime, tmp_path, camera=True) as rig:
+        await rig.sim.battery(21)  # a pack at 21 %: the controller starts again
+        await eventually(lambda: rig.core.state.battery_percent == 21, "21 %")
+        await rig.sim.emergency_power(True)
+        await rig.event("power", source="emergency")
+        for percent, low in (
+            (20, False),  # 20 % is not below 20 %
+            (19, True),  # below 20 %: the warning, and the camera off
+            (20, True),  # back up: low until 25 %
+            (21, True),
+            (24, True),
+            (25, False),  # the warning clears, the camera is back
+        ):
+            await rig.sim.battery(percent)
+            await rig.sim.clock(advance=60)  # the controller's next measurement
+            await rig.event("battery", percent=percent, low=low)
+            state = rig.core.state
+            assert (state.battery_percent, state.low_battery) == (percent, low)
+            assert rig.core.camera.reason is (CameraReason.LOW_BATTERY if low else None)
+        # One warning, one all-clear: no flapping on the way.
+        alarms = [e.type for e in rig.events if e.data.get("alarm") == "low_battery"]
+        assert alarms == ["alarm", "alarm_cleared"]
 
 
 async def test_one_time_mute(runtime: Runtime, tmp_path: Path) -> None:

@@ -5,12 +5,21 @@ brings it into the ADC's 0..3.3 V range. Voltage is read as the average of 16
 conversions, at power-up, every minute and 2 s after the motor stopped (never under the
 motor's load, which sags the pack), and turned into percent by the resting-voltage curve
 of a lithium-ion cell. A new level is reported once it moved by 0.6 % or more, so ADC
-noise does not make it flap; below 20 % it is low.
+noise does not make it flap.
+
+The low flag (L-62: the warning, the low-battery LED, and the camera off) has hysteresis
+of its own: the pack becomes low when its level falls below 20 % and stops being low
+only once it is back at 25 % or more, so a pack resting near 20 % (its voltage recovers
+a little after every motor run) warns once instead of on and off. At power-up there is
+no history: a pack below 20 % is low, one at 20 % or more is not.
 """
 
 from .hal import Adc, const
 
 LOW_PERCENT = const(20)
+"""Below this level the pack becomes low."""
+CLEAR_PERCENT = const(25)
+"""At this level or above a low pack stops being low."""
 PERIOD_MS = const(60_000)
 AFTER_MOTOR_MS = const(2_000)
 _SAMPLES = const(16)
@@ -64,12 +73,9 @@ class Battery:
         self._adc = adc
         self._volts_per_count = vref / 65535 / divider / cells
         self.percent = -1
+        self.low = False
+        """Below 20 % until back at 25 % or more (see the module's doc)."""
         self._exact = 0.0
-
-    @property
-    def low(self) -> bool:
-        """Below 20 %."""
-        return 0 <= self.percent < LOW_PERCENT
 
     def measure(self) -> bool:
         """Read the pack; return whether the reported level changed."""
@@ -83,4 +89,8 @@ class Battery:
         if value == self.percent:
             return False
         self.percent = value
+        if value < LOW_PERCENT:
+            self.low = True
+        elif value >= CLEAR_PERCENT:
+            self.low = False
         return True
