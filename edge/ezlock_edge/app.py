@@ -20,7 +20,7 @@ from .api.discovery import Advertisement, Advertiser
 from .api.openapi import API_VERSION
 from .api.server import ApiServer
 from .api.tls import TLS_DIR, load_or_create
-from .clock import Clock, ManualClock, SystemClock
+from .clock import Clock, ManualClock, SystemClock, local_time_zone
 from .config import Config, ConfigError, HardwarePorts
 from .core.camera import CameraSource
 from .core.lock import LockCore
@@ -195,7 +195,7 @@ class EdgeApp:
             hardware,
             data_dir,
             clock=options.clock,
-            time_zone=ZoneInfo(options.time_zone) if options.time_zone else None,
+            time_zone=self._time_zone(),
             name=options.name,
             camera=self._camera(),
             camera_settings=options.camera_settings,
@@ -251,6 +251,11 @@ class EdgeApp:
             },
         )
 
+    def _time_zone(self) -> ZoneInfo:
+        """Return the lock's time zone: the configured one, else the board's own."""
+        zone = self.options.time_zone
+        return ZoneInfo(zone) if zone else local_time_zone()
+
     def _camera(self) -> CameraSource | None:
         """Return the configured V4L2 camera, else the simulated lock's, else none."""
         if self.options.camera == NO_CAMERA:
@@ -269,6 +274,7 @@ class EdgeApp:
                 clock=self.options.clock,
                 motor_travel=self.options.motor_travel,
                 state_dir=state_dir,
+                time_zone=self._time_zone(),
             )
             await self.sim.start()
             self._stack.push_async_callback(self.sim.stop)

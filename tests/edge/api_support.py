@@ -124,6 +124,7 @@ async def running_edge(
     tls: bool = True,
     ws: WsSettings | None = None,
     camera: str | None = None,
+    time_zone: str | None = None,
 ) -> AsyncIterator[EdgeApp]:
     """Run an edge driver on loopback with simulated hardware until the block ends."""
     edge = EdgeApp(
@@ -136,6 +137,7 @@ async def running_edge(
             sim=sim,
             ws=ws or WsSettings(),
             camera=camera,
+            time_zone=time_zone,
         )
     )
     await edge.start()

@@ -8,27 +8,30 @@ simulated door, the viewers by how much each one holds, never by how long anythi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 import contextlib
+from datetime import UTC, datetime
 from pathlib import Path
 import socket
 import ssl
+import time
 import tracemalloc
 from typing import Any
 
 import aiohttp
 import numpy as np
+import pytest
 
 from ezlock_edge.api.camera import STALL_SECONDS
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.camera import MAX_VIEWERS, RETRY_SECONDS, Camera
 from ezlock_edge.sim.camera import STAY_SECONDS
 from ezlock_edge.sim.lock import SimulatedLock
-from tests.support.lock import ADMIN_PASSWORD, prompts, sim_of
-from tests.support.pictures import decode_jpeg, decode_mjpeg, has_person
+from tests.support.lock import ADMIN_PASSWORD, create_first_admin, prompts, sim_of
+from tests.support.pictures import decode_jpeg, decode_mjpeg, has_person, is_night
 from tests.support.waiting import eventually
 
-from .api_support import ApiClient, running_edge
+from .api_support import ApiClient, client_for, pair, running_edge
 from .camera_support import MjpegReader
 
 FRAME = 1 / 5  # the default 5 frames a second
@@ -123,6 +126,31 @@ async def test_snapshot_is_a_jpeg_of_the_door_now(
         "height": 480,
         "fps": 5,
     }
+
+
+@pytest.fixture
+def host_in_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Put the host (this process) in UTC, so the lock's own zone is what shows."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("host_in_utc")
+async def test_the_live_view_shows_the_time_at_the_lock(tmp_path: Path) -> None:
+    """The camera of a lock configured for Auckland shows Auckland's night at 12:00 UTC."""
+    clock = ManualClock(datetime(2026, 12, 1, 12, 0, tzinfo=UTC))  # 01:00 in Auckland
+    async with (
+        running_edge(tmp_path, clock, time_zone="Pacific/Auckland") as edge,
+        client_for(edge) as api,
+    ):
+        await create_first_admin(sim_of(edge))
+        await pair(api)
+        assert (await api.call("GET", "/info")).body["time_zone"] == "Pacific/Auckland"
+        night = decode_jpeg((await api.call("GET", "/camera/snapshot")).body)
+        assert is_night(night)
 
 
 async def test_stream_is_mjpeg_from_one_capture_for_every_viewer(

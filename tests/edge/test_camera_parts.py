@@ -6,9 +6,10 @@ bounds, the simulated scene.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 import stat
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,9 +18,9 @@ from ezlock_edge.config import ConfigError, build
 from ezlock_edge.core.secrets import random_id
 from ezlock_edge.core.snapshots import SnapshotStore
 from ezlock_edge.devices.camera import V4l2Camera, yuyv_to_jpeg
-from ezlock_edge.sim.camera import SOMEONE, STAY_SECONDS, DoorScene
+from ezlock_edge.sim.camera import SOMEONE, STAY_SECONDS, DoorScene, SimulatedCamera
 from ezlock_edge.vocabulary.camera import CameraError, CameraSettings
-from tests.support.pictures import decode_jpeg
+from tests.support.pictures import Picture, decode_jpeg, is_night
 
 
 def _files(directory: Path) -> list[Path]:
@@ -176,3 +177,28 @@ def test_the_scene_remembers_who_came_for_a_while() -> None:
     scene.leave()
     seen.append(scene.present)
     assert seen == ["alice", None, SOMEONE, None]
+
+
+async def test_the_simulated_camera_shows_the_lock_s_local_time() -> None:
+    """The picture's clock and daylight are the lock's time zone's, on the lock's clock.
+
+    At 12:00 UTC it is day in London and 01:00 at night in Auckland (UTC+13 in
+    December), whatever the host's own zone: Auckland's picture is the same as one
+    from a zone with the same local time (Etc/GMT-13), and not London's.
+    """
+    noon = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+    async def picture(zone: str) -> Picture:
+        clock = ManualClock(noon)
+        camera = SimulatedCamera(DoorScene(clock), clock, time_zone=ZoneInfo(zone))
+        await camera.open(CameraSettings())
+        return decode_jpeg(await camera.read())
+
+    london = await picture("Europe/London")
+    auckland = await picture("Pacific/Auckland")
+    same_time = await picture("Etc/GMT-13")
+    assert not is_night(london)
+    assert is_night(auckland)
+    assert (auckland.rgb == same_time.rgb).all()
+    stamp = (slice(0, 40), slice(0, 320))  # the time printed in the corner
+    assert not (auckland.rgb[stamp] == london.rgb[stamp]).all()

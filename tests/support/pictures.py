@@ -66,3 +66,9 @@ def has_person(picture: Picture) -> bool:
     """Whether the visitor's coat (the simulated scene's PERSON colour) fills the view."""
     red, green, blue = picture.mean(0.4, 0.8, 0.6, 0.95)
     return bool(abs(red - 36) < 20 and abs(green - 90) < 20 and abs(blue - 160) < 20)
+
+
+def is_night(picture: Picture) -> bool:
+    """Whether the simulated scene's sky (top middle, above the houses) is its night sky."""
+    red, green, blue = picture.mean(0.4, 0.1, 0.6, 0.15)
+    return bool(red < 60 and green < 60 and blue < 90)

@@ -5,18 +5,20 @@ the keypad, presents a face, palm, finger, Bluetooth key or mechanical key, or w
 comes to the door (the ``at_door`` action), is in view for :data:`STAY_SECONDS` after
 their last action. Each frame is drawn with Pillow (imported at the first frame, so a
 lock nobody watches never loads it) and encoded as baseline JPEG, as the MJPEG stream of
-a real camera would deliver it; the time overlay comes from the injected clock, so a
-test that moves its clock sees the picture move with it.
+a real camera would deliver it. The time overlay (and whether it is day or night) is
+the lock's: its injected clock, so a test that moves its clock sees the picture move with
+it, in the lock's configured time zone, not the host's.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import tzinfo
 import io
 from typing import TYPE_CHECKING
 
-from ezlock_edge.clock import Clock
+from ezlock_edge.clock import Clock, local_time_zone
 from ezlock_edge.vocabulary.camera import CameraError, CameraSettings
 
 if TYPE_CHECKING:
@@ -83,12 +85,21 @@ class SimulatedCamera:
     """A camera source (the core's ``CameraSource``) that draws the scene."""
 
     def __init__(
-        self, scene: DoorScene, clock: Clock, label: str = "FRONT DOOR"
+        self,
+        scene: DoorScene,
+        clock: Clock,
+        label: str = "FRONT DOOR",
+        time_zone: tzinfo | None = None,
     ) -> None:
-        """Film ``scene``; ``label`` is printed in the corner, as on a real camera."""
+        """Film ``scene``; ``label`` is printed in the corner, as on a real camera.
+
+        ``time_zone`` is the lock's (default the board's own): the time printed in the
+        picture is local time there.
+        """
         self._scene = scene
         self._clock = clock
         self._label = label
+        self.time_zone = time_zone or local_time_zone()
         self._settings: CameraSettings | None = None
         self.connected = True
         """False: the camera's cable is pulled (every open and read fails)."""
@@ -116,10 +127,10 @@ class SimulatedCamera:
         if settings is None:
             raise CameraError("the camera is not open")
         visitor = self._scene.present
-        stamp = self._clock.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        hour = self._clock.now().astimezone().hour
+        now = self._clock.now().astimezone(self.time_zone)
+        stamp = now.strftime("%Y-%m-%d %H:%M:%S")
         jpeg = await asyncio.to_thread(
-            _render, settings, visitor, stamp, 7 <= hour < 19, self._label
+            _render, settings, visitor, stamp, 7 <= now.hour < 19, self._label
         )
         self.frames += 1
         return jpeg

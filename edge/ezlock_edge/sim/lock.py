@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+from datetime import tzinfo
 from pathlib import Path
 import random
 import shutil
@@ -93,6 +94,7 @@ class SimulatedLock:
         state_dir: Path | None = None,
         firmware: Runtime = "python",
         handing: DoorDirection = DoorDirection.RIGHT,
+        time_zone: tzinfo | None = None,
     ) -> None:
         """Build the lock; nothing is opened until :meth:`start`.
 
@@ -100,7 +102,8 @@ class SimulatedLock:
         ``state_dir`` keeps the lock's identity, event numbering and enrolled templates
         across simulator restarts. ``firmware`` says where the controller's firmware
         runs: in this process, or on MicroPython's Unix port. ``handing`` is the hand
-        of the door the lock body is mounted on (L-46).
+        of the door the lock body is mounted on (L-46). ``time_zone`` is the lock's
+        (default the board's own): its camera prints local time there.
         """
         self._clock = clock or SystemClock()
         self._seed = seed
@@ -129,7 +132,7 @@ class SimulatedLock:
         self._stuck: tuple[int, ...] | None = None
         self.scene = DoorScene(self._clock)
         """Who stands at the door, as the camera sees it."""
-        self.camera = SimulatedCamera(self.scene, self._clock)
+        self.camera = SimulatedCamera(self.scene, self._clock, time_zone=time_zone)
 
     # -- life cycle ------------------------------------------------------------------
 
