@@ -85,6 +85,7 @@ from .forms import (
 FIELD_REPEAT: Final = "password_repeat"
 # Longer than any enrollment the lock runs (it times out each capture by itself).
 ENROLLMENT_WAIT: Final = 300.0
+FIRST_PROMPT_WAIT: Final = 5.0
 
 PERSON_SCHEMA: Final = vol.Schema(
     {
@@ -189,6 +190,9 @@ class PersonFlow(_AccessFlow):
         self._enroll_task: asyncio.Task[None] | None = None
         self._outcome: EnrollmentEvent | None = None
         self._progress: EnrollmentEvent | None = None
+        self._early: list[EnrollmentEvent] = []  # arrived before the start's reply
+        self._steps = 0
+        self._heard = asyncio.Event()  # the lock said what it asks first
         self._unlisten: Any = None
 
     @property
@@ -339,6 +343,8 @@ class PersonFlow(_AccessFlow):
         if user_input is not None:
             kind = CredentialType(user_input[FIELD_TYPE])
             self._outcome = self._progress = None
+            self._early = []
+            self._heard.clear()
             done: asyncio.Future[None] = self.hass.loop.create_future()
             self._unlisten = self._coordinator.async_add_event_listener(
                 lambda event: self._on_event(event, done)
@@ -350,9 +356,18 @@ class PersonFlow(_AccessFlow):
                 errors = _errors(err)
             else:
                 self._enrollment_id = enrollment.enrollment_id
+                self._steps = enrollment.steps
                 self._enroll_task = self.hass.async_create_task(
                     self._async_wait(done), eager_start=False
                 )
+                early, self._early = self._early, []
+                for event in early:
+                    self._on_event(event, done)
+                # The dialog's first view already says what the lock asks: its
+                # ``started`` event follows the reply within moments.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(FIRST_PROMPT_WAIT):
+                        await self._heard.wait()
                 return await self.async_step_enrolling()
         return self.async_show_form(
             step_id="enroll",
@@ -371,10 +386,12 @@ class PersonFlow(_AccessFlow):
     @callback
     def _on_event(self, event: LockEvent, done: asyncio.Future[None]) -> None:
         """Follow the lock's enrollment events: show the prompt, end on the outcome."""
-        if not (
-            isinstance(event, EnrollmentEvent)
-            and event.enrollment_id == self._enrollment_id
-        ):
+        if not isinstance(event, EnrollmentEvent):
+            return
+        if self._enrollment_id is None:
+            self._early.append(event)  # the WebSocket can beat the REST reply
+            return
+        if event.enrollment_id != self._enrollment_id:
             return
         if event.status.finished:
             self._outcome = event
@@ -383,6 +400,7 @@ class PersonFlow(_AccessFlow):
                 done.set_result(None)
             return
         self._progress = event
+        self._heard.set()
         self.async_update_progress(event.step / max(event.steps, 1))
         self.async_notify_flow_changed()
 
@@ -410,7 +428,7 @@ class PersonFlow(_AccessFlow):
                         "enrollment_prompt", prompt or "present"
                     ),
                     "step": str(progress.step if progress else 0),
-                    "steps": str(progress.steps if progress else 0),
+                    "steps": str(progress.steps if progress else self._steps),
                 },
             )
         self._enroll_task = None

@@ -147,7 +147,9 @@ async def test_add_a_person_with_a_password_and_a_fingerprint_that_opens(
     result = await _step(hass, result, {"type": "fingerprint"})
     assert result["type"] is FlowResultType.SHOW_PROGRESS
     assert result["progress_action"] == "enroll"
-    assert result["description_placeholders"]["prompt"]
+    assert result["description_placeholders"]["prompt"] == (
+        "Place the finger on the reader"
+    )  # the first view says what the lock asks
     result = await _present_finger(hass, edge, result, since, "bob-index")
     assert (result["type"], result["step_id"]) == (FlowResultType.FORM, "enrolled")
     assert result["description_placeholders"]["result"].startswith("Done")

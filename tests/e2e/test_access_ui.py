@@ -1,0 +1,175 @@
+"""Who can open the door, managed in a real browser through Home Assistant's own UI.
+
+On the one-command demo (the simulated lock paired with Home Assistant): the lock's rows
+on the integration page (task 1), adding a person (task 2) and enrolling their finger
+with the dialog's live progress (task 4), that finger opening the door, and a visitor
+code created in the dialog (task 5), shown once and opening the door. The screenshots
+are the ones docs/home-assistant.md shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import pytest
+
+from .cdp import Page
+from .demo_stack import Demo
+from .test_demo import DEMO_READY_WITHIN, fill, log_in, open_in_app
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
+
+DIALOG = "__deep('dialog-data-entry-flow')"
+FLOW_TEXT = f"__deepText({DIALOG})"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Run ``scripts/demo.py`` for this module; Ctrl-C it afterwards."""
+    base = tmp_path_factory.mktemp("access-demo")
+    running = Demo(base / "demo", base / "demo.out")
+    try:
+        yield running.wait_ready(DEMO_READY_WITHIN)
+    finally:
+        running.interrupt()
+
+
+async def _sim(demo: dict[str, Any], action: str, body: dict[str, Any]) -> None:
+    panel = urlsplit(demo["panel"])
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{panel.scheme}://{panel.netloc}/sim/v1/{action}", json=body
+        ) as reply,
+    ):
+        assert reply.status < 300, await reply.text()
+
+
+async def _open_integration(page: Page, demo: dict[str, Any]) -> None:
+    await open_in_app(page, "/config/integrations/integration/ezlock")
+    await page.wait_for(
+        f"__deepText().includes({json.dumps(demo['lock_user'])})",
+        within=30,
+        what="the lock's people on the integration page",
+    )
+
+
+async def _submit(page: Page) -> None:
+    await page.click(
+        f"__deepAll('ha-button, mwc-button', {DIALOG}.shadowRoot)"
+        ".find((b) => __visible(b) && /submit|next|finish|ok/i.test(__deepText(b)))",
+        what="the dialog's submit button",
+    )
+
+
+async def _choose(page: Page, label: str) -> None:
+    await page.click(
+        f"__deepAll('ha-md-list-item, mwc-list-item, ha-list-item', {DIALOG}.shadowRoot)"
+        f".find((item) => __visible(item) && __deepText(item).includes({json.dumps(label)}))",
+        what=label,
+    )
+
+
+async def test_add_a_person_enroll_a_finger_and_give_a_visitor_a_code(
+    page: Page, demo: dict[str, Any], artifacts: Path
+) -> None:
+    """Tasks 1, 2, 4, 5 in the browser; the finger and the code then open the door."""
+    await log_in(page, demo)
+    await _open_integration(page, demo)
+    await page.screenshot(artifacts / "home-assistant-access-rows.png")
+
+    # Task 2: add a person.
+    await page.click(
+        "__byText('ha-button, mwc-button', 'Add person')", what="Add person"
+    )
+    await page.wait_for(f"{FLOW_TEXT}.includes('Add a person')", what="the person form")
+    await fill(page, "ha-textfield[name='name'] input, input[name='name']", "Bob")
+    await page.screenshot(artifacts / "home-assistant-add-person.png")
+    await _submit(page)
+    await page.wait_for(
+        f"{FLOW_TEXT}.includes('Enroll a fingerprint')", what="the person's menu"
+    )
+    await page.screenshot(artifacts / "home-assistant-person-menu.png")
+
+    # Task 4: enroll a fingerprint with live progress; the finger is laid at the lock.
+    await _choose(page, "Enroll a fingerprint")
+    await page.wait_for(
+        f"{FLOW_TEXT}.includes('Enroll for Bob')", what="the enroll form"
+    )
+    await _submit(page)
+    await page.wait_for(
+        f"{FLOW_TEXT}.includes('Place the finger on the reader')",
+        within=30,
+        what="the live progress saying what the lock asks",
+    )
+    await page.screenshot(artifacts / "home-assistant-enrolling.png")
+    await _sim(demo, "finger", {"id": "bob-index"})
+    await page.wait_for(
+        f"{FLOW_TEXT}.includes('Lift the finger and place it again')",
+        within=30,
+        what="the lock asking for the finger again",
+    )
+    await page.screenshot(artifacts / "home-assistant-enrolling-again.png")
+    for _ in range(10):
+        await _sim(demo, "finger", {"id": "bob-index"})
+        if await page.evaluate(f"{FLOW_TEXT}.includes('Done')"):
+            break
+        await page.wait_for(
+            f"{FLOW_TEXT}.includes('Capture') || {FLOW_TEXT}.includes('Done')",
+            within=15,
+            what="the next capture",
+        )
+    await page.wait_for(f"{FLOW_TEXT}.includes('Done')", within=30, what="done")
+    await page.screenshot(artifacts / "home-assistant-enrolled.png")
+    await _submit(page)
+    await _choose(page, "Done")
+    await page.wait_for(f"{FLOW_TEXT}.includes('Bob')", what="Bob created")
+    await _submit(page)  # Finish
+    await page.wait_for("!__byText('ha-button, mwc-button', 'Finish')", what="closed")
+    await page.wait_for("__deepText().includes('Bob')", what="Bob's row")
+
+    lock = json.dumps(demo["lock_entity"])
+    state = f"document.querySelector('home-assistant').hass.states[{lock}]"
+    await _sim(demo, "finger", {"id": "bob-index"})
+    await page.wait_for(
+        f"{state}.attributes.changed_by === 'Bob'",
+        within=30,
+        what="Bob's finger to open the door",
+    )
+
+    # Task 5: a visitor code, shown once.
+    await page.click(
+        "__byText('ha-button, mwc-button', 'Add visitor code')", what="Add visitor code"
+    )
+    await page.wait_for(f"{FLOW_TEXT}.includes('Give a visitor')", what="the form")
+    await fill(
+        page, "ha-textfield[name='name'] input, input[name='name']", "Weekend guest"
+    )
+    await page.screenshot(artifacts / "home-assistant-visitor-code-form.png")
+    await _submit(page)
+    await page.wait_for(
+        f"{FLOW_TEXT}.includes('not shown again')", within=30, what="the code"
+    )
+    await page.screenshot(artifacts / "home-assistant-visitor-code.png")
+    code = await page.evaluate(
+        f"__deepAll('h1', {DIALOG}.shadowRoot).map((h) => h.textContent).join('')"
+    )
+    digits = "".join(ch for ch in str(code) if ch.isdigit())
+    assert len(digits) == 8, code
+    await _submit(page)
+    await page.wait_for(f"{FLOW_TEXT}.includes('Weekend guest')", what="created")
+    await _submit(page)  # Finish
+    await page.wait_for("!__byText('ha-button, mwc-button', 'Finish')", what="closed")
+    await page.wait_for("__deepText().includes('Weekend guest')", what="the code's row")
+    await page.screenshot(artifacts / "home-assistant-access-rows-after.png")
+    await _sim(demo, "keypad", {"keys": [*digits, "confirm"]})
+    await page.wait_for(
+        f"{state}.attributes.changed_by === 'Weekend guest'",
+        within=30,
+        what="the visitor code to open the door",
+    )
