@@ -173,3 +173,29 @@ async def test_add_a_person_enroll_a_finger_and_give_a_visitor_a_code(
         within=30,
         what="the visitor code to open the door",
     )
+
+
+async def test_the_visitor_form_in_traditional_chinese(
+    page: Page, demo: dict[str, Any], artifacts: Path
+) -> None:
+    """zh-Hant as Taiwan's Home Assistant reads: the add buttons and the visitor form."""
+    await log_in(page, demo)
+    await page.evaluate("localStorage.setItem('selectedLanguage', '\"zh-Hant\"')")
+    await page.goto(demo["home_assistant"] + "/config/integrations/integration/ezlock")
+    await page.wait_for(
+        "__deepText().includes('新增訪客密碼')",
+        within=60,
+        what="the integration page in zh-Hant",
+    )
+    await page.click(
+        "__byText('ha-button, mwc-button', '新增訪客密碼')", what="新增訪客密碼"
+    )
+    await page.wait_for(
+        f"{FLOW_TEXT}.includes('給訪客一組密碼')", what="the zh-Hant form"
+    )
+    labels = " && ".join(
+        f"__deepText().includes({json.dumps(words)})"
+        for words in ("生效時間", "失效時間", "每週排程", "使用次數", "傳送")
+    )
+    await page.wait_for(labels, what="the form's zh-Hant labels and 傳送")
+    await page.screenshot(artifacts / "home-assistant-visitor-code-form-zh-hant.png")

@@ -519,7 +519,7 @@ def test_only_biometrics_are_enrolled() -> None:
 
 
 async def test_refusals_and_a_lock_that_cannot_be_reached(
-    hass: HomeAssistant, edge: EdgeApp
+    hass: HomeAssistant, edge: EdgeApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Every remaining refusal shows in its form; an unreachable lock aborts cleanly."""
     entry = await _ready(hass, edge)
@@ -604,6 +604,11 @@ async def test_refusals_and_a_lock_that_cannot_be_reached(
     result = await _start(hass, entry, SUBENTRY_PERSON)
     result = await _step(hass, result, {"name": "Bob", "role": "user"})
     assert result["errors"] == {"base": "cannot_connect"}
+    # A row deleted while the lock cannot be reached: said in the log, nothing lost.
+    hass.config_entries.async_remove_subentry(entry, visitor_row.subentry_id)
+    await eventually(
+        lambda: "Could not delete Courier at the lock" in caplog.text, "the warning"
+    )
 
 
 async def _a_visitor_row(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigSubentry:
