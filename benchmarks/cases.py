@@ -111,7 +111,11 @@ class StateWatch:
         self.changed: dict[str, asyncio.Event] = {
             e: asyncio.Event() for e in entity_ids
         }
-        self.states: dict[str, str] = {}
+        # Start from what Home Assistant shows: a lock already locked is not written
+        # again when it is locked again (its changed_by names no one for a remote lock).
+        self.states: dict[str, str] = {
+            e: state.state for e in entity_ids if (state := hass.states.get(e))
+        }
 
         @callback
         def _on_change(event: Event[Any]) -> None:
