@@ -183,9 +183,10 @@ async def test_the_visitor_form_in_traditional_chinese(
     await page.evaluate("localStorage.setItem('selectedLanguage', '\"zh-Hant\"')")
     await page.goto(demo["home_assistant"] + "/config/integrations/integration/ezlock")
     await page.wait_for(
-        "__deepText().includes('新增訪客密碼')",
+        f"__deepText().includes({json.dumps(demo['lock_user'])})"
+        " && __byText('ha-button, mwc-button', '新增訪客密碼')",
         within=60,
-        what="the integration page in zh-Hant",
+        what="the integration page in zh-Hant, with its rows",
     )
     await page.click(
         "__byText('ha-button, mwc-button', '新增訪客密碼')", what="新增訪客密碼"
