@@ -319,3 +319,38 @@ async def _silent_client(api: ApiClient) -> None:
     }:
         kinds.append(message.type)
     assert WSMsgType.PING in kinds
+
+
+async def _state_where(
+    ws: aiohttp.ClientWebSocketResponse, link: str, value: str
+) -> dict[str, Any]:
+    """Read messages until a state shows ``link`` as ``value``; return that state."""
+    while True:
+        message = await _receive(ws)
+        if message["type"] == "state" and message["state"]["devices"][link] == value:
+            state: dict[str, Any] = message["state"]
+            return state
+
+
+@pytest.mark.parametrize("link", ["mcu", "fingerprint", "face", "palm"])
+async def test_a_link_change_pushes_a_state(api: ApiClient, link: str) -> None:
+    """Issue #11.5: a cable pulled or plugged back is a state message of its own.
+
+    Nothing else happens at the lock meanwhile, so only the link change can have
+    sent it; the other links stay connected.
+    """
+    sim = api.edge.sim
+    assert sim is not None
+    ws = await api.ws()
+    assert (await _receive(ws))["type"] == "auth_ok"
+    _, _, state = await _subscribe(ws, None)
+    assert set(state["devices"].values()) == {"connected"}
+    await sim.unplug(link)
+    down = await _state_where(ws, link, "disconnected")
+    assert {
+        name for name, value in down["devices"].items() if value != "connected"
+    } == {link}
+    await sim.replug(link)
+    back = await _state_where(ws, link, "connected")
+    assert set(back["devices"].values()) == {"connected"}
+    await ws.close()

@@ -19,6 +19,8 @@ from ezlock_edge.core.schema import MIGRATIONS, SCHEMA_VERSION
 from ezlock_edge.core.secrets import DeviceSecret
 from ezlock_edge.core.store import Store, StoreError
 
+from .rig_support import running_lock
+
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -258,3 +260,22 @@ def test_sigkill_of_a_running_lock_loses_nothing_acknowledged(tmp_path: Path) ->
     assert events <= set(kept)
     assert kept == list(range(1, len(kept) + 1))
     store.close()
+
+
+async def test_the_core_makes_its_data_directory_private(tmp_path: Path) -> None:
+    """The lock core alone (no ``EdgeApp`` first): ``0700`` whatever the umask.
+
+    A directory that existed world-readable is tightened too (issue #11.8).
+    """
+    (tmp_path / "data").mkdir(mode=0o755)
+    (tmp_path / "data").chmod(0o755)
+    previous = os.umask(0o022)
+    try:
+        async with running_lock(tmp_path):
+            pass
+        async with running_lock(tmp_path / "fresh"):
+            pass
+    finally:
+        os.umask(previous)
+    for directory in (tmp_path / "data", tmp_path / "fresh" / "data"):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory

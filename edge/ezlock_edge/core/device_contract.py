@@ -37,6 +37,9 @@ class Mcu(Protocol):
     def link_state(self) -> LinkState:
         """Whether the UART link is up."""
 
+    def add_link_listener(self, listener: Callable[[LinkState], None]) -> None:
+        """Call ``listener`` on every change of the link's state."""
+
     async def status(self) -> McuStatus:
         """Read everything the MCU knows now."""
 
@@ -91,6 +94,9 @@ class Fingerprint(Protocol):
     def link_state(self) -> LinkState:
         """Whether the UART link is up."""
 
+    def add_link_listener(self, listener: Callable[[LinkState], None]) -> None:
+        """Call ``listener`` on every change of the link's state."""
+
     async def identify(self, timeout: float = 2.0) -> FingerMatch | None:  # noqa: ASYNC109
         """Search the finger on the reader; None if it is unknown."""
 
@@ -119,6 +125,9 @@ class Biometric(Protocol):
     @property
     def link_state(self) -> LinkState:
         """Whether the UART link is up."""
+
+    def add_link_listener(self, listener: Callable[[LinkState], None]) -> None:
+        """Call ``listener`` on every change of the link's state."""
 
     async def verify(self, timeout: float = 5.0) -> BiometricMatch | None:  # noqa: ASYNC109
         """Match the face or palm in view; None if it is unknown."""

@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ezlock_edge.clock import Clock, local_time_zone
+from ezlock_edge.files import private_dir
 from ezlock_edge.vocabulary.camera import CameraSettings
 from ezlock_edge.vocabulary.link import LinkState
 
@@ -110,7 +111,7 @@ class LockCore:
         """
         self.time_zone = time_zone or local_time_zone()
         self.name = name
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
         mcu = hardware.mcu
         self._hardware = hardware
         self._clock = clock
@@ -198,6 +199,7 @@ class LockCore:
             changed,
         )
         events.subscribe(state.on_event)
+        self._running = False  # between start and stop: link changes are announced
 
     # life cycle
 
@@ -214,9 +216,19 @@ class LockCore:
         self._hardware.mcu.set_event_handler(
             self._mcu_events.handle, self._mcu_events.batch
         )
+        hardware = self._hardware
+        for device in (
+            hardware.mcu,
+            hardware.fingerprint,
+            hardware.face,
+            hardware.palm,
+        ):
+            device.add_link_listener(self._link_changed)
+        self._running = True
 
     async def stop(self) -> None:
         """Stop timers and background work and close the database; the bolt stays."""
+        self._running = False
         await self.camera.stop()
         await self._mechanism.stop()
         self._pairing.close()
@@ -500,6 +512,11 @@ class LockCore:
     def _require_admin(self) -> None:
         if not self._directory.admin_exists:
             raise AdminRequiredError("Create the first admin at the lock first (L-26)")
+
+    def _link_changed(self, _link: LinkState) -> None:
+        """Announce a cable pulled or plugged back: a state of its own (issue #11.5)."""
+        if self._running:  # the port logs the change itself
+            self._state.changed()
 
     def _links(self) -> dict[str, LinkState]:
         hardware = self._hardware

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ezlock_edge.transport import SerialPort
 from ezlock_edge.vocabulary.link import LinkState
 
@@ -17,6 +19,10 @@ class UartDevice:
     def link_state(self) -> LinkState:
         """Whether the UART link is up."""
         return self._port.state
+
+    def add_link_listener(self, listener: Callable[[LinkState], None]) -> None:
+        """Call ``listener`` on every change of the link's state (cable pulled, back)."""
+        self._port.add_state_listener(listener)
 
     @property
     def traffic(self) -> tuple[int, int]:
