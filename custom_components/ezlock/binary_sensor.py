@@ -14,15 +14,17 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import BluetoothState, DoorState, LockState, PowerSource
+from .client import BluetoothState, DoorState, Link, LockState, PowerSource
 from .coordinator import EzlockConfigEntry
-from .entity import EzlockEntity
+from .entity import EzlockEntity, EzlockEntityDescription
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class EzlockBinarySensorEntityDescription(BinarySensorEntityDescription):
+class EzlockBinarySensorEntityDescription(
+    BinarySensorEntityDescription, EzlockEntityDescription
+):
     """A binary sensor reading one field of the lock's state."""
 
     value_fn: Callable[[LockState], bool | None]
@@ -31,6 +33,7 @@ class EzlockBinarySensorEntityDescription(BinarySensorEntityDescription):
 BINARY_SENSORS: tuple[EzlockBinarySensorEntityDescription, ...] = (
     EzlockBinarySensorEntityDescription(
         key="door",
+        link=Link.MCU,
         device_class=BinarySensorDeviceClass.DOOR,
         value_fn=lambda state: (
             None if state.door is DoorState.UNKNOWN else state.door is DoorState.OPEN
@@ -38,11 +41,13 @@ BINARY_SENSORS: tuple[EzlockBinarySensorEntityDescription, ...] = (
     ),
     EzlockBinarySensorEntityDescription(
         key="tamper",
+        link=Link.MCU,
         device_class=BinarySensorDeviceClass.TAMPER,
         value_fn=lambda state: state.tamper,
     ),
     EzlockBinarySensorEntityDescription(
         key="low_battery",
+        link=Link.MCU,
         # Named apart from the battery level sensor: two "Battery" rows confuse.
         translation_key="low_battery",
         device_class=BinarySensorDeviceClass.BATTERY,
@@ -59,6 +64,7 @@ BINARY_SENSORS: tuple[EzlockBinarySensorEntityDescription, ...] = (
     ),
     EzlockBinarySensorEntityDescription(
         key="bluetooth",
+        link=Link.MCU,
         translation_key="bluetooth",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -67,6 +73,7 @@ BINARY_SENSORS: tuple[EzlockBinarySensorEntityDescription, ...] = (
     ),
     EzlockBinarySensorEntityDescription(
         key="emergency_power",
+        link=Link.MCU,
         translation_key="emergency_power",
         device_class=BinarySensorDeviceClass.POWER,
         entity_category=EntityCategory.DIAGNOSTIC,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Final
 
-from .client import CredentialType
+from .client import CredentialType, Link
 
 DOMAIN: Final = "ezlock"
 LOGGER = logging.getLogger(__package__)
@@ -26,6 +26,13 @@ ISSUE_EDGE_OUTDATED: Final = "edge_outdated"
 ISSUE_INTEGRATION_OUTDATED: Final = "integration_outdated"
 ISSUE_NO_ADMIN: Final = "no_admin"
 ISSUE_DELETE_REFUSED: Final = "delete_refused"
+
+
+def link_issue(link: Link) -> str:
+    """Return the issue of a hardware link down for over a minute (one per link)."""
+    return f"link_down_{link}"
+
+
 # Every issue an entry may raise; removing the entry deletes them all.
 ISSUES: Final = (
     ISSUE_FINGERPRINT_CHANGED,
@@ -34,6 +41,7 @@ ISSUES: Final = (
     ISSUE_INTEGRATION_OUTDATED,
     ISSUE_NO_ADMIN,
     ISSUE_DELETE_REFUSED,
+    *(link_issue(link) for link in Link),
 )
 
 # The unlock methods (L-40), lock sources and alarms of the edge driver's event catalogue.

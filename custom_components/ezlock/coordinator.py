@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Final, TypedDict, override
+import functools
+import traceback
+from typing import Any, Final, TypedDict, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -27,6 +29,7 @@ from .client import (
     EzlockError,
     EzlockFingerprintError,
     EzlockIncompatibleError,
+    Link,
     LockEvent,
     LockInfo,
     LockState,
@@ -40,6 +43,7 @@ from .const import (
     ISSUE_FINGERPRINT_CHANGED,
     ISSUE_INTEGRATION_OUTDATED,
     LOGGER,
+    link_issue,
 )
 
 type EzlockConfigEntry = ConfigEntry[EzlockCoordinator]
@@ -49,6 +53,9 @@ STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 1.0
 RECONNECT_MIN: Final = 1.0
 RECONNECT_MAX: Final = 60.0
+# A hardware link down for longer than this is a repair issue (a cable to check), not a
+# blip: the edge driver reopens a vanished port within seconds.
+LINK_GRACE: Final = 60.0
 
 
 class StoredSeq(TypedDict):
@@ -96,6 +103,10 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         # Events replayed before a connection's first state: entities are still
         # unavailable then, so they are fired right after that state.
         self._replayed: list[LockEvent] = []
+        # Links seen down: the timer until their repair issue, None once it is raised.
+        self._links_down: dict[Link, CALLBACK_TYPE | None] = {}
+        # Where unexpected errors came from: each is logged with its traceback once.
+        self._reported: set[tuple[str, str, int]] = set()
 
     @contextmanager
     def _setup_errors(self) -> Iterator[None]:
@@ -161,12 +172,19 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         )
 
     async def _async_run(self) -> None:
-        """Keep one WebSocket open, reconnecting with exponential backoff."""
+        """Keep one WebSocket open, reconnecting with exponential backoff.
+
+        Nothing ends this task but a pairing problem (the person must act) or the
+        entry's unload: an unexpected error is logged, the entities go unavailable
+        and the connection is opened again, as after a lost one.
+        """
         delay = RECONNECT_MIN
         while True:
             try:
                 await self.client.listen(
-                    self.last_seq, self._handle_event, self._handle_state
+                    self.last_seq,
+                    self._guarded(self._handle_event),
+                    self._guarded(self._handle_state),
                 )
             except EzlockError as err:
                 streamed = self._streaming
@@ -188,10 +206,51 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
                         self.config_entry.entry_id
                     )
                     return
+            except Exception as err:  # noqa: BLE001 - a bug must not end the push task
+                streamed = self._streaming
+                self._report(err, f"the push connection to {self.name}")
+                self._set_disconnected(err)
             if streamed:
                 delay = RECONNECT_MIN
             await self._async_sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX)
+
+    def _guarded[T](self, listener: Callable[[T], None]) -> Callable[[T], None]:
+        """Return ``listener`` that logs its own failures instead of raising them.
+
+        A listener's bug is not a lost connection: the stream goes on, and so do the
+        other listeners.
+        """
+
+        @functools.wraps(listener)
+        def guarded(item: T) -> None:
+            try:
+                listener(item)
+            except Exception as err:  # noqa: BLE001 - logged, the stream goes on
+                self._report(err, f"{_name(listener)} of {self.name}")
+
+        return guarded
+
+    def _report(self, err: Exception, what: str) -> None:
+        """Log an unexpected error with its traceback once per place it comes from."""
+        frames = traceback.extract_tb(err.__traceback__)
+        where = (frames[-1].filename, frames[-1].lineno or 0) if frames else ("", 0)
+        origin = (type(err).__qualname__, *where)
+        if origin in self._reported:
+            LOGGER.debug("Unexpected error again in %s: %r", what, err)
+            return
+        self._reported.add(origin)
+        LOGGER.error("Unexpected error in %s (logged once)", what, exc_info=err)
+
+    @callback
+    @override
+    def async_update_listeners(self) -> None:
+        """Update every entity; one failing is logged once and the others still run."""
+        for update_callback, _ in list(self._listeners.values()):
+            try:
+                update_callback()
+            except Exception as err:  # noqa: BLE001 - logged, the others still run
+                self._report(err, f"{_name(update_callback)} of {self.name}")
 
     @property
     def streaming(self) -> bool:
@@ -213,7 +272,7 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             cancel()
 
     @callback
-    def _set_disconnected(self, err: EzlockError) -> None:
+    def _set_disconnected(self, err: Exception) -> None:
         """Mark entities unavailable; log the loss once, not at every retry."""
         self._streaming = False
         self._replayed.clear()  # not handled yet: the next connection replays them
@@ -233,7 +292,8 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             self._lost = False
             LOGGER.info("Connection to %s is back", self.name)
         self.async_set_updated_data(state)
-        self.access.on_admin(state.admin_exists)
+        self._guarded(self.access.on_admin)(state.admin_exists)
+        self._follow_links(state)
         if first:
             replayed, self._replayed = self._replayed, []
             for event in replayed:
@@ -255,9 +315,35 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         self._store.async_delay_save(lambda: StoredSeq(last_seq=seq), SAVE_DELAY)
         if event.type == "factory_reset":
             self._raise_issue(ISSUE_FACTORY_RESET, ir.IssueSeverity.ERROR, fixable=True)
-        self.access.on_event(event)
+        self._guarded(self.access.on_event)(event)
         for listener in tuple(self._event_listeners):
-            listener(event)
+            self._guarded(listener)(event)
+
+    @callback
+    def _follow_links(self, state: LockState) -> None:
+        """Raise a repair issue for a link down over a minute; delete it once back."""
+        for link in Link:
+            if state.connected(link):
+                if cancel := self._links_down.pop(link, None):
+                    cancel()
+                ir.async_delete_issue(
+                    self.hass,
+                    DOMAIN,
+                    issue_id(link_issue(link), self.config_entry.entry_id),
+                )
+            elif link not in self._links_down:
+                self._links_down[link] = async_call_later(
+                    self.hass, LINK_GRACE, functools.partial(self._link_down, link)
+                )
+
+    @callback
+    def _link_down(self, link: Link, _now: datetime) -> None:
+        self._links_down[link] = None
+        self._raise_issue(
+            link_issue(link),
+            ir.IssueSeverity.ERROR if link is Link.MCU else ir.IssueSeverity.WARNING,
+            fixable=False,
+        )
 
     @callback
     def async_add_event_listener(
@@ -314,8 +400,17 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         """Write the last handled seq now, so a restart resumes exactly there."""
         await super().async_shutdown()
         self.access.async_stop()
+        for cancel in self._links_down.values():
+            if cancel is not None:
+                cancel()
+        self._links_down.clear()
         if self.last_seq is not None:
             await self._store.async_save(StoredSeq(last_seq=self.last_seq))
+
+
+def _name(listener: Callable[..., Any]) -> str:
+    """Return how a listener is named in the log: its qualified name."""
+    return getattr(listener, "__qualname__", repr(listener))
 
 
 async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from dataclasses import dataclass
 
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .client import Settings
+from .client import Link, Settings
 from .const import DOMAIN
 from .coordinator import EzlockCoordinator
 from .errors import translate_errors
@@ -16,8 +17,20 @@ from .errors import translate_errors
 MANUFACTURER = "ezlock"
 
 
+@dataclass(frozen=True, kw_only=True)
+class EzlockEntityDescription(EntityDescription):
+    """What every ezlock description may say: the hardware link its value comes from."""
+
+    # Unavailable while this link is down: the value would be the last known, not the
+    # present (issue #11.5). None: the edge driver's own data (users, settings, events).
+    link: Link | None = None
+
+
 class EzlockEntity(CoordinatorEntity[EzlockCoordinator]):
-    """An entity of the lock's device, unavailable while the push connection is down."""
+    """An entity of the lock's device, unavailable while the push connection is down.
+
+    Also while the hardware link it reads is down (``EzlockEntityDescription.link``).
+    """
 
     _attr_has_entity_name = True
 
@@ -37,6 +50,19 @@ class EzlockEntity(CoordinatorEntity[EzlockCoordinator]):
             serial_number=info.serial,
             sw_version=info.firmware,
         )
+
+    @property
+    def available(self) -> bool:
+        """Connected to the edge driver, and the edge driver to the entity's hardware."""
+        if not super().available:
+            return False
+        description = self.entity_description
+        link = (
+            description.link
+            if isinstance(description, EzlockEntityDescription)
+            else None
+        )
+        return link is None or self.coordinator.data.connected(link)
 
 
 class EzlockSettingEntity(EzlockEntity):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 import contextlib
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.lock import LockEntity, LockEntityDescription
@@ -12,10 +13,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import BoltState, EzlockApiError
+from .client import BoltState, EzlockApiError, Link
 from .const import CONF_CODE_HASH, CONF_CODE_SALT, DOMAIN
 from .coordinator import EzlockConfigEntry, EzlockCoordinator
-from .entity import EzlockEntity
+from .entity import EzlockEntity, EzlockEntityDescription
 from .errors import translate_errors
 from .unlock_code import CODE_FORMAT, verify_code
 
@@ -24,7 +25,13 @@ PARALLEL_UPDATES = 0
 BOLT_WAIT = 10.0
 _MOVING = frozenset({BoltState.LOCKING, BoltState.UNLOCKING})
 
-LOCK = LockEntityDescription(key="lock", name=None)
+
+@dataclass(frozen=True, kw_only=True)
+class EzlockLockEntityDescription(LockEntityDescription, EzlockEntityDescription):
+    """The lock's description: it reads and moves the bolt over the MCU link."""
+
+
+LOCK = EzlockLockEntityDescription(key="lock", name=None, link=Link.MCU)
 
 
 async def async_setup_entry(

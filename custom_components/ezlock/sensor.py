@@ -20,9 +20,9 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import CameraReason, CredentialType, LockState, PowerSource
+from .client import CameraReason, CredentialType, Link, LockState, PowerSource
 from .coordinator import EzlockConfigEntry
-from .entity import EzlockEntity
+from .entity import EzlockEntity, EzlockEntityDescription
 
 PARALLEL_UPDATES = 0
 
@@ -30,7 +30,7 @@ CAMERA_ON = "on"
 
 
 @dataclass(frozen=True, kw_only=True)
-class EzlockSensorEntityDescription(SensorEntityDescription):
+class EzlockSensorEntityDescription(SensorEntityDescription, EzlockEntityDescription):
     """A sensor reading one field of the lock's state."""
 
     value_fn: Callable[[LockState], str | int | None]
@@ -43,6 +43,9 @@ def _credential_sensor(kind: CredentialType) -> EzlockSensorEntityDescription:
     return EzlockSensorEntityDescription(
         key=f"{kind}_count",
         translation_key=f"{kind}_count",
+        # A module's templates are counted by the lock; with its link down the count
+        # may no longer be what the module holds. Passwords live in the lock itself.
+        link=None if kind is CredentialType.PASSWORD else Link(kind.value),
         entity_category=EntityCategory.DIAGNOSTIC,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda state: state.credentials[kind].count,
@@ -67,6 +70,7 @@ SENSORS: tuple[EzlockSensorEntityDescription, ...] = (
     ),
     EzlockSensorEntityDescription(
         key="battery",
+        link=Link.MCU,
         device_class=SensorDeviceClass.BATTERY,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
@@ -74,6 +78,7 @@ SENSORS: tuple[EzlockSensorEntityDescription, ...] = (
     ),
     EzlockSensorEntityDescription(
         key="power_source",
+        link=Link.MCU,
         translation_key="power_source",
         device_class=SensorDeviceClass.ENUM,
         options=[source.value for source in PowerSource],
@@ -81,6 +86,7 @@ SENSORS: tuple[EzlockSensorEntityDescription, ...] = (
     ),
     EzlockSensorEntityDescription(
         key="wifi_signal",
+        link=Link.MCU,
         translation_key="wifi_signal",
         device_class=SensorDeviceClass.SIGNAL_STRENGTH,
         native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,

@@ -157,3 +157,18 @@ async def test_other_api_version(
     assert isinstance(ended, EzlockIncompatibleError)
     assert ended.api_version == edge_version
     assert ended.edge_outdated is (edge_version < API_VERSION)
+
+
+async def test_a_callbacks_failure_is_its_own(client: EzlockClient) -> None:
+    """Issue #11.5: a TimeoutError raised by the caller's callback comes out as it is.
+
+    It is the callback's failure, not the connection's: taken for an
+    ``EzlockConnectionError`` it made the caller reconnect as if the lock were gone.
+    """
+
+    def on_state(state: LockState) -> None:
+        raise TimeoutError("a listener's own timeout")
+
+    with pytest.raises(TimeoutError, match="a listener's own timeout"):
+        async with asyncio.timeout(10):
+            await client.listen(None, lambda event: None, on_state)

@@ -155,6 +155,15 @@ class BluetoothState(StrEnum):
     CONNECTED = "connected"
 
 
+class Link(StrEnum):
+    """A hardware link of the lock: a key of the state's ``devices``."""
+
+    MCU = "mcu"
+    FINGERPRINT = "fingerprint"
+    FACE = "face"
+    PALM = "palm"
+
+
 class DoorDirection(StrEnum):
     """Which way the door opens, hence the motor's direction (L-46)."""
 
@@ -457,6 +466,10 @@ class LockState:
             camera=CameraStatus.from_reader(reader.child("camera")),
             **{name: getattr(settings, name) for name in SETTING_NAMES},
         )
+
+    def connected(self, link: Link) -> bool:
+        """Whether ``link`` is up; one the state does not name counts as down."""
+        return self.devices.get(link) == "connected"
 
     @property
     def settings(self) -> Settings:

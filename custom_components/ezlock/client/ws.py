@@ -8,6 +8,7 @@ is the exception it raises.
 from __future__ import annotations
 
 from collections.abc import Callable
+import contextlib
 import json
 import logging
 from typing import Final, NoReturn
@@ -34,6 +35,9 @@ _AUTH_TIMEOUT: Final = 10.0
 # The server pings every 20 s; our own pings catch a half-open connection it cannot see.
 _HEARTBEAT: Final = 30.0
 _CLOSE_UNAUTHORIZED: Final = 4001
+_CLOSING: Final = frozenset(
+    {aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED}
+)
 
 
 def _closed(close_code: int | None, when: str) -> EzlockError:
@@ -58,18 +62,25 @@ def _check_auth(reply: aiohttp.WSMessage) -> None:
         raise EzlockIncompatibleError(version, API_VERSION)
 
 
-def _dispatch(
-    message: Reader,
-    on_event: Callable[[LockEvent], None],
-    on_state: Callable[[LockState], None],
-) -> None:
+type Received = LockEvent | LockState | None
+
+
+def _parse(data: str) -> Received:
+    """Read one message: an event, a state, or None (nothing for the caller).
+
+    Only :class:`~.errors.EzlockProtocolError` comes out of here: the caller's
+    callbacks run afterwards, outside, so their failures are never taken for the
+    connection's.
+    """
+    message = _message(data)
     kind = message.text("type")
     if kind == "event":
-        on_event(parse_event(message.data.get("event")))
-    elif kind == "state":
-        on_state(LockState.from_json(message.data.get("state")))
-    elif kind == "error":
+        return parse_event(message.data.get("event"))
+    if kind == "state":
+        return LockState.from_json(message.data.get("state"))
+    if kind == "error":
         _LOGGER.debug("Edge driver refused a message: %s", message.data.get("message"))
+    return None
 
 
 async def stream(
@@ -91,27 +102,42 @@ async def stream(
     """
     with transport_errors("WebSocket"):
         try:
-            async with session.ws_connect(
+            ws = await session.ws_connect(
                 url,
                 ssl=ssl,
                 headers={"Authorization": f"Bearer {token}"},
                 heartbeat=_HEARTBEAT,
                 timeout=aiohttp.ClientWSTimeout(ws_close=5),
-            ) as ws:
-                reply = await ws.receive(timeout=_AUTH_TIMEOUT)
-                if reply.type is not aiohttp.WSMsgType.TEXT:
-                    raise _closed(ws.close_code, "authenticating")
-                _check_auth(reply)
-                await ws.send_json({"type": "subscribe", "since": since})
-                async for message in ws:
-                    if message.type is aiohttp.WSMsgType.TEXT:
-                        _dispatch(_message(message.data), on_event, on_state)
-                    elif message.type is aiohttp.WSMsgType.ERROR:
-                        raise EzlockConnectionError(
-                            f"WebSocket error: {ws.exception()!r}"
-                        )
-                raise _closed(ws.close_code, "streaming")
+            )
         except aiohttp.WSServerHandshakeError as err:
             if err.status == 401:
                 raise EzlockAuthError(401, "unauthorized", str(err)) from err
             raise EzlockConnectionError(f"WebSocket handshake: {err!r}") from err
+    try:
+        with transport_errors("WebSocket"):
+            reply = await ws.receive(timeout=_AUTH_TIMEOUT)
+            if reply.type is not aiohttp.WSMsgType.TEXT:
+                raise _closed(ws.close_code, "authenticating")
+            _check_auth(reply)
+            await ws.send_json({"type": "subscribe", "since": since})
+        while True:
+            with transport_errors("WebSocket"):
+                message = await ws.receive()
+            if message.type is aiohttp.WSMsgType.TEXT:
+                received = _parse(message.data)
+            elif message.type is aiohttp.WSMsgType.ERROR:
+                raise EzlockConnectionError(f"WebSocket error: {ws.exception()!r}")
+            elif message.type in _CLOSING:
+                raise _closed(ws.close_code, "streaming")
+            else:
+                continue  # binary, ping and pong frames carry nothing for the caller
+            # The callbacks, outside the translation of transport errors: a
+            # TimeoutError of theirs is their failure, not a lost connection.
+            if isinstance(received, LockState):
+                on_state(received)
+            elif received is not None:
+                on_event(received)
+    finally:
+        # Closing must not replace what ended the stream (the caller's to judge).
+        with contextlib.suppress(aiohttp.ClientError, OSError):
+            await ws.close()
