@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 import random
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -30,7 +32,7 @@ from ezlock_edge.framing.mcu import McuFrame, MessageType
 
 from .edge import FINGER, EdgeProcess
 from .hass import PairedLock, add_lock, home_assistant
-from .stats import latency, memory_kib, ratio
+from .stats import cpu_seconds, latency, memory_kib, ratio
 
 BITS_PER_BYTE = 10  # 8N1: start bit, 8 data bits, stop bit
 
@@ -44,13 +46,19 @@ class Scale:
     locks: int
     samples_per_lock: int
     password_checks: int
+    quick: bool = False
 
 
 FULL = Scale(
     samples=500, storm_events=10_000, locks=50, samples_per_lock=10, password_checks=200
 )
 QUICK = Scale(
-    samples=20, storm_events=300, locks=3, samples_per_lock=3, password_checks=20
+    samples=20,
+    storm_events=300,
+    locks=3,
+    samples_per_lock=3,
+    password_checks=20,
+    quick=True,
 )
 
 
@@ -235,7 +243,7 @@ STORM_IN_FLIGHT = 500
 
 
 async def bench_event_storm(tmp: Path, scale: Scale) -> dict[str, Any]:
-    """``event_storm`` and ``edge_footprint``: doorbell presses as fast as they go through.
+    """``event_storm``: doorbell presses as fast as they go through.
 
     Every press is one MCU event, one ``doorbell`` event persisted in the edge's log,
     one WebSocket message and one event fired in Home Assistant.
@@ -246,7 +254,6 @@ async def bench_event_storm(tmp: Path, scale: Scale) -> dict[str, Any]:
     ):
         (lock,), _ = await paired_locks(hass, tmp, session, 1)
         edge = lock.edge
-        idle = edge.memory()
         seen: Counter[int] = Counter()
         progress = asyncio.Event()
         last_delivery = time.perf_counter()
@@ -271,6 +278,7 @@ async def bench_event_storm(tmp: Path, scale: Scale) -> dict[str, Any]:
             return True
 
         remove = lock.entry.runtime_data.async_add_event_listener(_on_event)
+        edge_cpu, own_cpu = cpu_seconds(edge.pid), cpu_seconds()
         started = time.perf_counter()
         pressed = 0
         while pressed < scale.storm_events:
@@ -281,6 +289,8 @@ async def bench_event_storm(tmp: Path, scale: Scale) -> dict[str, Any]:
             pressed += presses
         await delivered_at_least(scale.storm_events)
         elapsed = last_delivery - started
+        edge_cpu = cpu_seconds(edge.pid) - edge_cpu
+        own_cpu = cpu_seconds() - own_cpu
         remove()
         after = edge.memory()
         await edge.stop()
@@ -293,14 +303,88 @@ async def bench_event_storm(tmp: Path, scale: Scale) -> dict[str, Any]:
             "duplicated": sum(seen.values()) - delivered,
             "events_per_s": round(delivered / elapsed, 1),
             "seconds": round(elapsed, 2),
+            # CPU time per event: steadier than wall time on a shared machine. The
+            # edge process includes the simulated lock (firmware, modules, camera).
+            "edge_cpu_us_per_event": round(edge_cpu / delivered * 1e6, 1),
+            "home_assistant_cpu_us_per_event": round(own_cpu / delivered * 1e6, 1),
+            "edge_rss_kib_after": after["rss_kib"],
             "edge_peak_rss_kib": after["peak_rss_kib"],
             "home_assistant_peak_rss_kib": memory_kib()["peak_rss_kib"],
         },
-        "edge_footprint": {
+    }
+
+
+# What the driver imports, heaviest first once measured: each in a fresh interpreter
+# that has imported asyncio already (the driver's base), so a figure is that import's
+# own cost plus what it pulls in and nobody else loaded yet.
+IMPORTS = (
+    "aiohttp.web",
+    "serialx",
+    "voluptuous",
+    "tzlocal",
+    "sqlite3",
+    "zeroconf.asyncio",
+    "cryptography.x509",
+    "ezlock_edge.api.openapi",
+    "ezlock_edge.sim.lock",
+    "ezlock_edge.app",
+)
+_IMPORT_PROBE = """
+import asyncio, sys, time
+def rss():
+    with open("/proc/self/status") as status:
+        return next(int(l.split()[1]) for l in status if l.startswith("VmRSS"))
+before, started = rss(), time.perf_counter()
+__import__(sys.argv[1])
+print(rss() - before, round((time.perf_counter() - started) * 1000, 1))
+"""
+
+
+def import_costs() -> list[dict[str, Any]]:
+    """Resident memory and time each of :data:`IMPORTS` adds, heaviest first."""
+    costs = []
+    for module in IMPORTS:
+        out = subprocess.run(
+            [sys.executable, "-c", _IMPORT_PROBE, module],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        costs.append({"module": module, "rss_kib": int(out[0]), "ms": float(out[1])})
+    return sorted(costs, key=lambda cost: -cost["rss_kib"])
+
+
+async def bench_edge_footprint(tmp: Path, scale: Scale) -> dict[str, Any]:
+    """``edge_footprint``: the driver alone, first start and restart, and its imports.
+
+    The driver runs on real-hardware ports (the simulated lock's ptys, in another
+    process), as on a lock. The restart is the state a lock lives in: the first start
+    also makes the TLS identity (and so loads ``cryptography``), later ones only read it.
+    """
+    async with aiohttp.ClientSession() as session:
+        edge = EdgeProcess(tmp / "edge", session)
+        await edge.start()
+        first = {
             "startup_to_ready_ms": round(edge.startup_s * 1000, 1),
-            "idle_rss_kib": idle["rss_kib"],
-            "after_storm_rss_kib": after["rss_kib"],
-        },
+            "cpu_ms": round(cpu_seconds(edge.pid) * 1000),
+        }
+        await asyncio.sleep(1)
+        first["idle_rss_kib"] = edge.memory()["rss_kib"]
+        await edge.stop_driver()
+        await edge.start_driver()
+        restart = {
+            "startup_to_ready_ms": round(edge.startup_s * 1000, 1),
+            "cpu_ms": round(cpu_seconds(edge.pid) * 1000),
+        }
+        await asyncio.sleep(1)
+        restart["idle_rss_kib"] = edge.memory()["rss_kib"]
+        await edge.stop()
+    return {
+        "edge_footprint": {
+            "first_start": first,
+            "restart": restart,
+            "imports": import_costs() if not scale.quick else [],
+        }
     }
 
 
@@ -399,5 +483,6 @@ BENCHMARKS = {
     "password_check": bench_password_check,
     "credential_to_ha": bench_credential_and_command,
     "event_storm": bench_event_storm,
+    "edge_footprint": bench_edge_footprint,
     "many_locks": bench_many_locks,
 }

@@ -28,6 +28,29 @@ def free_port() -> int:
         return port
 
 
+async def _spawn(module: str, log: Path, *args: str) -> asyncio.subprocess.Process:
+    """Start ``python -m module args`` with stderr to ``log``."""
+    with log.open("wb") as stderr:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            module,
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
+        )
+
+
+async def _first_line(process: asyncio.subprocess.Process, log: Path) -> Any:
+    """Read the JSON line a process prints when it is up (its log if it died)."""
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), 60)
+    if not line:
+        tail = log.read_text(errors="replace")[-2000:]  # noqa: ASYNC240 -- it failed
+        raise RuntimeError(f"{log.stem} did not start:\n{tail}")
+    return json.loads(line)
+
+
 @dataclass
 class EdgeProcess:
     """One ``benchmarks.edge_main`` process and the HTTP session that drives it."""
@@ -39,36 +62,55 @@ class EdgeProcess:
     fingerprint: str = ""
     token: str = ""
     startup_s: float = 0.0
-    process: asyncio.subprocess.Process | None = None
+    process: asyncio.subprocess.Process | None = None  # the edge driver
+    simulator: asyncio.subprocess.Process | None = None  # its hardware
+    ports: dict[str, str] = field(default_factory=dict)  # the simulator's ptys
 
     async def start(self) -> None:
-        """Spawn the driver and wait until its API serves."""
+        """Spawn the simulated lock, then the driver on its ports; wait for the API."""
+        name, root = self.data_dir.name, self.data_dir.parent
+        sim_log = root / f"{name}-simulator.log"
+        self.simulator = await _spawn(
+            "benchmarks.sim_main",
+            sim_log,
+            f"--state-dir={root / f'{name}-simulator'}",
+            f"--sim-port={self.sim_port}",
+        )
+        self.ports = (await _first_line(self.simulator, sim_log))["ports"]
+        await self.start_driver()
+
+    async def start_driver(self) -> None:
+        """Spawn the driver on the simulator's ports; wait until its API serves."""
+        log = self.data_dir.parent / f"{self.data_dir.name}-driver.log"
         started = time.perf_counter()
-        log = self.data_dir.parent / f"{self.data_dir.name}.log"
-        with log.open("wb") as stderr:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "benchmarks.edge_main",
-                f"--data-dir={self.data_dir}",
-                f"--port={self.port}",
-                f"--sim-port={self.sim_port}",
-                stdout=asyncio.subprocess.PIPE,
-                stderr=stderr,
-            )
-        assert self.process.stdout is not None
-        line = await asyncio.wait_for(self.process.stdout.readline(), 60)
-        if not line:
-            tail = log.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"edge driver in {self.data_dir} did not start:\n{tail}")
-        self.fingerprint = json.loads(line)["fingerprint"]
+        self.process = await _spawn(
+            "benchmarks.edge_main",
+            log,
+            f"--data-dir={self.data_dir}",
+            f"--port={self.port}",
+            f"--hardware={json.dumps(self.ports)}",
+        )
+        self.fingerprint = (await _first_line(self.process, log))["fingerprint"]
         self.startup_s = time.perf_counter() - started
 
-    async def stop(self) -> None:
-        """SIGTERM and wait."""
+    async def stop_driver(self) -> None:
+        """SIGTERM the driver only (the lock keeps running) and wait."""
         if self.process is not None and self.process.returncode is None:
             self.process.terminate()
             await self.process.wait()
+
+    async def stop(self) -> None:
+        """SIGTERM both and wait."""
+        for process in (self.process, self.simulator):
+            if process is not None and process.returncode is None:
+                process.terminate()
+                await process.wait()
+
+    @property
+    def pid(self) -> int:
+        """The driver process's id."""
+        assert self.process is not None
+        return self.process.pid
 
     def memory(self) -> dict[str, int]:
         """Return the driver's resident memory now and at its peak."""

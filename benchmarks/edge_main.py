@@ -1,6 +1,8 @@
-"""Run one edge driver on the simulated lock for a benchmark (motor travel 0).
+"""Run one edge driver for a benchmark, on the simulated lock's ptys as its hardware.
 
-Started as a separate process so that its memory is its own. Prints one JSON line when
+Started as a separate process so that its memory and CPU time are its own; the lock
+it drives is ``benchmarks.sim_main`` in another process (``--hardware``), so the driver
+runs as on a real lock: the simulator is not even imported. Prints one JSON line when
 the API serves, then runs until SIGTERM.
 """
 
@@ -14,18 +16,11 @@ import signal
 import sys
 
 from ezlock_edge.app import EdgeApp, EdgeOptions
+from ezlock_edge.config import HardwarePorts
 
 
-async def _run(data_dir: Path, port: int, sim_port: int) -> None:
-    app = EdgeApp(
-        EdgeOptions(
-            data_dir=data_dir,
-            port=port,
-            simulate=True,
-            sim_http_port=sim_port,
-            motor_travel=0.0,
-        )
-    )
+async def _run(data_dir: Path, port: int, ports: HardwarePorts) -> None:
+    app = EdgeApp(EdgeOptions(data_dir=data_dir, port=port, hardware=ports))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -45,9 +40,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--sim-port", type=int, required=True)
+    parser.add_argument(
+        "--hardware", type=json.loads, required=True, help="JSON: the four ports"
+    )
     args = parser.parse_args()
-    asyncio.run(_run(args.data_dir, args.port, args.sim_port))
+    asyncio.run(_run(args.data_dir, args.port, HardwarePorts(**args.hardware)))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 import statistics
+
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def latency(samples_s: list[float]) -> dict[str, float | int]:
@@ -32,3 +35,14 @@ def memory_kib(pid: int | str = "self") -> dict[str, int]:
         if name in {"VmRSS", "VmHWM"}:
             fields[name] = int(value.split()[0])
     return {"rss_kib": fields["VmRSS"], "peak_rss_kib": fields["VmHWM"]}
+
+
+def cpu_seconds(pid: int | str = "self") -> float:
+    """User + system CPU time a process has used so far, from /proc (clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def load() -> list[float]:
+    """Return the load averages (1, 5, 15 minutes): how shared the CPUs were."""
+    return [round(value, 2) for value in os.getloadavg()]

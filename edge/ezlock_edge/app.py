@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 from .api.context import WsSettings
 from .api.discovery import Advertisement, Advertiser
-from .api.openapi import API_VERSION
 from .api.server import ApiServer
 from .api.tls import TLS_DIR, load_or_create
+from .api.version import API_VERSION
 from .clock import Clock, ManualClock, SystemClock, local_time_zone
 from .config import Config, ConfigError, HardwarePorts
 from .core.camera import CameraSource

@@ -18,7 +18,7 @@ from ezlock_edge.tasks import BackgroundTasks
 
 from .auth import AuthThrottle, WriteRateLimit, token_hash
 from .errors import ApiError
-from .openapi import API_VERSION
+from .version import API_VERSION
 
 if TYPE_CHECKING:
     from .listener import Listener

@@ -10,12 +10,17 @@ from dataclasses import dataclass
 import ipaddress
 import logging
 import socket
+from typing import TYPE_CHECKING
 
 import ifaddr
-from zeroconf import ServiceInfo
-from zeroconf.asyncio import AsyncZeroconf
 
-from .openapi import API_VERSION
+if TYPE_CHECKING:
+    # zeroconf (about 8 MiB) is imported when a lock starts advertising, not before:
+    # --no-zeroconf, the tests and the embedded driver never load it.
+    from zeroconf import ServiceInfo
+    from zeroconf.asyncio import AsyncZeroconf
+
+from .version import API_VERSION
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,6 +63,8 @@ class Advertisement:
 
     def service_info(self, addresses: list[str]) -> ServiceInfo:
         """Build the zeroconf record for ``addresses``."""
+        from zeroconf import ServiceInfo  # noqa: PLC0415 -- see the imports
+
         return ServiceInfo(
             SERVICE_TYPE,
             self.instance_name,
@@ -99,6 +106,8 @@ class Advertiser:
 
     async def start(self) -> None:
         """Announce the service (renaming it if another lock holds the name)."""
+        from zeroconf.asyncio import AsyncZeroconf  # noqa: PLC0415 -- see the imports
+
         self._zeroconf = AsyncZeroconf()
         await self._zeroconf.async_register_service(self._info, allow_name_change=True)
         _LOGGER.info(

@@ -23,7 +23,10 @@ from ezlock_edge.core.limits import (
     Limit,
 )
 
-API_VERSION = 1
+from .version import API_VERSION
+
+__all__ = ["API_VERSION", "document"]
+
 
 type Json = dict[str, Any]
 

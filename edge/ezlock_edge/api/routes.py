@@ -18,7 +18,6 @@ from ezlock_edge.core.models import ClientRole, VisitorKind
 from . import camera, schemas
 from .auth import new_token, token_hash
 from .context import CLIENT, CONTEXT, ApiContext
-from .openapi import document
 from .validation import json_body, path_param, query
 from .ws import websocket
 
@@ -90,6 +89,8 @@ async def openapi(request: web.Request) -> web.Response:
 
 def openapi_document() -> dict[str, Any]:
     """Return the OpenAPI document with each route's role from :data:`ROUTES`."""
+    from .openapi import document  # noqa: PLC0415 -- built on request, not at start
+
     return document(
         {
             (route.method, route.path): route.role.value if route.role else None

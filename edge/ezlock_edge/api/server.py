@@ -16,9 +16,9 @@ from .auth import bearer_token
 from .context import CLIENT, CONTEXT, ApiContext, WsSettings
 from .errors import ApiError, Handler, error_middleware
 from .listener import ConnectionLimits, Listener
-from .openapi import API_VERSION
 from .routes import PIN_HEADER, RATE_LIMITED, ROLES, ROUTES
 from .tls import TlsIdentity
+from .version import API_VERSION
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -14,11 +14,6 @@ import hashlib
 from pathlib import Path
 import ssl
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 from ezlock_edge.files import private_dir, tighten, write_private
 
 TLS_DIR = "tls"  # inside the data directory
@@ -69,10 +64,7 @@ class TlsIdentity:
 
 def certificate_fingerprint(cert_pem: bytes) -> str:
     """SHA-256 over the certificate's DER encoding, as clients compute it on the wire."""
-    der = x509.load_pem_x509_certificate(cert_pem).public_bytes(
-        serialization.Encoding.DER
-    )
-    return hashlib.sha256(der).hexdigest()
+    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(cert_pem.decode())).hexdigest()
 
 
 def load_or_create(directory: Path, common_name: str) -> TlsIdentity:
@@ -100,6 +92,13 @@ def load_or_create(directory: Path, common_name: str) -> TlsIdentity:
 
 
 def _generate(common_name: str) -> tuple[bytes, bytes]:
+    # cryptography (about 16 MiB resident) only for the first start: a running lock
+    # loads its certificate with the ssl module.
+    from cryptography import x509  # noqa: PLC0415
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+    from cryptography.x509.oid import NameOID  # noqa: PLC0415
+
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.now(UTC)

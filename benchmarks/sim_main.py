@@ -1,0 +1,49 @@
+"""Run the simulated lock on its own, as the hardware of a benchmark's edge driver.
+
+The driver then runs exactly as on a real lock (``--mcu`` and the other ports point
+at the simulator's ptys), in a process of its own: its memory, start-up and CPU time
+are the driver's alone, not the simulator's (the firmware, the modules' models, the
+camera's pictures). Prints one JSON line with the ports once the lock is up, then runs
+until SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+import signal
+import sys
+
+from ezlock_edge.sim.http import start_http
+from ezlock_edge.sim.lock import SimulatedLock
+
+
+async def _run(state_dir: Path, sim_port: int) -> None:
+    sim = SimulatedLock(motor_travel=0.0, state_dir=state_dir)
+    await sim.start()
+    runner = await start_http(sim, port=sim_port)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    ports = {link: str(path) for link, path in sim.ports.items()}
+    sys.stdout.write(json.dumps({"ports": ports}) + "\n")
+    sys.stdout.flush()
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        await sim.stop()
+
+
+def main() -> None:
+    """Parse the arguments and run until SIGTERM."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("--sim-port", type=int, required=True)
+    args = parser.parse_args()
+    asyncio.run(_run(args.state_dir, args.sim_port))
+
+
+if __name__ == "__main__":
+    main()
