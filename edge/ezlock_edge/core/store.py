@@ -439,6 +439,13 @@ class Store:
         )
         return [(row[0], row[1]) for row in rows]
 
+    def get_visitor(self, visitor_id: str) -> VisitorCredential | None:
+        """Return one visitor credential or None."""
+        row = self._db.execute(
+            "SELECT * FROM visitor_credentials WHERE id = ?", (visitor_id,)
+        ).fetchone()
+        return self._visitor(row) if row is not None else None
+
     def put_visitor(self, visitor: VisitorCredential) -> None:
         """Insert or replace a visitor credential."""
         with self.transaction() as db:

@@ -151,10 +151,8 @@ class Visitors:
             self._store.visitor_hashes(kind),
             lambda value: self._secret.digest(purpose, value),
         )
-        if not found:
-            return []  # the matcher's work is done; reading rows is the outcome's
-        hits = set(found)
-        return [v for v in self.of_kind(kind) if v.id in hits]
+        # The matcher's work is done; reading the rows that matched is the outcome's.
+        return [v for i in found if (v := self._store.get_visitor(i)) is not None]
 
     def match_key(self, key: str) -> VisitorCredential | None:
         """Return the Bluetooth key a phone presented, if it is one of ours (L-31)."""
