@@ -10,6 +10,7 @@ from datetime import timedelta
 import functools
 from pathlib import Path
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -31,6 +32,7 @@ from ezlock_edge.core.visitors import Visitors
 from ezlock_edge.devices.mcu import BAUDRATE as MCU_BAUD
 from ezlock_edge.framing.mcu import McuFrame, MessageType
 
+from . import trace
 from .edge import FINGER, EdgeProcess
 from .hass import PairedLock, add_lock, home_assistant
 from .stats import cpu_seconds, latency, memory_kib, ratio
@@ -149,34 +151,135 @@ class StateWatch:
 
 
 async def relock(hass: HomeAssistant, lock: PairedLock, watch: StateWatch) -> None:
-    """Lock again between samples, from Home Assistant."""
+    """Lock again between samples, from Home Assistant (if it is not locked yet)."""
+    current = hass.states.get(lock.lock_entity)
+    if current is not None and current.state == "locked":
+        return
     await hass.services.async_call(
         "lock", "lock", {"entity_id": lock.lock_entity}, blocking=True
     )
     await watch.until(lock.lock_entity, lambda state: state == "locked")
 
 
+@dataclass(frozen=True)
+class Sample:
+    """One credential sample on ``time.perf_counter_ns``: pressed, event seen, unlocked."""
+
+    pressed: int
+    event: int
+    unlocked: int
+
+    @property
+    def seconds(self) -> float:
+        """From the press to the entity unlocked."""
+        return (self.unlocked - self.pressed) / 1e9
+
+
 async def credential_sample(
     hass: HomeAssistant, lock: PairedLock, watch: StateWatch
-) -> float:
+) -> Sample:
     """Present the enrolled finger; time until HA shows the access event and unlock."""
     watch.reset()
     watch.changed[lock.access_entity].clear()
-    started = time.perf_counter()
+    pressed = time.perf_counter_ns()
     await lock.edge.sim("finger", id=FINGER)
     async with asyncio.timeout(10):
         await watch.changed[lock.access_entity].wait()
+    event = time.perf_counter_ns()
     await watch.until(lock.lock_entity, lambda state: state == "unlocked")
-    elapsed = time.perf_counter() - started
+    sample = Sample(pressed, event, time.perf_counter_ns())
     await relock(hass, lock, watch)
-    return elapsed
+    return sample
+
+
+# Where an unlock's time goes: (label, from mark, to mark), each the first mark of its
+# name after the previous one. "pressed", "ha_event" and "ha_unlocked" are the
+# benchmark's own; the others come from the driver (benchmarks/trace.py).
+STAGES = (
+    (
+        "simulator: finger on the sensor, touch line, MCU event",
+        "pressed",
+        "mcu_sensor_wake",
+    ),
+    (
+        "fingerprint module exchanges (capture, search)",
+        "mcu_sensor_wake",
+        "finger_identify_end",
+    ),
+    ("unlock decision", "finger_identify_end", "mcu_unlock_sent"),
+    (
+        "UNLOCK request and answer on the MCU link",
+        "mcu_unlock_sent",
+        "mcu_unlock_answered",
+    ),
+    (
+        "commit of the unlock and bolt events, fsync included",
+        "mcu_unlock_answered",
+        "announce_unlocked",
+    ),
+    ("WebSocket message written", "announce_unlocked", "ws_sent_unlocked"),
+    ("Home Assistant: message to access event", "ws_sent_unlocked", "ha_event"),
+    ("Home Assistant: access event to lock entity unlocked", "ha_event", "ha_unlocked"),
+)
+
+
+def breakdown(samples: list[Sample], marks: list[tuple[str, int]]) -> dict[str, Any]:
+    """Median time of each stage of STAGES, and the fsyncs each unlock cost."""
+    stages: dict[str, list[float]] = {label: [] for label, _, _ in STAGES}
+    fsyncs: list[int] = []
+    fsync_ms: list[float] = []
+    for sample in samples:
+        inside = [(n, t) for n, t in marks if sample.pressed <= t <= sample.unlocked]
+        inside += [("pressed", sample.pressed), ("ha_event", sample.event)]
+        inside += [("ha_unlocked", sample.unlocked)]
+        inside.sort(key=lambda mark: mark[1])
+        at = sample.pressed
+        complete = True
+        for label, _, end in STAGES:
+            found = next((t for n, t in inside if n == end and t >= at), None)
+            if found is None:
+                complete = False
+                break
+            stages[label].append((found - at) / 1e6)
+            at = found
+        if not complete:
+            continue
+        starts = [t for n, t in inside if n == "fsync_start"]
+        ends = [t for n, t in inside if n == "fsync_end"]
+        fsyncs.append(len(ends))
+        fsync_ms += [(e - b) / 1e6 for b, e in zip(starts, ends, strict=False)]
+    return {
+        "complete_samples": len(fsyncs),
+        "stages_p50_ms": {
+            label: round(statistics.median(times), 3)
+            for label, times in stages.items()
+            if times
+        },
+        "fsyncs_per_unlock_p50": statistics.median(fsyncs) if fsyncs else None,
+        "fsyncs_per_unlock_max": max(fsyncs) if fsyncs else None,
+        "fsync_p50_ms": round(statistics.median(fsync_ms), 3) if fsync_ms else None,
+    }
 
 
 async def paired_locks(
-    hass: HomeAssistant, tmp: Path, session: aiohttp.ClientSession, count: int
+    hass: HomeAssistant,
+    tmp: Path,
+    session: aiohttp.ClientSession,
+    count: int,
+    trace_to: Path | None = None,
 ) -> tuple[list[PairedLock], float]:
-    """Start ``count`` prepared edge drivers and pair each; returns HA's setup time."""
-    edges = [EdgeProcess(tmp / f"edge{i}", session) for i in range(count)]
+    """Start ``count`` prepared edge drivers and pair each; returns HA's setup time.
+
+    ``trace_to``: the drivers note timestamps (benchmarks/trace.py) in files there.
+    """
+    edges = [
+        EdgeProcess(
+            tmp / f"edge{i}",
+            session,
+            trace_file=trace_to / f"edge{i}-trace.json" if trace_to else None,
+        )
+        for i in range(count)
+    ]
     # Two cores: bring the drivers up a few at a time so none times out starting.
     gate = asyncio.Semaphore(4)
 
@@ -202,13 +305,14 @@ async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any
         aiohttp.ClientSession() as session,
         home_assistant(tmp / "ha") as hass,
     ):
-        (lock,), _ = await paired_locks(hass, tmp, session, 1)
+        (lock,), _ = await paired_locks(hass, tmp, session, 1, trace_to=tmp)
         watch = StateWatch(hass, {lock.lock_entity, lock.access_entity})
         try:
             await relock(hass, lock, watch)
-            credential = [
+            samples = [
                 await credential_sample(hass, lock, watch) for _ in range(scale.samples)
             ]
+            credential = [sample.seconds for sample in samples]
             command = []
             for _ in range(scale.samples):
                 started = time.perf_counter()
@@ -221,6 +325,8 @@ async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any
         finally:
             watch.unsubscribe()
             await lock.edge.stop()
+    assert lock.edge.trace_file is not None
+    where = breakdown(samples, trace.load(lock.edge.trace_file))
     credential_summary = latency(credential)
     command_summary = latency(command)
     return {
@@ -228,6 +334,8 @@ async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any
             **credential_summary,
             "floor_ms": round(floor, 3),
             "p50_over_floor": ratio(credential_summary["p50_ms"], floor),
+            "p99_over_floor": ratio(credential_summary["p99_ms"], floor),
+            "breakdown": where,
         },
         "ha_command": {
             **command_summary,
@@ -516,7 +624,7 @@ async def bench_many_locks(tmp: Path, scale: Scale) -> dict[str, Any]:
 
             async def run(lock: PairedLock, watch: StateWatch) -> list[float]:
                 return [
-                    await credential_sample(hass, lock, watch)
+                    (await credential_sample(hass, lock, watch)).seconds
                     for _ in range(scale.samples_per_lock)
                 ]
 

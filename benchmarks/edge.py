@@ -65,6 +65,7 @@ class EdgeProcess:
     process: asyncio.subprocess.Process | None = None  # the edge driver
     simulator: asyncio.subprocess.Process | None = None  # its hardware
     ports: dict[str, str] = field(default_factory=dict)  # the simulator's ptys
+    trace_file: Path | None = None  # where the driver writes its timestamps (trace.py)
 
     async def start(self) -> None:
         """Spawn the simulated lock, then the driver on its ports; wait for the API."""
@@ -89,6 +90,7 @@ class EdgeProcess:
             f"--data-dir={self.data_dir}",
             f"--port={self.port}",
             f"--hardware={json.dumps(self.ports)}",
+            *([f"--trace={self.trace_file}"] if self.trace_file else []),
         )
         self.fingerprint = (await _first_line(self.process, log))["fingerprint"]
         self.startup_s = time.perf_counter() - started

@@ -18,8 +18,14 @@ import sys
 from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.config import HardwarePorts
 
+from . import trace
 
-async def _run(data_dir: Path, port: int, ports: HardwarePorts) -> None:
+
+async def _run(
+    data_dir: Path, port: int, ports: HardwarePorts, trace_file: Path | None
+) -> None:
+    if trace_file is not None:
+        trace.install()
     app = EdgeApp(EdgeOptions(data_dir=data_dir, port=port, hardware=ports))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -33,6 +39,8 @@ async def _run(data_dir: Path, port: int, ports: HardwarePorts) -> None:
         await stop.wait()
     finally:
         await app.stop()
+        if trace_file is not None:
+            trace.save(trace_file)
 
 
 def main() -> None:
@@ -43,8 +51,10 @@ def main() -> None:
     parser.add_argument(
         "--hardware", type=json.loads, required=True, help="JSON: the four ports"
     )
+    parser.add_argument("--trace", type=Path, help="write timestamps here at the end")
     args = parser.parse_args()
-    asyncio.run(_run(args.data_dir, args.port, HardwarePorts(**args.hardware)))
+    ports = HardwarePorts(**args.hardware)
+    asyncio.run(_run(args.data_dir, args.port, ports, args.trace))
 
 
 if __name__ == "__main__":

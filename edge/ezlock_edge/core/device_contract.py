@@ -7,7 +7,7 @@ drivers (``ezlock_edge.devices``) satisfy them without importing the core.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
-from contextlib import AbstractContextManager
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from ezlock_edge.devices.models import BiometricMatch, FingerMatch
@@ -82,7 +82,7 @@ class Mcu(Protocol):
     def set_event_handler(
         self,
         handler: Callable[[McuEvent], Awaitable[None]],
-        batch: Callable[[], AbstractContextManager[None]] | None = None,
+        batch: Callable[[], AbstractAsyncContextManager[None]] | None = None,
     ) -> None:
         """Receive MCU events; acknowledged once handled and ``batch()`` has ended."""
 

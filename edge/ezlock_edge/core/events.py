@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -90,11 +90,10 @@ class _Run:
 
 @dataclass(slots=True)
 class _Handling:
-    """The MCU event being handled: its number, its MCU, whether it is stored yet."""
+    """The MCU event being handled: its number and its MCU's serial."""
 
     number: int
     serial: str | None
-    stored: bool = False
 
     def record(self) -> dict[str, Any]:
         return {"number": self.number, "serial": self.serial}
@@ -123,18 +122,19 @@ def acting_client(ref: JsonDict) -> Iterator[None]:
 
 
 @contextmanager
-def handling_mcu_event(mcu_seq: int, serial: str | None = None) -> Iterator[_Handling]:
+def handling_mcu_event(mcu_seq: int, serial: str | None = None) -> Iterator[None]:
     """Tie the events appended inside this block to MCU event ``mcu_seq`` of ``serial``.
 
     The MCU resends every event it has no ACK for; storing its number in the same
     transaction as the events it produced lets the core recognise a resend after a
-    restart (docs/architecture.md, device contract). The handle yielded says whether
-    an append stored it (else :meth:`EventLog.mark_mcu_event` does).
+    restart (docs/architecture.md, device contract). An event that produced nothing
+    stored is not recorded: handling it again after a restart changes nothing durable
+    (a sensor wakes, a digit goes into a keypad entry the restart emptied), and
+    recording it would cost a sync on the way of every unlock.
     """
-    handling = _Handling(mcu_seq, serial)
-    token = _HANDLING.set(handling)
+    token = _HANDLING.set(_Handling(mcu_seq, serial))
     try:
-        yield handling
+        yield
     finally:
         _HANDLING.reset(token)
 
@@ -197,12 +197,9 @@ class EventLog:
             return False
         return 0 <= last - number < MCU_RESEND_SPAN
 
-    def mark_mcu_event(self) -> None:
-        """Store the MCU event being handled, if none of its events stored it."""
-        handling = _HANDLING.get()
-        if handling is not None and not handling.stored:
-            self._store.set_meta(_MCU_SEQ_KEY, handling.record())
-            handling.stored = True
+    def group_commit(self) -> AbstractAsyncContextManager[None]:
+        """Append in one sync with what else commits this loop turn (Store.group_commit)."""
+        return self._store.group_commit()
 
     def _mcu_record(self) -> tuple[int, str | None] | None:
         value = self._store.get_meta(_MCU_SEQ_KEY)
@@ -275,7 +272,6 @@ class EventLog:
             )
             if (handling := _HANDLING.get()) is not None:
                 self._store.set_meta(_MCU_SEQ_KEY, handling.record())
-                handling.stored = True
             self._store.prune_events(self._retention)
             event = Event(seq, now, kind, payload)
             self._store.after_commit(lambda: self._announce(event))

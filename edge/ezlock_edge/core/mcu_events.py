@@ -3,8 +3,7 @@
 Handling policy (docs/architecture.md, device contract): the MCU link recognises a
 resend whose ACK was lost and retries a handler that failed; the core recognises, from
 the database, an event whose effects are already stored (its number is stored with the
-events it produced, or on its own when it produced none, so this holds across a restart
-too). A failure is raised, not swallowed, so that the link's retry runs. The link hands
+events it produced, so this holds across a restart too). A failure is raised, not swallowed, so that the link's retry runs. The link hands
 over a window of events inside :meth:`McuEvents.batch`: they are committed together,
 with one sync, before the link acknowledges them.
 """
@@ -12,7 +11,7 @@ with one sync, before the link acknowledges them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractAsyncContextManager
 import logging
 
 from ezlock_edge.vocabulary.mcu import McuEvent, McuEventKind, Prompt, Sensor
@@ -44,7 +43,7 @@ class McuEvents:
         on_change: Callable[[], None],
         *,
         serial: Callable[[], str],
-        batch: Callable[[], AbstractContextManager[None]],
+        batch: Callable[[], AbstractAsyncContextManager[None]],
     ) -> None:
         """Dispatch to these; ``on_change`` runs after every handled event.
 
@@ -69,7 +68,6 @@ class McuEvents:
             return
         with handling_mcu_event(event.seq, serial):
             await self._dispatch(event)
-            self._events.mark_mcu_event()
 
     async def _dispatch(self, event: McuEvent) -> None:
         kind, mechanism = event.kind, self._mechanism

@@ -7,12 +7,14 @@ survives a power cut; callbacks registered with :meth:`Store.after_commit` (the 
 log's announcements) run only once their commit is durable.
 
 Group commit: inside :meth:`Store.group_commit` (this task only), commits are written to
-the WAL without a sync each; leaving the block syncs the WAL once and only then runs the
-callbacks of every commit in it, in commit order. The MCU event handler persists a
-window of events that way (docs/serial-protocol.md, "Events"): one fsync per batch, and
-still nothing announced or acknowledged before it is on disk. A durable commit made
-meanwhile by someone else syncs the group's earlier commits too (the WAL is one file,
-synced as a whole), so announcements stay in commit order.
+the WAL without a sync each; leaving the block waits for one sync at the end of the
+event loop's turn, which covers every group that ended in that turn (the unlock's
+event and the bolt reports that came with the MCU's answer: one fsync for both), and
+only then runs the callbacks of every commit in it, in commit order. The MCU event
+handler persists a window of events that way (docs/serial-protocol.md, "Events"): one
+fsync per batch, and nothing announced or acknowledged before it is on disk. A durable
+commit made meanwhile by someone else syncs the group's earlier commits too (the WAL is
+one file, synced as a whole), so announcements stay in commit order.
 
 SQLite itself runs with ``synchronous=NORMAL`` (it syncs the WAL only at checkpoints,
 and never corrupts the database); the store syncs the WAL file itself at each durable
@@ -25,8 +27,9 @@ connection used from one thread keeps every decision atomic without locks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -107,6 +110,7 @@ class Store:
         self._pending: list[Callable[[], None]] = []
         self._unsynced = False
         self._wal: int | None = None  # file descriptor of the WAL, opened at first sync
+        self._turn_sync: asyncio.Future[None] | None = None  # the sync due this turn
         try:
             self._prepare(path)
         except BaseException:
@@ -173,13 +177,13 @@ class Store:
             if group is None or not group.open:
                 self.sync()
 
-    @contextmanager
-    def group_commit(self) -> Iterator[None]:
-        """Commit this task's transactions in the block with one sync at its end.
+    @asynccontextmanager
+    async def group_commit(self) -> AsyncIterator[None]:
+        """Commit this task's transactions in the block with one sync after its end.
 
         Each transaction is committed (and seen by later reads) as usual; none is
-        durable, nor announced, before the block ends, also when it raises. Nested
-        uses join the outer group.
+        durable, nor announced, before the block has ended and the sync of this loop
+        turn is done (also when the block raises). Nested uses join the outer group.
         """
         if (current := _GROUP.get()) is not None and current.open:
             yield
@@ -191,7 +195,28 @@ class Store:
         finally:
             group.open = False
             _GROUP.reset(token)
+            await self._sync_this_turn()
+
+    async def _sync_this_turn(self) -> None:
+        """Wait for one sync at the end of this loop turn, shared by all who ask."""
+        if not (self._unsynced or self._pending):
+            return
+        if self._turn_sync is None:
+            loop = asyncio.get_running_loop()
+            self._turn_sync = loop.create_future()
+            loop.call_soon(self._end_of_turn)
+        await asyncio.shield(self._turn_sync)
+
+    def _end_of_turn(self) -> None:
+        done, self._turn_sync = self._turn_sync, None
+        try:
             self.sync()
+        except Exception as err:  # noqa: BLE001 -- handed to every waiter
+            if done is not None:
+                done.set_exception(err)
+            return
+        if done is not None:
+            done.set_result(None)
 
     def sync(self) -> None:
         """Make every commit so far durable, then run their callbacks in commit order."""

@@ -305,11 +305,14 @@ class UnlockDecision:
                 "unlock_failed", reason="lock_offline", **presented.fields()
             )
             return False
-        self._lockout.reset_failures()
-        self._events.append("unlocked", **presented.fields())
-        if presented.duress:
-            # L-29: silent: no prompt, no siren; only the event goes out.
-            self._events.append("alarm", alarm="duress")
+        # One sync for the unlock and the bolt's reports that came with the MCU's
+        # answer (their batch ends in the same loop turn): persisted, then announced.
+        async with self._events.group_commit():
+            self._lockout.reset_failures()
+            self._events.append("unlocked", **presented.fields())
+            if presented.duress:
+                # L-29: silent: no prompt, no siren; only the event goes out.
+                self._events.append("alarm", alarm="duress")
         await self._mechanism.after_unlock(presented.method)
         return True
 

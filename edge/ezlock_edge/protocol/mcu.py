@@ -16,7 +16,7 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 import contextlib
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 import logging
 
@@ -58,7 +58,7 @@ REMEMBERED_EVENTS = 2 * EVENT_WINDOW
 """Event numbers remembered to recognise a resent event (a whole window, twice)."""
 
 type EventHandler = Callable[[McuEvent], Awaitable[None]]
-type BatchScope = Callable[[], AbstractContextManager[None]]
+type BatchScope = Callable[[], AbstractAsyncContextManager[None]]
 
 
 class RequestRefused(DeviceRejected):
@@ -270,7 +270,7 @@ class McuLink:
         not acknowledged, so the MCU sends them again, in order.
         """
         done: tuple[int, int] | None = None  # (frame seq, event number) to acknowledge
-        with self._batch():
+        async with self._batch():
             for frame in frames:
                 number = await self._handle(frame)
                 if number is None:

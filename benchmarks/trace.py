@@ -1,0 +1,116 @@
+"""Timestamps inside a benchmark's edge driver: where the milliseconds of an unlock go.
+
+Benchmark-only instrumentation (``edge_main.py --trace FILE``): a few methods of the
+driver are wrapped to note when they ran, on ``time.perf_counter_ns`` (CLOCK_MONOTONIC,
+the same clock in every process of the machine, so the benchmark can line the driver's
+marks up with its own). The marks are written to FILE when the driver stops. Nothing
+here changes what the wrapped methods do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+import functools
+import json
+from pathlib import Path
+import time
+from typing import Any
+
+from ezlock_edge.api.ws import WsSession
+from ezlock_edge.core.events import Event, EventLog
+from ezlock_edge.core.store import Store
+from ezlock_edge.devices.fingerprint import FingerprintDevice
+from ezlock_edge.framing.mcu import McuFrame, MessageType
+from ezlock_edge.framing.mcu_messages import McuRequest
+from ezlock_edge.protocol.mcu import McuLink
+
+MARKS: list[tuple[str, int]] = []
+_SENSOR_WAKE, _BOLT = 0x0D, 0x07
+
+
+def mark(name: str) -> None:
+    """Note that ``name`` happened now."""
+    MARKS.append((name, time.perf_counter_ns()))
+
+
+def install() -> None:
+    """Wrap the methods whose timing the credential breakdown reports."""
+    frame_received = McuLink._frame_received  # noqa: SLF001
+
+    def on_frame(self: McuLink, frame: McuFrame) -> None:
+        if frame.type is MessageType.EVENT and len(frame.payload) > 4:
+            kind = frame.payload[4]
+            if kind == _SENSOR_WAKE:
+                mark("mcu_sensor_wake")
+            elif kind == _BOLT:
+                mark("mcu_bolt")
+        frame_received(self, frame)
+
+    McuLink._frame_received = on_frame  # type: ignore[method-assign]  # noqa: SLF001
+
+    request = McuLink.request
+
+    @functools.wraps(request)
+    async def on_request(self: McuLink, message: McuRequest) -> bytes:
+        name = message.COMMAND.name.lower()
+        mark(f"mcu_{name}_sent")
+        try:
+            return await request(self, message)
+        finally:
+            mark(f"mcu_{name}_answered")
+
+    McuLink.request = on_request  # type: ignore[method-assign,assignment]
+
+    FingerprintDevice.identify = _around(  # type: ignore[method-assign,assignment]
+        FingerprintDevice.identify, "finger_identify"
+    )
+    sync = Store.sync
+
+    def on_sync(self: Store) -> None:
+        durable = self._unsynced
+        if durable:
+            mark("fsync_start")
+        sync(self)
+        if durable:
+            mark("fsync_end")
+
+    Store.sync = on_sync  # type: ignore[method-assign]
+    announce = EventLog._announce  # noqa: SLF001
+
+    def on_announce(self: EventLog, event: Event) -> None:
+        mark(f"announce_{event.type}")
+        announce(self, event)
+
+    EventLog._announce = on_announce  # type: ignore[method-assign]  # noqa: SLF001
+    send_event = WsSession._send_event  # noqa: SLF001
+
+    async def on_send(self: WsSession, event: Event) -> None:
+        await send_event(self, event)
+        mark(f"ws_sent_{event.type}")
+
+    WsSession._send_event = on_send  # type: ignore[method-assign]  # noqa: SLF001
+
+
+def _around[**P, R](
+    method: Callable[P, Awaitable[R]], name: str
+) -> Callable[P, Awaitable[R]]:
+    @functools.wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        mark(f"{name}_start")
+        try:
+            return await method(*args, **kwargs)
+        finally:
+            mark(f"{name}_end")
+
+    return wrapper
+
+
+def save(path: Path) -> None:
+    """Write the marks as JSON ``[[name, ns], ...]``."""
+    path.write_text(json.dumps(MARKS))
+
+
+def load(path: Path) -> list[tuple[str, int]]:
+    """Read the marks a driver wrote."""
+    data: list[Any] = json.loads(path.read_text())
+    return [(str(name), int(ns)) for name, ns in data]
