@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 import functools
+import json
 from pathlib import Path
 import random
 import statistics
@@ -46,21 +47,25 @@ class Scale:
 
     samples: int
     storm_events: int
-    locks: int
     samples_per_lock: int
     password_checks: int
+    fleets: tuple[int, ...]
     quick: bool = False
 
 
 FULL = Scale(
-    samples=500, storm_events=10_000, locks=50, samples_per_lock=10, password_checks=200
+    samples=500,
+    storm_events=10_000,
+    samples_per_lock=10,
+    password_checks=200,
+    fleets=(50, 200),
 )
 QUICK = Scale(
     samples=20,
     storm_events=300,
-    locks=3,
     samples_per_lock=3,
     password_checks=20,
+    fleets=(3,),
     quick=True,
 )
 
@@ -609,18 +614,116 @@ async def bench_password_check(tmp: Path, scale: Scale) -> dict[str, Any]:
     }
 
 
+class Fleet:
+    """``benchmarks.fleet_main``: many simulated locks and their drivers in one process."""
+
+    def __init__(self, root: Path, count: int) -> None:
+        """Run ``count`` locks under ``root`` once started."""
+        self.root = root
+        self.count = count
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self, session: aiohttp.ClientSession) -> list[EdgeProcess]:
+        """Start the fleet; return a handle on each lock (API, simulator)."""
+        log = self.root / "fleet.log"
+        with log.open("wb") as stderr:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "benchmarks.fleet_main",
+                f"--root={self.root}",
+                f"--count={self.count}",
+                stdout=asyncio.subprocess.PIPE,
+                stderr=stderr,
+                limit=1 << 20,
+            )
+        assert self.process.stdout is not None
+        locks: list[EdgeProcess] = []
+        async with asyncio.timeout(600):
+            async for line in self.process.stdout:
+                data = json.loads(line)
+                if "ready" in data:
+                    break
+                locks.append(
+                    EdgeProcess(
+                        self.root / f"lock{len(locks)}",
+                        session,
+                        port=data["port"],
+                        sim_port=data["sim_port"],
+                        fingerprint=data["fingerprint"],
+                    )
+                )
+        if len(locks) != self.count:
+            raise RuntimeError(f"the fleet did not start: {log}")
+        return locks
+
+    async def stop(self) -> None:
+        """SIGTERM the fleet and wait."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await self.process.wait()
+
+
 async def bench_many_locks(tmp: Path, scale: Scale) -> dict[str, Any]:
-    """``many_locks``: one Home Assistant, many paired locks, all active at once."""
-    before = memory_kib()["rss_kib"]
+    """``many_locks``: one Home Assistant, many paired locks, all active at once.
+
+    The locks and their drivers run in one other process (fleet mode), so what is
+    measured here is Home Assistant's side: the setup of every config entry (through
+    the real config flow), memory per lock, CPU time per event it receives, and the
+    latency of an unlock while every lock unlocks and locks again at once.
+    """
+    results: dict[str, Any] = {}
+    for count in scale.fleets:
+        results[f"{count}_locks"] = await _fleet(tmp / f"fleet{count}", count, scale)
+    return {"many_locks": results}
+
+
+async def _fleet(tmp: Path, count: int, scale: Scale) -> dict[str, Any]:
+    tmp.mkdir(parents=True)  # noqa: ASYNC240 -- before anything runs
+    fleet = Fleet(tmp, count)
     async with (
         aiohttp.ClientSession() as session,
         home_assistant(tmp / "ha") as hass,
     ):
-        locks, setup_s = await paired_locks(hass, tmp, session, scale.locks)
-        watches = [StateWatch(hass, {p.lock_entity, p.access_entity}) for p in locks]
         try:
+            edges = await fleet.start(session)
+            gate = asyncio.Semaphore(16)
+
+            async def prepare(edge: EdgeProcess) -> None:
+                async with gate:
+                    await edge.prepare()
+
+            await asyncio.gather(*(prepare(edge) for edge in edges))
+            await hass.async_block_till_done()
+            before_rss, before_cpu = memory_kib()["rss_kib"], cpu_seconds()
+            started = time.perf_counter()
+            locks: list[PairedLock] = []
+            each: list[float] = []
+            for edge in edges:
+                added = time.perf_counter()
+                locks.append(await add_lock(hass, edge))
+                each.append(time.perf_counter() - added)
+            await hass.async_block_till_done()
+            setup_s = time.perf_counter() - started
+            setup_cpu = cpu_seconds() - before_cpu
+            rss = memory_kib()["rss_kib"]
+            received = 0
+
+            @callback
+            def _count(_event: Any) -> None:
+                nonlocal received
+                received += 1
+
+            removers = [
+                lock.entry.runtime_data.async_add_event_listener(_count)
+                for lock in locks
+            ]
+            watches = [
+                StateWatch(hass, {p.lock_entity, p.access_entity}) for p in locks
+            ]
             for lock, watch in zip(locks, watches, strict=True):
                 await relock(hass, lock, watch)
+            received, active_cpu = 0, cpu_seconds()
 
             async def run(lock: PairedLock, watch: StateWatch) -> list[float]:
                 return [
@@ -628,22 +731,33 @@ async def bench_many_locks(tmp: Path, scale: Scale) -> dict[str, Any]:
                     for _ in range(scale.samples_per_lock)
                 ]
 
-            results = await asyncio.gather(
+            samples = await asyncio.gather(
                 *(run(p, w) for p, w in zip(locks, watches, strict=True))
             )
-            memory = memory_kib()["rss_kib"]
-        finally:
+            active_cpu = cpu_seconds() - active_cpu
+            for remove in removers:
+                remove()
             for watch in watches:
                 watch.unsubscribe()
-            await asyncio.gather(*(lock.edge.stop() for lock in locks))
-    samples = [sample for result in results for sample in result]
+        finally:
+            await fleet.stop()
+    tenth = max(1, count // 10)
     return {
-        "many_locks": {
-            "locks": scale.locks,
-            "setup_s": round(setup_s, 2),
-            "home_assistant_rss_growth_kib": memory - before,
-            "credential_to_ha_all_active": latency(samples),
-        }
+        "locks": count,
+        "setup_s": round(setup_s, 2),
+        "setup_cpu_s": round(setup_cpu, 2),
+        # A setup that grows faster than linearly shows here: the last locks take
+        # longer to add than the first ones.
+        "first_tenth_per_lock_ms": round(statistics.mean(each[:tenth]) * 1000, 1),
+        "last_tenth_per_lock_ms": round(statistics.mean(each[-tenth:]) * 1000, 1),
+        "home_assistant_rss_per_lock_kib": round((rss - before_rss) / count),
+        "events_received": received,
+        # The benchmark's own work (the finger presses over HTTP, the state watch)
+        # runs in this process too and is included.
+        "home_assistant_cpu_us_per_event": round(active_cpu / received * 1e6, 1)
+        if received
+        else None,
+        "credential_to_ha_all_active": latency([x for s in samples for x in s]),
     }
 
 
