@@ -16,6 +16,7 @@ import traceback
 from typing import Any
 
 from .cases import BENCHMARKS, FULL, QUICK
+from .stats import load
 
 
 def _run_one(name: str, quick: bool) -> dict[str, Any]:
@@ -43,6 +44,9 @@ def _run_each(names: list[str], quick: bool) -> dict[str, Any]:
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
+            # Load averages before the run: the machine may be shared; CPU-time
+            # figures are the steadier ones when it is.
+            "load_before": load(),
         },
         "quick": quick,
     }
@@ -56,6 +60,60 @@ def _run_each(names: list[str], quick: bool) -> dict[str, Any]:
         )
         results.update(json.loads(child.stdout))
     return results
+
+
+def _table(results: dict[str, Any]) -> dict[str, Any]:
+    """Return the figures of issue #18's table, from whichever benchmarks ran."""
+    table: dict[str, Any] = {}
+    if credential := results.get("credential_to_ha"):
+        table["credential_to_ha_p50_p99_ms"] = [
+            credential["p50_ms"],
+            credential["p99_ms"],
+        ]
+        table["credential_to_ha_p50_p99_floors"] = [
+            credential["p50_over_floor"],
+            credential["p99_over_floor"],
+        ]
+        table["fsyncs_per_credential_p50"] = credential["breakdown"][
+            "fsyncs_per_unlock_p50"
+        ]
+    if command := results.get("ha_command"):
+        table["lock_unlock_to_unlocked_p99_ms"] = command["p99_ms"]
+    if storm := results.get("event_storm"):
+        table["event_storm"] = {
+            key: storm[key]
+            for key in (
+                "events",
+                "events_per_s",
+                "lost",
+                "duplicated",
+                "edge_cpu_us_per_event",
+                "home_assistant_cpu_us_per_event",
+            )
+        }
+    if footprint := results.get("edge_footprint"):
+        restart = footprint["restart"]
+        table["edge_idle_rss_mib_startup_ms"] = [
+            round(restart["idle_rss_kib"] / 1024, 1),
+            restart["startup_to_ready_ms"],
+        ]
+        table["edge_startup_cpu_ms"] = restart["cpu_ms"]
+    if check := results.get("password_check"):
+        table["worst_anti_peep_p50_ms_floors"] = [
+            check["worst"]["p50_ms"],
+            check["worst"]["p50_over_floor"],
+        ]
+        table["worst_anti_peep_cpu_p99_floors"] = check["worst_cpu_p99_over_floor"]
+    for name, fleet in results.get("many_locks", {}).items():
+        table[f"many_locks_{name}"] = {
+            key: fleet[key]
+            for key in (
+                "setup_s",
+                "home_assistant_rss_per_lock_kib",
+                "home_assistant_cpu_us_per_event",
+            )
+        } | {"all_active_p99_ms": fleet["credential_to_ha_all_active"]["p99_ms"]}
+    return table
 
 
 def main() -> None:
@@ -73,6 +131,8 @@ def main() -> None:
         results = _run_one(names[0], args.quick)
     else:
         results = _run_each(names, args.quick)
+    results["load_after"] = load()
+    results["table"] = _table(results)
     json.dump(results, sys.stdout, indent=2)
     sys.stdout.write("\n")
 
