@@ -64,17 +64,8 @@ def install() -> None:
     FingerprintDevice.identify = _around(  # type: ignore[method-assign,assignment]
         FingerprintDevice.identify, "finger_identify"
     )
-    sync = Store.sync
-
-    def on_sync(self: Store) -> None:
-        durable = self._unsynced
-        if durable:
-            mark("fsync_start")
-        sync(self)
-        if durable:
-            mark("fsync_end")
-
-    Store.sync = on_sync  # type: ignore[method-assign]
+    if hasattr(Store, "sync"):  # a driver from before group commit has none
+        _trace_sync()
     announce = EventLog._announce  # noqa: SLF001
 
     def on_announce(self: EventLog, event: Event) -> None:
@@ -89,6 +80,20 @@ def install() -> None:
         mark(f"ws_sent_{event.type}")
 
     WsSession._send_event = on_send  # type: ignore[method-assign]  # noqa: SLF001
+
+
+def _trace_sync() -> None:
+    sync = Store.sync
+
+    def on_sync(self: Store) -> None:
+        durable = self._unsynced
+        if durable:
+            mark("fsync_start")
+        sync(self)
+        if durable:
+            mark("fsync_end")
+
+    Store.sync = on_sync  # type: ignore[method-assign]
 
 
 def _around[**P, R](
