@@ -50,15 +50,21 @@ def _run_each(names: list[str], quick: bool) -> dict[str, Any]:
         },
         "quick": quick,
     }
+    failed = []
     for name in names:
         child = subprocess.run(
             [sys.executable, "-m", "benchmarks", "--only", name]
             + (["--quick"] if quick else []),
-            check=True,
+            check=False,
             stdout=subprocess.PIPE,
             text=True,
         )
+        if child.returncode:
+            failed.append(name)  # said on stderr; the others still run
+            continue
         results.update(json.loads(child.stdout))
+    if failed:
+        results["failed"] = failed
     return results
 
 
@@ -104,8 +110,13 @@ def _table(results: dict[str, Any]) -> dict[str, Any]:
             check["worst"]["p50_over_floor"],
         ]
         table["worst_anti_peep_cpu_p99_floors"] = check["worst_cpu_p99_over_floor"]
-    for name, fleet in results.get("many_locks", {}).items():
-        table[f"many_locks_{name}"] = {
+    fleets = {
+        key: value
+        for key, value in results.items()
+        if key.startswith("many_locks") and isinstance(value, dict)
+    }
+    for fleet in fleets.values():
+        table[f"many_locks_{fleet['locks']}"] = {
             key: fleet[key]
             for key in (
                 "setup_s",
@@ -135,6 +146,8 @@ def main() -> None:
     results["table"] = _table(results)
     json.dump(results, sys.stdout, indent=2)
     sys.stdout.write("\n")
+    if results.get("failed"):
+        raise SystemExit(f"benchmarks failed: {', '.join(results['failed'])}")
 
 
 main()
