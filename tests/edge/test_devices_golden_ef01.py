@@ -41,6 +41,11 @@ IMG2TZ_2 = f"{H} 01 00 04 02 02 00 09"
 REG_MODEL = f"{H} 01 00 03 05 00 09"  # p. 19
 SEARCH_ALL = f"{H} 01 00 08 04 01 00 00 00 32 00 40"  # p. 24: buffer 1, pages 0..49
 READ_INDEX_0 = f"{H} 01 00 04 1F 00 00 24"  # p. 14, index page 0
+READ_SYS_PARA = f"{H} 01 00 03 0F 00 13"  # p. 13
+# p. 13: status, system id, library size (u16), security level, address (u32), packet
+# size code, baud N. An R503 (200 pages, C8H) and a module of 1000 (03E8H, R307-style).
+SYS_PARA_200 = f"{H} 07 00 13 00 0000 0000 00C8 0003 FFFFFFFF 0002 0006 04 E9"
+SYS_PARA_1000 = f"{H} 07 00 13 00 0000 0000 03E8 0003 FFFFFFFF 0002 0006 05 0C"
 STORE_7 = f"{H} 01 00 06 06 01 00 07 00 15"  # p. 21: buffer 1 into page 7
 DELETE_7 = f"{H} 01 00 07 0C 00 07 00 01 00 1C"  # p. 22: page 7, one template
 EMPTY = f"{H} 01 00 03 0D 00 11"  # p. 23
@@ -50,6 +55,8 @@ FOUND_7 = f"{H} 07 00 07 00 00 07 00 8E 00 A3"  # p. 24: page 7, score 142
 NOT_FOUND = f"{H} 07 00 07 09 00 00 00 00 00 17"  # p. 24: 09H, page and score 0
 INDEX_EMPTY = f"{H} 07 00 23 00 (32 x 00) 00 2A"
 INDEX_0_1_7 = f"{H} 07 00 23 00 83 (31 x 00) 00 AD"  # p. 14: T[0] bits 0, 1, 7
+# Pages 0, 1, 7 and 150 (T[18] bit 6): a template beyond the lock's 50 pages.
+INDEX_0_1_7_150 = f"{H} 07 00 23 00 83 (17 x 00) 40 (13 x 00) 00 ED"
 
 
 @pytest.fixture
@@ -116,7 +123,7 @@ async def test_a_module_with_its_own_address_and_password(module: HexPeer) -> No
         assert await found == FingerMatch(slot=7, score=142)
         # p. 11: 13H "wrong password".
         refused = asyncio.create_task(device.slots())
-        await module.answer(f"{own} 01 00 04 1F 00 00 24", f"{own} 07 00 03 21 00 2B")
+        await module.answer(f"{own} 01 00 03 0F 00 13", f"{own} 07 00 03 21 00 2B")
         await module.answer(
             f"{own} 01 00 07 13 11 22 33 44 00 C5", f"{own} 07 00 03 13 00 1D"
         )
@@ -180,9 +187,11 @@ async def test_enroll_refuses_a_duplicate_a_taken_page_and_two_fingers(
 async def test_delete_list_and_empty(
     module: HexPeer, device: FingerprintDevice
 ) -> None:
+    # The whole library (ReadSysPara's size), not only the lock's pages 0..49.
     listed = asyncio.create_task(device.slots())
-    await module.answer(READ_INDEX_0, INDEX_0_1_7)
-    assert await listed == {0, 1, 7}
+    await module.answer(READ_SYS_PARA, SYS_PARA_200)
+    await module.answer(READ_INDEX_0, INDEX_0_1_7_150)
+    assert await listed == {0, 1, 7, 150}
     deleted = asyncio.create_task(device.delete(7))
     await module.answer(DELETE_7, ACK_OK)
     await deleted
@@ -193,6 +202,24 @@ async def test_delete_list_and_empty(
     emptied = asyncio.create_task(device.delete_all())
     await module.answer(EMPTY, ACK_OK)
     await emptied
+
+
+async def test_a_library_of_four_index_pages(
+    module: HexPeer, device: FingerprintDevice
+) -> None:
+    # p. 14 ReadIndexTable: index page 0 covers template pages 0..255, 1 256..511, 2
+    # 512..767, 3 768..1023. A 1000-template library is read page by page: templates
+    # in page 120 (T[15] bit 0 of index page 0) and 999 (T[28] bit 7 of index page 3).
+    listed = asyncio.create_task(device.slots())
+    await module.answer(READ_SYS_PARA, SYS_PARA_1000)
+    await module.answer(READ_INDEX_0, f"{H} 07 00 23 00 (15 x 00) 01 (16 x 00) 00 2B")
+    await module.answer(f"{H} 01 00 04 1F 01 00 25", INDEX_EMPTY)
+    await module.answer(f"{H} 01 00 04 1F 02 00 26", INDEX_EMPTY)
+    await module.answer(
+        f"{H} 01 00 04 1F 03 00 27", f"{H} 07 00 23 00 (28 x 00) 80 (3 x 00) 00 AA"
+    )
+    assert await listed == {120, 999}
+    assert module.unread() == b""
 
 
 # Every instruction of the manual's instruction table (p. 9), as the driver's codec

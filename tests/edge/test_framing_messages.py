@@ -152,6 +152,7 @@ def test_event_ack_round_trip(seq: int) -> None:
         ef01.SearchResult.decode,
         ef01.StoreParams.decode,
         ef01.DeleteParams.decode,
+        ef01.SystemParameters.decode,
         ef01.decode_u8,
         ef01.decode_u16,
         lambda data: ef01.decode_index_table(data, 0),
@@ -210,6 +211,27 @@ def test_ef01_results_round_trip(page: int, score: int, buffer: int) -> None:
     )
     assert ef01.decode_u16(ef01.encode_u16(page)) == page
     assert ef01.decode_u8(ef01.encode_u8(buffer)) == buffer
+
+
+def test_system_parameters_as_the_manual_lays_them_out() -> None:
+    """R503 manual p. 13: seven fields, the library size third (an R503's 200 pages)."""
+    data = bytes.fromhex("0004 0000 00C8 0003 FFFFFFFF 0002 0006")
+    parameters = ef01.SystemParameters.decode(data)
+    assert parameters == ef01.SystemParameters(4, 0, 200, 3, 0xFFFFFFFF, 2, 6)
+    assert parameters.encode() == data
+
+
+@RELAXED
+@given(
+    st.lists(st.integers(0, 0xFFFF), min_size=6, max_size=6), st.integers(0, 2**32 - 1)
+)
+def test_system_parameters_round_trip(fields: list[int], address: int) -> None:
+    """ReadSysPara's acknowledge data."""
+    status, system_id, size, level, packet, baud = fields
+    parameters = ef01.SystemParameters(
+        status, system_id, size, level, address, packet, baud
+    )
+    assert ef01.SystemParameters.decode(parameters.encode()) == parameters
 
 
 @RELAXED

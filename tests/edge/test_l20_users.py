@@ -277,8 +277,9 @@ async def test_l22_l24_templates_another_host_stored_are_reported_and_never_over
 ) -> None:
     """L-22, L-24: a module set up on another host keeps its templates.
 
-    Before the lock ever ran, another host stored a stranger's finger in page 0 (the
-    R503 manual's commands, as literal bytes). The lock reports it at start, enrolls
+    Before the lock ever ran, another host stored a stranger's finger in page 0 and in
+    page 150 of the R503's 200 (the manual's commands, as literal bytes). The lock reports
+    both at start (its whole library, not only the lock's 50 pages), enrolls
     Alice's finger into another page, and adopts page 0 when the stranger enrolls.
     Templates the lock's credentials need but a module lost are reported too.
     """
@@ -296,11 +297,14 @@ async def test_l22_l24_templates_another_host_stored_are_reported_and_never_over
         await other_host.exchange(  # Store buffer 1 into page 0
             f"{h} 01 00 06 06 01 00 00 00 0E", f"{h} 07 00 03 00 00 0A"
         )
+        await other_host.exchange(  # and into page 150, beyond the lock's 50 pages
+            f"{h} 01 00 06 06 01 00 96 00 A4", f"{h} 07 00 03 00 00 0A"
+        )
         other_host.close()
         async with running_lock(tmp_path, clock=clock, sim=sim) as rig:
             found = await rig.event("templates_mismatch", credential_type="fingerprint")
             assert (found.data["unknown_slots"], found.data["missing_slots"]) == (
-                [0],
+                [0, 150],
                 [],
             )
             await rig.create_first_admin()

@@ -37,7 +37,7 @@ def _adafruit(path: str) -> adafruit_fingerprint.Adafruit_Fingerprint:
 
 async def test_adafruit_library_enrolls_finds_and_deletes(lock: SimulatedLock) -> None:
     sensor = await asyncio.to_thread(_adafruit, str(lock.ports["fingerprint"]))
-    assert sensor.library_size == 50
+    assert sensor.library_size == 200  # an R503's pages (the lock uses 50)
     assert sensor.device_address == b"\xff\xff\xff\xff"
     assert sensor.data_packet_size == 2
     assert await asyncio.to_thread(sensor.check_module)  # GetEcho answered 55
@@ -121,7 +121,7 @@ async def test_pyfingerprint_enrolls_and_searches(lock: SimulatedLock) -> None:
     path = str(lock.ports["fingerprint"])
     sensor = await asyncio.to_thread(PyFingerprint, path, 57600, 0xFFFFFFFF, 0)
     assert await asyncio.to_thread(sensor.verifyPassword)
-    assert await asyncio.to_thread(sensor.getStorageCapacity) == 50
+    assert await asyncio.to_thread(sensor.getStorageCapacity) == 200
     assert await asyncio.to_thread(sensor.getTemplateCount) == 0
 
     async def capture(finger: str, buffer: int) -> None:

@@ -98,11 +98,12 @@ async def test_module_address(lock: SimulatedLock, port: Port) -> None:
 
 
 async def test_system_parameters(port: Port) -> None:
-    # p. 13 ReadSysPara: status 0000, identifier 0000, library 50 (L-22), security 3,
+    # p. 13 ReadSysPara: status 0000, identifier 0000, library 200 (00C8H, the R503's
+    # storage capacity; the lock uses pages 0..49, L-22), security 3,
     # address FFFFFFFF, packet size code 2 (128 bytes), baud N = 6 (57600).
     await port.exchange(
         f"{H} 01 00 03 0F 00 13",
-        f"{H} 07 00 13 00 00 00 00 00 00 32 00 03 FF FF FF FF 00 02 00 06 04 53",
+        f"{H} 07 00 13 00 00 00 00 00 00 C8 00 03 FF FF FF FF 00 02 00 06 04 E9",
     )
     # p. 6 "System status register": bit 2 (PWD) once the password is verified.
     await port.exchange(f"{H} 01 00 07 13 00 00 00 00 00 1B", ACK_OK)
@@ -111,7 +112,7 @@ async def test_system_parameters(port: Port) -> None:
     await port.exchange(f"{H} 01 00 05 0E 07 01 00 1C", f"{H} 07 00 03 1A 00 24")
     await port.exchange(
         f"{H} 01 00 03 0F 00 13",
-        f"{H} 07 00 13 00 00 04 00 00 00 32 00 03 FF FF FF FF 00 03 00 06 04 58",
+        f"{H} 07 00 13 00 00 04 00 00 00 C8 00 03 FF FF FF FF 00 03 00 06 04 EE",
     )
 
 
@@ -153,7 +154,7 @@ async def test_capture_enroll_search_and_match(lock: SimulatedLock, port: Port) 
     await port.exchange(f"{H} 01 00 03 03 00 07", f"{H} 07 00 05 00 ?? ?? ?? ??")
     # LoadChar from an empty page: 0CH; beyond the library: 0BH.
     await port.exchange(f"{H} 01 00 06 07 02 00 08 00 18", f"{H} 07 00 03 0C 00 16")
-    await port.exchange(f"{H} 01 00 06 07 02 00 32 00 42", f"{H} 07 00 03 0B 00 15")
+    await port.exchange(f"{H} 01 00 06 07 02 00 C8 00 D8", f"{H} 07 00 03 0B 00 15")
     # p. 22 DeletChar page 7, 1 template; p. 23 Empty.
     await port.exchange(f"{H} 01 00 07 0C 00 07 00 01 00 1C", ACK_OK)
     await port.exchange(search, f"{H} 07 00 07 09 00 00 00 00 00 17")
@@ -247,7 +248,7 @@ async def test_notepad_random_code_versions_and_product_info(port: Port) -> None
     )
     assert _checksum_ok(info)
     assert info[10:26].rstrip(b"\0") == b"R503"  # PARAM_FPM_MODEL
-    assert int.from_bytes(info[-4:-2], "big") == 50  # PARAM_TMPL_TOTAL
+    assert int.from_bytes(info[-4:-2], "big") == 200  # PARAM_TMPL_TOTAL
     # p. 33 ReadInfPage: acknowledge, then 512 bytes in data packages.
     await port.exchange(f"{H} 01 00 03 16 00 1A", ACK_OK)
     assert len(await _data_packages(port, 512)) == 512
@@ -346,14 +347,12 @@ async def test_auto_commands_refuse_what_they_cannot_do(
     await _auto_enroll(lock, port, "ann")
     await port.expect(AUTO_ENROLL_END)
     await port.exchange(
-        f"{H} 01 00 08 32 03 40 C8 01 01 01 48", f"{H} 07 00 08 0B 00 0000 0000 00 1A"
+        f"{H} 01 00 08 32 03 C8 C8 01 01 01 D0", f"{H} 07 00 08 0B 00 0000 0000 00 1A"
     )
-    # p. 30 AutoEnroll: page 40H is beyond the library of 50 (0BH); page 0 is taken and
-    # "cover ID" not allowed (22H, 6.3); the same finger again with duplicates refused
-    # (27H at the repeat fingerprint check); two fingers in one template (0AH at merge).
-    await port.exchange(
-        f"{H} 01 00 08 31 40 00 01 01 01 00 7D", f"{H} 07 00 05 0B 00 40 00 57"
-    )
+    # p. 30 AutoEnroll: page 0 is taken and "cover ID" not allowed (22H, 6.3); the same
+    # finger again with duplicates refused (27H at the repeat fingerprint check); two
+    # fingers in one template (0AH at merge). (Every page byte 00..C7 is in the R503's
+    # library of 200, C8..FF means the first free one: 0BH is for smaller libraries.)
     await port.exchange(
         f"{H} 01 00 08 31 00 00 01 01 01 00 3D", f"{H} 07 00 05 22 00 00 00 2E"
     )

@@ -22,6 +22,7 @@ from ezlock_edge.framing.ef01 import (
     decode_u16,
     encode_u8,
 )
+from ezlock_edge.sim.fingerprint import LIBRARY_PAGES
 from ezlock_edge.sim.lock import SimulatedLock
 from ezlock_edge.sim.presence import FINGER_DWELL
 from ezlock_edge.sim.templates import CAPACITY
@@ -189,12 +190,14 @@ async def test_delete_and_empty(
     assert decode_u16((await command(module, Instruction.TEMPLATE_NUM)).body) == 0
 
 
-async def test_50_pages_and_bad_commands(
+async def test_200_pages_and_bad_commands(
     lock: SimulatedLock, module: RawLink[Ef01Packet]
 ) -> None:
-    """L-22: 50 fingerprints; bad input gets a clear code and the module goes on."""
+    """An R503's 200 pages (the lock uses 50, L-22); bad input gets a clear code."""
     await capture(lock, module, "alice-left-thumb", 1)
-    beyond = StoreParams(buffer=1, page=CAPACITY).encode()
+    last = StoreParams(buffer=1, page=LIBRARY_PAGES - 1).encode()
+    assert (await command(module, Instruction.STORE, last)).code is ConfirmationCode.OK
+    beyond = StoreParams(buffer=1, page=LIBRARY_PAGES).encode()
     assert (await command(module, Instruction.STORE, beyond)).code is (
         ConfirmationCode.BAD_LOCATION
     )
@@ -204,7 +207,7 @@ async def test_50_pages_and_bad_commands(
     assert (await module.frame()).code is ConfirmationCode.PACKET_ERROR
     truncated = await command(module, Instruction.STORE, b"\x01")
     assert truncated.code is ConfirmationCode.PACKET_ERROR
-    assert decode_u16((await command(module, Instruction.TEMPLATE_NUM)).body) == 0
+    assert decode_u16((await command(module, Instruction.TEMPLATE_NUM)).body) == 1
 
 
 async def test_templates_survive_a_simulator_restart(tmp_path: Path) -> None:

@@ -9,12 +9,14 @@ from ezlock_edge.devices.models import FingerMatch
 from ezlock_edge.framing.ef01 import (
     DEFAULT_ADDRESS,
     DEFAULT_PASSWORD,
+    INDEX_PAGE_SIZE,
     ConfirmationCode,
     DeleteParams,
     Instruction,
     SearchParams,
     SearchResult,
     StoreParams,
+    SystemParameters,
     decode_index_table,
     encode_u8,
 )
@@ -33,7 +35,7 @@ from .uart import UartDevice
 
 BAUDRATE = FINGERPRINT_BAUDRATE
 SLOTS = 50
-"""Template pages the lock uses: 0..49 (L-22)."""
+"""Template pages the lock uses: 0..49 (L-22); the module's library may be larger."""
 MAX_CAPTURES = 6
 """Char buffers of an R503: the most captures one enrollment can merge."""
 POLL_INTERVAL = 0.1
@@ -125,7 +127,7 @@ class FingerprintDevice(UartDevice):
         duplicate = await self._search()
         if duplicate is not None:
             raise DuplicateTemplate(duplicate.slot)
-        if slot in await self.slots():
+        if slot in await self._index_page(slot // INDEX_PAGE_SIZE):
             # A template this lock's core does not know, stored by another host (or
             # before a factory reset of the core): never overwritten silently.
             raise SlotOccupied(slot)
@@ -147,13 +149,31 @@ class FingerprintDevice(UartDevice):
         _check(code, "Empty")
 
     async def slots(self) -> set[int]:
-        """Return the slots that hold a template."""
+        """Return every page of the module's library that holds a template.
+
+        The whole library, not only the lock's pages 0..49: an R503 has 200 pages
+        (ReadSysPara's library size), and templates another host stored anywhere in
+        it are reported. One ReadIndexTable per 256 pages.
+        """
+        code, data = await self._link.command(Instruction.READ_SYS_PARA)
+        _check(code, "ReadSysPara")
+        try:
+            size = SystemParameters.decode(data).library_size
+        except DecodeError as err:
+            raise DeviceRejected(f"fingerprint module: {err}") from None
+        pages: set[int] = set()
+        for index_page in range(max(1, -(-size // INDEX_PAGE_SIZE))):
+            pages |= await self._index_page(index_page)
+        return pages
+
+    async def _index_page(self, index_page: int) -> set[int]:
+        """Return the used pages of one ReadIndexTable page (256 template pages)."""
         code, data = await self._link.command(
-            Instruction.READ_INDEX_TABLE, encode_u8(0)
+            Instruction.READ_INDEX_TABLE, encode_u8(index_page)
         )
         _check(code, "ReadIndexTable")
         try:
-            return {slot for slot in decode_index_table(data, 0) if slot < SLOTS}
+            return decode_index_table(data, index_page)
         except DecodeError as err:
             raise DeviceRejected(f"fingerprint module: {err}") from None
 

@@ -227,6 +227,7 @@ _SEARCH = struct.Struct(">BHH")
 _STORE = struct.Struct(">BH")
 _DELETE = struct.Struct(">HH")
 _MATCH = struct.Struct(">HH")
+_SYS_PARA = struct.Struct(">HHHHIHH")
 INDEX_PAGE_SIZE = 256
 """Templates described by one ReadIndexTable page (32 bytes, one bit each)."""
 
@@ -298,6 +299,36 @@ class DeleteParams:
     def decode(cls, params: bytes) -> DeleteParams:
         """Parse command parameters."""
         return cls(*unpack_exact(_DELETE, params))
+
+
+@dataclass(frozen=True, slots=True)
+class SystemParameters:
+    """ReadSysPara's 16 bytes (R503 manual p. 13); ``library_size`` is in templates."""
+
+    status: int
+    system_id: int
+    library_size: int
+    security_level: int
+    address: int
+    packet_size_code: int
+    baud_factor: int
+
+    def encode(self) -> bytes:
+        """Return the ACK data."""
+        return _SYS_PARA.pack(
+            self.status,
+            self.system_id,
+            self.library_size,
+            self.security_level,
+            self.address,
+            self.packet_size_code,
+            self.baud_factor,
+        )
+
+    @classmethod
+    def decode(cls, data: bytes) -> SystemParameters:
+        """Parse ACK data."""
+        return cls(*unpack_exact(_SYS_PARA, data))
 
 
 def encode_u8(value: int) -> bytes:

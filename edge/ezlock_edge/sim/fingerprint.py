@@ -95,6 +95,8 @@ LIBRARY_EMPTY = 0x24
 TIMEOUT = 0x26
 ALREADY_EXISTS = 0x27
 LIBRARY_FULL = 0x1F
+LIBRARY_PAGES = 200
+"""Template pages of an R503 (its datasheet's storage capacity; AutoEnroll's 0..C7)."""
 MODULE_OK = 0x55
 """GetEcho's answer (R30x-family firmwares; what Adafruit's library checks for)."""
 

@@ -37,7 +37,7 @@ from .biometric import BiometricModule
 from .body import LockBody
 from .camera import SOMEONE, DoorScene, SimulatedCamera
 from .errors import SimulationError, UnknownActionError
-from .fingerprint import FingerprintModule
+from .fingerprint import LIBRARY_PAGES, FingerprintModule
 from .mcu import Runtime, VirtualMcu
 from .noise import LineNoise
 from .port import VirtualPort
@@ -169,7 +169,10 @@ class SimulatedLock:
             handing=self._handing,
         )
         self._fingerprint = FingerprintModule(
-            TemplateLibrary(self._state_path("fingerprint-templates.json")),
+            # The module's library is larger than the lock's 50 pages (L-22).
+            TemplateLibrary(
+                self._state_path("fingerprint-templates.json"), LIBRARY_PAGES
+            ),
             random.Random(self._rng.random()),
             send=ports["fingerprint"].write,
             state_path=self._state_path("fingerprint-module.json"),
