@@ -84,6 +84,15 @@ UNLOCK_FAILURES: Final = (
     "used_up",
     "locked_out",
     "disabled",
+    "wrong_pin",
+    "lock_offline",
+)
+# Why a lock was refused (``lock_failed``: a Bluetooth key that may not lock now, L-31).
+LOCK_FAILURES: Final = (
+    "no_match",
+    "not_yet_valid",
+    "expired",
+    "outside_schedule",
     "lock_offline",
 )
 # Fired on the bus for each access event, so the logbook can say who did what.

@@ -22,6 +22,7 @@ from .client import (
     DoorbellEvent,
     LockedEvent,
     LockEvent,
+    LockFailedEvent,
     UnlockedEvent,
     UnlockFailedEvent,
 )
@@ -48,7 +49,7 @@ def _who(event: LockEvent) -> dict[str, Any]:
 
 
 def _access(event: LockEvent) -> Fired | None:
-    """Unlocks by method, locks by source, and failed attempts (L-40, L-44)."""
+    """Unlocks by method, locks by source, and refused attempts (L-40, L-44, L-31)."""
     match event:
         case UnlockedEvent(method=method, slot=slot, snapshot_id=snapshot):
             return f"unlocked_{method}", _who(event) | {
@@ -58,6 +59,8 @@ def _access(event: LockEvent) -> Fired | None:
             }
         case LockedEvent(source=source):
             return f"locked_{source}", _who(event) | {"source": source}
+        case LockFailedEvent(source=source, reason=reason):
+            return "lock_failed", _who(event) | {"source": source, "reason": reason}
         case UnlockFailedEvent(method=method, reason=reason, snapshot_id=snapshot):
             return "unlock_failed", _who(event) | {
                 "method": method,
@@ -100,6 +103,7 @@ EVENTS: tuple[EzlockEventEntityDescription, ...] = (
             *(f"unlocked_{method}" for method in UNLOCK_METHODS),
             *(f"locked_{source}" for source in LOCK_SOURCES),
             "unlock_failed",
+            "lock_failed",
         ],
         event_fn=_access,
         logbook=True,

@@ -21,6 +21,7 @@ from custom_components.ezlock.client import (
     EzlockFingerprintError,
     EzlockIncompatibleError,
     LockEvent,
+    LockFailedEvent,
     LockState,
     UnlockedEvent,
     UnlockFailedEvent,
@@ -101,6 +102,26 @@ async def test_alarm_events(edge: EdgeApp, client: EzlockClient) -> None:
         )
         alarm = next(e for e in stream.events if isinstance(e, AlarmEvent))
         assert (alarm.alarm, alarm.cleared) == ("low_battery", False)
+    finally:
+        await stream.close()
+
+
+async def test_a_refused_bluetooth_lock(edge: EdgeApp, client: EzlockClient) -> None:
+    """L-31: a key that is not the lock's may not lock: a typed LockFailedEvent."""
+    stream = Stream(client, since=None)
+    try:
+        await stream.wait(lambda: bool(stream.states), "the first state")
+        await sim_of(edge).bluetooth("not-a-key-of-this-lock", action="lock")
+        await stream.wait(
+            lambda: any(isinstance(e, LockFailedEvent) for e in stream.events),
+            "the refused lock",
+        )
+        refused = next(e for e in stream.events if isinstance(e, LockFailedEvent))
+        assert (refused.source, refused.reason, refused.visitor) == (
+            "bluetooth",
+            "no_match",
+            None,
+        )
     finally:
         await stream.close()
 

@@ -100,12 +100,13 @@ def test_a_flood_never_evicts_security_events(tmp_path: Path) -> None:
     log = EventLog(store, ManualClock(), retention=5)
     unlocked = log.append("unlocked", method="password", user=None)
     changed = log.append("settings_changed", changes={"volume": 1})
+    refused = log.append("lock_failed", source="bluetooth", reason="no_match")
     for _ in range(50):
         log.append("doorbell")
         log.append("door", state="open")
     kept = log.query()
-    assert kept[:2] == [unlocked, changed]  # not rewritten: as they were written
-    assert [e.type for e in kept[2:]] == [
+    assert kept[:3] == [unlocked, changed, refused]  # as they were written
+    assert [e.type for e in kept[3:]] == [
         "door",
         "doorbell",
         "door",
@@ -116,7 +117,9 @@ def test_a_flood_never_evicts_security_events(tmp_path: Path) -> None:
     for number in range(7):
         log.append("alarm", alarm=f"a{number}")
     security = [
-        e for e in log.query() if e.type in {"unlocked", "settings_changed", "alarm"}
+        e
+        for e in log.query()
+        if e.type in {"unlocked", "settings_changed", "lock_failed", "alarm"}
     ]
     assert [e.data["alarm"] for e in security] == [f"a{n}" for n in range(2, 7)]
     store.close()

@@ -185,3 +185,39 @@ async def test_a_visitor_code_opens_by_its_name(
         ),
         "changed_by",
     )
+
+
+async def test_a_refused_bluetooth_lock_is_an_access_event(
+    hass: HomeAssistant, edge: EdgeApp
+) -> None:
+    """L-12, L-31: a key that may not lock yet, and no key of ours: ``lock_failed``."""
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    lines = await _logbook_lines(hass)
+    access = fired(hass, "access")
+    now = edge.core.events.query()[0].time
+    visitor = await entry.runtime_data.client.create_visitor(
+        VisitorKind.BLUETOOTH_KEY,
+        name="Guest phone",
+        valid_from=now + timedelta(days=300),
+        valid_until=now + timedelta(days=400),
+    )
+    assert visitor.secret is not None
+    await sim_of(edge).bluetooth(visitor.secret, action="lock")
+    await eventually(lambda: bool(access), "the refused lock")
+    attributes = access[0].attributes
+    assert (
+        attributes["event_type"],
+        attributes["source"],
+        attributes["reason"],
+        attributes["visitor_id"],
+        attributes["visitor_name"],
+    ) == ("lock_failed", "bluetooth", "not_yet_valid", visitor.id, "Guest phone")
+    await eventually(lambda: bool(lines), "the logbook line")
+    assert (
+        lines[0][LOGBOOK_ENTRY_MESSAGE] == "Lock failed · Not valid yet · Guest phone"
+    )
+    await sim_of(edge).bluetooth("not-a-key-of-this-lock", action="lock")
+    await eventually(lambda: len(lines) == 2, "the unknown key's line")
+    assert lines[1][LOGBOOK_ENTRY_MESSAGE] == "Lock failed · Not recognised"
+    assert access[1].attributes["visitor_name"] is None

@@ -22,7 +22,13 @@ from custom_components.ezlock import (
     services,
     switch,
 )
-from custom_components.ezlock.const import DOMAIN
+from custom_components.ezlock.const import (
+    DOMAIN,
+    LOCK_FAILURES,
+    LOCK_SOURCES,
+    UNLOCK_FAILURES,
+    UNLOCK_METHODS,
+)
 from custom_components.ezlock.errors import REFUSAL_CODES, VALIDATION_CODES
 
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / "ezlock"
@@ -104,6 +110,16 @@ def test_entity_translation_keys_exist() -> None:
         states = entities["event"][description.key]["state_attributes"]["event_type"]
         assert description.event_types is not None
         assert set(description.event_types) == states["state"].keys()
+
+
+def test_access_attributes_translate_the_event_catalogue() -> None:
+    """Every method, source and reason of an access event has its word (the logbook's)."""
+    attributes = _load("translations/en.json")["entity"]["event"]["access"][
+        "state_attributes"
+    ]
+    assert attributes["method"]["state"].keys() == set(UNLOCK_METHODS)
+    assert attributes["source"]["state"].keys() == set(LOCK_SOURCES)
+    assert attributes["reason"]["state"].keys() == {*UNLOCK_FAILURES, *LOCK_FAILURES}
 
 
 def test_actions_described_everywhere() -> None:

@@ -122,6 +122,27 @@ class LockedEvent(LockEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LockFailedEvent(LockEvent):
+    """A lock was refused, and why: a Bluetooth key that may not lock now (L-12, L-31).
+
+    ``source`` is ``bluetooth``; ``reason`` ``no_match`` (no key of this lock),
+    ``not_yet_valid``, ``expired``, ``outside_schedule`` or ``lock_offline``.
+    """
+
+    source: str
+    reason: str
+    visitor: VisitorRef | None = None
+
+    @classmethod
+    def _specific(cls, reader: Reader) -> dict[str, Any]:
+        return {
+            "source": reader.text("source"),
+            "reason": reader.text("reason"),
+            "visitor": VisitorRef.optional(reader, "visitor"),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AlarmEvent(LockEvent):
     """An alarm was raised, or cleared (type ``alarm_cleared``)."""
 
@@ -323,6 +344,7 @@ _TYPES: Final[Mapping[str, type[LockEvent]]] = {
     "unlocked": UnlockedEvent,
     "unlock_failed": UnlockFailedEvent,
     "locked": LockedEvent,
+    "lock_failed": LockFailedEvent,
     "alarm": AlarmEvent,
     "alarm_cleared": AlarmEvent,
     "door": DoorEvent,

@@ -40,13 +40,15 @@ type Annotator = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
 # What the record is for: who opened (or tried to open) the door, alarms, pairing and
 # every change of who can open it. Retention keeps the newest DEFAULT_RETENTION of
 # these apart from the ordinary events (door, bolt, battery, doorbell ...), so a flood
-# of ordinary events never evicts them (issue #11.4). The store's schema 4 migration
-# marked stored events with this same list.
+# of ordinary events never evicts them (issue #11.4). The store's schema 5 migration
+# marked stored events with this list as it was then; ``lock_failed`` (a refused
+# Bluetooth lock) joined it later, so only those written since are kept apart.
 SECURITY_EVENTS = frozenset(
     {
         "unlocked",
         "unlock_failed",
         "locked",
+        "lock_failed",
         "alarm",
         "alarm_cleared",
         "pairing",
