@@ -15,7 +15,13 @@ from .api_support import NO_BODY, ApiClient, client_for, pair
 PAST_ANY_BLOCK = 61.0
 
 PROTECTED = [
-    (method, path.removeprefix(PREFIX).replace("{number}", "1").replace("{id}", "x"))
+    (
+        method,
+        path.removeprefix(PREFIX)
+        .replace("{number}", "1")
+        .replace("{id}", "x")
+        .replace("{credential_type}", "fingerprint"),
+    )
     for method, path, _, role in ROUTES
     if role is not None  # /ws too (issue #11.8)
 ]
@@ -33,7 +39,7 @@ async def revoked_token(api: ApiClient) -> str:
 async def test_every_protected_route_needs_a_valid_token(
     api: ApiClient, clock: ManualClock, revoked_token: str
 ) -> None:
-    assert len(PROTECTED) == 32
+    assert len(PROTECTED) == 34
     wrong = "A" * 43
     for method, path in PROTECTED:
         body = NO_BODY if method in {"GET", "DELETE"} else {}

@@ -101,9 +101,13 @@ async def test_operate_changes_nothing_about_who_can_open(
     await api.call("POST", "/users", {"name": "Guest"})
     before = (await api.call("GET", "/events")).body["last_seq"]
     settings = (await api.call("GET", "/settings")).body
-    assert len(ADMIN_ROUTES) == 22
+    assert len(ADMIN_ROUTES) == 24
     for method, template in ADMIN_ROUTES:
-        path = template.replace("{number}", "1").replace("{id}", "x")
+        path = (
+            template.replace("{number}", "1")
+            .replace("{id}", "x")
+            .replace("{credential_type}", "fingerprint")
+        )
         body = NO_BODY if method in {"GET", "DELETE"} else {}
         reply = await tablet.call(method, path, body)
         assert (reply.status, reply.body["error"]) == (403, "forbidden"), (method, path)

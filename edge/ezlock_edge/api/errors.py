@@ -72,6 +72,7 @@ _CORE_STATUS = {
     "pin_required": 403,
     "invalid_pin": 403,
     "lock_offline": 503,
+    "module_unavailable": 503,
     "camera_busy": 503,
 }
 

@@ -17,6 +17,8 @@ from ezlock_edge.core.limits import (
     NAME_LENGTH,
     PASSWORD_DIGITS,
     SCHEDULE_WINDOWS,
+    TEMPLATE_SLOT,
+    TEMPLATES_PER_DELETE,
     USER_NUMBER,
     VISITOR_USES,
     VOLUME,
@@ -302,6 +304,50 @@ SCHEMAS: Json = {
         }
     ),
     "CredentialPatch": _object({"duress": {"type": "boolean"}}, ("duress",)),
+    "ModuleTemplates": _object(
+        {
+            "credential_type": {
+                "type": "string",
+                "enum": ["fingerprint", "face", "palm"],
+            },
+            "readable": {
+                "type": "boolean",
+                "description": "false: the module did not answer (the lists are empty)",
+            },
+            "unknown_slots": {
+                "type": "array",
+                "items": {"type": "integer"},
+                "description": "templates the module holds that no credential owns "
+                "(another host's: the whole library, not only the lock's slots)",
+            },
+            "missing_slots": {"type": "array", "items": {"type": "integer"}},
+            "missing_credentials": {
+                "type": "array",
+                "items": _ref("Credential"),
+                "description": "credentials whose template the module lost: they "
+                "match nobody until enrolled again",
+            },
+        },
+        (
+            "credential_type",
+            "readable",
+            "unknown_slots",
+            "missing_slots",
+            "missing_credentials",
+        ),
+    ),
+    "TemplatesDelete": _object(
+        {
+            "slots": {
+                "type": "array",
+                "minItems": TEMPLATES_PER_DELETE.minimum,
+                "maxItems": TEMPLATES_PER_DELETE.maximum,
+                "uniqueItems": True,
+                "items": _integer(TEMPLATE_SLOT),
+            }
+        },
+        ("slots",),
+    ),
     "User": _object(
         {
             "number": _integer(USER_NUMBER),
@@ -594,6 +640,32 @@ PATHS: Json = {
             parameters=[_ID],
         ),
         "delete": _op("Delete a credential", _NO_CONTENT, parameters=[_ID]),
+    },
+    "/api/v1/templates": {
+        "get": _op(
+            "Each biometric module's templates against the lock's credentials, read now",
+            {"200": _reply("Templates", _list_of("templates", "ModuleTemplates"))},
+        )
+    },
+    "/api/v1/templates/{credential_type}/delete": {
+        "post": _op(
+            "Delete templates no credential owns from a module",
+            {
+                "200": _reply("The module, read again", _ref("ModuleTemplates")),
+                "409": _reply(
+                    "template_in_use (a credential owns one), enrollment_busy",
+                    _ref("Error"),
+                ),
+                "503": _reply("module_unavailable", _ref("Error")),
+            },
+            "TemplatesDelete",
+            parameters=[
+                _path_param(
+                    "credential_type",
+                    {"type": "string", "enum": ["fingerprint", "face", "palm"]},
+                )
+            ],
+        )
     },
     "/api/v1/lockout/clear": {
         "post": _op(

@@ -232,6 +232,25 @@ async def delete_credential(request: web.Request) -> web.Response:
     return _no_content()
 
 
+# module templates
+
+
+async def list_templates(request: web.Request) -> web.Response:
+    """``GET /templates``: each module's templates against the lock's credentials."""
+    core = _context(request).core
+    reports = await core.check_templates()
+    return _json({"templates": [core.describe_templates(r) for r in reports]})
+
+
+async def delete_templates(request: web.Request) -> web.Response:
+    """``POST /templates/{credential_type}/delete``: templates no credential owns."""
+    kind: str = path_param(request, "credential_type", schemas.MODULE_TYPE)
+    body = await json_body(request, schemas.TEMPLATES_DELETE)
+    core = _context(request).core
+    report = await core.delete_templates(kind, body["slots"])
+    return _json(core.describe_templates(report))
+
+
 # visitors
 
 
@@ -362,6 +381,13 @@ ROUTES: list[Route] = [
     Route("PATCH", f"{PREFIX}/credentials/{{id}}", patch_credential, ADMIN),
     Route("DELETE", f"{PREFIX}/credentials/{{id}}", delete_credential, ADMIN),
     Route("POST", f"{PREFIX}/lockout/clear", clear_lockout, ADMIN),
+    Route("GET", f"{PREFIX}/templates", list_templates, ADMIN),
+    Route(
+        "POST",
+        f"{PREFIX}/templates/{{credential_type}}/delete",
+        delete_templates,
+        ADMIN,
+    ),
     Route("GET", f"{PREFIX}/temporary_passwords", list_temporary_passwords, ADMIN),
     Route("POST", f"{PREFIX}/temporary_passwords", create_temporary_password, ADMIN),
     Route(

@@ -203,6 +203,21 @@ BLUETOOTH_KEY_CREATE = vol.Schema(
     }
 )
 
+
+def slot_list(value: Any) -> list[int]:
+    """Accept a list of distinct template slots (``limits.TEMPLATES_PER_DELETE``)."""
+    count = limits.TEMPLATES_PER_DELETE
+    if not isinstance(value, list) or len(value) not in count:
+        raise vol.Invalid(f"expected a list of {count} slots")
+    slot = within(limits.TEMPLATE_SLOT)
+    slots = [slot(item) for item in value]
+    if len(set(slots)) != len(slots):
+        raise vol.Invalid("slots must be distinct")
+    return slots
+
+
+TEMPLATES_DELETE = vol.Schema({vol.Required("slots"): slot_list})
+
 # Path and query parameters arrive as strings.
 
 
@@ -235,6 +250,7 @@ EVENTS_QUERY = vol.Schema(
 )
 
 CREDENTIALS_QUERY = vol.Schema({vol.Optional("user"): USER_NUMBER})
+MODULE_TYPE = one_of(*CREDENTIAL_TYPES)
 
 # WebSocket client messages.
 

@@ -116,7 +116,10 @@ class Fingerprint(Protocol):
         """Delete every template."""
 
     async def slots(self) -> set[int]:
-        """Return the slots that hold a template (the lock's or another host's)."""
+        """Return the pages that hold a template, in the module's whole library.
+
+        The lock's pages 0..49 and any other (another host's templates anywhere).
+        """
 
 
 class Biometric(Protocol):

@@ -163,6 +163,18 @@ class LockOfflineError(LockError):
     code = "lock_offline"
 
 
+class ModuleUnavailableError(LockError):
+    """A biometric module does not answer (or refused to do what was asked)."""
+
+    code = "module_unavailable"
+
+
+class TemplateInUseError(LockError):
+    """A module template belongs to a credential: delete the credential instead."""
+
+    code = "template_in_use"
+
+
 class PairingClosedError(LockError):
     """No pairing window is open (L-65)."""
 

@@ -49,3 +49,7 @@ EVENTS_PER_QUERY = Limit(1, 1000)
 EVENTS_PER_QUERY_DEFAULT = 100
 SCHEDULE_WINDOWS = Limit(0, 8)
 """How many weekly windows one person or visitor can have (``core.schedule``)."""
+TEMPLATE_SLOT = Limit(0, 0xFFFF)
+"""A module template's slot: a fingerprint page or a face / palm user id (u16 each)."""
+TEMPLATES_PER_DELETE = Limit(1, 1024)
+"""Slots one ``POST /templates/{type}/delete`` may name (a module's whole library)."""

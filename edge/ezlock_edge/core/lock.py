@@ -70,7 +70,7 @@ from .settings import LockSettings
 from .snapshots import SnapshotStore
 from .state import StateAnnouncer, StateCallback
 from .store import Store
-from .templates import Templates
+from .templates import TemplateReport, Templates
 from .unlock_decision import UnlockDecision
 from .validation import check_range, parse_enum
 from .visitors import Visitors
@@ -403,6 +403,28 @@ class LockCore:
     async def delete_credential(self, credential_id: str) -> None:
         """Delete a credential and its module template."""
         await self._templates.delete_credential(credential_id)
+
+    # module templates (templates another host stored, templates a module lost)
+
+    async def check_templates(self) -> list[TemplateReport]:
+        """Read every biometric module now and compare it with the lock's credentials."""
+        return await self._templates.reports()
+
+    async def delete_templates(
+        self, credential_type: CredentialType | str, slots: list[int]
+    ) -> TemplateReport:
+        """Delete templates no credential owns from a module (``template_in_use``).
+
+        Refused while an enrollment runs (``enrollment_busy``): it may be storing one.
+        """
+        kind = parse_enum(CredentialType, credential_type, "credential_type")
+        if self._enroller.busy:
+            raise EnrollmentBusyError("An enrollment is running: try when it has ended")
+        return await self._templates.delete_unknown(kind, slots)
+
+    def describe_templates(self, report: TemplateReport) -> JsonDict:
+        """Return the API's view of a module's templates."""
+        return self._templates.describe(report)
 
     async def start_enrollment(
         self, number: int, credential_type: CredentialType | str

@@ -4,30 +4,63 @@ The directory forgets a user or a credential in the database; the fingerprint, f
 or palm module still holds the template in its slot until it is deleted there too
 (L-27). A module that does not answer keeps an orphan template that matches nobody.
 
-At start each module's slots are compared with the lock's credentials. A module that
-was set up on another host (or kept its templates through a reset of the lock's data)
-holds templates no credential owns: they are reported (``templates_mismatch``, with
-``unknown_slots``), kept, and never overwritten (a new fingerprint goes to a slot the
-module has free; the same person enrolling again is recognised by the module and their
-template adopted). Credentials whose template the module lost (a module swapped or
+Each module's slots (the fingerprint module's whole library, not only the lock's 50
+pages) are compared with the lock's credentials at start and whenever a client asks
+(``GET /templates``). A module that was set up on another host (or kept its templates
+through a reset of the lock's data) holds templates no credential owns: they are
+reported (``templates_mismatch``, with ``unknown_slots``), kept, and never overwritten
+(a new fingerprint goes to a slot the module has free; the same person enrolling again
+is recognised by the module and their template adopted), until an admin deletes them
+(``templates_deleted``). Credentials whose template the module lost (a module swapped or
 emptied elsewhere) are reported as ``missing_slots``: they match nobody until enrolled
-again.
+again, or deleted as any credential is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 import logging
 
 from ezlock_edge.tasks import BackgroundTasks
 from ezlock_edge.vocabulary.errors import DeviceError
 
-from .device_contract import LockHardware
+from .device_contract import Biometric, Fingerprint, LockHardware
 from .directory import Directory
-from .errors import best_effort
+from .errors import (
+    InvalidRequestError,
+    ModuleUnavailableError,
+    TemplateInUseError,
+    best_effort,
+)
 from .events import EventLog
-from .models import Credential, CredentialType
+from .models import Credential, CredentialType, JsonDict
 
 _LOGGER = logging.getLogger(__name__)
+_MODULE_TYPES = (CredentialType.FINGERPRINT, CredentialType.FACE, CredentialType.PALM)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateReport:
+    """One module's templates against the lock's credentials, as read just now.
+
+    ``readable`` is False when the module did not answer (nothing is known then).
+    """
+
+    credential_type: CredentialType
+    readable: bool
+    unknown_slots: tuple[int, ...] = ()
+    missing: tuple[Credential, ...] = ()
+
+    @property
+    def missing_slots(self) -> list[int]:
+        """Return the slots of the credentials whose template is gone."""
+        return sorted(c.slot for c in self.missing if c.slot is not None)
+
+    @property
+    def mismatch(self) -> bool:
+        """Return whether the module and the lock's records differ."""
+        return bool(self.unknown_slots or self.missing)
 
 
 class Templates:
@@ -55,38 +88,119 @@ class Templates:
 
         A module that does not answer now is skipped (it is checked at the next start).
         """
-        hardware = self._hardware
-        for kind, module in (
-            (CredentialType.FINGERPRINT, hardware.fingerprint),
-            (CredentialType.FACE, hardware.face),
-            (CredentialType.PALM, hardware.palm),
-        ):
-            try:
-                on_module = await module.slots()
-            except DeviceError as err:
-                _LOGGER.warning("Cannot read the %s module's templates: %s", kind, err)
+        for report in await self.reports():
+            kind = report.credential_type
+            if not report.readable:
+                _LOGGER.warning("Cannot read the %s module's templates", kind)
                 continue
-            ours = {
-                credential.slot
-                for credential in self._directory.credentials_of(kind)
-                if credential.slot is not None
-            }
-            unknown, missing = sorted(on_module - ours), sorted(ours - on_module)
-            if not unknown and not missing:
+            if not report.mismatch:
                 continue
             _LOGGER.warning(
                 "The %s module holds templates the lock did not store in slots %s "
                 "(kept, never overwritten) and lacks the lock's in slots %s",
                 kind,
-                unknown,
-                missing,
+                list(report.unknown_slots),
+                report.missing_slots,
             )
             self._events.append(
                 "templates_mismatch",
                 credential_type=kind.value,
-                unknown_slots=unknown,
-                missing_slots=missing,
+                unknown_slots=list(report.unknown_slots),
+                missing_slots=report.missing_slots,
             )
+
+    async def reports(self) -> list[TemplateReport]:
+        """Read every biometric module now and compare it with the lock's credentials."""
+        return [await self.report(kind) for kind in _MODULE_TYPES]
+
+    async def report(self, kind: CredentialType) -> TemplateReport:
+        """Read ``kind``'s module now and compare it with the lock's credentials."""
+        try:
+            on_module = await self._module(kind).slots()
+        except DeviceError as err:
+            _LOGGER.debug("The %s module did not list its templates: %s", kind, err)
+            return TemplateReport(kind, readable=False)
+        # After the read: a credential an enrollment stored meanwhile is counted.
+        credentials = self._directory.credentials_of(kind)
+        ours = {c.slot for c in credentials if c.slot is not None}
+        return TemplateReport(
+            kind,
+            readable=True,
+            unknown_slots=tuple(sorted(on_module - ours)),
+            missing=tuple(
+                sorted(
+                    (c for c in credentials if c.slot not in on_module),
+                    key=lambda c: (c.slot or 0, c.id),
+                )
+            ),
+        )
+
+    def describe(self, report: TemplateReport) -> JsonDict:
+        """Return the API's view of a module's report."""
+        return {
+            "credential_type": report.credential_type.value,
+            "readable": report.readable,
+            "unknown_slots": list(report.unknown_slots),
+            "missing_slots": report.missing_slots,
+            "missing_credentials": [
+                self._directory.describe(c) for c in report.missing
+            ],
+        }
+
+    async def delete_unknown(
+        self, kind: CredentialType, slots: Collection[int]
+    ) -> TemplateReport:
+        """Delete templates no credential owns from ``kind``'s module; report it again.
+
+        Only the listed ``slots`` (those an admin was shown): a slot a credential owns
+        is refused (``template_in_use``: delete the credential instead), one the module
+        no longer holds is left as it is. ``templates_deleted`` names what went.
+        """
+        report = await self.report(kind)
+        if not report.readable:
+            raise ModuleUnavailableError(f"The {kind} module does not answer")
+        owned = sorted(
+            set(slots)
+            & {
+                c.slot
+                for c in self._directory.credentials_of(kind)
+                if c.slot is not None
+            }
+        )
+        if owned:
+            raise TemplateInUseError(
+                f"Slots {owned} hold templates of the lock's credentials: delete the "
+                "credentials instead",
+                {"slots": ", ".join(map(str, owned))},
+            )
+        module = self._module(kind)
+        deleted: list[int] = []
+        try:
+            for slot in sorted(set(slots) & set(report.unknown_slots)):
+                await module.delete(slot)
+                deleted.append(slot)
+        except DeviceError as err:
+            raise ModuleUnavailableError(
+                f"The {kind} module did not delete slot {slot}: {err}"
+            ) from None
+        finally:
+            if deleted:
+                self._events.append(
+                    "templates_deleted", credential_type=kind.value, slots=deleted
+                )
+        return await self.report(kind)
+
+    def _module(self, kind: CredentialType) -> Fingerprint | Biometric:
+        hardware = self._hardware
+        if kind is CredentialType.FINGERPRINT:
+            return hardware.fingerprint
+        if kind is CredentialType.FACE:
+            return hardware.face
+        if kind is CredentialType.PALM:
+            return hardware.palm
+        raise InvalidRequestError(
+            "Passwords have no module templates", {"credential_type": "biometric"}
+        )
 
     async def delete_user(self, number: int) -> None:
         """Delete a user, their credentials and their templates (L-27)."""
@@ -99,17 +213,10 @@ class Templates:
 
     async def delete_all(self) -> None:
         """Empty every module (the database is wiped by the caller, L-63)."""
-        hardware = self._hardware
-        for module in (hardware.fingerprint, hardware.face, hardware.palm):
-            await best_effort(module.delete_all())
+        for kind in _MODULE_TYPES:
+            await best_effort(self._module(kind).delete_all())
 
     async def _forget(self, credential: Credential) -> None:
         if credential.slot is None:
             return
-        hardware = self._hardware
-        if credential.type is CredentialType.FINGERPRINT:
-            await best_effort(hardware.fingerprint.delete(credential.slot))
-        elif credential.type is CredentialType.FACE:
-            await best_effort(hardware.face.delete(credential.slot))
-        else:
-            await best_effort(hardware.palm.delete(credential.slot))
+        await best_effort(self._module(credential.type).delete(credential.slot))
