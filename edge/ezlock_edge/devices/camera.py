@@ -28,9 +28,10 @@ _BUFFERS = 2
 class V4l2Camera:
     """A V4L2 capture device as a camera source."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, read_timeout: float = READ_TIMEOUT) -> None:
         """Drive the capture node at ``path`` (``/dev/video0``)."""
         self.path = path
+        self._read_timeout = read_timeout
         self._device: Any = None
         self._capture: Any = None
         self._encode: tuple[int, int] | None = None  # YUYV frame size, None for MJPEG
@@ -106,9 +107,11 @@ class V4l2Camera:
         self._capture = capture
 
     def _next_frame(self) -> bytes:
-        ready, _, _ = select.select((self._device,), (), (), READ_TIMEOUT)
+        ready, _, _ = select.select((self._device,), (), (), self._read_timeout)
         if not ready:
-            raise CameraError(f"{self.path} delivered no frame in {READ_TIMEOUT} s")
+            raise CameraError(
+                f"{self.path} delivered no frame in {self._read_timeout} s"
+            )
         return bytes(self._capture.buffer.raw_read())
 
 
