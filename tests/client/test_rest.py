@@ -39,7 +39,7 @@ from custom_components.ezlock.client import (
 from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.models import CredentialType as EdgeCredentialType
-from tests.support.lock import open_pairing, sim_of
+from tests.support.lock import ADMIN_PASSWORD, open_pairing, sim_of
 from tests.support.waiting import eventually
 
 from .conftest import Starter
@@ -307,3 +307,38 @@ async def test_events_and_clients(
     await client.revoke_client(clients["Other"].client_id)
     with pytest.raises(EzlockAuthError):
         await other.get_state()
+
+
+async def test_remote_pin(edge: EdgeApp, client: EzlockClient) -> None:
+    """require_pin_for_remote: ``with_pin`` sends a lock admin's password as the PIN.
+
+    Without it the lock answers ``pin_required``, with a wrong one ``invalid_pin``;
+    the client it came from sends none (a view, not a change of the client).
+    """
+    settings = await client.update_settings(remote_unlock_enabled=True)
+    assert not settings.require_pin_for_remote
+    settings = await client.update_settings(require_pin_for_remote=True)
+    assert settings.require_pin_for_remote
+    assert (await client.get_state()).require_pin_for_remote
+    for pinned, code in (
+        (client, "pin_required"),
+        (client.with_pin("000000"), "invalid_pin"),
+    ):
+        with pytest.raises(EzlockApiError) as refused:
+            await pinned.unlock()
+        assert (refused.value.status, refused.value.code) == (403, code)
+        with pytest.raises(EzlockApiError) as refused:
+            await pinned.update_settings(volume=1)
+        assert (refused.value.status, refused.value.code) == (403, code)
+    assert client.with_pin(None) is client
+    admin = client.with_pin(ADMIN_PASSWORD)
+    await admin.unlock()
+    await eventually(lambda: edge.core.state.bolt.name == "UNLOCKED", "unlocked")
+    assert (await admin.update_settings(volume=1)).volume == 1
+    await client.lock()  # locking needs no PIN
+    await eventually(lambda: edge.core.state.bolt.name == "LOCKED", "locked")
+    page = await client.get_events(since=0, limit=1000)
+    ours = [e for e in page.events if e.type == "unlocked"]
+    assert ours[-1].by_client is not None
+    assert ours[-1].by_client.name == "Client tests"
+    assert all(e.by_client is None for e in page.events if e.type == "bolt")

@@ -17,6 +17,7 @@ from typing import Any, Final, Self
 from ._reader import JsonValue, Reader
 from .models import (
     BoltState,
+    ClientRef,
     Credential,
     CredentialType,
     DoorState,
@@ -36,6 +37,8 @@ class LockEvent:
     type: str
     user: UserRef | None
     data: Mapping[str, JsonValue]
+    # The client whose request wrote it; None for what the lock did by itself.
+    by_client: ClientRef | None = None
 
     @classmethod
     def _specific(cls, reader: Reader) -> dict[str, Any]:
@@ -51,6 +54,7 @@ class LockEvent:
             type=reader.text("type"),
             user=UserRef.optional(reader, "user"),
             data=reader.data,
+            by_client=ClientRef.optional(reader, "by_client"),
             **cls._specific(reader),
         )
 

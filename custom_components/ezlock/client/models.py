@@ -213,6 +213,22 @@ class UserRef:
 
 
 @dataclass(frozen=True, slots=True)
+class ClientRef:
+    """The paired client whose request wrote an event (``by_client``)."""
+
+    id: str
+    name: str
+
+    @classmethod
+    def optional(cls, reader: Reader, key: str) -> Self | None:
+        """Parse ``{"id", "name"}`` at ``key``, which may be absent (the lock's own)."""
+        child = reader.optional_child(key)
+        if child is None:
+            return None
+        return cls(id=child.text("id"), name=child.text("name"))
+
+
+@dataclass(frozen=True, slots=True)
 class VisitorRef:
     """A visitor code or Bluetooth key as events and operations name it."""
 
@@ -284,6 +300,9 @@ class Settings:
     door_direction: DoorDirection
     volume: int
     muted: bool
+    # Matter's RequirePINforRemoteOperation: remote unlock and admin changes need a
+    # lock admin's password (EzlockClient.with_pin).
+    require_pin_for_remote: bool
 
     @classmethod
     def from_reader(cls, reader: Reader) -> Self:
@@ -298,6 +317,7 @@ class Settings:
             door_direction=reader.choice("door_direction", DoorDirection),
             volume=reader.integer("volume"),
             muted=reader.boolean("muted"),
+            require_pin_for_remote=reader.boolean("require_pin_for_remote"),
         )
 
     @classmethod
@@ -415,6 +435,7 @@ class LockState:
     volume: int
     remote_unlock_enabled: bool
     lockout_protection: bool
+    require_pin_for_remote: bool
     countdown_lock_enabled: bool
     countdown_lock_seconds: int
     countdown_lock_at: datetime | None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+import copy
 from dataclasses import replace
 from datetime import datetime
 from enum import Enum
@@ -49,6 +50,8 @@ from .models import (
 from .ws import stream
 
 _TIMEOUT: Final = aiohttp.ClientTimeout(total=15)
+# A lock admin's password, for a lock with require_pin_for_remote (docs/api.md).
+PIN_HEADER: Final = "X-Ezlock-PIN"
 
 
 class Unchanged(Enum):
@@ -94,6 +97,7 @@ class EzlockClient:
         """
         self._session = session
         self._token = token
+        self._pin: str | None = None
         use_tls = fingerprint is not None if tls is None else tls
         self._base = (
             URL.build(scheme="https" if use_tls else "http", host=host, port=port)
@@ -106,6 +110,20 @@ class EzlockClient:
             else not use_tls
         )
 
+    def with_pin(self, pin: str | None) -> EzlockClient:
+        """Return this client sending ``pin``, a lock admin's password, as the PIN.
+
+        A lock with ``require_pin_for_remote`` on checks it on remote unlock and on
+        every admin change (``pin_required``, ``invalid_pin``, ``locked_out``); other
+        requests ignore it. ``None`` returns this client as it is. The copy shares the
+        session and the pinned certificate, so it reuses their connections.
+        """
+        if pin is None:
+            return self
+        other = copy.copy(self)
+        other._pin = pin  # noqa: SLF001 - a copy of this very class
+        return other
+
     async def _request(
         self,
         method: str,
@@ -117,6 +135,8 @@ class EzlockClient:
     ) -> object:
         """Send one request; return the JSON reply (``{}`` for 204), or raise."""
         headers = {"Authorization": f"Bearer {self._token}"} if auth else None
+        if headers is not None and self._pin is not None:
+            headers[PIN_HEADER] = self._pin
         what = f"{method} {path}"
         with transport_errors(what):
             async with self._session.request(
@@ -199,6 +219,7 @@ class EzlockClient:
         door_direction: DoorDirection | None = None,
         volume: int | None = None,
         muted: bool | None = None,
+        require_pin_for_remote: bool | None = None,
     ) -> Settings:
         """Change the settings given (``None``: unchanged); return all of them."""
         changes: JsonObject = {
@@ -213,6 +234,7 @@ class EzlockClient:
                 "door_direction": door_direction,
                 "volume": volume,
                 "muted": muted,
+                "require_pin_for_remote": require_pin_for_remote,
             }.items()
             if value is not None
         }
