@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -262,6 +263,34 @@ async def test_event_failing_three_times_is_dropped(peer: Peer, link: McuLink) -
     ack = await peer.next(MessageType.EVENT_ACK)
     assert decode_event_ack(ack.payload) == 5
     assert attempts == [5, 5, 5]
+
+
+async def test_a_batch_that_cannot_be_stored_is_not_acknowledged(
+    peer: Peer, link: McuLink
+) -> None:
+    """The store's sync fails at a batch's end: no ACK for it, later batches go on."""
+    handled: list[int] = []
+    syncs = 0
+
+    async def handler(event: McuEvent) -> None:
+        handled.append(event.seq)
+
+    @asynccontextmanager
+    async def batch() -> AsyncIterator[None]:
+        nonlocal syncs
+        yield
+        syncs += 1
+        if syncs == 1:
+            raise OSError("disk I/O error")  # the first batch's fsync fails
+
+    link.set_event_handler(handler, batch)
+    peer.send(event_frame(1, McuEvent(5, McuEventKind.LOCK_BUTTON)))
+    await eventually(lambda: syncs == 1, "the first batch")
+    assert [f for f in await peer.sync() if f.type is MessageType.EVENT_ACK] == []
+    peer.send(event_frame(2, McuEvent(6, McuEventKind.TAMPER)))
+    ack = await peer.next(MessageType.EVENT_ACK)
+    assert decode_event_ack(ack.payload) == 6  # the MCU resends 5 with it, in order
+    assert handled == [5, 6]
 
 
 async def test_without_a_handler_events_stay_on_the_mcu(

@@ -270,13 +270,19 @@ class McuLink:
         not acknowledged, so the MCU sends them again, in order.
         """
         done: tuple[int, int] | None = None  # (frame seq, event number) to acknowledge
-        async with self._batch():
-            for frame in frames:
-                number = await self._handle(frame)
-                if number is None:
-                    break
-                if done is None or number > done[1]:
-                    done = (frame.seq, number)  # a resent older one acknowledges less
+        try:
+            async with self._batch():
+                for frame in frames:
+                    number = await self._handle(frame)
+                    if number is None:
+                        break
+                    if done is None or number > done[1]:
+                        done = (frame.seq, number)  # a resent older one: less
+        except Exception:
+            # The batch could not be made durable (a disk error): nothing of it is
+            # acknowledged, the MCU sends it again, and the link goes on.
+            _LOGGER.exception("MCU events not stored; left to the MCU's resend")
+            return
         if done is not None:
             self._ack(*done)
 
