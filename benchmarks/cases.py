@@ -21,8 +21,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import EVENT_STATE_CHANGED
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_state_change_event
 
 from ezlock_edge.clock import SystemClock, local_time_zone
 from ezlock_edge.core.directory import Directory
@@ -136,13 +136,18 @@ class StateWatch:
         }
 
         @callback
-        def _on_change(event: Event[Any]) -> None:
+        def _on_change(event: Event[EventStateChangedData]) -> None:
             entity_id = event.data["entity_id"]
-            if entity_id in self.changed and event.data["new_state"] is not None:
-                self.states[entity_id] = event.data["new_state"].state
+            if (new_state := event.data["new_state"]) is not None:
+                self.states[entity_id] = new_state.state
                 self.changed[entity_id].set()
 
-        self.unsubscribe = hass.bus.async_listen(EVENT_STATE_CHANGED, _on_change)
+        # Dispatched by entity id: one watch per lock does not make every state
+        # write of every lock call every watch (which grew with the square of the
+        # number of locks, and was counted as Home Assistant's CPU per event).
+        self.unsubscribe = async_track_state_change_event(
+            hass, list(entity_ids), _on_change
+        )
 
     def reset(self) -> None:
         """Forget what was seen."""
