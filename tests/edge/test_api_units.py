@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 import hashlib
 from pathlib import Path
+import secrets
 import stat
 
 from cryptography import x509
@@ -153,7 +154,11 @@ def test_advertisement_txt_record() -> None:
 
 
 async def test_advertisement_is_found_on_the_network() -> None:
-    advert = Advertisement("EZL123", "M1", "1.0", 8765, "cd" * 32)
+    # A name of its own: runs in parallel (xdist workers, other checkouts on the same
+    # machine) share the loopback multicast group, and a second "ezlock-EZL123" is
+    # renamed by the responder, so a browser asking for the first name missed it.
+    serial = f"EZL{secrets.token_hex(4).upper()}"
+    advert = Advertisement(serial, "M1", "1.0", 8765, "cd" * 32)
     advertiser = Advertiser(advert, "127.0.0.1")
     await advertiser.start()
     browser = AsyncZeroconf(interfaces=["127.0.0.1"])
