@@ -20,7 +20,7 @@ from .api.discovery import Advertisement, Advertiser
 from .api.server import ApiServer
 from .api.tls import TLS_DIR, load_or_create
 from .api.version import API_VERSION
-from .clock import Clock, ManualClock, SystemClock, local_time_zone
+from .clock import Clock, IdleClock, ManualClock, SystemClock, local_time_zone
 from .config import Config, ConfigError, HardwarePorts
 from .core.camera import CameraSource
 from .core.lock import LockCore
@@ -55,6 +55,10 @@ class EdgeOptions:
     port: int = 0  # 0: the OS picks a free port; see EdgeApp.port
     tls: bool = True
     clock: Clock = field(default_factory=SystemClock)
+    # The drivers' link timing (ACK timeouts, retries, polls, reconnects). A person's
+    # time at the lock follows ``clock``. An IdleClock (tests, with the simulated lock
+    # only) jumps whenever the simulated lock and its drivers are quiet.
+    wire_clock: Clock = field(default_factory=SystemClock)
     motor_travel: float = 0.4  # simulated bolt travel, seconds
     hardware: HardwarePorts | None = None  # the real lock's four UARTs
     modules: ModuleSettings = field(
@@ -79,8 +83,9 @@ class EdgeOptions:
 
         ``--sim-clock manual`` gives driver and simulator one ``ManualClock`` starting
         at the current time, so everything that waits (keypad, alarms, lockout,
-        pairing, visitor windows, countdown, bolt travel) waits for
-        ``POST /sim/v1/clock``.
+        pairing, visitor windows, countdown, bolt travel, the time a person is given
+        at a reader) waits for ``POST /sim/v1/clock``. The links' own timing stays on
+        the system clock: a stopped clock would stall a reader's polling.
         """
         manual = config.simulate and config.sim_clock == "manual"
         return cls(
@@ -175,15 +180,22 @@ class EdgeApp:
             )
         private_dir(data_dir)
         claim_data_dir(data_dir, simulated=simulated)
+        wire = options.wire_clock
+        if isinstance(wire, IdleClock) and not simulated:
+            raise StartRefusedError("an IdleClock moves with the simulated lock only")
         ports = options.hardware
         if ports is None:
             ports = await self._start_simulator(data_dir / SIM_DIR)
+        if isinstance(wire, IdleClock):
+            self._stack.push_async_callback(wire.stop)  # after the drivers closed
         hardware = await Hardware.open(
             mcu=ports.mcu,
             fingerprint=ports.fingerprint,
             face=ports.face,
             palm=ports.palm,
             modules=options.modules,
+            clock=options.clock,
+            wire_clock=wire,
         )
         self._stack.push_async_callback(hardware.close)
         if self.sim is not None:
@@ -191,6 +203,8 @@ class EdgeApp:
             sim = self.sim
             sim.watch_driver(hardware.traffic)
             self._stack.callback(sim.watch_driver, None)
+            if isinstance(wire, IdleClock):
+                wire.start(sim.quiet)
         core = LockCore(
             hardware,
             data_dir,

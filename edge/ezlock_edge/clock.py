@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+import contextlib
 from datetime import UTC, datetime, timedelta
 import math
 import time
@@ -118,6 +119,59 @@ class ManualClock:
     def _move_to(self, mono: float) -> None:
         self._wall += timedelta(seconds=mono - self._mono)
         self._mono = mono
+
+
+class IdleClock(ManualClock):
+    """Link time for simulations and tests: still while anything is under way, then a jump.
+
+    A driver's ACK timeout, retransmission, module poll or reconnect backoff waits on
+    its link's clock. On this one such a timer fires once ``quiet()`` (started by
+    :meth:`start`) says nothing is on its way and nothing is left to run: the clock
+    jumps to the next timer. A timeout then means the other end really did not answer,
+    never that a loaded machine was slow, and nobody waits for it in real time. A
+    person's time (how long the lock waits for a finger) is the lock's clock, not this.
+    """
+
+    def __init__(self, start: datetime | None = None, *, pace: float = 0.001) -> None:
+        """Start at ``start`` like a :class:`ManualClock`; it moves once started.
+
+        ``pace``: real seconds at least between two jumps, so that a module polled
+        while nobody is at the reader does not spin the processor.
+        """
+        super().__init__(start)
+        self._pace = pace
+        self._armed = asyncio.Event()
+        self._mover: asyncio.Task[None] | None = None
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> asyncio.Handle:
+        """Register ``callback``; it fires at the first quiet moment once ``delay`` is next."""
+        handle = super().call_later(delay, callback)
+        self._armed.set()
+        return handle
+
+    def start(self, quiet: Callable[[], Awaitable[None]]) -> None:
+        """Move from now on: before each jump, await ``quiet()``."""
+        if self._mover is None:
+            self._mover = asyncio.create_task(self._move(quiet), name="idle-clock")
+
+    async def stop(self) -> None:
+        """Stand still again (timers stay registered)."""
+        mover, self._mover = self._mover, None
+        if mover is not None:
+            mover.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await mover
+
+    async def _move(self, quiet: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            await self._armed.wait()
+            await asyncio.sleep(self._pace)
+            await quiet()
+            self._timers = [t for t in self._timers if not t[2].cancelled()]
+            if not self._timers:
+                self._armed.clear()
+                continue
+            self.advance(max(0.0, self._timers[0][0] - self._mono))
 
 
 def local_time_zone() -> ZoneInfo:

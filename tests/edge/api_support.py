@@ -17,7 +17,7 @@ import aiohttp
 
 from ezlock_edge.api.context import WsSettings
 from ezlock_edge.app import EdgeApp, EdgeOptions
-from ezlock_edge.clock import ManualClock
+from ezlock_edge.clock import IdleClock, ManualClock
 from ezlock_edge.sim.lock import SimulatedLock
 from tests.support.lock import open_pairing
 
@@ -126,11 +126,16 @@ async def running_edge(
     camera: str | None = None,
     time_zone: str | None = None,
 ) -> AsyncIterator[EdgeApp]:
-    """Run an edge driver on loopback with simulated hardware until the block ends."""
+    """Run an edge driver on loopback with simulated hardware until the block ends.
+
+    The lock's time is ``clock``; the drivers' links run on an IdleClock, so nothing
+    waits in real time (docs/architecture.md, Time).
+    """
     edge = EdgeApp(
         EdgeOptions(
             data_dir=data_dir,
             clock=clock,
+            wire_clock=IdleClock(),
             tls=tls,
             motor_travel=0.0,
             simulate=True,

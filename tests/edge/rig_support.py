@@ -19,7 +19,7 @@ from ezlock_edge.sim.lock import SimulatedLock
 from tests.support.lock import ADMIN_PASSWORD, create_first_admin, prompts, said
 from tests.support.waiting import eventually
 
-from .sim_support import open_hardware
+from .sim_support import driven
 
 
 @dataclass
@@ -55,6 +55,14 @@ class Rig:
         event = found()
         assert event is not None
         return event
+
+    async def advance(self, seconds: float) -> None:
+        """Let ``seconds`` of the lock's time pass, as they would.
+
+        Every timer due meanwhile fires in order, each after the effects of the one
+        before crossed the links (``SimulatedLock.clock``).
+        """
+        await self.sim.clock(advance=seconds)
 
     def types(self) -> list[str]:
         """Return the announced event types, oldest first."""
@@ -184,15 +192,14 @@ async def running_lock(
         ):
             yield rig
         return
-    hardware = await open_hardware(sim)
-    options: dict[str, Any] = {"enroll_timeout": 3.0, "verify_timeout": 0.5}
-    options.update(core_options)
-    core = LockCore(hardware, tmp_path / "data", clock, **options)
-    rig = Rig(sim, core, clock)
-    core.events.subscribe(rig.events.append)
-    await core.start()
-    try:
-        yield rig
-    finally:
-        await core.stop()
-        await hardware.close()
+    async with driven(sim, clock) as hardware:
+        options: dict[str, Any] = {"enroll_timeout": 3.0, "verify_timeout": 0.5}
+        options.update(core_options)
+        core = LockCore(hardware, tmp_path / "data", clock, **options)
+        rig = Rig(sim, core, clock)
+        core.events.subscribe(rig.events.append)
+        await core.start()
+        try:
+            yield rig
+        finally:
+            await core.stop()

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 import re
 
 import serialx
 
-from ezlock_edge.clock import Clock
+from ezlock_edge.clock import Clock, IdleClock
 from ezlock_edge.devices.hardware import Hardware
 from ezlock_edge.framing.stream import StreamParser
 from ezlock_edge.sim.lock import SimulatedLock
@@ -129,8 +130,14 @@ def expand(text: str) -> str:
     )
 
 
-async def open_hardware(sim: SimulatedLock, clock: Clock | None = None) -> Hardware:
-    """Open the production drivers on ``sim``'s four ptys, waiting on ``clock``."""
+async def open_hardware(
+    sim: SimulatedLock, clock: Clock | None = None, wire_clock: Clock | None = None
+) -> Hardware:
+    """Open the production drivers on ``sim``'s four ptys.
+
+    A person's time runs on ``clock``, the links' timing on ``wire_clock`` (``clock``
+    unless given; the system's when neither is).
+    """
     ports = sim.ports
     return await Hardware.open(
         mcu=str(ports["mcu"]),
@@ -138,4 +145,27 @@ async def open_hardware(sim: SimulatedLock, clock: Clock | None = None) -> Hardw
         face=str(ports["face"]),
         palm=str(ports["palm"]),
         clock=clock,
+        wire_clock=wire_clock,
     )
+
+
+@asynccontextmanager
+async def driven(sim: SimulatedLock, clock: Clock) -> AsyncIterator[Hardware]:
+    """Run the production drivers on ``sim`` with no real-time wait anywhere.
+
+    A person's time is ``clock`` (the test moves it); the links run on an
+    :class:`IdleClock` that jumps whenever the lock and the drivers are quiet, so a
+    retransmission or a reader's next poll comes as soon as nothing else can happen.
+    """
+    wire = IdleClock()
+    hardware = await open_hardware(sim, clock, wire)
+    sim.watch_driver(hardware.traffic)
+    wire.start(sim.quiet)
+    try:
+        yield hardware
+    finally:
+        try:
+            await hardware.close()
+        finally:
+            await wire.stop()
+            sim.watch_driver(None)

@@ -213,6 +213,8 @@ async def test_l09_enrollment_from_the_app_times_out_and_is_exclusive(
         assert enrollment.steps == 4
         with pytest.raises(EnrollmentBusyError):
             await rig.core.start_enrollment(1, "face")
+        await rig.heard("present_finger")
+        await rig.advance(1.0)  # nobody came
         await rig.event("enrollment", status="timeout", enrollment_id=enrollment.id)
         await rig.heard("timeout")
         kinds = [c.type for c in await rig.core.list_credentials(1)]

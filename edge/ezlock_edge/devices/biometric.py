@@ -80,10 +80,22 @@ PALM = Modality("palm", MsgId.PALM_ENROLL_ITG, PALM_PRESENTATIONS)
 class BiometricDevice(UartDevice):
     """An FM225-style face module, or a palm-vein module speaking the same protocol."""
 
-    def __init__(self, port: SerialPort, link: EfaaLink, modality: Modality) -> None:
-        """Use :meth:`open`; this wires an already created port and link."""
+    def __init__(
+        self,
+        port: SerialPort,
+        link: EfaaLink,
+        modality: Modality,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        """Use :meth:`open`; this wires an already created port and link.
+
+        ``clock``: the lock's, on which a VERIFY or ENROLL waits for the person (and
+        the module's answer after it); the port's by default.
+        """
         super().__init__(port)
         self._link = link
+        self._clock = clock or port.clock
         self.modality = modality
 
     @classmethod
@@ -94,15 +106,17 @@ class BiometricDevice(UartDevice):
         baudrate: int = BAUDRATE,
         *,
         clock: Clock | None = None,
+        wire_clock: Clock | None = None,
     ) -> BiometricDevice:
         """Open the port (a missing module is reconnected when it appears).
 
-        Timeouts and reconnection run on ``clock`` (the system's by default).
+        How long a person is waited for runs on ``clock``; timeouts and reconnection
+        on ``wire_clock`` (both the system's by default; ``wire_clock`` is ``clock``'s).
         """
-        port = SerialPort(url, baudrate, name=modality.name, clock=clock)
+        port = SerialPort(url, baudrate, name=modality.name, clock=wire_clock or clock)
         link = EfaaLink(port)
         await port.start()
-        device = cls(port, link, modality)
+        device = cls(port, link, modality, clock=clock)
         await device._check_status()
         return device
 
@@ -147,7 +161,7 @@ class BiometricDevice(UartDevice):
         """
         seconds = _module_seconds(timeout)
         reply = await self._link.capture(
-            MsgId.VERIFY, VerifyParams(seconds).encode(), seconds
+            MsgId.VERIFY, VerifyParams(seconds).encode(), seconds, clock=self._clock
         )
         if reply.result in _NOT_RECOGNISED:
             return None
@@ -173,6 +187,7 @@ class BiometricDevice(UartDevice):
                 self.modality.enroll_command,
                 EnrollParams(direction, seconds, palm=self.modality is PALM).encode(),
                 seconds,
+                clock=self._clock,
             )
             if reply.result is Result.FACE_ENROLLED:
                 raise DuplicateTemplate(await self._enrolled_as(reply.data, seconds))

@@ -59,15 +59,23 @@ class FingerprintDevice(UartDevice):
     """An R30x / R503-style fingerprint module."""
 
     def __init__(
-        self, port: SerialPort, link: Ef01Link, *, poll_interval: float = POLL_INTERVAL
+        self,
+        port: SerialPort,
+        link: Ef01Link,
+        *,
+        poll_interval: float = POLL_INTERVAL,
+        clock: Clock | None = None,
     ) -> None:
         """Use :meth:`open`; this wires an already created port and link.
 
         ``poll_interval``: seconds of the port's clock between two looks for a finger.
+        ``clock``: the lock's, on which a person is given time to present a finger
+        (the port's by default).
         """
         super().__init__(port)
         self._link = link
-        self._clock = port.clock
+        self._clock = clock or port.clock
+        self._wire_clock = port.clock
         self._poll_interval = poll_interval
 
     @classmethod
@@ -79,17 +87,19 @@ class FingerprintDevice(UartDevice):
         address: int = DEFAULT_ADDRESS,
         password: int = DEFAULT_PASSWORD,
         clock: Clock | None = None,
+        wire_clock: Clock | None = None,
     ) -> FingerprintDevice:
         """Open the port (a missing module is reconnected when it appears).
 
         ``address`` and ``password`` are the module's own (R503 manual: SetAdder,
-        SetPwd); a module configured by another host keeps them. Timeouts, polling
-        and reconnection run on ``clock`` (the system's by default).
+        SetPwd); a module configured by another host keeps them. How long a finger
+        is waited for runs on ``clock``; timeouts, polling and reconnection on
+        ``wire_clock`` (both the system's by default; ``wire_clock`` is ``clock``'s).
         """
-        port = SerialPort(url, baudrate, name="fingerprint", clock=clock)
+        port = SerialPort(url, baudrate, name="fingerprint", clock=wire_clock or clock)
         link = Ef01Link(port, address=address, password=password)
         await port.start()
-        return cls(port, link)
+        return cls(port, link, clock=clock)
 
     async def identify(self, timeout: float = 2.0) -> FingerMatch | None:  # noqa: ASYNC109 - contract
         """Capture the finger on the reader and search it among the 50 slots.
@@ -192,7 +202,7 @@ class FingerprintDevice(UartDevice):
                 _check(code, "capture")
             if self._clock.monotonic() >= deadline:
                 raise DeviceTimeout(f"no finger on the sensor within {seconds:g} s")
-            await sleep(self._clock, self._poll_interval)
+            await sleep(self._wire_clock, self._poll_interval)
 
     async def _search(self) -> FingerMatch | None:
         code, data = await self._link.command(

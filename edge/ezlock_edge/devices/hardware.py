@@ -39,15 +39,19 @@ class Hardware:
         palm: str,
         clock: Clock | None = None,
         modules: ModuleSettings | None = None,
+        wire_clock: Clock | None = None,
     ) -> Hardware:
         """Open the four ports (device paths or ``socket://host:port``).
 
         The MCU must answer (its HELLO gives the lock's identity); the modules may be
-        missing and are connected when they appear. Every timeout, poll and reconnect
-        runs on ``clock`` (the system's by default). ``modules``: the modules' own
-        address, password and baud rates (factory values by default).
+        missing and are connected when they appear. How long a person is given to
+        present a finger, face or palm runs on ``clock`` (the lock's); every link
+        timeout, poll and reconnect on ``wire_clock`` (``clock`` unless given; the
+        system's when neither is). ``modules``: the modules' own address, password
+        and baud rates (factory values by default).
         """
         settings = modules or ModuleSettings()
+        wire = wire_clock or clock
         async with contextlib.AsyncExitStack() as stack:
             finger_device = await FingerprintDevice.open(
                 fingerprint,
@@ -55,17 +59,18 @@ class Hardware:
                 address=settings.fingerprint_address,
                 password=settings.fingerprint_password,
                 clock=clock,
+                wire_clock=wire,
             )
             stack.push_async_callback(finger_device.close)
             face_device = await BiometricDevice.open(
-                face, FACE, settings.face_baudrate, clock=clock
+                face, FACE, settings.face_baudrate, clock=clock, wire_clock=wire
             )
             stack.push_async_callback(face_device.close)
             palm_device = await BiometricDevice.open(
-                palm, PALM, settings.palm_baudrate, clock=clock
+                palm, PALM, settings.palm_baudrate, clock=clock, wire_clock=wire
             )
             stack.push_async_callback(palm_device.close)
-            mcu_device = await McuDevice.open(mcu, clock=clock)
+            mcu_device = await McuDevice.open(mcu, clock=wire)
             stack.pop_all()
         return cls(mcu_device, finger_device, face_device, palm_device)
 

@@ -47,11 +47,13 @@ class CommandLink[FrameT]:
         seconds: float,
         tries: int,
         what: str,
+        clock: Clock | None = None,
     ) -> FrameT:
         """Send ``wire`` until a frame for which ``answers`` is true arrives.
 
-        Each try waits ``seconds`` of the link's clock. Raises DeviceTimeout after ``tries`` tries, or
-        DeviceDisconnected if the port was down throughout.
+        Each try waits ``seconds`` of ``clock`` (the link's by default: a command
+        that waits for a person waits on the lock's). Raises DeviceTimeout after
+        ``tries`` tries, or DeviceDisconnected if the port was down throughout.
         """
         async with self._lock:
             loop = asyncio.get_running_loop()
@@ -64,7 +66,7 @@ class CommandLink[FrameT]:
                     self._port.write(
                         wire
                     )  # connected: checked above, nothing awaited since
-                    async with timeout(self._clock, seconds):
+                    async with timeout(clock or self._clock, seconds):
                         return await answer
                 except TimeoutError:
                     continue

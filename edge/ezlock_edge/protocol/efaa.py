@@ -62,12 +62,15 @@ class EfaaLink:
         )
         return self._decode(frame)
 
-    async def capture(self, msg_id: MsgId, data: bytes, seconds: float) -> Reply:
+    async def capture(
+        self, msg_id: MsgId, data: bytes, seconds: float, *, clock: Clock | None = None
+    ) -> Reply:
         """Send VERIFY / ENROLL, which look for a person for ``seconds``.
 
         Sent once: a presentation is consumed by its capture, so a repeat could not
-        give the same answer. If no REPLY comes in time, the module is RESET so it
-        stops looking, and DeviceTimeout is raised.
+        give the same answer. If no REPLY comes in time (``seconds`` and the margin,
+        of ``clock``: a person's time, the link's by default), the module is RESET so
+        it stops looking, and DeviceTimeout is raised.
         """
         try:
             frame = await self._link.transact(
@@ -76,6 +79,7 @@ class EfaaLink:
                 seconds=seconds + self._reply_margin,
                 tries=1,
                 what=msg_id.name,
+                clock=clock,
             )
         except DeviceTimeout:
             with contextlib.suppress(DeviceError):

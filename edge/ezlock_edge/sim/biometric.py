@@ -251,11 +251,7 @@ class BiometricModule:
 
     async def _present(self, seconds: int) -> Presentation | None:
         """Wait (module side) up to ``seconds`` for someone in view."""
-        try:
-            async with asyncio.timeout(seconds):
-                return await self.presence.wait()
-        except TimeoutError:
-            return None
+        return await self.presence.within(seconds)
 
     async def _verify(self, seconds: int) -> _Outcome:
         seen = await self._present(seconds)

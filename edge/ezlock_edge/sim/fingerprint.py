@@ -546,10 +546,8 @@ class FingerprintModule:
 
     async def _next_feature(self) -> bytes | None:
         """Wait for the next finger (None after ``auto_timeout``), image and feature."""
-        try:
-            async with asyncio.timeout(self.auto_timeout):
-                finger = await self.presence.wait()
-        except TimeoutError:
+        finger = await self.presence.within(self.auto_timeout)
+        if finger is None:
             return None
         self._image = image_of(feature_of(finger.identity))
         return self._image[:32]

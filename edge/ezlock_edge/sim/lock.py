@@ -454,6 +454,16 @@ class SimulatedLock:
             return quiet and not any(port.queued() for port in self._ports.values())
         return not any(self._in_flight(link) for link in self._ports)
 
+    async def quiet(self) -> None:
+        """Return at a moment nothing is on its way and the lock's time stands still.
+
+        What the drivers' :class:`~ezlock_edge.clock.IdleClock` waits for before it
+        jumps: their link timers fire only when the lock has nothing more to say, and
+        never while a move of the lock's clock is carrying its effects across.
+        """
+        async with self._advancing:
+            await self._settle()
+
     async def _settle(self) -> None:
         """Wait until what a timer set off has finished crossing the links.
 

@@ -15,7 +15,7 @@ import asyncio
 from collections import deque
 from dataclasses import dataclass
 
-from ezlock_edge.clock import Clock, SystemClock
+from ezlock_edge.clock import Clock, SystemClock, timeout
 
 FINGER_DWELL = 1.5
 """Seconds a finger rests on the reader unless a GenImg captures it first."""
@@ -62,3 +62,15 @@ class Presence:
         while (presentation := self.take()) is None:
             await self._arrived.wait()
         return presentation
+
+    async def within(self, seconds: float) -> Presentation | None:
+        """Capture the next presentation within ``seconds`` of the clock, else None.
+
+        A module's own wait for a person (VERIFY, AutoEnroll): on the lock's clock, like
+        the person's time, so a test decides when it is over.
+        """
+        try:
+            async with timeout(self._clock, seconds):
+                return await self.wait()
+        except TimeoutError:
+            return None
