@@ -168,9 +168,9 @@ async def test_a_person_opens_only_inside_the_schedule_at_the_keypad(
         )
         await _tries(rig, "outside_schedule")
         await rig.heard("not_in_validity_period")
-        clock.advance(60)  # 08:00:00 + the seconds the dialogue took, inside
+        await rig.advance(60)  # 08:00:00 + the seconds the dialogue took, inside
         await _tries(rig, None)
-        clock.advance(3600)  # past 09:00
+        await rig.advance(3600)  # past 09:00
         await _tries(rig, "outside_schedule")
 
 
@@ -185,11 +185,11 @@ async def test_a_person_across_midnight_and_a_dst_change_at_the_keypad(
             rig, [{"days": ["sat"], "from": "22:00", "until": "03:30"}]
         )
         await _tries(rig, "outside_schedule")  # 21:30 CET
-        clock.advance(3600)  # 22:30 CET
+        await rig.advance(3600)  # 22:30 CET
         await _tries(rig, None)
-        clock.advance(3 * 3600)  # 00:30 UTC = Sunday 01:30 CET, past midnight
+        await rig.advance(3 * 3600)  # 00:30 UTC = Sunday 01:30 CET, past midnight
         await _tries(rig, None)
-        clock.advance(3600)  # 01:30 UTC = 03:30 CEST: the wall clock jumped an hour
+        await rig.advance(3600)  # 01:30 UTC = 03:30 CEST: the wall clock jumped an hour
         await _tries(rig, "outside_schedule")
 
 
@@ -201,18 +201,18 @@ async def test_validity_and_schedule_have_their_own_reasons(tmp_path: Path) -> N
         guest = await rig.core.create_user(
             "Guest",
             valid_from=clock.now() + timedelta(hours=1),
-            valid_until=clock.now() + timedelta(days=1),
+            valid_until=clock.now() + timedelta(hours=6),  # 13:00 CET
             schedule=parse_schedule(
                 [{"days": ["mon"], "from": "10:00", "until": "12:00"}]
             ),
         )
         await rig.core.set_password(guest.number, PASSWORD)
         await _tries(rig, "not_yet_valid")
-        clock.advance(3600)  # 08:00: valid, but before the window
+        await rig.advance(3600)  # 08:00: valid, but before the window
         await _tries(rig, "outside_schedule")
-        clock.advance(2 * 3600)  # 10:00
+        await rig.advance(2 * 3600)  # 10:00
         await _tries(rig, None)
-        clock.advance(86400)
+        await rig.advance(3 * 3600)  # 13:00: the period is over (and the window too)
         await _tries(rig, "expired")
 
 
@@ -234,7 +234,7 @@ async def test_a_visitor_code_inside_and_outside_its_schedule(tmp_path: Path) ->
             "unlock_failed", method="temporary_password", reason="outside_schedule"
         )
         assert refused.data["visitor"] == {"id": temporary.id, "name": "Weekend guest"}
-        clock.advance(3600)  # 22:00 CET
+        await rig.advance(3600)  # 22:00 CET
         await rig.type_password(code)
         opened = await rig.event("unlocked", method="temporary_password")
         assert opened.data["visitor"] == {"id": temporary.id, "name": "Weekend guest"}
@@ -246,7 +246,7 @@ async def test_a_visitor_code_inside_and_outside_its_schedule(tmp_path: Path) ->
 
 async def test_bluetooth_key_outside_its_schedule(tmp_path: Path) -> None:
     """A visitor's Bluetooth key follows its schedule too (L-31)."""
-    clock = ManualClock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))  # Monday 13:00 CET
+    clock = ManualClock(datetime(2026, 3, 2, 21, 30, tzinfo=UTC))  # Monday 22:30 CET
     async with running_lock(tmp_path, clock=clock, time_zone=BERLIN) as rig:
         await rig.create_first_admin()
         key, secret = await rig.core.create_visitor(
@@ -254,14 +254,14 @@ async def test_bluetooth_key_outside_its_schedule(tmp_path: Path) -> None:
             "Dog walker",
             clock.now() + timedelta(days=7),
             schedule=parse_schedule(
-                [{"days": ["tue"], "from": "12:00", "until": "14:00"}]
+                [{"days": ["tue"], "from": "00:00", "until": "02:00"}]
             ),
         )
         await rig.sim.bluetooth(secret)
         refused = await rig.event("unlock_failed", method="bluetooth")
         assert refused.data["reason"] == "outside_schedule"
         assert refused.data["visitor"] == {"id": key.id, "name": "Dog walker"}
-        clock.advance(86400)
+        await rig.advance(2 * 3600)  # Tuesday 00:30 CET
         await rig.sim.bluetooth(secret)
         await rig.event("unlocked", method="bluetooth")
 
