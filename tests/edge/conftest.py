@@ -18,7 +18,7 @@ from tests.support.lock import create_first_admin, sim_of
 
 from .api_support import ApiClient, client_for, pair, running_edge
 from .peer_support import HexPeer, HexPeerFactory, PeerFactory, ScriptedPeer
-from .sim_support import open_hardware
+from .sim_support import driven
 
 
 @pytest.fixture
@@ -38,11 +38,15 @@ async def api(tmp_path: Path, clock: ManualClock) -> AsyncIterator[ApiClient]:
 
 @pytest.fixture
 async def sim_lock(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, clock: ManualClock
 ) -> AsyncIterator[SimulatedLock]:
-    """Start a simulated lock with a fast motor and its state on disk."""
+    """Start a simulated lock on the test's clock, its state on disk.
+
+    The bolt travels 0.05 s of that clock: a move of it (``sim_lock.clock(advance=)``)
+    lets the motor run.
+    """
     lock = SimulatedLock(
-        seed=7, motor_travel=0.05, state_dir=tmp_path_factory.mktemp("sim")
+        clock=clock, seed=7, motor_travel=0.05, state_dir=tmp_path_factory.mktemp("sim")
     )
     await lock.start()
     yield lock
@@ -50,11 +54,15 @@ async def sim_lock(
 
 
 @pytest.fixture
-async def hardware(sim_lock: SimulatedLock) -> AsyncIterator[Hardware]:
-    """Open the production drivers on the simulated lock's four ptys."""
-    hardware = await open_hardware(sim_lock)
-    yield hardware
-    await hardware.close()
+async def hardware(
+    sim_lock: SimulatedLock, clock: ManualClock
+) -> AsyncIterator[Hardware]:
+    """Open the production drivers on the simulated lock's four ptys.
+
+    A person's time is the test's clock, the links' an IdleClock (``driven``).
+    """
+    async with driven(sim_lock, clock) as hardware:
+        yield hardware
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 import re
@@ -147,6 +147,18 @@ async def open_hardware(
         clock=clock,
         wire_clock=wire_clock,
     )
+
+
+async def meanwhile[T](
+    sim: SimulatedLock, seconds: float, operation: Awaitable[T]
+) -> T:
+    """Await ``operation`` while ``seconds`` of the lock's time pass (nobody comes)."""
+    task = asyncio.ensure_future(operation)
+    try:
+        await sim.clock(advance=seconds)
+        return await task
+    finally:
+        task.cancel()
 
 
 @asynccontextmanager

@@ -22,6 +22,8 @@ from ezlock_edge.vocabulary.errors import (
     LivenessFailed,
 )
 
+from .sim_support import meanwhile
+
 type Present = Callable[[str], Awaitable[None]]
 
 
@@ -81,7 +83,7 @@ async def test_unknown_spoof_and_nobody(
     with pytest.raises(LivenessFailed):
         await device.verify()
     with pytest.raises(DeviceTimeout):
-        await device.verify(timeout=1)
+        await meanwhile(sim_lock, 1, device.verify(timeout=1))
 
 
 @modality
@@ -102,7 +104,7 @@ async def test_enrollment_step_timeout(
     """A pose that is never shown fails the enrollment with DeviceTimeout."""
     await sim_lock.face("carol")
     with pytest.raises(DeviceTimeout):
-        await hardware.face.enroll(timeout=1)
+        await meanwhile(sim_lock, 1, hardware.face.enroll(timeout=1))
     assert await hardware.face.slots() == set()
 
 

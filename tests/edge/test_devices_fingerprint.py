@@ -17,6 +17,8 @@ from ezlock_edge.vocabulary.errors import (
     SlotOccupied,
 )
 
+from .sim_support import meanwhile
+
 
 def presenting(
     sim_lock: SimulatedLock, finger: str, steps: list[tuple[int, int]]
@@ -64,10 +66,10 @@ async def test_unknown_finger_does_not_match(
     assert await hardware.fingerprint.identify() is None
 
 
-async def test_no_finger_times_out(hardware: Hardware) -> None:
+async def test_no_finger_times_out(sim_lock: SimulatedLock, hardware: Hardware) -> None:
     """Nobody on the reader: DeviceTimeout, with a message that says so."""
     with pytest.raises(DeviceTimeout, match="no finger"):
-        await hardware.fingerprint.identify(timeout=0.3)
+        await meanwhile(sim_lock, 0.3, hardware.fingerprint.identify(timeout=0.3))
 
 
 async def test_same_finger_cannot_be_enrolled_twice(
@@ -93,8 +95,9 @@ async def test_enrollment_needs_every_presentation(
             await sim_lock.finger("carol")
 
     await sim_lock.finger("carol")
+    enrolling = hardware.fingerprint.enroll(5, 4, stop_after_two, capture_timeout=0.3)
     with pytest.raises(DeviceTimeout):
-        await hardware.fingerprint.enroll(5, 4, stop_after_two, capture_timeout=0.3)
+        await meanwhile(sim_lock, 0.3, enrolling)
     assert steps == [(1, 4), (2, 4)]
     assert await hardware.fingerprint.slots() == set()
 

@@ -100,11 +100,13 @@ async def test_unlock_and_lock_report_bolt_travel(
     """UNLOCK turns the motor for the door's side; BOLT events follow (L-01, L-46)."""
     await hardware.mcu.unlock(DoorDirection.RIGHT)  # the simulated door is right-hand
     assert (await events.next(McuEventKind.BOLT)).bolt is BoltState.UNLOCKING
+    await sim_lock.clock(advance=0.05)  # the motor's travel
     assert (await events.next(McuEventKind.BOLT)).bolt is BoltState.UNLOCKED
     assert (await sim_lock.panel())["last_motor_direction"] == "right"
     assert (await hardware.mcu.status()).bolt is BoltState.UNLOCKED
     await hardware.mcu.lock()
     assert (await events.next(McuEventKind.BOLT)).bolt is BoltState.LOCKING
+    await sim_lock.clock(advance=0.05)
     assert (await events.next(McuEventKind.BOLT)).bolt is BoltState.LOCKED
 
 
@@ -115,6 +117,7 @@ async def test_jammed_bolt(
     await sim_lock.jam()
     await hardware.mcu.unlock(DoorDirection.RIGHT)
     assert (await events.next(McuEventKind.BOLT)).bolt is BoltState.UNLOCKING
+    await sim_lock.clock(advance=0.5)  # the firmware's travel timeout (L-67)
     assert (await events.next(McuEventKind.BOLT)).bolt is BoltState.JAMMED
     assert (await hardware.mcu.status()).bolt is BoltState.JAMMED
 
