@@ -127,6 +127,7 @@ async def test_l42_unknown_and_spoofed_count_nobody_does_not(tmp_path: Path) -> 
         sent_before = face_link.received
         await rig.keys()
         await eventually(lambda: not mcu.pending_events, "the keypad's wake handled")
+        await rig.advance(1.0)  # the match's second passes with nobody in view
         await eventually(
             lambda: Sensor.FACE not in rig.core._identification._running,
             "the face module's TIMEOUT",
