@@ -289,6 +289,22 @@ def test_efaa_layouts_round_trip(
     assert efaa.decode_version(efaa.encode_version(version)) == version
 
 
+@pytest.mark.parametrize(
+    ("version", "error"),
+    [
+        ("\ud800", "not UTF-8"),  # a lone surrogate is not text
+        ("v1\0", "NUL"),  # the padding
+        ("x" * (efaa.VERSION_SIZE + 1), "too long"),
+    ],
+)
+def test_efaa_version_outside_the_charset_is_a_clear_error(
+    version: str, error: str
+) -> None:
+    """GET_VERSION carries UTF-8 without NUL: anything else is refused, by name."""
+    with pytest.raises(ValueError, match=error):
+        efaa.encode_version(version)
+
+
 def test_face_poses_cover_every_direction() -> None:
     """A face enrollment asks for all five poses once (L-10)."""
     assert len(set(efaa.FACE_POSES)) == 5
