@@ -7,15 +7,17 @@ disconnects or restarts of either side and nothing old is fired again as new.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 import functools
 import traceback
 from typing import Any, Final, TypedDict, override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
@@ -37,6 +39,7 @@ from .client import (
     ensure_supported,
 )
 from .const import (
+    CONF_CLIENT_ID,
     DOMAIN,
     ISSUE_EDGE_OUTDATED,
     ISSUE_FACTORY_RESET,
@@ -56,12 +59,26 @@ RECONNECT_MAX: Final = 60.0
 # A hardware link down for longer than this is a repair issue (a cable to check), not a
 # blip: the edge driver reopens a vanished port within seconds.
 LINK_GRACE: Final = 60.0
+# How long an action waits for the lock's event it caused (the bolt travels ~1 s).
+EXPECT_WINDOW: Final = 10.0
+# Contexts of the newest events, for listeners that act on one (the logbook line).
+EVENT_CONTEXTS: Final = 64
 
 
 class StoredSeq(TypedDict):
     """What is persisted per entry."""
 
     last_seq: int
+
+
+@dataclass(eq=False)
+class Expectation:
+    """A Home Assistant action waiting for the lock event it causes (its ``context``)."""
+
+    event_type: str
+    context: Context
+    done: bool = False  # its event came, its request failed, or it waited too long
+    cancel: CALLBACK_TYPE = field(default=lambda: None)
 
 
 def issue_id(kind: str, entry_id: str) -> str:
@@ -107,6 +124,12 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         self._links_down: dict[Link, CALLBACK_TYPE | None] = {}
         # Where unexpected errors came from: each is logged with its traceback once.
         self._reported: set[tuple[str, str, int]] = set()
+        # Who caused what (issue #11.6): actions waiting for their event, and each
+        # recent event's context; ``update_context`` is that of the update being
+        # written (None: the lock's own, each entity writes with a fresh context).
+        self._expected: list[Expectation] = []
+        self._event_contexts: OrderedDict[int, Context] = OrderedDict()
+        self.update_context: Context | None = None
 
     @contextmanager
     def _setup_errors(self) -> Iterator[None]:
@@ -313,6 +336,9 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             return  # already handled before a reconnection
         self.last_seq = seq = event.seq
         self._store.async_delay_save(lambda: StoredSeq(last_seq=seq), SAVE_DELAY)
+        self._event_contexts[seq] = self._claim(event)
+        while len(self._event_contexts) > EVENT_CONTEXTS:
+            self._event_contexts.popitem(last=False)
         if event.type == "factory_reset":
             self._raise_issue(ISSUE_FACTORY_RESET, ir.IssueSeverity.ERROR, fixable=True)
         self._guarded(self.access.on_event)(event)
@@ -346,6 +372,51 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         )
 
     @callback
+    def async_expect(self, event_type: str, context: Context) -> Expectation:
+        """Note that an action with ``context`` is about to make the lock write an event.
+
+        The first ``event_type`` event this client's request wrote (``by_client``)
+        within ``EXPECT_WINDOW`` then carries ``context``; cancel the expectation if
+        the request failed.
+        """
+        expectation = Expectation(event_type, context)
+
+        @callback
+        def _forget(_now: datetime | None = None) -> None:
+            expectation.done = True
+            unsubscribe()
+            if expectation in self._expected:
+                self._expected.remove(expectation)
+
+        unsubscribe = async_call_later(self.hass, EXPECT_WINDOW, _forget)
+        expectation.cancel = _forget
+        self._expected.append(expectation)
+        return expectation
+
+    def _claim(self, event: LockEvent) -> Context:
+        """Return the context of the action that caused ``event``, else a fresh one."""
+        client = event.by_client
+        if client is not None and client.id == self.config_entry.data.get(
+            CONF_CLIENT_ID
+        ):
+            for expectation in self._expected:
+                if expectation.event_type == event.type:
+                    expectation.cancel()
+                    return expectation.context
+        return Context()
+
+    def context_of(self, event: LockEvent) -> Context:
+        """Return the context ``event`` and what follows from it carry.
+
+        The action's that caused it, or one of its own for what happened at the lock
+        (or came from another client): never a Home Assistant user's who only
+        happened to act on the lock a few seconds before.
+        """
+        if (context := self._event_contexts.get(event.seq)) is None:
+            context = self._event_contexts[event.seq] = Context()
+        return context
+
+    @callback
     def async_add_event_listener(
         self, listener: Callable[[LockEvent], None]
     ) -> CALLBACK_TYPE:
@@ -359,9 +430,19 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         return _remove
 
     @callback
-    def async_apply_settings(self, settings: Settings) -> None:
-        """Show settings the edge driver confirmed at once, before its state push."""
-        self.async_set_updated_data(self.data.with_settings(settings))
+    def async_apply_settings(
+        self, settings: Settings, context: Context | None = None
+    ) -> None:
+        """Show settings the edge driver confirmed at once, before its state push.
+
+        ``context`` is the action's that changed them: the state changes it caused
+        carry it.
+        """
+        self.update_context = context
+        try:
+            self.async_set_updated_data(self.data.with_settings(settings))
+        finally:
+            self.update_context = None
 
     @callback
     def _raise_incompatible(self, err: EzlockIncompatibleError) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from dataclasses import dataclass
 
+from homeassistant.core import Context, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -51,6 +52,20 @@ class EzlockEntity(CoordinatorEntity[EzlockCoordinator]):
             sw_version=info.firmware,
         )
 
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the new state with the context of what caused it (issue #11.6).
+
+        Home Assistant would reuse the context of the last action on the entity for
+        five seconds, so a change at the lock just after one looked like that user's.
+        """
+        self.async_set_context(self._update_context())
+        super()._handle_coordinator_update()
+
+    def _update_context(self) -> Context:
+        """Return the context of the update being written: the action's, or a new one."""
+        return self.coordinator.update_context or Context()
+
     @property
     def available(self) -> bool:
         """Connected to the edge driver, and the edge driver to the entity's hardware."""
@@ -72,4 +87,4 @@ class EzlockSettingEntity(EzlockEntity):
         """Await the client's settings update and show what the edge driver confirmed."""
         with translate_errors():
             settings = await update
-        self.coordinator.async_apply_settings(settings)
+        self.coordinator.async_apply_settings(settings, self._context)

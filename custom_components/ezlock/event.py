@@ -12,7 +12,7 @@ from homeassistant.components.event import (
     EventEntity,
     EventEntityDescription,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
@@ -152,13 +152,19 @@ class EzlockEventEntity(EzlockEntity, EventEntity):
         if fired := self.entity_description.event_fn(event):
             event_type, attributes = fired
             if event_type in self.event_types:
+                # The action's context if a Home Assistant action caused the event,
+                # else the event's own (issue #11.6): never a user's by proximity.
+                context = self.coordinator.context_of(event)
+                self.async_set_context(context)
                 self._trigger_event(event_type, attributes)
                 self.async_write_ha_state()
                 if self.entity_description.logbook:
-                    self._fire_logbook(event_type, attributes)
+                    self._fire_logbook(event_type, attributes, context)
 
     @callback
-    def _fire_logbook(self, event_type: str, attributes: dict[str, Any]) -> None:
+    def _fire_logbook(
+        self, event_type: str, attributes: dict[str, Any], context: Context
+    ) -> None:
         """Put the access on the bus for the lock's logbook line (logbook.py)."""
         serial = self.coordinator.info.serial
         lock_id = er.async_get(self.hass).async_get_entity_id(
@@ -180,4 +186,5 @@ class EzlockEventEntity(EzlockEntity, EventEntity):
                 "entity_id": lock_id,
                 "device_id": device.id if device else None,
             },
+            context=context,
         )

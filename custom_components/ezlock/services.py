@@ -213,7 +213,7 @@ async def _set_countdown_lock(
             countdown_lock_enabled=call.data[ATTR_ENABLED],
             countdown_lock_seconds=call.data.get(ATTR_SECONDS),
         )
-    entity.coordinator.async_apply_settings(settings)
+    entity.coordinator.async_apply_settings(settings, call.context)
     return None
 
 

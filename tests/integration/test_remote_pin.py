@@ -1,0 +1,83 @@
+"""Issue #11.2: the lock's own "require a PIN" (require_pin_for_remote) from Home Assistant.
+
+When the lock requires an admin's PIN for remote operations, the lock entity asks for a
+code (its ``code_format``) and sends it to the lock as ``X-Ezlock-PIN``; the lock checks
+it (wrong ones count towards its lockout, L-42), not the integration. A missing or wrong
+code is a translated error; locking needs none. Against the real edge driver.
+"""
+
+from __future__ import annotations
+
+from homeassistant.const import ATTR_CODE, ATTR_ENTITY_ID, SERVICE_LOCK, SERVICE_UNLOCK
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+import pytest
+
+from custom_components.ezlock.const import CONF_CODE_HASH, CONF_CODE_SALT
+from custom_components.ezlock.lock import PIN_FORMAT
+from custom_components.ezlock.unlock_code import hash_code, new_salt
+from ezlock_edge.app import EdgeApp
+from tests.support.lock import ADMIN_PASSWORD
+from tests.support.waiting import eventually
+
+from .common import current, entity_id, paired_entry, setup_entry
+
+WRONG = "135792"
+
+
+async def _lock_service(
+    hass: HomeAssistant, service: str, lock: str, **data: str
+) -> None:
+    await hass.services.async_call(
+        "lock", service, {ATTR_ENTITY_ID: lock, **data}, blocking=True
+    )
+
+
+async def test_the_code_is_the_locks_pin_when_the_lock_requires_one(
+    hass: HomeAssistant, edge: EdgeApp
+) -> None:
+    """The options' own code gives way to the lock's PIN, and back when it is off."""
+    entry = await paired_entry(hass, edge)
+    salt = new_salt()
+    hass.config_entries.async_update_entry(
+        entry, options={CONF_CODE_HASH: hash_code("2468", salt), CONF_CODE_SALT: salt}
+    )
+    await edge.core.update_settings(remote_unlock_enabled=True)
+    await setup_entry(hass, entry)
+    lock = entity_id(hass, "lock", "lock")
+    assert current(hass, lock).attributes["code_format"] == r"^(\d{4,10})?$"
+
+    await edge.core.update_settings(require_pin_for_remote=True)
+    await eventually(
+        lambda: current(hass, lock).attributes.get("code_format") == PIN_FORMAT,
+        "the lock's PIN asked for",
+    )
+    for data, reason in (({}, "pin_required"), ({ATTR_CODE: WRONG}, "invalid_pin")):
+        with pytest.raises(HomeAssistantError) as refused:
+            await _lock_service(hass, SERVICE_UNLOCK, lock, **data)
+        assert refused.value.translation_key == reason
+    # The options' own code is not asked for, and too short for a lock admin's PIN.
+    with pytest.raises(ServiceValidationError) as malformed:
+        await _lock_service(hass, SERVICE_UNLOCK, lock, code="2468")
+    assert malformed.value.translation_key == "add_default_code"
+    assert current(hass, lock).state == "locked"
+    failed = [
+        e
+        for e in edge.core.events.query(since=0, limit=1000)
+        if e.type == "unlock_failed"
+    ]
+    assert [e.data.get("reason") for e in failed][-1] == "wrong_pin"
+
+    await _lock_service(hass, SERVICE_UNLOCK, lock, code=ADMIN_PASSWORD)
+    await eventually(lambda: current(hass, lock).state == "unlocked", "the unlock")
+    await _lock_service(hass, SERVICE_LOCK, lock)  # locking needs no PIN
+    await eventually(lambda: current(hass, lock).state == "locked", "the lock")
+
+    await edge.core.update_settings(require_pin_for_remote=False)
+    await eventually(
+        lambda: current(hass, lock).attributes.get("code_format") == r"^(\d{4,10})?$",
+        "the options' code asked for again",
+    )
+    with pytest.raises(ServiceValidationError) as wrong:
+        await _lock_service(hass, SERVICE_UNLOCK, lock, code=ADMIN_PASSWORD)
+    assert wrong.value.translation_key == "wrong_unlock_code"
