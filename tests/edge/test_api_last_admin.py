@@ -48,3 +48,43 @@ async def test_with_another_usable_admin_both_are_allowed(api: ApiClient) -> Non
         "PATCH", f"/users/{second['number']}", {"valid_from": FUTURE}
     )
     assert reply.body["error"] == "last_admin"
+
+
+WEEKDAYS_9_TO_5 = [
+    {"days": ["mon", "tue", "wed", "thu", "fri"], "from": "09:00", "until": "17:00"}
+]
+
+
+async def test_the_last_admin_keeps_no_schedule(api: ApiClient) -> None:
+    """L-27 with L-20: a schedule would shut the last admin out of the menu at night.
+
+    A schedule limits when a person's credentials open the door and the menu; the last
+    admin must be able to open the menu at any time, so the lock refuses one on them
+    until another admin without a schedule (and with a credential) exists.
+    """
+    reply = await api.call("PATCH", "/users/1", {"schedule": WEEKDAYS_9_TO_5})
+    assert (reply.status, reply.body["error"]) == (409, "last_admin")
+    assert (await api.call("GET", "/users/1")).body["schedule"] is None
+    # Clearing it, renaming or a validity that admits now stay allowed.
+    for change in ({"schedule": []}, {"schedule": None}, {"name": "Alice"}):
+        reply = await api.call("PATCH", "/users/1", change)
+        assert reply.status == 200, (change, reply.body)
+
+    second = (await api.call("POST", "/users", {"name": "Bob", "role": "admin"})).body
+    number = second["number"]
+    # Bob has no credential yet: he cannot open the menu, so Alice is still the last.
+    reply = await api.call("PATCH", "/users/1", {"schedule": WEEKDAYS_9_TO_5})
+    assert reply.body["error"] == "last_admin"
+    reply = await api.call("PUT", f"/users/{number}/password", {"password": "86420135"})
+    assert reply.status == 200, reply.body
+    # With Bob at any time, Alice may have a schedule; then Bob is the last one.
+    reply = await api.call("PATCH", "/users/1", {"schedule": WEEKDAYS_9_TO_5})
+    assert reply.status == 200, reply.body
+    assert reply.body["schedule"] == WEEKDAYS_9_TO_5
+    reply = await api.call("PATCH", f"/users/{number}", {"schedule": WEEKDAYS_9_TO_5})
+    assert (reply.status, reply.body["error"]) == (409, "last_admin")
+    # A person who is not an admin takes a schedule whatever the admins have.
+    reply = await api.call(
+        "POST", "/users", {"name": "Carol", "schedule": WEEKDAYS_9_TO_5}
+    )
+    assert reply.status == 201, reply.body

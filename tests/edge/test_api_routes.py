@@ -307,7 +307,18 @@ async def test_temporary_passwords(api: ApiClient, clock: ManualClock) -> None:
     }
     assert (await api.call("GET", "/state")).body["temporary_passwords"] == 1
     path = f"/temporary_passwords/{created['id']}"
+    # Revoked: never usable again, still listed with its status until deleted again.
+    clock.advance(60)
     assert (await api.call("DELETE", path)).status == 204
+    [revoked] = (await api.call("GET", "/temporary_passwords")).body[
+        "temporary_passwords"
+    ]
+    assert (revoked["status"], revoked["revoked_at"]) == ("revoked", _iso(clock))
+    assert (await api.call("GET", "/state")).body["temporary_passwords"] == 0
+    assert (await api.call("DELETE", path)).status == 204
+    assert (await api.call("GET", "/temporary_passwords")).body == {
+        "temporary_passwords": []
+    }
     gone = await api.call("DELETE", path)
     assert (gone.status, gone.body["error"]) == (404, "temporary_password_not_found")
     for bad in (
@@ -335,8 +346,13 @@ async def test_bluetooth_keys(api: ApiClient, clock: ManualClock) -> None:
     assert created["key"]
     listed = (await api.call("GET", "/bluetooth_keys")).body["bluetooth_keys"]
     assert listed == [{k: v for k, v in created.items() if k != "key"}]
-    assert (await api.call("DELETE", f"/bluetooth_keys/{created['id']}")).status == 204
-    gone = await api.call("DELETE", f"/bluetooth_keys/{created['id']}")
+    path = f"/bluetooth_keys/{created['id']}"
+    assert (await api.call("DELETE", path)).status == 204
+    [revoked] = (await api.call("GET", "/bluetooth_keys")).body["bluetooth_keys"]
+    assert (revoked["status"], revoked["revoked_at"]) == ("revoked", _iso(clock))
+    assert (await api.call("DELETE", path)).status == 204
+    assert (await api.call("GET", "/bluetooth_keys")).body["bluetooth_keys"] == []
+    gone = await api.call("DELETE", path)
     assert (gone.status, gone.body["error"]) == (404, "bluetooth_key_not_found")
     refused = await api.call("POST", "/bluetooth_keys", {"name": "Guest"})
     assert refused.body["fields"] == {"valid_until": "required key not provided"}

@@ -13,6 +13,7 @@ import pytest
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.errors import (
     BluetoothKeyNotFoundError,
+    DuplicateCredentialError,
     InvalidRequestError,
     TemporaryPasswordNotFoundError,
 )
@@ -21,7 +22,7 @@ from ezlock_edge.core.models import VisitorKind
 from ezlock_edge.core.schema import MIGRATIONS, SCHEMA_VERSION
 from ezlock_edge.core.secrets import DeviceSecret
 from ezlock_edge.core.store import Store
-from ezlock_edge.core.visitors import Visitors
+from ezlock_edge.core.visitors import RETENTION, Visitors
 
 _SECRET = DeviceSecret(b"s" * 32)
 _UTC = ZoneInfo("UTC")
@@ -46,7 +47,7 @@ def _types(store: Store, clock: ManualClock) -> list[str]:
 def test_l30_temporary_password_lifecycle(
     visitors: Visitors, store: Store, clock: ManualClock
 ) -> None:
-    """L-30: created with a code shown once, matched inside an entry, revocable."""
+    """L-30: created with a code shown once, matched inside an entry, used up, deleted."""
     kind = VisitorKind.TEMPORARY_PASSWORD
     temporary, code = visitors.create(
         kind, "Cleaner", clock.now() + timedelta(hours=1), max_uses=2
@@ -55,21 +56,125 @@ def test_l30_temporary_password_lifecycle(
     assert "code" not in temporary.as_dict(clock.now())
     assert visitors.match_entry("99" + code + "1") == [temporary]
     used = visitors.use(temporary)
-    assert used.uses == 1
+    assert (used.uses, used.last_used_at) == (1, clock.now())
     assert used.usable_at(clock.now(), _UTC)
+    clock.advance(60)
     spent = visitors.use(used)
     assert spent.refusal(clock.now(), _UTC) == "used_up"
     assert spent.status(clock.now()) == "used_up"
+    assert spent.ended_at(clock.now()) == clock.now()
+    # Deleting one that already ended forgets it at once.
     visitors.revoke(kind, temporary.id)
     assert visitors.match_entry(code) == []
+    assert visitors.of_kind(kind) == []
     with pytest.raises(TemporaryPasswordNotFoundError):
         visitors.revoke(kind, temporary.id)
-    assert _types(store, clock)[-4:] == [
+    events = EventLog(store, clock).query(limit=1000)
+    assert [event.type for event in events][-4:] == [
         "temporary_password_created",
         "temporary_password_used",
         "temporary_password_used",
-        "temporary_password_revoked",
+        "temporary_password_removed",
     ]
+    assert events[-1].data == {
+        "id": temporary.id,
+        "name": "Cleaner",
+        "reason": "deleted",
+    }
+
+
+def test_a_revoked_visitor_stays_listed_and_never_opens(
+    visitors: Visitors, store: Store, clock: ManualClock
+) -> None:
+    """Revoking keeps the row with status ``revoked``: the owner sees what became of it."""
+    kind = VisitorKind.TEMPORARY_PASSWORD
+    temporary, code = visitors.create(
+        kind, "Weekend guest", clock.now() + timedelta(days=2), max_uses=None
+    )
+    clock.advance(600)
+    visitors.revoke(kind, temporary.id)
+    [revoked] = visitors.of_kind(kind)
+    assert revoked.revoked_at == clock.now()
+    assert revoked.status(clock.now()) == "revoked"
+    assert revoked.refusal(clock.now(), _UTC) == "revoked"
+    assert not revoked.usable_at(clock.now(), _UTC)
+    shown = revoked.as_dict(clock.now())
+    assert (shown["status"], shown["revoked_at"]) == (
+        "revoked",
+        clock.now().isoformat(),
+    )
+    # The keypad still recognises it, to say it was revoked (and count the attempt).
+    assert visitors.match_entry(code) == [revoked]
+    assert visitors.active_now()[kind] == 0
+    # Its code may be given to someone else now.
+    again, same = visitors.create(
+        kind, "Next guest", clock.now() + timedelta(days=1), code=code
+    )
+    assert same == code
+    assert {v.id for v in visitors.match_entry(code)} == {revoked.id, again.id}
+    # A second delete forgets the revoked one; the new one stays.
+    visitors.revoke(kind, temporary.id)
+    assert visitors.of_kind(kind) == [again]
+    assert _types(store, clock)[-4:] == [
+        "temporary_password_created",
+        "temporary_password_revoked",
+        "temporary_password_created",
+        "temporary_password_removed",
+    ]
+
+
+def test_a_code_in_use_cannot_be_chosen_again(
+    visitors: Visitors, clock: ManualClock
+) -> None:
+    """Only a visitor that ended frees its code; an active or scheduled one keeps it."""
+    kind = VisitorKind.TEMPORARY_PASSWORD
+    until = clock.now() + timedelta(days=1)
+    visitors.create(
+        kind, "Later", until, valid_from=clock.now() + timedelta(hours=1), code="482915"
+    )
+    with pytest.raises(DuplicateCredentialError):
+        visitors.create(kind, "Other", until, code="482915")
+
+
+@pytest.mark.parametrize("how", ["revoked", "expired", "used_up"])
+def test_ended_visitors_are_forgotten_after_the_retention(
+    visitors: Visitors, store: Store, clock: ManualClock, how: str
+) -> None:
+    """An ended visitor stays listed for ``RETENTION`` (30 days) after it ended, then goes."""
+    kind = VisitorKind.TEMPORARY_PASSWORD
+    visitor, code = visitors.create(kind, "Guest", clock.now() + timedelta(hours=2))
+    clock.advance(3600)
+    if how == "revoked":
+        visitors.revoke(kind, visitor.id)
+    elif how == "used_up":
+        visitors.use(visitor)
+    else:
+        clock.advance(3600)
+    [ended] = visitors.of_kind(kind)
+    assert ended.status(clock.now()) == how
+    clock.advance(RETENTION.total_seconds() - 1)
+    visitors.forget_ended()
+    assert visitors.of_kind(kind) == [ended]
+    clock.advance(1)
+    visitors.forget_ended()
+    assert visitors.of_kind(kind) == []
+    assert visitors.match_entry(code) == []
+    last = EventLog(store, clock).query(limit=1000)[-1]
+    assert (last.type, last.data["reason"]) == (
+        "temporary_password_removed",
+        "retention",
+    )
+
+
+def test_an_active_visitor_is_never_forgotten(
+    visitors: Visitors, clock: ManualClock
+) -> None:
+    """Retention counts from the end: a code valid for a year stays all year."""
+    kind = VisitorKind.BLUETOOTH_KEY
+    key, _ = visitors.create(kind, "Tenant", clock.now() + timedelta(days=365))
+    clock.advance(RETENTION.total_seconds() * 2)
+    visitors.forget_ended()
+    assert visitors.of_kind(kind) == [key]
 
 
 def test_l30_one_use_unless_told(visitors: Visitors, clock: ManualClock) -> None:
@@ -98,6 +203,7 @@ def test_l31_bluetooth_key_lifecycle(
         "valid_until",
         "schedule",
         "status",
+        "revoked_at",
         "created",
     ]
     assert visitors.match_key(code) == key
@@ -105,13 +211,22 @@ def test_l31_bluetooth_key_lifecycle(
     assert visitors.use(key) == key  # uses are not counted for keys
     with pytest.raises(InvalidRequestError):
         visitors.create(kind, "Counted", clock.now() + timedelta(days=1), max_uses=3)
+    visitors.revoke(kind, key.id)
+    [revoked] = visitors.of_kind(kind)
+    assert revoked.refusal(clock.now(), _UTC) == "revoked"
+    assert visitors.match_key(code) == revoked  # known, to be refused as revoked
     clock.advance(86400)
-    assert key.refusal(clock.now(), _UTC) == "expired"
+    assert revoked.refusal(clock.now(), _UTC) == "revoked"
+    assert revoked.status(clock.now()) == "revoked"
     visitors.revoke(kind, key.id)
     assert visitors.match_key(code) is None
     with pytest.raises(BluetoothKeyNotFoundError):
         visitors.revoke(kind, key.id)
-    assert _types(store, clock) == ["bluetooth_key_created", "bluetooth_key_revoked"]
+    assert _types(store, clock) == [
+        "bluetooth_key_created",
+        "bluetooth_key_revoked",
+        "bluetooth_key_removed",
+    ]
 
 
 def test_the_kinds_do_not_mix(visitors: Visitors, clock: ManualClock) -> None:
@@ -184,7 +299,9 @@ def test_a_version_1_database_keeps_its_visitors(
             "schedule": None,
             "max_uses": 3,
             "uses": 1,
+            "last_used_at": None,
             "status": "active",
+            "revoked_at": None,
             "created": created,
         }
         assert visitors.match_entry("0" + "48291573") == [temporary]
@@ -198,5 +315,49 @@ def test_a_version_1_database_keeps_its_visitors(
             )
         }
         assert {"temporary_passwords", "bluetooth_keys"}.isdisjoint(tables)
+    finally:
+        store.close()
+
+
+def test_a_version_5_database_keeps_its_visitors_unrevoked(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    """Schema 6 adds ``revoked_at`` and ``last_used_at``: visitors before it are neither."""
+    path = tmp_path / "lock.db"
+    raw = sqlite3.connect(path)
+    raw.executescript("".join(MIGRATIONS[:5]) + "PRAGMA user_version=5;")
+    end = clock.now() + timedelta(days=1)
+    raw.execute(
+        "INSERT INTO visitor_credentials (id, kind, name, secret_hash, valid_from,"
+        " valid_until, max_uses, uses, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            "tp_1",
+            "temporary_password",
+            "Cleaner",
+            _SECRET.digest("temporary", "48291573"),
+            clock.now().isoformat(),
+            end.isoformat(),
+            2,
+            1,
+            clock.now().isoformat(),
+        ),
+    )
+    raw.commit()
+    raw.close()
+
+    store = Store(path)
+    try:
+        assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        visitors = Visitors(store, EventLog(store, clock), clock, _SECRET, _UTC)
+        [old] = visitors.of_kind(VisitorKind.TEMPORARY_PASSWORD)
+        assert (old.revoked_at, old.last_used_at, old.uses) == (None, None, 1)
+        assert old.status(clock.now()) == "active"
+        assert visitors.match_entry("48291573") == [old]
+        # A use counted before schema 6 has no time: the end of such a used-up code is
+        # counted from its creation.
+        spent = visitors.use(old)
+        assert spent.last_used_at == clock.now()
+        visitors.revoke(VisitorKind.TEMPORARY_PASSWORD, old.id)
+        assert visitors.of_kind(VisitorKind.TEMPORARY_PASSWORD) == []
     finally:
         store.close()

@@ -223,7 +223,34 @@ async def test_l30_temporary_password_one_time_by_default(tmp_path: Path) -> Non
         )
         await rig.core.revoke_visitor(VisitorKind.TEMPORARY_PASSWORD, later.id)
         await rig.type_password(later_code)
+        refused = await rig.event(
+            "unlock_failed", method="temporary_password", reason="revoked"
+        )
+        assert refused.data["visitor"] == {"id": later.id, "name": "Plumber"}
+        # Forgotten (deleted again), the code is one the lock never knew.
+        await rig.core.revoke_visitor(VisitorKind.TEMPORARY_PASSWORD, later.id)
+        await rig.type_password(later_code)
         await rig.event("unlock_failed", method="password", reason="no_match")
+
+
+async def test_l42_a_revoked_code_counts_towards_the_lockout(tmp_path: Path) -> None:
+    """A code the owner took back is refused as ``revoked`` and counts as a wrong one."""
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        revoked, code = await rig.core.create_visitor(
+            VisitorKind.TEMPORARY_PASSWORD,
+            "Former cleaner",
+            rig.clock.now() + timedelta(days=1),
+            max_uses=None,
+        )
+        await rig.core.revoke_visitor(VisitorKind.TEMPORARY_PASSWORD, revoked.id)
+        for _ in range(4):
+            await rig.type_password(code)
+        assert "alarm" not in rig.types()
+        await rig.type_password(code)
+        await rig.event("alarm", alarm="lockout")
+        refusals = [e for e in rig.events if e.type == "unlock_failed"]
+        assert {e.data["reason"] for e in refusals} == {"revoked"}
 
 
 async def test_l31_bluetooth_key_inside_its_window(tmp_path: Path) -> None:

@@ -109,7 +109,9 @@ _SCHEDULE: Json = _nullable(
 )
 _VISITOR_STATUS: Json = {
     "type": "string",
-    "enum": ["scheduled", "active", "used_up", "expired"],
+    "enum": ["scheduled", "active", "used_up", "expired", "revoked"],
+    "description": "where it stands now (a weekly schedule aside); an ended one"
+    " (used_up, expired, revoked) never opens again and is listed for 30 days",
 }
 _COUNT: Json = _object(
     {"count": {"type": "integer"}, "capacity": {"type": "integer"}},
@@ -412,7 +414,9 @@ SCHEMAS: Json = {
             "schedule": _SCHEDULE,
             "max_uses": _nullable({"type": "integer"}),
             "uses": {"type": "integer"},
+            "last_used_at": _nullable(_TIME),
             "status": _VISITOR_STATUS,
+            "revoked_at": _nullable(_TIME),
             "created": _TIME,
             "code": {"type": "string", "description": "only in the 201 reply"},
         }
@@ -439,6 +443,7 @@ SCHEMAS: Json = {
             "valid_until": _TIME,
             "schedule": _SCHEDULE,
             "status": _VISITOR_STATUS,
+            "revoked_at": _nullable(_TIME),
             "created": _TIME,
             "key": {"type": "string", "description": "only in the 201 reply"},
         }
@@ -691,7 +696,11 @@ PATHS: Json = {
         ),
     },
     "/api/v1/temporary_passwords/{id}": {
-        "delete": _op("Revoke a temporary password", _NO_CONTENT, parameters=[_ID])
+        "delete": _op(
+            "Revoke a temporary password (listed as revoked); forget an ended one",
+            _NO_CONTENT,
+            parameters=[_ID],
+        )
     },
     "/api/v1/bluetooth_keys": {
         "get": _op(
@@ -705,7 +714,11 @@ PATHS: Json = {
         ),
     },
     "/api/v1/bluetooth_keys/{id}": {
-        "delete": _op("Revoke a Bluetooth key", _NO_CONTENT, parameters=[_ID])
+        "delete": _op(
+            "Revoke a Bluetooth key (listed as revoked); forget an ended one",
+            _NO_CONTENT,
+            parameters=[_ID],
+        )
     },
     "/api/v1/events": {
         "get": _op(

@@ -161,6 +161,17 @@ class Directory:
             raise LastAdminError(
                 "The last admin who can open the menu must stay valid now"
             )
+        if (
+            "schedule" in changes
+            and updated.schedule
+            and updated.role is Role.ADMIN
+            and not self._other_menu_admin(user.number, at_any_time=True)
+        ):
+            # L-27: a schedule limits when a person's credentials open the door and the
+            # menu (L-20); the last admin must be able to open the menu at any time.
+            raise LastAdminError(
+                "The last admin who can open the menu at any time keeps no schedule"
+            )
         with self._store.transaction():
             self._store.put_user(updated)
             self._events.append("user_updated", user=updated.ref)
@@ -187,11 +198,15 @@ class Directory:
             self._clock.now(), self.zone
         ) not in {"not_yet_valid", "expired"}
 
-    def _other_menu_admin(self, number: int) -> bool:
-        """Whether an admin other than ``number`` can open the menu with a credential."""
+    def _other_menu_admin(self, number: int, *, at_any_time: bool = False) -> bool:
+        """Whether an admin other than ``number`` can open the menu with a credential.
+
+        ``at_any_time``: one without a weekly schedule, so at every hour.
+        """
         return any(
             other.number != number
             and self._can_open_menu(other)
+            and not (at_any_time and other.schedule)
             and self._store.list_credentials(other.number)
             for other in self._store.list_users()
         )

@@ -452,7 +452,12 @@ class LockCore:
     # visitors (L-30, L-31)
 
     async def list_visitors(self, kind: VisitorKind) -> list[VisitorCredential]:
-        """Return every temporary password, or every Bluetooth key."""
+        """Return every temporary password, or every Bluetooth key, ended ones too.
+
+        Those that ended over the retention time ago are forgotten first: the list is
+        only ever seen here, so this is when it is bounded.
+        """
+        self._visitors.forget_ended()
         return self._visitors.of_kind(kind)
 
     async def create_visitor(
@@ -473,6 +478,7 @@ class LockCore:
         self._require_admin()
         if code is not None and self._directory.match_entry(code):
             raise DuplicateCredentialError("This code is already in use")
+        self._visitors.forget_ended()
         return self._visitors.create(
             kind, name, valid_until, valid_from, max_uses, schedule, code
         )
@@ -482,7 +488,7 @@ class LockCore:
         return visitor.as_dict(self._clock.now())
 
     async def revoke_visitor(self, kind: VisitorKind, visitor_id: str) -> None:
-        """Revoke a visitor code or key."""
+        """Revoke a visitor code or key (kept, listed as revoked); forget an ended one."""
         self._visitors.revoke(kind, visitor_id)
 
     # pairing and clients (L-65)

@@ -229,6 +229,8 @@ class VisitorCredential:
     """A visitor's secret, valid in its dates, its weekly schedule and for some uses.
 
     Temporary passwords (L-30) and Bluetooth keys (L-31) are both this, with a kind.
+    A revoked one never opens again; it stays listed (``revoked``) like one used up or
+    expired, until the lock forgets it (core/visitors.py ``RETENTION``).
     """
 
     id: str
@@ -241,6 +243,8 @@ class VisitorCredential:
     created: datetime
     secret_hash: bytes = field(repr=False)
     schedule: Schedule = NO_SCHEDULE
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None  # where uses count
 
     @property
     def ref(self) -> JsonDict:
@@ -255,19 +259,32 @@ class VisitorCredential:
     def refusal(self, moment: datetime, zone: tzinfo) -> str | None:
         """Why it does not open now, or None when it does.
 
-        ``not_yet_valid``, ``expired``, ``used_up`` or ``outside_schedule``.
+        ``revoked``, ``not_yet_valid``, ``expired``, ``used_up`` or ``outside_schedule``.
         """
+        if self.revoked_at is not None:
+            return "revoked"
         return visitor_refusal(
             self.valid_from, self.valid_until, self.schedule, moment, zone
         ) or ("used_up" if self.used_up else None)
 
     def usable_at(self, moment: datetime, zone: tzinfo) -> bool:
-        """Inside its dates and its schedule, with uses left."""
+        """Inside its dates and its schedule, with uses left, not revoked."""
         return self.refusal(moment, zone) is None
 
     def status(self, moment: datetime) -> str:
-        """``scheduled``, ``active``, ``used_up`` or ``expired`` (schedule aside)."""
+        """``scheduled``, ``active``, ``used_up``, ``expired`` or ``revoked`` (schedule aside)."""
+        if self.revoked_at is not None:
+            return "revoked"
         return visitor_status(self.valid_from, self.valid_until, moment, self.used_up)
+
+    def ended_at(self, moment: datetime) -> datetime | None:
+        """When it stopped opening for good (revoked, expired, used up), or None."""
+        ends = [self.revoked_at] if self.revoked_at is not None else []
+        if moment >= self.valid_until:
+            ends.append(self.valid_until)
+        if self.used_up:
+            ends.append(self.last_used_at or self.created)
+        return min(ends, default=None)
 
     def as_dict(self, moment: datetime) -> JsonDict:
         """Return the API's object for its kind (never the secret)."""
@@ -279,8 +296,16 @@ class VisitorCredential:
             "schedule": self.schedule.as_list(),
         }
         if self.kind.counts_uses:
-            data |= {"max_uses": self.max_uses, "uses": self.uses}
-        data |= {"status": self.status(moment), "created": iso(self.created)}
+            data |= {
+                "max_uses": self.max_uses,
+                "uses": self.uses,
+                "last_used_at": iso(self.last_used_at),
+            }
+        data |= {
+            "status": self.status(moment),
+            "revoked_at": iso(self.revoked_at),
+            "created": iso(self.created),
+        }
         return data
 
 

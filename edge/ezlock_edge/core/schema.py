@@ -126,6 +126,13 @@ UPDATE events SET security = 1 WHERE type IN (
 CREATE INDEX events_class ON events(security, class_ord);
 """
 
+# Version 6: a revoked visitor stays listed, never usable again (issue #14), and the
+# last use of a counted one is kept, so ended visitors can be listed, then forgotten.
+_SCHEMA_V6 = """
+ALTER TABLE visitor_credentials ADD COLUMN revoked_at TEXT;
+ALTER TABLE visitor_credentials ADD COLUMN last_used_at TEXT;
+"""
+
 # Index i holds the statements that take the schema from version i to i + 1.
 MIGRATIONS: tuple[str, ...] = (
     _SCHEMA_V1,
@@ -133,5 +140,6 @@ MIGRATIONS: tuple[str, ...] = (
     _SCHEMA_V3,
     _SCHEMA_V4,
     _SCHEMA_V5,
+    _SCHEMA_V6,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

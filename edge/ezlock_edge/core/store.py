@@ -445,6 +445,8 @@ class Store:
             created=_parse_required(row["created"]),
             secret_hash=row["secret_hash"],
             schedule=_schedule(row["schedule"]),
+            revoked_at=_parse(row["revoked_at"]),
+            last_used_at=_parse(row["last_used_at"]),
         )
 
     def list_visitors(self, kind: VisitorKind) -> list[VisitorCredential]:
@@ -477,7 +479,8 @@ class Store:
             db.execute(
                 "INSERT OR REPLACE INTO visitor_credentials (id, kind, name,"
                 " secret_hash, valid_from, valid_until, max_uses, uses, created,"
-                " schedule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " schedule, revoked_at, last_used_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     visitor.id,
                     visitor.kind.value,
@@ -489,6 +492,8 @@ class Store:
                     visitor.uses,
                     _time(visitor.created),
                     _schedule_text(visitor.schedule),
+                    _time(visitor.revoked_at),
+                    _time(visitor.last_used_at),
                 ),
             )
 

@@ -75,12 +75,13 @@ class Presented:
 
 
 # What the lock says to a visitor it refuses: the manual's validity prompt when it is the
-# wrong day or hour, a plain failure when the uses are spent.
+# wrong day or hour, a plain failure when the uses are spent or the code was revoked.
 _VISITOR_PROMPTS = {
     "not_yet_valid": Prompt.NOT_IN_VALIDITY_PERIOD,
     "expired": Prompt.NOT_IN_VALIDITY_PERIOD,
     "outside_schedule": Prompt.NOT_IN_VALIDITY_PERIOD,
     "used_up": Prompt.FAILURE,
+    "revoked": Prompt.FAILURE,
 }
 
 
@@ -217,6 +218,8 @@ class UnlockDecision:
         reason = (
             "no_match"
             if visitor is None
+            else "revoked"
+            if visitor.revoked_at is not None
             else visitor_refusal(
                 visitor.valid_from,
                 visitor.valid_until,
@@ -289,6 +292,13 @@ class UnlockDecision:
             await self._refuse(
                 presented, refusal, _VISITOR_PROMPTS[refusal], count=False
             )
+            if (
+                refusal == "revoked"
+                and presented.method is UnlockMethod.TEMPORARY_PASSWORD
+            ):
+                # A code the owner took back counts towards the lockout (L-42) as a
+                # code the lock never knew does.
+                await self._count_failure()
             return False
         if not await self._open(presented):
             return False

@@ -4,12 +4,16 @@ A visitor credential is a secret valid in its dates and its weekly schedule (and
 temporary password, for a number of uses). The secret is shown once, when it is created,
 and kept only as a keyed hash. Every change is one transaction together with the event
 that reports it.
+
+A visitor that ended (revoked, used up or expired) never opens again but stays listed,
+with its status, so the owner sees what became of it; the lock forgets it
+``RETENTION`` after it ended, or at once when an admin deletes it then.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from types import EllipsisType
 
 from ezlock_edge.clock import Clock
@@ -29,6 +33,10 @@ from .schedule import Schedule, parse_schedule
 from .secrets import DeviceSecret, random_digits, random_id
 from .store import Store
 from .validation import check_name, check_validity
+
+
+RETENTION = timedelta(days=30)
+"""How long an ended visitor stays listed (docs/api.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +77,27 @@ class Visitors:
         self.zone = zone
 
     def of_kind(self, kind: VisitorKind) -> list[VisitorCredential]:
-        """Return every credential of ``kind`` (expired ones too, until revoked)."""
+        """Return every credential of ``kind``, ended ones too (until forgotten)."""
         return self._store.list_visitors(kind)
+
+    def forget_ended(self) -> None:
+        """Forget the visitors that ended over ``RETENTION`` ago (``<kind>_removed``)."""
+        now = self._clock.now()
+        for kind in VisitorKind:
+            for visitor in self.of_kind(kind):
+                ended = visitor.ended_at(now)
+                if ended is not None and now - ended >= RETENTION:
+                    self._remove(visitor, "retention")
+
+    def _remove(self, visitor: VisitorCredential, reason: str) -> None:
+        with self._store.transaction():
+            self._store.delete_visitor(visitor.id)
+            self._events.append(
+                f"{visitor.kind}_removed",
+                id=visitor.id,
+                name=visitor.name,
+                reason=reason,
+            )
 
     def create(
         self,
@@ -102,7 +129,8 @@ class Visitors:
             if kind is not VisitorKind.TEMPORARY_PASSWORD:
                 raise InvalidRequestError("Only a code is chosen", {"code": "none"})
             check_password(code)
-            if self.match_entry(code):
+            now = self._clock.now()
+            if any(v.ended_at(now) is None for v in self.match_entry(code)):
                 raise DuplicateCredentialError("This code is already in use")
         secret = code if code is not None else random_digits(rules.secret_digits)
         visitor = VisitorCredential(
@@ -126,20 +154,32 @@ class Visitors:
         """Count one use where uses count (joins the caller's commit, with the unlock)."""
         if not visitor.kind.counts_uses:
             return visitor
-        used = replace(visitor, uses=visitor.uses + 1)
+        used = replace(
+            visitor, uses=visitor.uses + 1, last_used_at=self._clock.now()
+        )
         with self._store.transaction():
             self._store.put_visitor(used)
             self._events.append(f"{used.kind}_used", id=used.id, name=used.name)
         return used
 
     def revoke(self, kind: VisitorKind, visitor_id: str) -> None:
-        """Revoke one at once (``temporary_password_not_found``, ``bluetooth_key_not_found``)."""
+        """Revoke one at once; delete one that already ended from the list.
+
+        A revoked visitor never opens again and stays listed as ``revoked``
+        (``<kind>_revoked``); deleting one that is revoked, used up or expired forgets
+        it now (``<kind>_removed``). Unknown: ``temporary_password_not_found``,
+        ``bluetooth_key_not_found``.
+        """
         found = next((v for v in self.of_kind(kind) if v.id == visitor_id), None)
         if found is None:
             rules = _RULES[kind]
             raise rules.not_found(f"No {rules.label} {visitor_id}")
+        now = self._clock.now()
+        if found.ended_at(now) is not None:
+            self._remove(found, "deleted")
+            return
         with self._store.transaction():
-            self._store.delete_visitor(visitor_id)
+            self._store.put_visitor(replace(found, revoked_at=now))
             self._events.append(f"{kind}_revoked", id=found.id, name=found.name)
 
     def match_entry(self, entry: str) -> list[VisitorCredential]:
