@@ -701,7 +701,11 @@ class VisitorFlow(_AccessFlow):
     async def async_step_visitor(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Show a visitor's status and remaining uses, with the way to revoke it."""
+        """Show a visitor's status and remaining uses, with the way to revoke it.
+
+        One that ended (revoked, used up, expired) never opens again: it can only be
+        deleted from the list.
+        """
         visitor_id = str(self._get_reconfigure_subentry().data["id"])
         try:
             await self._access.async_refresh()
@@ -713,7 +717,7 @@ class VisitorFlow(_AccessFlow):
         await async_load_words(self.hass)
         return self.async_show_menu(
             step_id="visitor",
-            menu_options=["revoke", "keep"],
+            menu_options=["delete" if visitor.status.ended else "revoke", "keep"],
             description_placeholders={
                 "name": visitor.name,
                 "summary": self._words().visitor(visitor),
@@ -729,22 +733,36 @@ class VisitorFlow(_AccessFlow):
     async def async_step_revoke(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Revoke at once: the code or key no longer opens the door."""
+        """Revoke at once: it no longer opens the door, and its row says ``revoked``."""
         visitor_id = str(self._get_reconfigure_subentry().data["id"])
         try:
             await self._client.revoke_visitor(self.kind, visitor_id)
+            await self._access.async_refresh()
         except EzlockError as err:
-            return self.async_abort(
-                reason="cannot_connect"
-                if not isinstance(err, EzlockApiError)
-                else "visitor_gone"
-            )
+            return self._visitor_failed(err)
+        return self.async_abort(reason="visitor_revoked")
+
+    async def async_step_delete(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Forget one that ended: the lock and the integration page drop it."""
         subentry = self._get_reconfigure_subentry()
+        try:
+            await self._client.delete_visitor(self.kind, str(subentry.data["id"]))
+        except EzlockError as err:
+            return self._visitor_failed(err)
         self._access.forget(subentry.subentry_id)
         self.hass.config_entries.async_remove_subentry(
             self._get_entry(), subentry.subentry_id
         )
-        return self.async_abort(reason="visitor_revoked")
+        return self.async_abort(reason="visitor_deleted")
+
+    def _visitor_failed(self, err: EzlockError) -> SubentryFlowResult:
+        return self.async_abort(
+            reason="visitor_gone"
+            if isinstance(err, EzlockApiError)
+            else "cannot_connect"
+        )
 
 
 class BluetoothKeyFlow(VisitorFlow):

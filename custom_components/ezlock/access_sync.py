@@ -5,12 +5,15 @@ lock's entry (a row on the integration page with reconfigure and delete). The lo
 the truth: people added at the keypad and changes made by other clients arrive as
 events, and the subentries follow without a reload. A subentry the owner deletes on the
 integration page is deleted at the lock; if the lock refuses (the last admin, L-27), the
-row comes back and a repair says why.
+row comes back and a repair says why. A visitor's row says where it stands when it is not
+active (``Weekend guest (Expired)``): the lock keeps an ended one listed for 30 days, and
+the rows are read again when a visitor's dates begin or end, so the status stays true.
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Final
 
@@ -20,9 +23,11 @@ from homeassistant.config_entries import (
     ConfigEntryChange,
     ConfigSubentry,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.util import dt as dt_util
 
 from .client import (
     EzlockApiError,
@@ -32,8 +37,10 @@ from .client import (
     User,
     VisitorCredential,
     VisitorKind,
+    VisitorStatus,
 )
 from .const import DOMAIN, ISSUE_DELETE_REFUSED, ISSUE_NO_ADMIN, LOGGER
+from .forms import Words, async_load_words
 
 SUBENTRY_PERSON: Final = "person"
 SUBENTRY_VISITOR_CODE: Final = "visitor_code"
@@ -57,6 +64,32 @@ _CHANGES: Final = (
     "factory_reset",
 )
 
+# How long the lock lists a visitor that ended (docs/api.md).
+ENDED_VISITOR_RETENTION: Final = timedelta(days=30)
+
+
+def visitor_title(visitor: VisitorCredential, words: Words) -> str:
+    """Title a visitor's row: its name, and its status unless it is active."""
+    if visitor.status is VisitorStatus.ACTIVE:
+        return visitor.name
+    return f"{visitor.name} ({words.option('visitor_status', visitor.status.value)})"
+
+
+def _next_change(visitors: list[VisitorCredential], now: datetime) -> datetime | None:
+    """When a visitor's status next changes with time alone (dates, the retention)."""
+    moments = [
+        moment
+        for visitor in visitors
+        for moment in (
+            visitor.valid_from,
+            visitor.valid_until,
+            (visitor.revoked_at or visitor.last_used_at or visitor.valid_until)
+            + ENDED_VISITOR_RETENTION,
+        )
+        if moment > now
+    ]
+    return min(moments, default=None)
+
 
 def person_unique_id(number: int) -> str:
     """Key a person's subentry by their user number (L-21)."""
@@ -79,6 +112,7 @@ class AccessSync:
         self._holds = 0
         self._refreshing: asyncio.Task[None] | None = None
         self._again = False
+        self._timer: CALLBACK_TYPE | None = None
         self._unsubscribe = async_dispatcher_connect(
             hass, SIGNAL_CONFIG_ENTRY_CHANGED, self._entry_changed
         )
@@ -87,6 +121,13 @@ class AccessSync:
     def async_stop(self) -> None:
         """Stop following the entry (at unload)."""
         self._unsubscribe()
+        self._cancel_timer()
+
+    @callback
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer()
+            self._timer = None
 
     # reading the lock
 
@@ -98,15 +139,30 @@ class AccessSync:
             for kind in VisitorKind
             for visitor in await self._client.list_visitors(kind)
         ]
+        await async_load_words(self._hass)
         self.users = {user.number: user for user in users}
         self.visitors = {visitor.id: visitor for visitor in visitors}
         self._reconcile()
+        self._cancel_timer()
+        if (moment := _next_change(visitors, dt_util.utcnow())) is not None:
+            self._timer = async_track_point_in_utc_time(
+                self._hass, self._status_changes, moment
+            )
+
+    @callback
+    def _status_changes(self, _now: datetime) -> None:
+        """Read the visitors again: one's dates began or ended."""
+        self._timer = None
+        self._start_refresh()
 
     @callback
     def on_event(self, event: LockEvent) -> None:
         """Refresh after a change of who can open the door, once per burst."""
-        if not event.type.startswith(_CHANGES):
-            return
+        if event.type.startswith(_CHANGES):
+            self._start_refresh()
+
+    @callback
+    def _start_refresh(self) -> None:
         if self._refreshing is not None and not self._refreshing.done():
             self._again = True
             return
@@ -166,10 +222,11 @@ class AccessSync:
             )
             for user in self.users.values()
         }
+        words = Words(self._hass)
         for visitor in self.visitors.values():
             wanted[visitor.id] = (
                 KIND_SUBENTRY[visitor.kind],
-                visitor.name,
+                visitor_title(visitor, words),
                 {"id": visitor.id},
             )
         return wanted
@@ -238,6 +295,15 @@ class AccessSync:
             )
 
     async def _async_delete(self, unique_id: str) -> None:
+        # Held, so that a refresh between the revocation and the forgetting of a
+        # visitor does not bring its row back as revoked.
+        self.begin_hold()
+        try:
+            await self._async_delete_held(unique_id)
+        finally:
+            self.end_hold()
+
+    async def _async_delete_held(self, unique_id: str) -> None:
         name = unique_id
         try:
             if unique_id.startswith("user-"):
@@ -247,7 +313,9 @@ class AccessSync:
                 await self._client.delete_user(number)
             elif (visitor := self.visitors.get(unique_id)) is not None:
                 name = visitor.name
-                await self._client.revoke_visitor(visitor.kind, unique_id)
+                # The owner deleted the row: revoke and forget, so it does not come
+                # back as revoked.
+                await self._client.delete_visitor(visitor.kind, unique_id)
         except EzlockApiError as err:
             ir.async_create_issue(
                 self._hass,

@@ -82,6 +82,7 @@ UNLOCK_FAILURES: Final = (
     "expired",
     "outside_schedule",
     "used_up",
+    "revoked",
     "locked_out",
     "disabled",
     "wrong_pin",

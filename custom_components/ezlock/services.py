@@ -117,6 +117,11 @@ def _json(value: object) -> Any:
     return value
 
 
+def _local(moment: datetime | None) -> str | None:
+    """Show a time in Home Assistant's zone, ``None`` for none."""
+    return None if moment is None else dt_util.as_local(moment).isoformat()
+
+
 def _visitor(visitor: VisitorCredential) -> dict[str, Any]:
     """Return the API's object for the visitor's kind; the secret only when new."""
     shown: dict[str, Any] = {
@@ -126,12 +131,14 @@ def _visitor(visitor: VisitorCredential) -> dict[str, Any]:
         "valid_until": dt_util.as_local(visitor.valid_until).isoformat(),
         "schedule": [window.as_json() for window in visitor.schedule],
         "status": visitor.status.value,
+        "revoked_at": _local(visitor.revoked_at),
     }
     if visitor.kind.counts_uses:
         shown |= {
             "max_uses": visitor.max_uses,
             "uses": visitor.uses,
             "remaining_uses": visitor.remaining_uses,
+            "last_used_at": _local(visitor.last_used_at),
         }
     shown["created"] = dt_util.as_local(visitor.created).isoformat()
     if visitor.secret is not None:

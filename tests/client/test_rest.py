@@ -33,6 +33,7 @@ from custom_components.ezlock.client import (
     SettingsChangedEvent,
     VisitorEvent,
     VisitorKind,
+    VisitorStatus,
     async_probe,
     ensure_supported,
 )
@@ -263,7 +264,7 @@ async def test_visitor_credentials(
             kind, name="Family", valid_until=until, max_uses=None
         )
         assert unlimited.max_uses is None
-        await client.revoke_visitor(kind, unlimited.id)
+        await client.delete_visitor(kind, unlimited.id)
     else:
         assert (created.max_uses, created.uses) == (None, None)
         with pytest.raises(ValueError, match="no use count"):
@@ -273,17 +274,27 @@ async def test_visitor_credentials(
 
     listed = await client.list_visitors(kind)
     assert listed == (replace(created, secret=None),)
+    clock.advance(60)
     await client.revoke_visitor(kind, created.id)
+    [revoked] = await client.list_visitors(kind)
+    assert (revoked.status, revoked.revoked_at) == (VisitorStatus.REVOKED, clock.now())
+    assert revoked.status.ended
+    assert (await client.get_state()).visitors(kind) == 0
+    # Revoking an ended one forgets it; so does deleting.
+    await client.delete_visitor(kind, created.id)
     assert await client.list_visitors(kind) == ()
     with pytest.raises(EzlockApiError) as missing:
         await client.revoke_visitor(kind, created.id)
     assert missing.value.code == f"{kind.value}_not_found"
+    with pytest.raises(EzlockApiError):
+        await client.delete_visitor(kind, created.id)
 
     page = await client.get_events()
     visitor_events = [e for e in page.events if isinstance(e, VisitorEvent)]
     assert {(e.kind, e.action) for e in visitor_events} >= {
         (kind, "created"),
         (kind, "revoked"),
+        (kind, "removed"),
     }
 
 

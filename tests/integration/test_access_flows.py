@@ -260,14 +260,16 @@ async def test_details_credentials_and_the_last_admin(
         result,
         {"name": "Alice", "role": "admin", "valid_until": until, "schedule": schedule},
     )
+    # L-27: the last admin opens the menu at every hour, so keeps no weekly schedule.
+    assert result["errors"] == {"base": "last_admin"}
+    result = await _step(
+        hass, result, {"name": "Alice", "role": "admin", "valid_until": until}
+    )
     assert result["step_id"] == "person"
     [alice] = await edge.core.list_users()
     assert alice.name == "Alice"
-    assert alice.schedule.as_list() == [
-        {"days": ["sat", "sun"], "from": "09:00", "until": "24:00"}
-    ]
+    assert alice.schedule.as_list() is None
     assert alice.valid_until is not None
-    assert "Sat, Sun 09:00-24:00" in result["description_placeholders"]["summary"]
 
     result = await _step(hass, result, {"next_step_id": "credentials"})
     [password] = await edge.core.list_credentials(alice.number)
@@ -287,6 +289,16 @@ async def test_details_credentials_and_the_last_admin(
     result = await _start(
         hass, entry, SUBENTRY_PERSON, _rows(entry, SUBENTRY_PERSON)["Bob"]
     )
+    result = await _step(hass, result, {"next_step_id": "details"})
+    result = await _step(
+        hass, result, {"name": "Bob", "role": "user", "schedule": schedule}
+    )
+    assert result["step_id"] == "person"
+    bob = await edge.core.get_user(bob.number)
+    assert bob.schedule.as_list() == [
+        {"days": ["sat", "sun"], "from": "09:00", "until": "24:00"}
+    ]
+    assert "Sat, Sun 09:00-24:00" in result["description_placeholders"]["summary"]
     result = await _step(hass, result, {"next_step_id": "credentials"})
     [bobs] = await edge.core.list_credentials(bob.number)
     result = await _step(hass, result, {"credential": bobs.id, "action": "remove"})
@@ -424,7 +436,24 @@ async def test_a_visitor_code_from_the_form_opens_inside_its_schedule(
     result = await _start(hass, entry, SUBENTRY_VISITOR_CODE, row)
     result = await _step(hass, result, {"next_step_id": "revoke"})
     assert result["reason"] == "visitor_revoked"
+    # The row stays and says so; the code no longer opens (it counts as a wrong one).
     assert "Cleaner" not in _rows(entry, SUBENTRY_VISITOR_CODE)
+    row = _rows(entry, SUBENTRY_VISITOR_CODE)["Cleaner (Revoked)"]
+    since = edge.core.events.last_seq
+    await sim_of(edge).keypad([*other, "confirm"])
+    await eventually(
+        lambda: any(
+            e.data["reason"] == "revoked" for e in _events(edge, since, "unlock_failed")
+        ),
+        "refused as revoked",
+    )
+    # Its menu now only deletes it from the list.
+    result = await _start(hass, entry, SUBENTRY_VISITOR_CODE, row)
+    assert result["menu_options"] == ["delete", "keep"]
+    assert "Revoked" in result["description_placeholders"]["summary"]
+    result = await _step(hass, result, {"next_step_id": "delete"})
+    assert result["reason"] == "visitor_deleted"
+    assert "Cleaner (Revoked)" not in _rows(entry, SUBENTRY_VISITOR_CODE)
     assert [
         v.name
         for v in await edge.core.list_visitors(EdgeVisitorKind.TEMPORARY_PASSWORD)
@@ -472,14 +501,29 @@ async def test_a_bluetooth_key_and_a_visitor_made_elsewhere(
     )
     await edge.core.revoke_visitor(EdgeVisitorKind.TEMPORARY_PASSWORD, created.id)
     await eventually(
-        lambda: "Plumber" not in _rows(entry, SUBENTRY_VISITOR_CODE), "revoked there"
+        lambda: "Plumber (Revoked)" in _rows(entry, SUBENTRY_VISITOR_CODE),
+        "revoked there",
     )
+    await edge.core.revoke_visitor(EdgeVisitorKind.TEMPORARY_PASSWORD, created.id)
+    await eventually(
+        lambda: (
+            not any(
+                name.startswith("Plumber")
+                for name in _rows(entry, SUBENTRY_VISITOR_CODE)
+            )
+        ),
+        "forgotten there",
+    )
+    # Deleting an active key's row revokes and forgets it: the row does not come back.
     row = _rows(entry, SUBENTRY_BLUETOOTH_KEY)["Dog walker"]
     hass.config_entries.async_remove_subentry(entry, row.subentry_id)
+    access = entry.runtime_data.access
     await eventually(
-        lambda: edge.core._visitors.of_kind(EdgeVisitorKind.BLUETOOTH_KEY) == [],
-        "revoked at the lock",
+        lambda: edge.core._visitors.of_kind(EdgeVisitorKind.BLUETOOTH_KEY) == []
+        and access._holds == 0,  # the deletion finished, and reconciled
+        "revoked and forgotten at the lock",
     )
+    assert _rows(entry, SUBENTRY_BLUETOOTH_KEY) == {}
 
 
 @pytest.fixture

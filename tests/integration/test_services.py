@@ -74,6 +74,16 @@ async def test_temporary_password_lifecycle(
     assert [p["id"] for p in listed["temporary_passwords"]] == [created["id"]]
     assert "code" not in listed["temporary_passwords"][0]
 
+    # Its one use is spent: it stays listed as used up; revoking an ended one forgets it.
+    [spent] = (await _act(hass, lock, "list_temporary_passwords"))[
+        "temporary_passwords"
+    ]
+    assert (spent["status"], spent["remaining_uses"], spent["revoked_at"]) == (
+        "used_up",
+        0,
+        None,
+    )
+    assert dt_util.parse_datetime(spent["last_used_at"]) is not None
     await _act(hass, lock, "revoke_temporary_password", id=created["id"])
     assert (await _act(hass, lock, "list_temporary_passwords")) == {
         "temporary_passwords": []
@@ -141,6 +151,13 @@ async def test_bluetooth_key_lifecycle(hass: HomeAssistant, lock: str) -> None:
     listed = await _act(hass, lock, "list_bluetooth_keys")
     assert [k["id"] for k in listed["bluetooth_keys"]] == [created["id"]]
     assert "key" not in listed["bluetooth_keys"][0]
+    await _act(hass, lock, "revoke_bluetooth_key", id=created["id"])
+    # Revoked, it stays listed (in Home Assistant's zone); revoking it again forgets it.
+    [revoked] = (await _act(hass, lock, "list_bluetooth_keys"))["bluetooth_keys"]
+    assert revoked["status"] == "revoked"
+    revoked_at = dt_util.parse_datetime(revoked["revoked_at"])
+    assert revoked_at is not None
+    assert revoked_at.utcoffset() == dt_util.now().utcoffset()
     await _act(hass, lock, "revoke_bluetooth_key", id=created["id"])
     with pytest.raises(ServiceValidationError) as missing:
         await _act(hass, lock, "revoke_bluetooth_key", id=created["id"])

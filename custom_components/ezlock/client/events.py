@@ -304,7 +304,11 @@ class ClientRevokedEvent(LockEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VisitorEvent(LockEvent):
-    """A visitor credential was created, revoked or used (``action``)."""
+    """A visitor credential was created, revoked, used or removed (``action``).
+
+    ``removed``: the lock forgot one that had ended (``reason``: ``deleted`` by a
+    client, or ``retention``, 30 days after it ended).
+    """
 
     kind: VisitorKind
     action: str
@@ -365,7 +369,7 @@ _TYPES: Final[Mapping[str, type[LockEvent]]] = {
     **{
         f"{kind.value}_{action}": VisitorEvent
         for kind in VisitorKind
-        for action in ("created", "revoked", "used")
+        for action in ("created", "revoked", "used", "removed")
     },
     "away_mode": AwayModeEvent,
     "mute": MuteEvent,

@@ -52,6 +52,16 @@ class VisitorStatus(StrEnum):
     ACTIVE = "active"
     USED_UP = "used_up"
     EXPIRED = "expired"
+    REVOKED = "revoked"
+
+    @property
+    def ended(self) -> bool:
+        """It never opens again; the lock lists it for 30 days after it ended."""
+        return self in {
+            VisitorStatus.USED_UP,
+            VisitorStatus.EXPIRED,
+            VisitorStatus.REVOKED,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -585,7 +595,8 @@ class VisitorCredential:
 
     ``max_uses`` is ``None`` when there is no limit; ``uses`` is ``None`` where the lock
     does not count them (Bluetooth keys). ``secret`` (the code or the key) is only in
-    the reply that created the credential: the lock keeps just its hash.
+    the reply that created the credential: the lock keeps just its hash. A revoked one
+    stays listed (``revoked_at``), like one used up or expired, for 30 days.
     """
 
     kind: VisitorKind
@@ -599,6 +610,8 @@ class VisitorCredential:
     secret: str | None = field(default=None, repr=False)
     schedule: Schedule = ()
     status: VisitorStatus = VisitorStatus.ACTIVE
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
 
     @property
     def remaining_uses(self) -> int | None:
@@ -624,6 +637,10 @@ class VisitorCredential:
             secret=reader.optional_text(kind.secret_field),
             schedule=read_schedule(reader),
             status=reader.choice("status", VisitorStatus),
+            revoked_at=reader.optional_time("revoked_at"),
+            last_used_at=reader.optional_time("last_used_at")
+            if kind.counts_uses
+            else None,
         )
 
     @classmethod

@@ -13,6 +13,7 @@ import copy
 from dataclasses import replace
 from datetime import datetime
 from enum import Enum
+from http import HTTPStatus
 import json
 from typing import Final, NoReturn
 
@@ -23,6 +24,7 @@ from ._http import transport_errors
 from ._reader import JsonObject, Reader
 from .contract import API_VERSION
 from .errors import (
+    EzlockApiError,
     EzlockConnectionError,
     EzlockIncompatibleError,
     EzlockProtocolError,
@@ -397,8 +399,20 @@ class EzlockClient:
         return VisitorCredential.from_json(kind, reply)
 
     async def revoke_visitor(self, kind: VisitorKind, visitor_id: str) -> None:
-        """Revoke a visitor credential at once."""
+        """Revoke a visitor credential at once; it stays listed as ``revoked``.
+
+        One that already ended (revoked, used up, expired) is forgotten instead.
+        """
         await self._request("DELETE", f"{kind.collection}/{visitor_id}")
+
+    async def delete_visitor(self, kind: VisitorKind, visitor_id: str) -> None:
+        """Revoke a visitor credential if it has not ended, and forget it."""
+        await self.revoke_visitor(kind, visitor_id)
+        try:
+            await self.revoke_visitor(kind, visitor_id)
+        except EzlockApiError as err:
+            if err.status != HTTPStatus.NOT_FOUND:
+                raise
 
     # history and clients
 

@@ -34,7 +34,6 @@ from .secrets import DeviceSecret, random_digits, random_id
 from .store import Store
 from .validation import check_name, check_validity
 
-
 RETENTION = timedelta(days=30)
 """How long an ended visitor stays listed (docs/api.md)."""
 
@@ -154,9 +153,7 @@ class Visitors:
         """Count one use where uses count (joins the caller's commit, with the unlock)."""
         if not visitor.kind.counts_uses:
             return visitor
-        used = replace(
-            visitor, uses=visitor.uses + 1, last_used_at=self._clock.now()
-        )
+        used = replace(visitor, uses=visitor.uses + 1, last_used_at=self._clock.now())
         with self._store.transaction():
             self._store.put_visitor(used)
             self._events.append(f"{used.kind}_used", id=used.id, name=used.name)
