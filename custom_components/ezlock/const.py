@@ -77,6 +77,7 @@ ALARMS: Final = (
 # Why an attempt was refused (the ``unlock_failed`` reasons of the event catalogue).
 UNLOCK_FAILURES: Final = (
     "no_match",
+    "revoked",
     "liveness",
     "not_yet_valid",
     "expired",

@@ -519,8 +519,10 @@ async def test_a_bluetooth_key_and_a_visitor_made_elsewhere(
     hass.config_entries.async_remove_subentry(entry, row.subentry_id)
     access = entry.runtime_data.access
     await eventually(
-        lambda: edge.core._visitors.of_kind(EdgeVisitorKind.BLUETOOTH_KEY) == []
-        and access._holds == 0,  # the deletion finished, and reconciled
+        lambda: (
+            edge.core._visitors.of_kind(EdgeVisitorKind.BLUETOOTH_KEY) == []
+            and access._holds == 0
+        ),  # the deletion finished, and reconciled
         "revoked and forgotten at the lock",
     )
     assert _rows(entry, SUBENTRY_BLUETOOTH_KEY) == {}
