@@ -66,7 +66,12 @@ async def test_the_last_admin_keeps_no_schedule(api: ApiClient) -> None:
     assert (reply.status, reply.body["error"]) == (409, "last_admin")
     assert (await api.call("GET", "/users/1")).body["schedule"] is None
     # Clearing it, renaming or a validity that admits now stay allowed.
-    for change in ({"schedule": []}, {"schedule": None}, {"name": "Alice"}):
+    changes: list[dict[str, object]] = [
+        {"schedule": []},
+        {"schedule": None},
+        {"name": "Alice"},
+    ]
+    for change in changes:
         reply = await api.call("PATCH", "/users/1", change)
         assert reply.status == 200, (change, reply.body)
 

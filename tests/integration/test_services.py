@@ -353,3 +353,57 @@ async def test_get_events(hass: HomeAssistant, edge: EdgeApp, lock: str) -> None
     assert seqs == sorted(seqs)
     rest = await _act(hass, lock, "get_events", since=seqs[-1])
     assert all(event["seq"] > seqs[-1] for event in rest["events"])
+
+
+async def test_get_events_newest_first(
+    hass: HomeAssistant, edge: EdgeApp, lock: str
+) -> None:
+    """L-66, issue #14: the history pages back from the newest, with ``before``.
+
+    Each page is the next older one, without a gap or a repeat, down to the first
+    event; ``since`` bounds it from below; times are in Home Assistant's zone.
+    """
+    for name in ("Ann", "Ben", "Cid"):
+        await edge.core.create_user(name)
+    newest = edge.core.events.last_seq
+    everything = [event.seq for event in edge.core.events.query(since=0, limit=1000)]
+    assert len(everything) > 4
+
+    seen: list[int] = []
+    before: int | None = None
+    while True:
+        fields: dict[str, Any] = {"limit": 3, "newest_first": True}
+        if before is not None:
+            fields["before"] = before
+        page = await _act(hass, lock, "get_events", **fields)
+        seqs = [event["seq"] for event in page["events"]]
+        assert page["last_seq"] == newest
+        if not seqs:
+            break
+        assert seqs == sorted(seqs, reverse=True)
+        assert len(seqs) <= 3
+        seen += seqs
+        before = seqs[-1]
+    assert seen == everything[::-1]
+    first = (await _act(hass, lock, "get_events", limit=1, newest_first=True))[
+        "events"
+    ][0]
+    assert (first["seq"], first["type"], first["user"]["name"]) == (
+        newest,
+        "user_added",
+        "Cid",
+    )
+    moment = dt_util.parse_datetime(first["time"])
+    assert moment is not None
+    assert moment.utcoffset() == dt_util.now().utcoffset()
+
+    # since and before together: the window between them, newest first.
+    window = await _act(
+        hass,
+        lock,
+        "get_events",
+        since=everything[1],
+        before=everything[-1],
+        newest_first=True,
+    )
+    assert [event["seq"] for event in window["events"]] == everything[2:-1][::-1]
