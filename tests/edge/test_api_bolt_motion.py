@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+import sys
+import textwrap
 
 import pytest
 
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.sim.lock import SimulatedLock
 from tests.support.lock import create_first_admin
-from tests.support.waiting import eventually
+from tests.support.waiting import WAIT, eventually
 
 from .api_support import client_for, pair, running_edge
+from .rig_support import running_lock
 
 TRAVEL = 2.0  # seconds of the (manual) clock the simulated bolt takes
 
@@ -74,6 +78,85 @@ async def test_a_restart_while_the_bolt_moves_invents_no_operation(
         unlocks = [
             event.data["method"]
             for event in edge.core.events.query(0, 1000)
+            if event.type == "unlocked"
+        ]
+        assert unlocks == ["remote"]
+
+
+_DRIVER = textwrap.dedent(
+    """
+    import asyncio
+    import sys
+    from pathlib import Path
+    from ezlock_edge.clock import SystemClock
+    from ezlock_edge.core.lock import LockCore
+    from ezlock_edge.devices.hardware import Hardware
+
+    async def main(data: str, mcu: str, fingerprint: str, face: str, palm: str) -> None:
+        hardware = await Hardware.open(
+            mcu=mcu, fingerprint=fingerprint, face=face, palm=palm
+        )
+        core = LockCore(hardware, Path(data), SystemClock())
+        await core.start()
+        await core.unlock_remote("c_killed")
+        print("unlocking", flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main(*sys.argv[1:]))
+    """
+)
+
+
+async def test_a_sigkill_while_the_bolt_moves_invents_no_operation(
+    tmp_path: Path, clock: ManualClock, sim: SimulatedLock
+) -> None:
+    """The driver, in a process of its own, is killed -9 mid-unlock; no goodbye.
+
+    Nothing it held in memory survives, and nothing it would have done on a clean stop
+    (flushing, closing the store) happens. The bolt arrives with no driver; the MCU
+    resends its unacknowledged "unlocked" report to the next driver, which must not
+    record an unlock from inside on top of the remote one.
+    """
+    async with running_lock(tmp_path, clock=clock, sim=sim) as rig:
+        await rig.create_first_admin()
+        await rig.core.update_settings(remote_unlock_enabled=True)
+    ports = [str(sim.ports[link]) for link in ("mcu", "fingerprint", "face", "palm")]
+    driver = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _DRIVER,
+        str(tmp_path / "data"),
+        *ports,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert driver.stdout is not None
+    try:
+        async with asyncio.timeout(WAIT):
+            said = await driver.stdout.readline()
+        assert said == b"unlocking\n"
+        assert (await sim.panel())["bolt"] == "unlocking"  # the lock's clock stands
+    finally:
+        driver.kill()
+        await driver.wait()
+    clock.advance(TRAVEL + 0.5)
+
+    async def arrived() -> bool:
+        return bool((await sim.panel())["bolt"] == "unlocked")
+
+    await eventually(arrived, "the bolt arrived with no driver")
+    async with running_lock(tmp_path, clock=clock, sim=sim) as rig:
+
+        async def heard() -> bool:
+            links = (await sim.panel())["links"]
+            return bool(
+                rig.core.state.as_dict()["bolt"] == "unlocked"
+                and not links["mcu"]["unacknowledged_events"]
+            )
+
+        await eventually(heard, "the restarted driver took the bolt's reports")
+        unlocks = [
+            event.data["method"]
+            for event in rig.core.events.query(0, 1000)
             if event.type == "unlocked"
         ]
         assert unlocks == ["remote"]

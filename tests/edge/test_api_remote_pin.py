@@ -13,6 +13,7 @@ from ezlock_edge.api.routes import PIN_HEADER
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.lockout import FAILURE_LIMIT
 from tests.support.lock import ADMIN_PASSWORD
+from tests.support.waiting import eventually
 
 from .api_support import ApiClient
 
@@ -117,3 +118,50 @@ async def test_wrong_pins_lock_the_lock_out_like_the_keypad(api: ApiClient) -> N
         if e["type"] == "alarm" and e["alarm"] == "lockout"
     ]
     assert len(alarms) == 1
+
+
+async def test_the_pin_needs_an_admin_with_a_password(api: ApiClient) -> None:
+    """``409 no_admin_pin``: requiring a PIN no admin has would shut out every client.
+
+    The first admin opens with a finger only (password deleted): switching the remote
+    PIN on is refused and changes nothing, until an admin has a password again.
+    """
+    reply = await api.call("POST", "/users/1/enrollments", {"type": "fingerprint"})
+    assert reply.status == 202, reply.body
+    sim = api.edge.sim
+    assert sim is not None
+    for step in range(reply.body["steps"]):
+
+        def reached(step: int = step) -> bool:
+            events = api.edge.core.events.query(since=0, limit=1000)
+            return sum(1 for e in events if e.type == "enrollment") >= step
+
+        await eventually(reached, f"step {step}")
+        await sim.finger("admin-right-index")
+    credentials = (await api.call("GET", "/credentials?user=1")).body["credentials"]
+
+    def of_type(kind: str) -> list[str]:
+        return [c["id"] for c in credentials if c["type"] == kind]
+
+    async def has_finger() -> bool:
+        nonlocal credentials
+        credentials = (await api.call("GET", "/credentials?user=1")).body["credentials"]
+        return bool(of_type("fingerprint"))
+
+    await eventually(has_finger, "the admin's fingerprint")
+    (password,) = of_type("password")
+    assert (await api.call("DELETE", f"/credentials/{password}")).status == 204
+
+    reply = await api.call("PATCH", "/settings", {"require_pin_for_remote": True})
+    assert (reply.status, reply.body["error"]) == (409, "no_admin_pin")
+    assert (await api.call("GET", "/settings")).body["require_pin_for_remote"] is False
+    # A password of a user who is no admin is not enough.
+    guest = (await api.call("POST", "/users", {"name": "Guest"})).body["number"]
+    reply = await api.call("PUT", f"/users/{guest}/password", {"password": WRONG})
+    assert reply.status in (200, 201), reply.body
+    reply = await api.call("PATCH", "/settings", {"require_pin_for_remote": True})
+    assert (reply.status, reply.body["error"]) == (409, "no_admin_pin")
+
+    reply = await api.call("PUT", "/users/1/password", {"password": ADMIN_PASSWORD})
+    assert reply.status in (200, 201), reply.body
+    await _pin_required(api)
