@@ -20,12 +20,26 @@ CONF_CODE_SALT: Final = "code_salt"
 CONF_REQUIRE_CODE: Final = "require_code"
 CONF_VERIFICATION_CODE: Final = "verification_code"
 
+CREDENTIAL_TYPES: Final = tuple(CredentialType)
+BIOMETRIC_TYPES: Final = tuple(
+    kind for kind in CredentialType if kind is not CredentialType.PASSWORD
+)
+
 ISSUE_FINGERPRINT_CHANGED: Final = "fingerprint_changed"
 ISSUE_FACTORY_RESET: Final = "factory_reset"
 ISSUE_EDGE_OUTDATED: Final = "edge_outdated"
 ISSUE_INTEGRATION_OUTDATED: Final = "integration_outdated"
 ISSUE_NO_ADMIN: Final = "no_admin"
 ISSUE_DELETE_REFUSED: Final = "delete_refused"
+ISSUE_UNKNOWN_TEMPLATES: Final = "unknown_templates"
+ISSUE_MISSING_TEMPLATES: Final = "missing_templates"
+# One issue per biometric module and problem (module_templates.py), each with its own
+# translation (the module's name in the language): ``unknown_templates_face``.
+TEMPLATE_ISSUES: Final[dict[tuple[str, CredentialType], str]] = {
+    (problem, kind): f"{problem}_{kind.value}"
+    for problem in (ISSUE_UNKNOWN_TEMPLATES, ISSUE_MISSING_TEMPLATES)
+    for kind in BIOMETRIC_TYPES
+}
 
 
 def link_issue(link: Link) -> str:
@@ -42,6 +56,7 @@ ISSUES: Final = (
     ISSUE_NO_ADMIN,
     ISSUE_DELETE_REFUSED,
     *(link_issue(link) for link in Link),
+    *TEMPLATE_ISSUES.values(),
 )
 
 # The unlock methods (L-40), lock sources and alarms of the edge driver's event catalogue.
@@ -100,7 +115,3 @@ LOCK_FAILURES: Final = (
 # Fired on the bus for each access event, so the logbook can say who did what.
 EVENT_ACCESS: Final = f"{DOMAIN}_access"
 CONF_NAME_PLACE: Final = "name"
-CREDENTIAL_TYPES: Final = tuple(CredentialType)
-BIOMETRIC_TYPES: Final = tuple(
-    kind for kind in CredentialType if kind is not CredentialType.PASSWORD
-)

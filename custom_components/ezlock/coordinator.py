@@ -48,6 +48,7 @@ from .const import (
     LOGGER,
     link_issue,
 )
+from .module_templates import ModuleTemplateCheck
 
 type EzlockConfigEntry = ConfigEntry[EzlockCoordinator]
 
@@ -110,6 +111,8 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         self.client = client
         # Who can open the door, as subentries of the entry (access_sync.py).
         self.access = AccessSync(hass, entry, client)
+        # The modules' templates against the credentials, as repairs.
+        self.templates = ModuleTemplateCheck(hass, entry, client)
         self.last_seq: int | None = None
         self._store: Store[StoredSeq] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}"
@@ -175,6 +178,7 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             self.last_seq = stored["last_seq"]
         with self._setup_errors():
             await self.access.async_refresh()
+        await self.templates.async_refresh()
 
     @override
     async def _async_update_data(self) -> LockState:
@@ -314,6 +318,7 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         if self._lost:
             self._lost = False
             LOGGER.info("Connection to %s is back", self.name)
+            self.templates.on_reconnected()
         self.async_set_updated_data(state)
         self._guarded(self.access.on_admin)(state.admin_exists)
         self._follow_links(state)
@@ -342,6 +347,7 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         if event.type == "factory_reset":
             self._raise_issue(ISSUE_FACTORY_RESET, ir.IssueSeverity.ERROR, fixable=True)
         self._guarded(self.access.on_event)(event)
+        self._guarded(self.templates.on_event)(event)
         for listener in tuple(self._event_listeners):
             self._guarded(listener)(event)
 

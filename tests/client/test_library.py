@@ -148,3 +148,19 @@ def test_malformed_values_of_each_kind() -> None:
         )
     with pytest.raises(EzlockProtocolError, match=r"events\.events: expected a list"):
         EventPage.from_json({"events": {}, "last_seq": 0})
+
+
+def test_malformed_slot_lists() -> None:
+    """A slot list must be a list of integers from 0, never booleans."""
+    event = {
+        "seq": 1,
+        "type": "templates_deleted",
+        "time": "2026-01-01T00:00:00Z",
+        "credential_type": "face",
+    }
+    with pytest.raises(EzlockProtocolError, match=r"event\.slots: expected a list"):
+        parse_event(event | {"slots": 3})
+    with pytest.raises(EzlockProtocolError, match=r"event\.slots\.1: expected an int"):
+        parse_event(event | {"slots": [3, True]})
+    with pytest.raises(EzlockProtocolError, match=r"event\.slots\.0: expected an int"):
+        parse_event(event | {"slots": [-1]})

@@ -6,8 +6,10 @@ driver really sends, not against fixtures written from them.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -31,6 +33,8 @@ from custom_components.ezlock.client import (
     LockEvent,
     Role,
     SettingsChangedEvent,
+    TemplatesDeletedEvent,
+    TemplatesMismatchEvent,
     VisitorEvent,
     VisitorKind,
     VisitorStatus,
@@ -40,7 +44,9 @@ from custom_components.ezlock.client import (
 from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.models import CredentialType as EdgeCredentialType
+from ezlock_edge.sim.lock import SimulatedLock
 from tests.support.lock import ADMIN_PASSWORD, open_pairing, sim_of
+from tests.support.modules import store_finger_elsewhere
 from tests.support.waiting import eventually
 
 from .conftest import Starter
@@ -353,3 +359,53 @@ async def test_remote_pin(edge: EdgeApp, client: EzlockClient) -> None:
     assert ours[-1].by_client is not None
     assert ours[-1].by_client.name == "Client tests"
     assert all(e.by_client is None for e in page.events if e.type == "bolt")
+
+
+@pytest.fixture
+async def own_sim(tmp_path: Path) -> AsyncIterator[SimulatedLock]:
+    """Start the lock's hardware before its edge driver (and stop it after)."""
+    sim = SimulatedLock(state_dir=tmp_path / "sim", motor_travel=0.0)
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+async def test_module_templates(
+    own_sim: SimulatedLock,
+    start: Starter,
+    edge_options: EdgeOptions,
+    session: aiohttp.ClientSession,
+) -> None:
+    """Another host's fingerprints: reported at start, read, deleted (typed events)."""
+    await store_finger_elsewhere(own_sim, "stranger", (3, 150))
+    edge = await start(replace(edge_options, sim=own_sim))
+    client = await pair(edge, session)
+    modules = {m.credential_type: m for m in await client.get_templates()}
+    assert list(modules) == [
+        CredentialType.FINGERPRINT,
+        CredentialType.FACE,
+        CredentialType.PALM,
+    ]
+    fingerprint = modules[CredentialType.FINGERPRINT]
+    assert (fingerprint.readable, fingerprint.unknown_slots) == (True, (3, 150))
+    assert (fingerprint.missing, fingerprint.mismatch) == ((), True)
+    assert not modules[CredentialType.FACE].mismatch
+
+    after = await client.delete_templates(CredentialType.FINGERPRINT, [3])
+    assert (after.unknown_slots, after.mismatch) == ((150,), True)
+    with pytest.raises(EzlockApiError) as refused:
+        await client.delete_templates(CredentialType.FINGERPRINT, [])
+    assert (refused.value.status, refused.value.code) == (400, "invalid_request")
+
+    events = (await client.get_events(since=0, limit=1000)).events
+    [mismatch] = [e for e in events if isinstance(e, TemplatesMismatchEvent)]
+    assert (mismatch.credential_type, mismatch.unknown_slots) == (
+        CredentialType.FINGERPRINT,
+        (3, 150),
+    )
+    assert mismatch.missing_slots == ()
+    [deleted] = [e for e in events if isinstance(e, TemplatesDeletedEvent)]
+    assert (deleted.credential_type, deleted.slots) == (
+        CredentialType.FINGERPRINT,
+        (3,),
+    )

@@ -16,7 +16,7 @@ import pytest
 
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.sim.lock import SimulatedLock
-from tests.support.lock import create_first_admin, sim_of
+from tests.support.lock import create_first_admin, enroll_in_view, sim_of
 from tests.support.modules import empty_module_elsewhere, store_finger_elsewhere
 from tests.support.waiting import eventually
 
@@ -38,32 +38,6 @@ def _module(reply: dict[str, Any], kind: str) -> dict[str, Any]:
     return found[0]
 
 
-async def _enroll_face(api: ApiClient, identity: str) -> str:
-    """Enroll user 1's face from the app while they stand at the lock."""
-    started = await api.call("POST", "/users/1/enrollments", {"type": "face"})
-    assert started.status == 202, started.body
-    enrollment = started.body["enrollment_id"]
-
-    def credential() -> str | None:
-        for event in api.edge.core.events.query(limit=1000):
-            if (
-                event.type == "enrollment"
-                and event.data["enrollment_id"] == enrollment
-                and event.data["status"] == "completed"
-            ):
-                return str(event.data["credential_id"])
-        return None
-
-    async def completed() -> bool:
-        await sim_of(api.edge).face(identity)  # in view until the lock takes them
-        return credential() is not None
-
-    await eventually(completed, "the face enrolled")
-    found = credential()
-    assert found is not None
-    return found
-
-
 async def test_templates_another_host_left_and_a_module_lost(
     tmp_path: Path, clock: ManualClock, sim: SimulatedLock
 ) -> None:
@@ -72,7 +46,7 @@ async def test_templates_another_host_left_and_a_module_lost(
         await create_first_admin(sim)
         async with client_for(edge) as api:
             await pair(api)
-            face = await _enroll_face(api, "alice")
+            face = await enroll_in_view(edge, 1, "face", "alice")
             clean = (await api.call("GET", "/templates")).body
             assert [
                 (m["credential_type"], m["readable"], m["unknown_slots"])

@@ -61,3 +61,32 @@ async def create_first_admin(
         return await said(sim, "success") > before
 
     await eventually(done, "the first admin created at the keypad")
+
+
+async def enroll_in_view(edge: EdgeApp, number: int, kind: str, identity: str) -> str:
+    """Enroll user ``number``'s face or palm from the app; return the credential id.
+
+    The person (``identity``) stays in view of the module until the lock takes them.
+    """
+    sim = sim_of(edge)
+    present = sim.face if kind == "face" else sim.palm
+    enrollment = await edge.core.start_enrollment(number, kind)
+
+    def credential() -> str | None:
+        for event in edge.core.events.query(limit=1000):
+            if (
+                event.type == "enrollment"
+                and event.data["enrollment_id"] == enrollment.id
+                and event.data["status"] == "completed"
+            ):
+                return str(event.data["credential_id"])
+        return None
+
+    async def completed() -> bool:
+        await present(identity)
+        return credential() is not None
+
+    await eventually(completed, f"the {kind} of {identity} enrolled")
+    found = credential()
+    assert found is not None
+    return found

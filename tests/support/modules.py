@@ -80,3 +80,14 @@ async def empty_module_elsewhere(sim: SimulatedLock, link: str) -> None:
             assert await reader.readexactly(8) == bytes.fromhex("EFAA 00 0002 2100 23")
     finally:
         writer.close()
+
+
+async def empty_fingerprints_elsewhere(sim: SimulatedLock) -> None:
+    """Delete every template of the fingerprint module (R503 Empty, 0DH)."""
+    reader, writer = await serialx.open_serial_connection(
+        str(sim.ports["fingerprint"]), baudrate=57600
+    )
+    try:
+        assert await _exchange(reader, writer, _ef01_command(0x0D)) == _ACK_OK
+    finally:
+        writer.close()

@@ -75,6 +75,15 @@ class Reader:
         """Read an integer or ``null`` (or nothing)."""
         return None if self._data.get(key) is None else self.integer(key, minimum)
 
+    def integers(self, key: str, minimum: int | None = None) -> tuple[int, ...]:
+        """Read a list of integers (never booleans), each at least ``minimum``."""
+        value = self._get(key)
+        if not isinstance(value, list):
+            raise self._fail(key, "a list")
+        items = {str(index): item for index, item in enumerate(value)}
+        reader = Reader(items, f"{self._path}.{key}")
+        return tuple(reader.integer(index, minimum) for index in items)
+
     def boolean(self, key: str) -> bool:
         """Read a boolean."""
         value = self._get(key)

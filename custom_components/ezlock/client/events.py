@@ -348,6 +348,42 @@ class MuteEvent(LockEvent):
         return {"muted": reader.boolean("muted")}
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TemplatesMismatchEvent(LockEvent):
+    """At start a module's templates and the lock's credentials differed.
+
+    ``unknown_slots``: templates no credential owns (another host's); ``missing_slots``:
+    credentials whose template the module lost. ``GET /templates`` reads them again.
+    """
+
+    credential_type: CredentialType
+    unknown_slots: tuple[int, ...]
+    missing_slots: tuple[int, ...]
+
+    @classmethod
+    def _specific(cls, reader: Reader) -> dict[str, Any]:
+        return {
+            "credential_type": reader.choice("credential_type", CredentialType),
+            "unknown_slots": reader.integers("unknown_slots", 0),
+            "missing_slots": reader.integers("missing_slots", 0),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TemplatesDeletedEvent(LockEvent):
+    """An admin deleted templates no credential owned from a module."""
+
+    credential_type: CredentialType
+    slots: tuple[int, ...]
+
+    @classmethod
+    def _specific(cls, reader: Reader) -> dict[str, Any]:
+        return {
+            "credential_type": reader.choice("credential_type", CredentialType),
+            "slots": reader.integers("slots", 0),
+        }
+
+
 _TYPES: Final[Mapping[str, type[LockEvent]]] = {
     "unlocked": UnlockedEvent,
     "unlock_failed": UnlockFailedEvent,
@@ -374,6 +410,8 @@ _TYPES: Final[Mapping[str, type[LockEvent]]] = {
     "away_mode": AwayModeEvent,
     "mute": MuteEvent,
     "doorbell": DoorbellEvent,
+    "templates_mismatch": TemplatesMismatchEvent,
+    "templates_deleted": TemplatesDeletedEvent,
 }
 
 

@@ -7,7 +7,7 @@ client never creates a session: the caller injects one (Home Assistant shares it
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 import copy
 from dataclasses import replace
@@ -39,6 +39,7 @@ from .models import (
     Enrollment,
     LockInfo,
     LockState,
+    ModuleTemplates,
     PairedClient,
     PairResult,
     Role,
@@ -355,6 +356,26 @@ class EzlockClient:
     async def delete_credential(self, credential_id: str) -> None:
         """Delete one credential."""
         await self._request("DELETE", f"credentials/{credential_id}")
+
+    # module templates (another host's, or lost by a module)
+
+    async def get_templates(self) -> tuple[ModuleTemplates, ...]:
+        """Read each biometric module now against the lock's credentials."""
+        reply = Reader(await self._request("GET", "templates"), "templates")
+        return tuple(
+            ModuleTemplates.from_reader(item) for item in reply.children("templates")
+        )
+
+    async def delete_templates(
+        self, credential_type: CredentialType, slots: Iterable[int]
+    ) -> ModuleTemplates:
+        """Delete templates no credential owns from a module; return it read again."""
+        reply = await self._request(
+            "POST",
+            f"templates/{credential_type.value}/delete",
+            body={"slots": list(slots)},
+        )
+        return ModuleTemplates.from_json(reply)
 
     # visitors (L-30, L-31)
 
