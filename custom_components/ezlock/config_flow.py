@@ -16,6 +16,7 @@ from typing import Any, Final
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
@@ -59,6 +60,7 @@ from .const import (
     DOMAIN,
 )
 from .coordinator import EzlockConfigEntry
+from .forms import Words
 from .unlock_code import CODE_PATTERN, hash_code, new_salt
 
 # The lock's window lasts 3 minutes; give the person a little longer to reach the panel.
@@ -377,9 +379,45 @@ class EzlockConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class EzlockOptionsFlow(OptionsFlowWithReload):
-    """Whether Home Assistant asks for a code before unlocking."""
+    """Who can open the door at a glance; whether Home Assistant asks for a code."""
 
     async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer the overview of who can open the door, or the unlock code."""
+        return self.async_show_menu(
+            step_id="init",
+            menu_options=["overview", "unlock_code"],
+            description_placeholders={"title": self.config_entry.title},
+        )
+
+    async def async_step_overview(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show every person, visitor code and Bluetooth key of the lock on one screen.
+
+        Read from the lock now; each row of the integration page manages one of them.
+        """
+        if user_input is not None:
+            return await self.async_step_init()
+        entry: EzlockConfigEntry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="not_loaded")
+        access = entry.runtime_data.access
+        try:
+            await access.async_refresh()
+        except EzlockError:
+            return self.async_abort(reason="cannot_connect")
+        words = Words(self.hass)
+        return self.async_show_form(
+            step_id="overview",
+            description_placeholders={
+                "people": words.people_table(access.users.values()),
+                "visitors": words.visitors_table(access.visitors.values()),
+            },
+        )
+
+    async def async_step_unlock_code(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Keep only a salted hash of the code."""
@@ -411,4 +449,6 @@ class EzlockOptionsFlow(OptionsFlowWithReload):
                 ),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
+        return self.async_show_form(
+            step_id="unlock_code", data_schema=schema, errors=errors
+        )

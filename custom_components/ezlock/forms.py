@@ -8,8 +8,9 @@ language Home Assistant speaks, from the integration's own translations.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+import re
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant
@@ -216,14 +217,17 @@ class Words:
             for window in schedule
         )
 
-    def person(self, user: User) -> str:
-        """Show a person's role, validity, schedule and credentials as Markdown lines."""
-        credentials = [
+    def _credentials(self, user: User) -> list[str]:
+        return [
             self.option("credential_type", credential.type.value)
             + (f" #{credential.slot}" if credential.slot is not None else "")
             + (f" ({self.option('summary', 'duress')})" if credential.duress else "")
             for credential in user.credentials
         ]
+
+    def person(self, user: User) -> str:
+        """Show a person's role, validity, schedule and credentials as Markdown lines."""
+        credentials = self._credentials(user)
         return "\n".join(
             [
                 f"- {self.option('summary', 'role')}: "
@@ -246,21 +250,91 @@ class Words:
             + self.schedule(visitor.schedule),
         ]
         if visitor.uses is not None:
-            remaining = visitor.remaining_uses
-            lines.append(
-                f"- {self.option('summary', 'uses')}: {visitor.uses} / "
-                + (
-                    str(visitor.max_uses)
-                    if visitor.max_uses is not None
-                    else self.option("uses", USES_UNLIMITED)
-                )
-                + (
-                    f" ({self.option('summary', 'remaining')}: {remaining})"
-                    if remaining is not None
-                    else ""
-                )
-            )
+            lines.append(f"- {self.option('summary', 'uses')}: {self._uses(visitor)}")
         return "\n".join(lines)
+
+    def _uses(self, visitor: VisitorCredential) -> str:
+        """``1 / 3 (left: 2)``; a dash where uses are not counted."""
+        if visitor.uses is None:
+            return "—"
+        remaining = visitor.remaining_uses
+        return (
+            f"{visitor.uses} / "
+            + (
+                str(visitor.max_uses)
+                if visitor.max_uses is not None
+                else self.option("uses", USES_UNLIMITED)
+            )
+            + (
+                f" ({self.option('summary', 'remaining')}: {remaining})"
+                if remaining is not None
+                else ""
+            )
+        )
+
+    def people_table(self, users: Iterable[User]) -> str:
+        """Show every person as one row of a Markdown table (the overview)."""
+        return _table(
+            [
+                self.option("summary", key)
+                for key in ("name", "role", "valid", "schedule", "credentials")
+            ],
+            [
+                [
+                    user.name,
+                    self.option("role", user.role.value),
+                    self._span(user.valid_from, user.valid_until),
+                    self.schedule(user.schedule),
+                    ", ".join(self._credentials(user)) or "—",
+                ]
+                for user in sorted(users, key=lambda user: user.number)
+            ],
+        )
+
+    def visitors_table(self, visitors: Iterable[VisitorCredential]) -> str:
+        """Show every visitor code and key as one row of a Markdown table."""
+        return _table(
+            [
+                self.option("summary", key)
+                for key in ("name", "kind", "status", "valid", "schedule", "uses")
+            ],
+            [
+                [
+                    visitor.name,
+                    self.option("summary", visitor.kind.value),
+                    self.option("visitor_status", visitor.status.value),
+                    self._span(visitor.valid_from, visitor.valid_until),
+                    self.schedule(visitor.schedule),
+                    self._uses(visitor),
+                ]
+                for visitor in sorted(
+                    visitors, key=lambda v: (v.status.ended, v.valid_from, v.name)
+                )
+            ],
+        )
+
+    def _span(self, start: datetime | None, end: datetime | None) -> str:
+        if start is None and end is None:
+            return self.option("summary", "always")
+        return f"{self.when(start)} → {self.when(end)}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    """Render a Markdown table; a dash alone when there is no row."""
+    if not rows:
+        return "—"
+    lines = [header, ["---"] * len(header), *rows]
+    return "\n".join(
+        "| " + " | ".join(_cell(value) for value in line) + " |" for line in lines
+    )
+
+
+def _cell(value: str) -> str:
+    """Escape a value so that a name cannot break the table or become Markdown."""
+    return _MARKDOWN.sub(r"\\\g<0>", value.replace("\n", " "))
+
+
+_MARKDOWN: Final = re.compile(r"[\\`*_{}\[\]<>()|#!~]")
 
 
 def grouped(code: str) -> str:

@@ -516,13 +516,25 @@ async def test_reconfigure_other_lock_plain_http(
         await second.stop()
 
 
+async def _unlock_code_form(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> ConfigFlowResult:
+    """Open the options' menu and choose the unlock code."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["overview", "unlock_code"]
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "unlock_code"}
+    )
+
+
 async def test_options_unlock_code(hass: HomeAssistant) -> None:
     """The unlock code is kept only as a salted hash; it can be kept or removed."""
     entry = MockConfigEntry(domain=DOMAIN, data={})
     entry.add_to_hass(hass)
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["step_id"] == "init"
+    result = await _unlock_code_form(hass, entry)
+    assert result["step_id"] == "unlock_code"
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_REQUIRE_CODE: True}
     )
@@ -540,13 +552,13 @@ async def test_options_unlock_code(hass: HomeAssistant) -> None:
     assert verify_code("2468", options[CONF_CODE_SALT], options[CONF_CODE_HASH])
 
     # Submitting without a new code keeps the current one.
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _unlock_code_form(hass, entry)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_REQUIRE_CODE: True}
     )
     assert dict(entry.options) == options
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _unlock_code_form(hass, entry)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_REQUIRE_CODE: False}
     )
