@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Mapping
 import contextlib
 from datetime import timedelta
+import re
 from typing import Any, Final, cast
 
 from homeassistant.config_entries import ConfigSubentryFlow, SubentryFlowResult
@@ -35,6 +36,7 @@ from .access_sync import (
     person_unique_id,
 )
 from .client import (
+    PASSWORD_PATTERN,
     CredentialType,
     EnrollmentEvent,
     EzlockApiError,
@@ -83,6 +85,7 @@ from .forms import (
 )
 
 FIELD_REPEAT: Final = "password_repeat"
+FIELD_PIN: Final = "pin"
 # Longer than any enrollment the lock runs (it times out each capture by itself).
 ENROLLMENT_WAIT: Final = 300.0
 FIRST_PROMPT_WAIT: Final = 5.0
@@ -110,6 +113,7 @@ ENROLL_SCHEMA: Final = vol.Schema(
     }
 )
 ACTIONS: Final = ("remove", "mark_duress", "unmark_duress")
+PIN_SCHEMA: Final = vol.Schema({vol.Required(FIELD_PIN): SECRET_SELECTOR})
 
 # Refusals of the lock that the forms show next to the field they concern.
 _FIELD_ERRORS: Final = {
@@ -138,12 +142,23 @@ def _errors(err: EzlockError, field: str = "base") -> dict[str, str]:
         "invalid_request",
         "user_not_found",
         "credential_not_found",
+        "pin_required",
+        "invalid_pin",
+        "locked_out",
     }
     return {"base": err.code if err.code in known else "refused"}
 
 
 class _AccessFlow(ConfigSubentryFlow):
-    """What the people and visitor flows share: the lock, its client, its words."""
+    """What the people and visitor flows share: the lock, its client, its words.
+
+    A lock that requires an admin's PIN for remote changes (``require_pin_for_remote``)
+    gets one asked first; every request of the flow then sends it (``X-Ezlock-PIN``),
+    and the lock checks it (a wrong one counts towards its lockout, L-42).
+    """
+
+    _pin: str | None = None
+    _after_pin: str = "user"
 
     @property
     def _coordinator(self) -> EzlockCoordinator:
@@ -151,7 +166,30 @@ class _AccessFlow(ConfigSubentryFlow):
 
     @property
     def _client(self) -> EzlockClient:
-        return self._coordinator.client
+        return self._coordinator.client.with_pin(self._pin)
+
+    def _pin_first(self, step: str) -> SubentryFlowResult | None:
+        """Ask for the lock admin's PIN before ``step`` when the lock requires one."""
+        if self._pin is not None or not self._coordinator.data.require_pin_for_remote:
+            return None
+        self._after_pin = step
+        return self.async_show_form(step_id="pin", data_schema=PIN_SCHEMA)
+
+    async def async_step_pin(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Take a lock admin's password (6-10 digits) as the PIN, then go on."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            pin = str(user_input[FIELD_PIN]).strip()
+            if re.fullmatch(PASSWORD_PATTERN, pin):
+                self._pin = pin
+                step = getattr(self, f"async_step_{self._after_pin}")
+                return cast("SubentryFlowResult", await step())
+            errors[FIELD_PIN] = "pin_format"
+        return self.async_show_form(
+            step_id="pin", data_schema=PIN_SCHEMA, errors=errors
+        )
 
     @property
     def _access(self) -> AccessSync:
@@ -203,6 +241,8 @@ class PersonFlow(_AccessFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """Name, role, optional validity and weekly schedule of a new person."""
+        if (ask := self._pin_first("user")) is not None:
+            return ask
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
@@ -232,6 +272,8 @@ class PersonFlow(_AccessFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """Open a person's menu."""
+        if (ask := self._pin_first("reconfigure")) is not None:
+            return ask
         self._number = int(self._get_reconfigure_subentry().data["number"])
         try:
             await self._access.async_refresh()
@@ -622,6 +664,8 @@ class VisitorFlow(_AccessFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """Name, from, until, weekly schedule, uses (one unless chosen), the code."""
+        if (ask := self._pin_first("user")) is not None:
+            return ask
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
@@ -696,6 +740,8 @@ class VisitorFlow(_AccessFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """Open a visitor's menu."""
+        if (ask := self._pin_first("visitor")) is not None:
+            return ask
         return await self.async_step_visitor()
 
     async def async_step_visitor(
@@ -758,11 +804,11 @@ class VisitorFlow(_AccessFlow):
         return self.async_abort(reason="visitor_deleted")
 
     def _visitor_failed(self, err: EzlockError) -> SubentryFlowResult:
-        return self.async_abort(
-            reason="visitor_gone"
-            if isinstance(err, EzlockApiError)
-            else "cannot_connect"
-        )
+        if not isinstance(err, EzlockApiError):
+            return self.async_abort(reason="cannot_connect")
+        if err.code in {"pin_required", "invalid_pin", "locked_out"}:
+            return self.async_abort(reason=err.code)
+        return self.async_abort(reason="visitor_gone")
 
 
 class BluetoothKeyFlow(VisitorFlow):

@@ -671,3 +671,65 @@ async def _a_visitor_row(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigS
     )
     await _step(hass, result, {})
     return _rows(entry, SUBENTRY_VISITOR_CODE)["Courier"]
+
+
+async def test_a_lock_that_requires_an_admin_pin(
+    hass: HomeAssistant, edge: EdgeApp
+) -> None:
+    """require_pin_for_remote: each flow asks for a lock admin's PIN first, sends it.
+
+    The lock checks it: a wrong one is refused (and counts towards its lockout), the
+    right one lets the flow add a person and give and revoke a visitor code.
+    """
+    entry = await _ready(hass, edge)
+    await edge.core.update_settings(require_pin_for_remote=True)
+    coordinator = entry.runtime_data
+    await eventually(
+        lambda: coordinator.data.require_pin_for_remote, "the setting in the state"
+    )
+
+    result = await _start(hass, entry, SUBENTRY_PERSON)
+    assert (result["type"], result["step_id"]) == (FlowResultType.FORM, "pin")
+    result = await _step(hass, result, {"pin": "12ab"})
+    assert result["errors"] == {"pin": "pin_format"}
+    result = await _step(hass, result, {"pin": ADMIN_PASSWORD})
+    assert result["step_id"] == "user"
+    result = await _step(hass, result, {"name": "Bob", "role": "user"})
+    assert (result["type"], result["step_id"]) == (FlowResultType.MENU, "person")
+    assert [u.name for u in await edge.core.list_users()][-1] == "Bob"
+    hass.config_entries.subentries.async_abort(result["flow_id"])
+
+    # A wrong PIN: the lock refuses the change, and counts it (remote_pin_failed).
+    since = edge.core.events.last_seq
+    result = await _start(hass, entry, SUBENTRY_VISITOR_CODE)
+    result = await _step(hass, result, {"pin": "975318"})
+    now = dt_util.now()
+    visit = {
+        "name": "Cleaner",
+        "valid_from": now.strftime("%Y-%m-%d %H:%M:%S"),
+        "valid_until": (now + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    result = await _step(hass, result, visit)
+    assert result["errors"] == {"base": "invalid_pin"}
+    assert _events(edge, since, "remote_pin_failed")
+    assert await edge.core.list_visitors(EdgeVisitorKind.TEMPORARY_PASSWORD) == []
+    hass.config_entries.subentries.async_abort(result["flow_id"])
+
+    result = await _start(hass, entry, SUBENTRY_VISITOR_CODE)
+    result = await _step(hass, result, {"pin": ADMIN_PASSWORD})
+    result = await _step(hass, result, visit)
+    assert result["step_id"] == "secret"
+    await _step(hass, result, {})
+    row = _rows(entry, SUBENTRY_VISITOR_CODE)["Cleaner"]
+
+    result = await _start(hass, entry, SUBENTRY_VISITOR_CODE, row)
+    result = await _step(hass, result, {"pin": "975318"})
+    assert (result["type"], result["step_id"]) == (FlowResultType.MENU, "visitor")
+    result = await _step(hass, result, {"next_step_id": "revoke"})
+    assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "invalid_pin")
+    result = await _start(hass, entry, SUBENTRY_VISITOR_CODE, row)
+    result = await _step(hass, result, {"pin": ADMIN_PASSWORD})
+    result = await _step(hass, result, {"next_step_id": "revoke"})
+    assert result["reason"] == "visitor_revoked"
+    [revoked] = await edge.core.list_visitors(EdgeVisitorKind.TEMPORARY_PASSWORD)
+    assert revoked.revoked_at is not None
