@@ -42,6 +42,7 @@ from .client import (
     VISITOR_USES,
     CredentialType,
     EnrollmentEvent,
+    EzlockClient,
     Limit,
     LockEvent,
     Role,
@@ -74,6 +75,8 @@ ATTR_SINCE: Final = "since"
 ATTR_LIMIT: Final = "limit"
 ATTR_NEWEST_FIRST: Final = "newest_first"
 ATTR_BEFORE: Final = "before"
+# A lock admin's password, for a lock that requires it (require_pin_for_remote).
+ATTR_PIN: Final = "pin"
 
 # 0 uses in the action means "unlimited", which the API sends as null.
 UNLIMITED_USES: Final = 0
@@ -87,6 +90,7 @@ def _bounded(limit: Limit) -> vol.All[int]:
 _NAME = vol.All(cv.string, vol.Length(min=NAME_LENGTH.minimum, max=NAME_LENGTH.maximum))
 _USER_NUMBER = _bounded(USER_NUMBER)
 _SECONDS = _bounded(COUNTDOWN_SECONDS)
+_PIN = cv.matches_regex(PASSWORD_PATTERN)
 
 type Handler = Callable[[EzlockEntity, ServiceCall], Awaitable[ServiceResponse]]
 
@@ -146,6 +150,11 @@ def _visitor(visitor: VisitorCredential) -> dict[str, Any]:
     return shown
 
 
+def _client(entity: EzlockEntity, call: ServiceCall) -> EzlockClient:
+    """Return the lock's client, sending the action's ``pin`` if it has one."""
+    return entity.coordinator.client.with_pin(call.data.get(ATTR_PIN))
+
+
 # Visitor credentials (L-30, L-31): one concept, three actions per kind.
 
 
@@ -154,7 +163,7 @@ def _create_visitor(kind: VisitorKind) -> Handler:
         """Create one with a window; temporary passwords also count uses."""
         max_uses = call.data.get(ATTR_MAX_USES, DEFAULT_USES)
         with translate_errors():
-            created = await entity.coordinator.client.create_visitor(
+            created = await _client(entity, call).create_visitor(
                 kind,
                 name=call.data[ATTR_NAME],
                 valid_from=_utc(call.data.get(ATTR_VALID_FROM)),
@@ -179,7 +188,7 @@ def _list_visitors(kind: VisitorKind) -> Handler:
 def _revoke_visitor(kind: VisitorKind) -> Handler:
     async def handler(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:
         with translate_errors():
-            await entity.coordinator.client.revoke_visitor(kind, call.data[ATTR_ID])
+            await _client(entity, call).revoke_visitor(kind, call.data[ATTR_ID])
         return None
 
     return handler
@@ -216,7 +225,7 @@ async def _set_countdown_lock(
 ) -> ServiceResponse:
     """L-45: lock by itself after every unlock, or not."""
     with translate_errors():
-        settings = await entity.coordinator.client.update_settings(
+        settings = await _client(entity, call).update_settings(
             countdown_lock_enabled=call.data[ATTR_ENABLED],
             countdown_lock_seconds=call.data.get(ATTR_SECONDS),
         )
@@ -256,7 +265,7 @@ async def _set_lock_user(entity: EzlockEntity, call: ServiceCall) -> ServiceResp
     """Add a user (no number) or change one; validity can be set or cleared (L-28)."""
     data = call.data
     role = Role(data[ATTR_ROLE]) if ATTR_ROLE in data else None
-    client = entity.coordinator.client
+    client = _client(entity, call)
     with translate_errors():
         if (number := data.get(ATTR_USER_NUMBER)) is None:
             user = await client.add_user(
@@ -278,7 +287,7 @@ async def _set_lock_user(entity: EzlockEntity, call: ServiceCall) -> ServiceResp
 
 async def _clear_lock_user(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:
     with translate_errors():
-        await entity.coordinator.client.delete_user(call.data[ATTR_USER_NUMBER])
+        await _client(entity, call).delete_user(call.data[ATTR_USER_NUMBER])
     return None
 
 
@@ -287,7 +296,7 @@ async def _set_lock_password(
 ) -> ServiceResponse:
     """L-25 is checked by the lock; a refused password says which rule it broke."""
     with translate_errors():
-        await entity.coordinator.client.set_password(
+        await _client(entity, call).set_password(
             call.data[ATTR_USER_NUMBER], call.data[ATTR_PASSWORD]
         )
     return None
@@ -318,7 +327,7 @@ async def _enroll_credential(
     unsubscribe = coordinator.async_add_event_listener(_on_event)
     try:
         with translate_errors():
-            started = await coordinator.client.start_enrollment(
+            started = await _client(entity, call).start_enrollment(
                 call.data[ATTR_USER_NUMBER],
                 CredentialType(call.data[ATTR_CREDENTIAL_TYPE]),
             )
@@ -356,14 +365,14 @@ async def _clear_lock_credential(
     entity: EzlockEntity, call: ServiceCall
 ) -> ServiceResponse:
     with translate_errors():
-        await entity.coordinator.client.delete_credential(call.data[ATTR_CREDENTIAL_ID])
+        await _client(entity, call).delete_credential(call.data[ATTR_CREDENTIAL_ID])
     return None
 
 
 async def _set_duress(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:
     """L-29: any credential can open the door and raise a silent duress alarm."""
     with translate_errors():
-        await entity.coordinator.client.update_credential(
+        await _client(entity, call).update_credential(
             call.data[ATTR_CREDENTIAL_ID], duress=call.data[ATTR_DURESS]
         )
     return None
@@ -372,7 +381,7 @@ async def _set_duress(entity: EzlockEntity, call: ServiceCall) -> ServiceRespons
 async def _clear_lockout(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:
     """L-42: end the security lockout now."""
     with translate_errors():
-        await entity.coordinator.client.clear_lockout()
+        await _client(entity, call).clear_lockout()
     return None
 
 
@@ -402,12 +411,20 @@ class _Action:
     admin_only: bool = False
 
 
+def _with_pin(schema: VolDictType) -> VolDictType:
+    """Add the optional ``pin`` to an action that changes the lock (an admin route).
+
+    A lock with require_pin_for_remote wants a lock admin's password for that.
+    """
+    return {**schema, vol.Optional(ATTR_PIN): _PIN}
+
+
 def _visitor_actions(kind: VisitorKind) -> dict[str, _Action]:
     """create_<kind>, list_<kind>s and revoke_<kind>: the secret is admin-only."""
     return {
         f"create_{kind.value}": _Action(
             handler=_create_visitor(kind),
-            schema=_visitor_schema(kind),
+            schema=_with_pin(_visitor_schema(kind)),
             response=SupportsResponse.OPTIONAL,
             admin_only=True,
         ),
@@ -416,7 +433,7 @@ def _visitor_actions(kind: VisitorKind) -> dict[str, _Action]:
         ),
         f"revoke_{kind.value}": _Action(
             handler=_revoke_visitor(kind),
-            schema={vol.Required(ATTR_ID): cv.string},
+            schema=_with_pin({vol.Required(ATTR_ID): cv.string}),
             admin_only=True,
         ),
     }
@@ -432,10 +449,12 @@ ACTIONS: Final[dict[str, _Action]] = {
     ),
     "set_countdown_lock": _Action(
         handler=_set_countdown_lock,
-        schema={
-            vol.Required(ATTR_ENABLED): cv.boolean,
-            vol.Optional(ATTR_SECONDS): _SECONDS,
-        },
+        schema=_with_pin(
+            {
+                vol.Required(ATTR_ENABLED): cv.boolean,
+                vol.Optional(ATTR_SECONDS): _SECONDS,
+            }
+        ),
     ),
     "get_lock_info": _Action(
         handler=_get_lock_info, schema={}, response=SupportsResponse.ONLY
@@ -445,55 +464,65 @@ ACTIONS: Final[dict[str, _Action]] = {
     ),
     "set_lock_user": _Action(
         handler=_set_lock_user,
-        schema={
-            vol.Optional(ATTR_USER_NUMBER): _USER_NUMBER,
-            vol.Optional(ATTR_NAME): _NAME,
-            vol.Optional(ATTR_ROLE): vol.In([role.value for role in Role]),
-            vol.Optional(ATTR_VALID_FROM): cv.datetime,
-            vol.Optional(ATTR_VALID_UNTIL): cv.datetime,
-            vol.Optional(ATTR_CLEAR_VALIDITY): cv.boolean,
-        },
+        schema=_with_pin(
+            {
+                vol.Optional(ATTR_USER_NUMBER): _USER_NUMBER,
+                vol.Optional(ATTR_NAME): _NAME,
+                vol.Optional(ATTR_ROLE): vol.In([role.value for role in Role]),
+                vol.Optional(ATTR_VALID_FROM): cv.datetime,
+                vol.Optional(ATTR_VALID_UNTIL): cv.datetime,
+                vol.Optional(ATTR_CLEAR_VALIDITY): cv.boolean,
+            }
+        ),
         response=SupportsResponse.OPTIONAL,
         admin_only=True,
     ),
     "clear_lock_user": _Action(
         handler=_clear_lock_user,
-        schema={vol.Required(ATTR_USER_NUMBER): _USER_NUMBER},
+        schema=_with_pin({vol.Required(ATTR_USER_NUMBER): _USER_NUMBER}),
         admin_only=True,
     ),
     "set_lock_password": _Action(
         handler=_set_lock_password,
-        schema={
-            vol.Required(ATTR_USER_NUMBER): _USER_NUMBER,
-            vol.Required(ATTR_PASSWORD): cv.matches_regex(PASSWORD_PATTERN),
-        },
+        schema=_with_pin(
+            {
+                vol.Required(ATTR_USER_NUMBER): _USER_NUMBER,
+                vol.Required(ATTR_PASSWORD): cv.matches_regex(PASSWORD_PATTERN),
+            }
+        ),
         admin_only=True,
     ),
     "enroll_credential": _Action(
         handler=_enroll_credential,
-        schema={
-            vol.Required(ATTR_USER_NUMBER): _USER_NUMBER,
-            vol.Required(ATTR_CREDENTIAL_TYPE): vol.In(
-                [kind.value for kind in BIOMETRIC_TYPES]
-            ),
-        },
+        schema=_with_pin(
+            {
+                vol.Required(ATTR_USER_NUMBER): _USER_NUMBER,
+                vol.Required(ATTR_CREDENTIAL_TYPE): vol.In(
+                    [kind.value for kind in BIOMETRIC_TYPES]
+                ),
+            }
+        ),
         response=SupportsResponse.OPTIONAL,
         admin_only=True,
     ),
     "clear_lock_credential": _Action(
         handler=_clear_lock_credential,
-        schema={vol.Required(ATTR_CREDENTIAL_ID): cv.string},
+        schema=_with_pin({vol.Required(ATTR_CREDENTIAL_ID): cv.string}),
         admin_only=True,
     ),
     "set_duress": _Action(
         handler=_set_duress,
-        schema={
-            vol.Required(ATTR_CREDENTIAL_ID): cv.string,
-            vol.Required(ATTR_DURESS): cv.boolean,
-        },
+        schema=_with_pin(
+            {
+                vol.Required(ATTR_CREDENTIAL_ID): cv.string,
+                vol.Required(ATTR_DURESS): cv.boolean,
+            }
+        ),
         admin_only=True,
     ),
-    "clear_lockout": _Action(handler=_clear_lockout, schema={}, admin_only=True),
+    "clear_lockout": _Action(
+        handler=_clear_lockout, schema=_with_pin({}), admin_only=True
+    ),
     "get_events": _Action(
         handler=_get_events,
         schema={

@@ -11,12 +11,14 @@ from __future__ import annotations
 from homeassistant.const import ATTR_CODE, ATTR_ENTITY_ID, SERVICE_LOCK, SERVICE_UNLOCK
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+import probatio as vol
 import pytest
 
-from custom_components.ezlock.const import CONF_CODE_HASH, CONF_CODE_SALT
+from custom_components.ezlock.const import CONF_CODE_HASH, CONF_CODE_SALT, DOMAIN
 from custom_components.ezlock.lock import PIN_FORMAT
 from custom_components.ezlock.unlock_code import hash_code, new_salt
 from ezlock_edge.app import EdgeApp
+from ezlock_edge.core.models import VisitorKind
 from tests.support.lock import ADMIN_PASSWORD
 from tests.support.waiting import eventually
 
@@ -81,3 +83,69 @@ async def test_the_code_is_the_locks_pin_when_the_lock_requires_one(
     with pytest.raises(ServiceValidationError) as wrong:
         await _lock_service(hass, SERVICE_UNLOCK, lock, code=ADMIN_PASSWORD)
     assert wrong.value.translation_key == "wrong_unlock_code"
+
+
+async def test_actions_carry_the_pin_and_settings_entities_are_refused(
+    hass: HomeAssistant, edge: EdgeApp
+) -> None:
+    """Every action that changes the lock takes an optional ``pin``; an entity cannot.
+
+    The lock asks its PIN for every admin change: an action without one is refused
+    with the translated ``pin_required`` and changes nothing, with a lock admin's
+    password it goes through. A switch has no way to ask for a code: refused too.
+    """
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    await edge.core.update_settings(require_pin_for_remote=True)
+    lock = entity_id(hass, "lock", "lock")
+    await eventually(
+        lambda: current(hass, lock).attributes.get("code_format") == PIN_FORMAT,
+        "the lock requires its PIN",
+    )
+    guest = {"name": "Guest", "valid_until": "2099-01-01T00:00:00+00:00"}
+    for data, reason in (({}, "pin_required"), ({"pin": WRONG}, "invalid_pin")):
+        with pytest.raises(HomeAssistantError) as refused:
+            await hass.services.async_call(
+                DOMAIN,
+                "create_temporary_password",
+                {ATTR_ENTITY_ID: lock, **guest, **data},
+                blocking=True,
+                return_response=True,
+            )
+        assert refused.value.translation_key == reason
+    assert await edge.core.list_visitors(VisitorKind.TEMPORARY_PASSWORD) == []
+    with pytest.raises(vol.Invalid):  # a PIN is a password's 6-10 digits
+        await hass.services.async_call(
+            DOMAIN,
+            "clear_lockout",
+            {ATTR_ENTITY_ID: lock, "pin": "12ab"},
+            blocking=True,
+        )
+
+    created = await hass.services.async_call(
+        DOMAIN,
+        "create_temporary_password",
+        {ATTR_ENTITY_ID: lock, **guest, "pin": ADMIN_PASSWORD},
+        blocking=True,
+        return_response=True,
+    )
+    assert created is not None
+    visitors = await edge.core.list_visitors(VisitorKind.TEMPORARY_PASSWORD)
+    assert [visitor.name for visitor in visitors] == ["Guest"]
+    await hass.services.async_call(
+        DOMAIN,
+        "set_countdown_lock",
+        {ATTR_ENTITY_ID: lock, "enabled": True, "pin": ADMIN_PASSWORD},
+        blocking=True,
+    )
+    assert edge.core.get_settings().countdown_lock_enabled
+
+    with pytest.raises(HomeAssistantError) as refused:
+        await hass.services.async_call(
+            "switch",
+            "turn_on",
+            {ATTR_ENTITY_ID: entity_id(hass, "switch", "away_mode")},
+            blocking=True,
+        )
+    assert refused.value.translation_key == "pin_required"
+    assert not edge.core.get_settings().away_mode
