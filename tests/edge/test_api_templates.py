@@ -137,3 +137,31 @@ async def test_refusals(api: ApiClient) -> None:
     down = await api.call("POST", "/templates/fingerprint/delete", {"slots": [1]})
     assert (down.status, down.body["error"]) == (503, "module_unavailable")
     await sim.replug("fingerprint")
+
+
+async def test_a_module_plugged_in_later_is_checked(
+    tmp_path: Path, clock: ManualClock, sim: SimulatedLock
+) -> None:
+    """A module set up elsewhere and plugged in after the driver started is reported."""
+    await store_finger_elsewhere(sim, "stranger", (9,))
+    await sim.unplug("fingerprint")
+    async with running_edge(tmp_path / "edge", clock, sim=sim) as edge:
+        await create_first_admin(sim)
+        async with client_for(edge) as api:
+            await pair(api)
+            unread = _module((await api.call("GET", "/templates")).body, "fingerprint")
+            assert unread["readable"] is False
+
+            def mismatches() -> list[tuple[str, list[int]]]:
+                return [
+                    (e.data["credential_type"], e.data["unknown_slots"])
+                    for e in edge.core.events.query(limit=1000)
+                    if e.type == "templates_mismatch"
+                ]
+
+            assert mismatches() == []
+            await sim.replug("fingerprint")
+            await eventually(
+                lambda: mismatches() == [("fingerprint", [9])],
+                "the module checked once it is back",
+            )

@@ -5,7 +5,8 @@ or palm module still holds the template in its slot until it is deleted there to
 (L-27). A module that does not answer keeps an orphan template that matches nobody.
 
 Each module's slots (the fingerprint module's whole library, not only the lock's 50
-pages) are compared with the lock's credentials at start and whenever a client asks
+pages) are compared with the lock's credentials at start, when a module's link comes back
+(plugged in late, or swapped while the driver ran) and whenever a client asks
 (``GET /templates``). A module that was set up on another host (or kept its templates
 through a reset of the lock's data) holds templates no credential owns: they are
 reported (``templates_mismatch``, with ``unknown_slots``), kept, and never overwritten
@@ -20,10 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import partial
 import logging
 
 from ezlock_edge.tasks import BackgroundTasks
 from ezlock_edge.vocabulary.errors import DeviceError
+from ezlock_edge.vocabulary.link import LinkState
 
 from .device_contract import Biometric, Fingerprint, LockHardware
 from .directory import Directory
@@ -74,21 +77,35 @@ class Templates:
         self._directory = directory
         self._events = events
         self._tasks = BackgroundTasks(_LOGGER)
+        self._running = False
+        self._listening = False
 
     def start(self) -> None:
-        """Check the modules against the lock's credentials, in the background."""
+        """Check the modules now, and each again when its link comes back (background)."""
+        self._running = True
+        if not self._listening:  # the modules keep their listeners
+            self._listening = True
+            for kind in _MODULE_TYPES:
+                self._module(kind).add_link_listener(partial(self._link_changed, kind))
         self._tasks.spawn(self.check(), name="ezlock template check")
 
     async def stop(self) -> None:
         """Stop a check still running."""
+        self._running = False
         await self._tasks.cancel()
 
-    async def check(self) -> None:
+    def _link_changed(self, kind: CredentialType, link: LinkState) -> None:
+        """Check a module back on its cable: it may be another, or set up elsewhere."""
+        if self._running and link is LinkState.CONNECTED:
+            self._tasks.spawn(self.check((kind,)), name=f"ezlock {kind} template check")
+
+    async def check(self, kinds: Collection[CredentialType] = _MODULE_TYPES) -> None:
         """Report templates no credential owns, and credentials without their template.
 
-        A module that does not answer now is skipped (it is checked at the next start).
+        A module that does not answer now is skipped (it is checked again when its link
+        comes back, or at the next start).
         """
-        for report in await self.reports():
+        for report in [await self.report(kind) for kind in kinds]:
             kind = report.credential_type
             if not report.readable:
                 _LOGGER.warning("Cannot read the %s module's templates", kind)
