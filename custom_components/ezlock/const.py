@@ -98,7 +98,6 @@ UNLOCK_FAILURES: Final = (
     "expired",
     "outside_schedule",
     "used_up",
-    "revoked",
     "locked_out",
     "disabled",
     "wrong_pin",
@@ -107,6 +106,7 @@ UNLOCK_FAILURES: Final = (
 # Why a lock was refused (``lock_failed``: a Bluetooth key that may not lock now, L-31).
 LOCK_FAILURES: Final = (
     "no_match",
+    "revoked",
     "not_yet_valid",
     "expired",
     "outside_schedule",

@@ -120,6 +120,8 @@ def test_access_attributes_translate_the_event_catalogue() -> None:
     assert attributes["method"]["state"].keys() == set(UNLOCK_METHODS)
     assert attributes["source"]["state"].keys() == set(LOCK_SOURCES)
     assert attributes["reason"]["state"].keys() == {*UNLOCK_FAILURES, *LOCK_FAILURES}
+    for catalogue in (UNLOCK_METHODS, LOCK_SOURCES, UNLOCK_FAILURES, LOCK_FAILURES):
+        assert len(set(catalogue)) == len(catalogue), catalogue
 
 
 def test_actions_described_everywhere() -> None:
