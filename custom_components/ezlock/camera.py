@@ -7,10 +7,12 @@ while the lock says the camera is off; the camera sensor says why.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from aiohttp import hdrs, web
 from homeassistant.components.camera import Camera
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.aiohttp_client import async_aiohttp_proxy_stream
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -22,6 +24,9 @@ from .errors import translate_errors
 PARALLEL_UPDATES = 0
 
 LIVE_VIEW = EntityDescription(key="camera", translation_key="live_view")
+STALL_SECONDS = 10.0
+"""Seconds the edge may send nothing before a live view is ended (it sends at least a
+frame a second while the camera is on, and ends the stream when it goes off)."""
 
 
 async def async_setup_entry(
@@ -66,14 +71,25 @@ class EzlockCamera(EzlockEntity, Camera):
     async def handle_async_mjpeg_stream(
         self, request: web.Request
     ) -> web.StreamResponse | None:
-        """Pass the edge driver's MJPEG stream through, frame for frame."""
-        try:
-            async with self.coordinator.client.camera_stream() as response:
-                return await async_aiohttp_proxy_stream(
-                    self.hass,
-                    request,
-                    response.content,
-                    response.headers[hdrs.CONTENT_TYPE],
+        """Pass the edge driver's MJPEG stream through, frame for frame.
+
+        Not with Home Assistant's ``async_aiohttp_proxy_stream``: it passes data only
+        while ``hass.is_running``, and Home Assistant serves its frontend (and this
+        entity) before its start is over, so a live view opened then was an empty
+        answer, a broken picture. This one ends when the viewer leaves, the edge ends
+        the stream (the camera went off) or stays silent, or Home Assistant stops.
+        """
+        response: web.StreamResponse | None = None
+        with contextlib.suppress(EzlockError):
+            async with self.coordinator.client.camera_stream() as upstream:
+                response = web.StreamResponse(
+                    headers={hdrs.CONTENT_TYPE: upstream.headers[hdrs.CONTENT_TYPE]}
                 )
-        except EzlockError:
-            return None  # the frontend is told 502 and tries again
+                await response.prepare(request)
+                while not self.hass.is_stopping:
+                    async with asyncio.timeout(STALL_SECONDS):
+                        chunk = await upstream.content.readany()
+                    if not chunk:
+                        break
+                    await response.write(chunk)
+        return response  # None (the edge refused): the frontend is told 502

@@ -19,7 +19,19 @@ class MjpegReader:
         """The JPEG of the last part read."""
 
     async def part(self) -> bytes | None:
-        """Return the next part's JPEG; None at the closing boundary."""
+        """Return the next frame's JPEG; None at the closing boundary.
+
+        The edge sends the first frame twice (a browser shows a part once the next
+        part's headers have come): the first call reads both parts and checks they
+        are the same picture; both are in :attr:`parts`.
+        """
+        first = not self.parts
+        jpeg = await self._read_part()
+        if first and jpeg is not None:
+            assert await self._read_part() == jpeg, "the first frame is sent twice"
+        return jpeg
+
+    async def _read_part(self) -> bytes | None:
         content = self.response.content
         line = await content.readline()
         if line == BOUNDARY + b"--\r\n":

@@ -7,12 +7,13 @@ image proxy: every picture is decoded by FFmpeg (tests.support.pictures).
 
 from __future__ import annotations
 
+from aiohttp import ClientResponse
 from homeassistant.components.camera import async_get_image
 from homeassistant.components.camera.const import DATA_COMPONENT as CAMERAS
 from homeassistant.components.image import ImageEntity
 from homeassistant.components.image.const import DATA_COMPONENT as IMAGES
 from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -75,13 +76,76 @@ async def test_mjpeg_stream_through_home_assistant(
         assert response.headers["Content-Type"] == (
             "multipart/x-mixed-replace; boundary=ezlock-frame"
         )
-        received = b""
-        while received.count(b"--ezlock-frame\r\n") < 3:  # two whole parts
-            received += await response.content.readany()
-    whole = received[: received.rindex(b"--ezlock-frame\r\n")]
+        whole = await _parts(response, 2)
+    first, second = whole.split(b"--ezlock-frame\r\n")[1:3]
+    assert first == second  # the first frame twice: a browser shows it at once
     pictures = decode_mjpeg([whole])
     assert len(pictures) >= 2
     assert {(p.width, p.height) for p in pictures} == {(640, 480)}
+
+
+async def test_the_live_view_plays_while_home_assistant_is_starting(
+    hass: HomeAssistant, edge: EdgeApp, hass_client: ClientSessionGenerator
+) -> None:
+    """A dashboard opened during Home Assistant's start shows the door too.
+
+    Home Assistant serves its frontend (and set-up entities) before its start is over,
+    while its state is still ``not_running``; its stream proxy helper
+    (``async_aiohttp_proxy_stream``) passes data only while ``hass.is_running``, so a
+    live view opened then was an empty 200: a broken picture in the browser.
+    """
+    await setup_entry(hass, await paired_entry(hass, edge))
+    camera = entity_id(hass, "camera", "camera")
+    client = await hass_client()
+    hass.set_state(CoreState.not_running)  # bootstrap: the frontend already answers
+    try:
+        async with client.get(f"/api/camera_proxy_stream/{camera}") as response:
+            assert response.status == 200
+            whole = await _parts(response, 2)
+    finally:
+        hass.set_state(CoreState.running)
+    assert len(decode_mjpeg([whole])) >= 2
+
+
+async def test_a_live_view_ends_when_the_camera_goes_off_or_home_assistant_stops(
+    hass: HomeAssistant, edge: EdgeApp, hass_client: ClientSessionGenerator
+) -> None:
+    """L-62: below 20 % a running live view ends; so does one when Home Assistant stops."""
+    await setup_entry(hass, await paired_entry(hass, edge))
+    camera = entity_id(hass, "camera", "camera")
+    client = await hass_client()
+    async with client.get(f"/api/camera_proxy_stream/{camera}") as response:
+        await _parts(response, 1)
+        await sim_of(edge).battery(19)
+        rest = await response.content.read()  # to the end: the edge closed it
+    assert rest.endswith(b"--ezlock-frame--\r\n")
+    await sim_of(edge).battery(25)
+    await eventually(
+        lambda: current(hass, camera).state != STATE_UNAVAILABLE, "camera back"
+    )
+    async with client.get(f"/api/camera_proxy_stream/{camera}") as response:
+        await _parts(response, 1)
+        hass.set_state(CoreState.stopping)
+        try:
+            rest = await response.content.read()
+        finally:
+            hass.set_state(CoreState.running)
+    assert not rest.endswith(b"--ezlock-frame--\r\n")  # ended by Home Assistant
+    await eventually(
+        lambda: edge.core.camera.status.viewers == 0, "the edge's stream closed"
+    )
+
+
+async def _parts(response: ClientResponse, count: int) -> bytes:
+    """Read ``count`` whole parts of an MJPEG stream (fails if the stream ends first)."""
+    received = b""
+    while received.count(b"--ezlock-frame\r\n") <= count:
+        chunk = await response.content.readany()
+        assert chunk, (
+            f"the stream ended after {received.count(b'--ezlock-frame')} parts"
+        )
+        received += chunk
+    return received[: received.rindex(b"--ezlock-frame\r\n")]
 
 
 async def test_a_stream_of_a_camera_that_is_off_is_refused(

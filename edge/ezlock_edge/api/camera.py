@@ -111,13 +111,20 @@ async def _serve(
         writing = False
 
     viewer.on_end = interrupt
+    first = True
     try:
         while (frame := await viewer.next()) is not None:
             head = (
                 f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
                 f"Content-Length: {len(frame.jpeg)}\r\n\r\n"
             )
-            await send(head.encode() + frame.jpeg + b"\r\n")
+            part = head.encode() + frame.jpeg + b"\r\n"
+            # A browser shows a part only once the next part's headers have come
+            # (Chromium shows frame n-1: issues.chromium.org/issues/41199053): the
+            # first frame goes out twice, so the live view appears with the first
+            # capture, not with the second one (never, if that one is late).
+            await send(part + part if first else part)
+            first = False
             if request.transport is not None:
                 viewer.buffered(request.transport.get_write_buffer_size())
         await send(f"--{BOUNDARY}--\r\n".encode())
