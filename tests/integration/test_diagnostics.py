@@ -33,5 +33,12 @@ async def test_diagnostics_redacted(hass: HomeAssistant, edge: EdgeApp) -> None:
     assert diagnostics["entry"]["data"]["host"] == "**REDACTED**"
     assert diagnostics["info"]["serial"] == "**REDACTED**"
     assert diagnostics["state"]["battery_percent"] == edge.core.state.battery_percent
+    assert diagnostics["state"]["camera"] == {  # L-13: whether the live view is on
+        "reason": None,
+        "viewers": 0,
+        "width": 640,
+        "height": 480,
+        "fps": 5,
+    }
     assert diagnostics["connection"]["streaming"] is True
     assert diagnostics["connection"]["last_seq"] == entry.runtime_data.last_seq
