@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 import contextlib
+from dataclasses import dataclass
 import json
 import logging
 import os
 from pathlib import Path
+import re
 import resource
 import shlex
 import signal
@@ -24,7 +26,7 @@ from ezlock_edge.config import KEYS, ConfigError, build
 from ezlock_edge.logs import JsonFormatter, KeyValueFormatter
 from ezlock_edge.vocabulary.modules import ModuleSettings
 from tests.support.network import free_port
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, settled
 
 STARTUP = 20.0
 
@@ -44,78 +46,128 @@ async def _cli(*args: str) -> tuple[int, str, str]:
     return process.returncode, out.decode(), err.decode()
 
 
+class DaemonLog:
+    """The daemon's JSON log, read from its stderr as it comes (and kept in a file).
+
+    The daemon binds port 0 and logs where it listens: the ports come from here, so no
+    port picked beforehand can be taken by another program before the daemon binds it,
+    and a daemon that exits while starting fails the test at once, with its log.
+    """
+
+    def __init__(self, stream: asyncio.StreamReader, path: Path) -> None:
+        """Read ``stream`` until its end, copying each line to ``path``."""
+        self.records: list[dict[str, Any]] = []
+        self.text = ""
+        self._ports: asyncio.Future[tuple[int, int]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._reader = asyncio.create_task(self._read(stream, path))
+
+    async def ports(self) -> tuple[int, int]:
+        """Wait until the daemon runs; return its (API port, simulator port)."""
+        return await settled(asyncio.shield(self._ports), "the daemon running")
+
+    async def ended(self) -> None:
+        """Wait until the daemon's stderr closed (it exited): every record is in."""
+        await settled(asyncio.shield(self._reader), "the end of the daemon's log")
+
+    def count(self, text: str) -> int:
+        """Return how many records' messages contain ``text``."""
+        return sum(text in str(record.get("message")) for record in self.records)
+
+    async def _read(self, stream: asyncio.StreamReader, path: Path) -> None:
+        api_port: int | None = None
+        sim_port: int | None = None
+        with path.open("w") as copy:
+            while line := (await stream.readline()).decode():
+                copy.write(line)
+                copy.flush()
+                self.text += line
+                with contextlib.suppress(json.JSONDecodeError):  # a killed line
+                    record: dict[str, Any] = json.loads(line)
+                    self.records.append(record)
+                    message = str(record.get("message"))
+                    if message == "API listening":
+                        api_port = int(record["port"])
+                    elif found := _SIM_LISTENING.fullmatch(message):
+                        sim_port = int(found[1])
+                    elif message == "Edge driver running" and api_port and sim_port:
+                        self._ports.set_result((api_port, sim_port))  # logged once
+        if not self._ports.done():
+            self._ports.set_exception(
+                AssertionError(f"the daemon ended before it ran:\n{self.text}")
+            )
+
+
+_SIM_LISTENING = re.compile(r"simulator control surface on http://[^:]+:(\d+)/sim/v1")
+
+
+@dataclass
+class Daemon:
+    """``ezlock-edge run --simulate`` running as a process."""
+
+    process: asyncio.subprocess.Process
+    port: int
+    sim_port: int
+    log: DaemonLog
+
+
 @contextlib.asynccontextmanager
 async def _running_daemon(
     tmp_path: Path, open_files: int | None = None
-) -> AsyncIterator[tuple[asyncio.subprocess.Process, int, int]]:
+) -> AsyncIterator[Daemon]:
     """``ezlock-edge run --simulate`` as a real process, logging JSON at DEBUG.
 
     ``open_files`` limits its file descriptors (RLIMIT_NOFILE), as systemd does (1024).
+    On leaving, the daemon is killed if it still runs, and its log read to the end.
     """
-    port, sim_port = free_port(), free_port()
     env = {**os.environ, "EZLOCK_LOG_FORMAT": "json", "EZLOCK_LOG_LEVEL": "debug"}
 
     def limit_files() -> None:
         if open_files is not None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
 
-    with (tmp_path / "daemon.log").open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "ezlock_edge",
-            "run",
-            "--simulate",
-            "--data-dir",
-            str(tmp_path / "data"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--sim-port",
-            str(sim_port),
-            "--no-zeroconf",
-            env=env,
-            stderr=log,
-            preexec_fn=limit_files,
-        )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ezlock_edge",
+        "run",
+        "--simulate",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--sim-port",
+        "0",
+        "--no-zeroconf",
+        env=env,
+        stderr=asyncio.subprocess.PIPE,
+        preexec_fn=limit_files,
+    )
+    assert process.stderr is not None
+    log = DaemonLog(process.stderr, tmp_path / "daemon.log")
     try:
-        await _wait_until_serving(port)
-        yield process, port, sim_port
+        port, sim_port = await log.ports()
+        yield Daemon(process, port, sim_port, log)
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
+        await log.ended()
 
 
 @pytest.fixture
-async def daemon(
-    tmp_path: Path,
-) -> AsyncIterator[tuple[asyncio.subprocess.Process, int, int]]:
+async def daemon(tmp_path: Path) -> AsyncIterator[Daemon]:
     """``ezlock-edge run --simulate`` as a real process, logging JSON at DEBUG."""
     async with _running_daemon(tmp_path) as running:
         yield running
 
 
-async def _wait_until_serving(port: int) -> None:
-    async with aiohttp.ClientSession() as session:
-
-        async def serving() -> bool:
-            url = f"https://127.0.0.1:{port}/api/v1/info"
-            try:
-                async with session.get(url, ssl=False) as response:
-                    return response.status == 200
-            except aiohttp.ClientError:
-                return False
-
-        await eventually(serving, "the daemon serving its API")
-
-
-async def test_run_pair_and_stop_on_sigterm(
-    daemon: tuple[asyncio.subprocess.Process, int, int], tmp_path: Path
-) -> None:
+async def test_run_pair_and_stop_on_sigterm(daemon: Daemon, tmp_path: Path) -> None:
     """The daemon as a person runs it: info, pairing via the simulator, SIGTERM."""
-    process, port, sim_port = daemon
+    process, port, sim_port = daemon.process, daemon.port, daemon.sim_port
     data_dir = str(tmp_path / "data")
     code, out, _ = await _cli(
         "info", "--data-dir", data_dir, "--port", str(port), "--json"
@@ -137,8 +189,8 @@ async def test_run_pair_and_stop_on_sigterm(
     process.send_signal(signal.SIGTERM)
     async with asyncio.timeout(STARTUP):
         assert await process.wait() == 0
-    log = (tmp_path / "daemon.log").read_text()
-    records = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    await daemon.log.ended()
+    log, records = daemon.log.text, daemon.log.records
     assert "Stopping on signal" in [record["message"] for record in records]
     assert any(record["message"] == "POST /api/v1/pair -> 201" for record in records)
     # No secret reaches the log, even at DEBUG.
@@ -201,17 +253,12 @@ async def _open_idle(
     return writers
 
 
-async def _served_under_attack(
-    process: asyncio.subprocess.Process,
-    port: int,
-    sim_port: int,
-    tmp_path: Path,
-    attackers: int,
-) -> list[dict[str, Any]]:
+async def _served_under_attack(daemon: Daemon, tmp_path: Path, attackers: int) -> int:
     """Pair, open the WebSocket, open ``attackers`` idle sockets, still be served.
 
-    Returns the daemon's log records.
+    Returns how many files the daemon had open while under attack.
     """
+    process, port, sim_port = daemon.process, daemon.port, daemon.sim_port
     token, fingerprint = await _pair_daemon(port, sim_port, tmp_path / "data")
     pin = aiohttp.Fingerprint(bytes.fromhex(fingerprint))
     base = f"https://127.0.0.1:{port}/api/v1"
@@ -246,27 +293,20 @@ async def _served_under_attack(
             for writer in writers:
                 writer.close()
         await ws.close()
-    log = (tmp_path / "daemon.log").read_text()
-    records = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
-    records.append({"message": "open files", "count": open_files})
-    return records
-
-
-def _count(records: list[dict[str, Any]], text: str) -> int:
-    return sum(text in str(record.get("message")) for record in records)
+    return open_files
 
 
 async def test_a_thousand_idle_sockets_do_not_lock_out_home_assistant(
     tmp_path: Path,
 ) -> None:
     """Issue #11.8, as reported: systemd's 1,024 descriptors, 1,100 idle sockets."""
-    async with _running_daemon(tmp_path, open_files=1024) as (process, port, sim):
-        records = await _served_under_attack(process, port, sim, tmp_path, 1100)
+    async with _running_daemon(tmp_path, open_files=1024) as daemon:
+        open_files = await _served_under_attack(daemon, tmp_path, 1100)
     # Bounded: the connections never came near the descriptor limit ...
-    assert records[-1]["count"] < 128 + 64
+    assert open_files < 128 + 64
     # ... and an attack is a few log lines, not one per connection.
-    assert _count(records, "Connection limit reached") == 1
-    assert _count(records, "Cannot accept") == 0
+    assert daemon.log.count("Connection limit reached") == 1
+    assert daemon.log.count("Cannot accept") == 0
 
 
 async def test_out_of_descriptors_is_logged_once_and_recovers(tmp_path: Path) -> None:
@@ -276,9 +316,9 @@ async def test_out_of_descriptors_is_logged_once_and_recovers(tmp_path: Path) ->
     connections, so accept() itself fails; the oldest unauthenticated connection is
     dropped to make room instead of retrying (and logging) in a loop.
     """
-    async with _running_daemon(tmp_path, open_files=32) as (process, port, sim):
-        records = await _served_under_attack(process, port, sim, tmp_path, 300)
-    assert 1 <= _count(records, "Cannot accept connections") <= 2
+    async with _running_daemon(tmp_path, open_files=32) as daemon:
+        await _served_under_attack(daemon, tmp_path, 300)
+    assert 1 <= daemon.log.count("Cannot accept connections") <= 2
 
 
 async def test_info_without_a_running_driver(tmp_path: Path) -> None:
