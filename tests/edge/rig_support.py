@@ -164,10 +164,15 @@ class Rig:
 
 @asynccontextmanager
 async def simulated_lock(
-    tmp_path: Path, clock: ManualClock
+    tmp_path: Path, clock: ManualClock, motor_travel: float = 0
 ) -> AsyncIterator[SimulatedLock]:
-    """Run the simulated hardware (bolt moving at once) for one or more cores."""
-    sim = SimulatedLock(clock=clock, motor_travel=0, seed=7, state_dir=tmp_path / "sim")
+    """Run the simulated hardware for one or more cores.
+
+    The bolt moves at once unless ``motor_travel`` (seconds of the lock's time) says.
+    """
+    sim = SimulatedLock(
+        clock=clock, motor_travel=motor_travel, seed=7, state_dir=tmp_path / "sim"
+    )
     await sim.start()
     try:
         yield sim

@@ -270,6 +270,41 @@ async def test_l31_bluetooth_key_inside_its_window(tmp_path: Path) -> None:
         await rig.event("unlock_failed", method="bluetooth", reason="no_match")
 
 
+async def test_l12_l31_the_phone_locks_while_the_bolt_still_retracts(
+    tmp_path: Path,
+) -> None:
+    """L-12, L-31, L-40: the guest locks behind them before the unlock's motor stopped.
+
+    The MCU refuses a motor command while its motor runs (BUSY): the lock goes to it
+    once the motor has stopped. The report that ends the unlock is the phone's
+    movement, not a hand at the inside handle, and the lock is not refused as offline.
+    """
+    clock = ManualClock()
+    async with (
+        simulated_lock(tmp_path, clock, motor_travel=1.0) as sim,
+        running_lock(tmp_path, clock=clock, sim=sim) as rig,
+    ):
+        await rig.create_first_admin()
+        key, code = await rig.core.create_visitor(
+            VisitorKind.BLUETOOTH_KEY, "Guest", clock.now() + timedelta(hours=1)
+        )
+        await rig.sim.bluetooth(code)
+        await rig.event("unlocked", method="bluetooth")
+        await rig.event("bolt", state="unlocking")
+        await rig.sim.bluetooth(code, action="lock")
+        await rig.advance(3.0)  # the unlock's travel, then the lock's
+        locked = await rig.event("locked", source="bluetooth")
+        assert locked.data["visitor"] == {"id": key.id, "name": "Guest"}
+        await rig.event("bolt", state="locked")
+        assert await rig.bolt() == "locked"
+        moves = [
+            (e.type, e.data.get("method", e.data.get("source")))
+            for e in rig.events
+            if e.type in {"unlocked", "locked", "lock_failed"}
+        ]
+        assert moves == [("unlocked", "bluetooth"), ("locked", "bluetooth")]
+
+
 async def test_l12_l31_a_bluetooth_key_locks_too(tmp_path: Path) -> None:
     """L-12, L-31: the visitor's phone locks the door with its key, and is named.
 

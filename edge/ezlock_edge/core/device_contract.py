@@ -44,10 +44,10 @@ class Mcu(Protocol):
         """Read everything the MCU knows now."""
 
     async def lock(self) -> None:
-        """Throw the bolt."""
+        """Throw the bolt (``DeviceBusy`` while the motor still runs)."""
 
     async def unlock(self, direction: DoorDirection) -> None:
-        """Retract the bolt, turning the motor for ``direction``."""
+        """Retract the bolt, turning the motor for ``direction`` (``DeviceBusy`` too)."""
 
     async def set_leds(self, leds: Collection[Key | Led], mode: LedMode) -> None:
         """Light, blink or darken some keypad LEDs."""

@@ -10,15 +10,15 @@ people (who may open) are not made here.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 import logging
 from typing import Any
 
-from ezlock_edge.clock import Clock
+from ezlock_edge.clock import Clock, sleep
 from ezlock_edge.tasks import BackgroundTasks
-from ezlock_edge.vocabulary.errors import DeviceError
+from ezlock_edge.vocabulary.errors import DeviceBusy, DeviceError
 from ezlock_edge.vocabulary.mcu import (
     BluetoothState,
     BoltState,
@@ -44,6 +44,10 @@ _EXPECTED_KEY = "mechanism_expected"  # meta: the movement a command asked for
 
 SIREN_SECONDS = 60  # L-60: about one minute
 DOOR_LEFT_OPEN_SECONDS = 120.0  # L-67 (our decision)
+MOTOR_BUSY_SECONDS = 10.0
+"""Longest a command at the lock waits for the motor (beyond any travel timeout)."""
+BUSY_RETRY_SECONDS = 0.2
+"""How often a command at the lock asks again while the motor runs."""
 STATUS_POLL_SECONDS = 60.0  # Wi-Fi signal has no event; battery and radios checked too
 
 
@@ -81,13 +85,16 @@ class Mechanism:
         self.bluetooth = BluetoothState.OFF
         self._reports = 0  # battery, power and Bluetooth reports so far (see _status)
         self.countdown_at: datetime | None = None
-        # The movement the last motor command asked for, until the bolt reports it. It is
-        # stored: killed while the bolt moves for a remote unlock, the restarted driver
-        # hears the MCU resend "unlocked" and must not take it for a hand's (issue #11.6).
+        # The movements motor commands asked for, oldest first, each until the bolt
+        # reports it: a lock sent as the unlock's motor stops is answered by "unlocked"
+        # first. Stored: killed while the bolt moves for a remote unlock, the restarted
+        # driver hears the MCU resend "unlocked" and must not take it for a hand's
+        # (issue #11.6). A driver before this stored one name, not a list.
         expected = store.get_meta(_EXPECTED_KEY)
-        self._expected: BoltState | None = (
-            BoltState[expected] if expected in BoltState.__members__ else None
-        )
+        names = [expected] if isinstance(expected, str) else expected or []
+        self._expected: list[BoltState] = [
+            BoltState[name] for name in names if name in BoltState.__members__
+        ]
         self._turned_by_key = False
         self._coming_in = False  # an unlock from outside: the next opening comes in
         self._leaving = False  # the door was opened from inside (L-44)
@@ -122,7 +129,7 @@ class Mechanism:
     def moving(self) -> bool:
         """Whether the bolt is on its way (commanded and not arrived, or reported so)."""
         return self.bolt in {BoltState.LOCKING, BoltState.UNLOCKING} or (
-            self._expected is not None and self.bolt is not self._expected
+            bool(self._expected) and self.bolt is not self._expected[-1]
         )
 
     def _refuse_while_moving(self) -> None:
@@ -142,26 +149,15 @@ class Mechanism:
         ``refuse_if_moving`` (the app): ``busy`` while the bolt moves. At the lock the
         command goes to the MCU, which takes it once the motor has stopped.
         """
-        if refuse_if_moving:
-            self._refuse_while_moving()
-        self._expect(BoltState.LOCKED)  # before: the bolt may report at once
-        try:
-            await self._mcu.lock()
-        except DeviceError as err:
-            self._expect(None)
-            raise LockOfflineError("The lock does not answer") from err
+        await self._move(BoltState.LOCKED, self._mcu.lock, refuse_if_moving)
         self._events.append("locked", source=source, visitor=visitor)
 
     async def unlock(self, *, refuse_if_moving: bool = False) -> None:
         """Retract the bolt for the door direction (L-46, ``lock_offline``; ``busy``)."""
-        if refuse_if_moving:
-            self._refuse_while_moving()
-        self._expect(BoltState.UNLOCKED)  # before: the bolt may report at once
-        try:
-            await self._mcu.unlock(self._settings.current.door_direction)
-        except DeviceError as err:
-            self._expect(None)
-            raise LockOfflineError("The lock does not answer") from err
+        direction = self._settings.current.door_direction
+        await self._move(
+            BoltState.UNLOCKED, lambda: self._mcu.unlock(direction), refuse_if_moving
+        )
 
     async def after_unlock(self, method: UnlockMethod) -> None:
         """Disarm away mode (L-47), end the mute (L-48), start the countdown (L-45)."""
@@ -181,17 +177,55 @@ class Mechanism:
         if settings.countdown_lock_enabled:
             self.start_countdown(settings.countdown_lock_seconds)
 
-    def _expect(self, bolt: BoltState | None) -> None:
-        """Note a motor command (None: it failed), so its movement is not a hand's."""
-        self._set_expected(bolt)
+    async def _move(
+        self,
+        bolt: BoltState,
+        command: Callable[[], Awaitable[None]],
+        refuse_if_moving: bool,
+    ) -> None:
+        """Send a motor ``command`` for ``bolt``, noted so its movement is not a hand's.
+
+        The MCU refuses a motor command while its motor runs (BUSY). The app is told
+        ``busy``; at the lock the command goes again once the motor has stopped: the
+        MCU stops it by itself within its travel timeout, so this waits on the lock's
+        clock, not for the bolt report, which comes behind the event being handled.
+        """
+        if refuse_if_moving:
+            self._refuse_while_moving()
         if bolt is BoltState.LOCKED:
             self.stop_countdown()
-
-    def _set_expected(self, bolt: BoltState | None) -> None:
-        if bolt is self._expected:
+        deadline = self._clock.monotonic() + MOTOR_BUSY_SECONDS
+        while True:
+            self._set_expected([*self._expected, bolt])  # before: it may report at once
+            try:
+                await command()
+            except DeviceBusy as err:
+                self._forget(bolt)
+                if refuse_if_moving:
+                    raise BusyError(
+                        "The bolt is moving; retry when it has stopped"
+                    ) from err
+                if self._clock.monotonic() >= deadline:
+                    raise LockOfflineError("The lock's motor does not stop") from err
+                await sleep(self._clock, BUSY_RETRY_SECONDS)
+                continue
+            except DeviceError as err:
+                self._forget(bolt)
+                raise LockOfflineError("The lock does not answer") from err
             return
-        self._expected = bolt
-        self._store.set_meta(_EXPECTED_KEY, bolt.name if bolt is not None else None)
+
+    def _forget(self, bolt: BoltState) -> None:
+        """Drop the newest expectation of ``bolt``: its command was not taken."""
+        expected = list(self._expected)
+        if bolt in expected:
+            del expected[len(expected) - 1 - expected[::-1].index(bolt)]
+        self._set_expected(expected)
+
+    def _set_expected(self, expected: list[BoltState]) -> None:
+        if expected == self._expected:
+            return
+        self._expected = expected
+        self._store.set_meta(_EXPECTED_KEY, [bolt.name for bolt in expected] or None)
 
     # reports
 
@@ -223,13 +257,15 @@ class Mechanism:
     async def bolt_moved(self, bolt: BoltState) -> None:
         """L-01: the bolt moved; a movement nobody commanded was made by hand."""
         self.bolt = bolt
-        expected = self._expected
+        commanded = bolt in self._expected
         with self._store.transaction():
             # One commit: the report, and that the command it answers is done. A kill
             # in between would otherwise replay the report as a movement by hand.
             self._events.append("bolt", state=bolt.name.lower())
-            if bolt in {BoltState.LOCKED, BoltState.UNLOCKED, BoltState.JAMMED}:
-                self._set_expected(None)
+            if commanded:  # that command, and any before it, is done
+                self._set_expected(self._expected[self._expected.index(bolt) + 1 :])
+            elif bolt in {BoltState.LOCKED, BoltState.UNLOCKED, BoltState.JAMMED}:
+                self._set_expected([])
         if bolt is BoltState.JAMMED:
             self._raise("jammed")  # L-67
             return
@@ -244,7 +280,7 @@ class Mechanism:
         if self._turned_by_key:
             self._turned_by_key = False
             await self._by_hand(bolt, "mechanical_key", UnlockMethod.MECHANICAL_KEY)
-        elif expected is not bolt:
+        elif not commanded:
             await self._by_hand(bolt, "inside", UnlockMethod.INSIDE)
 
     async def _offer_outside_lock(self) -> None:

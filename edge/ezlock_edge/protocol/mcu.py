@@ -33,6 +33,7 @@ from ezlock_edge.framing.mcu_messages import (
 )
 from ezlock_edge.transport import SerialPort
 from ezlock_edge.vocabulary.errors import (
+    DeviceBusy,
     DeviceDisconnected,
     DeviceRejected,
     DeviceTimeout,
@@ -68,6 +69,10 @@ class RequestRefused(DeviceRejected):
         """Name the command and the status."""
         super().__init__(f"MCU refused {command}: {status.name}")
         self.status = status
+
+
+class RequestBusy(RequestRefused, DeviceBusy):
+    """The MCU answered BUSY: it cannot do it while its motor runs (retry later)."""
 
 
 @dataclass(slots=True)
@@ -174,6 +179,8 @@ class McuLink:
             if self._port.state is LinkState.DISCONNECTED:
                 raise DeviceDisconnected(f"MCU port down: {name} not sent")
             raise DeviceTimeout(f"MCU did not answer {name} after {self._tries} tries")
+        if response.status is ResponseStatus.BUSY:
+            raise RequestBusy(name, response.status)
         if response.status is not ResponseStatus.OK:
             raise RequestRefused(name, response.status)
         return response.data

@@ -23,6 +23,10 @@ class DeviceRejected(DeviceError):  # noqa: N818 - contract name
     """The device answered, but refused or failed the command."""
 
 
+class DeviceBusy(DeviceRejected):
+    """The device cannot do it yet (its motor still runs); the same command may later."""
+
+
 class DuplicateTemplate(DeviceRejected):
     """The finger, face or palm being enrolled is already stored (L-24).
 
