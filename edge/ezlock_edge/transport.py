@@ -52,7 +52,7 @@ class SerialPort:
         self._backoff = backoff
         self._receiver: Callable[[bytes], None] = _drop
         self._listeners: list[StateListener] = []
-        self._transport: asyncio.Transport | None = None
+        self._transport: serialx.BaseSerialTransport | None = None
         self._lost: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._state = LinkState.DISCONNECTED
@@ -96,7 +96,12 @@ class SerialPort:
         )
 
     async def close(self) -> None:
-        """Close the port and stop reopening it."""
+        """Close the port and stop reopening it; return once it is closed.
+
+        serialx closes the descriptor in a task of its own: until it has, the port's
+        lock is held, and opening the port again (a driver restarted in the same
+        process, another program) would find it taken.
+        """
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -106,6 +111,7 @@ class SerialPort:
         if transport is not None:
             transport.close()
             self._set_state(LinkState.DISCONNECTED)
+            await transport.wait_closed()
 
     def write(self, data: bytes) -> None:
         """Send ``data`` now; raise :class:`DeviceDisconnected` if the port is down.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+import fcntl
+import os
 from pathlib import Path
 import random
 
@@ -89,6 +91,25 @@ async def test_device_path_unplug_and_replug(
     finally:
         await port.close()
     assert port.state is LinkState.DISCONNECTED
+
+
+async def test_a_closed_port_is_free_at_once(
+    uart: VirtualPort, clock: ManualClock
+) -> None:
+    """Once close() returns, the device is closed: another opener finds it free.
+
+    serialx takes an exclusive lock on the device and closes it in a task of its own;
+    a driver restarted in the same process (or another program) must not find the
+    port still taken.
+    """
+    port = SerialPort(str(uart.path), 115200, name="face", clock=clock)
+    await port.start()
+    await port.close()
+    descriptor = os.open(uart.path, os.O_RDWR | os.O_NOCTTY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as serialx locks it
+    finally:
+        os.close(descriptor)
 
 
 async def test_missing_device_is_opened_when_it_appears(
