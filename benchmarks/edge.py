@@ -13,6 +13,8 @@ from typing import Any
 
 import aiohttp
 
+from ezlock_edge.sim.remote import RemoteSimulatedLock
+
 from .stats import memory_kib
 
 ADMIN_PASSWORD = "2468013579"  # noqa: S105 -- the simulated lock's benchmark admin
@@ -124,19 +126,18 @@ class EdgeProcess:
         """Where the API listens."""
         return "127.0.0.1"
 
+    @property
+    def lock(self) -> RemoteSimulatedLock:
+        """The simulated lock as a person meets it (its ``/sim/v1`` surface)."""
+        return RemoteSimulatedLock(self.session, f"http://127.0.0.1:{self.sim_port}")
+
     async def sim(self, action: str, **body: Any) -> None:
         """Do something to the simulated lock (``POST /sim/v1/<action>``)."""
-        url = f"http://127.0.0.1:{self.sim_port}/sim/v1/{action}"
-        async with self.session.post(url, json=body) as response:
-            response.raise_for_status()
+        await self.lock.act(action, **body)
 
     async def label(self) -> dict[str, str]:
         """Read the sticker on the simulated lock."""
-        url = f"http://127.0.0.1:{self.sim_port}/sim/v1/label"
-        async with self.session.get(url) as response:
-            response.raise_for_status()
-            result: dict[str, str] = await response.json()
-            return result
+        return await self.lock.look("label")
 
     async def api(self, method: str, path: str, body: Any = None) -> Any:
         """Call the edge API over pinned TLS with this benchmark's token."""
@@ -153,10 +154,7 @@ class EdgeProcess:
 
     async def create_first_admin(self) -> None:
         """Create the first admin with the manual's initial-state flow (L-26)."""
-        await self.sim("keypad", keys=[])
-        await self.sim("keypad", keys=["confirm"])
-        for _ in range(2):
-            await self.sim("keypad", keys=[*ADMIN_PASSWORD, "confirm"])
+        await self.lock.create_first_admin(ADMIN_PASSWORD)
 
     async def open_pairing(self) -> None:
         """Hold SET until the pairing window opens (L-65)."""

@@ -35,6 +35,9 @@ from typing import Any
 
 import aiohttp
 
+from ezlock_edge.sim.errors import SimulationError
+from ezlock_edge.sim.remote import RemoteSimulatedLock
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 MARKER = ".ezlock-demo"
@@ -119,61 +122,6 @@ class Child:
             print(f"demo: {self.name} did not stop within {grace:.0f} s; killing it")
             self.process.kill()
             await self.process.wait()
-
-
-# -- the simulated lock -------------------------------------------------------------------
-
-
-class SimulatedLockClient:
-    """The lock as a person meets it: the ``/sim/v1`` control surface."""
-
-    def __init__(self, http: aiohttp.ClientSession, url: str) -> None:
-        """Talk to the simulator at ``url`` (``http://127.0.0.1:<sim port>``)."""
-        self._http = http
-        self._url = url
-        self._heard = 0
-
-    async def act(self, action: str, **body: Any) -> None:
-        """Do ``action`` to the lock."""
-        async with self._http.post(f"{self._url}/sim/v1/{action}", json=body) as reply:
-            if reply.status != 200:
-                raise DemoError(f"simulator refused {action}: {await reply.text()}")
-
-    async def look(self, what: str) -> dict[str, Any]:
-        """Read the ``label`` sticker or look at the ``panel``."""
-        async with self._http.get(f"{self._url}/sim/v1/{what}") as reply:
-            reply.raise_for_status()
-            result: dict[str, Any] = await reply.json()
-            return result
-
-    async def hear(self, prompt: str) -> None:
-        """Wait until the lock says ``prompt`` (after everything heard so far)."""
-
-        async def said() -> bool:
-            prompts = [p["prompt"] for p in (await self.look("panel"))["prompts"]]
-            if prompt in prompts[self._heard :]:
-                self._heard += prompts[self._heard :].index(prompt) + 1
-                return True
-            return False
-
-        await wait_until(said, f"the lock to say {prompt!r}", STEP_TIMEOUT)
-
-    async def skip_heard(self) -> None:
-        """Forget what was said before now."""
-        self._heard = len((await self.look("panel"))["prompts"])
-
-
-async def create_first_admin(lock: SimulatedLockClient, password: str) -> None:
-    """Follow the manual's initial state: touch, confirm, the password twice (L-26)."""
-    await lock.skip_heard()
-    await lock.act("keypad", keys=[])
-    await lock.hear("welcome_add_admin")
-    await lock.act("keypad", keys=["confirm"])
-    await lock.hear("enter_password")
-    await lock.act("keypad", keys=[*password, "confirm"])
-    await lock.hear("enter_password_again")
-    await lock.act("keypad", keys=[*password, "confirm"])
-    await lock.hear("success")
 
 
 # -- Home Assistant --------------------------------------------------------------------------
@@ -292,7 +240,7 @@ class HomeAssistantClient:
 
 
 async def pair(
-    ha: HomeAssistantClient, lock: SimulatedLockClient, edge_port: int
+    ha: HomeAssistantClient, lock: RemoteSimulatedLock, edge_port: int
 ) -> dict[str, Any]:
     """Add the lock through the integration's config flow; return the created entry.
 
@@ -415,7 +363,7 @@ async def find_entities(ha: HomeAssistantClient, entry_id: str) -> dict[str, str
 
 async def set_up(http: aiohttp.ClientSession, args: argparse.Namespace) -> DemoInfo:
     """Everything after the programs started: owner, first admin, pairing."""
-    lock = SimulatedLockClient(http, f"http://127.0.0.1:{args.sim_port}")
+    lock = RemoteSimulatedLock(http, f"http://127.0.0.1:{args.sim_port}")
     ha = HomeAssistantClient(http, f"http://127.0.0.1:{args.ha_port}")
 
     async def lock_up() -> bool:
@@ -423,7 +371,7 @@ async def set_up(http: aiohttp.ClientSession, args: argparse.Namespace) -> DemoI
 
     await wait_until(lock_up, "the simulated lock", STARTUP_TIMEOUT)
     print("demo: creating the lock's first administrator on the keypad")
-    await create_first_admin(lock, ADMIN_PASSWORD)
+    await lock.create_first_admin(ADMIN_PASSWORD)
 
     async def ha_up() -> bool:
         return bool(await ha.onboarding_steps())
@@ -579,7 +527,7 @@ def main() -> int:
     args = parser.parse_args()
     try:
         return asyncio.run(run(args))
-    except DemoError as err:
+    except (DemoError, SimulationError) as err:
         print(f"demo: {err} (logs in {args.base_dir})", file=sys.stderr)
         return 1
 
