@@ -38,21 +38,33 @@ async def hardware_on_clock(
 ) -> AsyncIterator[Hardware]:
     """Open the drivers on the simulated lock with a clock only the test moves."""
     hardware = await open_hardware(sim_lock, clock)
+    sim_lock.watch_driver(hardware.traffic)  # what quiet() counts as on its way
     yield hardware
+    sim_lock.watch_driver(None)
     await hardware.close()
 
 
-async def passing_time[T](clock: ManualClock, work: Awaitable[T]) -> T:
-    """Await ``work`` while the drivers' time runs, 50 ms of it each poll.
+async def passing_time[T](
+    clock: ManualClock,
+    work: Awaitable[T],
+    quiet: Callable[[], Awaitable[None]] | None = None,
+) -> T:
+    """Await ``work`` while the time of lock and drivers runs, 50 ms of it at a time.
 
-    Faster than real time, and a reply that takes longer than 20 polls to cross the
-    pty counts as lost, which only a noisy line may do.
+    With ``quiet`` (``SimulatedLock.quiet``) time moves only when nothing is on its way
+    across the links, so a reply still crossing a pty is never taken for a lost one,
+    however loaded the machine. Without it time runs with the polls, and a reply that
+    takes longer than 20 of them counts as lost: for a noisy line only, where frames
+    are lost and the links never settle.
     """
     task = asyncio.ensure_future(work)
 
-    def done() -> bool:
+    async def done() -> bool:
         if not task.done():
-            clock.advance(0.05)
+            if quiet is not None:
+                await quiet()
+            if not task.done():
+                clock.advance(0.05)
         return task.done()
 
     await eventually(done, "the work, with time running")
@@ -173,7 +185,7 @@ async def test_unplug_and_replug_mid_identify(
             await sim_lock.finger("dave")
 
     await sim_lock.finger("dave")
-    await passing_time(clock, hardware.fingerprint.enroll(9, 2, again))
+    await passing_time(clock, hardware.fingerprint.enroll(9, 2, again), sim_lock.quiet)
     sent, _ = hardware.fingerprint.traffic
     identify = asyncio.create_task(hardware.fingerprint.identify(timeout=30.0))
     await eventually(
@@ -187,7 +199,7 @@ async def test_unplug_and_replug_mid_identify(
     assert not identify.done()
     await sim_lock.replug("fingerprint")
     await sim_lock.finger("dave")
-    match = await passing_time(clock, identify)
+    match = await passing_time(clock, identify, sim_lock.quiet)
     assert hardware.connected["fingerprint"]
     assert isinstance(match, FingerMatch)
     assert match.slot == 9
@@ -214,7 +226,7 @@ async def test_mcu_unplugged_mid_command_and_buffered_events(
     clock.advance(0.1)
     assert not status.done()  # waiting for the cable
     await sim_lock.replug("mcu")
-    assert (await passing_time(clock, status)).door is DoorState.OPEN
+    assert (await passing_time(clock, status, sim_lock.quiet)).door is DoorState.OPEN
 
     async def door_event() -> None:
         await eventually(
@@ -222,7 +234,7 @@ async def test_mcu_unplugged_mid_command_and_buffered_events(
             "the door event",
         )
 
-    await passing_time(clock, door_event())
+    await passing_time(clock, door_event(), sim_lock.quiet)
     assert hardware.connected["mcu"]
 
 
