@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import override
 
 from homeassistant.components.image import ImageEntity
 from homeassistant.core import HomeAssistant, callback
@@ -103,6 +104,18 @@ class EzlockLastVisitor(EzlockEntity, ImageEntity):
             "event_type": snapshot.event_type,
         }
         self.async_write_ha_state()
+
+    @property
+    @override
+    def entity_picture(self) -> str | None:
+        """Return the picture's link, or none until the lock has kept one.
+
+        Without it the frontend shows the icon instead of asking for a picture that does
+        not exist (an error answer, a broken picture on a lock nobody has rung yet).
+        """
+        if self._snapshot is None:
+            return None
+        return super().entity_picture
 
     async def async_image(self) -> bytes | None:
         """Return the JPEG (the edge waits for it if it is still being taken)."""
