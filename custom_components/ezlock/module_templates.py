@@ -77,12 +77,13 @@ class ModuleTemplateCheck:
             self.apply(module)
 
     async def async_read(self, kind: CredentialType) -> ModuleTemplates | None:
-        """Read one module now (its issues follow); None if it did not answer."""
-        for module in await self._client.get_templates():
-            if module.credential_type is kind:
-                self.apply(module)
-                return module if module.readable else None
-        return None
+        """Read the modules now (their issues follow); return ``kind``'s if it answered."""
+        modules = await self._client.get_templates()
+        for module in modules:
+            self.apply(module)
+        return next(
+            (m for m in modules if m.credential_type is kind and m.readable), None
+        )
 
     @callback
     def apply(self, module: ModuleTemplates) -> None:

@@ -258,8 +258,10 @@ async def test_fix_refused_then_resolved_elsewhere(
             "the fingerprint module back",
         )
 
-        # The lock does not answer.
+        # The lock does not answer: a read changes nothing, the form says why.
         await restarted.stop()
+        await entry.runtime_data.templates.async_refresh()
+        assert key in _open(hass, entry.entry_id)
         result = await _confirm(hass, flow["flow_id"])
         assert result["errors"] == {"base": "cannot_connect"}
         result = await _flow(hass, key, entry.entry_id)
