@@ -9,7 +9,7 @@ import pytest
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.errors import InvalidRequestError
 from ezlock_edge.sim.lock import SimulatedLock
-from ezlock_edge.vocabulary.mcu import DoorDirection
+from ezlock_edge.vocabulary.mcu import DoorDirection, Key, McuEvent, McuEventKind
 from tests.support.lock import ADMIN_PASSWORD
 
 from .rig_support import running_lock
@@ -147,6 +147,38 @@ async def test_l49_doorbell(tmp_path: Path) -> None:
         await rig.keys("doorbell")
         await rig.event("doorbell")
         await rig.heard("doorbell")
+
+
+async def test_l49_presses_that_arrive_together_ring_once(tmp_path: Path) -> None:
+    """L-49: each press is an event; presses in one burst of MCU events chime once.
+
+    A burst is what the MCU link hands over together (one window of events); a prompt
+    said between two presses makes the second ring again, and so does a later burst.
+    """
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        await rig.keys("doorbell")
+        await rig.heard("doorbell")
+        rings = await rig.count("doorbell")
+        mcu_events = rig.core._mcu_events
+        number = (rig.core.events.last_mcu_seq or 0) + 1000
+
+        async def burst(*keys: Key) -> None:
+            nonlocal number
+            async with mcu_events.batch():
+                for key in keys:
+                    number += 1
+                    await mcu_events.handle(McuEvent(number, McuEventKind.KEY, key=key))
+
+        def doorbells() -> int:
+            return [e.type for e in rig.core.events.query(limit=1000)].count("doorbell")
+
+        await burst(*[Key.DOORBELL] * 5)
+        assert (await rig.count("doorbell"), doorbells()) == (rings + 1, 6)
+        await burst(Key.DOORBELL, Key.AWAY, Key.DOORBELL)  # away mode is said between
+        assert (await rig.count("doorbell"), doorbells()) == (rings + 3, 8)
+        await burst(Key.DOORBELL)
+        assert (await rig.count("doorbell"), doorbells()) == (rings + 4, 9)
 
 
 async def test_l43_l45_settings_are_checked_and_shown_in_the_state(

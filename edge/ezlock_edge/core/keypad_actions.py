@@ -72,9 +72,9 @@ class KeypadActions:
         await self._settings.change(replace(self._settings.current, muted=True))
 
     async def doorbell(self) -> None:
-        """L-49: ring."""
+        """L-49: ring (presses that arrived together ring once: ``Panel.chime``)."""
         self._events.append("doorbell")
-        await self._panel.say(Prompt.DOORBELL)
+        await self._panel.chime(Prompt.DOORBELL)
 
     async def choose_door_direction(self, direction: DoorDirection) -> None:
         """L-46: chosen on the keypad at installation."""

@@ -5,13 +5,14 @@ resend whose ACK was lost and retries a handler that failed; the core recognises
 the database, an event whose effects are already stored (its number is stored with the
 events it produced, so this holds across a restart too). A failure is raised, not swallowed, so that the link's retry runs. The link hands
 over a window of events inside :meth:`McuEvents.batch`: they are committed together,
-with one sync, before the link acknowledges them.
+with one sync, before the link acknowledges them, and are one burst for the panel
+(doorbell presses in it ring once).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import logging
 
 from ezlock_edge.vocabulary.mcu import McuEvent, McuEventKind, Prompt, Sensor
@@ -50,7 +51,7 @@ class McuEvents:
         ``serial`` names the MCU now connected; ``batch`` is the store's group commit.
         """
         self._serial = serial
-        self.batch = batch
+        self._group_commit = batch
         self._events = events
         self._keypad = keypad
         self._mechanism = mechanism
@@ -59,6 +60,13 @@ class McuEvents:
         self._lockout = lockout
         self._panel = panel
         self._on_change = on_change
+
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[None]:
+        """Scope the events that arrived together: one commit, one burst."""
+        with self._panel.burst():
+            async with self._group_commit():
+                yield
 
     async def handle(self, event: McuEvent) -> None:
         """Handle ``event`` once; raise if that failed (the link retries it)."""
