@@ -383,7 +383,7 @@ async def test_a_first_revision_mcu_is_greeted_again_and_sends_stop_and_wait(
     peer = pty_peer("mcu", McuParser())
     opening = asyncio.create_task(McuDevice.open(str(peer.port.path)))
     first = await peer.next(lambda frame: frame.type is MessageType.REQUEST)
-    assert first.payload == bytes.fromhex("01 01 20")  # HELLO, version 1, window 32
+    assert first.payload == bytes.fromhex("01 01 80")  # HELLO, version 1, window 128
     peer.send(McuFrame(MessageType.ACK, first.seq).encode())
     refusal = McuFrame(MessageType.RESPONSE, first.seq, bytes.fromhex("01 02"))
     peer.send(refusal.encode())  # HELLO: INVALID_ARGUMENT

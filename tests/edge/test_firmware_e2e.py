@@ -35,6 +35,7 @@ from ezlock_edge.framing.mcu_messages import (
     encode_event_ack,
     encode_request,
 )
+from ezlock_edge.protocol.mcu import EVENT_WINDOW
 from ezlock_edge.sim.lock import SimulatedLock
 from ezlock_edge.sim.mcu import Runtime
 from ezlock_edge.vocabulary.mcu import BoltState, DoorDirection, McuEventKind
@@ -331,7 +332,7 @@ async def test_sigkill_during_an_event_storm_loses_and_duplicates_nothing(
         )
         assert driver.stdout is not None
         ready = (await driver.stdout.readline()).split()
-        assert ready == [b"ready", b"32"]  # the controller granted the whole window
+        assert ready == [b"ready", str(EVENT_WINDOW).encode()]  # all it asked for
         announced = 0
 
         async def count() -> None:
