@@ -6,15 +6,19 @@ change and the event that reports it are committed together. A commit is made du
 survives a power cut; callbacks registered with :meth:`Store.after_commit` (the event
 log's announcements) run only once their commit is durable.
 
-Group commit: inside :meth:`Store.group_commit` (this task only), commits are written to
-the WAL without a sync each; leaving the block waits for one sync at the end of the
-event loop's turn, which covers every group that ended in that turn (the unlock's
-event and the bolt reports that came with the MCU's answer: one fsync for both), and
-only then runs the callbacks of every commit in it, in commit order. The MCU event
-handler persists a window of events that way (docs/serial-protocol.md, "Events"): one
-fsync per batch, and nothing announced or acknowledged before it is on disk. A durable
-commit made meanwhile by someone else syncs the group's earlier commits too (the WAL is
-one file, synced as a whole), so announcements stay in commit order.
+Group commit: inside :meth:`Store.group_commit` (this task only), each transaction is a
+savepoint of one SQLite transaction that the group leaves open, so a window of events
+writes its pages to the WAL once, not once per event; leaving the block commits it and
+waits for one sync at the end of the event loop's turn, which covers every group that
+ended in that turn (the unlock's event and the bolt reports that came with the MCU's
+answer: one fsync for both), and only then runs the callbacks of every transaction in
+it, in commit order. A transaction that fails rolls back to its savepoint: the group's
+other transactions stay. The MCU event handler persists a window of events that way
+(docs/serial-protocol.md, "Events"): one commit and one fsync per batch, and nothing
+announced or acknowledged before it is on disk. A durable transaction made meanwhile
+by someone else (outside any group) first commits what the open group holds, then
+syncs it with its own (the WAL is one file, synced as a whole), so announcements stay
+in commit order.
 
 SQLite itself runs with ``synchronous=NORMAL`` (it syncs the WAL only at checkpoints,
 and never corrupts the database); the store syncs the WAL file itself at each durable
@@ -31,7 +35,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 import json
 import os
@@ -65,6 +69,7 @@ class _Group:
     """A group commit in progress; ``open`` is False once its block has ended."""
 
     open: bool = True
+    joined: set[int] = field(default_factory=set)  # numbers of the SQLite transactions
 
 
 # The group commit of the running task (a task started inside one inherits the
@@ -109,6 +114,14 @@ class Store:
         # Callbacks of committed transactions waiting for the WAL sync, in commit order.
         self._pending: list[Callable[[], None]] = []
         self._unsynced = False
+        # A group commit's SQLite transaction left open (its savepoints released), and
+        # the callbacks of the transactions in it, committed with it.
+        self._open = False
+        self._uncommitted: list[Callable[[], None]] = []
+        self._number = 0  # of the open one (or the last one)
+        self._lost: set[int] = (
+            set()
+        )  # numbers of those SQLite rolled back (disk errors)
         self._wal: int | None = None  # file descriptor of the WAL, opened at first sync
         self._turn_sync: asyncio.Future[None] | None = None  # the sync due this turn
         try:
@@ -128,6 +141,7 @@ class Store:
 
     def close(self) -> None:
         """Sync what is pending, close the connection (SQLite checkpoints the WAL)."""
+        self._commit_open()
         self.sync()
         if self._wal is not None:
             os.close(self._wal)
@@ -156,34 +170,77 @@ class Store:
         and are dropped if it rolls back.
         """
         outermost = self._depth == 0
+        group = _GROUP.get() if outermost else None
+        grouped = group is not None and group.open
         if outermost:
-            self._db.execute("BEGIN IMMEDIATE")
+            if grouped:
+                if not self._open:
+                    self._db.execute("BEGIN IMMEDIATE")
+                    self._open = True
+                    self._number += 1
+                self._db.execute("SAVEPOINT change")
+            else:
+                self._commit_open()  # what a group holds comes first
+                self._db.execute("BEGIN IMMEDIATE")
         self._depth += 1
         try:
             yield self._db
         except BaseException:
             self._depth -= 1
             if outermost:
-                self._db.execute("ROLLBACK")
+                if not grouped:
+                    self._db.execute("ROLLBACK")
+                elif self._db.in_transaction:
+                    self._db.execute("ROLLBACK TO change")
+                    self._db.execute("RELEASE change")
+                else:  # SQLite rolled the whole transaction back (a disk error)
+                    self._lose_open()
                 self._after_commit.clear()
             raise
         self._depth -= 1
         if outermost:
-            self._db.execute("COMMIT")
-            self._pending.extend(self._after_commit)
-            self._after_commit.clear()
-            self._unsynced = True
-            group = _GROUP.get()
-            if group is None or not group.open:
+            if group is not None and grouped:
+                self._db.execute("RELEASE change")
+                group.joined.add(self._number)
+                self._uncommitted.extend(self._after_commit)
+                self._after_commit.clear()
+            else:
+                self._db.execute("COMMIT")
+                self._pending.extend(self._after_commit)
+                self._after_commit.clear()
+                self._unsynced = True
                 self.sync()
+
+    def _lose_open(self) -> None:
+        """Forget the open transaction SQLite rolled back; its groups will raise."""
+        self._open = False
+        self._lost.add(self._number)
+        self._uncommitted.clear()
+
+    def _commit_open(self) -> None:
+        """Commit the transaction the group commits keep open (what they hold so far)."""
+        if not self._open:
+            return
+        self._open = False
+        try:
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:  # SQLite may have rolled it back already
+                self._db.execute("ROLLBACK")
+            self._lose_open()
+            raise
+        self._pending.extend(self._uncommitted)
+        self._uncommitted.clear()
+        self._unsynced = True
 
     @asynccontextmanager
     async def group_commit(self) -> AsyncIterator[None]:
         """Commit this task's transactions in the block with one sync after its end.
 
-        Each transaction is committed (and seen by later reads) as usual; none is
-        durable, nor announced, before the block has ended and the sync of this loop
-        turn is done (also when the block raises). Nested uses join the outer group.
+        Each transaction is seen by later reads at once; none is committed before the
+        block ends (or a durable transaction outside the block commits it), nor durable
+        or announced before the sync of this loop turn is done (also when the block
+        raises). Nested uses join the outer group.
         """
         if (current := _GROUP.get()) is not None and current.open:
             yield
@@ -195,7 +252,10 @@ class Store:
         finally:
             group.open = False
             _GROUP.reset(token)
+            self._commit_open()
             await self._sync_this_turn()
+            if group.joined & self._lost:
+                raise StoreError("a transaction of this group commit was rolled back")
 
     async def _sync_this_turn(self) -> None:
         """Wait for one sync at the end of this loop turn, shared by all who ask."""

@@ -281,6 +281,8 @@ class McuLink:
         not acknowledged, so the MCU sends them again, in order.
         """
         done: tuple[int, int] | None = None  # (frame seq, event number) to acknowledge
+        ledger = self._ledger
+        last, recent = ledger.last, list(ledger.recent)
         try:
             async with self._batch():
                 for frame in frames:
@@ -291,7 +293,11 @@ class McuLink:
                         done = (frame.seq, number)  # a resent older one: less
         except Exception:
             # The batch could not be made durable (a disk error): nothing of it is
-            # acknowledged, the MCU sends it again, and the link goes on.
+            # acknowledged, the MCU sends it again, and the link goes on. Its events
+            # are handled again then (the core recognises what was stored after all).
+            ledger.last = last
+            ledger.recent.clear()
+            ledger.recent.extend(recent)
             _LOGGER.exception("MCU events not stored; left to the MCU's resend")
             return
         if done is not None:
