@@ -628,54 +628,83 @@ async def bench_password_check(tmp: Path, scale: Scale) -> dict[str, Any]:
     }
 
 
+# Locks per fleet process (benchmarks.fleet_main): 200 locks run in 4 processes.
+LOCKS_PER_FLEET_PROCESS = 50
+
+
 class Fleet:
-    """``benchmarks.fleet_main``: many simulated locks and their drivers in one process."""
+    """``benchmarks.fleet_main``: many simulated locks and their drivers, a few processes.
+
+    Each process holds up to :data:`LOCKS_PER_FLEET_PROCESS` locks: Home Assistant's side
+    is measured without a driver process per lock, and without one event loop
+    that every lock's simulator and driver queue in.
+    """
 
     def __init__(self, root: Path, count: int) -> None:
         """Run ``count`` locks under ``root`` once started."""
         self.root = root
         self.count = count
-        self.process: asyncio.subprocess.Process | None = None
+        self.processes: list[asyncio.subprocess.Process] = []
 
     async def start(self, session: aiohttp.ClientSession) -> list[EdgeProcess]:
         """Start the fleet; return a handle on each lock (API, simulator)."""
-        log = self.root / "fleet.log"
+        shares = -(-self.count // LOCKS_PER_FLEET_PROCESS)
+        sizes = [
+            self.count // shares + (i < self.count % shares) for i in range(shares)
+        ]
+        firsts = [sum(sizes[:i]) for i in range(shares)]
+        started = await asyncio.gather(
+            *(
+                self._start_one(session, first, size)
+                for first, size in zip(firsts, sizes, strict=True)
+            )
+        )
+        return [lock for locks in started for lock in locks]
+
+    async def _start_one(
+        self, session: aiohttp.ClientSession, first: int, count: int
+    ) -> list[EdgeProcess]:
+        log = self.root / f"fleet{first}.log"
         with log.open("wb") as stderr:
-            self.process = await asyncio.create_subprocess_exec(
+            process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
                 "benchmarks.fleet_main",
                 f"--root={self.root}",
-                f"--count={self.count}",
+                f"--count={count}",
+                f"--first={first}",
                 stdout=asyncio.subprocess.PIPE,
                 stderr=stderr,
                 limit=1 << 20,
             )
-        assert self.process.stdout is not None
+        self.processes.append(process)
+        assert process.stdout is not None
         locks: list[EdgeProcess] = []
         async with asyncio.timeout(600):
-            async for line in self.process.stdout:
+            async for line in process.stdout:
                 data = json.loads(line)
                 if "ready" in data:
                     break
                 locks.append(
                     EdgeProcess(
-                        self.root / f"lock{len(locks)}",
+                        self.root / f"lock{first + len(locks)}",
                         session,
                         port=data["port"],
                         sim_port=data["sim_port"],
                         fingerprint=data["fingerprint"],
                     )
                 )
-        if len(locks) != self.count:
+        if len(locks) != count:
             raise RuntimeError(f"the fleet did not start: {log}")
         return locks
 
     async def stop(self) -> None:
-        """SIGTERM the fleet and wait."""
-        if self.process is not None and self.process.returncode is None:
-            self.process.terminate()
-            await self.process.wait()
+        """SIGTERM the fleet's processes and wait."""
+        for process in self.processes:
+            if process.returncode is None:
+                process.terminate()
+        for process in self.processes:
+            await process.wait()
 
 
 async def bench_many_locks(tmp: Path, scale: Scale) -> dict[str, Any]:
@@ -784,6 +813,7 @@ async def _fleet(tmp: Path, count: int, scale: Scale) -> dict[str, Any]:
     tenth = max(1, count // 10)
     return {
         "locks": count,
+        "fleet_processes": len(fleet.processes),
         "setup_s": round(setup_s, 2),
         "setup_cpu_s": round(setup_cpu, 2),
         # Pairing each through the config flow, one after the other (SET held on

@@ -4,8 +4,9 @@ Each lock is a whole ``EdgeApp`` on a simulated lock of its own: its own ptys, s
 and verification code, database, TLS identity, API port and ``/sim/v1`` port. All of
 them share this one process, so that a benchmark of one Home Assistant with 50 or 200
 locks measures Home Assistant's side alone instead of 200 driver processes fighting for
-two cores. Prints one JSON line per lock once all serve, then ``{"ready": n}``, and
-runs until SIGTERM.
+two cores. A large fleet is spread over a few such processes (``--first``), so that
+one process's event loop is not the queue every lock waits in. Prints one JSON line
+per lock once all serve, then ``{"ready": n}``, and runs until SIGTERM.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 from ezlock_edge.app import EdgeApp, EdgeOptions
 
 
-async def _run(root: Path, count: int) -> None:
+async def _run(root: Path, count: int, first: int) -> None:
     apps = [
         EdgeApp(
             EdgeOptions(
@@ -30,7 +31,7 @@ async def _run(root: Path, count: int) -> None:
                 motor_travel=0.0,
             )
         )
-        for index in range(count)
+        for index in range(first, first + count)
     ]
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -61,8 +62,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--root", type=Path, required=True)
     parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--first", type=int, default=0, help="number of the first lock")
     args = parser.parse_args()
-    asyncio.run(_run(args.root, args.count))
+    asyncio.run(_run(args.root, args.count, args.first))
 
 
 if __name__ == "__main__":
