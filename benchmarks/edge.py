@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 import json
+import os
 from pathlib import Path
 import socket
 import sys
@@ -20,6 +21,22 @@ from .stats import memory_kib
 ADMIN_PASSWORD = "2468013579"  # noqa: S105 -- the simulated lock's benchmark admin
 FINGER = "bench-right-index"
 FINGERPRINT_CAPTURES = 4
+
+
+# Where the driver processes keep their bytecode (set by ``python -m benchmarks`` for
+# the whole run): a driver installed on a lock has its modules compiled (pip compiles
+# them at install), but this machine's shells set PYTHONDONTWRITEBYTECODE and the venv
+# holds no bytecode, which would make every start compile every module it imports
+# (twice the start-up CPU, and a few MiB of resident memory left by the compiler).
+PYCACHE_VARIABLE = "EZLOCK_BENCH_PYCACHE"
+
+
+def installed_env() -> dict[str, str]:
+    """Return the environment of a driver process as on a lock: with its bytecode."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if cache := os.environ.get(PYCACHE_VARIABLE):
+        env["PYTHONPYCACHEPREFIX"] = cache
+    return env
 
 
 def free_port() -> int:
@@ -40,6 +57,7 @@ async def _spawn(module: str, log: Path, *args: str) -> asyncio.subprocess.Proce
             *args,
             stdout=asyncio.subprocess.PIPE,
             stderr=stderr,
+            env=installed_env(),
         )
 
 
