@@ -12,11 +12,25 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from ezlock_edge.vocabulary.mcu import Key, Led, LedMode, Prompt
 
 from .device_contract import Mcu
 from .errors import best_effort
+
+
+@dataclass(slots=True)
+class _Burst:
+    """A burst being handled: the chime it rang and the panel's output count then."""
+
+    rung: Prompt | None = None
+    outputs: int = 0
+
+
+# The burst of MCU events the running task handles (the MCU link's event worker).
+_BURST: ContextVar[_Burst | None] = ContextVar("ezlock_panel_burst", default=None)
 
 
 class Panel:
@@ -26,34 +40,35 @@ class Panel:
         """Speak and light through ``mcu``."""
         self._mcu = mcu
         self._standing: dict[Key | Led, None] = {}  # insertion-ordered set
-        self._in_burst = False
-        self._rung: Prompt | None = None  # chimed in this burst, nothing since
+        self._outputs = 0  # prompts and LED changes asked for so far, by anyone
 
     @contextmanager
     def burst(self) -> Iterator[None]:
-        """Scope one burst of MCU events (those that arrived together)."""
-        self._in_burst = True
+        """Scope one burst of MCU events (those that arrived together) in this task."""
+        token = _BURST.set(_Burst())
         try:
             yield
         finally:
-            self._in_burst = False
-            self._rung = None
+            _BURST.reset(token)
 
     async def chime(self, prompt: Prompt) -> None:
         """Ring ``prompt``, unless it rang last in this burst (L-49, the doorbell)."""
-        if self._in_burst and self._rung is prompt:
-            return
-        self._rung = prompt if self._in_burst else None
-        await best_effort(self._mcu.play(prompt))
+        burst = _BURST.get()
+        if burst is not None:
+            if burst.rung is prompt and burst.outputs == self._outputs:
+                return  # nothing shown or said since it rang
+            burst.rung = prompt
+            burst.outputs = self._outputs + 1
+        await self.say(prompt)
 
     async def say(self, prompt: Prompt) -> None:
         """Speak a prompt (dropped by the MCU while muted, L-48)."""
-        self._rung = None
+        self._outputs += 1
         await best_effort(self._mcu.play(prompt))
 
     async def light(self, keys: Collection[Key | Led], mode: LedMode) -> None:
         """Light, blink or darken keypad LEDs."""
-        self._rung = None
+        self._outputs += 1
         await best_effort(self._mcu.set_leds(keys, mode))
 
     async def show_keys(self, keys: Collection[Key]) -> None:
@@ -66,22 +81,22 @@ class Panel:
 
     async def show_number(self, digits: str) -> None:
         """Show digits one after the other, each key slowly lit once (L-21)."""
-        self._rung = None
+        self._outputs += 1
         await best_effort(self._mcu.show_number(digits))
 
     async def flash(self, count: int = 2) -> None:
         """Flash the whole keypad ``count`` times (L-48)."""
-        self._rung = None
+        self._outputs += 1
         await best_effort(self._mcu.flash_keypad(count))
 
     async def read_out_info(self, on: bool = True) -> None:
         """Have the lock read out its system information, or stop (L-64)."""
-        self._rung = None
+        self._outputs += 1
         await best_effort(self._mcu.read_out_info(on))
 
     async def dark(self) -> None:
         """Darken the keypad, keeping the standing indicators blinking."""
-        self._rung = None
+        self._outputs += 1
         await best_effort(self._mcu.clear_leds())
         for indicator in self._standing:
             await self.light([indicator], LedMode.BLINK)
