@@ -76,10 +76,30 @@ class StoredSeq(TypedDict):
 class Expectation:
     """A Home Assistant action waiting for the lock event it causes (its ``context``)."""
 
-    event_type: str
+    event_types: frozenset[str]
     context: Context
+    # Once its request failed: the only event it still waits for (type, reason).
+    failure: tuple[str, str] | None = None
     done: bool = False  # its event came, its request failed, or it waited too long
     cancel: CALLBACK_TYPE = field(default=lambda: None)
+
+    def matches(self, event: LockEvent) -> bool:
+        """Whether ``event`` (written for this client's request) is this action's.
+
+        A collapsed repeat (``repeated``) sums up several requests: nobody's alone.
+        """
+        if self.done or "repeated" in event.data:
+            return False
+        if self.failure is not None:
+            return (event.type, event.data.get("reason")) == self.failure
+        return event.type in self.event_types
+
+    def failed(self, event_type: str, reason: str) -> None:
+        """Wait for the refusal's event only: ``event_type`` with ``reason``.
+
+        The lock wrote it before refusing; it may still come after the refusal.
+        """
+        self.failure = (event_type, reason)
 
 
 def issue_id(kind: str, entry_id: str) -> str:
@@ -378,14 +398,16 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         )
 
     @callback
-    def async_expect(self, event_type: str, context: Context) -> Expectation:
+    def async_expect(
+        self, event_types: frozenset[str], context: Context
+    ) -> Expectation:
         """Note that an action with ``context`` is about to make the lock write an event.
 
-        The first ``event_type`` event this client's request wrote (``by_client``)
+        The first event of ``event_types`` this client's request wrote (``by_client``)
         within ``EXPECT_WINDOW`` then carries ``context``; cancel the expectation if
-        the request failed.
+        the request failed without an event, or say which one it wrote (``failed``).
         """
-        expectation = Expectation(event_type, context)
+        expectation = Expectation(event_types, context)
 
         @callback
         def _forget(_now: datetime | None = None) -> None:
@@ -406,7 +428,7 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             CONF_CLIENT_ID
         ):
             for expectation in self._expected:
-                if expectation.event_type == event.type:
+                if expectation.matches(event):
                     expectation.cancel()
                     return expectation.context
         return Context()
@@ -491,6 +513,8 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             if cancel is not None:
                 cancel()
         self._links_down.clear()
+        for expectation in tuple(self._expected):
+            expectation.cancel()
         if self.last_seq is not None:
             await self._store.async_save(StoredSeq(last_seq=self.last_seq))
 

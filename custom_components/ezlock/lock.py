@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 import contextlib
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +45,16 @@ _ON_THE_WAY = {
 _TOWARDS = {
     BoltState.LOCKED: BoltState.LOCKING,
     BoltState.UNLOCKED: BoltState.UNLOCKING,
+}
+# What an operation from Home Assistant makes the lock write, and the refusals of a
+# remote unlock that it writes as ``unlock_failed`` with a reason (docs/api.md).
+_UNLOCK_EVENTS = frozenset({"unlocked", "unlock_failed"})
+_LOCK_EVENTS = frozenset({"locked"})
+_UNLOCK_REFUSALS = {
+    "remote_unlock_disabled": "disabled",
+    "locked_out": "locked_out",
+    "invalid_pin": "wrong_pin",
+    "lock_offline": "lock_offline",
 }
 # With require_pin_for_remote the code is a lock admin's password, checked by the lock;
 # locking needs none (docs/api.md, Remote PIN), so an empty code passes too.
@@ -130,7 +140,9 @@ class EzlockLock(EzlockEntity, LockEntity):
 
     async def async_lock(self, **kwargs: Any) -> None:
         """Throw the bolt; locking never needs the code."""
-        await self._operate(self.coordinator.client.lock, "locked", BoltState.LOCKED)
+        await self._operate(
+            self.coordinator.client.lock, _LOCK_EVENTS, {}, BoltState.LOCKED
+        )
 
     async def async_unlock(self, **kwargs: Any) -> None:
         """Retract the bolt, after the code: the lock's PIN, or the options' code."""
@@ -147,22 +159,26 @@ class EzlockLock(EzlockEntity, LockEntity):
                 raise ServiceValidationError(
                     translation_domain=DOMAIN, translation_key="wrong_unlock_code"
                 )
-        await self._operate(client.unlock, "unlocked", BoltState.UNLOCKED)
+        await self._operate(
+            client.unlock, _UNLOCK_EVENTS, _UNLOCK_REFUSALS, BoltState.UNLOCKED
+        )
 
     async def _operate(
         self,
         command: Callable[[], Awaitable[Any]],
-        event_type: str,
+        events: frozenset[str],
+        refusals: Mapping[str, str],
         target: BoltState,
     ) -> None:
         """Send ``command``; while the bolt moves (``busy``) wait for it, retry once.
 
-        The movement it causes, and its event, carry this action's context.
+        The movement it causes, and its event, carry this action's context; so does
+        the ``unlock_failed`` a refusal in ``refusals`` (error code: reason) writes.
         """
-        expected = self.coordinator.async_expect(event_type, self._context or Context())
-        self._pending = _Operation(target, expected.context, expected)
-        try:
-            with translate_errors():
+        expected = self.coordinator.async_expect(events, self._context or Context())
+        self._pending = pending = _Operation(target, expected.context, expected)
+        with translate_errors():
+            try:
                 try:
                     await command()
                 except EzlockApiError as err:
@@ -170,9 +186,14 @@ class EzlockLock(EzlockEntity, LockEntity):
                         raise
                     await self._bolt_settled()
                     await command()
-        except BaseException:
-            expected.cancel()
-            raise
+            except BaseException as err:
+                pending.arrived = True  # the bolt does not move for it
+                code = err.code if isinstance(err, EzlockApiError) else None
+                if (reason := refusals.get(code or "")) is not None:
+                    expected.failed("unlock_failed", reason)
+                else:
+                    expected.cancel()
+                raise
 
     async def _bolt_settled(self) -> None:
         """Wait for the next state in which the bolt is not moving (or BOLT_WAIT)."""

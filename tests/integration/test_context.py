@@ -15,6 +15,7 @@ from typing import Any
 from homeassistant.components.recorder.core import Recorder
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_ON, SERVICE_UNLOCK
 from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -171,3 +172,54 @@ async def test_a_setting_changed_from_home_assistant_is_the_user_s(
         if "state" in entry
     ]
     assert changes[-2:] == [("on", alice.id), ("off", None)], changes
+
+
+async def test_a_refused_unlock_is_the_user_s_and_the_next_attempt_at_the_lock_is_not(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    edge: EdgeApp,
+) -> None:
+    """Alice's unlock is refused (remote unlock off): that logbook line is hers.
+
+    A wrong password at the keypad at once, and her second refusal (collapsed by the
+    lock into one later summary, issue #11.4), are nobody's in Home Assistant.
+    """
+    assert await async_setup_component(hass, "logbook", {})
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    alice = MockUser(name="Alice", is_owner=True).add_to_hass(hass)
+    lock = entity_id(hass, "lock", "lock")
+    bus: list[tuple[str, str | None, str | None]] = []
+    hass.bus.async_listen(
+        EVENT_ACCESS,
+        lambda event: bus.append(
+            (event.data["type"], event.data.get("reason"), event.context.user_id)
+        ),
+    )
+
+    async def unlock_as_alice() -> None:
+        with pytest.raises(HomeAssistantError) as refused:
+            await hass.services.async_call(
+                "lock",
+                SERVICE_UNLOCK,
+                {ATTR_ENTITY_ID: lock},
+                blocking=True,
+                context=Context(user_id=alice.id),
+            )
+        assert refused.value.translation_key == "remote_unlock_disabled"
+
+    await unlock_as_alice()
+    await sim_of(edge).keypad([*"135792", "confirm"])
+    await eventually(lambda: len(bus) == 2, "two access lines")
+    await unlock_as_alice()  # the lock writes no event now (a repeat, collapsed)
+    assert bus == [
+        ("unlock_failed", "disabled", alice.id),
+        ("unlock_failed", "no_match", None),
+    ]
+    entries = await _logbook(hass, hass_ws_client, lock)
+    lines = [
+        entry.get("context_user_id")
+        for entry in entries
+        if entry.get("domain") == DOMAIN
+    ]
+    assert lines == [alice.id, None]
