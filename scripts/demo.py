@@ -456,6 +456,8 @@ async def run(args: argparse.Namespace) -> int:
                     str(args.edge_port),
                     "--sim-port",
                     str(args.sim_port),
+                    "--sim-clock",
+                    args.sim_clock,
                 ],
                 base / "edge.log",
             )
@@ -523,6 +525,13 @@ def main() -> int:
     )
     parser.add_argument(
         "--sim-port", type=int, default=int(os.environ.get("EZLOCK_SIM_PORT", "8766"))
+    )
+    parser.add_argument(
+        "--sim-clock",
+        choices=("real", "manual"),
+        default="real",
+        help="the simulated lock's clock: real, or manual (moved with POST"
+        " /sim/v1/clock, the front panel's skip buttons)",
     )
     args = parser.parse_args()
     try:

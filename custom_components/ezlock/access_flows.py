@@ -68,7 +68,6 @@ from .forms import (
     MAX_USES_SELECTOR,
     NAME_SELECTOR,
     ROLE_SELECTOR,
-    SCHEDULE_SELECTOR,
     SECRET_SELECTOR,
     USES_COUNT,
     USES_ONE,
@@ -79,6 +78,7 @@ from .forms import (
     async_load_words,
     grouped,
     schedule_from_form,
+    schedule_selector,
     schedule_to_form,
     time_from_form,
     time_to_form,
@@ -90,15 +90,19 @@ FIELD_PIN: Final = "pin"
 ENROLLMENT_WAIT: Final = 300.0
 FIRST_PROMPT_WAIT: Final = 5.0
 
-PERSON_SCHEMA: Final = vol.Schema(
-    {
-        vol.Required(FIELD_NAME): NAME_SELECTOR,
-        vol.Required(FIELD_ROLE, default=Role.USER.value): ROLE_SELECTOR,
-        vol.Optional(FIELD_VALID_FROM): DATETIME_SELECTOR,
-        vol.Optional(FIELD_VALID_UNTIL): DATETIME_SELECTOR,
-        vol.Optional(FIELD_SCHEDULE): SCHEDULE_SELECTOR,
-    }
-)
+
+def _person_schema(words: Words) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(FIELD_NAME): NAME_SELECTOR,
+            vol.Required(FIELD_ROLE, default=Role.USER.value): ROLE_SELECTOR,
+            vol.Optional(FIELD_VALID_FROM): DATETIME_SELECTOR,
+            vol.Optional(FIELD_VALID_UNTIL): DATETIME_SELECTOR,
+            vol.Optional(FIELD_SCHEDULE): schedule_selector(words),
+        }
+    )
+
+
 PASSWORD_SCHEMA: Final = vol.Schema(
     {
         vol.Required(FIELD_PASSWORD): SECRET_SELECTOR,
@@ -260,10 +264,11 @@ class PersonFlow(_AccessFlow):
                 else:
                     self._number = user.number
                     return await self.async_step_person()
+        await async_load_words(self.hass)
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
-                PERSON_SCHEMA, user_input or {}
+                _person_schema(self._words()), user_input or {}
             ),
             errors=errors,
         )
@@ -342,10 +347,11 @@ class PersonFlow(_AccessFlow):
             FIELD_VALID_UNTIL: time_to_form(user.valid_until),
             FIELD_SCHEDULE: schedule_to_form(user.schedule),
         }
+        await async_load_words(self.hass)
         return self.async_show_form(
             step_id="details",
             data_schema=self.add_suggested_values_to_schema(
-                PERSON_SCHEMA, user_input or current
+                _person_schema(self._words()), user_input or current
             ),
             errors=errors,
             description_placeholders={"name": user.name},
@@ -652,7 +658,7 @@ class VisitorFlow(_AccessFlow):
             vol.Required(FIELD_NAME): NAME_SELECTOR,
             vol.Required(FIELD_VALID_FROM): DATETIME_SELECTOR,
             vol.Required(FIELD_VALID_UNTIL): DATETIME_SELECTOR,
-            vol.Optional(FIELD_SCHEDULE): SCHEDULE_SELECTOR,
+            vol.Optional(FIELD_SCHEDULE): schedule_selector(self._words()),
         }
         if self.kind.counts_uses:
             fields[vol.Required(FIELD_USES, default=USES_ONE)] = USES_SELECTOR
@@ -686,6 +692,7 @@ class VisitorFlow(_AccessFlow):
                     errors = _errors(err, FIELD_CODE)
                 else:
                     return await self.async_step_secret()
+        await async_load_words(self.hass)
         now = dt_util.now().replace(second=0, microsecond=0)
         suggested = user_input or {
             FIELD_VALID_FROM: time_to_form(now),

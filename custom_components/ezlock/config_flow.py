@@ -388,7 +388,6 @@ class EzlockOptionsFlow(OptionsFlowWithReload):
         return self.async_show_menu(
             step_id="init",
             menu_options=["overview", "unlock_code"],
-            description_placeholders={"title": self.config_entry.title},
         )
 
     async def async_step_overview(

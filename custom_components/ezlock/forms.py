@@ -21,6 +21,7 @@ from homeassistant.helpers.selector import (
     NumberSelectorMode,
     ObjectSelector,
     ObjectSelectorConfig,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -72,26 +73,6 @@ ROLE_SELECTOR: Final = SelectSelector(
     )
 )
 DATETIME_SELECTOR: Final = DateTimeSelector()
-SCHEDULE_SELECTOR: Final = ObjectSelector(
-    ObjectSelectorConfig(
-        multiple=True,
-        translation_key="schedule",
-        fields={
-            "days": {
-                "required": True,
-                "selector": SelectSelector(
-                    SelectSelectorConfig(
-                        options=[day.value for day in Weekday],
-                        multiple=True,
-                        translation_key="weekday",
-                    )
-                ),
-            },
-            "from": {"required": True, "selector": TimeSelector()},
-            "until": {"required": True, "selector": TimeSelector()},
-        },
-    )
-)
 USES_SELECTOR: Final = SelectSelector(
     SelectSelectorConfig(
         options=[USES_ONE, USES_COUNT, USES_UNLIMITED],
@@ -335,6 +316,34 @@ def _cell(value: str) -> str:
 
 
 _MARKDOWN: Final = re.compile(r"[\\`*_{}\[\]<>()|#!~]")
+
+
+def schedule_selector(words: Words) -> ObjectSelector:
+    """Edit a weekly schedule as a list of windows: days, from, until.
+
+    The days carry their names in Home Assistant's language: the frontend translates
+    the object selector's field names, but not the options of a select inside it.
+    """
+    days = [
+        SelectOptionDict(value=day.value, label=words.option("weekday", day.value))
+        for day in Weekday
+    ]
+    return ObjectSelector(
+        ObjectSelectorConfig(
+            multiple=True,
+            translation_key="schedule",
+            fields={
+                "days": {
+                    "required": True,
+                    "selector": SelectSelector(
+                        SelectSelectorConfig(options=days, multiple=True)
+                    ),
+                },
+                "from": {"required": True, "selector": TimeSelector()},
+                "until": {"required": True, "selector": TimeSelector()},
+            },
+        )
+    )
 
 
 def grouped(code: str) -> str:

@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 class Demo:
     """The one-command demo in a child process; ``info`` is its ``demo.json``."""
 
-    def __init__(self, base: Path, log: Path) -> None:
-        """Start the demo in ``base``, its output going to ``log``."""
+    def __init__(self, base: Path, log: Path, *options: str) -> None:
+        """Start the demo in ``base``, its output going to ``log``, with ``options``."""
         self.base = base
         self.log = log
         self.info: dict[str, Any] = {}
@@ -37,6 +37,7 @@ class Demo:
                     str(free_port()),
                     "--sim-port",
                     str(free_port()),
+                    *options,
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=output,
