@@ -733,3 +733,27 @@ async def test_a_lock_that_requires_an_admin_pin(
     assert result["reason"] == "visitor_revoked"
     [revoked] = await edge.core.list_visitors(EdgeVisitorKind.TEMPORARY_PASSWORD)
     assert revoked.revoked_at is not None
+
+
+async def test_the_schedule_s_days_are_named(
+    hass: HomeAssistant, edge: EdgeApp
+) -> None:
+    """The frontend translates no select inside an object selector: the days come named."""
+    entry = await _ready(hass, edge)
+    result = await _start(hass, entry, SUBENTRY_VISITOR_CODE)
+    [schedule] = [
+        value
+        for key, value in result["data_schema"].schema.items()
+        if str(key) == "schedule"
+    ]
+    days = schedule.config["fields"]["days"]["selector"]
+    assert [option["label"] for option in days.config["options"]] == [
+        "Mon",
+        "Tue",
+        "Wed",
+        "Thu",
+        "Fri",
+        "Sat",
+        "Sun",
+    ]
+    hass.config_entries.subentries.async_abort(result["flow_id"])
