@@ -1,0 +1,345 @@
+"""The rest of the access tasks in a real browser, on a lock whose clock the test moves.
+
+On the one-command demo with the simulated lock on a manual clock (``--sim-clock
+manual``): the one-screen overview (task 1), replacing a password with the lock's rule
+named when one is refused (task 3), marking a credential as duress (task 6), a visitor
+code with a weekly schedule made in the form that opens the door inside its window and
+not outside it when the lock's time moves (task 5 and the schedules), and revoking it
+(task 6), whose row then says so. The screenshots are the ones docs/home-assistant.md
+shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+
+from .cdp import Page
+from .demo_stack import Demo
+from .test_demo import DEMO_READY_WITHIN, fill, log_in, open_in_app
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
+
+DIALOG = "__deep('dialog-data-entry-flow')"
+FLOW_TEXT = f"__deepText({DIALOG})"
+FORM = "__deep('dialog-form').shadowRoot"
+"""The small dialog in which the schedule's list editor adds one window."""
+NEW_PASSWORD = "147036"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Run ``scripts/demo.py --sim-clock manual`` for this module; Ctrl-C it after."""
+    base = tmp_path_factory.mktemp("access-tasks-demo")
+    running = Demo(base / "demo", base / "demo.out", "--sim-clock", "manual")
+    try:
+        yield running.wait_ready(DEMO_READY_WITHIN)
+    finally:
+        running.interrupt()
+
+
+async def _sim(demo: dict[str, Any], action: str, body: dict[str, Any]) -> Any:
+    panel = urlsplit(demo["panel"])
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{panel.scheme}://{panel.netloc}/sim/v1/{action}", json=body
+        ) as reply,
+    ):
+        assert reply.status < 300, await reply.text()
+        return await reply.json()
+
+
+async def _lock_now(demo: dict[str, Any]) -> datetime:
+    """Read the lock's time, in its own zone (``/info``), where schedules are read."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(demo["edge_api"], ssl=False) as reply,
+    ):
+        zone = ZoneInfo((await reply.json())["time_zone"])
+    clock = await _sim(demo, "clock", {})
+    return datetime.fromisoformat(clock["now"]).astimezone(zone)
+
+
+async def _advance_to(demo: dict[str, Any], moment: datetime) -> None:
+    """Move the lock's manual clock forward to ``moment``."""
+    seconds = (moment - await _lock_now(demo)).total_seconds()
+    assert seconds > 0, moment
+    await _sim(demo, "clock", {"advance": seconds})
+
+
+def _in_dialog(selector: str, text: str, root: str = f"{DIALOG}.shadowRoot") -> str:
+    return (
+        f"__deepAll({json.dumps(selector)}, {root})"
+        f".find((e) => __visible(e) && __deepText(e).trim() === {json.dumps(text)})"
+    )
+
+
+async def _submit(page: Page) -> None:
+    await page.click(
+        f"__deepAll('ha-button, mwc-button', {DIALOG}.shadowRoot)"
+        ".find((b) => __visible(b) && /submit|next|finish|ok/i.test(__deepText(b)))",
+        what="the dialog's submit button",
+    )
+
+
+async def _choose(page: Page, label: str) -> None:
+    await page.click(
+        f"__deepAll('ha-md-list-item, mwc-list-item, ha-list-item', {DIALOG}.shadowRoot)"
+        f".find((item) => __visible(item) && __deepText(item).includes({json.dumps(label)}))",
+        what=label,
+    )
+
+
+async def _radio(page: Page, label: str) -> None:
+    """Pick the option of a list selector (radio buttons) by its label."""
+    await page.click(
+        f"__deepAll('ha-radio-option', {DIALOG}.shadowRoot)"
+        f".find((o) => __visible(o) && __deepText(o).trim() === {json.dumps(label)})",
+        what=label,
+    )
+
+
+async def _row_menu(page: Page, title: str) -> None:
+    """Open a row's menu: the Configure button of the subentry row ``title``."""
+    await page.click(
+        "__deepAll('ha-config-sub-entry-row')"
+        f".filter((r) => __deepText(r).includes({json.dumps(title)}))"
+        ".map((r) => __deepAll('ha-icon-button', r.shadowRoot)"
+        ".find((b) => b.label === 'Configure'))[0]",
+        what=f"the menu of {title}",
+    )
+
+
+async def _close_dialog(page: Page) -> None:
+    await page.click(
+        f"__deepAll('ha-icon-button', {DIALOG}.shadowRoot)"
+        ".find((b) => __visible(b) && b.label === 'Close')",
+        what="the dialog's Close",
+    )
+    await page.wait_for(f"!{DIALOG} || !__visible({DIALOG})", what="the dialog closed")
+
+
+async def _set_time(page: Page, index: int, hour: int, minute: int) -> None:
+    """Type a time into the window dialog's ``index``-th time field (12-hour clock)."""
+    fields = f"__deepAll('ha-base-time-input', {FORM})[{index}]"
+    for name, value in (("hours", hour % 12 or 12), ("minutes", minute)):
+        field = f"__deep('input[name={name}]', {fields}.shadowRoot)"
+        await page.click(field, what=f"{name} of time {index}")
+        await page.evaluate(f"{field}.select()")
+        await page.type_text(str(value))
+        await page.evaluate(f"{field}.blur()")  # the field takes it on change
+    wanted = "AM" if hour < 12 else "PM"
+    select = f"__deep('ha-select', {fields}.shadowRoot)"
+    if await page.evaluate(f"{select}.value") != wanted:
+        await page.click(select, what="AM/PM")
+        await page.click(
+            f"__deepAll('ha-dropdown-item', {select}.shadowRoot)"
+            f".find((e) => __visible(e) && __deepText(e).trim() === {json.dumps(wanted)})",
+            what=wanted,
+        )
+    await page.wait_for(
+        f"{fields}.hours == {hour % 12 or 12} && {fields}.minutes == {minute}"
+        f" && {fields}.amPm === {json.dumps(wanted)}",
+        what=f"time {index} set",
+    )
+
+
+async def _add_window(page: Page, day: str, start: datetime, end: datetime) -> None:
+    """Add one weekly window with the schedule's list editor, as a person would."""
+    await page.click(
+        f"__deepAll('ha-button', __deep('ha-selector-object', {DIALOG}.shadowRoot)"
+        ".shadowRoot).find((b) => __deepText(b).includes('Add'))",
+        what="the schedule's Add",
+    )
+    await page.wait_for(
+        f"__deep('dialog-form') && __deepAll('ha-base-time-input', {FORM}).length == 2",
+        what="the window dialog",
+    )
+    # The days: exactly the window's day.
+    chips = f"__deepAll('ha-input-chip', {FORM}).filter(__visible)"
+    while True:
+        days = await page.evaluate(f"{chips}.map((c) => c.label)")
+        if days == [day]:
+            break
+        if day not in days:
+            await page.click(_in_dialog("ha-button", "Days", FORM), what="Days")
+            await page.click(
+                f"__deepAll('ha-combo-box-item').find((i) => __visible(i)"
+                f" && __deepText(i).trim() === {json.dumps(day)})",
+                what=day,
+            )
+            await page.wait_for(
+                f"{chips}.some((c) => c.label === {json.dumps(day)})",
+                what=f"{day} chosen",
+            )
+            continue
+        other = next(d for d in days if d != day)
+        await page.click(
+            f"{chips}.find((c) => c.label === {json.dumps(other)})"
+            ".shadowRoot.querySelector('button.remove')",
+            what=f"remove {other}",
+        )
+        await page.wait_for(
+            f"!{chips}.some((c) => c.label === {json.dumps(other)})",
+            what=f"{other} removed",
+        )
+    await _set_time(page, 0, start.hour, start.minute)
+    await _set_time(page, 1, end.hour, end.minute)
+    await page.click(_in_dialog("ha-button", "Add", FORM), what="the window's Add")
+    await page.wait_for(
+        "!__deepAll('dialog-form').some(__visible)", what="the window dialog closed"
+    )
+
+
+async def test_overview_password_duress_schedule_and_revoke(
+    page: Page, demo: dict[str, Any], artifacts: Path
+) -> None:
+    """Tasks 1, 3, 5 with a schedule, 6; the lock's time moves in and out of it."""
+    await log_in(page, demo)
+    await open_in_app(page, "/config/integrations/integration/ezlock")
+    await page.wait_for(
+        f"__deepText().includes({json.dumps(demo['lock_user'])})",
+        within=30,
+        what="the lock's people on the integration page",
+    )
+    lock = json.dumps(demo["lock_entity"])
+    access = json.dumps(demo["access_entity"])
+    states = "document.querySelector('home-assistant').hass.states"
+
+    # Task 3: replace Alice's password; a refused one names the lock's rule (L-25).
+    await _row_menu(page, "Alice")
+    # The menu's summary (Markdown) renders after the menu: wait for it, so that the
+    # items no longer move.
+    await page.wait_for(
+        f"{FLOW_TEXT}.includes('Set or replace the password')"
+        f" && {FLOW_TEXT}.includes('Role: Admin')",
+        what="Alice's menu",
+    )
+    await _choose(page, "Set or replace the password")
+    await page.wait_for(f"{FLOW_TEXT}.includes('Password of Alice')", what="the form")
+    for value in ("123456", NEW_PASSWORD):
+        await fill(page, "input[name='password']", value)
+        await fill(page, "input[name='password_repeat']", value)
+        if value == "123456":
+            await _submit(page)
+            await page.wait_for(
+                f"{FLOW_TEXT}.includes('Consecutive digits')",
+                what="the broken rule named",
+            )
+            await page.screenshot(artifacts / "home-assistant-password-refused.png")
+    await _submit(page)
+    await page.wait_for(
+        f"{FLOW_TEXT}.includes('Remove a credential or mark it as duress')"
+        f" && {FLOW_TEXT}.includes('Role: Admin')",
+        what="back in Alice's menu",
+    )
+    assert NEW_PASSWORD not in str(await page.evaluate(FLOW_TEXT))
+
+    # Task 6: mark her password as the duress one (L-29).
+    await _choose(page, "Remove a credential or mark it as duress")
+    await page.wait_for(f"{FLOW_TEXT}.includes('Credentials of Alice')", what="form")
+    await _radio(page, "Password")
+    await _radio(page, "Mark as duress")
+    await page.screenshot(artifacts / "home-assistant-credentials.png")
+    await _submit(page)
+    await page.wait_for(
+        f"{FLOW_TEXT}.includes('(duress)') && {FLOW_TEXT}.includes('Role: Admin')",
+        what="the duress mark",
+    )
+    await _choose(page, "Done")
+    await page.click(
+        _in_dialog("ha-button, mwc-button", "Close"), what="the dialog's Close"
+    )
+    await page.wait_for(f"!{DIALOG} || !__visible({DIALOG})", what="closed")
+
+    # Task 5 with a weekly schedule: one hour from the next full hour, on the lock's
+    # clock, and as many uses as the visitor likes.
+    now = await _lock_now(demo)
+    start = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    end = start + timedelta(hours=1)
+    day = start.strftime("%a")
+    await page.click(
+        "__byText('ha-button, mwc-button', 'Add visitor code')", what="Add visitor code"
+    )
+    await page.wait_for(f"{FLOW_TEXT}.includes('Give a visitor')", what="the form")
+    await fill(page, "ha-textfield[name='name'] input, input[name='name']", "Cleaner")
+    await _add_window(page, day, start, end)
+    await _radio(page, "Unlimited")
+    await page.wait_for(
+        f"{FLOW_TEXT}.includes({json.dumps(f'{start:%H:%M}')})",
+        what="the window in the form's list",
+    )
+    await page.screenshot(artifacts / "home-assistant-visitor-code-schedule.png")
+    await _submit(page)
+    await page.wait_for(
+        f"{FLOW_TEXT}.includes('not shown again')", within=30, what="the code"
+    )
+    code = await page.evaluate(
+        f"__deepAll('h1', {DIALOG}.shadowRoot).map((h) => h.textContent).join('')"
+    )
+    digits = "".join(ch for ch in str(code) if ch.isdigit())
+    assert len(digits) == 8, code
+    await _submit(page)
+    await page.wait_for(f"{FLOW_TEXT}.includes('Cleaner')", what="created")
+    await _submit(page)  # Finish
+    await page.wait_for("!__byText('ha-button, mwc-button', 'Finish')", what="closed")
+
+    # Inside its window the code opens; two hours later, outside it, it does not.
+    await _advance_to(demo, start + timedelta(minutes=5))
+    await _sim(demo, "keypad", {"keys": [*digits, "confirm"]})
+    await _sim(demo, "clock", {"advance": 5})
+    await page.wait_for(
+        f"{states}[{lock}].attributes.changed_by === 'Cleaner'",
+        within=30,
+        what="the code to open the door inside its schedule",
+    )
+    await _advance_to(demo, end + timedelta(minutes=55))
+    await _sim(demo, "keypad", {"keys": [*digits, "confirm"]})
+    await _sim(demo, "clock", {"advance": 5})
+    await page.wait_for(
+        f"{states}[{access}].attributes.event_type === 'unlock_failed'"
+        f" && {states}[{access}].attributes.reason === 'outside_schedule'"
+        f" && {states}[{access}].attributes.visitor_name === 'Cleaner'",
+        within=30,
+        what="the code refused outside its schedule",
+    )
+
+    # Task 6: revoke it; its row stays and says so.
+    await _row_menu(page, "Cleaner")
+    await page.wait_for(
+        f"{FLOW_TEXT}.includes('Revoke now') && {FLOW_TEXT}.includes('Status: Active')",
+        what="its menu",
+    )
+    await page.screenshot(artifacts / "home-assistant-visitor-menu.png")
+    await _choose(page, "Revoke now")
+    await page.wait_for(f"{FLOW_TEXT}.includes('was revoked')", what="revoked")
+    await page.click(
+        _in_dialog("ha-button, mwc-button", "Close"), what="the dialog's Close"
+    )
+    await page.wait_for(
+        "__deepText().includes('Cleaner (Revoked)')", what="the row marked revoked"
+    )
+
+    # Task 1: everyone on one screen, from the entry's Configure.
+    await page.click(
+        "__deepAll('ha-config-entry-row').map((r) => __deepAll('ha-icon-button',"
+        " r.shadowRoot).find((b) => __visible(b) && b.label === 'Configure'))"
+        ".find(Boolean)",
+        what="the entry's Configure",
+    )
+    await _choose(page, "Who can open the door")
+    await page.wait_for(
+        f"{FLOW_TEXT}.includes('Revoked') && {FLOW_TEXT}.includes('(duress)')",
+        what="the overview",
+    )
+    await page.screenshot(artifacts / "home-assistant-overview.png")
+    await _close_dialog(page)
