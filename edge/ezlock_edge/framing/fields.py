@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
 import struct
 
 from .errors import DecodeError
@@ -34,3 +35,32 @@ def decode_string(data: bytes, offset: int) -> tuple[str, int]:
     except UnicodeDecodeError:
         # No detail: the string may be a secret (a Bluetooth key code).
         raise DecodeError("string is not UTF-8") from None
+
+
+def enum_field[E: IntEnum](kind: type[E], value: int) -> E:
+    """Return ``kind(value)``; a value the enum does not define is a DecodeError."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise DecodeError(f"invalid {kind.__name__} 0x{value:02X}") from None
+
+
+def flag_field(value: int) -> bool:
+    """Return a boolean byte (0 or 1); anything else is a DecodeError."""
+    if value > 1:
+        raise DecodeError(f"invalid boolean 0x{value:02X}")
+    return bool(value)
+
+
+def one_byte(data: bytes) -> int:
+    """Return the single byte ``data`` must be."""
+    return unpack_exact(_U8, data)[0]
+
+
+def no_args(data: bytes) -> None:
+    """Check that ``data`` is empty (a message without arguments)."""
+    if data:
+        raise DecodeError(f"{len(data)} unexpected bytes")
+
+
+_U8 = struct.Struct(">B")
