@@ -5,7 +5,8 @@ the keypad, presents a face, palm, finger, Bluetooth key or mechanical key, or w
 comes to the door (the ``at_door`` action), is in view for :data:`STAY_SECONDS` after
 their last action. Each frame is drawn with Pillow (imported at the first frame, so a
 lock nobody watches never loads it) and encoded as baseline JPEG, as the MJPEG stream of
-a real camera would deliver it. The time overlay (and whether it is day or night) is
+a real camera would deliver it; the scene is drawn once per visitor and daylight, each
+frame adds only its time (about 2 ms of CPU a frame at 640x480 instead of 3.5-5). The time overlay (and whether it is day or night) is
 the lock's: its injected clock, so a test that moves its clock sees the picture move with
 it, in the lock's configured time zone, not the host's.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import tzinfo
+import functools
 import io
 from typing import TYPE_CHECKING
 
@@ -22,7 +24,7 @@ from ezlock_edge.clock import Clock, local_time_zone
 from ezlock_edge.vocabulary.camera import CameraError, CameraSettings
 
 if TYPE_CHECKING:
-    from PIL import ImageDraw, ImageFont
+    from PIL import Image, ImageDraw, ImageFont
 
 STAY_SECONDS = 30.0
 """Seconds a person stays in view after their last action at the door."""
@@ -148,10 +150,32 @@ class SimulatedCamera:
 def _render(
     settings: CameraSettings, visitor: str | None, stamp: str, day: bool, label: str
 ) -> bytes:
-    """Draw the view from the door: lawn, path, the houses across, whoever is there."""
-    from PIL import Image, ImageDraw, ImageFont  # noqa: PLC0415 - see the module doc
+    """Draw the view from the door with the time on it, as JPEG."""
+    from PIL import ImageDraw  # noqa: PLC0415 - see the module doc
 
     width, height = settings.width, settings.height
+    image = _scene(width, height, visitor, day, label).copy()
+    inset = max(4, width // 40)
+    _caption(
+        ImageDraw.Draw(image), (inset, inset), stamp, _font(height // 24, 10), "la"
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=settings.quality)
+    return buffer.getvalue()
+
+
+@functools.lru_cache(maxsize=8)
+def _scene(
+    width: int, height: int, visitor: str | None, day: bool, label: str
+) -> Image.Image:
+    """Draw all but the time: lawn, path, the houses across, whoever is there.
+
+    Only the time changes from one frame to the next, so the rest is drawn once per
+    visitor and daylight (a few of them kept): a frame costs the time and the encoding.
+    The cached picture is only ever copied, never drawn on.
+    """
+    from PIL import Image, ImageDraw  # noqa: PLC0415 - see the module doc
+
     light = 0 if day else 1
     horizon = height * 2 // 5
     image = Image.new("RGB", (width, height), _SKY[light])
@@ -178,17 +202,20 @@ def _render(
             draw.rectangle(
                 (x, top + pane // 2, x + pane, top + pane * 3 // 2), fill=_WINDOW[light]
             )
-    small = ImageFont.load_default(size=max(10, height // 24))
     if visitor is not None:
         _person(draw, width, height)
-        big = ImageFont.load_default(size=max(12, height // 16))
-        _caption(draw, (width // 2, height - height // 12), visitor, big, anchor="mm")
+        big = _font(height // 16, 12)
+        _caption(draw, (width // 2, height - height // 12), visitor, big, "mm")
     inset = max(4, width // 40)
-    _caption(draw, (inset, inset), stamp, small, anchor="la")
-    _caption(draw, (width - inset, inset), label, small, anchor="ra")
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=settings.quality)
-    return buffer.getvalue()
+    _caption(draw, (width - inset, inset), label, _font(height // 24, 10), "ra")
+    return image
+
+
+@functools.lru_cache(maxsize=4)
+def _font(size: int, least: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    from PIL import ImageFont  # noqa: PLC0415 - see the module doc
+
+    return ImageFont.load_default(size=max(least, size))
 
 
 def _person(draw: ImageDraw.ImageDraw, width: int, height: int) -> None:
@@ -218,7 +245,6 @@ def _caption(
     at: tuple[int, int],
     text: str,
     font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
-    *,
     anchor: str,
 ) -> None:
     draw.text(
