@@ -43,6 +43,7 @@ REFUSAL_CODES: Final = frozenset(
         "busy",
         "pin_required",
         "invalid_pin",
+        "no_admin_pin",
         "too_many_requests",
         "forbidden",
     }

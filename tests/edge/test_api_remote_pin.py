@@ -124,7 +124,9 @@ async def test_the_pin_needs_an_admin_with_a_password(api: ApiClient) -> None:
     """``409 no_admin_pin``: requiring a PIN no admin has would shut out every client.
 
     The first admin opens with a finger only (password deleted): switching the remote
-    PIN on is refused and changes nothing, until an admin has a password again.
+    PIN on is refused and changes nothing, until an admin has a password again. While
+    it is on, deleting, demoting or deleting the password of the last admin with a
+    password is refused the same way.
     """
     reply = await api.call("POST", "/users/1/enrollments", {"type": "fingerprint"})
     assert reply.status == 202, reply.body
@@ -165,3 +167,28 @@ async def test_the_pin_needs_an_admin_with_a_password(api: ApiClient) -> None:
     reply = await api.call("PUT", "/users/1/password", {"password": ADMIN_PASSWORD})
     assert reply.status in (200, 201), reply.body
     await _pin_required(api)
+
+    # While it is on, no change may leave the lock without an admin's password.
+    pin = _pin(ADMIN_PASSWORD)
+    admin_password = reply.body["id"]
+    reply = await api.call("DELETE", f"/credentials/{admin_password}", headers=pin)
+    assert (reply.status, reply.body["error"]) == (409, "no_admin_pin")
+    reply = await api.call(
+        "POST", "/users", {"name": "Bob", "role": "admin"}, headers=pin
+    )
+    bob = reply.body["number"]
+    reply = await api.call("DELETE", "/users/1", headers=pin)  # Bob has no password
+    assert (reply.status, reply.body["error"]) == (409, "no_admin_pin")
+    bobs = "86420135"
+    reply = await api.call(
+        "PUT", f"/users/{bob}/password", {"password": bobs}, headers=pin
+    )
+    assert reply.status in (200, 201), reply.body
+    reply = await api.call("DELETE", f"/credentials/{admin_password}", headers=pin)
+    assert reply.status == 204, reply.body
+    reply = await api.call(
+        "PATCH", f"/users/{bob}", {"role": "user"}, headers=_pin(bobs)
+    )
+    assert (reply.status, reply.body["error"]) == (409, "no_admin_pin")
+    users = (await api.call("GET", "/users")).body["users"]
+    assert {u["number"]: u["role"] for u in users}[bob] == "admin"

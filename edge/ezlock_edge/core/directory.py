@@ -21,6 +21,7 @@ from .errors import (
     DuplicateCredentialError,
     InvalidRequestError,
     LastAdminError,
+    NoAdminPinError,
     UserCredentialLimitError,
     UserNotFoundError,
 )
@@ -125,8 +126,14 @@ class Directory:
         self._save_user(user)
         return user
 
-    def update_user(self, number: int, changes: Mapping[str, Any]) -> User:
-        """Change name, role, validity period or schedule; the last admin stays an admin."""
+    def update_user(
+        self, number: int, changes: Mapping[str, Any], *, keep_admin_pin: bool = False
+    ) -> User:
+        """Change name, role, validity period or schedule; the last admin stays an admin.
+
+        ``keep_admin_pin`` (the remote PIN is required): some valid admin keeps a
+        password, or no client could send a PIN again (``no_admin_pin``).
+        """
         user = self.user(number)
         unknown = set(changes) - {
             "name",
@@ -172,16 +179,22 @@ class Directory:
             raise LastAdminError(
                 "The last admin who can open the menu at any time keeps no schedule"
             )
+        if keep_admin_pin:
+            self._keep_admin_pin(number, updated)
         with self._store.transaction():
             self._store.put_user(updated)
             self._events.append("user_updated", user=updated.ref)
         return updated
 
-    def delete_user(self, number: int) -> list[Credential]:
+    def delete_user(
+        self, number: int, *, keep_admin_pin: bool = False
+    ) -> list[Credential]:
         """Delete a user and their credentials (L-27); return the deleted credentials."""
         user = self.user(number)
         if user.role is Role.ADMIN and self._store.count_admins() == 1:
             raise LastAdminError("The last admin cannot be deleted")
+        if keep_admin_pin:
+            self._keep_admin_pin(number, None)
         credentials = self._store.list_credentials(number)
         with self._store.transaction():
             for credential in credentials:
@@ -191,6 +204,33 @@ class Directory:
             self._store.delete_user(number)
             self._events.append("user_deleted", user=user.ref)
         return credentials
+
+    def _keep_admin_pin(
+        self, number: int, instead: User | None, without: str | None = None
+    ) -> None:
+        """Refuse a change after which no valid admin has a password (the remote PIN).
+
+        User ``number`` becomes ``instead`` (None: deleted); credential ``without``
+        is gone.
+        """
+        now = self._clock.now()
+        for credential in self._store.list_credentials(kind=CredentialType.PASSWORD):
+            if credential.id == without:
+                continue
+            user = (
+                instead
+                if credential.user_number == number
+                else self._store.get_user(credential.user_number)
+            )
+            if (
+                user is not None
+                and user.role is Role.ADMIN
+                and user.refusal(now, self.zone) is None
+            ):
+                return
+        raise NoAdminPinError(
+            "The lock requires an admin's PIN: some admin must keep a password"
+        )
 
     def _can_open_menu(self, user: User) -> bool:
         """Whether ``user`` is an admin whose dates admit now (a schedule may vary)."""
@@ -347,10 +387,13 @@ class Directory:
             )
         return credential
 
-    def delete_credential(self, credential_id: str) -> Credential:
+    def delete_credential(
+        self, credential_id: str, *, keep_admin_pin: bool = False
+    ) -> Credential:
         """Delete one credential; the caller removes a biometric template from its module.
 
         L-27: not the only credential of the last admin who can open the menu.
+        ``keep_admin_pin``: nor the last valid admin's password (see update_user).
         """
         credential = self.credential(credential_id)
         owner = self._store.get_user(credential.user_number)
@@ -361,6 +404,8 @@ class Directory:
             and not self._other_menu_admin(owner.number)
         ):
             raise LastAdminError("The last admin's only credential cannot be deleted")
+        if keep_admin_pin and owner is not None:
+            self._keep_admin_pin(owner.number, owner, without=credential_id)
         with self._store.transaction():
             self._events.append(
                 "credential_deleted", credential=self.describe(credential)

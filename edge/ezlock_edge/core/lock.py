@@ -304,6 +304,11 @@ class LockCore:
         _LOGGER.info("Remote unlock by client %s", client_id)
         await self._access.remote(pin)
 
+    @property
+    def _pin_required(self) -> bool:
+        """Whether remote changes need an admin's PIN, which some admin must keep."""
+        return self._settings.current.require_pin_for_remote
+
     async def check_remote_pin(self, pin: str | None, action: str) -> None:
         """Refuse an admin change without a valid admin PIN, when the lock requires one.
 
@@ -375,11 +380,13 @@ class LockCore:
         """Change name, role or validity period (``last_admin``, ``user_not_found``)."""
         if "role" in changes:
             changes["role"] = parse_enum(Role, changes["role"], "role")
-        return self._directory.update_user(number, changes)
+        return self._directory.update_user(
+            number, changes, keep_admin_pin=self._pin_required
+        )
 
     async def delete_user(self, number: int) -> None:
         """Delete a user, their credentials and their templates (L-27)."""
-        await self._templates.delete_user(number)
+        await self._templates.delete_user(number, keep_admin_pin=self._pin_required)
 
     # credentials (L-22 .. L-25, L-29, L-32)
 
@@ -402,7 +409,9 @@ class LockCore:
 
     async def delete_credential(self, credential_id: str) -> None:
         """Delete a credential and its module template."""
-        await self._templates.delete_credential(credential_id)
+        await self._templates.delete_credential(
+            credential_id, keep_admin_pin=self._pin_required
+        )
 
     # module templates (templates another host stored, templates a module lost)
 

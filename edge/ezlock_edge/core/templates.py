@@ -219,14 +219,21 @@ class Templates:
             "Passwords have no module templates", {"credential_type": "biometric"}
         )
 
-    async def delete_user(self, number: int) -> None:
+    async def delete_user(self, number: int, *, keep_admin_pin: bool = False) -> None:
         """Delete a user, their credentials and their templates (L-27)."""
-        for credential in self._directory.delete_user(number):
+        deleted = self._directory.delete_user(number, keep_admin_pin=keep_admin_pin)
+        for credential in deleted:
             await self._forget(credential)
 
-    async def delete_credential(self, credential_id: str) -> None:
+    async def delete_credential(
+        self, credential_id: str, *, keep_admin_pin: bool = False
+    ) -> None:
         """Delete a credential and its template."""
-        await self._forget(self._directory.delete_credential(credential_id))
+        await self._forget(
+            self._directory.delete_credential(
+                credential_id, keep_admin_pin=keep_admin_pin
+            )
+        )
 
     async def delete_all(self) -> None:
         """Empty every module (the database is wiped by the caller, L-63)."""
