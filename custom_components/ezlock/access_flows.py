@@ -163,6 +163,7 @@ class _AccessFlow(ConfigSubentryFlow):
 
     _pin: str | None = None
     _after_pin: str = "user"
+    _language: str | None = None
 
     @property
     def _coordinator(self) -> EzlockCoordinator:
@@ -200,7 +201,11 @@ class _AccessFlow(ConfigSubentryFlow):
         return self._coordinator.access
 
     def _words(self) -> Words:
-        return Words(self.hass)
+        return Words(self.hass, self._language)
+
+    async def _async_load_words(self) -> None:
+        """Load the words in the language of the person in this dialog."""
+        self._language = await async_load_words(self.hass, for_user=True)
 
     def _holding(self) -> None:
         """Keep the sync from adding this flow's subentry before the flow does."""
@@ -264,7 +269,7 @@ class PersonFlow(_AccessFlow):
                 else:
                     self._number = user.number
                     return await self.async_step_person()
-        await async_load_words(self.hass)
+        await self._async_load_words()
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
@@ -292,7 +297,7 @@ class PersonFlow(_AccessFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """Show the person's menu, with who they are and what opens for them."""
-        await async_load_words(self.hass)
+        await self._async_load_words()
         options = ["details", "password", "enroll", "credentials"]
         if self.source != "user":
             options.append("delete")
@@ -347,7 +352,7 @@ class PersonFlow(_AccessFlow):
             FIELD_VALID_UNTIL: time_to_form(user.valid_until),
             FIELD_SCHEDULE: schedule_to_form(user.schedule),
         }
-        await async_load_words(self.hass)
+        await self._async_load_words()
         return self.async_show_form(
             step_id="details",
             data_schema=self.add_suggested_values_to_schema(
@@ -463,7 +468,7 @@ class PersonFlow(_AccessFlow):
         """Say what the lock asks now (present the finger again, turn left ...)."""
         task = self._enroll_task
         if task is not None and not task.done():
-            await async_load_words(self.hass)
+            await self._async_load_words()
             progress = self._progress
             prompt = progress.prompt if progress is not None else None
             return self.async_show_progress(
@@ -501,7 +506,7 @@ class PersonFlow(_AccessFlow):
         self._enrollment_id = None
         with contextlib.suppress(EzlockError):
             await self._access.async_refresh()
-        await async_load_words(self.hass)
+        await self._async_load_words()
         return self.async_show_form(
             step_id="enrolled",
             description_placeholders={
@@ -554,7 +559,7 @@ class PersonFlow(_AccessFlow):
                 errors = _errors(err)
             else:
                 return await self.async_step_person()
-        await async_load_words(self.hass)
+        await self._async_load_words()
         words = self._words()
 
         choices = [
@@ -593,7 +598,7 @@ class PersonFlow(_AccessFlow):
 
     async def _async_back_with(self, reason: str) -> SubentryFlowResult:
         """Say there is nothing to manage here, and offer the menu again."""
-        await async_load_words(self.hass)
+        await self._async_load_words()
         return self.async_show_form(
             step_id="nothing",
             description_placeholders={
@@ -692,7 +697,7 @@ class VisitorFlow(_AccessFlow):
                     errors = _errors(err, FIELD_CODE)
                 else:
                     return await self.async_step_secret()
-        await async_load_words(self.hass)
+        await self._async_load_words()
         now = dt_util.now().replace(second=0, microsecond=0)
         suggested = user_input or {
             FIELD_VALID_FROM: time_to_form(now),
@@ -767,7 +772,7 @@ class VisitorFlow(_AccessFlow):
         visitor = self._access.visitors.get(visitor_id)
         if visitor is None:
             return self.async_abort(reason="visitor_gone")
-        await async_load_words(self.hass)
+        await self._async_load_words()
         return self.async_show_menu(
             step_id="visitor",
             menu_options=["delete" if visitor.status.ended else "revoke", "keep"],

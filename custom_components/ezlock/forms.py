@@ -13,7 +13,10 @@ from datetime import datetime
 import re
 from typing import Any, Final
 
+from homeassistant.components.frontend.storage import async_user_store
+from homeassistant.components.http.const import KEY_HASS_USER
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.http import current_request
 from homeassistant.helpers.selector import (
     DateTimeSelector,
     NumberSelector,
@@ -157,19 +160,44 @@ def time_to_form(value: datetime | None) -> str | None:
     return dt_util.as_local(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
-async def async_load_words(hass: HomeAssistant) -> None:
-    """Load the integration's selector words in Home Assistant's language."""
-    await async_get_translations(hass, hass.config.language, "selector", {DOMAIN})
+async def async_load_words(hass: HomeAssistant, *, for_user: bool = False) -> str:
+    """Load the integration's words; return their language.
+
+    Home Assistant's language; ``for_user``: that of the person whose request runs
+    this (a flow's step), see :func:`async_user_language`.
+    """
+    language = await async_user_language(hass) if for_user else hass.config.language
+    await async_get_translations(hass, language, "selector", {DOMAIN})
+    return language
+
+
+async def async_user_language(hass: HomeAssistant) -> str:
+    """Return the language the person using the UI chose in their profile, else HA's.
+
+    A flow's text that the integration writes itself (a person's summary, the
+    overview's tables) goes through its description placeholders, which the frontend
+    does not translate; so it is written in the language of the request's user: the
+    one their profile saved (the frontend keeps it in the user's data, key
+    ``language``), or Home Assistant's when they never chose one.
+    """
+    request = current_request.get()
+    user = request.get(KEY_HASS_USER) if request is not None else None
+    if user is None or "frontend" not in hass.config.components:
+        return hass.config.language
+    store = await async_user_store(hass, user.id)
+    chosen = store.data.get("language")
+    language = chosen.get("language") if isinstance(chosen, Mapping) else None
+    return language if isinstance(language, str) and language else hass.config.language
 
 
 class Words:
     """The integration's own words in Home Assistant's language, for descriptions."""
 
-    def __init__(self, hass: HomeAssistant) -> None:
+    def __init__(self, hass: HomeAssistant, language: str | None = None) -> None:
         """Read the cached selector translations (see :func:`async_load_words`)."""
         self._hass = hass
         self._words = async_get_cached_translations(
-            hass, hass.config.language, "selector", DOMAIN
+            hass, language or hass.config.language, "selector", DOMAIN
         )
 
     def option(self, selector: str, value: str) -> str:

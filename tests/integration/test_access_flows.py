@@ -12,13 +12,16 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
+from homeassistant.components.frontend.storage import async_user_store
 from homeassistant.config_entries import ConfigSubentry, SubentryFlowContext
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.ezlock.access_sync import (
     SUBENTRY_BLUETOOTH_KEY,
@@ -757,3 +760,40 @@ async def test_the_schedule_s_days_are_named(
         "Sun",
     ]
     hass.config_entries.subentries.async_abort(result["flow_id"])
+
+
+async def test_the_dialog_speaks_the_language_of_its_user(
+    hass: HomeAssistant,
+    edge: EdgeApp,
+    hass_client: ClientSessionGenerator,
+    hass_admin_user: MockUser,
+) -> None:
+    """What the integration writes into a dialog follows the profile's language.
+
+    Through the frontend's own REST view, as the admin whose profile chose zh-Hant: the
+    person's summary is in zh-Hant; the same menu opened with no user is in Home
+    Assistant's language (en).
+    """
+    entry = await _ready(hass, edge)
+    assert await async_setup_component(hass, "config", {})
+    assert await async_setup_component(hass, "frontend", {})
+    store = await async_user_store(hass, hass_admin_user.id)
+    await store.async_set_item("language", {"language": "zh-Hant"})
+    [admin] = await edge.core.list_users()
+    row = _rows(entry, SUBENTRY_PERSON)[admin.name]
+
+    client = await hass_client()
+    reply = await client.post(
+        "/api/config/config_entries/subentries/flow",
+        json={
+            "handler": [entry.entry_id, SUBENTRY_PERSON],
+            "subentry_id": row.subentry_id,
+        },
+    )
+    assert reply.status == 200, await reply.text()
+    shown = await reply.json()
+    assert shown["step_id"] == "person"
+    assert "角色" in shown["description_placeholders"]["summary"]
+
+    result = await _start(hass, entry, SUBENTRY_PERSON, row)
+    assert "Role: Admin" in result["description_placeholders"]["summary"]
