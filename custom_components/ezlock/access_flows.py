@@ -76,6 +76,7 @@ from .forms import (
     ScheduleError,
     Words,
     async_load_words,
+    async_user_language,
     grouped,
     schedule_from_form,
     schedule_selector,
@@ -204,8 +205,14 @@ class _AccessFlow(ConfigSubentryFlow):
         return Words(self.hass, self._language)
 
     async def _async_load_words(self) -> None:
-        """Load the words in the language of the person in this dialog."""
-        self._language = await async_load_words(self.hass, for_user=True)
+        """Load the words in the language of the person in this dialog.
+
+        A step run without their request (an enrollment's progress) keeps the one
+        their last step found.
+        """
+        self._language = await async_load_words(
+            self.hass, await async_user_language(self.hass) or self._language
+        )
 
     def _holding(self) -> None:
         """Keep the sync from adding this flow's subentry before the flow does."""

@@ -60,7 +60,7 @@ from .const import (
     DOMAIN,
 )
 from .coordinator import EzlockConfigEntry
-from .forms import Words, async_load_words
+from .forms import Words, async_load_words, async_user_language
 from .unlock_code import CODE_PATTERN, hash_code, new_salt
 
 # The lock's window lasts 3 minutes; give the person a little longer to reach the panel.
@@ -407,7 +407,10 @@ class EzlockOptionsFlow(OptionsFlowWithReload):
             await access.async_refresh()
         except EzlockError:
             return self.async_abort(reason="cannot_connect")
-        words = Words(self.hass, await async_load_words(self.hass, for_user=True))
+        language = await async_load_words(
+            self.hass, await async_user_language(self.hass)
+        )
+        words = Words(self.hass, language)
         return self.async_show_form(
             step_id="overview",
             description_placeholders={

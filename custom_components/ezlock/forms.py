@@ -160,34 +160,30 @@ def time_to_form(value: datetime | None) -> str | None:
     return dt_util.as_local(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
-async def async_load_words(hass: HomeAssistant, *, for_user: bool = False) -> str:
-    """Load the integration's words; return their language.
-
-    Home Assistant's language; ``for_user``: that of the person whose request runs
-    this (a flow's step), see :func:`async_user_language`.
-    """
-    language = await async_user_language(hass) if for_user else hass.config.language
+async def async_load_words(hass: HomeAssistant, language: str | None = None) -> str:
+    """Load the integration's words in ``language`` (else HA's); return the language."""
+    language = language or hass.config.language
     await async_get_translations(hass, language, "selector", {DOMAIN})
     return language
 
 
-async def async_user_language(hass: HomeAssistant) -> str:
-    """Return the language the person using the UI chose in their profile, else HA's.
+async def async_user_language(hass: HomeAssistant) -> str | None:
+    """Return the language chosen in the profile of the user whose request runs this.
 
     A flow's text that the integration writes itself (a person's summary, the
     overview's tables) goes through its description placeholders, which the frontend
     does not translate; so it is written in the language of the request's user: the
     one their profile saved (the frontend keeps it in the user's data, key
-    ``language``), or Home Assistant's when they never chose one.
+    ``language``). ``None`` outside a user's request, or when they never chose one.
     """
     request = current_request.get()
     user = request.get(KEY_HASS_USER) if request is not None else None
     if user is None or "frontend" not in hass.config.components:
-        return hass.config.language
+        return None
     store = await async_user_store(hass, user.id)
     chosen = store.data.get("language")
     language = chosen.get("language") if isinstance(chosen, Mapping) else None
-    return language if isinstance(language, str) and language else hass.config.language
+    return language if isinstance(language, str) and language else None
 
 
 class Words:
