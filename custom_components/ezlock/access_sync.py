@@ -13,7 +13,7 @@ the rows are read again when a visitor's dates begin or end, so the status stays
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import MappingProxyType
 from typing import Final
 
@@ -30,6 +30,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from .client import (
+    ENDED_VISITOR_RETENTION,
     EzlockApiError,
     EzlockClient,
     EzlockError,
@@ -63,9 +64,6 @@ _CHANGES: Final = (
     "bluetooth_key_",
     "factory_reset",
 )
-
-# How long the lock lists a visitor that ended (docs/api.md).
-ENDED_VISITOR_RETENTION: Final = timedelta(days=30)
 
 
 def visitor_title(visitor: VisitorCredential, words: Words) -> str:

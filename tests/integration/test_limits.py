@@ -158,3 +158,12 @@ def test_countdown_number_uses_the_limit() -> None:
         contract.COUNTDOWN_SECONDS.minimum,
         contract.COUNTDOWN_SECONDS.maximum,
     )
+
+
+def test_ended_visitors_are_listed_as_long_as_the_lock_keeps_them() -> None:
+    """The visitor rows' refresh uses the retention docs/api.md gives and the edge keeps."""
+    from ezlock_edge.core.visitors import RETENTION
+
+    assert contract.ENDED_VISITOR_RETENTION == RETENTION
+    api = (Path(__file__).parents[2] / "docs" / "api.md").read_text()
+    assert f"forgets it {RETENTION.days} days after it ended" in api

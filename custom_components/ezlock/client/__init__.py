@@ -12,6 +12,7 @@ of the exceptions of ``errors``.
 from .contract import (
     API_VERSION,
     COUNTDOWN_SECONDS,
+    ENDED_VISITOR_RETENTION,
     EVENTS_PAGE,
     NAME_LENGTH,
     PASSWORD_LENGTH,
@@ -97,6 +98,7 @@ __version__ = "0.1.0"
 __all__ = [
     "API_VERSION",
     "COUNTDOWN_SECONDS",
+    "ENDED_VISITOR_RETENTION",
     "EVENTS_PAGE",
     "NAME_LENGTH",
     "PASSWORD_LENGTH",

@@ -8,6 +8,7 @@ to the OpenAPI document of the real edge driver).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Final
 
 # The version of /api/v1 this client speaks (``api_version`` of /info and auth_ok).
@@ -32,3 +33,5 @@ PASSWORD_PATTERN: Final = (
 )
 VISITOR_USES: Final = Limit(1, 100)  # L-30; no limit at all is sent as null
 EVENTS_PAGE: Final = Limit(1, 1000)  # L-66, GET /events?limit=
+# How long the lock keeps listing a visitor that ended (used up, expired, revoked).
+ENDED_VISITOR_RETENTION: Final = timedelta(days=30)
