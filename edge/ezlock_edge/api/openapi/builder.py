@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from ezlock_edge import __version__
 from ezlock_edge.api.version import API_VERSION
 
+from .components import SCHEMAS
 from .json_schema import Json, ref
 from .paths import PATHS, reply
-from .schemas import SCHEMAS
 
 _FORBIDDEN = reply("forbidden: this client's role is operate", ref("Error"))
 
