@@ -96,7 +96,8 @@ async def test_a_visitor_row_follows_its_status(
         for event in edge.core.events.query(since=since)
         if event.type == "temporary_password_removed"
     ]
-    assert {k: removed.data[k] for k in ("id", "name", "reason")} == {
+    # The lock forgot it by itself: the client whose listing it happened in did not.
+    assert removed.data == {
         "id": visitor.id,
         "name": "Weekend guest",
         "reason": "retention",

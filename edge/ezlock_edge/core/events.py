@@ -124,6 +124,20 @@ def acting_client(ref: JsonDict) -> Iterator[None]:
 
 
 @contextmanager
+def by_the_lock() -> Iterator[None]:
+    """Tag no client in the events appended inside this block.
+
+    For what the lock does by itself while it serves a request (forgetting visitors
+    that ended long ago when they are listed): no client asked for it.
+    """
+    token = _ACTING.set(None)
+    try:
+        yield
+    finally:
+        _ACTING.reset(token)
+
+
+@contextmanager
 def handling_mcu_event(mcu_seq: int, serial: str | None = None) -> Iterator[None]:
     """Tie the events appended inside this block to MCU event ``mcu_seq`` of ``serial``.
 

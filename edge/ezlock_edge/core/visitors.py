@@ -25,7 +25,7 @@ from .errors import (
     LockError,
     TemporaryPasswordNotFoundError,
 )
-from .events import EventLog
+from .events import EventLog, by_the_lock
 from .limits import VISITOR_USES
 from .models import VisitorCredential, VisitorKind
 from .policy import check_password, match_entry
@@ -82,11 +82,12 @@ class Visitors:
     def forget_ended(self) -> None:
         """Forget the visitors that ended over ``RETENTION`` ago (``<kind>_removed``)."""
         now = self._clock.now()
-        for kind in VisitorKind:
-            for visitor in self.of_kind(kind):
-                ended = visitor.ended_at(now)
-                if ended is not None and now - ended >= RETENTION:
-                    self._remove(visitor, "retention")
+        with by_the_lock():  # the lock's own doing, whoever listed the visitors
+            for kind in VisitorKind:
+                for visitor in self.of_kind(kind):
+                    ended = visitor.ended_at(now)
+                    if ended is not None and now - ended >= RETENTION:
+                        self._remove(visitor, "retention")
 
     def _remove(self, visitor: VisitorCredential, reason: str) -> None:
         with self._store.transaction():
