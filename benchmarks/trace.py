@@ -19,6 +19,7 @@ from typing import Any
 from ezlock_edge.api.ws import WsSession
 from ezlock_edge.core.events import Event, EventLog
 from ezlock_edge.core.store import Store
+from ezlock_edge.core.store.database import Database
 from ezlock_edge.devices.fingerprint import FingerprintDevice
 from ezlock_edge.framing.mcu import McuFrame, MessageType
 from ezlock_edge.framing.mcu_messages import McuRequest
@@ -85,7 +86,7 @@ def install() -> None:
 def _trace_sync() -> None:
     sync = Store.sync
 
-    def on_sync(self: Store) -> None:
+    def on_sync(self: Database) -> None:
         durable = self._unsynced
         if durable:
             mark("fsync_start")

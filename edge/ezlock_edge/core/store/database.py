@@ -1,0 +1,286 @@
+"""The lock's memory: one SQLite file in WAL mode, durable at every commit it reports.
+
+Every public method is one transaction, or joins the caller's ``transaction()`` so that a
+change and the event that reports it are committed together. A commit is made durable
+(the WAL fsynced) before the store returns from it, so whatever the lock acknowledged
+survives a power cut; callbacks registered with :meth:`Store.after_commit` (the event
+log's announcements) run only once their commit is durable.
+
+Group commit: inside :meth:`Store.group_commit` (this task only), each transaction is a
+savepoint of one SQLite transaction that the group leaves open, so a window of events
+writes its pages to the WAL once, not once per event; leaving the block commits it and
+waits for one sync at the end of the event loop's turn, which covers every group that
+ended in that turn (the unlock's event and the bolt reports that came with the MCU's
+answer: one fsync for both), and only then runs the callbacks of every transaction in
+it, in commit order. A transaction that fails rolls back to its savepoint: the group's
+other transactions stay. The MCU event handler persists a window of events that way
+(docs/serial-protocol.md, "Events"): one commit and one fsync per batch, and nothing
+announced or acknowledged before it is on disk. A durable transaction made meanwhile
+by someone else (outside any group) first commits what the open group holds, then
+syncs it with its own (the WAL is one file, synced as a whole), so announcements stay
+in commit order.
+
+SQLite itself runs with ``synchronous=NORMAL`` (it syncs the WAL only at checkpoints,
+and never corrupts the database); the store syncs the WAL file itself at each durable
+point, which is what ``synchronous=FULL`` does at every commit.
+
+The calls run inline on the event loop on purpose: each transaction touches a handful of
+rows (the event log prunes one row per append, reads are bounded by ``limit``), and one
+connection used from one thread keeps every decision atomic without locks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+import os
+from pathlib import Path
+import sqlite3
+
+from ezlock_edge.core.schema import MIGRATIONS, SCHEMA_VERSION
+from ezlock_edge.files import private_file, tighten
+
+
+class StoreError(Exception):
+    """The database cannot be used (newer schema, corrupt file)."""
+
+
+@dataclass(slots=True)
+class _Group:
+    """A group commit in progress; ``open`` is False once its block has ended."""
+
+    open: bool = True
+    joined: set[int] = field(default_factory=set)  # numbers of the SQLite transactions
+
+
+# The group commit of the running task (a task started inside one inherits the
+# variable, not the group: once the block ends its commits are durable one by one).
+_GROUP: ContextVar[_Group | None] = ContextVar("ezlock_group_commit", default=None)
+
+
+class Database:
+    """The connection: transactions, group commit, durability (module doc)."""
+
+    def __init__(self, path: Path) -> None:
+        """Open (creating or migrating) the database at ``path``, ``0600`` (and its WAL)."""
+        private_file(path)
+        for suffix in ("-wal", "-shm"):
+            tighten(path.with_name(path.name + suffix))
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._path = path
+        self._depth = 0
+        self._after_commit: list[Callable[[], None]] = []
+        # Callbacks of committed transactions waiting for the WAL sync, in commit order.
+        self._pending: list[Callable[[], None]] = []
+        self._unsynced = False
+        # A group commit's SQLite transaction left open (its savepoints released), and
+        # the callbacks of the transactions in it, committed with it.
+        self._open = False
+        self._uncommitted: list[Callable[[], None]] = []
+        self._number = 0  # of the open one (or the last one)
+        self._lost: set[int] = (
+            set()
+        )  # numbers of those SQLite rolled back (disk errors)
+        self._wal: int | None = None  # file descriptor of the WAL, opened at first sync
+        self._turn_sync: asyncio.Future[None] | None = None  # the sync due this turn
+        try:
+            self._prepare(path)
+        except BaseException:
+            # A database this program cannot use is left as it was, and not held open.
+            self._db.close()
+            raise
+
+    def _prepare(self, path: Path) -> None:
+        mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode != "wal":
+            raise StoreError(f"cannot switch {path} to WAL mode (got {mode})")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # the store syncs: module doc
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def close(self) -> None:
+        """Sync what is pending, close the connection (SQLite checkpoints the WAL)."""
+        self._commit_open()
+        self.sync()
+        if self._wal is not None:
+            os.close(self._wal)
+            self._wal = None
+        self._db.close()
+
+    def _migrate(self) -> None:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"database schema {version} is newer than this program ({SCHEMA_VERSION})"
+            )
+        for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction() as db:
+                for statement in script.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version={target}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Group writes into one durable commit; nested uses join the outer one.
+
+        Callbacks registered with :meth:`after_commit` run once the outermost
+        transaction is durable (at once, or when the group commit it is part of ends),
+        and are dropped if it rolls back.
+        """
+        outermost = self._depth == 0
+        group = _GROUP.get() if outermost else None
+        grouped = group is not None and group.open
+        if outermost:
+            if grouped:
+                if not self._open:
+                    self._db.execute("BEGIN IMMEDIATE")
+                    self._open = True
+                    self._number += 1
+                self._db.execute("SAVEPOINT change")
+            else:
+                self._commit_open()  # what a group holds comes first
+                self._db.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+        try:
+            yield self._db
+        except BaseException:
+            self._depth -= 1
+            if outermost:
+                if not grouped:
+                    self._db.execute("ROLLBACK")
+                elif self._db.in_transaction:
+                    self._db.execute("ROLLBACK TO change")
+                    self._db.execute("RELEASE change")
+                else:  # SQLite rolled the whole transaction back (a disk error)
+                    self._lose_open()
+                self._after_commit.clear()
+            raise
+        self._depth -= 1
+        if outermost:
+            if group is not None and grouped:
+                self._db.execute("RELEASE change")
+                group.joined.add(self._number)
+                self._uncommitted.extend(self._after_commit)
+                self._after_commit.clear()
+            else:
+                self._db.execute("COMMIT")
+                self._pending.extend(self._after_commit)
+                self._after_commit.clear()
+                self._unsynced = True
+                self.sync()
+
+    def _lose_open(self) -> None:
+        """Forget the open transaction SQLite rolled back; its groups will raise."""
+        self._open = False
+        self._lost.add(self._number)
+        self._uncommitted.clear()
+
+    def _commit_open(self) -> None:
+        """Commit the transaction the group commits keep open (what they hold so far)."""
+        if not self._open:
+            return
+        self._open = False
+        try:
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:  # SQLite may have rolled it back already
+                self._db.execute("ROLLBACK")
+            self._lose_open()
+            raise
+        self._pending.extend(self._uncommitted)
+        self._uncommitted.clear()
+        self._unsynced = True
+
+    @asynccontextmanager
+    async def group_commit(self) -> AsyncIterator[None]:
+        """Commit this task's transactions in the block with one sync after its end.
+
+        Each transaction is seen by later reads at once; none is committed before the
+        block ends (or a durable transaction outside the block commits it), nor durable
+        or announced before the sync of this loop turn is done (also when the block
+        raises). Nested uses join the outer group.
+        """
+        if (current := _GROUP.get()) is not None and current.open:
+            yield
+            return
+        group = _Group()
+        token = _GROUP.set(group)
+        try:
+            yield
+        finally:
+            group.open = False
+            _GROUP.reset(token)
+            self._commit_open()
+            await self._sync_this_turn()
+            if group.joined & self._lost:
+                raise StoreError("a transaction of this group commit was rolled back")
+
+    async def _sync_this_turn(self) -> None:
+        """Wait for one sync at the end of this loop turn, shared by all who ask."""
+        if not (self._unsynced or self._pending):
+            return
+        if self._turn_sync is None:
+            loop = asyncio.get_running_loop()
+            self._turn_sync = loop.create_future()
+            loop.call_soon(self._end_of_turn)
+        await asyncio.shield(self._turn_sync)
+
+    def _end_of_turn(self) -> None:
+        done, self._turn_sync = self._turn_sync, None
+        try:
+            self.sync()
+        except Exception as err:  # noqa: BLE001 -- handed to every waiter
+            if done is not None:
+                done.set_exception(err)
+            return
+        if done is not None:
+            done.set_result(None)
+
+    def sync(self) -> None:
+        """Make every commit so far durable, then run their callbacks in commit order."""
+        if self._unsynced:
+            if (wal := self._wal_descriptor()) is not None:
+                os.fsync(wal)
+            self._unsynced = False
+        while self._pending:
+            callbacks, self._pending = self._pending, []
+            for callback in callbacks:
+                callback()
+
+    def _wal_descriptor(self) -> int | None:
+        """Return the WAL file, opened once (None: no commit wrote one yet).
+
+        Its directory entry is synced when it is first opened, as SQLite does for a
+        WAL it created.
+        """
+        if self._wal is None:
+            wal = self._path.with_name(self._path.name + "-wal")
+            try:
+                self._wal = os.open(wal, os.O_RDONLY)
+            except FileNotFoundError:
+                return None
+            directory = os.open(self._path.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+        return self._wal
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current transaction is durable (now if none)."""
+        if self._depth > 0:
+            self._after_commit.append(callback)
+        elif self._pending:
+            self._pending.append(callback)  # after what is still waiting for its sync
+        else:
+            callback()
+
+    def integrity_ok(self) -> bool:
+        """Return whether SQLite's integrity check passes."""
+        row = self._db.execute("PRAGMA integrity_check").fetchone()
+        return bool(row[0] == "ok")

@@ -1,0 +1,28 @@
+"""The meta table: small JSON values under a key (settings, lockout, the last MCU event)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .database import Database
+
+
+class MetaTable(Database):
+    """Small JSON values by key."""
+
+    def get_meta(self, key: str) -> Any:
+        """Return the JSON value stored under ``key``, or None."""
+        row = self._db.execute(
+            "SELECT value FROM meta WHERE key = ?", (key,)
+        ).fetchone()
+        return json.loads(row[0]) if row is not None else None
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Store a JSON value under ``key``."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
+            )
