@@ -9,6 +9,7 @@ closing the dialog, and subentries that follow changes made elsewhere.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+import logging
 from types import MappingProxyType
 from typing import Any
 
@@ -242,6 +243,39 @@ async def test_enrollment_outcomes_and_closing_the_dialog(
         ),
         "the enrollment cancelled at the lock",
     )
+
+
+async def test_closing_the_dialog_of_an_enrollment_that_just_ended(
+    hass: HomeAssistant, edge: EdgeApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The lock ended it before the dialog heard: the late cancel is refused quietly."""
+    entry = await _ready(hass, edge)
+    admin = _rows(entry, SUBENTRY_PERSON)[(await edge.core.list_users())[0].name]
+    result = await _start(hass, entry, SUBENTRY_PERSON, admin)
+    since = edge.core.events.last_seq
+    result = await _step(hass, result, {"next_step_id": "enroll"})
+    result = await _step(hass, result, {"type": "face"})
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    (started,) = _events(edge, since, "enrollment")
+    # Ended at the lock, and the dialog closed before its event reached Home
+    # Assistant (no await in between): the flow still asks the lock to cancel it.
+    await edge.core.cancel_enrollment(started.data["enrollment_id"])
+    hass.config_entries.subentries.async_abort(result["flow_id"])
+    await hass.async_block_till_done()
+    await eventually(
+        lambda: any(
+            e.data["status"] == "cancelled" for e in _events(edge, since, "enrollment")
+        ),
+        "the enrollment cancelled at the lock",
+    )
+    statuses = [e.data["status"] for e in _events(edge, since, "enrollment")]
+    assert statuses.count("cancelled") == 1
+    watched = ("custom_components", "asyncio", "homeassistant.data_entry_flow")
+    assert not [
+        record
+        for record in caplog.records
+        if record.levelno >= logging.WARNING and record.name.startswith(watched)
+    ]  # no failed task, no error removing the flow
 
 
 async def test_details_credentials_and_the_last_admin(
