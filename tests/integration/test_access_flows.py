@@ -278,6 +278,56 @@ async def test_closing_the_dialog_of_an_enrollment_that_just_ended(
     ]  # no failed task, no error removing the flow
 
 
+async def test_another_enrollment_s_events_are_not_the_dialog_s(
+    hass: HomeAssistant, edge: EdgeApp
+) -> None:
+    """One cancelled elsewhere as the dialog starts its own: not the dialog's outcome."""
+    entry = await _ready(hass, edge)
+    [admin] = await edge.core.list_users()
+    row = _rows(entry, SUBENTRY_PERSON)[admin.name]
+    result = await _start(hass, entry, SUBENTRY_PERSON, row)
+    result = await _step(hass, result, {"next_step_id": "enroll"})
+    since = edge.core.events.last_seq
+    other = await edge.core.start_enrollment(admin.number, "palm")
+    await eventually(
+        lambda: any(
+            e.data["status"] == "started" for e in _events(edge, since, "enrollment")
+        ),
+        "the other enrollment started",
+    )
+    # Cancelled just before the dialog starts its own: its ``cancelled`` event reaches
+    # the dialog while (or after) its own start is answered.
+    await edge.core.cancel_enrollment(other.id)
+    result = await _step(hass, result, {"type": "face"})
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    await eventually(
+        lambda: any(
+            e.data["status"] == "cancelled" and e.data["enrollment_id"] == other.id
+            for e in _events(edge, since, "enrollment")
+        ),
+        "the other enrollment cancelled",
+    )
+    (cancelled,) = [
+        e
+        for e in _events(edge, since, "enrollment")
+        if e.data["enrollment_id"] == other.id and e.data["status"] == "cancelled"
+    ]
+    coordinator = entry.runtime_data
+    await eventually(
+        lambda: (coordinator.last_seq or 0) >= cancelled.seq,
+        "Home Assistant heard the other's cancel",
+    )
+    result = await _step(hass, result)
+    assert result["type"] is FlowResultType.SHOW_PROGRESS  # still its own, running
+    assert result["step_id"] == "enrolling"
+    placeholders = result["description_placeholders"]
+    assert (placeholders["prompt"], placeholders["steps"]) == (
+        "Look straight at the lock",
+        "5",
+    )  # the face's, not the other's palm
+    hass.config_entries.subentries.async_abort(result["flow_id"])
+
+
 async def test_details_credentials_and_the_last_admin(
     hass: HomeAssistant, edge: EdgeApp
 ) -> None:
