@@ -1,0 +1,76 @@
+"""Where an unlock's time goes: the stages between the driver's trace marks and Home Assistant's."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from .ha_timing import Sample
+
+# Where an unlock's time goes: (label, from mark, to mark), each the first mark of its
+# name after the previous one. "pressed", "ha_event" and "ha_unlocked" are the
+# benchmark's own; the others come from the driver (benchmarks/trace.py).
+STAGES = (
+    (
+        "simulator: finger on the sensor, touch line, MCU event",
+        "pressed",
+        "mcu_sensor_wake",
+    ),
+    (
+        "fingerprint module exchanges (capture, search)",
+        "mcu_sensor_wake",
+        "finger_identify_end",
+    ),
+    ("unlock decision", "finger_identify_end", "mcu_unlock_sent"),
+    (
+        "UNLOCK request and answer on the MCU link",
+        "mcu_unlock_sent",
+        "mcu_unlock_answered",
+    ),
+    (
+        "commit of the unlock and bolt events, fsync included",
+        "mcu_unlock_answered",
+        "announce_unlocked",
+    ),
+    ("WebSocket message written", "announce_unlocked", "ws_sent_unlocked"),
+    ("Home Assistant: message to access event", "ws_sent_unlocked", "ha_event"),
+    ("Home Assistant: access event to lock entity unlocked", "ha_event", "ha_unlocked"),
+)
+
+
+def breakdown(samples: list[Sample], marks: list[tuple[str, int]]) -> dict[str, Any]:
+    """Median time of each stage of STAGES, and the fsyncs each unlock cost."""
+    stages: dict[str, list[float]] = {label: [] for label, _, _ in STAGES}
+    fsyncs: list[int] = []
+    fsync_ms: list[float] = []
+    for sample in samples:
+        inside = [(n, t) for n, t in marks if sample.pressed <= t <= sample.unlocked]
+        inside += [("pressed", sample.pressed), ("ha_event", sample.event)]
+        inside += [("ha_unlocked", sample.unlocked)]
+        inside.sort(key=lambda mark: mark[1])
+        at = sample.pressed
+        complete = True
+        for label, _, end in STAGES:
+            found = next((t for n, t in inside if n == end and t >= at), None)
+            if found is None:
+                complete = False
+                break
+            stages[label].append((found - at) / 1e6)
+            at = found
+        if not complete:
+            continue
+        starts = [t for n, t in inside if n == "fsync_start"]
+        ends = [t for n, t in inside if n == "fsync_end"]
+        fsyncs.append(len(ends))
+        fsync_ms += [(e - b) / 1e6 for b, e in zip(starts, ends, strict=False)]
+    return {
+        "complete_samples": len(fsyncs),
+        "stages_p50_ms": {
+            label: round(statistics.median(times), 3)
+            for label, times in stages.items()
+            if times
+        },
+        "fsyncs_per_unlock_p50": statistics.median(fsyncs) if fsyncs else None,
+        "fsyncs_per_unlock_max": max(fsyncs) if fsyncs else None,
+        "fsync_p50_ms": round(statistics.median(fsync_ms), 3) if fsync_ms else None,
+    }

@@ -1,0 +1,140 @@
+"""Timing an unlock as Home Assistant sees it: state writes watched, credential samples, paired locks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+import time
+
+import aiohttp
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_state_change_event
+
+from benchmarks.edge import FINGER, EdgeProcess
+from benchmarks.hass import PairedLock, add_lock
+
+
+class StateWatch:
+    """Timestamps of Home Assistant state writes for chosen entities."""
+
+    def __init__(self, hass: HomeAssistant, entity_ids: set[str]) -> None:
+        """Listen for state changes of ``entity_ids``."""
+        self.changed: dict[str, asyncio.Event] = {
+            e: asyncio.Event() for e in entity_ids
+        }
+        # Start from what Home Assistant shows: a lock already locked is not written
+        # again when it is locked again (its changed_by names no one for a remote lock).
+        self.states: dict[str, str] = {
+            e: state.state for e in entity_ids if (state := hass.states.get(e))
+        }
+
+        @callback
+        def _on_change(event: Event[EventStateChangedData]) -> None:
+            entity_id = event.data["entity_id"]
+            if (new_state := event.data["new_state"]) is not None:
+                self.states[entity_id] = new_state.state
+                self.changed[entity_id].set()
+
+        # Dispatched by entity id: one watch per lock does not make every state
+        # write of every lock call every watch (which grew with the square of the
+        # number of locks, and was counted as Home Assistant's CPU per event).
+        self.unsubscribe = async_track_state_change_event(
+            hass, list(entity_ids), _on_change
+        )
+
+    def reset(self) -> None:
+        """Forget what was seen."""
+        for flag in self.changed.values():
+            flag.clear()
+
+    async def until(
+        self, entity_id: str, check: Callable[[str], bool], patience: float = 10
+    ) -> None:
+        """Wait until ``entity_id`` is written with a state that passes ``check``."""
+        async with asyncio.timeout(patience):
+            while not check(self.states.get(entity_id, "")):
+                self.changed[entity_id].clear()
+                await self.changed[entity_id].wait()
+
+
+async def relock(
+    hass: HomeAssistant, lock: PairedLock, watch: StateWatch, patience: float = 10
+) -> None:
+    """Lock again between samples, from Home Assistant (if it is not locked yet)."""
+    current = hass.states.get(lock.lock_entity)
+    if current is not None and current.state == "locked":
+        return
+    await hass.services.async_call(
+        "lock", "lock", {"entity_id": lock.lock_entity}, blocking=True
+    )
+    await watch.until(lock.lock_entity, lambda state: state == "locked", patience)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One credential sample on ``time.perf_counter_ns``: pressed, event seen, unlocked."""
+
+    pressed: int
+    event: int
+    unlocked: int
+
+    @property
+    def seconds(self) -> float:
+        """From the press to the entity unlocked."""
+        return (self.unlocked - self.pressed) / 1e9
+
+
+async def credential_sample(
+    hass: HomeAssistant, lock: PairedLock, watch: StateWatch, patience: float = 10
+) -> Sample:
+    """Present the enrolled finger; time until HA shows the access event and unlock.
+
+    ``patience``: seconds before giving up on each step (a fleet all active is slow).
+    """
+    watch.reset()
+    watch.changed[lock.access_entity].clear()
+    pressed = time.perf_counter_ns()
+    await lock.edge.sim("finger", id=FINGER)
+    async with asyncio.timeout(patience):
+        await watch.changed[lock.access_entity].wait()
+    event = time.perf_counter_ns()
+    await watch.until(lock.lock_entity, lambda state: state == "unlocked", patience)
+    sample = Sample(pressed, event, time.perf_counter_ns())
+    await relock(hass, lock, watch, patience)
+    return sample
+
+
+async def paired_locks(
+    hass: HomeAssistant,
+    tmp: Path,
+    session: aiohttp.ClientSession,
+    count: int,
+    trace_to: Path | None = None,
+) -> tuple[list[PairedLock], float]:
+    """Start ``count`` prepared edge drivers and pair each; returns HA's setup time.
+
+    ``trace_to``: the drivers note timestamps (benchmarks/trace.py) in files there.
+    """
+    edges = [
+        EdgeProcess(
+            tmp / f"edge{i}",
+            session,
+            trace_file=trace_to / f"edge{i}-trace.json" if trace_to else None,
+        )
+        for i in range(count)
+    ]
+    # Two cores: bring the drivers up a few at a time so none times out starting.
+    gate = asyncio.Semaphore(4)
+
+    async def bring_up(edge: EdgeProcess) -> None:
+        async with gate:
+            await edge.start()
+            await edge.prepare()
+
+    await asyncio.gather(*(bring_up(edge) for edge in edges))
+    started = time.perf_counter()
+    locks = [await add_lock(hass, edge) for edge in edges]
+    await hass.async_block_till_done()
+    return locks, time.perf_counter() - started
