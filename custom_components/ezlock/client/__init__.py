@@ -5,8 +5,11 @@ it so), depends only on aiohttp and yarl, and uses only relative imports, so the
 can be published as a package unchanged. It lives inside the integration until then,
 because HACS installs only this folder.
 
-Every reply is a frozen, validated model (``models``, ``events``); every failure is one
-of the exceptions of ``errors``.
+Every reply is a frozen, validated model (``pairing``, ``state``, ``settings``,
+``people``, ``visitors``, ``schedule``, ``templates``, ``events``): ``from_json`` checks
+the whole object and raises ``EzlockProtocolError`` naming the first field that breaks
+the documented shape; fields keep the API's names. Every failure is one of the
+exceptions of ``errors``.
 """
 
 from .contract import (
@@ -58,40 +61,25 @@ from .events import (
     VisitorEvent,
     parse_event,
 )
-from .models import (
-    SETTING_NAMES,
+from .pairing import ClientRef, LockInfo, PairedClient, PairResult
+from .people import Credential, CredentialType, Enrollment, Role, User, UserRef
+from .rest import UNCHANGED, EzlockClient, Unchanged, async_probe, ensure_supported
+from .schedule import Schedule, ScheduleWindow, Weekday
+from .settings import SETTING_NAMES, DoorDirection, Settings
+from .state import (
     BluetoothState,
     BoltState,
     CameraReason,
     CameraStatus,
-    ClientRef,
-    Credential,
     CredentialCount,
-    CredentialType,
-    DoorDirection,
     DoorState,
-    Enrollment,
     LastOperation,
     Link,
-    LockInfo,
     LockState,
-    ModuleTemplates,
-    PairedClient,
-    PairResult,
     PowerSource,
-    Role,
-    Schedule,
-    ScheduleWindow,
-    Settings,
-    User,
-    UserRef,
-    VisitorCredential,
-    VisitorKind,
-    VisitorRef,
-    VisitorStatus,
-    Weekday,
 )
-from .rest import UNCHANGED, EzlockClient, Unchanged, async_probe, ensure_supported
+from .templates import ModuleTemplates
+from .visitors import VisitorCredential, VisitorKind, VisitorRef, VisitorStatus
 
 __version__ = "0.1.0"
 

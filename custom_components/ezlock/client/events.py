@@ -15,17 +15,10 @@ from enum import StrEnum
 from typing import Any, Final, Self
 
 from ._reader import JsonValue, Reader
-from .models import (
-    BoltState,
-    ClientRef,
-    Credential,
-    CredentialType,
-    DoorState,
-    PowerSource,
-    UserRef,
-    VisitorKind,
-    VisitorRef,
-)
+from .pairing import ClientRef
+from .people import Credential, CredentialType, UserRef
+from .state import BoltState, DoorState, PowerSource
+from .visitors import VisitorKind, VisitorRef
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

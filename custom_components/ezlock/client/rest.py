@@ -32,24 +32,13 @@ from .errors import (
     api_error,
 )
 from .events import EventPage, LockEvent
-from .models import (
-    Credential,
-    CredentialType,
-    DoorDirection,
-    Enrollment,
-    LockInfo,
-    LockState,
-    ModuleTemplates,
-    PairedClient,
-    PairResult,
-    Role,
-    Schedule,
-    Settings,
-    User,
-    VisitorCredential,
-    VisitorKind,
-    schedule_json,
-)
+from .pairing import LockInfo, PairedClient, PairResult
+from .people import Credential, CredentialType, Enrollment, Role, User
+from .schedule import Schedule, schedule_json
+from .settings import DoorDirection, Settings
+from .state import LockState
+from .templates import ModuleTemplates
+from .visitors import VisitorCredential, VisitorKind
 from .ws import stream
 
 _TIMEOUT: Final = aiohttp.ClientTimeout(total=15)

@@ -27,7 +27,7 @@ from .errors import (
     EzlockProtocolError,
 )
 from .events import LockEvent, parse_event
-from .models import LockState
+from .state import LockState
 
 _LOGGER = logging.getLogger(__name__)
 
