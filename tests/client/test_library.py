@@ -164,3 +164,38 @@ def test_malformed_slot_lists() -> None:
         parse_event(event | {"slots": [3, True]})
     with pytest.raises(EzlockProtocolError, match=r"event\.slots\.0: expected an int"):
         parse_event(event | {"slots": [-1]})
+
+
+@pytest.mark.parametrize(
+    ("window", "field"),
+    [
+        ({"days": [], "from": "08:00", "until": "09:00"}, "days: expected a list"),
+        (
+            {"days": ["mon", "someday"], "from": "08:00", "until": "09:00"},
+            "days: expected weekdays",
+        ),
+        ({"days": ["mon"], "from": "24:30", "until": "09:00"}, "from: expected a time"),
+        ({"days": ["mon"], "from": "08:00", "until": "9:60"}, "until: expected a time"),
+    ],
+)
+def test_malformed_schedule_window(window: dict[str, object], field: str) -> None:
+    """A window needs weekdays and HH:MM times (24:00 is the day's end, nothing later)."""
+    visitor = {
+        "id": "tp_1",
+        "name": "Cleaner",
+        "valid_from": "2026-01-01T12:00:00+00:00",
+        "valid_until": "2026-01-01T13:00:00+00:00",
+        "max_uses": 1,
+        "uses": 0,
+        "created": "2026-01-01T12:00:00+00:00",
+        "status": "active",
+    }
+    ends = {"days": ["sun"], "from": "22:00", "until": "24:00"}
+    parsed = VisitorCredential.from_json(
+        VisitorKind.TEMPORARY_PASSWORD, visitor | {"schedule": [ends]}
+    )
+    assert [window.as_json() for window in parsed.schedule] == [ends]
+    with pytest.raises(EzlockProtocolError, match=rf"schedule\[0\]\.{field}"):
+        VisitorCredential.from_json(
+            VisitorKind.TEMPORARY_PASSWORD, visitor | {"schedule": [window]}
+        )
