@@ -19,7 +19,7 @@ import probatio as vol
 import pytest
 import yaml
 
-from custom_components.ezlock import number, services
+from custom_components.ezlock import number, service_handlers, services
 from custom_components.ezlock.client import contract
 from ezlock_edge.app import EdgeApp
 
@@ -116,12 +116,12 @@ def test_action_schemas_use_the_limits(
     assert _refuses(validator, limit.maximum + 1)
     below = limit.minimum - 1
     assert _refuses(validator, below) is not (
-        field == "max_uses" and below == services.UNLIMITED_USES
+        field == "max_uses" and below == service_handlers.UNLIMITED_USES
     )
 
     described = yaml.safe_load(SERVICES_YAML.read_text())[action]["fields"][field]
     selected = described["selector"]["number"]
-    low = services.UNLIMITED_USES if field == "max_uses" else limit.minimum
+    low = service_handlers.UNLIMITED_USES if field == "max_uses" else limit.minimum
     assert (selected["min"], selected["max"]) == (low, limit.maximum)
 
 
