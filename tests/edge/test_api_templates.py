@@ -165,3 +165,32 @@ async def test_a_module_plugged_in_later_is_checked(
                 lambda: mismatches() == [("fingerprint", [9])],
                 "the module checked once it is back",
             )
+
+
+async def test_a_flapping_link_reports_only_news(
+    tmp_path: Path, clock: ManualClock, sim: SimulatedLock
+) -> None:
+    """The same module back on its cable, unchanged, is checked but not reported again."""
+    await store_finger_elsewhere(sim, "stranger", (9,))
+    async with running_edge(tmp_path / "edge", clock, sim=sim) as edge:
+
+        def mismatches() -> list[list[int]]:
+            return [
+                e.data["unknown_slots"]
+                for e in edge.core.events.query(limit=1000)
+                if e.type == "templates_mismatch"
+            ]
+
+        def fingerprint_link() -> str:
+            return str(edge.core.state.devices["fingerprint"].value)
+
+        await eventually(lambda: mismatches() == [[9]], "reported at start")
+        for _ in range(2):
+            await sim.unplug("fingerprint")
+            await eventually(lambda: fingerprint_link() == "disconnected", "unplugged")
+            await sim.replug("fingerprint")
+            await eventually(lambda: fingerprint_link() == "connected", "back")
+            await edge.core._templates._tasks.wait()  # the check of the module back
+        assert mismatches() == [[9]]
+        unchanged = [m for m in await edge.core.check_templates() if m.mismatch]
+        assert [m.unknown_slots for m in unchanged] == [(9,)]

@@ -9,7 +9,8 @@ pages) are compared with the lock's credentials at start, when a module's link c
 (plugged in late, or swapped while the driver ran) and whenever a client asks
 (``GET /templates``). A module that was set up on another host (or kept its templates
 through a reset of the lock's data) holds templates no credential owns: they are
-reported (``templates_mismatch``, with ``unknown_slots``), kept, and never overwritten
+reported (``templates_mismatch``, with ``unknown_slots``, again only when the difference
+changed: a link that flapped reports nothing new), kept, and never overwritten
 (a new fingerprint goes to a slot the module has free; the same person enrolling again
 is recognised by the module and their template adopted), until an admin deletes them
 (``templates_deleted``). Credentials whose template the module lost (a module swapped or
@@ -79,6 +80,11 @@ class Templates:
         self._tasks = BackgroundTasks(_LOGGER)
         self._running = False
         self._listening = False
+        # What was last reported per module, so a link that only flapped (the same
+        # module, unchanged) does not report the same templates again.
+        self._reported: dict[
+            CredentialType, tuple[tuple[int, ...], tuple[int, ...]]
+        ] = {}
 
     def start(self) -> None:
         """Check the modules now, and each again when its link comes back (background)."""
@@ -111,7 +117,12 @@ class Templates:
                 _LOGGER.warning("Cannot read the %s module's templates", kind)
                 continue
             if not report.mismatch:
+                self._reported.pop(kind, None)
                 continue
+            found = (tuple(report.unknown_slots), tuple(report.missing_slots))
+            if self._reported.get(kind) == found:
+                continue
+            self._reported[kind] = found
             _LOGGER.warning(
                 "The %s module holds templates the lock did not store in slots %s "
                 "(kept, never overwritten) and lacks the lock's in slots %s",
