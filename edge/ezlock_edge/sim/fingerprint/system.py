@@ -7,7 +7,8 @@ import struct
 from .codes import BAD_REGISTER, BAUD_FACTORS, OK, PACKET_SIZES, WRONG_PASSWORD
 from .state import Answer, ModuleState, unpack
 
-_STATUS_BUSY = 1 << 0
+# Status register (R503 manual, ReadSysPara): bit 0 Busy stays 0, the module answers
+# each instruction only once it is done.
 _STATUS_PASS = 1 << 1
 _STATUS_PWD = 1 << 2
 _STATUS_IMAGE = 1 << 3
