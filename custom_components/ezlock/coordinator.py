@@ -7,10 +7,8 @@ disconnects or restarts of either side and nothing old is fired again as new.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 import functools
 import traceback
@@ -39,7 +37,6 @@ from .client import (
     ensure_supported,
 )
 from .const import (
-    CONF_CLIENT_ID,
     DOMAIN,
     ISSUE_EDGE_OUTDATED,
     ISSUE_FACTORY_RESET,
@@ -48,6 +45,7 @@ from .const import (
     LOGGER,
     link_issue,
 )
+from .event_context import EventContexts
 from .module_templates import ModuleTemplateCheck
 
 type EzlockConfigEntry = ConfigEntry[EzlockCoordinator]
@@ -60,46 +58,12 @@ RECONNECT_MAX: Final = 60.0
 # A hardware link down for longer than this is a repair issue (a cable to check), not a
 # blip: the edge driver reopens a vanished port within seconds.
 LINK_GRACE: Final = 60.0
-# How long an action waits for the lock's event it caused (the bolt travels ~1 s).
-EXPECT_WINDOW: Final = 10.0
-# Contexts of the newest events, for listeners that act on one (the logbook line).
-EVENT_CONTEXTS: Final = 64
 
 
 class StoredSeq(TypedDict):
     """What is persisted per entry."""
 
     last_seq: int
-
-
-@dataclass(eq=False)
-class Expectation:
-    """A Home Assistant action waiting for the lock event it causes (its ``context``)."""
-
-    event_types: frozenset[str]
-    context: Context
-    # Once its request failed: the only event it still waits for (type, reason).
-    failure: tuple[str, str] | None = None
-    done: bool = False  # its event came, its request failed, or it waited too long
-    cancel: CALLBACK_TYPE = field(default=lambda: None)
-
-    def matches(self, event: LockEvent) -> bool:
-        """Whether ``event`` (written for this client's request) is this action's.
-
-        A collapsed repeat (``repeated``) sums up several requests: nobody's alone.
-        """
-        if self.done or "repeated" in event.data:
-            return False
-        if self.failure is not None:
-            return (event.type, event.data.get("reason")) == self.failure
-        return event.type in self.event_types
-
-    def failed(self, event_type: str, reason: str) -> None:
-        """Wait for the refusal's event only: ``event_type`` with ``reason``.
-
-        The lock wrote it before refusing; it may still come after the refusal.
-        """
-        self.failure = (event_type, reason)
 
 
 def issue_id(kind: str, entry_id: str) -> str:
@@ -147,11 +111,10 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         self._links_down: dict[Link, CALLBACK_TYPE | None] = {}
         # Where unexpected errors came from: each is logged with its traceback once.
         self._reported: set[tuple[str, str, int]] = set()
-        # Who caused what (issue #11.6): actions waiting for their event, and each
-        # recent event's context; ``update_context`` is that of the update being
-        # written (None: the lock's own, each entity writes with a fresh context).
-        self._expected: list[Expectation] = []
-        self._event_contexts: OrderedDict[int, Context] = OrderedDict()
+        # Who caused what (issue #11.6, event_context.py); ``update_context`` is that
+        # of the update being written (None: the lock's own, each entity writes with a
+        # fresh context).
+        self.contexts = EventContexts(hass, entry)
         self.update_context: Context | None = None
 
     @contextmanager
@@ -361,9 +324,7 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             return  # already handled before a reconnection
         self.last_seq = seq = event.seq
         self._store.async_delay_save(lambda: StoredSeq(last_seq=seq), SAVE_DELAY)
-        self._event_contexts[seq] = self._claim(event)
-        while len(self._event_contexts) > EVENT_CONTEXTS:
-            self._event_contexts.popitem(last=False)
+        self.contexts.async_claim(event)
         if event.type == "factory_reset":
             self._raise_issue(ISSUE_FACTORY_RESET, ir.IssueSeverity.ERROR, fixable=True)
         self._guarded(self.access.on_event)(event)
@@ -396,53 +357,6 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             ir.IssueSeverity.ERROR if link is Link.MCU else ir.IssueSeverity.WARNING,
             fixable=False,
         )
-
-    @callback
-    def async_expect(
-        self, event_types: frozenset[str], context: Context
-    ) -> Expectation:
-        """Note that an action with ``context`` is about to make the lock write an event.
-
-        The first event of ``event_types`` this client's request wrote (``by_client``)
-        within ``EXPECT_WINDOW`` then carries ``context``; cancel the expectation if
-        the request failed without an event, or say which one it wrote (``failed``).
-        """
-        expectation = Expectation(event_types, context)
-
-        @callback
-        def _forget(_now: datetime | None = None) -> None:
-            expectation.done = True
-            unsubscribe()
-            if expectation in self._expected:
-                self._expected.remove(expectation)
-
-        unsubscribe = async_call_later(self.hass, EXPECT_WINDOW, _forget)
-        expectation.cancel = _forget
-        self._expected.append(expectation)
-        return expectation
-
-    def _claim(self, event: LockEvent) -> Context:
-        """Return the context of the action that caused ``event``, else a fresh one."""
-        client = event.by_client
-        if client is not None and client.id == self.config_entry.data.get(
-            CONF_CLIENT_ID
-        ):
-            for expectation in self._expected:
-                if expectation.matches(event):
-                    expectation.cancel()
-                    return expectation.context
-        return Context()
-
-    def context_of(self, event: LockEvent) -> Context:
-        """Return the context ``event`` and what follows from it carry.
-
-        The action's that caused it, or one of its own for what happened at the lock
-        (or came from another client): never a Home Assistant user's who only
-        happened to act on the lock a few seconds before.
-        """
-        if (context := self._event_contexts.get(event.seq)) is None:
-            context = self._event_contexts[event.seq] = Context()
-        return context
 
     @callback
     def async_add_event_listener(
@@ -513,8 +427,7 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             if cancel is not None:
                 cancel()
         self._links_down.clear()
-        for expectation in tuple(self._expected):
-            expectation.cancel()
+        self.contexts.async_cancel()
         if self.last_seq is not None:
             await self._store.async_save(StoredSeq(last_seq=self.last_seq))
 

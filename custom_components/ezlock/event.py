@@ -154,7 +154,7 @@ class EzlockEventEntity(EzlockEntity, EventEntity):
             if event_type in self.event_types:
                 # The action's context if a Home Assistant action caused the event,
                 # else the event's own (issue #11.6): never a user's by proximity.
-                context = self.coordinator.context_of(event)
+                context = self.coordinator.contexts.context_of(event)
                 self.async_set_context(context)
                 self._trigger_event(event_type, attributes)
                 self.async_write_ha_state()

@@ -91,7 +91,7 @@ class EzlockLastVisitor(EzlockEntity, ImageEntity):
     @callback
     def _handle_lock_event(self, event: LockEvent) -> None:
         if (snapshot := snapshot_of(event)) is not None:
-            self.async_set_context(self.coordinator.context_of(event))
+            self.async_set_context(self.coordinator.contexts.context_of(event))
             self._show(snapshot)
 
     @callback

@@ -23,9 +23,10 @@ from .client import (
     UnlockedEvent,
 )
 from .const import CONF_CODE_HASH, CONF_CODE_SALT, DOMAIN
-from .coordinator import Expectation, EzlockConfigEntry, EzlockCoordinator
+from .coordinator import EzlockConfigEntry, EzlockCoordinator
 from .entity import EzlockEntity, EzlockEntityDescription
 from .errors import translate_errors
+from .event_context import Expectation
 from .unlock_code import CODE_FORMAT, verify_code
 
 PARALLEL_UPDATES = 0
@@ -175,7 +176,9 @@ class EzlockLock(EzlockEntity, LockEntity):
         The movement it causes, and its event, carry this action's context; so does
         the ``unlock_failed`` a refusal in ``refusals`` (error code: reason) writes.
         """
-        expected = self.coordinator.async_expect(events, self._context or Context())
+        expected = self.coordinator.contexts.async_expect(
+            events, self._context or Context()
+        )
         self._pending = pending = _Operation(target, expected.context, expected)
         with translate_errors():
             try:
@@ -220,7 +223,9 @@ class EzlockLock(EzlockEntity, LockEntity):
             target = BoltState.LOCKED
         else:
             return
-        self._operation = _Operation(target, self.coordinator.context_of(event))
+        self._operation = _Operation(
+            target, self.coordinator.contexts.context_of(event)
+        )
 
     def _update_context(self) -> Context:
         """Return the context of the operation moving the bolt, else a fresh one.
