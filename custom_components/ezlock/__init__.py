@@ -16,12 +16,8 @@ from .const import (
     ISSUE_FINGERPRINT_CHANGED,
     ISSUES,
 )
-from .coordinator import (
-    EzlockConfigEntry,
-    EzlockCoordinator,
-    async_remove_store,
-    issue_id,
-)
+from .coordinator import EzlockConfigEntry, EzlockCoordinator, async_remove_store
+from .lock_issues import issue_id
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [

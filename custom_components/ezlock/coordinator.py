@@ -29,7 +29,6 @@ from .client import (
     EzlockError,
     EzlockFingerprintError,
     EzlockIncompatibleError,
-    Link,
     LockEvent,
     LockInfo,
     LockState,
@@ -43,9 +42,15 @@ from .const import (
     ISSUE_FINGERPRINT_CHANGED,
     ISSUE_INTEGRATION_OUTDATED,
     LOGGER,
-    link_issue,
 )
 from .event_context import EventContexts
+from .lock_issues import (
+    LinkIssues,
+    async_raise_incompatible,
+    async_raise_issue,
+    issue_id,
+    versions,
+)
 from .module_templates import ModuleTemplateCheck
 
 type EzlockConfigEntry = ConfigEntry[EzlockCoordinator]
@@ -55,24 +60,12 @@ STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 1.0
 RECONNECT_MIN: Final = 1.0
 RECONNECT_MAX: Final = 60.0
-# A hardware link down for longer than this is a repair issue (a cable to check), not a
-# blip: the edge driver reopens a vanished port within seconds.
-LINK_GRACE: Final = 60.0
 
 
 class StoredSeq(TypedDict):
     """What is persisted per entry."""
 
     last_seq: int
-
-
-def issue_id(kind: str, entry_id: str) -> str:
-    """Repair issues are per lock."""
-    return f"{kind}_{entry_id}"
-
-
-def _versions(err: EzlockIncompatibleError) -> dict[str, str]:
-    return {"edge_version": str(err.api_version), "supported": str(err.supported)}
 
 
 class EzlockCoordinator(DataUpdateCoordinator[LockState]):
@@ -107,8 +100,8 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         # Events replayed before a connection's first state: entities are still
         # unavailable then, so they are fired right after that state.
         self._replayed: list[LockEvent] = []
-        # Links seen down: the timer until their repair issue, None once it is raised.
-        self._links_down: dict[Link, CALLBACK_TYPE | None] = {}
+        # A link down over LINK_GRACE is a repair issue (lock_issues.py).
+        self.link_issues = LinkIssues(hass, entry)
         # Where unexpected errors came from: each is logged with its traceback once.
         self._reported: set[tuple[str, str, int]] = set()
         # Who caused what (issue #11.6, event_context.py); ``update_context`` is that
@@ -127,18 +120,22 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
                 translation_domain=DOMAIN, translation_key="auth_failed"
             ) from err
         except EzlockFingerprintError as err:
-            self._raise_issue(
-                ISSUE_FINGERPRINT_CHANGED, ir.IssueSeverity.CRITICAL, fixable=True
+            async_raise_issue(
+                self.hass,
+                self.config_entry,
+                ISSUE_FINGERPRINT_CHANGED,
+                ir.IssueSeverity.CRITICAL,
+                fixable=True,
             )
             raise ConfigEntryError(
                 translation_domain=DOMAIN, translation_key="fingerprint_changed"
             ) from err
         except EzlockIncompatibleError as err:
-            self._raise_incompatible(err)
+            async_raise_incompatible(self.hass, self.config_entry, err)
             raise ConfigEntryError(
                 translation_domain=DOMAIN,
                 translation_key="unsupported_api_version",
-                translation_placeholders=_versions(err),
+                translation_placeholders=versions(err),
             ) from err
         except EzlockError as err:
             raise UpdateFailed(
@@ -203,7 +200,9 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
                     self.config_entry.async_start_reauth(self.hass)
                     return
                 if isinstance(err, EzlockFingerprintError):
-                    self._raise_issue(
+                    async_raise_issue(
+                        self.hass,
+                        self.config_entry,
                         ISSUE_FINGERPRINT_CHANGED,
                         ir.IssueSeverity.CRITICAL,
                         fixable=True,
@@ -304,7 +303,7 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             self.templates.on_reconnected()
         self.async_set_updated_data(state)
         self._guarded(self.access.on_admin)(state.admin_exists)
-        self._follow_links(state)
+        self.link_issues.async_follow(state)
         if first:
             replayed, self._replayed = self._replayed, []
             for event in replayed:
@@ -326,37 +325,17 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         self._store.async_delay_save(lambda: StoredSeq(last_seq=seq), SAVE_DELAY)
         self.contexts.async_claim(event)
         if event.type == "factory_reset":
-            self._raise_issue(ISSUE_FACTORY_RESET, ir.IssueSeverity.ERROR, fixable=True)
+            async_raise_issue(
+                self.hass,
+                self.config_entry,
+                ISSUE_FACTORY_RESET,
+                ir.IssueSeverity.ERROR,
+                fixable=True,
+            )
         self._guarded(self.access.on_event)(event)
         self._guarded(self.templates.on_event)(event)
         for listener in tuple(self._event_listeners):
             self._guarded(listener)(event)
-
-    @callback
-    def _follow_links(self, state: LockState) -> None:
-        """Raise a repair issue for a link down over a minute; delete it once back."""
-        for link in Link:
-            if state.connected(link):
-                if cancel := self._links_down.pop(link, None):
-                    cancel()
-                ir.async_delete_issue(
-                    self.hass,
-                    DOMAIN,
-                    issue_id(link_issue(link), self.config_entry.entry_id),
-                )
-            elif link not in self._links_down:
-                self._links_down[link] = async_call_later(
-                    self.hass, LINK_GRACE, functools.partial(self._link_down, link)
-                )
-
-    @callback
-    def _link_down(self, link: Link, _now: datetime) -> None:
-        self._links_down[link] = None
-        self._raise_issue(
-            link_issue(link),
-            ir.IssueSeverity.ERROR if link is Link.MCU else ir.IssueSeverity.WARNING,
-            fixable=False,
-        )
 
     @callback
     def async_add_event_listener(
@@ -386,47 +365,12 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
         finally:
             self.update_context = None
 
-    @callback
-    def _raise_incompatible(self, err: EzlockIncompatibleError) -> None:
-        """Say which side to update (repair-issues: the person must act outside HA)."""
-        self._raise_issue(
-            ISSUE_EDGE_OUTDATED if err.edge_outdated else ISSUE_INTEGRATION_OUTDATED,
-            ir.IssueSeverity.ERROR,
-            fixable=False,
-            placeholders=_versions(err),
-        )
-
-    @callback
-    def _raise_issue(
-        self,
-        kind: str,
-        severity: ir.IssueSeverity,
-        *,
-        fixable: bool,
-        placeholders: dict[str, str] | None = None,
-    ) -> None:
-        """Tell the person to act; re-pairing issues are fixed by a repair flow."""
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            issue_id(kind, self.config_entry.entry_id),
-            is_fixable=fixable,
-            severity=severity,
-            translation_key=kind,
-            translation_placeholders={"title": self.config_entry.title}
-            | (placeholders or {}),
-            data={"entry_id": self.config_entry.entry_id},
-        )
-
     @override
     async def async_shutdown(self) -> None:
         """Write the last handled seq now, so a restart resumes exactly there."""
         await super().async_shutdown()
         self.access.async_stop()
-        for cancel in self._links_down.values():
-            if cancel is not None:
-                cancel()
-        self._links_down.clear()
+        self.link_issues.async_stop()
         self.contexts.async_cancel()
         if self.last_seq is not None:
             await self._store.async_save(StoredSeq(last_seq=self.last_seq))

@@ -18,7 +18,8 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.ezlock.client import API_VERSION
 from custom_components.ezlock.const import DOMAIN
-from custom_components.ezlock.coordinator import RECONNECT_MAX, issue_id
+from custom_components.ezlock.coordinator import RECONNECT_MAX
+from custom_components.ezlock.lock_issues import issue_id
 from ezlock_edge.app import EdgeApp, EdgeOptions
 from tests.support.waiting import eventually
 

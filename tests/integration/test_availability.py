@@ -20,12 +20,8 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.ezlock.client import LockEvent, LockState
 from custom_components.ezlock.const import DOMAIN
-from custom_components.ezlock.coordinator import (
-    LINK_GRACE,
-    RECONNECT_MIN,
-    EzlockCoordinator,
-    issue_id,
-)
+from custom_components.ezlock.coordinator import RECONNECT_MIN, EzlockCoordinator
+from custom_components.ezlock.lock_issues import LINK_GRACE, issue_id
 from ezlock_edge.app import EdgeApp
 from tests.support.lock import ADMIN_PASSWORD, sim_of
 from tests.support.waiting import eventually

@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
 from custom_components.ezlock.const import CONF_FINGERPRINT, DOMAIN
-from custom_components.ezlock.coordinator import issue_id
+from custom_components.ezlock.lock_issues import issue_id
 from ezlock_edge.app import EdgeApp
 from tests.support.waiting import eventually
 

@@ -21,7 +21,8 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.ezlock.client import CredentialType
 from custom_components.ezlock.const import DOMAIN, TEMPLATE_ISSUES
-from custom_components.ezlock.coordinator import RECONNECT_MAX, issue_id
+from custom_components.ezlock.coordinator import RECONNECT_MAX
+from custom_components.ezlock.lock_issues import issue_id
 from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.sim.lock import SimulatedLock
 from tests.support.lock import ADMIN_PASSWORD, enroll_in_view

@@ -16,7 +16,8 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.ezlock.const import CONF_FINGERPRINT, DOMAIN
-from custom_components.ezlock.coordinator import RECONNECT_MAX, issue_id
+from custom_components.ezlock.coordinator import RECONNECT_MAX
+from custom_components.ezlock.lock_issues import issue_id
 from ezlock_edge.app import EdgeApp, EdgeOptions
 from tests.support.lock import sim_of
 from tests.support.waiting import eventually
