@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-import re
 from typing import Any, Final
 
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntry,
-    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
-    OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_CODE, CONF_HOST, CONF_PORT, CONF_TOKEN
+from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN
 from homeassistant.core import callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -50,18 +47,14 @@ from .client import (
 from .const import (
     CLIENT_NAME,
     CONF_CLIENT_ID,
-    CONF_CODE_HASH,
-    CONF_CODE_SALT,
     CONF_FINGERPRINT,
     CONF_NAME_PLACE,
-    CONF_REQUIRE_CODE,
     CONF_VERIFICATION_CODE,
     DEFAULT_PORT,
     DOMAIN,
 )
 from .coordinator import EzlockConfigEntry
-from .forms import Words, async_load_words, async_user_language
-from .unlock_code import CODE_PATTERN, hash_code, new_salt
+from .options_flow import EzlockOptionsFlow
 
 # The lock's window lasts 3 minutes; give the person a little longer to reach the panel.
 PAIRING_WAIT_TIMEOUT: Final = 200.0
@@ -375,82 +368,4 @@ class EzlockConfigFlow(ConfigFlow, domain=DOMAIN):
                 HOST_SCHEMA, user_input or entry.data
             ),
             errors=errors,
-        )
-
-
-class EzlockOptionsFlow(OptionsFlowWithReload):
-    """Who can open the door at a glance; whether Home Assistant asks for a code."""
-
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Offer the overview of who can open the door, or the unlock code."""
-        return self.async_show_menu(
-            step_id="init",
-            menu_options=["overview", "unlock_code"],
-        )
-
-    async def async_step_overview(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Show every person, visitor code and Bluetooth key of the lock on one screen.
-
-        Read from the lock now; each row of the integration page manages one of them.
-        """
-        if user_input is not None:
-            return await self.async_step_init()
-        entry: EzlockConfigEntry = self.config_entry
-        if entry.state is not ConfigEntryState.LOADED:
-            return self.async_abort(reason="not_loaded")
-        access = entry.runtime_data.access
-        try:
-            await access.async_refresh()
-        except EzlockError:
-            return self.async_abort(reason="cannot_connect")
-        language = await async_load_words(
-            self.hass, await async_user_language(self.hass)
-        )
-        words = Words(self.hass, language)
-        return self.async_show_form(
-            step_id="overview",
-            description_placeholders={
-                "people": words.people_table(access.users.values()),
-                "visitors": words.visitors_table(access.visitors.values()),
-            },
-        )
-
-    async def async_step_unlock_code(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Keep only a salted hash of the code."""
-        errors: dict[str, str] = {}
-        options = self.config_entry.options
-        if user_input is not None:
-            code: str = user_input.get(CONF_CODE, "")
-            if not user_input[CONF_REQUIRE_CODE]:
-                return self.async_create_entry(data={})
-            if code and not re.fullmatch(CODE_PATTERN, code):
-                errors[CONF_CODE] = "invalid_code_format"
-            elif code:
-                salt = new_salt()
-                hashed = await self.hass.async_add_executor_job(hash_code, code, salt)
-                return self.async_create_entry(
-                    data={CONF_CODE_HASH: hashed, CONF_CODE_SALT: salt}
-                )
-            elif CONF_CODE_HASH in options:
-                return self.async_create_entry(data=dict(options))
-            else:
-                errors[CONF_CODE] = "code_required"
-        schema = vol.Schema(
-            {
-                vol.Required(
-                    CONF_REQUIRE_CODE, default=CONF_CODE_HASH in options
-                ): cv.boolean,
-                vol.Optional(CONF_CODE): TextSelector(
-                    TextSelectorConfig(type=TextSelectorType.PASSWORD)
-                ),
-            }
-        )
-        return self.async_show_form(
-            step_id="unlock_code", data_schema=schema, errors=errors
         )
