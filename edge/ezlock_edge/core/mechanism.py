@@ -1,10 +1,12 @@
-"""The lock's mechanism: the bolt it moves, and what follows from each MCU report.
+"""The lock's mechanism: the bolt it moves, the door, and what follows an unlock.
 
 The bolt is thrown and retracted here, so a movement nobody commanded is known to be a
-hand's (L-01, L-07). Bolt and door movements, battery, power and tamper become events and
-alarms (L-44 to L-47, L-60, L-62, L-67); what follows an unlock (L-45, L-47, L-48), the
-countdown lock and the door-left-open and tamper timers run here. Decisions about
-people (who may open) are not made here.
+hand's (L-01, L-07). Bolt and door movements become events and alarms (L-44 to L-47,
+L-67); what follows an unlock (L-45, L-47, L-48), the countdown lock and the
+door-left-open timer run here. The alarms themselves and the tamper timer are
+``alarms.py``'s (L-60), battery, power and radios ``readings.py``'s (L-06, L-08, L-12,
+L-62); ``Mechanism`` builds on both. Decisions about people (who may open) are not
+made here.
 """
 
 from __future__ import annotations
@@ -17,41 +19,39 @@ import logging
 from typing import Any
 
 from ezlock_edge.clock import Clock, sleep
-from ezlock_edge.tasks import BackgroundTasks
 from ezlock_edge.vocabulary.errors import DeviceBusy, DeviceError
-from ezlock_edge.vocabulary.mcu import (
-    BluetoothState,
-    BoltState,
-    DoorState,
-    Key,
-    Led,
-    LedMode,
-    McuStatus,
-    PowerSource,
-    Prompt,
-)
+from ezlock_edge.vocabulary.mcu import BoltState, DoorState, Key, LedMode, Prompt
 
+from .alarms import SIREN_SECONDS
 from .device_contract import Mcu
 from .errors import BusyError, LockOfflineError
 from .events import EventLog
 from .models import JsonDict, Settings, UnlockMethod
 from .panel import Panel
+from .readings import STATUS_POLL_SECONDS, Readings
 from .settings import LockSettings
 from .store import Store
+
+__all__ = [
+    "BUSY_RETRY_SECONDS",
+    "DOOR_LEFT_OPEN_SECONDS",
+    "MOTOR_BUSY_SECONDS",
+    "SIREN_SECONDS",
+    "STATUS_POLL_SECONDS",
+    "Mechanism",
+]
 
 _LOGGER = logging.getLogger(__name__)
 _EXPECTED_KEY = "mechanism_expected"  # meta: the movement a command asked for
 
-SIREN_SECONDS = 60  # L-60: about one minute
 DOOR_LEFT_OPEN_SECONDS = 120.0  # L-67 (our decision)
 MOTOR_BUSY_SECONDS = 10.0
 """Longest a command at the lock waits for the motor (beyond any travel timeout)."""
 BUSY_RETRY_SECONDS = 0.2
 """How often a command at the lock asks again while the motor runs."""
-STATUS_POLL_SECONDS = 60.0  # Wi-Fi signal has no event; battery and radios checked too
 
 
-class Mechanism:
+class Mechanism(Readings):
     """Moves the bolt, and keeps the last reported bolt, door, battery, power, tamper, radios."""
 
     def __init__(
@@ -68,22 +68,9 @@ class Mechanism:
 
         ``store`` keeps the movement a command asked for across a restart.
         """
-        self._mcu = mcu
+        super().__init__(mcu, events, clock, panel, on_change)
         self._store = store
-        self._events = events
-        self._clock = clock
         self._settings = settings
-        self._panel = panel
-        self._on_change = on_change
-        self.bolt = BoltState.UNKNOWN
-        self.door = DoorState.UNKNOWN
-        self.battery_percent = 100
-        self.low_battery = False
-        self.power_source = PowerSource.BATTERY
-        self.tamper = False
-        self.wifi_rssi: int | None = None
-        self.bluetooth = BluetoothState.OFF
-        self._reports = 0  # battery, power and Bluetooth reports so far (see _status)
         self.countdown_at: datetime | None = None
         # The movements motor commands asked for, oldest first, each until the bolt
         # reports it: a lock sent as the unlock's motor stops is answered by "unlocked"
@@ -98,30 +85,16 @@ class Mechanism:
         self._turned_by_key = False
         self._coming_in = False  # an unlock from outside: the next opening comes in
         self._leaving = False  # the door was opened from inside (L-44)
-        self._alarms: set[str] = set()
         self._countdown: asyncio.Handle | None = None
         self._countdown_seconds: float | None = None  # set while a countdown applies
         self._door_timer: asyncio.Handle | None = None
-        self._tamper_timer: asyncio.Handle | None = None
-        self._poll: asyncio.Handle | None = None
-        self._tasks = BackgroundTasks(_LOGGER)
         settings.listen(self._settings_changed)
-
-    async def start(self) -> None:
-        """Read the MCU's status and keep its radios' readings fresh."""
-        await self._refresh()
 
     async def stop(self) -> None:
         """Cancel timers and background work."""
-        for handle in (
-            self._countdown,
-            self._door_timer,
-            self._tamper_timer,
-            self._poll,
-        ):
-            if handle is not None:
-                handle.cancel()
-        await self._tasks.cancel()
+        self._cancel(self._countdown)
+        self._cancel(self._door_timer)
+        await super().stop()
 
     # the bolt (L-43 .. L-46)
 
@@ -291,73 +264,6 @@ class Mechanism:
         """L-07: the key cylinder turns; the next bolt report is the key's doing."""
         self._turned_by_key = True
 
-    async def tampered(self) -> None:
-        """L-60: about a minute of siren, an event, and the tamper flag meanwhile."""
-        self.tamper = True
-        self._raise("tamper")
-        await self._siren()
-        await self._panel.say(Prompt.TAMPER_ALARM)
-        self._cancel(self._tamper_timer)
-        self._tamper_timer = self._clock.call_later(SIREN_SECONDS, self._tamper_over)
-
-    async def battery_report(self, percent: int, low: bool) -> None:
-        """L-62: the level as an event; a warning by voice and LED when it gets low."""
-        self._reports += 1
-        await self._battery(percent, low)
-
-    async def _battery(self, percent: int, low: bool) -> None:
-        if (percent, low) == (self.battery_percent, self.low_battery):
-            return
-        was_low, self.battery_percent, self.low_battery = self.low_battery, percent, low
-        self._events.append("battery", percent=percent, low=low)
-        self._panel.stand(Led.LOW_BATTERY, low)
-        if low and not was_low:
-            self._raise("low_battery")
-            await self._panel.say(Prompt.LOW_BATTERY)
-            await self._panel.light([Led.LOW_BATTERY], LedMode.BLINK)
-        elif was_low and not low:
-            self.clear_alarm("low_battery")
-            await self._panel.light([Led.LOW_BATTERY], LedMode.OFF)
-
-    async def power_report(self, emergency: bool) -> None:
-        """L-08, L-67: running from a power bank is an event and an alarm.
-
-        The battery is read again at once: a flat battery could not report itself
-        while the electronics were dead, and a power bank changes nothing about it.
-        """
-        self._reports += 1
-        self._power(PowerSource.EMERGENCY if emergency else PowerSource.BATTERY)
-        try:
-            status, fresh = await self._status()
-        except DeviceError as err:
-            _LOGGER.warning("The MCU did not report its battery: %s", err)
-            return
-        if fresh:
-            await self._reconcile(status)
-
-    def _power(self, source: PowerSource) -> None:
-        self.power_source = source
-        self._events.append("power", source=source.name.lower())
-        if source is PowerSource.EMERGENCY:
-            self._raise("emergency_power")
-        else:
-            self.clear_alarm("emergency_power")
-
-    def bluetooth_connected(self) -> None:
-        """L-12: a phone connected (it presented a key)."""
-        self.bluetooth_report(BluetoothState.CONNECTED)
-
-    def bluetooth_report(self, state: BluetoothState) -> None:
-        """L-12: the MCU reports every change of its Bluetooth state."""
-        self._reports += 1
-        self.bluetooth = state
-
-    def clear_alarm(self, alarm: str) -> None:
-        """Report the end of an alarm that was raised."""
-        if alarm in self._alarms:
-            self._alarms.discard(alarm)
-            self._events.append("alarm_cleared", alarm=alarm)
-
     # countdown lock (L-45)
 
     def start_countdown(self, seconds: float) -> None:
@@ -375,50 +281,6 @@ class Mechanism:
         """Forget any countdown."""
         self._pause_countdown()
         self._countdown_seconds = None
-
-    # internals
-
-    def load(self, status: McuStatus) -> None:
-        """Take the MCU's own view (at start, and for the radios on every poll)."""
-        self.bolt, self.door = status.bolt, status.door
-        self.battery_percent, self.low_battery = (
-            status.battery_percent,
-            status.low_battery,
-        )
-        self.power_source, self.tamper = status.power_source, status.tamper
-        self.wifi_rssi, self.bluetooth = status.wifi_rssi, status.bluetooth
-        self._panel.stand(Led.LOW_BATTERY, self.low_battery)
-
-    async def _refresh(self) -> None:
-        try:
-            status, fresh = await self._status()
-        except DeviceError as err:
-            _LOGGER.warning("The MCU did not report its status: %s", err)
-        else:
-            if self.bolt is BoltState.UNKNOWN:
-                self.load(status)
-            else:
-                self.wifi_rssi = status.wifi_rssi
-                if fresh:
-                    await self._reconcile(status)
-            self._on_change()
-        self._poll = self._clock.call_later(STATUS_POLL_SECONDS, self._poll_due)
-
-    async def _status(self) -> tuple[McuStatus, bool]:
-        """Read STATUS; also say whether no report came meanwhile (else it is older)."""
-        reports = self._reports
-        status = await self._mcu.status()
-        return status, self._reports == reports
-
-    async def _reconcile(self, status: McuStatus) -> None:
-        """Take battery, power and Bluetooth as the MCU reads them, should a report be lost."""
-        self.bluetooth = status.bluetooth
-        if status.power_source is not self.power_source:
-            self._power(status.power_source)
-        await self._battery(status.battery_percent, status.low_battery)
-
-    def _poll_due(self) -> None:
-        self._tasks.spawn(self._refresh())
 
     async def _by_hand(
         self, bolt: BoltState, source: str, method: UnlockMethod
@@ -451,29 +313,8 @@ class Mechanism:
         self._raise("door_left_open")
         self._on_change()
 
-    def _tamper_over(self) -> None:
-        self._tamper_timer = None
-        self.tamper = False
-        self.clear_alarm("tamper")
-        self._on_change()
-
     def _settings_changed(self, previous: Settings, settings: Settings) -> None:
         if previous.countdown_lock_enabled and not settings.countdown_lock_enabled:
             self.stop_countdown()
         if not settings.away_mode:
             self.clear_alarm("away_intrusion")
-
-    def _raise(self, alarm: str) -> None:
-        self._alarms.add(alarm)
-        self._events.append("alarm", alarm=alarm)
-
-    async def _siren(self) -> None:
-        try:
-            await self._mcu.siren(True, SIREN_SECONDS)
-        except DeviceError as err:
-            _LOGGER.warning("Siren failed: %s", err)
-
-    @staticmethod
-    def _cancel(handle: asyncio.Handle | None) -> None:
-        if handle is not None:
-            handle.cancel()
