@@ -12,7 +12,6 @@ the rows are read again when a visitor's dates begin or end, so the status stays
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from types import MappingProxyType
 from typing import Final
@@ -42,6 +41,7 @@ from .client import (
 )
 from .const import DOMAIN, ISSUE_DELETE_REFUSED, ISSUE_NO_ADMIN, LOGGER
 from .forms import Words, async_load_words
+from .rerun import Rerun
 
 SUBENTRY_PERSON: Final = "person"
 SUBENTRY_VISITOR_CODE: Final = "visitor_code"
@@ -108,8 +108,9 @@ class AccessSync:
         self.visitors: dict[str, VisitorCredential] = {}
         self._known: dict[str, str] = {}  # subentry id -> unique id, as last reconciled
         self._holds = 0
-        self._refreshing: asyncio.Task[None] | None = None
-        self._again = False
+        self._refresh = Rerun(
+            hass, entry, self._async_refresh_quietly, f"{DOMAIN} access sync"
+        )
         self._timer: CALLBACK_TYPE | None = None
         self._unsubscribe = async_dispatcher_connect(
             hass, SIGNAL_CONFIG_ENTRY_CHANGED, self._entry_changed
@@ -151,33 +152,19 @@ class AccessSync:
     def _status_changes(self, _now: datetime) -> None:
         """Read the visitors again: one's dates began or ended."""
         self._timer = None
-        self._start_refresh()
+        self._refresh.request()
 
     @callback
     def on_event(self, event: LockEvent) -> None:
         """Refresh after a change of who can open the door, once per burst."""
         if event.type.startswith(_CHANGES):
-            self._start_refresh()
+            self._refresh.request()
 
-    @callback
-    def _start_refresh(self) -> None:
-        if self._refreshing is not None and not self._refreshing.done():
-            self._again = True
-            return
-        self._refreshing = self._entry.async_create_background_task(
-            self._hass, self._async_refresh_loop(), f"{DOMAIN} access sync"
-        )
-
-    async def _async_refresh_loop(self) -> None:
-        while True:
-            self._again = False
-            try:
-                await self.async_refresh()
-            except EzlockError as err:
-                LOGGER.debug("Could not read who can open the door: %s", err)
-                return
-            if not self._again:
-                return
+    async def _async_refresh_quietly(self) -> None:
+        try:
+            await self.async_refresh()
+        except EzlockError as err:
+            LOGGER.debug("Could not read who can open the door: %s", err)
 
     @callback
     def on_admin(self, admin_exists: bool) -> None:

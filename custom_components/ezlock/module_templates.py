@@ -13,7 +13,6 @@ unknown template; a deleted credential needs its template no more).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Final
 
 from homeassistant.config_entries import ConfigEntry
@@ -37,6 +36,7 @@ from .const import (
     LOGGER,
     TEMPLATE_ISSUES,
 )
+from .rerun import Rerun
 
 FIX: Final = "fix"
 """The issue data key that names what its fix flow does (repairs.py)."""
@@ -59,8 +59,9 @@ class ModuleTemplateCheck:
         self._entry = entry
         self._client = client
         self._open: set[str] = set()  # issue ids raised and not deleted since
-        self._reading: asyncio.Task[None] | None = None
-        self._again = False
+        self._read = Rerun(
+            hass, entry, self.async_refresh, f"{DOMAIN} module templates"
+        )
 
     async def async_refresh(self) -> None:
         """Read the modules now; raise or delete their issues. Never raises.
@@ -142,26 +143,9 @@ class ModuleTemplateCheck:
             self._open
             and (isinstance(event, CredentialEvent) or event.type == "user_deleted")
         ):
-            self._schedule()
+            self._read.request()
 
     @callback
     def on_reconnected(self) -> None:
         """Read again: the edge driver may have restarted with other modules."""
-        self._schedule()
-
-    @callback
-    def _schedule(self) -> None:
-        """Read once per burst of events, and once more if one came meanwhile."""
-        if self._reading is not None and not self._reading.done():
-            self._again = True
-            return
-        self._reading = self._entry.async_create_background_task(
-            self._hass, self._read_until_settled(), f"{DOMAIN} module templates"
-        )
-
-    async def _read_until_settled(self) -> None:
-        while True:
-            self._again = False
-            await self.async_refresh()
-            if not self._again:
-                return
+        self._read.request()
