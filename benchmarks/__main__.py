@@ -125,12 +125,17 @@ def _table(results: dict[str, Any]) -> dict[str, Any]:
             )
         }
     if footprint := results.get("edge_footprint"):
-        restart = footprint["restart"]
+        # Judged on the lock: ezlock-edge run as installed there, after a restart.
+        restart = footprint["lock"]["restart"]
         table["edge_idle_rss_mib_startup_ms"] = [
             round(restart["idle_rss_kib"] / 1024, 1),
-            restart["startup_to_ready_ms"],
+            restart["startup_to_listening_ms"],
         ]
-        table["edge_startup_cpu_ms"] = restart["cpu_ms"]
+        table["edge_startup_cpu_ms"] = restart["cpu_to_listening_ms"]
+        embedded = footprint["home_assistant_venv"]["restart"]
+        table["edge_idle_rss_mib_home_assistant_venv"] = round(
+            embedded["idle_rss_kib"] / 1024, 1
+        )
     if check := results.get("password_check"):
         table["worst_anti_peep_p50_ms_floors"] = [
             check["worst"]["p50_ms"],
