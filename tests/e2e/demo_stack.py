@@ -1,19 +1,30 @@
-"""Run ``scripts/demo.py`` as a person would, on free ports in a temporary directory."""
+"""Run the demo (``python -m scripts.demo``) as a person would, in a temporary directory.
+
+Every port is 0: the demo's programs bind free ports themselves (Home Assistant a port
+the demo holds for it), so no port is picked here and released before a child binds it,
+and runs side by side never collide.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+import contextlib
 import json
 from pathlib import Path
 import signal
 import subprocess
 import sys
 from typing import Any
+from urllib.parse import urlsplit
 
-from tests.support.network import free_port
+import aiohttp
+
 from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
+DEMO_READY_WITHIN = 180
+"""Seconds the demo may take to start both programs and set up day one."""
 
 
 class Demo:
@@ -28,17 +39,19 @@ class Demo:
             self._process = subprocess.Popen(
                 [
                     sys.executable,
-                    str(ROOT / "scripts" / "demo.py"),
+                    "-m",
+                    "scripts.demo",
                     "--base-dir",
                     str(base),
                     "--ha-port",
-                    str(free_port()),
+                    "0",
                     "--edge-port",
-                    str(free_port()),
+                    "0",
                     "--sim-port",
-                    str(free_port()),
+                    "0",
                     *options,
                 ],
+                cwd=ROOT,
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,
@@ -76,6 +89,38 @@ class Demo:
                 raise
         return self._process.returncode
 
+    @property
+    def status(self) -> int | None:
+        """Return the demo's exit status, None while it runs."""
+        return self._process.returncode
+
     def output(self) -> str:
         """Return the end of the demo's own output (its programs log beside it)."""
         return self.log.read_text(errors="replace")[-5000:]
+
+
+@contextlib.contextmanager
+def running_demo(base: Path, *options: str) -> Iterator[Demo]:
+    """Run the demo in ``base`` with ``options``, ready; Ctrl-C it on leaving.
+
+    Its exit status is then :attr:`Demo.status`.
+    """
+    running = Demo(base / "demo", base / "demo.out", *options)
+    try:
+        running.wait_ready(DEMO_READY_WITHIN)
+        yield running
+    finally:
+        running.interrupt()
+
+
+async def sim(demo: dict[str, Any], action: str, body: dict[str, Any]) -> Any:
+    """Do ``action`` at the demo's simulated lock (``POST /sim/v1/<action>``)."""
+    panel = urlsplit(demo["panel"])
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{panel.scheme}://{panel.netloc}/sim/v1/{action}", json=body
+        ) as reply,
+    ):
+        assert reply.status < 300, await reply.text()
+        return await reply.json()

@@ -1,4 +1,4 @@
-"""docs/architecture.md describes the edge driver as built: every module, and its layers."""
+"""docs/architecture.md describes the edge driver and the demo as built: modules, layers."""
 
 from __future__ import annotations
 
@@ -65,3 +65,21 @@ def test_the_layers_table_is_the_import_contract() -> None:
         for cell in re.findall(r"^\| `(.+?)` \|", table, flags=re.MULTILINE)
     ]
     assert documented == contract["layers"]
+
+
+def test_every_module_of_the_demo_is_described_in_its_layers() -> None:
+    section = _section("## Developer scripts (`scripts/`)")
+    modules = sorted(
+        m.name
+        for m in (_ROOT / "scripts" / "demo").glob("*.py")
+        if m.name != "__init__.py"
+    )
+    assert [m for m in modules if f"| `{m}` |" not in section] == []
+    config = tomllib.loads((_ROOT / "pyproject.toml").read_text())
+    [contract] = [
+        c
+        for c in config["tool"]["importlinter"]["contracts"]
+        if c["id"] == "demo-layers"
+    ]
+    layered = {name for layer in contract["layers"] for name in layer.split(" | ")}
+    assert {m.removesuffix(".py") for m in modules} == layered

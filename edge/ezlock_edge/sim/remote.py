@@ -1,6 +1,6 @@
 """A person at a simulated lock that runs in another process, through ``/sim/v1``.
 
-The demo (scripts/demo.py) and the benchmarks start the simulator as a program of its
+The demo (scripts/demo/day_one.py) and the benchmarks start the simulator as a program of its
 own and drive it over its HTTP control surface (docs/simulator.md). What they do there,
 the first administrator at the keypad (L-26) above all, is written once, here. Tests
 with the simulator in their own process use ``tests.support.lock`` on the object itself.
