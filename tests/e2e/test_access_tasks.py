@@ -16,15 +16,14 @@ from datetime import datetime, timedelta
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 
 from .cdp import Page
-from .demo_stack import Demo
-from .test_demo import DEMO_READY_WITHIN, fill, log_in, open_in_app
+from .demo_stack import running_demo, sim
+from .test_demo import fill, log_in, open_in_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
@@ -37,25 +36,11 @@ NEW_PASSWORD = "147036"
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """Run ``scripts/demo.py --sim-clock manual`` for this module; Ctrl-C it after."""
-    base = tmp_path_factory.mktemp("access-tasks-demo")
-    running = Demo(base / "demo", base / "demo.out", "--sim-clock", "manual")
-    try:
-        yield running.wait_ready(DEMO_READY_WITHIN)
-    finally:
-        running.interrupt()
-
-
-async def _sim(demo: dict[str, Any], action: str, body: dict[str, Any]) -> Any:
-    panel = urlsplit(demo["panel"])
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            f"{panel.scheme}://{panel.netloc}/sim/v1/{action}", json=body
-        ) as reply,
-    ):
-        assert reply.status < 300, await reply.text()
-        return await reply.json()
+    """Run the demo with ``--sim-clock manual`` for this module; Ctrl-C it after."""
+    with running_demo(
+        tmp_path_factory.mktemp("access-tasks-demo"), "--sim-clock", "manual"
+    ) as running:
+        yield running.info
 
 
 async def _lock_now(demo: dict[str, Any]) -> datetime:
@@ -65,7 +50,7 @@ async def _lock_now(demo: dict[str, Any]) -> datetime:
         session.get(demo["edge_api"], ssl=False) as reply,
     ):
         zone = ZoneInfo((await reply.json())["time_zone"])
-    clock = await _sim(demo, "clock", {})
+    clock = await sim(demo, "clock", {})
     return datetime.fromisoformat(clock["now"]).astimezone(zone)
 
 
@@ -73,7 +58,7 @@ async def _advance_to(demo: dict[str, Any], moment: datetime) -> None:
     """Move the lock's manual clock forward to ``moment``."""
     seconds = (moment - await _lock_now(demo)).total_seconds()
     assert seconds > 0, moment
-    await _sim(demo, "clock", {"advance": seconds})
+    await sim(demo, "clock", {"advance": seconds})
 
 
 def _in_dialog(selector: str, text: str, root: str = f"{DIALOG}.shadowRoot") -> str:
@@ -295,16 +280,16 @@ async def test_overview_password_duress_schedule_and_revoke(
 
     # Inside its window the code opens; two hours later, outside it, it does not.
     await _advance_to(demo, start + timedelta(minutes=5))
-    await _sim(demo, "keypad", {"keys": [*digits, "confirm"]})
-    await _sim(demo, "clock", {"advance": 5})
+    await sim(demo, "keypad", {"keys": [*digits, "confirm"]})
+    await sim(demo, "clock", {"advance": 5})
     await page.wait_for(
         f"{states}[{lock}].attributes.changed_by === 'Cleaner'",
         within=30,
         what="the code to open the door inside its schedule",
     )
     await _advance_to(demo, end + timedelta(minutes=55))
-    await _sim(demo, "keypad", {"keys": [*digits, "confirm"]})
-    await _sim(demo, "clock", {"advance": 5})
+    await sim(demo, "keypad", {"keys": [*digits, "confirm"]})
+    await sim(demo, "clock", {"advance": 5})
     await page.wait_for(
         f"{states}[{access}].attributes.event_type === 'unlock_failed'"
         f" && {states}[{access}].attributes.reason === 'outside_schedule'"

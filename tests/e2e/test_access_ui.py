@@ -13,14 +13,12 @@ from collections.abc import Iterator
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import aiohttp
 import pytest
 
 from .cdp import Page
-from .demo_stack import Demo
-from .test_demo import DEMO_READY_WITHIN, fill, log_in, open_in_app
+from .demo_stack import running_demo, sim
+from .test_demo import fill, log_in, open_in_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
@@ -30,24 +28,9 @@ FLOW_TEXT = f"__deepText({DIALOG})"
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """Run ``scripts/demo.py`` for this module; Ctrl-C it afterwards."""
-    base = tmp_path_factory.mktemp("access-demo")
-    running = Demo(base / "demo", base / "demo.out")
-    try:
-        yield running.wait_ready(DEMO_READY_WITHIN)
-    finally:
-        running.interrupt()
-
-
-async def _sim(demo: dict[str, Any], action: str, body: dict[str, Any]) -> None:
-    panel = urlsplit(demo["panel"])
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            f"{panel.scheme}://{panel.netloc}/sim/v1/{action}", json=body
-        ) as reply,
-    ):
-        assert reply.status < 300, await reply.text()
+    """Run the demo for this module; Ctrl-C it afterwards."""
+    with running_demo(tmp_path_factory.mktemp("access-demo")) as running:
+        yield running.info
 
 
 async def _open_integration(page: Page, demo: dict[str, Any]) -> None:
@@ -108,7 +91,7 @@ async def test_add_a_person_enroll_a_finger_and_give_a_visitor_a_code(
         what="the live progress saying what the lock asks",
     )
     await page.screenshot(artifacts / "home-assistant-enrolling.png")
-    await _sim(demo, "finger", {"id": "bob-index"})
+    await sim(demo, "finger", {"id": "bob-index"})
     await page.wait_for(
         f"{FLOW_TEXT}.includes('Lift the finger and place it again')",
         within=30,
@@ -116,7 +99,7 @@ async def test_add_a_person_enroll_a_finger_and_give_a_visitor_a_code(
     )
     await page.screenshot(artifacts / "home-assistant-enrolling-again.png")
     for _ in range(10):
-        await _sim(demo, "finger", {"id": "bob-index"})
+        await sim(demo, "finger", {"id": "bob-index"})
         if await page.evaluate(f"{FLOW_TEXT}.includes('Done')"):
             break
         await page.wait_for(
@@ -135,7 +118,7 @@ async def test_add_a_person_enroll_a_finger_and_give_a_visitor_a_code(
 
     lock = json.dumps(demo["lock_entity"])
     state = f"document.querySelector('home-assistant').hass.states[{lock}]"
-    await _sim(demo, "finger", {"id": "bob-index"})
+    await sim(demo, "finger", {"id": "bob-index"})
     await page.wait_for(
         f"{state}.attributes.changed_by === 'Bob'",
         within=30,
@@ -167,7 +150,7 @@ async def test_add_a_person_enroll_a_finger_and_give_a_visitor_a_code(
     await page.wait_for("!__byText('ha-button, mwc-button', 'Finish')", what="closed")
     await page.wait_for("__deepText().includes('Weekend guest')", what="the code's row")
     await page.screenshot(artifacts / "home-assistant-access-rows-after.png")
-    await _sim(demo, "keypad", {"keys": [*digits, "confirm"]})
+    await sim(demo, "keypad", {"keys": [*digits, "confirm"]})
     await page.wait_for(
         f"{state}.attributes.changed_by === 'Weekend guest'",
         within=30,

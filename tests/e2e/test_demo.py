@@ -15,15 +15,13 @@ import socket
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
 import pytest
 
 from .cdp import Page
-from .demo_stack import Demo
+from .demo_stack import running_demo, sim
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
-DEMO_READY_WITHIN = 180
 ICONS_DRAWN = (
     "__deepAll('state-badge').every((badge) => badge.style.backgroundImage"
     " || __deep('ha-svg-icon', badge.shadowRoot)"
@@ -35,14 +33,12 @@ entity's badge is its picture instead)."""
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """Run ``scripts/demo.py`` for this module; Ctrl-C it afterwards."""
-    base = tmp_path_factory.mktemp("demo")
-    running = Demo(base / "demo", base / "demo.out")
-    try:
-        yield running.wait_ready(DEMO_READY_WITHIN)
-    finally:
-        status = running.interrupt()
-    assert status == 0, f"Ctrl-C did not stop the demo cleanly:\n{running.output()}"
+    """Run the demo for this module; Ctrl-C it afterwards."""
+    with running_demo(tmp_path_factory.mktemp("demo")) as running:
+        yield running.info
+    assert running.status == 0, (
+        f"Ctrl-C did not stop the demo cleanly:\n{running.output()}"
+    )
     for url in (running.info["home_assistant"], running.info["panel"]):
         address = urlsplit(url)
         with socket.socket() as sock:
@@ -193,14 +189,7 @@ async def test_live_view_on_the_device_page(
     page: Page, demo: dict[str, Any], artifacts: Path
 ) -> None:
     """L-13: the lock's device page shows the camera; its dialog plays the live view."""
-    panel = urlsplit(demo["panel"])
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            f"{panel.scheme}://{panel.netloc}/sim/v1/at_door", json={"name": "courier"}
-        ) as response,
-    ):
-        assert response.status == 200, await response.text()
+    await sim(demo, "at_door", {"name": "courier"})
     await log_in(page, demo)
     await open_device_page(page, demo)
     states = "document.querySelector('home-assistant').hass.states"
