@@ -23,12 +23,10 @@ import pytest
 
 from .cdp import Page
 from .demo_stack import running_demo, sim
-from .test_demo import fill, log_in, open_in_app
+from .ha_pages import DIALOG, FLOW_TEXT, choose, fill, log_in, open_in_app, submit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
-DIALOG = "__deep('dialog-data-entry-flow')"
-FLOW_TEXT = f"__deepText({DIALOG})"
 FORM = "__deep('dialog-form').shadowRoot"
 """The small dialog in which the schedule's list editor adds one window."""
 NEW_PASSWORD = "147036"
@@ -65,22 +63,6 @@ def _in_dialog(selector: str, text: str, root: str = f"{DIALOG}.shadowRoot") -> 
     return (
         f"__deepAll({json.dumps(selector)}, {root})"
         f".find((e) => __visible(e) && __deepText(e).trim() === {json.dumps(text)})"
-    )
-
-
-async def _submit(page: Page) -> None:
-    await page.click(
-        f"__deepAll('ha-button, mwc-button', {DIALOG}.shadowRoot)"
-        ".find((b) => __visible(b) && /submit|next|finish|ok/i.test(__deepText(b)))",
-        what="the dialog's submit button",
-    )
-
-
-async def _choose(page: Page, label: str) -> None:
-    await page.click(
-        f"__deepAll('ha-md-list-item, mwc-list-item, ha-list-item', {DIALOG}.shadowRoot)"
-        f".find((item) => __visible(item) && __deepText(item).includes({json.dumps(label)}))",
-        what=label,
     )
 
 
@@ -209,19 +191,19 @@ async def test_overview_password_duress_schedule_and_revoke(
         f" && {FLOW_TEXT}.includes('Role: Admin')",
         what="Alice's menu",
     )
-    await _choose(page, "Set or replace the password")
+    await choose(page, "Set or replace the password")
     await page.wait_for(f"{FLOW_TEXT}.includes('Password of Alice')", what="the form")
     for value in ("123456", NEW_PASSWORD):
         await fill(page, "input[name='password']", value)
         await fill(page, "input[name='password_repeat']", value)
         if value == "123456":
-            await _submit(page)
+            await submit(page)
             await page.wait_for(
                 f"{FLOW_TEXT}.includes('Consecutive digits')",
                 what="the broken rule named",
             )
             await page.screenshot(artifacts / "home-assistant-password-refused.png")
-    await _submit(page)
+    await submit(page)
     await page.wait_for(
         f"{FLOW_TEXT}.includes('Remove a credential or mark it as duress')"
         f" && {FLOW_TEXT}.includes('Role: Admin')",
@@ -230,17 +212,17 @@ async def test_overview_password_duress_schedule_and_revoke(
     assert NEW_PASSWORD not in str(await page.evaluate(FLOW_TEXT))
 
     # Task 6: mark her password as the duress one (L-29).
-    await _choose(page, "Remove a credential or mark it as duress")
+    await choose(page, "Remove a credential or mark it as duress")
     await page.wait_for(f"{FLOW_TEXT}.includes('Credentials of Alice')", what="form")
     await _radio(page, "Password")
     await _radio(page, "Mark as duress")
     await page.screenshot(artifacts / "home-assistant-credentials.png")
-    await _submit(page)
+    await submit(page)
     await page.wait_for(
         f"{FLOW_TEXT}.includes('(duress)') && {FLOW_TEXT}.includes('Role: Admin')",
         what="the duress mark",
     )
-    await _choose(page, "Done")
+    await choose(page, "Done")
     await page.click(
         _in_dialog("ha-button, mwc-button", "Close"), what="the dialog's Close"
     )
@@ -264,7 +246,7 @@ async def test_overview_password_duress_schedule_and_revoke(
         what="the window in the form's list",
     )
     await page.screenshot(artifacts / "home-assistant-visitor-code-schedule.png")
-    await _submit(page)
+    await submit(page)
     await page.wait_for(
         f"{FLOW_TEXT}.includes('not shown again')", within=30, what="the code"
     )
@@ -273,9 +255,9 @@ async def test_overview_password_duress_schedule_and_revoke(
     )
     digits = "".join(ch for ch in str(code) if ch.isdigit())
     assert len(digits) == 8, code
-    await _submit(page)
+    await submit(page)
     await page.wait_for(f"{FLOW_TEXT}.includes('Cleaner')", what="created")
-    await _submit(page)  # Finish
+    await submit(page)  # Finish
     await page.wait_for("!__byText('ha-button, mwc-button', 'Finish')", what="closed")
 
     # Inside its window the code opens; two hours later, outside it, it does not.
@@ -305,7 +287,7 @@ async def test_overview_password_duress_schedule_and_revoke(
         what="its menu",
     )
     await page.screenshot(artifacts / "home-assistant-visitor-menu.png")
-    await _choose(page, "Revoke now")
+    await choose(page, "Revoke now")
     await page.wait_for(f"{FLOW_TEXT}.includes('was revoked')", what="revoked")
     await page.click(
         _in_dialog("ha-button, mwc-button", "Close"), what="the dialog's Close"
@@ -321,7 +303,7 @@ async def test_overview_password_duress_schedule_and_revoke(
         ".find(Boolean)",
         what="the entry's Configure",
     )
-    await _choose(page, "Who can open the door")
+    await choose(page, "Who can open the door")
     await page.wait_for(
         f"{FLOW_TEXT}.includes('Revoked') && {FLOW_TEXT}.includes('(duress)')",
         what="the overview",

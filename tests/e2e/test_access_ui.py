@@ -18,12 +18,9 @@ import pytest
 
 from .cdp import Page
 from .demo_stack import running_demo, sim
-from .test_demo import fill, log_in, open_in_app
+from .ha_pages import DIALOG, FLOW_TEXT, choose, fill, log_in, open_in_app, submit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
-
-DIALOG = "__deep('dialog-data-entry-flow')"
-FLOW_TEXT = f"__deepText({DIALOG})"
 
 
 @pytest.fixture(scope="module")
@@ -42,22 +39,6 @@ async def _open_integration(page: Page, demo: dict[str, Any]) -> None:
     )
 
 
-async def _submit(page: Page) -> None:
-    await page.click(
-        f"__deepAll('ha-button, mwc-button', {DIALOG}.shadowRoot)"
-        ".find((b) => __visible(b) && /submit|next|finish|ok/i.test(__deepText(b)))",
-        what="the dialog's submit button",
-    )
-
-
-async def _choose(page: Page, label: str) -> None:
-    await page.click(
-        f"__deepAll('ha-md-list-item, mwc-list-item, ha-list-item', {DIALOG}.shadowRoot)"
-        f".find((item) => __visible(item) && __deepText(item).includes({json.dumps(label)}))",
-        what=label,
-    )
-
-
 async def test_add_a_person_enroll_a_finger_and_give_a_visitor_a_code(
     page: Page, demo: dict[str, Any], artifacts: Path
 ) -> None:
@@ -73,18 +54,18 @@ async def test_add_a_person_enroll_a_finger_and_give_a_visitor_a_code(
     await page.wait_for(f"{FLOW_TEXT}.includes('Add a person')", what="the person form")
     await fill(page, "ha-textfield[name='name'] input, input[name='name']", "Bob")
     await page.screenshot(artifacts / "home-assistant-add-person.png")
-    await _submit(page)
+    await submit(page)
     await page.wait_for(
         f"{FLOW_TEXT}.includes('Enroll a fingerprint')", what="the person's menu"
     )
     await page.screenshot(artifacts / "home-assistant-person-menu.png")
 
     # Task 4: enroll a fingerprint with live progress; the finger is laid at the lock.
-    await _choose(page, "Enroll a fingerprint")
+    await choose(page, "Enroll a fingerprint")
     await page.wait_for(
         f"{FLOW_TEXT}.includes('Enroll for Bob')", what="the enroll form"
     )
-    await _submit(page)
+    await submit(page)
     await page.wait_for(
         f"{FLOW_TEXT}.includes('Place the finger on the reader')",
         within=30,
@@ -109,10 +90,10 @@ async def test_add_a_person_enroll_a_finger_and_give_a_visitor_a_code(
         )
     await page.wait_for(f"{FLOW_TEXT}.includes('Done')", within=30, what="done")
     await page.screenshot(artifacts / "home-assistant-enrolled.png")
-    await _submit(page)
-    await _choose(page, "Done")
+    await submit(page)
+    await choose(page, "Done")
     await page.wait_for(f"{FLOW_TEXT}.includes('Bob')", what="Bob created")
-    await _submit(page)  # Finish
+    await submit(page)  # Finish
     await page.wait_for("!__byText('ha-button, mwc-button', 'Finish')", what="closed")
     await page.wait_for("__deepText().includes('Bob')", what="Bob's row")
 
@@ -134,7 +115,7 @@ async def test_add_a_person_enroll_a_finger_and_give_a_visitor_a_code(
         page, "ha-textfield[name='name'] input, input[name='name']", "Weekend guest"
     )
     await page.screenshot(artifacts / "home-assistant-visitor-code-form.png")
-    await _submit(page)
+    await submit(page)
     await page.wait_for(
         f"{FLOW_TEXT}.includes('not shown again')", within=30, what="the code"
     )
@@ -144,9 +125,9 @@ async def test_add_a_person_enroll_a_finger_and_give_a_visitor_a_code(
     )
     digits = "".join(ch for ch in str(code) if ch.isdigit())
     assert len(digits) == 8, code
-    await _submit(page)
+    await submit(page)
     await page.wait_for(f"{FLOW_TEXT}.includes('Weekend guest')", what="created")
-    await _submit(page)  # Finish
+    await submit(page)  # Finish
     await page.wait_for("!__byText('ha-button, mwc-button', 'Finish')", what="closed")
     await page.wait_for("__deepText().includes('Weekend guest')", what="the code's row")
     await page.screenshot(artifacts / "home-assistant-access-rows-after.png")

@@ -8,7 +8,6 @@ an access event with the user's name, and Ctrl-C stopping everything.
 from __future__ import annotations
 
 from collections.abc import Iterator
-import contextlib
 import json
 from pathlib import Path
 import socket
@@ -19,6 +18,7 @@ import pytest
 
 from .cdp import Page
 from .demo_stack import running_demo, sim
+from .ha_pages import log_in, open_in_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -45,49 +45,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             assert sock.connect_ex((address.hostname, address.port)) != 0, (
                 f"{url} still answers after Ctrl-C"
             )
-
-
-async def fill(page: Page, selector: str, value: str) -> None:
-    """Click a text field and type ``value``, as a person would, until it holds it.
-
-    Home Assistant's login form renders twice while it loads, which can steal the
-    focus of a field clicked too early: then the typing is done again.
-    """
-    field = f"__deep({json.dumps(selector)})"
-    for _ in range(3):
-        await page.click(field, what=selector)
-        await page.evaluate(f"{field}.select()")
-        await page.type_text(value)
-        with contextlib.suppress(TimeoutError):
-            await page.wait_for(
-                f"{field}.value === {json.dumps(value)}", within=2, what=selector
-            )
-            return
-    raise AssertionError(f"could not type into {selector}")
-
-
-async def log_in(page: Page, demo: dict[str, Any]) -> None:
-    """Log in to Home Assistant through its login page, as the demo owner."""
-    await page.goto(demo["home_assistant"])
-    await page.wait_for(
-        "__deep('input[name=\"password\"]')", within=30, what="the login form"
-    )
-    await fill(page, 'input[name="username"]', demo["username"])
-    await fill(page, 'input[name="password"]', demo["password"])
-    await page.press_key("Enter")
-    await page.wait_for(
-        "document.querySelector('home-assistant')?.hass?.connected === true",
-        within=60,
-        what="Home Assistant's frontend to connect",
-    )
-
-
-async def open_in_app(page: Page, path: str) -> None:
-    """Go to another Home Assistant page the way its own links do (no reload)."""
-    await page.evaluate(
-        f"history.pushState(null, '', {json.dumps(path)}) ||"
-        " window.dispatchEvent(new CustomEvent('location-changed'))"
-    )
 
 
 async def open_device_page(page: Page, demo: dict[str, Any]) -> None:

@@ -85,6 +85,36 @@ async def _step(hass: HomeAssistant, result: Result, data: Any = None) -> Result
     )
 
 
+async def _enroll(hass: HomeAssistant, result: Result, kind: str) -> Result:
+    """From a person's menu, start enrolling a ``kind`` of biometric at the lock."""
+    result = await _step(hass, result, {"next_step_id": "enroll"})
+    return await _step(hass, result, {"type": kind})
+
+
+async def _admin_menu(
+    hass: HomeAssistant, edge: EdgeApp, entry: MockConfigEntry
+) -> tuple[ConfigSubentry, Result]:
+    """Open the lock's first admin's row: return the row and its menu."""
+    row = _rows(entry, SUBENTRY_PERSON)[(await edge.core.list_users())[0].name]
+    return row, await _start(hass, entry, SUBENTRY_PERSON, row)
+
+
+def _visit(
+    name: str, begins: timedelta = timedelta(0), ends: timedelta = timedelta(days=1)
+) -> dict[str, Any]:
+    """Fill a visitor form's name and validity: ``begins`` to ``ends`` from now (HA's)."""
+    here = dt_util.now()
+    return {
+        "name": name,
+        "valid_from": _form_time(here + begins),
+        "valid_until": _form_time(here + ends),
+    }
+
+
+def _form_time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _events(edge: EdgeApp, since: int, kind: str) -> list[Event]:
     return [e for e in edge.core.events.query(since, 1000) if e.type == kind]
 
@@ -147,8 +177,7 @@ async def test_add_a_person_with_a_password_and_a_fingerprint_that_opens(
     assert result["step_id"] == "person"
 
     since = edge.core.events.last_seq
-    result = await _step(hass, result, {"next_step_id": "enroll"})
-    result = await _step(hass, result, {"type": "fingerprint"})
+    result = await _enroll(hass, result, "fingerprint")
     assert result["type"] is FlowResultType.SHOW_PROGRESS
     assert result["progress_action"] == "enroll"
     assert result["description_placeholders"]["prompt"] == (
@@ -214,27 +243,23 @@ async def test_enrollment_outcomes_and_closing_the_dialog(
 ) -> None:
     """Task 4: a duplicate finger is said (L-24); closing the dialog cancels at the lock."""
     entry = await _ready(hass, edge)
-    admin = _rows(entry, SUBENTRY_PERSON)[(await edge.core.list_users())[0].name]
-    result = await _start(hass, entry, SUBENTRY_PERSON, admin)
+    _, result = await _admin_menu(hass, edge, entry)
     assert result["step_id"] == "person"
     assert "delete" in result["menu_options"]
     since = edge.core.events.last_seq
-    result = await _step(hass, result, {"next_step_id": "enroll"})
-    result = await _step(hass, result, {"type": "fingerprint"})
+    result = await _enroll(hass, result, "fingerprint")
     result = await _present_finger(hass, edge, result, since, "alice-index")
     assert result["description_placeholders"]["result"].startswith("Done")
     result = await _step(hass, result, {})
 
     since = edge.core.events.last_seq
-    result = await _step(hass, result, {"next_step_id": "enroll"})
-    result = await _step(hass, result, {"type": "fingerprint"})
+    result = await _enroll(hass, result, "fingerprint")
     result = await _present_finger(hass, edge, result, since, "alice-index")
     assert "already enrolled" in result["description_placeholders"]["result"]
     result = await _step(hass, result, {})
 
     since = edge.core.events.last_seq
-    result = await _step(hass, result, {"next_step_id": "enroll"})
-    result = await _step(hass, result, {"type": "face"})
+    result = await _enroll(hass, result, "face")
     assert result["type"] is FlowResultType.SHOW_PROGRESS
     hass.config_entries.subentries.async_abort(result["flow_id"])  # the dialog closes
     await eventually(
@@ -250,11 +275,9 @@ async def test_closing_the_dialog_of_an_enrollment_that_just_ended(
 ) -> None:
     """The lock ended it before the dialog heard: the late cancel is refused quietly."""
     entry = await _ready(hass, edge)
-    admin = _rows(entry, SUBENTRY_PERSON)[(await edge.core.list_users())[0].name]
-    result = await _start(hass, entry, SUBENTRY_PERSON, admin)
+    _, result = await _admin_menu(hass, edge, entry)
     since = edge.core.events.last_seq
-    result = await _step(hass, result, {"next_step_id": "enroll"})
-    result = await _step(hass, result, {"type": "face"})
+    result = await _enroll(hass, result, "face")
     assert result["type"] is FlowResultType.SHOW_PROGRESS
     (started,) = _events(edge, since, "enrollment")
     # Ended at the lock, and the dialog closed before its event reached Home
@@ -284,8 +307,7 @@ async def test_another_enrollment_s_events_are_not_the_dialog_s(
     """One cancelled elsewhere as the dialog starts its own: not the dialog's outcome."""
     entry = await _ready(hass, edge)
     [admin] = await edge.core.list_users()
-    row = _rows(entry, SUBENTRY_PERSON)[admin.name]
-    result = await _start(hass, entry, SUBENTRY_PERSON, row)
+    _, result = await _admin_menu(hass, edge, entry)
     result = await _step(hass, result, {"next_step_id": "enroll"})
     since = edge.core.events.last_seq
     other = await edge.core.start_enrollment(admin.number, "palm")
@@ -334,14 +356,13 @@ async def test_details_credentials_and_the_last_admin(
     """Tasks 2, 6: rename, schedule, duress and remove; the last admin stays (L-27)."""
     entry = await _ready(hass, edge)
     [admin] = await edge.core.list_users()
-    row = _rows(entry, SUBENTRY_PERSON)[admin.name]
-    result = await _start(hass, entry, SUBENTRY_PERSON, row)
+    row, result = await _admin_menu(hass, edge, entry)
     result = await _step(hass, result, {"next_step_id": "details"})
     assert result["step_id"] == "details"
     result = await _step(hass, result, {"name": admin.name, "role": "user"})
     assert result["errors"] == {"base": "last_admin"}
     schedule = [{"days": ["sat", "sun"], "from": "09:00:00", "until": "00:00:00"}]
-    until = (dt_util.now() + timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S")
+    until = _form_time(dt_util.now() + timedelta(days=30))
     result = await _step(
         hass,
         result,
@@ -449,13 +470,8 @@ async def test_a_visitor_code_from_the_form_opens_inside_its_schedule(
     assert result["step_id"] == "user"
     # Dates are in Home Assistant's time zone, the schedule on the lock's clock; the
     # tests run them apart (US/Pacific and the board's zone).
-    here = dt_util.now()
     now = _lock_now(edge)
-    base: dict[str, Any] = {
-        "name": "Weekend guest",
-        "valid_from": (here - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"),
-        "valid_until": (here + timedelta(days=2)).strftime("%Y-%m-%d %H:%M:%S"),
-    }
+    base = _visit("Weekend guest", begins=-timedelta(hours=1), ends=timedelta(days=2))
     result = await _step(hass, result, base | {"uses": "count"})
     assert result["errors"] == {"max_uses": "uses_required"}
     result = await _step(hass, result, base | {"code": "123456"})
@@ -553,26 +569,9 @@ async def test_a_bluetooth_key_and_a_visitor_made_elsewhere(
     """Bluetooth keys are rows too; a code another client made appears, and goes."""
     entry = await _ready(hass, edge)
     result = await _start(hass, entry, SUBENTRY_BLUETOOTH_KEY)
-    now = dt_util.now()
-    result = await _step(
-        hass,
-        result,
-        {
-            "name": "Dog walker",
-            "valid_from": now.strftime("%Y-%m-%d %H:%M:%S"),
-            "valid_until": (now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"),
-        },
-    )
+    result = await _step(hass, result, _visit("Dog walker", ends=-timedelta(days=1)))
     assert result["errors"] == {"valid_until": "invalid_validity"}
-    result = await _step(
-        hass,
-        result,
-        {
-            "name": "Dog walker",
-            "valid_from": now.strftime("%Y-%m-%d %H:%M:%S"),
-            "valid_until": (now + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"),
-        },
-    )
+    result = await _step(hass, result, _visit("Dog walker"))
     key = result["description_placeholders"]["code"].replace(" ", "")
     assert len(key) == 12
     await _step(hass, result, {})
@@ -657,8 +656,7 @@ async def test_refusals_and_a_lock_that_cannot_be_reached(
     """Every remaining refusal shows in its form; an unreachable lock aborts cleanly."""
     entry = await _ready(hass, edge)
     [admin] = await edge.core.list_users()
-    row = _rows(entry, SUBENTRY_PERSON)[admin.name]
-    result = await _start(hass, entry, SUBENTRY_PERSON, row)
+    row, result = await _admin_menu(hass, edge, entry)
     result = await _step(hass, result, {"next_step_id": "details"})
     window = {"days": ["mon"], "from": "08:00:00", "until": "08:00:00"}
     result = await _step(
@@ -667,8 +665,7 @@ async def test_refusals_and_a_lock_that_cannot_be_reached(
     assert result["errors"] == {"schedule": "schedule_window"}
     result = await _step(hass, result, {"name": "Alice", "role": "admin"})
     busy = await edge.core.start_enrollment(admin.number, "palm")
-    result = await _step(hass, result, {"next_step_id": "enroll"})
-    result = await _step(hass, result, {"type": "face"})
+    result = await _enroll(hass, result, "face")
     assert result["errors"] == {"base": "enrollment_busy"}
     await edge.core.cancel_enrollment(busy.id)
     hass.config_entries.subentries.async_abort(result["flow_id"])
@@ -694,17 +691,7 @@ async def test_refusals_and_a_lock_that_cannot_be_reached(
     assert row.title == "Alice"
 
     result = await _start(hass, entry, SUBENTRY_VISITOR_CODE)
-    here = dt_util.now()
-    result = await _step(
-        hass,
-        result,
-        {
-            "name": "Guest",
-            "valid_from": here.strftime("%Y-%m-%d %H:%M:%S"),
-            "valid_until": (here + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"),
-            "schedule": [window],
-        },
-    )
+    result = await _step(hass, result, _visit("Guest") | {"schedule": [window]})
     assert result["errors"] == {"schedule": "schedule_window"}
     hass.config_entries.subentries.async_abort(result["flow_id"])
 
@@ -746,16 +733,7 @@ async def test_refusals_and_a_lock_that_cannot_be_reached(
 
 async def _a_visitor_row(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigSubentry:
     result = await _start(hass, entry, SUBENTRY_VISITOR_CODE)
-    here = dt_util.now()
-    result = await _step(
-        hass,
-        result,
-        {
-            "name": "Courier",
-            "valid_from": here.strftime("%Y-%m-%d %H:%M:%S"),
-            "valid_until": (here + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"),
-        },
-    )
+    result = await _step(hass, result, _visit("Courier"))
     await _step(hass, result, {})
     return _rows(entry, SUBENTRY_VISITOR_CODE)["Courier"]
 
@@ -790,12 +768,7 @@ async def test_a_lock_that_requires_an_admin_pin(
     since = edge.core.events.last_seq
     result = await _start(hass, entry, SUBENTRY_VISITOR_CODE)
     result = await _step(hass, result, {"pin": "975318"})
-    now = dt_util.now()
-    visit = {
-        "name": "Cleaner",
-        "valid_from": now.strftime("%Y-%m-%d %H:%M:%S"),
-        "valid_until": (now + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"),
-    }
+    visit = _visit("Cleaner")
     result = await _step(hass, result, visit)
     assert result["errors"] == {"base": "invalid_pin"}
     assert _events(edge, since, "remote_pin_failed")
