@@ -40,10 +40,8 @@ async def test_an_idle_clock_moves_only_when_quiet() -> None:
     clock.call_later(0.5, lambda: fired.append(("soon", clock.monotonic() - start)))
     cancelled = clock.call_later(1.0, lambda: fired.append(("cancelled", 0.0)))
     cancelled.cancel()
-    for _ in range(20):
-        await asyncio.sleep(0)
+    await eventually(lambda: quiet.asked == 1, "the clock asking for quiet")
     assert fired == []  # still under way: nothing fires, however long that takes
-    assert quiet.asked == 1
     quiet.open.set()
     await eventually(lambda: len(fired) == 2, "both timers")
     assert fired == [("soon", 0.5), ("late", 2.0)]
@@ -77,7 +75,7 @@ async def test_a_stopped_idle_clock_stands_still() -> None:
     await clock.stop()
     fired: list[int] = []
     clock.call_later(0.1, lambda: fired.append(1))
-    for _ in range(20):
-        await asyncio.sleep(0)
+    # Nothing is left to move it: no task of the clock's runs any more.
+    assert [t for t in asyncio.all_tasks() if t.get_name() == "idle-clock"] == []
     assert fired == []
     assert clock.pending() == [pytest.approx(0.1)]
