@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 import json
 import os
 from pathlib import Path
-import socket
 import sys
 import time
 from typing import Any
@@ -39,14 +38,6 @@ def installed_env() -> dict[str, str]:
     return env
 
 
-def free_port() -> int:
-    """Ask the OS for a free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def _spawn(module: str, log: Path, *args: str) -> asyncio.subprocess.Process:
     """Start ``python -m module args`` with stderr to ``log``."""
     with log.open("wb") as stderr:
@@ -73,12 +64,17 @@ async def _first_line(process: asyncio.subprocess.Process, log: Path) -> Any:
 
 @dataclass
 class EdgeProcess:
-    """One ``benchmarks.edge_main`` process and the HTTP session that drives it."""
+    """One ``benchmarks.edge_main`` process and the HTTP session that drives it.
+
+    The ports are those the processes bound and reported (0 until then): each child
+    binds port 0 itself, so no port is picked here, released and then taken by
+    another of the hundreds of processes and sockets a benchmark opens.
+    """
 
     data_dir: Path
     session: aiohttp.ClientSession
-    port: int = field(default_factory=free_port)
-    sim_port: int = field(default_factory=free_port)
+    port: int = 0  # the API's; a restarted driver binds it again (the lock's address)
+    sim_port: int = 0  # the simulator's /sim/v1
     fingerprint: str = ""
     token: str = ""
     startup_s: float = 0.0
@@ -95,13 +91,16 @@ class EdgeProcess:
             "benchmarks.sim_main",
             sim_log,
             f"--state-dir={root / f'{name}-simulator'}",
-            f"--sim-port={self.sim_port}",
         )
-        self.ports = (await _first_line(self.simulator, sim_log))["ports"]
+        ready = await _first_line(self.simulator, sim_log)
+        self.ports, self.sim_port = ready["ports"], ready["sim_port"]
         await self.start_driver()
 
     async def start_driver(self) -> None:
-        """Spawn the driver on the simulator's ports; wait until its API serves."""
+        """Spawn the driver on the simulator's ports; wait until its API serves.
+
+        The first start binds any free port; a restart binds the same one again.
+        """
         log = self.data_dir.parent / f"{self.data_dir.name}-driver.log"
         started = time.perf_counter()
         self.process = await _spawn(
@@ -112,7 +111,8 @@ class EdgeProcess:
             f"--hardware={json.dumps(self.ports)}",
             *([f"--trace={self.trace_file}"] if self.trace_file else []),
         )
-        self.fingerprint = (await _first_line(self.process, log))["fingerprint"]
+        ready = await _first_line(self.process, log)
+        self.port, self.fingerprint = ready["port"], ready["fingerprint"]
         self.startup_s = time.perf_counter() - started
 
     async def stop_driver(self) -> None:

@@ -3,7 +3,8 @@
 Started as a separate process so that its memory and CPU time are its own; the lock
 it drives is ``benchmarks.sim_main`` in another process (``--hardware``), so the driver
 runs as on a real lock: the simulator is not even imported. Prints one JSON line when
-the API serves, then runs until SIGTERM.
+the API serves (its port: with ``--port 0``, the default, the one the OS gave it), then
+runs until SIGTERM.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def main() -> None:
     """Parse the arguments and run until SIGTERM."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", type=Path, required=True)
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int, default=0, help="0: any free port")
     parser.add_argument(
         "--hardware", type=json.loads, required=True, help="JSON: the four ports"
     )

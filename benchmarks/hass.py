@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
+import socket
 
 from homeassistant import bootstrap, runner
 from homeassistant.config_entries import ConfigEntry
@@ -14,9 +15,26 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 
-from .edge import EdgeProcess, free_port
+from .edge import EdgeProcess
 
 REPO = Path(__file__).parents[1]
+
+
+@contextlib.contextmanager
+def _reserved_port() -> Iterator[int]:
+    """Hold a free loopback port for Home Assistant's HTTP server until it binds it.
+
+    Home Assistant's ``http`` takes a port number (1-65535), not a socket. A socket
+    bound here with SO_REUSEADDR and never listening keeps the port from every other
+    bind (port 0 or this number) while still letting Home Assistant's server, which
+    binds with SO_REUSEADDR too, take it; a port picked, closed and handed over would
+    be free for anyone meanwhile.
+    """
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        yield port
 
 
 @contextlib.asynccontextmanager
@@ -26,14 +44,16 @@ async def home_assistant(config_dir: Path) -> AsyncIterator[HomeAssistant]:
     link = config_dir / "custom_components" / "ezlock"
     if not link.exists():
         link.symlink_to(REPO / "custom_components" / "ezlock")
-    (config_dir / "configuration.yaml").write_text(
-        "homeassistant:\n  name: benchmark\n"
-        f"http:\n  server_host: 127.0.0.1\n  server_port: {free_port()}\n"
-        "logger:\n  default: critical\n  logs:\n    custom_components.ezlock: warning\n"
-    )
-    hass = await bootstrap.async_setup_hass(
-        runner.RuntimeConfig(config_dir=str(config_dir), skip_pip=True)
-    )
+    with _reserved_port() as port:
+        (config_dir / "configuration.yaml").write_text(
+            "homeassistant:\n  name: benchmark\n"
+            f"http:\n  server_host: 127.0.0.1\n  server_port: {port}\n"
+            "logger:\n  default: critical\n"
+            "  logs:\n    custom_components.ezlock: warning\n"
+        )
+        hass = await bootstrap.async_setup_hass(
+            runner.RuntimeConfig(config_dir=str(config_dir), skip_pip=True)
+        )
     assert hass is not None
     await hass.async_start()
     try:

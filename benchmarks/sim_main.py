@@ -3,8 +3,8 @@
 The driver then runs exactly as on a real lock (``--mcu`` and the other ports point
 at the simulator's ptys), in a process of its own: its memory, start-up and CPU time
 are the driver's alone, not the simulator's (the firmware, the modules' models, the
-camera's pictures). Prints one JSON line with the ports once the lock is up, then runs
-until SIGTERM.
+camera's pictures). Prints one JSON line with the ptys and the ``/sim/v1`` port once the
+lock is up (port 0, the default: the port the OS gave it), then runs until SIGTERM.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ async def _run(state_dir: Path, sim_port: int) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     ports = {link: str(path) for link, path in sim.ports.items()}
-    sys.stdout.write(json.dumps({"ports": ports}) + "\n")
+    bound = runner.addresses[0][1]
+    sys.stdout.write(json.dumps({"ports": ports, "sim_port": bound}) + "\n")
     sys.stdout.flush()
     try:
         await stop.wait()
@@ -40,7 +41,7 @@ def main() -> None:
     """Parse the arguments and run until SIGTERM."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--state-dir", type=Path, required=True)
-    parser.add_argument("--sim-port", type=int, required=True)
+    parser.add_argument("--sim-port", type=int, default=0, help="0: any free port")
     args = parser.parse_args()
     asyncio.run(_run(args.state_dir, args.sim_port))
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 
 from benchmarks.edge import EdgeProcess, installed_env
 from benchmarks.hass import PairedLock, add_lock, home_assistant
@@ -190,10 +190,14 @@ async def _fleet(tmp: Path, count: int, scale: Scale) -> dict[str, Any]:
             received, active_cpu = 0, cpu_seconds()
 
             async def run(lock: PairedLock, watch: StateWatch) -> list[float]:
-                return [
-                    (await credential_sample(hass, lock, watch, 300)).seconds
-                    for _ in range(scale.samples_per_lock)
-                ]
+                seconds: list[float] = []
+                for _ in range(scale.samples_per_lock):
+                    try:
+                        sample = await credential_sample(hass, lock, watch, 300)
+                    except TimeoutError:
+                        raise RuntimeError(await _stalled(hass, lock, tmp)) from None
+                    seconds.append(sample.seconds)
+                return seconds
 
             samples = await asyncio.gather(
                 *(run(p, w) for p, w in zip(locks, watches, strict=True))
@@ -227,3 +231,54 @@ async def _fleet(tmp: Path, count: int, scale: Scale) -> dict[str, Any]:
         else None,
         "credential_to_ha_all_active": latency([x for s in samples for x in s]),
     }
+
+
+async def _stalled(hass: HomeAssistant, lock: PairedLock, root: Path) -> str:
+    """Say where a finger press that Home Assistant never heard of stopped.
+
+    The driver's newest events (did it decide?), what Home Assistant last handled and
+    shows, and the fleet's log lines about this lock (a module's late answer, no
+    finger found, a lost connection).
+    """
+    coordinator = lock.entry.runtime_data
+    name = lock.edge.data_dir.name
+    number = name.removeprefix("lock")
+    try:
+        state = await lock.edge.api("GET", "/state")
+        newest = await lock.edge.api(
+            "GET", f"/events?since={max(0, state['last_seq'] - 8)}&limit=8"
+        )
+        edge: Any = {
+            "last_seq": state["last_seq"],
+            "events": [
+                {k: e.get(k) for k in ("seq", "time", "type", "method", "result")}
+                for e in newest["events"]
+            ],
+        }
+    except (aiohttp.ClientError, TimeoutError) as err:
+        edge = f"unreachable: {err!r}"
+    lines = [
+        line
+        for log in sorted(root.glob("fleet*.log"))  # noqa: ASYNC240 -- it failed
+        for line in log.read_text(errors="replace").splitlines()
+    ]
+    report = {
+        "lock": name,
+        "edge": edge,
+        "home_assistant": {
+            "last_seq": coordinator.last_seq,
+            "streaming": coordinator.streaming,
+            "lock_state": getattr(hass.states.get(lock.lock_entity), "state", None),
+            "access_state": getattr(hass.states.get(lock.access_entity), "state", None),
+        },
+        # The fleet's filter adds the lock's number last; background tasks (a match)
+        # run in a context of their own and are counted fleet-wide.
+        "fleet_log": [line for line in lines if f"lock={number}]" in line][-40:],
+        "fleet_wide": {
+            what: sum(what in line for line in lines)
+            for what in ("Nobody at", "ignored Ef01Packet", "failed", "Lost")
+        },
+    }
+    return "a finger press was not heard of within 300 s: " + json.dumps(
+        report, indent=1
+    )

@@ -125,7 +125,8 @@ class Identification:
                 slot = await self._match(sensor)
             except LivenessFailed:
                 spoofed = True
-            except DeviceTimeout:
+            except DeviceTimeout as err:
+                _LOGGER.debug("Nobody at %s: %s", sensor.name, err)
                 return  # nobody came close enough
             presented = replace(
                 self._access.by_slot(method, kind, slot), spoofed=spoofed

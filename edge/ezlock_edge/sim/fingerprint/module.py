@@ -16,6 +16,7 @@ from ezlock_edge.clock import Clock
 from ezlock_edge.protocol.receiver import FrameReceiver
 from ezlock_edge.sim import ef01_wire
 from ezlock_edge.sim.ef01_wire import Package
+from ezlock_edge.sim.presence import FINGER_DWELL
 from ezlock_edge.sim.templates import TemplateLibrary
 
 from .automatic import AutomaticInstructions
@@ -50,12 +51,15 @@ class FingerprintModule(
         send: Callable[[bytes], None],
         state_path: Path | None = None,
         clock: Clock | None = None,
+        dwell: float = FINGER_DWELL,
     ) -> None:
         """Serve ``library``; ``send`` writes to the UART; flash settings in ``state_path``.
 
-        A finger rests on the reader for ``FINGER_DWELL`` seconds of ``clock``.
+        A finger rests on the reader for ``dwell`` seconds of ``clock``.
         """
-        super().__init__(library, rng, send=send, state_path=state_path, clock=clock)
+        super().__init__(
+            library, rng, send=send, state_path=state_path, clock=clock, dwell=dwell
+        )
         self._receiver = FrameReceiver(ef01_wire.PackageParser(), self._package)
         self._handlers: dict[int, Handler] = {
             0x01: self._gen_img,

@@ -57,13 +57,14 @@ class ModuleState:
         send: Callable[[bytes], None],
         state_path: Path | None = None,
         clock: Clock | None = None,
+        dwell: float = FINGER_DWELL,
     ) -> None:
         """Serve ``library``; ``send`` writes to the UART; flash settings in ``state_path``.
 
-        A finger rests on the reader for ``FINGER_DWELL`` seconds of ``clock``.
+        A finger rests on the reader for ``dwell`` seconds of ``clock``.
         """
         self.library = library
-        self.presence = Presence(FINGER_DWELL, clock)
+        self.presence = Presence(dwell, clock)
         self.settings = Flash(state_path)
         self.led: tuple[int, int, int, int] = (0x04, 0, 0x01, 0)
         """Last AuraLedConfig: control code, speed, colour index, times."""

@@ -18,6 +18,7 @@ from ezlock_edge.sim.fingerprint import LIBRARY_PAGES, FingerprintModule
 from ezlock_edge.sim.mcu import Runtime, VirtualMcu
 from ezlock_edge.sim.noise import LineNoise
 from ezlock_edge.sim.port import VirtualPort
+from ezlock_edge.sim.presence import FINGER_DWELL
 from ezlock_edge.sim.templates import TemplateLibrary
 from ezlock_edge.vocabulary.mcu import DoorDirection, Sensor
 
@@ -40,6 +41,7 @@ class LockParts:
         firmware: Runtime = "python",
         handing: DoorDirection = DoorDirection.RIGHT,
         time_zone: tzinfo | None = None,
+        finger_dwell: float = FINGER_DWELL,
     ) -> None:
         """Build the lock; nothing is opened until :meth:`start`.
 
@@ -49,6 +51,8 @@ class LockParts:
         runs: in this process, or on MicroPython's Unix port. ``handing`` is the hand
         of the door the lock body is mounted on (L-46). ``time_zone`` is the lock's
         (default the board's own): its camera prints local time there.
+        ``finger_dwell``: how long a person keeps a finger on the reader (seconds of
+        ``clock``) before giving up on a lock that has not read it.
         """
         self._clock = clock or SystemClock()
         self._seed = seed
@@ -60,6 +64,7 @@ class LockParts:
         self._motor_travel = motor_travel
         self._firmware = firmware
         self._handing = handing
+        self._finger_dwell = finger_dwell
         self._port_dir: Path | None = None
         self._ports: dict[str, VirtualPort] = {}
         self._mcu: VirtualMcu | None = None
@@ -112,6 +117,7 @@ class LockParts:
             send=ports["fingerprint"].write,
             state_path=self._state_path("fingerprint-module.json"),
             clock=self._clock,
+            dwell=self._finger_dwell,
         )
         self._face = BiometricModule(
             Sensor.FACE,
