@@ -45,8 +45,13 @@ def _log_to_stderr() -> None:
     handler.addFilter(_LockFilter())
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     # What ends a finger press without an event: a module's late or unmatched
-    # answer (the links' debug lines) or no finger found when the capture ran.
-    for name in ("ezlock_edge.protocol", "ezlock_edge.core.identification"):
+    # answer (the links' debug lines), no finger found when the capture ran, or a
+    # connection the API closed (its deadline, a failed handshake).
+    for name in (
+        "ezlock_edge.protocol",
+        "ezlock_edge.core.identification",
+        "ezlock_edge.api.listener",
+    ):
         logging.getLogger(name).setLevel(logging.DEBUG)
 
 

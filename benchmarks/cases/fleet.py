@@ -6,14 +6,17 @@ import asyncio
 import dataclasses
 import json
 from pathlib import Path
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from typing import Any
 
 import aiohttp
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 
 from benchmarks.edge import EdgeProcess, installed_env
 from benchmarks.hass import PairedLock, add_lock, home_assistant
@@ -128,6 +131,14 @@ async def bench_many_locks_large(tmp: Path, scale: Scale) -> dict[str, Any]:
 
 
 async def _fleet(tmp: Path, count: int, scale: Scale) -> dict[str, Any]:
+    try:
+        return await _measure(tmp, count, scale)
+    except BaseException:
+        _say_where(tmp)
+        raise
+
+
+async def _measure(tmp: Path, count: int, scale: Scale) -> dict[str, Any]:
     tmp.mkdir(parents=True)  # noqa: ASYNC240 -- before anything runs
     fleet = Fleet(tmp, count)
     async with (
@@ -194,8 +205,9 @@ async def _fleet(tmp: Path, count: int, scale: Scale) -> dict[str, Any]:
                 for _ in range(scale.samples_per_lock):
                     try:
                         sample = await credential_sample(hass, lock, watch, 300)
-                    except TimeoutError:
-                        raise RuntimeError(await _stalled(hass, lock, tmp)) from None
+                    except (TimeoutError, HomeAssistantError) as err:
+                        report = await _stalled(hass, lock, tmp, err)
+                        raise RuntimeError(report) from err
                     seconds.append(sample.seconds)
                 return seconds
 
@@ -233,12 +245,15 @@ async def _fleet(tmp: Path, count: int, scale: Scale) -> dict[str, Any]:
     }
 
 
-async def _stalled(hass: HomeAssistant, lock: PairedLock, root: Path) -> str:
-    """Say where a finger press that Home Assistant never heard of stopped.
+async def _stalled(
+    hass: HomeAssistant, lock: PairedLock, root: Path, err: Exception
+) -> str:
+    """Say where a finger press (or the lock after it) that did not come through stopped.
 
     The driver's newest events (did it decide?), what Home Assistant last handled and
     shows, and the fleet's log lines about this lock (a module's late answer, no
-    finger found, a lost connection).
+    finger found, a connection closed). The fleet's logs are kept (their directory
+    is named), the benchmark's temporary directory is not.
     """
     coordinator = lock.entry.runtime_data
     name = lock.edge.data_dir.name
@@ -255,30 +270,61 @@ async def _stalled(hass: HomeAssistant, lock: PairedLock, root: Path) -> str:
                 for e in newest["events"]
             ],
         }
-    except (aiohttp.ClientError, TimeoutError) as err:
-        edge = f"unreachable: {err!r}"
-    lines = [
-        line
-        for log in sorted(root.glob("fleet*.log"))  # noqa: ASYNC240 -- it failed
-        for line in log.read_text(errors="replace").splitlines()
-    ]
-    report = {
-        "lock": name,
-        "edge": edge,
-        "home_assistant": {
-            "last_seq": coordinator.last_seq,
-            "streaming": coordinator.streaming,
-            "lock_state": getattr(hass.states.get(lock.lock_entity), "state", None),
-            "access_state": getattr(hass.states.get(lock.access_entity), "state", None),
+    except (aiohttp.ClientError, TimeoutError) as unreachable:
+        edge = f"unreachable: {unreachable!r}"
+    kept, lines = _fleet_logs(root)
+    return "a finger press did not come through: " + json.dumps(
+        {
+            "error": repr(err),
+            "fleet_logs_kept_in": str(kept),
+            "lock": name,
+            "edge": edge,
+            "home_assistant": {
+                "last_seq": coordinator.last_seq,
+                "streaming": coordinator.streaming,
+                "lock_state": getattr(hass.states.get(lock.lock_entity), "state", None),
+                "access_state": getattr(
+                    hass.states.get(lock.access_entity), "state", None
+                ),
+            },
+            # The fleet's filter adds the lock's number last; background tasks (a
+            # match) run in a context of their own and are counted fleet-wide.
+            "fleet_log": [line for line in lines if f"lock={number}]" in line][-40:],
+            "fleet_wide": _counts(lines),
         },
-        # The fleet's filter adds the lock's number last; background tasks (a match)
-        # run in a context of their own and are counted fleet-wide.
-        "fleet_log": [line for line in lines if f"lock={number}]" in line][-40:],
-        "fleet_wide": {
-            what: sum(what in line for line in lines)
-            for what in ("Nobody at", "ignored Ef01Packet", "failed", "Lost")
-        },
-    }
-    return "a finger press was not heard of within 300 s: " + json.dumps(
-        report, indent=1
+        indent=1,
+    )
+
+
+# What the fleet's log says when a lock's work does not come through (fleet_main).
+_TROUBLE = (
+    "Nobody at",  # a capture that found no finger
+    "ignored Ef01Packet",  # a module's answer after the link stopped waiting
+    "failed",
+    "did not authenticate in time",  # the API's deadline closed a connection
+    "TLS handshake failed",
+    "Connection limit",
+)
+
+
+def _fleet_logs(root: Path) -> tuple[Path, list[str]]:
+    """Copy the fleet's logs out of the benchmark's temporary directory; their lines."""
+    kept = Path(tempfile.mkdtemp(prefix="ezlock-fleet-failed-"))
+    lines: list[str] = []
+    for log in sorted(root.glob("fleet*.log")):
+        shutil.copy(log, kept)
+        lines += log.read_text(errors="replace").splitlines()
+    return kept, lines
+
+
+def _counts(lines: list[str]) -> dict[str, int]:
+    return {what: sum(what in line for line in lines) for what in _TROUBLE}
+
+
+def _say_where(root: Path) -> None:
+    """On a failure of the fleet benchmark, say what its log counts and keep it."""
+    kept, lines = _fleet_logs(root)
+    print(
+        f"many_locks: fleet logs kept in {kept}: {json.dumps(_counts(lines))}",
+        file=sys.stderr,
     )
