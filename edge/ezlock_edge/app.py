@@ -7,6 +7,7 @@ failure is stopped again. Stopping never moves the bolt.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,6 +71,9 @@ class EdgeOptions:
     sim: SimulatedLock | None = None  # a running simulator to use (and not stop)
     sim_http_port: int | None = None  # serve /sim/v1 on loopback at this port
     zeroconf: bool = False
+    # Make the TLS identity in a child process (the daemon): cryptography, needed only
+    # to create it, then never stays in the driver's memory (docs/performance.md).
+    separate_tls_process: bool = False
     # The API version /info, auth_ok and zeroconf announce. Only a test of a client's
     # version check sets another: the routes stay those of API_VERSION.
     api_version: int = API_VERSION
@@ -102,6 +106,7 @@ class EdgeOptions:
             camera_settings=config.camera_settings,
             sim_http_port=config.sim_port if config.simulate else None,
             zeroconf=config.zeroconf,
+            separate_tls_process=True,
             name=config.name,
             time_zone=config.time_zone,
         )
@@ -219,7 +224,12 @@ class EdgeApp:
         self._core = core
         info = core.info
         tls = (
-            load_or_create(data_dir / TLS_DIR, f"ezlock-{info.serial}")
+            await asyncio.to_thread(
+                load_or_create,
+                data_dir / TLS_DIR,
+                f"ezlock-{info.serial}",
+                separate_process=options.separate_tls_process,
+            )
             if options.tls
             else None
         )

@@ -23,7 +23,7 @@ from ezlock_edge.api.discovery import (
     advertised_addresses,
 )
 from ezlock_edge.api.errors import ApiError, status_for_core_code
-from ezlock_edge.api.tls import load_or_create
+from ezlock_edge.api.tls import TlsIdentityError, load_or_create
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.config import (
     DEFAULT_PORT,
@@ -35,18 +35,34 @@ from ezlock_edge.config import (
 )
 
 
-def test_tls_identity_created_once_with_private_key(tmp_path: Path) -> None:
-    identity = load_or_create(tmp_path / "tls", "ezlock-TEST")
+@pytest.mark.parametrize("separate_process", [False, True])
+def test_tls_identity_created_once_with_private_key(
+    tmp_path: Path, separate_process: bool
+) -> None:
+    identity = load_or_create(
+        tmp_path / "tls", "ezlock-TEST", separate_process=separate_process
+    )
     assert stat.S_IMODE(identity.key_path.stat().st_mode) == 0o600
     der = x509.load_pem_x509_certificate(identity.cert_path.read_bytes()).public_bytes(
         serialization.Encoding.DER
     )
     assert identity.fingerprint == hashlib.sha256(der).hexdigest()
     assert len(identity.fingerprint) == 64
+    cert = x509.load_pem_x509_certificate(identity.cert_path.read_bytes())
+    assert cert.subject.rfc4514_string() == "CN=ezlock-TEST"
     # A restart keeps the identity: a new one would look like an impersonation.
     again = load_or_create(tmp_path / "tls", "ezlock-TEST")
     assert again.fingerprint == identity.fingerprint
     assert again.server_context() is not None
+
+
+def test_tls_identity_child_failure_is_a_clear_error(tmp_path: Path) -> None:
+    # X.509 limits a common name to 64 characters: the child process fails, says why,
+    # and nothing is written.
+    with pytest.raises(TlsIdentityError, match="could not create the TLS identity"):
+        load_or_create(tmp_path, "x" * 65, separate_process=True)
+    assert not (tmp_path / "cert.pem").exists()
+    assert not (tmp_path / "key.pem").exists()
 
 
 def test_tls_identity_recreated_when_key_is_missing(tmp_path: Path) -> None:

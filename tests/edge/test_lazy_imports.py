@@ -2,13 +2,18 @@
 
 The simulator (only its command-line client, ``ezlock-edge sim``, is part of the
 command), the OpenAPI document's builder, zeroconf (when not advertising) and
-cryptography (once the TLS identity exists) stay out of the driver's memory.
+cryptography (the daemon makes its TLS identity in a child process) stay out of the
+driver's memory.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 import subprocess
 import sys
+
+from ezlock_edge.app import EdgeOptions
+from ezlock_edge.config import Config
 
 _PROBE = """
 import sys
@@ -36,3 +41,31 @@ def test_the_driver_imports_none_of_the_heavy_optional_parts() -> None:
         if any(module == p or module.startswith(p + ".") for p in LAZY)
     ]
     assert heavy == []
+
+
+_FIRST_START = """
+import sys
+from pathlib import Path
+from ezlock_edge.api.tls import load_or_create
+load_or_create(Path(sys.argv[1]), "ezlock-TEST", separate_process=True)
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def test_the_first_start_makes_its_tls_identity_without_loading_cryptography(
+    tmp_path: Path,
+) -> None:
+    """The daemon's first start leaves cryptography's 13 MiB in a child that ended."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", _FIRST_START, str(tmp_path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert (tmp_path / "cert.pem").exists()
+    assert [module for module in loaded if module.startswith("cryptography")] == []
+
+
+def test_the_daemon_makes_its_tls_identity_in_a_child_process(tmp_path: Path) -> None:
+    """``ezlock-edge run`` (EdgeOptions.from_config) asks for the child process."""
+    assert EdgeOptions.from_config(Config(data_dir=tmp_path)).separate_tls_process

@@ -9,17 +9,18 @@ exactly like an impersonation to every paired client.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 import hashlib
 from pathlib import Path
 import ssl
+import subprocess
+import sys
 
 from ezlock_edge.files import private_dir, tighten, write_private
 
 TLS_DIR = "tls"  # inside the data directory
 CERT_FILE = "cert.pem"
 KEY_FILE = "key.pem"
-_VALIDITY = timedelta(days=100 * 365)
+_CERT_BEGIN = b"-----BEGIN CERTIFICATE-----"
 
 # Mozilla's server-side TLS guidelines 5.7, "intermediate" configuration, its `openssl`
 # cipher list as published in https://ssl-config.mozilla.org/guidelines/5.7.json: AEAD
@@ -38,6 +39,10 @@ MOZILLA_INTERMEDIATE_CIPHERS = (
     "DHE-RSA-AES256-GCM-SHA384",
     "DHE-RSA-CHACHA20-POLY1305",
 )
+
+
+class TlsIdentityError(OSError):
+    """The TLS identity could not be created; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +72,13 @@ def certificate_fingerprint(cert_pem: bytes) -> str:
     return hashlib.sha256(ssl.PEM_cert_to_DER_cert(cert_pem.decode())).hexdigest()
 
 
-def load_or_create(directory: Path, common_name: str) -> TlsIdentity:
+def load_or_create(
+    directory: Path, common_name: str, *, separate_process: bool = False
+) -> TlsIdentity:
     """Load the identity from ``directory``, creating it on first start.
+
+    ``separate_process``: create it in a child process, so that ``cryptography`` never
+    stays in this one's memory (the daemon; tests and embedders make it here, faster).
 
     Both files are ``0600`` before any byte of them exists on disk (and an existing
     directory or file is tightened), and the certificate is written last, so an
@@ -79,7 +89,12 @@ def load_or_create(directory: Path, common_name: str) -> TlsIdentity:
     cert_path = directory / CERT_FILE
     key_path = directory / KEY_FILE
     if not (cert_path.exists() and key_path.exists()):
-        cert_pem, key_pem = _generate(common_name)
+        if separate_process:
+            cert_pem, key_pem = _generate_in_child(common_name)
+        else:
+            from .certificate import generate  # noqa: PLC0415 -- see its docstring
+
+            cert_pem, key_pem = generate(common_name)
         write_private(key_path, key_pem)
         write_private(cert_path, cert_pem)
     tighten(key_path)
@@ -91,34 +106,16 @@ def load_or_create(directory: Path, common_name: str) -> TlsIdentity:
     )
 
 
-def _generate(common_name: str) -> tuple[bytes, bytes]:
-    # cryptography (about 16 MiB resident) only for the first start: a running lock
-    # loads its certificate with the ssl module.
-    from cryptography import x509  # noqa: PLC0415
-    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
-    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
-    from cryptography.x509.oid import NameOID  # noqa: PLC0415
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + _VALIDITY)
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(common_name)]), critical=False
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
+def _generate_in_child(common_name: str) -> tuple[bytes, bytes]:
+    """Run :mod:`.certificate` in a child process; return its certificate and key."""
+    done = subprocess.run(  # noqa: S603 -- this interpreter, our module, one argument
+        [sys.executable, "-I", "-m", "ezlock_edge.api.certificate", common_name],
+        capture_output=True,
+        check=False,
     )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+    key_pem, marker, cert_pem = done.stdout.partition(_CERT_BEGIN)
+    if done.returncode or not marker or not key_pem:
+        said = done.stderr.decode(errors="replace").strip().splitlines()
+        reason = said[-1] if said else f"exit status {done.returncode}"
+        raise TlsIdentityError(f"could not create the TLS identity: {reason}")
+    return marker + cert_pem, key_pem
