@@ -7,12 +7,14 @@ events, and the subentries follow without a reload. A subentry the owner deletes
 integration page is deleted at the lock; if the lock refuses (the last admin, L-27), the
 row comes back and a repair says why. A visitor's row says where it stands when it is not
 active (``Weekend guest (Expired)``): the lock keeps an ended one listed for 30 days, and
-the rows are read again when a visitor's dates begin or end, so the status stays true.
+the rows are read again when the lock says a status changes with time alone (its dates,
+its weekly windows: ``status_until``), so the status stays true.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import Counter
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Final
 
@@ -29,11 +31,11 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from .client import (
-    ENDED_VISITOR_RETENTION,
     EzlockApiError,
     EzlockClient,
     EzlockError,
     LockEvent,
+    LockState,
     User,
     VisitorCredential,
     VisitorKind,
@@ -57,6 +59,7 @@ KIND_SUBENTRY: Final = {
 }
 
 # The events after which the people or the visitors of the lock may have changed.
+_CLOCK_SLACK: Final = timedelta(seconds=1)
 _CHANGES: Final = (
     "user_",
     "credential_",
@@ -74,19 +77,13 @@ def visitor_title(visitor: VisitorCredential, words: Words) -> str:
 
 
 def _next_change(visitors: list[VisitorCredential], now: datetime) -> datetime | None:
-    """When a visitor's status next changes with time alone (dates, the retention)."""
-    moments = [
-        moment
-        for visitor in visitors
-        for moment in (
-            visitor.valid_from,
-            visitor.valid_until,
-            (visitor.revoked_at or visitor.last_used_at or visitor.valid_until)
-            + ENDED_VISITOR_RETENTION,
-        )
-        if moment > now
-    ]
-    return min(moments, default=None)
+    """When the lock says a visitor's status next changes with time alone."""
+    moments = [v.status_until for v in visitors if v.status_until is not None]
+    if not moments:
+        return None
+    # Never in the past: a clock a little ahead of the lock's would read it again and
+    # again, each time before the lock's clock got there.
+    return max(min(moments), now + _CLOCK_SLACK)
 
 
 def person_unique_id(number: int) -> str:
@@ -150,7 +147,7 @@ class AccessSync:
 
     @callback
     def _status_changes(self, _now: datetime) -> None:
-        """Read the visitors again: one's dates began or ended."""
+        """Read the visitors again: the lock said a status changes now."""
         self._timer = None
         self._refresh.request()
 
@@ -165,6 +162,25 @@ class AccessSync:
             await self.async_refresh()
         except EzlockError as err:
             LOGGER.debug("Could not read who can open the door: %s", err)
+
+    @callback
+    def on_state(self, state: LockState) -> None:
+        """Read the visitors again when the lock counts other active ones than listed.
+
+        A status changes on the lock's clock with no event (a weekly window opens or
+        closes); the lock announces its new count then, and the rows follow it even
+        when Home Assistant's clock and the lock's disagree.
+        """
+        listed = Counter(
+            visitor.kind
+            for visitor in self.visitors.values()
+            if visitor.status is VisitorStatus.ACTIVE
+        )
+        if (state.temporary_passwords, state.bluetooth_keys) != (
+            listed[VisitorKind.TEMPORARY_PASSWORD],
+            listed[VisitorKind.BLUETOOTH_KEY],
+        ):
+            self._refresh.request()
 
     @callback
     def on_admin(self, admin_exists: bool) -> None:

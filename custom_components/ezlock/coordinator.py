@@ -303,6 +303,7 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             self.templates.on_reconnected()
         self.async_set_updated_data(state)
         self._guarded(self.access.on_admin)(state.admin_exists)
+        self._guarded(self.access.on_state)(state)
         self.link_issues.async_follow(state)
         if first:
             replayed, self._replayed = self._replayed, []

@@ -57,6 +57,7 @@ def visitor_json(visitor: VisitorCredential) -> dict[str, Any]:
         "valid_until": dt_util.as_local(visitor.valid_until).isoformat(),
         "schedule": [window.as_json() for window in visitor.schedule],
         "status": visitor.status.value,
+        "status_until": _local(visitor.status_until),
         "revoked_at": _local(visitor.revoked_at),
     }
     if visitor.kind.counts_uses:

@@ -280,10 +280,16 @@ async def test_overview_password_duress_schedule_and_revoke(
         what="the code refused outside its schedule",
     )
 
-    # Task 6: revoke it; its row stays and says so.
+    # Task 6: revoke it; its row stays and says so. Outside its window it is not
+    # active, and its row says so without a reload.
+    await page.wait_for(
+        "__deepText().includes('Cleaner (Outside the schedule)')",
+        what="the row of the code outside its window",
+    )
     await _row_menu(page, "Cleaner")
     await page.wait_for(
-        f"{FLOW_TEXT}.includes('Revoke now') && {FLOW_TEXT}.includes('Status: Active')",
+        f"{FLOW_TEXT}.includes('Revoke now')"
+        f" && {FLOW_TEXT}.includes('Status: Outside the schedule')",
         what="its menu",
     )
     await page.screenshot(artifacts / "home-assistant-visitor-menu.png")

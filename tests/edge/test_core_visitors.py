@@ -53,7 +53,7 @@ def test_l30_temporary_password_lifecycle(
         kind, "Cleaner", clock.now() + timedelta(hours=1), max_uses=2
     )
     assert len(code) == 8
-    assert "code" not in temporary.as_dict(clock.now())
+    assert "code" not in temporary.as_dict(clock.now(), _UTC)
     assert visitors.match_entry("99" + code + "1") == [temporary]
     used = visitors.use(temporary)
     assert (used.uses, used.last_used_at) == (1, clock.now())
@@ -61,7 +61,7 @@ def test_l30_temporary_password_lifecycle(
     clock.advance(60)
     spent = visitors.use(used)
     assert spent.refusal(clock.now(), _UTC) == "used_up"
-    assert spent.status(clock.now()) == "used_up"
+    assert spent.status(clock.now(), _UTC) == "used_up"
     assert spent.ended_at(clock.now()) == clock.now()
     # Deleting one that already ended forgets it at once.
     visitors.revoke(kind, temporary.id)
@@ -95,10 +95,10 @@ def test_a_revoked_visitor_stays_listed_and_never_opens(
     visitors.revoke(kind, temporary.id)
     [revoked] = visitors.of_kind(kind)
     assert revoked.revoked_at == clock.now()
-    assert revoked.status(clock.now()) == "revoked"
+    assert revoked.status(clock.now(), _UTC) == "revoked"
     assert revoked.refusal(clock.now(), _UTC) == "revoked"
     assert not revoked.usable_at(clock.now(), _UTC)
-    shown = revoked.as_dict(clock.now())
+    shown = revoked.as_dict(clock.now(), _UTC)
     assert (shown["status"], shown["revoked_at"]) == (
         "revoked",
         clock.now().isoformat(),
@@ -151,7 +151,7 @@ def test_ended_visitors_are_forgotten_after_the_retention(
     else:
         clock.advance(3600)
     [ended] = visitors.of_kind(kind)
-    assert ended.status(clock.now()) == how
+    assert ended.status(clock.now(), _UTC) == how
     clock.advance(RETENTION.total_seconds() - 1)
     visitors.forget_ended()
     assert visitors.of_kind(kind) == [ended]
@@ -196,13 +196,14 @@ def test_l31_bluetooth_key_lifecycle(
     kind = VisitorKind.BLUETOOTH_KEY
     key, code = visitors.create(kind, "Guest", clock.now() + timedelta(days=1))
     assert len(code) == 12
-    assert list(key.as_dict(clock.now())) == [
+    assert list(key.as_dict(clock.now(), _UTC)) == [
         "id",
         "name",
         "valid_from",
         "valid_until",
         "schedule",
         "status",
+        "status_until",
         "revoked_at",
         "created",
     ]
@@ -217,7 +218,7 @@ def test_l31_bluetooth_key_lifecycle(
     assert visitors.match_key(code) == revoked  # known, to be refused as revoked
     clock.advance(86400)
     assert revoked.refusal(clock.now(), _UTC) == "revoked"
-    assert revoked.status(clock.now()) == "revoked"
+    assert revoked.status(clock.now(), _UTC) == "revoked"
     visitors.revoke(kind, key.id)
     assert visitors.match_key(code) is None
     with pytest.raises(BluetoothKeyNotFoundError):
@@ -291,7 +292,7 @@ def test_a_version_1_database_keeps_its_visitors(
         assert version == SCHEMA_VERSION
         visitors = Visitors(store, EventLog(store, clock), clock, _SECRET, _UTC)
         [temporary] = visitors.of_kind(VisitorKind.TEMPORARY_PASSWORD)
-        assert temporary.as_dict(clock.now()) == {
+        assert temporary.as_dict(clock.now(), _UTC) == {
             "id": "tp_1",
             "name": "Cleaner",
             "valid_from": start.isoformat(),
@@ -301,6 +302,7 @@ def test_a_version_1_database_keeps_its_visitors(
             "uses": 1,
             "last_used_at": None,
             "status": "active",
+            "status_until": end.isoformat(),
             "revoked_at": None,
             "created": created,
         }
@@ -351,7 +353,7 @@ def test_a_version_5_database_keeps_its_visitors_unrevoked(
         visitors = Visitors(store, EventLog(store, clock), clock, _SECRET, _UTC)
         [old] = visitors.of_kind(VisitorKind.TEMPORARY_PASSWORD)
         assert (old.revoked_at, old.last_used_at, old.uses) == (None, None, 1)
-        assert old.status(clock.now()) == "active"
+        assert old.status(clock.now(), _UTC) == "active"
         assert visitors.match_entry("48291573") == [old]
         # A use counted before schema 6 has no time: the end of such a used-up code is
         # counted from its creation.

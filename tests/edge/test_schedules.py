@@ -21,7 +21,7 @@ from ezlock_edge.clock import ManualClock
 from ezlock_edge.config import ConfigError, build
 from ezlock_edge.core.errors import InvalidRequestError
 from ezlock_edge.core.models import VisitorKind
-from ezlock_edge.core.schedule import NO_SCHEDULE, Schedule, parse_schedule
+from ezlock_edge.core.schedule import NO_SCHEDULE, Schedule, Weekday, parse_schedule
 from ezlock_edge.core.schema import MIGRATIONS, SCHEMA_VERSION
 from ezlock_edge.core.store import Store
 from tests.support.waiting import eventually
@@ -70,6 +70,44 @@ def test_a_window_past_midnight_ends_on_the_next_day() -> None:
         [{"days": ["sun"], "from": "23:00", "until": "01:00"}]
     )
     assert sunday_night.allows(_at("2026-03-09T00:30:00"), BERLIN)  # Monday 00:30
+
+
+def test_the_next_change_of_a_schedule_is_the_next_window_edge() -> None:
+    """``next_change``: the next open or close on the wall clock, across a DST change."""
+    weekdays = parse_schedule(
+        [
+            {
+                "days": ["mon", "tue", "wed", "thu", "fri"],
+                "from": "08:00",
+                "until": "17:30",
+            }
+        ]
+    )
+    saturday = _at("2026-03-07T12:00:00")
+    assert weekdays.next_change(saturday, BERLIN) == _at("2026-03-09T08:00:00")
+    assert weekdays.next_change(_at("2026-03-09T08:00:00"), BERLIN) == _at(
+        "2026-03-09T17:30:00"
+    )
+    # Two windows that touch are one opening: the edge between them changes nothing.
+    joined = parse_schedule(
+        [
+            {"days": ["mon"], "from": "08:00", "until": "12:00"},
+            {"days": ["mon"], "from": "12:00", "until": "18:00"},
+        ]
+    )
+    assert joined.next_change(_at("2026-03-09T09:00:00"), BERLIN) == _at(
+        "2026-03-09T18:00:00"
+    )
+    # 2026-03-29: Berlin's clocks go from 02:00 CET to 03:00 CEST.
+    night = parse_schedule([{"days": ["sun"], "from": "01:00", "until": "04:00"}])
+    assert night.next_change(_at("2026-03-29T01:30:00"), BERLIN) == datetime(
+        2026, 3, 29, 2, 0, tzinfo=UTC
+    )  # 04:00 CEST, two hours of real time after 01:00 CET
+    always = parse_schedule(
+        [{"days": list(Weekday), "from": "00:00", "until": "24:00"}]
+    )
+    assert always.next_change(saturday, BERLIN) is None
+    assert NO_SCHEDULE.next_change(saturday, BERLIN) is None
 
 
 def test_whole_days_and_no_schedule() -> None:
@@ -244,6 +282,60 @@ async def test_a_visitor_code_inside_and_outside_its_schedule(tmp_path: Path) ->
         assert rig.core.describe_visitor(listed)["status"] == "used_up"
 
 
+async def test_a_visitor_status_follows_its_window_and_is_announced_on_time(
+    tmp_path: Path,
+) -> None:
+    """L-30 + schedules: ``active`` exactly when the lock would open, told when it changes.
+
+    The status is the refusal the keypad gives (``outside_schedule``), ``status_until``
+    is the window's next edge, and the state's count of active codes is announced at
+    the edge itself (the clock starts half a minute off the minute STATUS poll, so
+    only the visitors' own timer can announce it then).
+    """
+    clock = ManualClock(datetime(2026, 3, 6, 20, 0, 30, tzinfo=UTC))  # Fri 21:00 CET
+    kind = VisitorKind.TEMPORARY_PASSWORD
+    async with running_lock(tmp_path, clock=clock, time_zone=BERLIN) as rig:
+        await rig.create_first_admin()
+        announced: list[tuple[datetime, int]] = []
+        rig.core.subscribe(
+            lambda _: None, lambda s: announced.append((clock.now(), s.visitors[kind]))
+        )
+        temporary, code = await rig.core.create_visitor(
+            kind,
+            "Weekend guest",
+            clock.now() + timedelta(days=3),
+            max_uses=None,
+            schedule=parse_schedule(
+                [{"days": ["fri", "sat"], "from": "22:00", "until": "02:00"}]
+            ),
+        )
+
+        async def shown() -> tuple[str, str]:
+            [listed] = await rig.core.list_visitors(kind)
+            data = rig.core.describe_visitor(listed)
+            return data["status"], data["status_until"]
+
+        def first(count: int) -> datetime | None:
+            return next((at for at, n in announced if n == count), None)
+
+        assert await shown() == ("outside_schedule", "2026-03-06T21:00:00+00:00")
+        assert rig.core.state.visitors[kind] == 0
+        await rig.type_password(code)
+        await rig.event(
+            "unlock_failed", reason="outside_schedule", visitor=temporary.ref
+        )
+        announced.clear()
+        await rig.advance(3600)  # 22:00:30 CET: the window opened half a minute ago
+        assert first(1) == datetime(2026, 3, 6, 21, 0, tzinfo=UTC)
+        assert await shown() == ("active", "2026-03-07T01:00:00+00:00")  # Sat 02:00
+        await rig.type_password(code)
+        await rig.event("unlocked", method="temporary_password")
+        announced.clear()
+        await rig.advance(4 * 3600)  # Saturday 02:00:30 CET
+        assert first(0) == datetime(2026, 3, 7, 1, 0, tzinfo=UTC)
+        assert await shown() == ("outside_schedule", "2026-03-07T21:00:00+00:00")
+
+
 async def test_bluetooth_key_outside_its_schedule(tmp_path: Path) -> None:
     """A visitor's Bluetooth key follows its schedule too (L-31)."""
     clock = ManualClock(datetime(2026, 3, 2, 21, 30, tzinfo=UTC))  # Monday 22:30 CET
@@ -291,7 +383,6 @@ async def test_users_and_visitors_carry_schedules_over_the_api(api: ApiClient) -
     )
     assert code.status == 201, code.body
     assert code.body["schedule"] == [window]
-    assert code.body["status"] == "active"
     [listed] = (await api.call("GET", "/temporary_passwords")).body[
         "temporary_passwords"
     ]

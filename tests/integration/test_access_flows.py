@@ -529,18 +529,19 @@ async def test_a_visitor_code_from_the_form_opens_inside_its_schedule(
         "refused outside its schedule",
     )
 
-    # Task 6: its menu shows the status and revokes it.
-    row = _rows(entry, SUBENTRY_VISITOR_CODE)["Cleaner"]
+    # Task 6: its menu shows the status (not active: its window is not now) and
+    # revokes it.
+    row = _rows(entry, SUBENTRY_VISITOR_CODE)["Cleaner (Outside the schedule)"]
     result = await _start(hass, entry, SUBENTRY_VISITOR_CODE, row)
     assert (result["type"], result["step_id"]) == (FlowResultType.MENU, "visitor")
-    assert "Active" in result["description_placeholders"]["summary"]
+    assert "Outside the schedule" in result["description_placeholders"]["summary"]
     result = await _step(hass, result, {"next_step_id": "keep"})
     assert result["reason"] == "visitor_kept"
     result = await _start(hass, entry, SUBENTRY_VISITOR_CODE, row)
     result = await _step(hass, result, {"next_step_id": "revoke"})
     assert result["reason"] == "visitor_revoked"
     # The row stays and says so; the code no longer opens (it counts as a wrong one).
-    assert "Cleaner" not in _rows(entry, SUBENTRY_VISITOR_CODE)
+    assert "Cleaner (Outside the schedule)" not in _rows(entry, SUBENTRY_VISITOR_CODE)
     row = _rows(entry, SUBENTRY_VISITOR_CODE)["Cleaner (Revoked)"]
     since = edge.core.events.last_seq
     await sim_of(edge).keypad([*other, "confirm"])

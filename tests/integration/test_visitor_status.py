@@ -3,11 +3,13 @@
 The lock runs on a manual clock here, so the test moves the lock's time and Home
 Assistant's together: a scheduled code's row turns active when its dates begin and
 expired when they end, without any event from the lock; 30 days after it ended the lock
-forgets it and the row goes.
+forgets it and the row goes. A code with a weekly window is active only inside it: its
+row and the count sensor follow the window as it opens and closes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,10 +22,11 @@ from custom_components.ezlock.access_sync import SUBENTRY_VISITOR_CODE
 from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.models import VisitorKind
+from ezlock_edge.core.schedule import parse_schedule
 from ezlock_edge.sim.lock import SimulatedLock
 from tests.support.waiting import eventually
 
-from .common import MOTOR_TRAVEL, paired_entry, setup_entry
+from .common import MOTOR_TRAVEL, entity_id, paired_entry, setup_entry
 
 
 @pytest.fixture
@@ -41,6 +44,7 @@ def edge_options(tmp_path: Path, sim: SimulatedLock, clock: ManualClock) -> Edge
         sim=sim,
         motor_travel=MOTOR_TRAVEL,
         clock=clock,
+        time_zone="UTC",
     )
 
 
@@ -52,6 +56,19 @@ def _titles(hass: HomeAssistant, entry_id: str) -> list[str]:
         for subentry in entry.subentries.values()
         if subentry.subentry_type == SUBENTRY_VISITOR_CODE
     )
+
+
+def _mover(
+    hass: HomeAssistant, clock: ManualClock
+) -> Callable[[timedelta], Awaitable[None]]:
+    """Move the lock's clock and Home Assistant's together."""
+    start = clock.now()
+
+    async def move(delta: timedelta) -> None:
+        clock.advance(delta.total_seconds())
+        async_fire_time_changed(hass, dt_util.utcnow() + (clock.now() - start))
+
+    return move
 
 
 async def test_a_visitor_row_follows_its_status(
@@ -72,10 +89,7 @@ async def test_a_visitor_row_follows_its_status(
         "the row of a code not valid yet",
     )
 
-    async def move(delta: timedelta) -> None:
-        clock.advance(delta.total_seconds())
-        async_fire_time_changed(hass, dt_util.utcnow() + (clock.now() - start))
-
+    move = _mover(hass, clock)
     await move(timedelta(hours=1, seconds=1))
     await eventually(
         lambda: _titles(hass, entry.entry_id) == ["Weekend guest"],
@@ -102,3 +116,46 @@ async def test_a_visitor_row_follows_its_status(
         "name": "Weekend guest",
         "reason": "retention",
     }
+
+
+async def test_a_visitor_with_a_weekly_window_is_active_only_inside_it(
+    hass: HomeAssistant, edge: EdgeApp, clock: ManualClock
+) -> None:
+    """Outside its window a code is not active: its row and the sensor say so, on time."""
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    sensor = entity_id(hass, "sensor", "temporary_password_count")
+    now = clock.now()  # the lock's zone is UTC here
+    opens, closes = now + timedelta(hours=1), now + timedelta(hours=2)
+    window = {
+        "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        "from": opens.strftime("%H:%M"),
+        "until": closes.strftime("%H:%M"),
+    }
+    await edge.core.create_visitor(
+        VisitorKind.TEMPORARY_PASSWORD,
+        "Cleaner",
+        now + timedelta(days=3),
+        schedule=parse_schedule([window]),
+    )
+
+    def shows(title: str, active: str) -> Callable[[], bool]:
+        def showing() -> bool:
+            state = hass.states.get(sensor)
+            return _titles(hass, entry.entry_id) == [title] and (
+                state is not None and state.state == active
+            )
+
+        return showing
+
+    await eventually(
+        shows("Cleaner (Outside the schedule)", "0"), "a code outside its window"
+    )
+    # Only the lock's clock moves: the lock announces its new count of active codes
+    # at the window's edges, and the rows follow the lock's clock, not Home Assistant's.
+    clock.advance(3600)
+    await eventually(shows("Cleaner", "1"), "the code once its window opened")
+    clock.advance(3600)
+    await eventually(
+        shows("Cleaner (Outside the schedule)", "0"), "the code once it closed"
+    )

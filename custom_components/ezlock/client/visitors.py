@@ -12,9 +12,10 @@ from .schedule import Schedule, read_schedule
 
 
 class VisitorStatus(StrEnum):
-    """Where a visitor code or key stands now (docs/api.md)."""
+    """Where a visitor code or key stands now (docs/api.md); ``active``: it opens now."""
 
     SCHEDULED = "scheduled"
+    OUTSIDE_SCHEDULE = "outside_schedule"
     ACTIVE = "active"
     USED_UP = "used_up"
     EXPIRED = "expired"
@@ -76,6 +77,7 @@ class VisitorCredential:
     does not count them (Bluetooth keys). ``secret`` (the code or the key) is only in
     the reply that created the credential: the lock keeps just its hash. A revoked one
     stays listed (``revoked_at``), like one used up or expired, for 30 days.
+    ``status_until`` is when the lock says ``status`` next changes with time alone.
     """
 
     kind: VisitorKind
@@ -89,6 +91,7 @@ class VisitorCredential:
     secret: str | None = field(default=None, repr=False)
     schedule: Schedule = ()
     status: VisitorStatus = VisitorStatus.ACTIVE
+    status_until: datetime | None = None
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
 
@@ -116,6 +119,7 @@ class VisitorCredential:
             secret=reader.optional_text(kind.secret_field),
             schedule=read_schedule(reader),
             status=reader.choice("status", VisitorStatus),
+            status_until=reader.optional_time("status_until"),
             revoked_at=reader.optional_time("revoked_at"),
             last_used_at=reader.optional_time("last_used_at")
             if kind.counts_uses

@@ -82,7 +82,7 @@ class LockAssembly:
             store, events, clock, secret, self.time_zone
         )
         self._visitors = visitors = Visitors(
-            store, events, clock, secret, self.time_zone
+            store, events, clock, secret, self.time_zone, changed
         )
         self._settings = settings = LockSettings(store, events, mcu, changed)
         self._panel = panel = Panel(mcu)
@@ -169,6 +169,7 @@ class LockAssembly:
         await self._mechanism.start()
         await self._settings.push()
         self._lockout.start()
+        self._visitors.start()
         await self.camera.start()
         self._templates.start()
         self._hardware.mcu.set_event_handler(
@@ -191,6 +192,7 @@ class LockAssembly:
         await self._mechanism.stop()
         self._pairing.close()
         self._lockout.stop()
+        self._visitors.stop()
         await self._keypad.stop()
         await self._enroller.stop()
         await self._identification.stop()

@@ -279,7 +279,7 @@ class LockCore(LockAssembly):
 
     def describe_visitor(self, visitor: VisitorCredential) -> JsonDict:
         """Return the API's view of a visitor code or key, with its status now."""
-        return visitor.as_dict(self._clock.now())
+        return visitor.as_dict(self._clock.now(), self._visitors.zone)
 
     async def revoke_visitor(self, kind: VisitorKind, visitor_id: str) -> None:
         """Revoke a visitor code or key (kept, listed as revoked); forget an ended one."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 import re
 from typing import Any
@@ -103,6 +103,28 @@ class Schedule:
         local = moment.astimezone(zone)
         return any(window.allows(local) for window in self.windows)
 
+    def next_change(self, moment: datetime, zone: tzinfo) -> datetime | None:
+        """Return the first moment after ``moment`` at which :meth:`allows` changes.
+
+        None when it never does (no windows, or windows that cover the whole week).
+        Every window opens and closes within a week of a day it names, so the edges of
+        the windows on the days from yesterday to a week ahead are enough.
+        """
+        if not self.windows:
+            return None
+        today = moment.astimezone(zone).date()
+        edges: set[datetime] = set()
+        for offset in range(-1, 9):
+            day = today + timedelta(days=offset)
+            for window in self.windows:
+                if _ORDER[day.weekday()] in window.days:
+                    closes = day + timedelta(days=1) if window.wraps else day
+                    edges.add(_wall(day, window.start, zone))
+                    edges.add(_wall(closes, window.end, zone))
+        now = self.allows(moment, zone)
+        later = sorted(edge for edge in edges if edge > moment)
+        return next((edge for edge in later if self.allows(edge, zone) != now), None)
+
     def as_list(self) -> list[dict[str, Any]] | None:
         """Return the API's ``schedule`` value (``null`` when there is none)."""
         return [window.as_dict() for window in self.windows] or None
@@ -123,6 +145,12 @@ class Schedule:
 
 
 NO_SCHEDULE = Schedule()
+
+
+def _wall(day: date, minutes: int, zone: tzinfo) -> datetime:
+    """Return when the wall clock in ``zone`` shows ``minutes`` past ``day``'s midnight."""
+    local = datetime.combine(day, time()) + timedelta(minutes=minutes)
+    return local.replace(tzinfo=zone).astimezone(UTC)
 
 
 def parse_schedule(value: Any, field: str = "schedule") -> Schedule:

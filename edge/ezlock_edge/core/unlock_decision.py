@@ -32,7 +32,6 @@ from .models import (
     UnlockMethod,
     User,
     VisitorCredential,
-    visitor_refusal,
 )
 from .panel import Panel
 from .settings import LockSettings
@@ -218,15 +217,7 @@ class UnlockDecision:
         reason = (
             "no_match"
             if visitor is None
-            else "revoked"
-            if visitor.revoked_at is not None
-            else visitor_refusal(
-                visitor.valid_from,
-                visitor.valid_until,
-                visitor.schedule,
-                self._clock.now(),
-                self._visitors.zone,
-            )
+            else visitor.refusal(self._clock.now(), self._visitors.zone)
         )
         if reason is not None:
             self._events.append(

@@ -8,12 +8,19 @@ that reports it.
 A visitor that ended (revoked, used up or expired) never opens again but stays listed,
 with its status, so the owner sees what became of it; the lock forgets it
 ``RETENTION`` after it ended, or at once when an admin deletes it then.
+
+A visitor's status moves with time alone (its dates begin and end, its weekly windows
+open and close, an ended one is forgotten): a timer on the lock's clock wakes at the
+next such moment, so the state's counts of active visitors are announced then, not when
+someone next asks.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from types import EllipsisType
 
 from ezlock_edge.clock import Clock
@@ -27,15 +34,18 @@ from .errors import (
 )
 from .events import EventLog, by_the_lock
 from .limits import VISITOR_USES
-from .models import VisitorCredential, VisitorKind
+from .models import RETENTION, VisitorCredential, VisitorKind
 from .policy import check_password, match_entry
 from .schedule import Schedule, parse_schedule
 from .secrets import DeviceSecret, random_digits, random_id
 from .store import Store
 from .validation import check_name, check_validity
 
-RETENTION = timedelta(days=30)
-"""How long an ended visitor stays listed (docs/api.md)."""
+LOOK_AGAIN = 3600.0
+"""Seconds: the longest the timer sleeps, so a wall clock set meanwhile (NTP at boot)
+is caught up with within the hour."""
+
+__all__ = ["LOOK_AGAIN", "RETENTION", "Visitors"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +77,74 @@ class Visitors:
         clock: Clock,
         secret: DeviceSecret,
         zone: tzinfo,
+        changed: Callable[[], None] = lambda: None,
     ) -> None:
-        """Keep visitors in ``store``; read schedules in the lock's time ``zone``."""
+        """Keep visitors in ``store``; read schedules in the lock's time ``zone``.
+
+        ``changed`` is called when the count of active visitors moved with time alone
+        (the state announcer's); nothing is timed before :meth:`start`.
+        """
         self._store = store
         self._events = events
         self._clock = clock
         self._secret = secret
         self.zone = zone
+        self._changed = changed
+        self._running = False
+        self._timer: asyncio.Handle | None = None
+        self._active: dict[VisitorKind, int] = {}
+
+    # what time alone changes
+
+    def start(self) -> None:
+        """Wake at each next status change from now on."""
+        self._running = True
+        self._tick()
+
+    def stop(self) -> None:
+        """Cancel the timer."""
+        self._running = False
+        self._cancel()
+
+    def _cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _tick(self) -> None:
+        """Announce a new count of active visitors, if it moved, and wake again."""
+        self._timer = None
+        active = self.active_now()
+        if active != self._active:
+            self._active = active
+            self._changed()
+        self._arm()
+
+    def _arm(self) -> None:
+        """Wake when the next visitor's status changes (at most ``LOOK_AGAIN`` on)."""
+        if not self._running:
+            return
+        self._cancel()
+        now = self._clock.now()
+        moments = [
+            moment
+            for kind in VisitorKind
+            for visitor in self.of_kind(kind)
+            if (moment := visitor.status_until(now, self.zone)) is not None
+            and moment > now
+        ]
+        if moments:
+            delay = min((min(moments) - now).total_seconds(), LOOK_AGAIN)
+            self._timer = self._clock.call_later(delay, self._tick)
+
+    def _after_change(self) -> None:
+        """Time the visitors again after one was created, used, revoked or removed."""
+        if not self._running:
+            return
+        self._active = self.active_now()
+        self._arm()
+
+    # the visitors
 
     def of_kind(self, kind: VisitorKind) -> list[VisitorCredential]:
         """Return every credential of ``kind``, ended ones too (until forgotten)."""
@@ -98,6 +169,7 @@ class Visitors:
                 name=visitor.name,
                 reason=reason,
             )
+        self._after_change()
 
     def create(
         self,
@@ -148,6 +220,7 @@ class Visitors:
         with self._store.transaction():
             self._store.put_visitor(visitor)
             self._events.append(f"{kind}_created", id=visitor.id, name=visitor.name)
+        self._after_change()
         return visitor, secret
 
     def use(self, visitor: VisitorCredential) -> VisitorCredential:
@@ -158,6 +231,7 @@ class Visitors:
         with self._store.transaction():
             self._store.put_visitor(used)
             self._events.append(f"{used.kind}_used", id=used.id, name=used.name)
+        self._after_change()
         return used
 
     def revoke(self, kind: VisitorKind, visitor_id: str) -> None:
@@ -179,6 +253,7 @@ class Visitors:
         with self._store.transaction():
             self._store.put_visitor(replace(found, revoked_at=now))
             self._events.append(f"{kind}_revoked", id=found.id, name=found.name)
+        self._after_change()
 
     def match_entry(self, entry: str) -> list[VisitorCredential]:
         """Return every temporary password hidden in a keypad entry (L-41)."""
@@ -203,13 +278,9 @@ class Visitors:
         return found
 
     def active_now(self) -> dict[VisitorKind, int]:
-        """Return how many of each kind are active: inside their dates, uses left.
-
-        A weekly schedule may still keep one shut at this hour (``status`` on each,
-        docs/api.md).
-        """
+        """Return how many of each kind open the door now (status ``active``)."""
         now = self._clock.now()
         return {
-            kind: sum(v.status(now) == "active" for v in self.of_kind(kind))
+            kind: sum(v.usable_at(now, self.zone) for v in self.of_kind(kind))
             for kind in VisitorKind
         }

@@ -58,10 +58,25 @@ SCHEDULE: Json = nullable(
 )
 VISITOR_STATUS: Json = {
     "type": "string",
-    "enum": ["scheduled", "active", "used_up", "expired", "revoked"],
-    "description": "where it stands now (a weekly schedule aside); an ended one"
-    " (used_up, expired, revoked) never opens again and is listed for 30 days",
+    "enum": [
+        "scheduled",
+        "outside_schedule",
+        "active",
+        "used_up",
+        "expired",
+        "revoked",
+    ],
+    "description": "where it stands now: active exactly when it opens now (its dates,"
+    " its weekly schedule, its uses); an ended one (used_up, expired, revoked) never"
+    " opens again and is listed for 30 days",
 }
+STATUS_UNTIL: Json = nullable(
+    TIME
+    | {
+        "description": "when status next changes with time alone (for an ended one:"
+        " when the lock forgets it); null if it never does"
+    }
+)
 COUNT: Json = closed_object(
     {"count": {"type": "integer"}, "capacity": {"type": "integer"}},
     ("count", "capacity"),

@@ -25,11 +25,12 @@ from .people import (
 from .rendering import JsonDict, iso
 from .settings import Settings
 from .state import CameraReason, CameraStatus, LockInfo, LockState
-from .visitors import VisitorCredential, VisitorKind, visitor_refusal, visitor_status
+from .visitors import RETENTION, VisitorCredential, VisitorKind
 
 __all__ = [
     "CAPACITY",
     "PER_USER_LIMIT",
+    "RETENTION",
     "CameraReason",
     "CameraStatus",
     "Client",
@@ -48,6 +49,4 @@ __all__ = [
     "VisitorCredential",
     "VisitorKind",
     "iso",
-    "visitor_refusal",
-    "visitor_status",
 ]

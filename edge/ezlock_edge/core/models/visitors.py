@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from ezlock_edge.core.schedule import NO_SCHEDULE, Schedule
 
 from .rendering import JsonDict, iso
 from .validity import window_refusal
+
+RETENTION = timedelta(days=30)
+"""How long an ended visitor stays listed before the lock forgets it (docs/api.md)."""
+
+_STATUS = {
+    None: "active",
+    "not_yet_valid": "scheduled",
+    "outside_schedule": "outside_schedule",
+    "used_up": "used_up",
+    "expired": "expired",
+    "revoked": "revoked",
+}
+"""A visitor's status is why it refuses now (:meth:`VisitorCredential.refusal`)."""
 
 
 class VisitorKind(StrEnum):
@@ -37,7 +50,7 @@ class VisitorCredential:
 
     Temporary passwords (L-30) and Bluetooth keys (L-31) are both this, with a kind.
     A revoked one never opens again; it stays listed (``revoked``) like one used up or
-    expired, until the lock forgets it (core/visitors.py ``RETENTION``).
+    expired, until the lock forgets it ``RETENTION`` after it ended.
     """
 
     id: str
@@ -66,23 +79,43 @@ class VisitorCredential:
     def refusal(self, moment: datetime, zone: tzinfo) -> str | None:
         """Why it does not open now, or None when it does.
 
-        ``revoked``, ``not_yet_valid``, ``expired``, ``used_up`` or ``outside_schedule``.
+        ``revoked``, ``not_yet_valid``, ``expired``, ``used_up`` or ``outside_schedule``:
+        an ended one (revoked, expired, used up) says so before its schedule.
         """
         if self.revoked_at is not None:
             return "revoked"
-        return visitor_refusal(
-            self.valid_from, self.valid_until, self.schedule, moment, zone
-        ) or ("used_up" if self.used_up else None)
+        return (
+            window_refusal(self.valid_from, self.valid_until, moment)
+            or ("used_up" if self.used_up else None)
+            or (None if self.schedule.allows(moment, zone) else "outside_schedule")
+        )
 
     def usable_at(self, moment: datetime, zone: tzinfo) -> bool:
         """Inside its dates and its schedule, with uses left, not revoked."""
         return self.refusal(moment, zone) is None
 
-    def status(self, moment: datetime) -> str:
-        """``scheduled``, ``active``, ``used_up``, ``expired`` or ``revoked`` (schedule aside)."""
-        if self.revoked_at is not None:
-            return "revoked"
-        return visitor_status(self.valid_from, self.valid_until, moment, self.used_up)
+    def status(self, moment: datetime, zone: tzinfo) -> str:
+        """Where it stands at ``moment``: ``active`` exactly when it opens then.
+
+        ``scheduled`` (before its dates), ``outside_schedule`` (inside its dates, not
+        in a window of its weekly schedule), ``active``, or ended: ``used_up``,
+        ``expired``, ``revoked``.
+        """
+        return _STATUS[self.refusal(moment, zone)]
+
+    def status_until(self, moment: datetime, zone: tzinfo) -> datetime | None:
+        """When its status next changes with time alone, or None if it never does.
+
+        For one that ended that is when the lock forgets it; uses and revocations are
+        not time, so they are not foreseen.
+        """
+        ended = self.ended_at(moment)
+        if ended is not None:
+            return ended + RETENTION
+        if moment < self.valid_from:
+            return self.valid_from
+        window = self.schedule.next_change(moment, zone)
+        return self.valid_until if window is None else min(window, self.valid_until)
 
     def ended_at(self, moment: datetime) -> datetime | None:
         """When it stopped opening for good (revoked, expired, used up), or None."""
@@ -93,8 +126,8 @@ class VisitorCredential:
             ends.append(self.last_used_at or self.created)
         return min(ends, default=None)
 
-    def as_dict(self, moment: datetime) -> JsonDict:
-        """Return the API's object for its kind (never the secret)."""
+    def as_dict(self, moment: datetime, zone: tzinfo) -> JsonDict:
+        """Return the API's object for its kind at ``moment`` (never the secret)."""
         data: JsonDict = {
             "id": self.id,
             "name": self.name,
@@ -109,32 +142,9 @@ class VisitorCredential:
                 "last_used_at": iso(self.last_used_at),
             }
         data |= {
-            "status": self.status(moment),
+            "status": self.status(moment, zone),
+            "status_until": iso(self.status_until(moment, zone)),
             "revoked_at": iso(self.revoked_at),
             "created": iso(self.created),
         }
         return data
-
-
-def visitor_refusal(
-    start: datetime,
-    end: datetime,
-    schedule: Schedule,
-    moment: datetime,
-    zone: tzinfo,
-) -> str | None:
-    """Why a visitor's dates or schedule refuse ``moment``, or None."""
-    return window_refusal(start, end, moment) or (
-        None if schedule.allows(moment, zone) else "outside_schedule"
-    )
-
-
-def visitor_status(
-    start: datetime, end: datetime, moment: datetime, used_up: bool
-) -> str:
-    """Where a visitor stands in its life, for lists: its dates and its uses."""
-    if moment >= end:
-        return "expired"
-    if used_up:
-        return "used_up"
-    return "scheduled" if moment < start else "active"
