@@ -4,9 +4,11 @@ On a lock, ``pip install ./edge`` makes a virtual environment holding the edge p
 and its own dependencies only (none of Home Assistant's: aiohttp finds no ``aiodns``,
 ``pycares`` or ``orjson`` there, and imports none), with every module compiled to
 bytecode at install. The daemon is the ``ezlock-edge`` command with the defaults of a
-lock (zeroconf advertising on), on hardware ports: the simulated lock's ptys, served
-by ``benchmarks.sim_main`` in another process. Nothing of the benchmark's own venv
-(Home Assistant's) is on its path.
+lock, started as ``edge/systemd/ezlock-edge.service`` starts it (``run --config FILE
+--log-format json``, the data directory in ``EZLOCK_DATA_DIR``; zeroconf advertising on
+by default), on hardware ports: the simulated lock's ptys, served by
+``benchmarks.sim_main`` in another process. Nothing of the benchmark's own venv (Home
+Assistant's) is on its path.
 """
 
 from __future__ import annotations
@@ -63,21 +65,29 @@ class InstalledDaemon:
 
     async def start(self) -> None:
         """Spawn the daemon; return once it logged that it runs."""
-        links = [f"--{link}={path}" for link, path in self.ports.items()]
+        # /etc/ezlock/edge.toml of docs/raspberry-pi.md, on loopback and a free port.
+        config = self.data_dir.parent / f"{self.data_dir.name}.toml"
+        lines = [f'{link} = "{path}"' for link, path in self.ports.items()]
+        lines += [
+            'host = "127.0.0.1"',
+            "port = 0",
+            f"zeroconf = {str(self.zeroconf).lower()}",
+        ]
+        config.write_text("\n".join(lines) + "\n")
         started = time.perf_counter()
         self.process = await asyncio.create_subprocess_exec(
             self.venv / "bin" / "ezlock-edge",
             "run",
-            f"--data-dir={self.data_dir}",
-            "--host=127.0.0.1",
-            "--port=0",
+            f"--config={config}",
             "--log-format=json",
-            *links,
-            *([] if self.zeroconf else ["--no-zeroconf"]),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
-            env={"PATH": "/usr/bin:/bin", "HOME": str(self.data_dir.parent)},
+            env={
+                "PATH": "/usr/bin:/bin",
+                "HOME": str(self.data_dir.parent),
+                "EZLOCK_DATA_DIR": str(self.data_dir),
+            },
         )
         listening = asyncio.get_running_loop().create_future()
         ready = asyncio.get_running_loop().create_future()

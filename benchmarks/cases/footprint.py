@@ -22,6 +22,7 @@ from benchmarks.edge import EdgeProcess
 from benchmarks.installed import InstalledDaemon, lock_venv
 from benchmarks.memory import breakdown
 from benchmarks.stats import cpu_seconds, memory_kib
+from ezlock_edge.api.tls import CERT_FILE, TLS_DIR, certificate_fingerprint
 
 from .scale import Scale
 
@@ -102,15 +103,57 @@ def import_costs(python: Path) -> dict[str, Any]:
     }
 
 
-async def _lock_run(venv: Path, data_dir: Path, ports: dict[str, str]) -> Any:
-    """Start the installed daemon once, let it idle, read its figures, stop it."""
-    daemon = InstalledDaemon(venv, data_dir, ports)
+async def _connected_rss_kib(
+    daemon: InstalledDaemon, sim: EdgeProcess, session: aiohttp.ClientSession
+) -> int:
+    """Pair a client and hold its WebSocket, as Home Assistant does; the RSS then.
+
+    A lock's driver spends its life so: one paired Home Assistant subscribed to its
+    events (TLS session, WebSocket, the event replay and the state it was sent).
+    """
+    client = EdgeProcess(
+        daemon.data_dir, session, port=daemon.port, sim_port=sim.sim_port
+    )
+    cert = daemon.data_dir / TLS_DIR / CERT_FILE
+    client.fingerprint = certificate_fingerprint(cert.read_bytes())
+    await client.create_first_admin()
+    client.token = await client.pair()
+    async with session.ws_connect(
+        f"https://127.0.0.1:{daemon.port}/api/v1/ws",
+        headers={"Authorization": f"Bearer {client.token}"},
+        ssl=aiohttp.Fingerprint(bytes.fromhex(client.fingerprint)),
+    ) as socket:
+        assert (await socket.receive_json())["type"] == "auth_ok"
+        await socket.send_json({"type": "subscribe", "since": 0})
+        while (await socket.receive_json())["type"] != "state":
+            pass
+        await asyncio.sleep(IDLE_S)
+        rss_kib: int = breakdown(daemon.pid)["rss_kib"]
+    return rss_kib
+
+
+async def _lock_run(
+    venv: Path,
+    data_dir: Path,
+    sim: EdgeProcess,
+    session: aiohttp.ClientSession | None = None,
+) -> Any:
+    """Start the installed daemon once, let it idle, read its figures, stop it.
+
+    With ``session``, also the RSS once a client is paired and subscribed.
+    """
+    daemon = InstalledDaemon(venv, data_dir, sim.ports)
     await daemon.start()
     try:
         cpu = cpu_seconds(daemon.pid)  # zeroconf's announce included
         await asyncio.sleep(IDLE_S)
         memory = breakdown(daemon.pid)
-        return {
+        connected = (
+            {"connected_idle_rss_kib": await _connected_rss_kib(daemon, sim, session)}
+            if session is not None
+            else {}
+        )
+        return connected | {
             "startup_to_listening_ms": round(daemon.listening_s * 1000, 1),
             "startup_to_ready_ms": round(daemon.ready_s * 1000, 1),
             "cpu_to_listening_ms": round(daemon.listening_cpu_s * 1000),
@@ -157,8 +200,8 @@ async def bench_edge_footprint(tmp: Path, scale: Scale) -> dict[str, Any]:
                 "restart": await _embedded_run(edge),
             }
             lock = {
-                "first_start": await _lock_run(venv, tmp / "lock", edge.ports),
-                "restart": await _lock_run(venv, tmp / "lock", edge.ports),
+                "first_start": await _lock_run(venv, tmp / "lock", edge),
+                "restart": await _lock_run(venv, tmp / "lock", edge, session),
             }
         finally:
             await edge.stop()
