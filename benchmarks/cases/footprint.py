@@ -137,12 +137,14 @@ async def _lock_run(
     data_dir: Path,
     sim: EdgeProcess,
     session: aiohttp.ClientSession | None = None,
+    *,
+    zeroconf: bool = True,
 ) -> Any:
     """Start the installed daemon once, let it idle, read its figures, stop it.
 
     With ``session``, also the RSS once a client is paired and subscribed.
     """
-    daemon = InstalledDaemon(venv, data_dir, sim.ports)
+    daemon = InstalledDaemon(venv, data_dir, sim.ports, zeroconf=zeroconf)
     await daemon.start()
     try:
         cpu = cpu_seconds(daemon.pid)  # zeroconf's announce included
@@ -203,6 +205,11 @@ async def bench_edge_footprint(tmp: Path, scale: Scale) -> dict[str, Any]:
                 "first_start": await _lock_run(venv, tmp / "lock", edge),
                 "restart": await _lock_run(venv, tmp / "lock", edge, session),
             }
+            if not scale.quick:
+                # What advertising costs: the same restart with zeroconf = false (a
+                # lock could announce itself through the board's avahi-daemon).
+                without = await _lock_run(venv, tmp / "lock", edge, zeroconf=False)
+                lock["restart_without_zeroconf"] = without
         finally:
             await edge.stop()
     imports = {} if scale.quick else import_costs(venv / "bin" / "python")
