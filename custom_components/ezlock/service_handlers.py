@@ -137,6 +137,22 @@ async def set_countdown_lock(
     return None
 
 
+async def set_remote_pin_required(
+    entity: EzlockEntity, call: ServiceCall
+) -> ServiceResponse:
+    """Matter's RequirePINforRemoteOperation: remote unlocks and changes need a PIN.
+
+    The lock decides: switching it on needs a lock admin with a password
+    (``no_admin_pin``), switching it off is itself a change that needs the ``pin``.
+    """
+    with translate_errors():
+        settings = await _client(entity, call).update_settings(
+            require_pin_for_remote=call.data[ATTR_ENABLED]
+        )
+    entity.coordinator.async_apply_settings(settings, call.context)
+    return None
+
+
 async def get_lock_info(entity: EzlockEntity, call: ServiceCall) -> ServiceResponse:
     """Identity, capacities and counts, from the pushed state."""
     info, state = entity.coordinator.info, entity.coordinator.data

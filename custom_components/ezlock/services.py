@@ -3,8 +3,8 @@
 Registered once in ``async_setup`` as entity services of the ``lock`` domain, named like
 Home Assistant's Matter and Z-Wave lock actions. Every action that changes who can open
 the door (visitor codes and keys created or revoked, users, passwords, biometric
-enrollment, credentials deleted, the duress flag, the lockout cleared) needs a Home
-Assistant administrator (issue #11.7); operating the lock and reading stay open to all
+enrollment, credentials deleted, the duress flag, the lockout cleared, the lock's remote
+PIN switched on or off) needs a Home Assistant administrator (issue #11.7); operating the lock and reading stay open to all
 users, as in Home Assistant core. Codes and keys come back once, in the response of the
 action that created them.
 """
@@ -70,6 +70,7 @@ from .service_handlers import (
     set_duress,
     set_lock_password,
     set_lock_user,
+    set_remote_pin_required,
 )
 
 
@@ -152,6 +153,11 @@ ACTIONS: Final[dict[str, _Action]] = {
                 vol.Optional(ATTR_SECONDS): _SECONDS,
             }
         ),
+    ),
+    "set_remote_pin_required": _Action(
+        handler=set_remote_pin_required,
+        schema=_with_pin({vol.Required(ATTR_ENABLED): cv.boolean}),
+        admin_only=True,
     ),
     "get_lock_info": _Action(
         handler=get_lock_info, schema={}, response=SupportsResponse.ONLY

@@ -3,16 +3,23 @@
 When the lock requires an admin's PIN for remote operations, the lock entity asks for a
 code (its ``code_format``) and sends it to the lock as ``X-Ezlock-PIN``; the lock checks
 it (wrong ones count towards its lockout, L-42), not the integration. A missing or wrong
-code is a translated error; locking needs none. Against the real edge driver.
+code is a translated error; locking needs none. The setting itself is switched by an
+admin-only action that carries the PIN switching it off needs. Against the real edge
+driver.
 """
 
 from __future__ import annotations
 
 from homeassistant.const import ATTR_CODE, ATTR_ENTITY_ID, SERVICE_LOCK, SERVICE_UNLOCK
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+)
 import probatio as vol
 import pytest
+from pytest_homeassistant_custom_component.common import MockUser
 
 from custom_components.ezlock.const import CONF_CODE_HASH, CONF_CODE_SALT, DOMAIN
 from custom_components.ezlock.lock import PIN_FORMAT
@@ -149,3 +156,65 @@ async def test_actions_carry_the_pin_and_settings_entities_are_refused(
         )
     assert refused.value.translation_key == "pin_required"
     assert not edge.core.get_settings().away_mode
+
+
+async def test_an_admin_action_switches_the_remote_pin_on_and_off(
+    hass: HomeAssistant, edge: EdgeApp
+) -> None:
+    """``set_remote_pin_required``: on, off only with a lock admin's PIN, admins only.
+
+    A switch could not carry the PIN that switching it off needs, so it is an action.
+    Off without the PIN or with a wrong one is refused, translated, and counted by the
+    lock (L-42); a Home Assistant user who is no admin is refused either way.
+    """
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    lock = entity_id(hass, "lock", "lock")
+
+    async def switch(
+        context: Context | None = None, *, enabled: bool, pin: str | None = None
+    ) -> None:
+        data = {"enabled": enabled} | ({} if pin is None else {"pin": pin})
+        await hass.services.async_call(
+            DOMAIN,
+            "set_remote_pin_required",
+            {ATTR_ENTITY_ID: lock, **data},
+            blocking=True,
+            context=context,
+        )
+
+    housemate = MockUser(name="Housemate").add_to_hass(hass)
+    housemate.mock_policy({"entities": True})
+    with pytest.raises(Unauthorized):
+        await switch(Context(user_id=housemate.id), enabled=True)
+    assert not edge.core.get_settings().require_pin_for_remote
+
+    await switch(enabled=True)
+    assert edge.core.get_settings().require_pin_for_remote
+    await eventually(
+        lambda: current(hass, lock).attributes.get("code_format") == PIN_FORMAT,
+        "the lock entity asking for the lock's PIN",
+    )
+    since = edge.core.events.last_seq
+    for pin, reason in ((None, "pin_required"), (WRONG, "invalid_pin")):
+        with pytest.raises(HomeAssistantError) as refused:
+            await switch(enabled=False, pin=pin)
+        assert refused.value.translation_key == reason
+        assert refused.value.translation_domain == DOMAIN
+        assert "PIN of a lock administrator" in str(refused.value) or (
+            "administrator's PIN" in str(refused.value)
+        )  # the translated message, not its key
+        assert edge.core.get_settings().require_pin_for_remote
+    with pytest.raises(Unauthorized):
+        await switch(Context(user_id=housemate.id), enabled=False, pin=ADMIN_PASSWORD)
+    failed = [
+        e.type for e in edge.core.events.query(since=since) if e.type.endswith("failed")
+    ]
+    assert failed == ["remote_pin_failed"]  # the wrong PIN, counted by the lock
+
+    await switch(enabled=False, pin=ADMIN_PASSWORD)
+    assert not edge.core.get_settings().require_pin_for_remote
+    await eventually(
+        lambda: current(hass, lock).attributes.get("code_format") != PIN_FORMAT,
+        "the lock entity no longer asking for the lock's PIN",
+    )

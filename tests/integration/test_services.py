@@ -130,6 +130,9 @@ async def test_secret_actions_are_admin_only(hass: HomeAssistant, lock: str) -> 
         ("revoke_temporary_password", {"id": "tp_x"}),
         ("revoke_bluetooth_key", {"id": "bk_x"}),
         ("clear_lockout", {}),
+        # Who may switch the lock's remote PIN decides who may open it remotely.
+        ("set_remote_pin_required", {"enabled": True}),
+        ("set_remote_pin_required", {"enabled": False}),
     ]
     for service, data in calls:
         with pytest.raises(Unauthorized):
