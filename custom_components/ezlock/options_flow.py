@@ -1,7 +1,7 @@
 """The lock's options: who can open the door at a glance, and the optional unlock code.
 
-A menu: ``overview`` (read only: every person, visitor code and Bluetooth key, read from
-the lock now) and ``unlock_code`` (whether Home Assistant asks for a code before
+A menu: ``overview`` (read only, a menu itself whose one choice leads back: every person,
+visitor code and Bluetooth key, read from the lock now) and ``unlock_code`` (whether Home Assistant asks for a code before
 unlocking; only a salted hash of it is kept).
 """
 
@@ -51,9 +51,9 @@ class EzlockOptionsFlow(OptionsFlowWithReload):
         """Show every person, visitor code and Bluetooth key of the lock on one screen.
 
         Read from the lock now; each row of the integration page manages one of them.
+        Read only, so a menu (as Home Assistant shows information) with no Submit: its
+        one choice leads back to the options.
         """
-        if user_input is not None:
-            return await self.async_step_init()
         entry: EzlockConfigEntry = self.config_entry
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="not_loaded")
@@ -66,8 +66,9 @@ class EzlockOptionsFlow(OptionsFlowWithReload):
             self.hass, await async_user_language(self.hass)
         )
         words = Words(self.hass, language)
-        return self.async_show_form(
+        return self.async_show_menu(
             step_id="overview",
+            menu_options=["init"],
             description_placeholders={
                 "people": words.people_table(access.users.values()),
                 "visitors": words.visitors_table(access.visitors.values()),

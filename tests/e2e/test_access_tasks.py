@@ -311,8 +311,11 @@ async def test_overview_password_duress_schedule_and_revoke(
     )
     await choose(page, "Who can open the door")
     await page.wait_for(
-        f"{FLOW_TEXT}.includes('Revoked') && {FLOW_TEXT}.includes('(duress)')",
+        f"{FLOW_TEXT}.includes('Revoked') && {FLOW_TEXT}.includes('(duress)')"
+        f" && {FLOW_TEXT}.includes('Back to the lock options')",
         what="the overview",
     )
+    # Read only: a menu, with no Submit button to wonder about.
+    assert await page.evaluate("!__byText('ha-button, mwc-button', 'Submit')")
     await page.screenshot(artifacts / "home-assistant-overview.png")
     await _close_dialog(page)

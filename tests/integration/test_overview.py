@@ -61,7 +61,9 @@ async def test_people_and_visitors_on_one_screen(
     await edge.core.revoke_visitor(VisitorKind.BLUETOOTH_KEY, key.id)
 
     result = await _overview(hass, entry)
-    assert (result["type"], result["step_id"]) == (FlowResultType.FORM, "overview")
+    # Read only: a menu (no Submit button) whose one choice leads back to the options.
+    assert (result["type"], result["step_id"]) == (FlowResultType.MENU, "overview")
+    assert result["menu_options"] == ["init"]
     placeholders = result["description_placeholders"]
     assert placeholders is not None
     people = placeholders["people"]
@@ -86,8 +88,10 @@ async def test_people_and_visitors_on_one_screen(
     assert visitors[0][5] == "0 / 1 \\(left: 1\\)"
     assert visitors[1][5] == "—"
 
-    # Done: back to the menu; nothing was changed, so no reload.
-    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    # Back to the options; nothing was changed, so no reload.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "init"}
+    )
     assert (result["type"], result["step_id"]) == (FlowResultType.MENU, "init")
     assert entry.options == {}
 
