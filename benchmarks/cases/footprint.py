@@ -73,6 +73,54 @@ print(json.dumps(costs))
 """
 
 
+# A lock's full event log (DEFAULT_RETENTION of each class: 200 000 rows), read from
+# the start as a client replaying since 0 would, then 2 000 events appended and pruned:
+# how far SQLite's page cache grows, with the store's cache_size and SQLite's default.
+_PAGE_CACHE_PROBE = """
+import json, sqlite3, sys
+from datetime import UTC, datetime
+from pathlib import Path
+from ezlock_edge.core.store import Store
+def rss():
+    with open("/proc/self/status") as status:
+        return next(int(l.split()[1]) for l in status if l.startswith("VmRSS"))
+path, cache = Path(sys.argv[1]), sys.argv[2]
+if not path.exists():
+    Store(path).close()
+    db = sqlite3.connect(path)
+    data = json.dumps({"user_id": 3, "method": "fingerprint", "credential_id": 12})
+    db.executemany(
+        "INSERT INTO events (time, ts, type, data, security, class_ord)"
+        " VALUES (?, ?, 'access', ?, ?, ?)",
+        (("2026-01-01T00:00:00+00:00", 1.7e9 + i, data, i % 2, i // 2 + 1)
+         for i in range(200_000)),
+    )
+    db.commit()
+    db.close()
+store = Store(path)
+if cache == "sqlite_default":
+    store._db.execute("PRAGMA cache_size=-2000")
+opened, since = rss(), 0
+while rows := store.event_rows(since, 100):
+    since = rows[-1][0]
+for n in range(2000):
+    store.insert_event(datetime.now(UTC), "doorbell", {"n": n})
+    if n % 100 == 0:
+        store.prune_events(100_000)
+print(rss() - opened)
+"""
+
+
+def page_cache_growth(python: Path, root: Path) -> dict[str, int]:
+    """RSS a full event log's reads and prunes add: the store's cache, SQLite's."""
+    growth = {}
+    for cache in ("store", "sqlite_default"):
+        probe = [str(python), "-c", _PAGE_CACHE_PROBE, str(root / "full-log.db"), cache]
+        out = subprocess.run(probe, check=True, capture_output=True, text=True).stdout
+        growth[f"{cache}_kib"] = int(out)
+    return growth
+
+
 def _probe(python: Path, modules: tuple[str, ...]) -> list[Any]:
     """Run the import probe for ``modules`` in a fresh interpreter of ``python``."""
     out = subprocess.run(
@@ -212,7 +260,9 @@ async def bench_edge_footprint(tmp: Path, scale: Scale) -> dict[str, Any]:
                 lock["restart_without_zeroconf"] = without
         finally:
             await edge.stop()
-    imports = {} if scale.quick else import_costs(venv / "bin" / "python")
+    python = venv / "bin" / "python"
+    imports = {} if scale.quick else import_costs(python)
+    cache = {} if scale.quick else page_cache_growth(python, tmp)
     return {
         "edge_footprint": {
             "judged_on": "lock",
@@ -222,5 +272,6 @@ async def bench_edge_footprint(tmp: Path, scale: Scale) -> dict[str, Any]:
             # benchmarks.edge_main in Home Assistant's venv, zeroconf off.
             "home_assistant_venv": embedded,
             "imports": imports,
+            "full_event_log_page_cache": cache,
         }
     }

@@ -18,6 +18,7 @@ from ezlock_edge.core.models import ClientRole, Role, User
 from ezlock_edge.core.schema import MIGRATIONS, SCHEMA_VERSION
 from ezlock_edge.core.secrets import DeviceSecret
 from ezlock_edge.core.store import Store, StoreError
+from ezlock_edge.core.store.database import PAGE_CACHE_KIB
 
 from .rig_support import running_lock
 
@@ -32,6 +33,16 @@ def test_store_is_wal_full_sync_and_versioned(tmp_path: Path) -> None:
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     raw.close()
+
+
+def test_store_keeps_a_small_page_cache(tmp_path: Path) -> None:
+    """A full event log read and pruned grows SQLite's cache to 512 KiB, not 2 MiB."""
+    store = Store(tmp_path / "lock.db")
+    try:
+        (size,) = store._db.execute("PRAGMA cache_size").fetchone()
+        assert size == -PAGE_CACHE_KIB == -512  # negative: KiB, not pages
+    finally:
+        store.close()
 
 
 def test_store_refuses_a_newer_schema(tmp_path: Path) -> None:

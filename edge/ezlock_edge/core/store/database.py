@@ -61,6 +61,9 @@ class _Group:
 _GROUP: ContextVar[_Group | None] = ContextVar("ezlock_group_commit", default=None)
 
 
+PAGE_CACHE_KIB = 512  # SQLite's page cache, at most (default: 2 000 KiB)
+
+
 class Database:
     """The connection: transactions, group commit, durability (module doc)."""
 
@@ -100,6 +103,10 @@ class Database:
             raise StoreError(f"cannot switch {path} to WAL mode (got {mode})")
         self._db.execute("PRAGMA synchronous=NORMAL")  # the store syncs: module doc
         self._db.execute("PRAGMA foreign_keys=ON")
+        # SQLite's page cache grows to 2 MiB by default as a full event log is read and
+        # pruned; the pages a running lock reuses (the log's newest end, the small
+        # tables) fit in a quarter of that (docs/performance.md, the driver's memory).
+        self._db.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
         self._migrate()
 
     def close(self) -> None:
