@@ -83,3 +83,24 @@ def test_every_module_of_the_demo_is_described_in_its_layers() -> None:
     ]
     layered = {name for layer in contract["layers"] for name in layer.split(" | ")}
     assert {m.removesuffix(".py") for m in modules} == layered
+
+
+def test_every_module_of_the_integration_and_its_client_is_described() -> None:
+    integration = _ROOT / "custom_components" / "ezlock"
+    section = _section("## Home Assistant integration")
+    client_at = section.index("### Client library")
+    own, client = section[:client_at], section[client_at:]
+    platforms = next(line for line in own.splitlines() if line.endswith("platforms"))
+    missing = [
+        module.name
+        for module in sorted(integration.glob("*.py"))
+        if module.name != "__init__.py"
+        and f"`{module.name}`" not in own
+        and module.stem not in platforms.split()
+    ]
+    missing += [
+        f"client/{module.name}"
+        for module in sorted((integration / "client").glob("*.py"))
+        if module.name != "__init__.py" and f"`{module.name}`" not in client
+    ]
+    assert missing == []

@@ -6,7 +6,8 @@ simulated lock.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+import contextlib
 from dataclasses import replace
 from ipaddress import ip_address
 import logging
@@ -63,9 +64,12 @@ def _zeroconf(edge: EdgeApp, serial: str | None) -> ZeroconfServiceInfo:
     )
 
 
-async def _other_edge(tmp_path: Path, port: int, *, tls: bool = True) -> EdgeApp:
-    """Another lock (new identity, new certificate) answering at ``port``."""
-    return await start_edge(
+@contextlib.asynccontextmanager
+async def _other_edge(
+    tmp_path: Path, port: int, *, tls: bool = True
+) -> AsyncIterator[EdgeApp]:
+    """Run another lock (new identity, new certificate) at ``port`` while in the block."""
+    other = await start_edge(
         EdgeOptions(
             data_dir=tmp_path / "other",
             port=port,
@@ -74,6 +78,10 @@ async def _other_edge(tmp_path: Path, port: int, *, tls: bool = True) -> EdgeApp
             simulate=True,
         )
     )
+    try:
+        yield other
+    finally:
+        await other.stop()
 
 
 async def _wait_then_code_form(hass: HomeAssistant, flow_id: str) -> ConfigFlowResult:
@@ -343,12 +351,9 @@ async def test_certificate_swapped_while_waiting(
         data={CONF_HOST: HOST, CONF_PORT: port},
     )
     await edge.stop()
-    impostor = await _other_edge(tmp_path, port)
-    try:
+    async with _other_edge(tmp_path, port):
         result = await _wait_then_code_form(hass, result["flow_id"])
         assert result["errors"] == {"base": "fingerprint_mismatch"}
-    finally:
-        await impostor.stop()
 
 
 async def test_certificate_swapped_before_code(
@@ -358,16 +363,13 @@ async def test_certificate_swapped_before_code(
     flow_id = await _at_code_form(hass, edge)
     port = edge.port
     await edge.stop()
-    impostor = await _other_edge(tmp_path, port)
-    try:
+    async with _other_edge(tmp_path, port) as impostor:
         await open_pairing(impostor)
         result = await hass.config_entries.flow.async_configure(
             flow_id, {CONF_VERIFICATION_CODE: await verification_code(impostor)}
         )
         assert result["errors"] == {"base": "fingerprint_mismatch"}
         assert impostor.core.pairing_open  # nothing reached it
-    finally:
-        await impostor.stop()
 
 
 async def test_edge_gone_before_code(hass: HomeAssistant, edge: EdgeApp) -> None:
@@ -433,14 +435,11 @@ async def test_reauth_other_lock(
     entry = await paired_entry(hass, edge)
     port = edge.port
     await edge.stop()
-    other = await _other_edge(tmp_path, port)
-    try:
+    async with _other_edge(tmp_path, port):
         result = await entry.start_reauth_flow(hass)
         result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
         assert result["type"] is FlowResultType.ABORT
         assert result["reason"] == "wrong_lock"
-    finally:
-        await other.stop()
 
 
 async def test_reconfigure_new_port(
@@ -485,14 +484,11 @@ async def test_reconfigure_errors(
     )
     assert result["errors"] == {"base": "cannot_connect"}
 
-    other = await _other_edge(tmp_path, port)
-    try:
+    async with _other_edge(tmp_path, port):
         result = await hass.config_entries.flow.async_configure(
             flow_id, {CONF_HOST: HOST, CONF_PORT: port}
         )
         assert result["errors"] == {"base": "fingerprint_mismatch"}
-    finally:
-        await other.stop()
 
 
 async def test_reconfigure_other_lock_plain_http(
@@ -502,18 +498,17 @@ async def test_reconfigure_other_lock_plain_http(
     first = await start_edge(
         EdgeOptions(data_dir=tmp_path / "first", tls=False, simulate=True)
     )
-    second = await _other_edge(tmp_path, 0, tls=False)
     try:
-        entry = await paired_entry(hass, first)
-        result = await entry.start_reconfigure_flow(hass)
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_HOST: HOST, CONF_PORT: second.port}
-        )
-        assert result["type"] is FlowResultType.ABORT
-        assert result["reason"] == "wrong_lock"
+        async with _other_edge(tmp_path, 0, tls=False) as second:
+            entry = await paired_entry(hass, first)
+            result = await entry.start_reconfigure_flow(hass)
+            result = await hass.config_entries.flow.async_configure(
+                result["flow_id"], {CONF_HOST: HOST, CONF_PORT: second.port}
+            )
+            assert result["type"] is FlowResultType.ABORT
+            assert result["reason"] == "wrong_lock"
     finally:
         await first.stop()
-        await second.stop()
 
 
 async def _unlock_code_form(
