@@ -1,14 +1,15 @@
-"""Fixtures the edge tests share: the simulated lock, drivers on it, scripted peers."""
+"""Fixtures the edge tests share: the lock's database, the simulated lock, drivers on it, scripted peers."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 import random
 
 import pytest
 
 from ezlock_edge.clock import ManualClock
+from ezlock_edge.core.store import Store
 from ezlock_edge.devices.hardware import Hardware
 from ezlock_edge.framing.stream import StreamParser
 from ezlock_edge.sim.lock import SimulatedLock
@@ -25,6 +26,14 @@ from .sim_support import driven
 def clock() -> ManualClock:
     """Give the lock a time the test moves (``clock.advance``) instead of waiting."""
     return ManualClock()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """Give a lock's database of its own, closed after the test."""
+    store = Store(tmp_path / "lock.db")
+    yield store
+    store.close()
 
 
 @pytest.fixture

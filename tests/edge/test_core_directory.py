@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,13 +26,6 @@ from ezlock_edge.core.store import Store
 from ezlock_edge.core.visitors import Visitors
 
 UTC_ZONE = ZoneInfo("UTC")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "lock.db")
-    yield store
-    store.close()
 
 
 @pytest.fixture

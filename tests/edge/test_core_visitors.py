@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 import sqlite3
@@ -26,13 +25,6 @@ from ezlock_edge.core.visitors import RETENTION, Visitors
 
 _SECRET = DeviceSecret(b"s" * 32)
 _UTC = ZoneInfo("UTC")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "lock.db")
-    yield store
-    store.close()
 
 
 @pytest.fixture
