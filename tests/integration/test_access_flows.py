@@ -40,6 +40,8 @@ from tests.support.waiting import eventually
 from .common import paired_entry, setup_entry
 
 type Result = dict[str, Any]
+_SLOW_CALLBACK = "Executing %s took %.3f seconds"
+"""asyncio's debug-mode warning of a slow callback: the machine's load, not the flow's."""
 
 
 def _rows(entry: MockConfigEntry, kind: str) -> dict[str, ConfigSubentry]:
@@ -297,7 +299,9 @@ async def test_closing_the_dialog_of_an_enrollment_that_just_ended(
     assert not [
         record
         for record in caplog.records
-        if record.levelno >= logging.WARNING and record.name.startswith(watched)
+        if record.levelno >= logging.WARNING
+        and record.name.startswith(watched)
+        and record.msg != _SLOW_CALLBACK
     ]  # no failed task, no error removing the flow
 
 
