@@ -18,7 +18,6 @@ import pytest
 from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.clock import ManualClock
 from tests.support.lock import ADMIN_PASSWORD, create_first_admin, sim_of
-from tests.support.network import free_port
 
 from .cdp import Page
 
@@ -27,14 +26,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 @pytest.fixture
 async def edge(tmp_path: Path) -> AsyncIterator[EdgeApp]:
-    """Run the edge driver on a fresh simulated lock, its /sim/v1 on a free port."""
+    """Run the edge driver on a fresh simulated lock, its /sim/v1 on a port it binds (0)."""
     app = EdgeApp(
         EdgeOptions(
             data_dir=tmp_path / "edge",
             tls=False,
             motor_travel=0.05,
             simulate=True,
-            sim_http_port=free_port(),
+            sim_http_port=0,
         )
     )
     await app.start()
@@ -47,7 +46,7 @@ async def edge(tmp_path: Path) -> AsyncIterator[EdgeApp]:
 @pytest.fixture
 def panel_url(edge: EdgeApp) -> str:
     """Give the front panel's URL: ``/`` of the simulator's port."""
-    return f"http://127.0.0.1:{edge.options.sim_http_port}/"
+    return f"http://127.0.0.1:{edge.sim_http_port}/"
 
 
 async def heard(page: Page, prompt: str) -> None:
@@ -203,12 +202,12 @@ async def test_lock_time_and_skip_ahead(tmp_path: Path, page: Page) -> None:
             clock=ManualClock(datetime(2026, 5, 4, 8, 0, tzinfo=UTC)),
             motor_travel=0.05,
             simulate=True,
-            sim_http_port=free_port(),
+            sim_http_port=0,
         )
     )
     await app.start()
     try:
-        await page.goto(f"http://127.0.0.1:{app.options.sim_http_port}/")
+        await page.goto(f"http://127.0.0.1:{app.sim_http_port}/")
         await page.wait_for(
             "document.querySelector('#clock-kind').textContent === 'manual'",
             what="the manual clock",

@@ -25,7 +25,6 @@ from ezlock_edge.cli import _config, _print_info, build_parser, fetch_info, main
 from ezlock_edge.config import KEYS, ConfigError, build
 from ezlock_edge.logs import JsonFormatter, KeyValueFormatter
 from ezlock_edge.vocabulary.modules import ModuleSettings
-from tests.support.network import free_port
 from tests.support.waiting import eventually, settled
 
 STARTUP = 20.0
@@ -322,9 +321,12 @@ async def test_out_of_descriptors_is_logged_once_and_recovers(tmp_path: Path) ->
 
 
 async def test_info_without_a_running_driver(tmp_path: Path) -> None:
-    config = build({"data_dir": str(tmp_path), "port": free_port()})
-    with pytest.raises(aiohttp.ClientConnectionError):
-        await fetch_info(config)
+    # A port bound and never listened on: refused for as long as the test holds it.
+    with socket.socket() as unserved:
+        unserved.bind(("127.0.0.1", 0))
+        config = build({"data_dir": str(tmp_path), "port": unserved.getsockname()[1]})
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await fetch_info(config)
 
 
 def test_info_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -486,7 +488,7 @@ async def test_run_reports_a_busy_port(tmp_path: Path) -> None:
             "--port",
             str(port),
             "--sim-port",
-            str(free_port()),
+            "0",
             "--no-zeroconf",
         )
     assert code == 1
@@ -499,7 +501,7 @@ async def test_run_without_ports_refuses_to_simulate(tmp_path: Path) -> None:
     config = tmp_path / "edge.toml"
     config.write_text(f"data_dir = '{tmp_path / 'data'}'\nhost = '127.0.0.1'\n")
     code, out, err = await _cli(
-        "run", "--config", str(config), "--port", str(free_port()), "--no-zeroconf"
+        "run", "--config", str(config), "--port", "0", "--no-zeroconf"
     )
     assert code != 0
     assert out == ""
@@ -522,9 +524,9 @@ async def test_run_refuses_a_data_directory_of_the_other_kind(tmp_path: Path) ->
         "--host",
         "127.0.0.1",
         "--port",
-        str(free_port()),
+        "0",
         "--sim-port",
-        str(free_port()),
+        "0",
         "--no-zeroconf",
     )
     assert code != 0

@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 from pathlib import Path
+import re
 import signal
 import sys
 from typing import Any
@@ -23,7 +24,6 @@ import aiohttp
 from pyfingerprint.pyfingerprint import PyFingerprint
 import serial
 
-from tests.support.network import free_port
 from tests.support.waiting import eventually, settled
 
 PASSWORD = 0xA1B2C3D4
@@ -35,6 +35,12 @@ def _text(path: Path) -> str:
 
 def _all_exist(paths: Iterable[str]) -> bool:
     return all(Path(path).exists() for path in paths)
+
+
+def _api_port(log: Path) -> int | None:
+    """Return the port the driver says its API listens on, None before it says it."""
+    found = re.search(r"API listening \[.*\bport=(\d+)", _text(log))
+    return int(found[1]) if found else None
 
 
 @contextlib.asynccontextmanager
@@ -138,7 +144,6 @@ async def test_other_software_and_the_real_driver_use_the_simulator_alone(
 
         secret = tmp_path / "fingerprint.password"
         secret.write_text(f"{PASSWORD:08X}\n")
-        port = free_port()
         log = tmp_path / "driver.log"
         links = [f"--{link}={path}" for link, path in ports.items()]
         async with _process(
@@ -152,11 +157,16 @@ async def test_other_software_and_the_real_driver_use_the_simulator_alone(
             "--host",
             "127.0.0.1",
             "--port",
-            str(port),
+            "0",
             "--insecure-http",
             "--no-zeroconf",
         ):
             label = await _act(control, "label")
+
+            # The driver binds port 0 and says where it listens (no port picked and
+            # released here for another program to take first).
+            await eventually(lambda: _api_port(log) is not None, "the API listening")
+            port = _api_port(log)
 
             async def serving() -> bool:
                 try:

@@ -1,4 +1,4 @@
-"""hassfest's and HACS's rules (tests/integration/validator_rules.py) on our files.
+"""hassfest's and HACS's rules (tests/integration/validator_rules/) on our files.
 
 Each test applies the rule of one hassfest validator to the file it validates; the
 ``refuses`` tests show the rules reject what hassfest rejected before (top-level YAML
