@@ -248,10 +248,9 @@ class LockCore(LockAssembly):
     async def list_visitors(self, kind: VisitorKind) -> list[VisitorCredential]:
         """Return every temporary password, or every Bluetooth key, ended ones too.
 
-        Those that ended over the retention time ago are forgotten first: the list is
-        only ever seen here, so this is when it is bounded.
+        Those that ended over the retention time ago are already forgotten (on time, by
+        the visitors' own timer).
         """
-        self._visitors.forget_ended()
         return self._visitors.of_kind(kind)
 
     async def create_visitor(
@@ -272,7 +271,6 @@ class LockCore(LockAssembly):
         self._require_admin()
         if code is not None and self._directory.match_entry(code):
             raise DuplicateCredentialError("This code is already in use")
-        self._visitors.forget_ended()
         return self._visitors.create(
             kind, name, valid_until, valid_from, max_uses, schedule, code
         )

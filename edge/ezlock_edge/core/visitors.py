@@ -11,8 +11,8 @@ with its status, so the owner sees what became of it; the lock forgets it
 
 A visitor's status moves with time alone (its dates begin and end, its weekly windows
 open and close, an ended one is forgotten): a timer on the lock's clock wakes at the
-next such moment, so the state's counts of active visitors are announced then, not when
-someone next asks.
+next such moment, so an ended visitor is forgotten and the state's counts of active
+visitors are announced then, not when someone next asks.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ class Visitors:
     # what time alone changes
 
     def start(self) -> None:
-        """Wake at each next status change from now on."""
+        """Forget what ended long enough ago, then wake at each next status change."""
         self._running = True
         self._tick()
 
@@ -112,8 +112,9 @@ class Visitors:
             self._timer = None
 
     def _tick(self) -> None:
-        """Announce a new count of active visitors, if it moved, and wake again."""
+        """Forget the ended, announce a new count of active ones, wake again."""
         self._timer = None
+        self._forget_ended()
         active = self.active_now()
         if active != self._active:
             self._active = active
@@ -150,7 +151,7 @@ class Visitors:
         """Return every credential of ``kind``, ended ones too (until forgotten)."""
         return self._store.list_visitors(kind)
 
-    def forget_ended(self) -> None:
+    def _forget_ended(self) -> None:
         """Forget the visitors that ended over ``RETENTION`` ago (``<kind>_removed``)."""
         now = self._clock.now()
         with by_the_lock():  # the lock's own doing, whoever listed the visitors
