@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 import contextlib
+import ssl
 from typing import Any
 
 import aiohttp
@@ -18,7 +19,7 @@ from ezlock_edge.api.listener import ConnectionLimits, RateLimitedLog, address_k
 from ezlock_edge.app import EdgeApp
 from ezlock_edge.clock import ManualClock
 from tests.support.lock import sim_of
-from tests.support.waiting import WAIT, eventually
+from tests.support.waiting import WAIT, eventually, settled
 
 from .api_support import ApiClient, client_for
 
@@ -90,14 +91,18 @@ async def test_unauthenticated_connections_are_closed_at_the_deadline(
     edge = api.edge
     ws = await _subscribed_ws(api)
     await idle.open(edge, 1, "127.0.0.2")  # never starts the TLS handshake
-    async with client_for(edge) as stranger:  # TLS done, only the open routes
-        assert (await stranger.call("GET", "/info")).status == 200
-        await eventually(lambda: edge.open_connections == 3, "three connections")
-        clock.advance(LIMITS.deadline - 0.5)
-        assert edge.open_connections == 3
-        clock.advance(0.5)
-        await eventually(lambda: edge.open_connections == 1, "only the paired one")
-    assert await idle.closed_by_server() == 1
+    tls = ssl.create_default_context()
+    tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE
+    # TLS done, then silence: not even a request for an open route.
+    _, stranger = await asyncio.open_connection("127.0.0.1", edge.port, ssl=tls)
+    await eventually(lambda: edge.open_connections == 3, "three connections")
+    clock.advance(LIMITS.deadline - 0.5)
+    assert edge.open_connections == 3
+    clock.advance(0.5)
+    await eventually(lambda: edge.open_connections == 1, "only the paired one")
+    stranger.close()
+    silent, _ = idle.streams[0]
+    assert await settled(silent.read(1), "the silent socket closed") == b""
     await _still_streams(api, ws)
     await ws.close()
 
@@ -164,3 +169,21 @@ def test_an_ipv6_prefix_counts_as_one_address() -> None:
     assert address_key("::ffff:192.0.2.7") == "192.0.2.7"
     assert address_key("fe80::1%eth0") == "fe80::/64"
     assert address_key("not an address") == "not an address"
+
+
+async def test_a_connection_the_deadline_would_close_is_not_kept_alive(
+    api: ApiClient, clock: ManualClock
+) -> None:
+    """An answer on an unauthenticated connection closes it, so no client reuses it.
+
+    Home Assistant reads ``/info`` without its token, then sends its next request
+    (a lock, the first refresh) on the pooled connection: if the deadline has closed
+    that connection meanwhile and the client has not yet seen it, a POST fails with
+    "Server disconnected" (aiohttp does not send it again). The 200-lock benchmark
+    lost a relock this way, and entries set up all at once went to setup_retry.
+    """
+    async with client_for(api.edge) as client:
+        assert (await client.call("GET", "/info")).status == 200
+        clock.advance(LIMITS.deadline)  # the listener closes what did not authenticate
+        client.token = api.token
+        assert (await client.call("POST", "/lock")).status == 202

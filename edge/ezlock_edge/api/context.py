@@ -89,6 +89,10 @@ class ApiContext:
         if self.listener is not None:
             self.listener.trust(transport)
 
+    def trusted(self, transport: asyncio.BaseTransport | None) -> bool:
+        """Whether this connection has shown a valid token (see :meth:`trust`)."""
+        return self.listener is None or self.listener.trusted(transport)
+
     def watch_revocations(self) -> Callable[[], None]:
         """Close a client's WebSockets when it is revoked or wiped (L-63).
 

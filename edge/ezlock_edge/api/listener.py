@@ -225,6 +225,11 @@ class Listener:
             loop.create_task(self._accept_loop(sock)) for sock in self._sockets
         ]
 
+    def trusted(self, transport: asyncio.BaseTransport | None) -> bool:
+        """Whether the connection of ``transport`` is a paired client's (or not ours)."""
+        connection = self._by_transport.get(transport) if transport else None
+        return connection is None or connection.trusted
+
     def trust(self, transport: asyncio.BaseTransport | None) -> None:
         """Mark the connection of ``transport`` as paired: no deadline, never evicted."""
         connection = self._by_transport.get(transport) if transport else None

@@ -62,6 +62,25 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 
 @web.middleware
+async def keep_alive_middleware(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    """Close a connection that has shown no valid token after its answer.
+
+    The listener closes such a connection at its deadline, a few seconds after it was
+    accepted (api/listener.py). Kept alive, it would sit in the client's pool until
+    then, and a request the client sends on it just as the deadline closes it fails
+    as "server disconnected" (a POST is not sent again): Home Assistant reads
+    ``/info`` without its token before its first authenticated requests. Answered
+    with ``Connection: close``, the client's next request opens a new connection.
+    """
+    response = await handler(request)
+    if not request.app[CONTEXT].trusted(request.transport):
+        response.force_close()
+    return response
+
+
+@web.middleware
 async def log_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Log each request without its body, query or headers (they may hold secrets).
 
@@ -86,7 +105,12 @@ async def log_middleware(request: web.Request, handler: Handler) -> web.StreamRe
 def create_app(context: ApiContext) -> web.Application:
     """Build the application serving ``context``'s lock."""
     app = web.Application(
-        middlewares=[log_middleware, error_middleware, auth_middleware],
+        middlewares=[
+            keep_alive_middleware,
+            log_middleware,
+            error_middleware,
+            auth_middleware,
+        ],
         client_max_size=MAX_BODY,
     )
     app[CONTEXT] = context
