@@ -132,6 +132,10 @@ def _table(results: dict[str, Any]) -> dict[str, Any]:
             restart["startup_to_listening_ms"],
         ]
         table["edge_startup_cpu_ms"] = restart["cpu_to_listening_ms"]
+        table["edge_idle_rss_startup_floors"] = [
+            footprint["restart_over_floor"]["idle_rss"],
+            footprint["restart_over_floor"]["startup_wall"],
+        ]
         embedded = footprint["home_assistant_venv"]["restart"]
         table["edge_idle_rss_mib_home_assistant_venv"] = round(
             embedded["idle_rss_kib"] / 1024, 1
