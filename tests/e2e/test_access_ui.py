@@ -164,3 +164,61 @@ async def test_the_visitor_form_in_traditional_chinese(
     )
     await page.wait_for(labels, what="the form's zh-Hant labels and 傳送")
     await page.screenshot(artifacts / "home-assistant-visitor-code-form-zh-hant.png")
+
+
+async def test_the_menus_and_the_overview_in_traditional_chinese(
+    page: Page, demo: dict[str, Any], artifacts: Path
+) -> None:
+    """zh-Hant chosen in the user's profile: a person's menu and the overview.
+
+    What the integration writes itself (the summary, the overview's tables) follows the
+    language saved in the user's profile, the rest is Home Assistant's translation.
+    """
+    await log_in(page, demo)
+    # What the profile page saves when the user picks a language.
+    await page.evaluate(
+        "document.querySelector('home-assistant').hass.connection.sendMessagePromise("
+        "{type: 'frontend/set_user_data', key: 'language', value: {language: 'zh-Hant',"
+        " number_format: 'language', time_format: 'language', date_format: 'language',"
+        " time_zone: 'local', first_weekday: 'language'}})"
+    )
+    await page.evaluate("localStorage.setItem('selectedLanguage', '\"zh-Hant\"')")
+    await page.goto(demo["home_assistant"] + "/config/integrations/integration/ezlock")
+    user = json.dumps(demo["lock_user"])
+    await page.wait_for(
+        f"__deepText().includes({user})"
+        " && __byText('ha-button, mwc-button', '新增訪客密碼')",
+        within=60,
+        what="the integration page in zh-Hant, with its rows",
+    )
+    await page.click(
+        "__deepAll('ha-config-sub-entry-row')"
+        f".filter((r) => __deepText(r).includes({user}))"
+        ".map((r) => __deepAll('ha-icon-button', r.shadowRoot)"
+        ".find((b) => __visible(b)))[0]",
+        what="the person's menu",
+    )
+    await page.wait_for(
+        f"{FLOW_TEXT}.includes('設定或更換密碼') && {FLOW_TEXT}.includes('管理員')",
+        what="the person's menu in zh-Hant, its summary too",
+    )
+    await page.screenshot(artifacts / "home-assistant-person-menu-zh-hant.png")
+    await page.click(
+        f"__deepAll('ha-icon-button', {DIALOG}.shadowRoot)"
+        ".find((b) => __visible(b) && b.label === '關閉')",
+        what="the dialog's close button",
+    )
+    await page.wait_for(f"!{DIALOG} || !__visible({DIALOG})", what="closed")
+    await page.click(
+        "__deepAll('ha-config-entry-row').map((r) => __deepAll('ha-icon-button',"
+        " r.shadowRoot).find((b) => __visible(b) && b.label === '設定'))"
+        ".find(Boolean)",
+        what="the entry's 設定",
+    )
+    await choose(page, "誰可以開門")
+    await page.wait_for(
+        f"{FLOW_TEXT}.includes('訪客密碼與藍牙鑰匙') && {FLOW_TEXT}.includes('返回門鎖選項')"
+        f" && {FLOW_TEXT}.includes('名稱')",
+        what="the overview in zh-Hant, its tables too",
+    )
+    await page.screenshot(artifacts / "home-assistant-overview-zh-hant.png")
