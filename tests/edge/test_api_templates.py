@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from ezlock_edge.clock import ManualClock
+from ezlock_edge.core.models import CredentialType
 from ezlock_edge.sim.lock import SimulatedLock
 from tests.support.lock import create_first_admin, enroll_in_view, sim_of
 from tests.support.modules import empty_module_elsewhere, store_finger_elsewhere
@@ -194,3 +195,35 @@ async def test_a_flapping_link_reports_only_news(
         assert mismatches() == [[9]]
         unchanged = [m for m in await edge.core.check_templates() if m.mismatch]
         assert [m.unknown_slots for m in unchanged] == [(9,)]
+
+
+async def test_what_an_admin_deleted_is_no_news(
+    tmp_path: Path, clock: ManualClock, sim: SimulatedLock
+) -> None:
+    """After a deletion, a check of the module (its link back) reports nothing again.
+
+    ``templates_deleted`` told what went; the templates left are the ones already
+    reported. One ``templates_mismatch`` per difference, not one per check.
+    """
+    await store_finger_elsewhere(sim, "stranger", (3, 150))
+    async with running_edge(tmp_path / "edge", clock, sim=sim) as edge:
+
+        def mismatches() -> list[list[int]]:
+            return [
+                e.data["unknown_slots"]
+                for e in edge.core.events.query(limit=1000)
+                if e.type == "templates_mismatch"
+            ]
+
+        def fingerprint_link() -> str:
+            return str(edge.core.state.devices["fingerprint"].value)
+
+        await eventually(lambda: mismatches() == [[3, 150]], "reported at start")
+        after = await edge.core.delete_templates(CredentialType.FINGERPRINT, [3])
+        assert after.unknown_slots == (150,)
+        await sim.unplug("fingerprint")
+        await eventually(lambda: fingerprint_link() == "disconnected", "unplugged")
+        await sim.replug("fingerprint")
+        await eventually(lambda: fingerprint_link() == "connected", "back")
+        await edge.core._templates._tasks.wait()  # the check of the module back
+        assert mismatches() == [[3, 150]]

@@ -65,6 +65,7 @@ async def store_finger_elsewhere(
             assert await _exchange(reader, writer, request) == _ACK_OK
     finally:
         writer.close()
+        await writer.wait_closed()  # the port is free again (serialx locks it)
 
 
 async def empty_module_elsewhere(sim: SimulatedLock, link: str) -> None:
@@ -80,6 +81,7 @@ async def empty_module_elsewhere(sim: SimulatedLock, link: str) -> None:
             assert await reader.readexactly(8) == bytes.fromhex("EFAA 00 0002 2100 23")
     finally:
         writer.close()
+        await writer.wait_closed()  # the port is free again (serialx locks it)
 
 
 async def empty_fingerprints_elsewhere(sim: SimulatedLock) -> None:
@@ -91,3 +93,4 @@ async def empty_fingerprints_elsewhere(sim: SimulatedLock) -> None:
         assert await _exchange(reader, writer, _ef01_command(0x0D)) == _ACK_OK
     finally:
         writer.close()
+        await writer.wait_closed()  # the port is free again (serialx locks it)

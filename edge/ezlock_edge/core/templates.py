@@ -10,7 +10,8 @@ pages) are compared with the lock's credentials at start, when a module's link c
 (``GET /templates``). A module that was set up on another host (or kept its templates
 through a reset of the lock's data) holds templates no credential owns: they are
 reported (``templates_mismatch``, with ``unknown_slots``, again only when the difference
-changed: a link that flapped reports nothing new), kept, and never overwritten
+changed: a link that flapped, a check that overlapped another, or an admin's own deletion
+reports nothing new), kept, and never overwritten
 (a new fingerprint goes to a slot the module has free; the same person enrolling again
 is recognised by the module and their template adopted), until an admin deletes them
 (``templates_deleted``). Credentials whose template the module lost (a module swapped or
@@ -20,6 +21,7 @@ again, or deleted as any credential is.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import partial
@@ -85,6 +87,10 @@ class Templates:
         self._reported: dict[
             CredentialType, tuple[tuple[int, ...], tuple[int, ...]]
         ] = {}
+        # One module at a time is read and its difference recorded (or its templates
+        # deleted): the check at start, a link that came back and an admin's deletion
+        # may overlap, and each must compare with what the one before it recorded.
+        self._checking = asyncio.Lock()
 
     def start(self) -> None:
         """Check the modules now, and each again when its link comes back (background)."""
@@ -111,31 +117,36 @@ class Templates:
         A module that does not answer now is skipped (it is checked again when its link
         comes back, or at the next start).
         """
-        for report in [await self.report(kind) for kind in kinds]:
-            kind = report.credential_type
-            if not report.readable:
-                _LOGGER.warning("Cannot read the %s module's templates", kind)
-                continue
-            if not report.mismatch:
-                self._reported.pop(kind, None)
-                continue
-            found = (tuple(report.unknown_slots), tuple(report.missing_slots))
-            if self._reported.get(kind) == found:
-                continue
-            self._reported[kind] = found
-            _LOGGER.warning(
-                "The %s module holds templates the lock did not store in slots %s "
-                "(kept, never overwritten) and lacks the lock's in slots %s",
-                kind,
-                list(report.unknown_slots),
-                report.missing_slots,
-            )
-            self._events.append(
-                "templates_mismatch",
-                credential_type=kind.value,
-                unknown_slots=list(report.unknown_slots),
-                missing_slots=report.missing_slots,
-            )
+        for kind in kinds:
+            async with self._checking:
+                self._record(await self.report(kind))
+
+    def _record(self, report: TemplateReport) -> None:
+        """Report ``report``'s difference unless it is the one last reported."""
+        kind = report.credential_type
+        if not report.readable:
+            _LOGGER.warning("Cannot read the %s module's templates", kind)
+            return
+        if not report.mismatch:
+            self._reported.pop(kind, None)
+            return
+        found = (tuple(report.unknown_slots), tuple(report.missing_slots))
+        if self._reported.get(kind) == found:
+            return
+        self._reported[kind] = found
+        _LOGGER.warning(
+            "The %s module holds templates the lock did not store in slots %s "
+            "(kept, never overwritten) and lacks the lock's in slots %s",
+            kind,
+            list(report.unknown_slots),
+            report.missing_slots,
+        )
+        self._events.append(
+            "templates_mismatch",
+            credential_type=kind.value,
+            unknown_slots=list(report.unknown_slots),
+            missing_slots=report.missing_slots,
+        )
 
     async def reports(self) -> list[TemplateReport]:
         """Read every biometric module now and compare it with the lock's credentials."""
@@ -184,6 +195,12 @@ class Templates:
         is refused (``template_in_use``: delete the credential instead), one the module
         no longer holds is left as it is. ``templates_deleted`` names what went.
         """
+        async with self._checking:
+            return await self._delete_unknown(kind, slots)
+
+    async def _delete_unknown(
+        self, kind: CredentialType, slots: Collection[int]
+    ) -> TemplateReport:
         report = await self.report(kind)
         if not report.readable:
             raise ModuleUnavailableError(f"The {kind} module does not answer")
@@ -216,7 +233,21 @@ class Templates:
                 self._events.append(
                     "templates_deleted", credential_type=kind.value, slots=deleted
                 )
-        return await self.report(kind)
+                self._forget_reported(kind, deleted)
+        after = await self.report(kind)
+        self._record(after)
+        return after
+
+    def _forget_reported(self, kind: CredentialType, deleted: Collection[int]) -> None:
+        """Take ``deleted`` out of what was reported: ``templates_deleted`` told it.
+
+        What is left is no news: a later check of the same module reports only a
+        difference that is not the one already reported, less what the admin deleted.
+        """
+        if (reported := self._reported.get(kind)) is not None:
+            unknown, missing = reported
+            kept = tuple(slot for slot in unknown if slot not in deleted)
+            self._reported[kind] = (kept, missing)
 
     def _module(self, kind: CredentialType) -> Fingerprint | Biometric:
         hardware = self._hardware
