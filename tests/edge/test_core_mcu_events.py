@@ -36,7 +36,7 @@ async def test_l66_a_report_that_could_not_be_stored_is_handled_on_resend(
 
         await eventually(failed, "handling the door report failed")
         database.execute("PRAGMA query_only=OFF")
-        rig.clock.advance(
+        await rig.advance(
             1.0
         )  # the controller resends an unacknowledged event each second
         await rig.event("door", state="open")

@@ -129,7 +129,7 @@ async def test_countdown_door_and_doorbell(runtime: Runtime, tmp_path: Path) -> 
         await rig.event("door", state="open")
         await rig.sim.door("closed")
         await rig.event("door", state="closed")
-        rig.clock.advance(10)
+        await rig.advance(10)
         await rig.event("locked", source="countdown")
         await rig.keys("doorbell")
         await rig.event("doorbell")

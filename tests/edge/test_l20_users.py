@@ -155,10 +155,10 @@ async def test_l28_credentials_work_only_inside_the_validity_period(
         await rig.type_password("730461")
         await rig.event("unlock_failed", reason="not_yet_valid")
         await rig.heard("not_in_validity_period")
-        rig.clock.advance(3600)
+        await rig.advance(3600)
         await rig.type_password("730461")
         await rig.event("unlocked", user={"number": 2, "name": "Guest"})
-        rig.clock.advance(3600)
+        await rig.advance(3600)
         await rig.type_password("730461")
         await rig.event("unlock_failed", reason="expired")
 
@@ -197,7 +197,7 @@ async def test_l20_menu_ends_after_20_seconds_without_a_touch(tmp_path: Path) ->
     async with running_lock(tmp_path) as rig:
         await rig.create_first_admin()
         await rig.enter_menu()
-        rig.clock.advance(20)
+        await rig.advance(20)
         await rig.keys("2", "doorbell")
         await rig.event("doorbell")
         assert await rig.count("choose_credential") == 0

@@ -121,7 +121,7 @@ async def test_l42_unknown_and_spoofed_count_nobody_does_not(tmp_path: Path) -> 
             assert rig.events[-1].data["reason"] == reason
         # Nobody in view: a keypad touch starts a face match (L-10), the module
         # answers TIMEOUT, and that is no attempt at all.
-        rig.clock.advance(30)  # the keypad goes dark first (L-03)
+        await rig.advance(30)  # the keypad goes dark first (L-03)
         face_link, mcu = rig.sim._ports["face"], rig.sim._mcu
         assert mcu is not None
         sent_before = face_link.received
@@ -145,7 +145,7 @@ async def test_l42_l61_five_failures_lock_out_for_three_minutes(tmp_path: Path) 
         await rig.create_first_admin()
         for _ in range(4):
             await rig.type_password("000000")
-        rig.clock.advance(200)
+        await rig.advance(200)
         await rig.sim.finger("mallory-thumb")
         await rig.event("alarm", alarm="lockout")
         await rig.heard("system_locked")
@@ -156,7 +156,7 @@ async def test_l42_l61_five_failures_lock_out_for_three_minutes(tmp_path: Path) 
         with pytest.raises(LockedOutError):
             await rig.core.unlock_remote("c_test")
         assert await rig.bolt() == "locked"
-        rig.clock.advance(180)
+        await rig.advance(180)
         await rig.event("alarm_cleared", alarm="lockout")
         await rig.type_password(ADMIN_PASSWORD)
         await rig.event("unlocked", method="password")
@@ -263,7 +263,7 @@ async def test_l31_bluetooth_key_inside_its_window(tmp_path: Path) -> None:
         await rig.sim.bluetooth(code)
         unlocked = await rig.event("unlocked", method="bluetooth")
         assert unlocked.data["credential_id"] == key.id
-        rig.clock.advance(3600)
+        await rig.advance(3600)
         await rig.sim.bluetooth(code)
         await rig.event("unlock_failed", method="bluetooth", reason="expired")
         await rig.sim.bluetooth("000000000000")
@@ -341,7 +341,7 @@ async def test_l12_l31_a_bluetooth_key_locks_too(tmp_path: Path) -> None:
         await rig.shows("bolt", "locked")
         await rig.sim.bluetooth("000000000000", action="lock")
         await rig.event("lock_failed", source="bluetooth", reason="no_match")
-        rig.clock.advance(3600)
+        await rig.advance(3600)
         await rig.sim.mechanical_key("unlock")
         await rig.sim.bluetooth(code, action="lock")
         refused = await rig.event("lock_failed", reason="expired")

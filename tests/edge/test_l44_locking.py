@@ -53,15 +53,15 @@ async def test_l45_countdown_lock_restarts_when_the_door_closes(
         )
         await rig.type_password(ADMIN_PASSWORD)
         await rig.event("bolt", state="unlocked")
-        rig.clock.advance(8)
+        await rig.advance(8)
         await rig.sim.door("open")
         await rig.event("door", state="open")
-        rig.clock.advance(30)  # no countdown while the door stands open
+        await rig.advance(30)  # no countdown while the door stands open
         await rig.sim.door("closed")
         await rig.event("door", state="closed")
-        rig.clock.advance(9)
+        await rig.advance(9)
         assert "locked" not in rig.types()
-        rig.clock.advance(1)
+        await rig.advance(1)
         await rig.event("locked", source="countdown")
         assert rig.core.state.countdown_lock_at is None
 
@@ -74,7 +74,7 @@ async def test_l45_one_shot_countdown_from_the_app(tmp_path: Path) -> None:
         await rig.event("bolt", state="unlocked")
         lock_at = await rig.core.countdown_lock(5)
         assert rig.core.state.countdown_lock_at == lock_at
-        rig.clock.advance(5)
+        await rig.advance(5)
         await rig.event("locked", source="countdown")
 
 

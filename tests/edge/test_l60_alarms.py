@@ -25,7 +25,7 @@ async def test_l60_tamper_sounds_the_siren_for_a_minute(tmp_path: Path) -> None:
         await rig.heard("tamper_alarm")
         await rig.shows("siren", True)
         assert rig.core.state.tamper
-        rig.clock.advance(60)
+        await rig.advance(60)
         await rig.event("alarm_cleared", alarm="tamper")
         await rig.shows("siren", False)
         assert not rig.core.state.tamper
@@ -122,7 +122,7 @@ async def test_l65_pairing_window(tmp_path: Path) -> None:
             rig.core.consume_pairing(code)
         await rig.sim.set_button("long")
         await eventually(is_open, "the window opened a third time")
-        rig.clock.advance(180)
+        await rig.advance(180)
         assert not rig.core.pairing_open
         await rig.heard("pairing_ended")
         assert [e.data["status"] for e in rig.events if e.type == "pairing"] == [
@@ -199,7 +199,7 @@ async def test_l67_jam_door_left_open_and_emergency_power(tmp_path: Path) -> Non
         await rig.event("alarm_cleared", alarm="jammed")
         await rig.sim.door("open")
         await rig.event("door", state="open")
-        rig.clock.advance(120)
+        await rig.advance(120)
         await rig.event("alarm", alarm="door_left_open")
         await rig.sim.door("closed")
         await rig.event("alarm_cleared", alarm="door_left_open")

@@ -22,7 +22,7 @@ _SETTLE_QUIET = 0.005
 _SETTLE_POLL = 0.0005
 """Seconds (real time) between looks while bytes cross a pty."""
 _SETTLE_LIMIT = 0.5
-"""Seconds (real time) after which a link that never goes quiet is given up on."""
+"""Seconds (real time) without any progress after which a link is given up on."""
 
 
 class Settling:
@@ -104,19 +104,25 @@ class Settling:
         kernel for a while before the simulator can read them, hence the driver's own
         counts (:meth:`watch_driver`); without them the links must stay quiet for
         ``_SETTLE_QUIET``. A link that does not settle (no driver reading it) is given
-        up on after ``_SETTLE_LIMIT`` and not waited for again until it changes.
+        up on once nothing on it has moved for ``_SETTLE_LIMIT`` and not waited for
+        again until it changes. Bytes still moving are waited for however long a loaded
+        machine takes to carry them: a timer fired while a frame is half across would
+        cut it (the receiver's idle gap) and lose what it carried.
         """
         loop = asyncio.get_running_loop()
-        give_up = loop.time() + _SETTLE_LIMIT
+        give_up = 0.0
         pause = _SETTLE_QUIET if self._driver_traffic is None else _SETTLE_POLL
         quiet = False  # the wire stayed as it is over a pause in real time
+        last: tuple[int, ...] | None = None
         while True:
             before = self._wire()
             await _turns()
             now = self._wire()
             if now == before and (now == self._stuck or self._idle(quiet)):
                 return
-            if loop.time() >= give_up:
+            if now != last:  # still moving: not stuck
+                last, give_up = now, loop.time() + _SETTLE_LIMIT
+            elif loop.time() >= give_up:
                 self._stuck = now
                 return
             await asyncio.sleep(pause)
