@@ -110,3 +110,7 @@ class EzlockBinarySensorEntity(EzlockEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """The value from the last state."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+    def _shown(self) -> object:
+        """Return the value."""
+        return self.is_on

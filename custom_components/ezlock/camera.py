@@ -56,6 +56,10 @@ class EzlockCamera(EzlockEntity, Camera):
         """Return False while the link is down or the lock says the camera is off."""
         return super().available and self.coordinator.data.camera.available
 
+    def _shown(self) -> object:
+        """Return the camera's status (its availability, frame rate)."""
+        return self.coordinator.data.camera
+
     @property
     def frame_interval(self) -> float:
         """Return the seconds between two frames of the edge's MJPEG stream."""

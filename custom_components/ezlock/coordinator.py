@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 import functools
 import traceback
@@ -301,7 +302,10 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             self._lost = False
             LOGGER.info("Connection to %s is back", self.name)
             self.templates.on_reconnected()
-        self.async_set_updated_data(state)
+        if self._shows_news(state):
+            self.async_set_updated_data(state)
+        else:
+            self.data = state  # only the seq moved (the events carry it)
         self._guarded(self.access.on_admin)(state.admin_exists)
         self._guarded(self.access.on_state)(state)
         self.link_issues.async_follow(state)
@@ -309,6 +313,12 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             replayed, self._replayed = self._replayed, []
             for event in replayed:
                 self._dispatch(event)
+
+    def _shows_news(self, state: LockState) -> bool:
+        """Whether ``state`` differs from the shown one in more than ``last_seq``."""
+        return not self.last_update_success or state != replace(
+            self.data, last_seq=state.last_seq
+        )
 
     @callback
     def _handle_event(self, event: LockEvent) -> None:

@@ -16,6 +16,8 @@ from .coordinator import EzlockCoordinator
 from .errors import translate_errors
 
 MANUFACTURER = "ezlock"
+_UNKNOWN = object()
+"""What an entity's ``_shown`` returns when it cannot say what it shows."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +36,7 @@ class EzlockEntity(CoordinatorEntity[EzlockCoordinator]):
     """
 
     _attr_has_entity_name = True
+    _last_shown: object = _UNKNOWN
 
     def __init__(
         self, coordinator: EzlockCoordinator, description: EntityDescription
@@ -52,15 +55,36 @@ class EzlockEntity(CoordinatorEntity[EzlockCoordinator]):
             sw_version=info.firmware,
         )
 
+    async def async_added_to_hass(self) -> None:
+        """Note what is shown now: Home Assistant writes it once the entity is added."""
+        await super().async_added_to_hass()
+        if (shown := self._shown()) is not _UNKNOWN:
+            self._last_shown = (self.available, shown)
+
     @callback
     def _handle_coordinator_update(self) -> None:
         """Write the new state with the context of what caused it (issue #11.6).
 
         Home Assistant would reuse the context of the last action on the entity for
         five seconds, so a change at the lock just after one looked like that user's.
+        An entity whose shown value stayed the same is not written again: a state
+        push changes a few entities of the lock's twenty, not all of them.
         """
+        shown = self._shown()
+        if shown is not _UNKNOWN:
+            shown = (self.available, shown)
+            if shown == self._last_shown:
+                return
+            self._last_shown = shown
         self.async_set_context(self._update_context())
         super()._handle_coordinator_update()
+
+    def _shown(self) -> object:
+        """Everything of the coordinator's data this entity shows (compared by ==).
+
+        ``_UNKNOWN`` (the default): the entity cannot say, so every update is written.
+        """
+        return _UNKNOWN
 
     def _update_context(self) -> Context:
         """Return the context of the update being written: the action's, or a new one."""

@@ -147,6 +147,10 @@ class EzlockEventEntity(EzlockEntity, EventEntity):
             self.coordinator.async_add_event_listener(self._handle_lock_event)
         )
 
+    def _shown(self) -> object:
+        """Return nothing of the state: the entity changes with events (and availability)."""
+        return None
+
     @callback
     def _handle_lock_event(self, event: LockEvent) -> None:
         if fired := self.entity_description.event_fn(event):

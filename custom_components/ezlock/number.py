@@ -48,6 +48,10 @@ class EzlockCountdownNumber(EzlockSettingEntity, NumberEntity):
         """The delay from the last state."""
         return self.coordinator.data.countdown_lock_seconds
 
+    def _shown(self) -> object:
+        """Return the delay."""
+        return self.native_value
+
     async def async_set_native_value(self, value: float) -> None:
         """Write the delay."""
         await self._async_write_settings(

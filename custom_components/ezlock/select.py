@@ -38,6 +38,10 @@ class EzlockDoorDirectionSelect(EzlockSettingEntity, SelectEntity):
         """The direction from the last state."""
         return self.coordinator.data.door_direction
 
+    def _shown(self) -> object:
+        """Return the direction."""
+        return self.current_option
+
     async def async_select_option(self, option: str) -> None:
         """Write the direction."""
         await self._async_write_settings(

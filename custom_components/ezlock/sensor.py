@@ -151,3 +151,7 @@ class EzlockSensorEntity(EzlockEntity, SensorEntity):
         if self.entity_description.attributes_fn is None:
             return None
         return self.entity_description.attributes_fn(self.coordinator.data)
+
+    def _shown(self) -> object:
+        """Return the value and the attributes."""
+        return (self.native_value, self.extra_state_attributes)

@@ -91,6 +91,10 @@ class EzlockSwitchEntity(EzlockSettingEntity, SwitchEntity):
         """The setting's value from the last state."""
         return self.entity_description.value_fn(self.coordinator.data)
 
+    def _shown(self) -> object:
+        """Return the setting's value."""
+        return self.is_on
+
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Enable the setting."""
         await self._async_check_admin()

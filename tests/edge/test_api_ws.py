@@ -354,3 +354,28 @@ async def test_a_link_change_pushes_a_state(api: ApiClient, link: str) -> None:
     back = await _state_where(ws, link, "connected")
     assert set(back["devices"].values()) == {"connected"}
     await ws.close()
+
+
+async def test_a_state_is_sent_only_when_it_changed(api: ApiClient) -> None:
+    """Issue #18: a finger's wake changes nothing a client sees; no state repeats.
+
+    The MCU's wake starts a match (a change the lock notes) but the state stays the
+    same; only the failed attempt after it changes it (its seq).
+    """
+    sim = api.edge.sim
+    assert sim is not None
+    ws = await api.ws()
+    assert (await _receive(ws))["type"] == "auth_ok"
+    _, last_seq, state = await _subscribe(ws, None)
+    await sim.finger("mallory")
+    messages: list[tuple[str, str | int]] = []
+    while state["last_seq"] <= last_seq:
+        message = await _receive(ws)
+        if message["type"] == "state":
+            assert message["state"] != state, "the same state again"
+            state = message["state"]
+            messages.append(("state", state["last_seq"]))
+        else:
+            messages.append((message["type"], message["event"]["type"]))
+    assert messages == [("event", "unlock_failed"), ("state", last_seq + 1)]
+    await ws.close()

@@ -6,12 +6,19 @@ driver (while the hardware keeps its unacknowledged events) and Home Assistant's
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
 import logging
+from typing import Any
 
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.const import (
+    EVENT_STATE_CHANGED,
+    EVENT_STATE_REPORTED,
+    STATE_UNAVAILABLE,
+)
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
@@ -21,7 +28,7 @@ from ezlock_edge.app import EdgeApp, EdgeOptions
 from tests.support.lock import ADMIN_PASSWORD, sim_of
 from tests.support.waiting import eventually
 
-from .common import fired, paired_entry, setup_entry, state_of
+from .common import current, entity_id, fired, paired_entry, setup_entry, state_of
 
 
 async def test_keypad_password_unlocks(hass: HomeAssistant, edge: EdgeApp) -> None:
@@ -143,3 +150,66 @@ async def test_home_assistant_restart_fires_nothing_old(
     await hass.async_block_till_done()
     assert len(rings) == 2
     assert rings[0].state != rings[1].state
+
+
+def _writes(hass: HomeAssistant, entry_id: str) -> list[str]:
+    """Record every entity of ``entry_id`` written from now on (changed or the same).
+
+    Home Assistant fires ``state_reported`` for a write that changes nothing and
+    ``state_changed`` for one that does; both are work done for the write.
+    """
+    ours = {
+        entity.entity_id
+        for entity in er.async_entries_for_config_entry(er.async_get(hass), entry_id)
+    }
+    written: list[str] = []
+
+    @callback
+    def _ours(data: Mapping[str, Any]) -> bool:
+        return data["entity_id"] in ours
+
+    @callback
+    def _note(event: Event[Any]) -> None:
+        written.append(event.data["entity_id"])
+
+    for kind in (EVENT_STATE_CHANGED, EVENT_STATE_REPORTED):
+        hass.bus.async_listen(kind, _note, event_filter=_ours)
+    return written
+
+
+async def test_an_event_rewrites_no_entity_it_does_not_change(
+    hass: HomeAssistant, edge: EdgeApp
+) -> None:
+    """Issue #18: a state push writes only the entities it changes.
+
+    The state after a ring differs in its ``last_seq`` only; an unlock changes the
+    bolt. Neither rewrites the lock's other entities.
+    """
+    entry = await paired_entry(hass, edge)
+    await setup_entry(hass, entry)
+    coordinator = entry.runtime_data
+    doorbell = entity_id(hass, "event", "doorbell")
+    lock = entity_id(hass, "lock", "lock")
+    written = _writes(hass, entry.entry_id)
+
+    await sim_of(edge).keypad(["doorbell"])
+    await eventually(lambda: doorbell in written, "the ring")
+    # The state the driver pushes after the event (its seq) is handled too.
+    await eventually(
+        lambda: coordinator.data.last_seq == coordinator.last_seq, "the state"
+    )
+    await hass.async_block_till_done()
+    # The ring's own entities: the doorbell, and the visitor's snapshot it carries.
+    assert set(written) == {doorbell, entity_id(hass, "image", "last_visitor")}
+
+    written.clear()
+    await sim_of(edge).keypad([*ADMIN_PASSWORD, "confirm"])
+    await eventually(lambda: current(hass, lock).state == "unlocked", "the unlock")
+    await hass.async_block_till_done()
+    # The lock (its bolt), the access event and the snapshot it carries; nothing an
+    # unlock does not change (the battery, the counts, the switches, the camera).
+    assert set(written) == {
+        lock,
+        entity_id(hass, "event", "access"),
+        entity_id(hass, "image", "last_visitor"),
+    }

@@ -66,6 +66,8 @@ class WsSession:
         )
         self._queue: asyncio.Queue[_Item] = asyncio.Queue(context.ws.queue_size)
         self._state_pending = False
+        self._sent_state: LockState | None = None
+        self._announced: LockState | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
@@ -178,7 +180,9 @@ class WsSession:
             # later event or state may slip in before the close.
             self.finish(CLOSE_UNAUTHORIZED, "revoked")
 
-    def _on_state(self, _state: LockState) -> None:
+    def _on_state(self, state: LockState) -> None:
+        # The newest announced snapshot: every change announces one after it.
+        self._announced = state
         if not self._state_pending:
             self._state_pending = True
             self._enqueue(_STATE)
@@ -218,8 +222,17 @@ class WsSession:
         await self._send({"type": "event", "seq": event.seq, "event": event.as_dict()})
 
     async def _send_state(self) -> None:
+        """Send the current state, unless this connection was sent the same one last.
+
+        Many things note a change that leaves the state as it was (each MCU event
+        handled, a match started); the client has that state already.
+        """
         self._state_pending = False
-        await self._send({"type": "state", "state": self._context.core.state.as_dict()})
+        state, self._announced = self._announced or self._context.core.state, None
+        if state == self._sent_state:
+            return
+        self._sent_state = state
+        await self._send({"type": "state", "state": state.as_dict()})
 
     async def _send(self, message: dict[str, Any]) -> None:
         await self._ws.send_json(message)

@@ -228,7 +228,7 @@ class LockAssembly:
             settings=self._settings.current,
             admin_exists=directory.admin_exists,
             devices=self._links(),
-            users=len(directory.users()),
+            users=directory.user_count(),
             credentials={kind: directory.count(kind) for kind in CredentialType},
             visitors=self._visitors.active_now(),
             last_operation=self._state.last_operation,

@@ -85,6 +85,10 @@ class Directory:
         """Return every user by number."""
         return self._store.list_users()
 
+    def user_count(self) -> int:
+        """Return how many users the lock has."""
+        return self._store.count_users()
+
     def user(self, number: int) -> User:
         """Return user ``number`` or refuse with ``user_not_found``."""
         user = self._store.get_user(number)

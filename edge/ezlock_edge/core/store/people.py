@@ -37,6 +37,10 @@ class PeopleTables(Database):
         rows = self._db.execute("SELECT * FROM users ORDER BY number")
         return [self._user(row) for row in rows]
 
+    def count_users(self) -> int:
+        """Return how many users exist."""
+        return int(self._db.execute("SELECT COUNT(*) FROM users").fetchone()[0])
+
     def get_user(self, number: int) -> User | None:
         """Return user ``number`` or None."""
         row = self._db.execute(
@@ -143,7 +147,12 @@ class PeopleTables(Database):
         self, kind: CredentialType, user_number: int | None = None
     ) -> int:
         """Return how many credentials of ``kind`` exist (for one user if given)."""
-        return len(self.list_credentials(user_number, kind))
+        query = "SELECT COUNT(*) FROM credentials WHERE type = ?"
+        params: list[object] = [kind.value]
+        if user_number is not None:
+            query += " AND user_number = ?"
+            params.append(user_number)
+        return int(self._db.execute(query, params).fetchone()[0])
 
     def put_credential(self, credential: Credential) -> None:
         """Insert or replace a credential."""
