@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from ezlock_edge.clock import ManualClock
 from ezlock_edge.devices.fingerprint import FingerprintDevice
 from ezlock_edge.devices.models import FingerMatch
 from ezlock_edge.framing.ef01 import (
@@ -30,6 +31,7 @@ from ezlock_edge.vocabulary.errors import (
     DuplicateTemplate,
     SlotOccupied,
 )
+from tests.support.waiting import eventually
 
 from .peer_support import HexPeer, HexPeerFactory
 from .sim_support import expand
@@ -42,6 +44,9 @@ REG_MODEL = f"{H} 01 00 03 05 00 09"  # p. 19
 SEARCH_ALL = f"{H} 01 00 08 04 01 00 00 00 32 00 40"  # p. 24: buffer 1, pages 0..49
 READ_INDEX_0 = f"{H} 01 00 04 1F 00 00 24"  # p. 14, index page 0
 READ_SYS_PARA = f"{H} 01 00 03 0F 00 13"  # p. 13
+# p. 31: security level 3, pages 0..49, no key steps, one try (summed: 0071H).
+AUTO_IDENTIFY = f"{H} 01 00 08 32 03 00 32 00 01 00 71"
+CANCEL = f"{H} 01 00 03 30 00 34"  # p. 25
 # p. 13: status, system id, library size (u16), security level, address (u32), packet
 # size code, baud N. An R503 (200 pages, C8H) and a module of 1000 (03E8H, R307-style).
 SYS_PARA_200 = f"{H} 07 00 13 00 0000 0000 00C8 0003 FFFFFFFF 0002 0006 04 E9"
@@ -71,10 +76,31 @@ async def device(module: HexPeer) -> AsyncIterator[FingerprintDevice]:
     await device.close()
 
 
-async def test_identify_a_known_and_an_unknown_finger(
+async def test_identify_with_one_auto_identify(
     module: HexPeer, device: FingerprintDevice
 ) -> None:
+    # p. 31 AutoIdentify at the module's security level (ReadSysPara, p. 13: 3), pages
+    # 0..49 (32H), key steps 0 (only the last acknowledge, p. 32), one try; the
+    # acknowledge is step 03 "search" with the page and the score, or 09H.
     found = asyncio.create_task(device.identify(timeout=10))
+    await module.answer(READ_SYS_PARA, SYS_PARA_200)
+    await module.answer(AUTO_IDENTIFY, f"{H} 07 00 08 00 03 0007 008E 00 A7")
+    assert await found == FingerMatch(slot=7, score=142)
+    unknown = asyncio.create_task(device.identify(timeout=10))
+    await module.answer(AUTO_IDENTIFY, f"{H} 07 00 08 09 03 0000 0000 00 1B")
+    assert await unknown is None
+    assert module.unread() == b""
+
+
+async def test_identify_on_a_module_without_auto_identify(
+    module: HexPeer, device: FingerprintDevice
+) -> None:
+    # An instruction the module does not have is answered 01H (an R30x's manual):
+    # GenImg polled until the finger is there (p. 17), Img2Tz (p. 19), Search (p. 24),
+    # and from then on only that way.
+    found = asyncio.create_task(device.identify(timeout=10))
+    await module.answer(READ_SYS_PARA, SYS_PARA_1000)
+    await module.answer(AUTO_IDENTIFY, f"{H} 07 00 03 01 00 0B")
     await module.answer(GEN_IMG, ACK_NO_FINGER)  # polled until the finger is there
     await module.answer(GEN_IMG, ACK_OK)
     await module.answer(IMG2TZ_1, ACK_OK)
@@ -87,17 +113,55 @@ async def test_identify_a_known_and_an_unknown_finger(
     assert await unknown is None
 
 
+async def test_identify_when_auto_identify_is_not_answered(module: HexPeer) -> None:
+    # No acknowledge within the second the driver waits (the command or its answer
+    # lost, no finger captured): Cancel (p. 25: the only command a running
+    # AutoIdentify hears), then the classic way within the same identify timeout.
+    clock = ManualClock()
+    device = await FingerprintDevice.open(module.path, clock=clock)
+    try:
+        found = asyncio.create_task(device.identify(timeout=10))
+        await module.answer(READ_SYS_PARA, SYS_PARA_200)
+        await module.expect(AUTO_IDENTIFY)
+        await eventually(lambda: bool(clock.pending()), "the wait for the answer")
+        clock.advance(1.0)
+        await module.answer(CANCEL, ACK_OK)
+        await module.answer(GEN_IMG, ACK_OK)
+        await module.answer(IMG2TZ_1, ACK_OK)
+        await module.answer(SEARCH_ALL, FOUND_7)
+        assert await found == FingerMatch(slot=7, score=142)
+        # The module has AutoIdentify (it knew Cancel): the next finger is one again.
+        again = asyncio.create_task(device.identify(timeout=10))
+        await module.answer(AUTO_IDENTIFY, f"{H} 07 00 08 09 03 0000 0000 00 1B")
+        assert await again is None
+    finally:
+        await device.close()
+
+
+async def test_identify_on_an_empty_library(
+    module: HexPeer, device: FingerprintDevice
+) -> None:
+    # p. 37: AutoIdentify on an empty library is refused at once (24H, step 00): GenImg
+    # then tells whether a finger is there at all (a finger nobody enrolled is no match).
+    unknown = asyncio.create_task(device.identify(timeout=10))
+    await module.answer(READ_SYS_PARA, SYS_PARA_200)
+    await module.answer(AUTO_IDENTIFY, f"{H} 07 00 08 24 00 0000 0000 00 33")
+    await module.answer(GEN_IMG, ACK_OK)
+    await module.answer(IMG2TZ_1, ACK_OK)
+    await module.answer(SEARCH_ALL, NOT_FOUND)
+    assert await unknown is None
+
+
 async def test_the_power_on_byte_is_not_a_package(
     module: HexPeer, device: FingerprintDevice
 ) -> None:
     # p. 4 "Power-on delay time": the module sends 55 when it is ready; the driver
     # reads on to the acknowledge after it.
     found = asyncio.create_task(device.identify(timeout=10))
-    await module.expect(GEN_IMG)
+    await module.expect(READ_SYS_PARA)
     module.send("55")
-    module.send(ACK_OK)
-    await module.answer(IMG2TZ_1, ACK_OK)
-    await module.answer(SEARCH_ALL, FOUND_7)
+    module.send(SYS_PARA_200)
+    await module.answer(AUTO_IDENTIFY, f"{H} 07 00 08 00 03 0007 008E 00 A7")
     assert await found == FingerMatch(slot=7, score=142)
 
 
@@ -111,14 +175,13 @@ async def test_a_module_with_its_own_address_and_password(module: HexPeer) -> No
     try:
         own = "EF 01 12 34 56 78"
         found = asyncio.create_task(device.identify(timeout=10))
-        await module.answer(f"{own} 01 00 03 01 00 05", f"{own} 07 00 03 21 00 2B")
+        await module.answer(f"{own} 01 00 03 0F 00 13", f"{own} 07 00 03 21 00 2B")
         await module.expect(f"{own} 01 00 07 13 11 22 33 44 00 C5")  # VfyPwd
         module.send(f"{H} 07 00 03 00 00 0A")  # another module's acknowledge: not ours
         module.send(f"{own} 07 00 03 00 00 0A")
-        await module.answer(f"{own} 01 00 03 01 00 05", f"{own} 07 00 03 00 00 0A")
-        await module.answer(f"{own} 01 00 04 02 01 00 08", f"{own} 07 00 03 00 00 0A")
+        await module.answer(f"{own} 01 00 03 0F 00 13", f"{own} {SYS_PARA_200[18:]}")
         await module.answer(
-            f"{own} 01 00 08 04 01 00 00 00 32 00 40", f"{own} {FOUND_7[18:]}"
+            f"{own} {AUTO_IDENTIFY[18:]}", f"{own} 07 00 08 00 03 0007 008E 00 A7"
         )
         assert await found == FingerMatch(slot=7, score=142)
         # p. 11: 13H "wrong password".

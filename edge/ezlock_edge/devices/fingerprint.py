@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+import logging
 
 from ezlock_edge.clock import Clock, sleep
 from ezlock_edge.devices.models import FingerMatch
@@ -10,6 +11,8 @@ from ezlock_edge.framing.ef01 import (
     DEFAULT_ADDRESS,
     DEFAULT_PASSWORD,
     INDEX_PAGE_SIZE,
+    AutoIdentifyParams,
+    AutoIdentifyStep,
     ConfirmationCode,
     DeleteParams,
     Instruction,
@@ -21,17 +24,21 @@ from ezlock_edge.framing.ef01 import (
     encode_u8,
 )
 from ezlock_edge.framing.errors import DecodeError
-from ezlock_edge.protocol.ef01 import Ef01Link
+from ezlock_edge.protocol.ef01 import TIMEOUT as ACK_TIMEOUT, Ef01Link
 from ezlock_edge.transport import SerialPort
 from ezlock_edge.vocabulary.errors import (
+    DeviceError,
     DeviceRejected,
     DeviceTimeout,
     DuplicateTemplate,
     SlotOccupied,
 )
+from ezlock_edge.vocabulary.link import LinkState
 from ezlock_edge.vocabulary.modules import FINGERPRINT_BAUDRATE
 
 from .uart import UartDevice
+
+_LOGGER = logging.getLogger(__name__)
 
 BAUDRATE = FINGERPRINT_BAUDRATE
 SLOTS = 50
@@ -51,6 +58,10 @@ _RETAKE = frozenset(
     }
 )
 """Results that mean "no usable finger yet": keep polling for the next presentation."""
+_UNKNOWN_INSTRUCTION = frozenset(
+    {ConfirmationCode.PACKET_ERROR, ConfirmationCode.UNSUPPORTED_COMMAND}
+)
+"""How a module without AutoIdentify (an R30x, an older R503) refuses it."""
 
 type Progress = Callable[[int, int], Awaitable[None]]
 
@@ -77,6 +88,11 @@ class FingerprintDevice(UartDevice):
         self._clock = clock or port.clock
         self._wire_clock = port.clock
         self._poll_interval = poll_interval
+        # Learnt from the module, forgotten when its cable is pulled (another module
+        # may come back): whether it has AutoIdentify, and its security level.
+        self._automatic: bool | None = None
+        self._security_level: int | None = None
+        port.add_state_listener(self._link_changed)
 
     @classmethod
     async def open(
@@ -106,9 +122,85 @@ class FingerprintDevice(UartDevice):
 
         Returns None for an unknown finger; raises DeviceTimeout if no finger was
         presented within ``timeout`` seconds.
+
+        First one AutoIdentify (R503 manual p. 31), where the module has it: one
+        command and one answer instead of GenImg, Img2Tz and Search, each waiting for
+        the one before. The MCU wakes the reader when a finger touches it, so the
+        module answers at once; anything else (no answer within the acknowledgement
+        timeout, an empty library, a poor image, a module without the command) goes
+        on the classic way, GenImg until a finger is there, Img2Tz, Search, within
+        the same ``timeout``.
         """
-        await self._capture(1, timeout)
+        deadline = self._clock.monotonic() + timeout
+        if self._automatic is not False:
+            decided, found = await self._auto_identify()
+            if decided:
+                return found
+        remaining = max(0.0, deadline - self._clock.monotonic())
+        await self._capture(1, remaining)
         return await self._search()
+
+    async def _auto_identify(self) -> tuple[bool, FingerMatch | None]:
+        """AutoIdentify at the module's security level, one try: (decided, match)."""
+        params = AutoIdentifyParams(
+            await self._level(), 0, SLOTS, steps=0, tries=1
+        ).encode()
+        async with self._link.exclusive():
+            try:
+                code, data = await self._link.command(
+                    Instruction.AUTO_IDENTIFY,
+                    params,
+                    wait=(ACK_TIMEOUT, self._wire_clock),
+                )
+            except DeviceTimeout:
+                # No finger captured yet (or the command or its answer was lost):
+                # stop it before any other command, which the module would not hear
+                # while it runs (p. 25).
+                await self._cancel()
+                return _UNDECIDED
+        step = _auto_step(data)
+        if code in _UNKNOWN_INSTRUCTION and step.step == 0:
+            self._automatic = False  # an R30x: the classic way from now on
+            return _UNDECIDED
+        self._automatic = True
+        if code is ConfirmationCode.OK:
+            return True, FingerMatch(step.page, step.score)
+        if code in _NOT_FOUND:
+            return True, None
+        # 24 an empty library (GenImg tells whether a finger is there at all), a
+        # poor image, a timeout of the module's own: the classic way.
+        return _UNDECIDED
+
+    async def _cancel(self) -> None:
+        """Cancel a running AutoIdentify; a module that does not know Cancel lacks both."""
+        try:
+            code, _ = await self._link.command(Instruction.CANCEL)
+        except DeviceError as err:  # the next command finds out what is wrong
+            _LOGGER.debug("fingerprint module: Cancel not answered: %s", err)
+            return
+        if code in _UNKNOWN_INSTRUCTION:
+            self._automatic = False
+
+    async def _level(self) -> int:
+        """Return the module's security level (ReadSysPara), Search's level too."""
+        if self._security_level is None:
+            await self._system_parameters()
+        assert self._security_level is not None  # noqa: S101 -- set just above
+        return self._security_level
+
+    async def _system_parameters(self) -> SystemParameters:
+        code, data = await self._link.command(Instruction.READ_SYS_PARA)
+        _check(code, "ReadSysPara")
+        try:
+            parameters = SystemParameters.decode(data)
+        except DecodeError as err:
+            raise DeviceRejected(f"fingerprint module: {err}") from None
+        self._security_level = parameters.security_level
+        return parameters
+
+    def _link_changed(self, state: LinkState) -> None:
+        if state is LinkState.DISCONNECTED:
+            self._automatic = self._security_level = None
 
     async def enroll(
         self,
@@ -165,12 +257,7 @@ class FingerprintDevice(UartDevice):
         (ReadSysPara's library size), and templates another host stored anywhere in
         it are reported. One ReadIndexTable per 256 pages.
         """
-        code, data = await self._link.command(Instruction.READ_SYS_PARA)
-        _check(code, "ReadSysPara")
-        try:
-            size = SystemParameters.decode(data).library_size
-        except DecodeError as err:
-            raise DeviceRejected(f"fingerprint module: {err}") from None
+        size = (await self._system_parameters()).library_size
         pages: set[int] = set()
         for index_page in range(max(1, -(-size // INDEX_PAGE_SIZE))):
             pages |= await self._index_page(index_page)
@@ -216,6 +303,20 @@ class FingerprintDevice(UartDevice):
         except DecodeError as err:
             raise DeviceRejected(f"fingerprint module: {err}") from None
         return FingerMatch(hit.page, hit.score)
+
+
+_UNDECIDED: tuple[bool, FingerMatch | None] = (False, None)
+"""AutoIdentify did not decide: identify the classic way (GenImg, Img2Tz, Search)."""
+
+
+def _auto_step(data: bytes) -> AutoIdentifyStep:
+    """Return an AutoIdentify acknowledge's step (a bare refusal has none: step 0)."""
+    if not data:
+        return AutoIdentifyStep(0, 0, 0)
+    try:
+        return AutoIdentifyStep.decode(data)
+    except DecodeError as err:
+        raise DeviceRejected(f"fingerprint module: {err}") from None
 
 
 def _check(code: ConfirmationCode, what: str) -> None:

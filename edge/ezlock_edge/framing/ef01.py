@@ -228,6 +228,8 @@ _STORE = struct.Struct(">BH")
 _DELETE = struct.Struct(">HH")
 _MATCH = struct.Struct(">HH")
 _SYS_PARA = struct.Struct(">HHHHIHH")
+_AUTO_IDENTIFY = struct.Struct(">BBBBB")
+_AUTO_STEP = struct.Struct(">BHH")
 INDEX_PAGE_SIZE = 256
 """Templates described by one ReadIndexTable page (32 bytes, one bit each)."""
 
@@ -282,6 +284,55 @@ class StoreParams:
     def decode(cls, params: bytes) -> StoreParams:
         """Parse command parameters."""
         return cls(*unpack_exact(_STORE, params))
+
+
+@dataclass(frozen=True, slots=True)
+class AutoIdentifyParams:
+    """AutoIdentify (R503 manual p. 31): capture, extract and search in one command.
+
+    ``level`` the security level 1..5, pages ``start``..``start + count - 1``,
+    ``steps`` whether to acknowledge each key step (0: only the last), ``tries``
+    unknown fingers before 09 (0: until one matches).
+    """
+
+    level: int
+    start: int
+    count: int
+    steps: int
+    tries: int
+
+    def encode(self) -> bytes:
+        """Return the command parameters."""
+        return _AUTO_IDENTIFY.pack(
+            self.level, self.start, self.count, self.steps, self.tries
+        )
+
+    @classmethod
+    def decode(cls, params: bytes) -> AutoIdentifyParams:
+        """Parse command parameters."""
+        return cls(*unpack_exact(_AUTO_IDENTIFY, params))
+
+
+@dataclass(frozen=True, slots=True)
+class AutoIdentifyStep:
+    """An AutoIdentify acknowledge's data: the key step, and the page and score found.
+
+    Steps (p. 32): 00 before any image (a refusal), 01 collect image, 02 generate
+    feature, 03 search (page and score of the hit; 0 otherwise).
+    """
+
+    step: int
+    page: int
+    score: int
+
+    def encode(self) -> bytes:
+        """Return the ACK data."""
+        return _AUTO_STEP.pack(self.step, self.page, self.score)
+
+    @classmethod
+    def decode(cls, data: bytes) -> AutoIdentifyStep:
+        """Parse ACK data."""
+        return cls(*unpack_exact(_AUTO_STEP, data))
 
 
 @dataclass(frozen=True, slots=True)

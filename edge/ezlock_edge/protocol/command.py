@@ -8,7 +8,8 @@ lost command or answer shows up as a timeout, after which the command is sent ag
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+import contextlib
 import logging
 
 from ezlock_edge.clock import Clock, timeout
@@ -35,6 +36,7 @@ class CommandLink[FrameT]:
         port.set_receiver(self._receiver.feed)
         port.add_state_listener(self._state_changed)
         self._lock = asyncio.Lock()
+        self._holder: asyncio.Task[object] | None = None  # inside exclusive()
         self._waiting: (
             tuple[Callable[[FrameT], bool], asyncio.Future[FrameT]] | None
         ) = None
@@ -55,7 +57,7 @@ class CommandLink[FrameT]:
         that waits for a person waits on the lock's). Raises DeviceTimeout after
         ``tries`` tries, or DeviceDisconnected if the port was down throughout.
         """
-        async with self._lock:
+        async with self._turn():
             loop = asyncio.get_running_loop()
             for _ in range(tries):
                 if not await self._port.connected_within(seconds):
@@ -76,6 +78,29 @@ class CommandLink[FrameT]:
         if self._port.state is LinkState.DISCONNECTED:
             raise DeviceDisconnected(f"{name} port down: {what} not sent")
         raise DeviceTimeout(f"{name} module did not answer {what} after {tries} tries")
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        """Keep the link for this task's commands until the block ends.
+
+        For a command the module answers only once a person has come (AutoIdentify)
+        and the Cancel that follows when nobody did: no other command in between,
+        which the busy module would not hear.
+        """
+        async with self._lock:
+            self._holder = asyncio.current_task()
+            try:
+                yield
+            finally:
+                self._holder = None
+
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        if self._holder is not None and self._holder is asyncio.current_task():
+            yield  # inside this task's exclusive()
+            return
+        async with self._lock:
+            yield
 
     def _frame_received(self, frame: FrameT) -> None:
         if self._waiting is not None:

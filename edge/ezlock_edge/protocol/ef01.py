@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from ezlock_edge.clock import Clock
 from ezlock_edge.framing.ef01 import (
     DEFAULT_ADDRESS,
@@ -47,9 +49,17 @@ class Ef01Link:
         self._tries = tries
 
     async def command(
-        self, instruction: Instruction, params: bytes = b""
+        self,
+        instruction: Instruction,
+        params: bytes = b"",
+        *,
+        wait: tuple[float, Clock] | None = None,
     ) -> tuple[ConfirmationCode, bytes]:
         """Send a command; return the confirmation code and data of its ACK.
+
+        ``wait``: for a command whose answer waits for a person (AutoIdentify), the
+        seconds of that clock to wait for it, sent once (the module would not hear a
+        repeat while it runs).
 
         Every instruction the driver uses can safely be repeated, so a lost packet
         is simply sent again. Raises DeviceTimeout, DeviceDisconnected, or
@@ -61,11 +71,15 @@ class Ef01Link:
         ``55`` power-on byte is not a package and is skipped by the parser): the
         password is then verified and the command sent once more.
         """
-        code, body = await self._send(instruction, params)
+        code, body = await self._send(instruction, params, wait)
         if code is not ConfirmationCode.MUST_VERIFY_PASSWORD:
             return code, body
         await self.verify_password()
-        return await self._send(instruction, params)
+        return await self._send(instruction, params, wait)
+
+    def exclusive(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Keep the module for this task's commands until the block ends."""
+        return self._link.exclusive()
 
     async def verify_password(self) -> None:
         """VfyPwd with the configured password (R503 manual, VfyPwd)."""
@@ -78,17 +92,24 @@ class Ef01Link:
             raise DeviceRejected(f"fingerprint module: VfyPwd failed: {code.name}")
 
     async def _send(
-        self, instruction: Instruction, params: bytes
+        self,
+        instruction: Instruction,
+        params: bytes,
+        wait: tuple[float, Clock] | None = None,
     ) -> tuple[ConfirmationCode, bytes]:
         packet = Ef01Packet(
             PacketId.COMMAND, bytes((instruction,)) + params, self._address
         )
+        seconds, tries, clock = self._timeout, self._tries, None
+        if wait is not None:
+            (seconds, clock), tries = wait, 1
         ack = await self._link.transact(
             packet.encode(),
             self._is_ack,
-            seconds=self._timeout,
-            tries=self._tries,
+            seconds=seconds,
+            tries=tries,
             what=instruction.name,
+            clock=clock,
         )
         try:
             return ack.code, ack.body
