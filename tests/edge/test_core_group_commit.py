@@ -8,6 +8,8 @@ connection to the file sees what the group wrote only once the group has ended.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+import contextlib
 from pathlib import Path
 import sqlite3
 
@@ -17,8 +19,16 @@ from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.events import Event, EventLog
 from ezlock_edge.core.store import Store, StoreError
 
+type Setup = tuple[Store, EventLog, list[str], sqlite3.Connection]
 
-def _setup(tmp_path: Path) -> tuple[Store, EventLog, list[str], sqlite3.Connection]:
+
+@pytest.fixture
+def opened(tmp_path: Path) -> Iterator[Setup]:
+    """Open a store, its event log, what it announced, and a second reader of the file.
+
+    The second reader is closed at the end (an unclosed one is a ResourceWarning in
+    whichever test the garbage collector happens to run).
+    """
     store = Store(tmp_path / "lock.db")
     log = EventLog(store, ManualClock())
     announced: list[str] = []
@@ -27,8 +37,8 @@ def _setup(tmp_path: Path) -> tuple[Store, EventLog, list[str], sqlite3.Connecti
         announced.append(event.data.get("n", event.type))
 
     log.subscribe(heard)
-    other = sqlite3.connect(tmp_path / "lock.db")  # a second reader of the file
-    return store, log, announced, other
+    with contextlib.closing(sqlite3.connect(tmp_path / "lock.db")) as other:
+        yield store, log, announced, other
 
 
 def _committed(other: sqlite3.Connection) -> list[str]:
@@ -36,9 +46,9 @@ def _committed(other: sqlite3.Connection) -> list[str]:
     return [row[0] for row in rows]
 
 
-async def test_a_group_is_committed_once_at_its_end(tmp_path: Path) -> None:
+async def test_a_group_is_committed_once_at_its_end(opened: Setup) -> None:
     """Three events in a group: invisible to another connection, then all three."""
-    store, log, announced, other = _setup(tmp_path)
+    store, log, announced, other = opened
     async with store.group_commit():
         for n in "abc":
             log.append("doorbell", n=n)
@@ -51,10 +61,10 @@ async def test_a_group_is_committed_once_at_its_end(tmp_path: Path) -> None:
 
 
 async def test_a_failing_transaction_in_a_group_rolls_back_alone(
-    tmp_path: Path,
+    opened: Setup,
 ) -> None:
     """The failed one leaves nothing (no seq either); the group's others are kept."""
-    store, log, announced, _ = _setup(tmp_path)
+    store, log, announced, _ = opened
 
     def failing() -> None:
         with store.transaction():
@@ -72,10 +82,10 @@ async def test_a_failing_transaction_in_a_group_rolls_back_alone(
 
 
 async def test_a_durable_commit_meanwhile_commits_the_group_first(
-    tmp_path: Path,
+    opened: Setup,
 ) -> None:
     """Another task's plain transaction: the group's earlier work, then its own."""
-    store, log, announced, other = _setup(tmp_path)
+    store, log, announced, other = opened
     written, go_on = asyncio.Event(), asyncio.Event()
 
     async def batch() -> None:
@@ -98,14 +108,14 @@ async def test_a_durable_commit_meanwhile_commits_the_group_first(
 
 
 async def test_a_group_whose_transaction_sqlite_rolled_back_raises(
-    tmp_path: Path,
+    opened: Setup,
 ) -> None:
     """A full disk rolls the whole SQLite transaction back: the group raises.
 
     What its earlier transactions wrote is gone with it, so the group must not end as
     if it were stored (the MCU link would acknowledge those events).
     """
-    store, log, announced, other = _setup(tmp_path)
+    store, log, announced, other = opened
     log.append("doorbell", n="before")
     (pages,) = store._db.execute("PRAGMA page_count").fetchone()
     store._db.execute(f"PRAGMA max_page_count={pages + 2}")  # then the disk is full
