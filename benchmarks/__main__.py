@@ -132,6 +132,10 @@ def _table(results: dict[str, Any]) -> dict[str, Any]:
             restart["startup_to_listening_ms"],
         ]
         table["edge_startup_cpu_ms"] = restart["cpu_to_listening_ms"]
+        table["edge_rss_mib_first_start_connected"] = [
+            round(footprint["lock"]["first_start"]["idle_rss_kib"] / 1024, 1),
+            round(restart["connected_idle_rss_kib"] / 1024, 1),
+        ]
         table["edge_idle_rss_startup_floors"] = [
             footprint["restart_over_floor"]["idle_rss"],
             footprint["restart_over_floor"]["startup_wall"],

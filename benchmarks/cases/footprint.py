@@ -183,10 +183,10 @@ def import_costs(python: Path) -> dict[str, Any]:
     }
 
 
-async def _connected_rss_kib(
+async def _connected_memory(
     daemon: InstalledDaemon, sim: EdgeProcess, session: aiohttp.ClientSession
-) -> int:
-    """Pair a client and hold its WebSocket, as Home Assistant does; the RSS then.
+) -> dict[str, Any]:
+    """Pair a client and hold its WebSocket, as Home Assistant does; memory then.
 
     A lock's driver spends its life so: one paired Home Assistant subscribed to its
     events (TLS session, WebSocket, the event replay and the state it was sent).
@@ -208,8 +208,8 @@ async def _connected_rss_kib(
         while (await socket.receive_json())["type"] != "state":
             pass
         await asyncio.sleep(IDLE_S)
-        rss_kib: int = breakdown(daemon.pid)["rss_kib"]
-    return rss_kib
+        memory: dict[str, Any] = breakdown(daemon.pid)
+    return memory
 
 
 async def _lock_run(
@@ -230,11 +230,13 @@ async def _lock_run(
         cpu = cpu_seconds(daemon.pid)  # zeroconf's announce included
         await asyncio.sleep(IDLE_S)
         memory = breakdown(daemon.pid)
-        connected = (
-            {"connected_idle_rss_kib": await _connected_rss_kib(daemon, sim, session)}
-            if session is not None
-            else {}
-        )
+        connected = {}
+        if session is not None:
+            in_use = await _connected_memory(daemon, sim, session)
+            connected = {
+                "connected_idle_rss_kib": in_use["rss_kib"],
+                "connected_memory": in_use,
+            }
         return connected | {
             "startup_to_listening_ms": round(daemon.listening_s * 1000, 1),
             "startup_to_ready_ms": round(daemon.ready_s * 1000, 1),
