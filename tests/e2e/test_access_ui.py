@@ -138,6 +138,42 @@ async def test_add_a_person_enroll_a_finger_and_give_a_visitor_a_code(
         what="the visitor code to open the door",
     )
 
+    # A new fingerprint module: Bob's finger is lost with the old one; a repair says so
+    # and removes his fingerprint from the lock.
+    fingerprints = (
+        "Object.values(document.querySelector('home-assistant').hass.states)"
+        ".find((s) => s.entity_id.startsWith('sensor.')"
+        " && s.entity_id.endsWith('_fingerprints'))"
+    )
+    await sim(demo, "replace_module", {"link": "fingerprint"})
+    await page.wait_for(
+        f"{fingerprints}.state === 'unavailable'", within=30, what="the module out"
+    )
+    await sim(demo, "replug", {"link": "fingerprint"})
+    await open_in_app(page, "/config/repairs")
+    lost = "fingerprints lost from the fingerprint module"
+    await page.wait_for(
+        f"__deepText().includes({json.dumps(lost)})", within=30, what="the repair"
+    )
+    await page.click(
+        "__deepAll('ha-list-item-button, ha-md-list-item, ha-list-item')"
+        f".find((e) => __visible(e) && __deepText(e).includes({json.dumps(lost)}))",
+        what="the repair",
+    )
+    await page.wait_for(
+        f"{FLOW_TEXT}.includes('Remove the lost fingerprints')"
+        f" && {FLOW_TEXT}.includes('Bob')",
+        within=30,
+        what="the repair's form, naming Bob",
+    )
+    await page.screenshot(artifacts / "home-assistant-templates-repair.png")
+    await submit(page)
+    await page.wait_for(
+        f"{fingerprints}.state === '0' && !__deepText().includes({json.dumps(lost)})",
+        within=30,
+        what="Bob's lost fingerprint removed from the lock, the repair gone",
+    )
+
 
 async def test_the_visitor_form_in_traditional_chinese(
     page: Page, demo: dict[str, Any], artifacts: Path

@@ -17,6 +17,7 @@ import pytest
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.models import CredentialType
 from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.sim.presence import FACE_DWELL
 from tests.support.lock import create_first_admin, enroll_in_view, sim_of
 from tests.support.modules import empty_module_elsewhere, store_finger_elsewhere
 from tests.support.waiting import eventually
@@ -227,3 +228,38 @@ async def test_what_an_admin_deleted_is_no_news(
         await eventually(lambda: fingerprint_link() == "connected", "back")
         await edge.core._templates._tasks.wait()  # the check of the module back
         assert mismatches() == [[3, 150]]
+
+
+async def test_a_replaced_module_reports_the_templates_it_lost(
+    tmp_path: Path, clock: ManualClock, sim: SimulatedLock
+) -> None:
+    """The simulator's ``replace_module``: a new, empty module plugged in while running.
+
+    The lock's credentials on it are reported missing once the new one is plugged in.
+    """
+    async with running_edge(tmp_path / "edge", clock, sim=sim) as edge:
+        await create_first_admin(sim)
+        credential = await enroll_in_view(edge, 1, "face", "alice")
+        slots = {c.id: c.slot for c in await edge.core.list_credentials(1)}
+        # Alice walks away: the face module is idle (no match of hers still running).
+        await sim.clock(advance=FACE_DWELL + 1)
+
+        def missing() -> list[list[int]]:
+            return [
+                e.data["missing_slots"]
+                for e in edge.core.events.query(limit=1000)
+                if e.type == "templates_mismatch"
+                and e.data["credential_type"] == "face"
+            ]
+
+        def face_link() -> str:
+            return str(edge.core.state.devices["face"].value)
+
+        # As /sim/v1 does it: take the module out, then plug the new one in.
+        await sim.handle("replace_module", {"link": "face"})
+        await eventually(lambda: face_link() == "disconnected", "the module taken out")
+        assert missing() == []
+        await sim.handle("replug", {"link": "face"})
+        await eventually(
+            lambda: missing() == [[slots[credential]]], "its template lost"
+        )

@@ -165,6 +165,11 @@ ACTIONS: dict[str, Action] = {
             {vol.Required("link"): vol.In(MODULE_LINKS)},
         ),
         Action(
+            "replace_module",
+            "take a biometric module out for a new, empty one (replug plugs it in)",
+            {vol.Required("link"): vol.In(MODULE_LINKS)},
+        ),
+        Action(
             "clock",
             "read the lock's time; advance=SECONDS moves a manual clock forward",
             {

@@ -143,6 +143,11 @@ class BiometricModule:
         self._enrollment: _Enrollment | None = None
         self._names: dict[int, tuple[bytes, int]] = {}
 
+    def wipe(self) -> None:
+        """Forget every user and template (DEL_ALL; a new module from the factory)."""
+        self.library.clear()
+        self._names.clear()
+
     @property
     def commands(self) -> frozenset[int]:
         """The message ids this module answers with more than REJECTED."""
@@ -212,8 +217,7 @@ class BiometricModule:
             (user,) = _USER.unpack(data)
             self._delete(user)
         elif command == DEL_ALL:
-            self.library.clear()
-            self._names.clear()
+            self.wipe()
             self._reply(command, SUCCESS)
         elif command == GET_USER_INFO:
             (user,) = _USER.unpack(data)

@@ -103,7 +103,7 @@ class ProcessingInstructions(ModuleState):
 
     def _empty(self, params: bytes) -> Answer:
         unpack("", params)
-        self.library.clear()
+        self.wipe()
         return OK, b""
 
     def _up_char(self, params: bytes) -> Answer:

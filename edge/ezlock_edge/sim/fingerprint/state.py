@@ -80,6 +80,10 @@ class ModuleState:
         self.auto_timeout = AUTO_TIMEOUT
         """Seconds an automatic command waits for each finger (tests shorten it)."""
 
+    def wipe(self) -> None:
+        """Forget every template (Empty; a new module from the factory)."""
+        self.library.clear()
+
     def _ack(self, code: int, data: bytes = b"") -> None:
         self._send(ef01_wire.acknowledge(self.settings.address, code, data))
 

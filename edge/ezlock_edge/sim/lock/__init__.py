@@ -5,8 +5,8 @@ The driver opens ``lock.ports[link]`` as it would open real UARTs; tests and the
 the one generic :meth:`SimulatedLock.handle`. One module per job: ``parts`` (the
 simulated parts and their life cycle), ``person`` (what a person does to the lock and
 sees of it), ``settling`` (when nothing is in flight), ``identity`` (model, serial,
-code); this facade adds the test bench (cables, line noise, module power, the lock's
-time) and the control surface's entry point.
+code); this facade adds the test bench (cables, line noise, module power and
+replacement, the lock's time) and the control surface's entry point.
 """
 
 from __future__ import annotations
@@ -67,6 +67,22 @@ class SimulatedLock(PersonAtTheLock):
 
     async def restart_module(self, link: str) -> None:
         """Power-cycle a module: RAM is lost, flash kept; it sends its power-on message."""
+        module = self._module(link)
+        module.stop()
+        module.start()
+
+    async def replace_module(self, link: str) -> None:
+        """Take a module out for a new, empty one: its cable pulled, its templates gone.
+
+        What a repair person does when a reader fails; :meth:`replug` plugs the new one
+        in, and the lock's credentials on it then have no template behind them (the
+        driver's check says so when the link is back).
+        """
+        module = self._module(link)
+        await self.unplug(link)
+        module.wipe()
+
+    def _module(self, link: str) -> FingerprintModule | BiometricModule:
         module: FingerprintModule | BiometricModule | None
         if link == "fingerprint":
             module = self._fingerprint
@@ -76,8 +92,7 @@ class SimulatedLock(PersonAtTheLock):
             raise SimulationError(f"no module on link {link!r}")
         if module is None:
             raise SimulationError("the simulated lock is not running")
-        module.stop()
-        module.start()
+        return module
 
     # -- the control surface's entry point and a driver's view --------------------------
 
