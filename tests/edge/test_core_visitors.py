@@ -21,7 +21,7 @@ from ezlock_edge.core.models import VisitorKind
 from ezlock_edge.core.schema import MIGRATIONS, SCHEMA_VERSION
 from ezlock_edge.core.secrets import DeviceSecret
 from ezlock_edge.core.store import Store
-from ezlock_edge.core.visitors import RETENTION, Visitors
+from ezlock_edge.core.visitors import LOOK_AGAIN, RETENTION, Visitors
 
 _SECRET = DeviceSecret(b"s" * 32)
 _UTC = ZoneInfo("UTC")
@@ -174,6 +174,22 @@ async def test_what_ended_while_the_lock_was_off_is_forgotten_at_start(
     assert visitors.of_kind(kind) != []
     visitors.start()
     assert visitors.of_kind(kind) == []
+    visitors.stop()
+
+
+async def test_the_timer_goes_on_when_the_database_fails(
+    tmp_path: Path, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A wake that cannot read the visitors is logged and tried again, not lost."""
+    store = Store(tmp_path / "broken.db")
+    visitors = Visitors(store, EventLog(store, clock), clock, _SECRET, _UTC)
+    visitors.start()
+    kind = VisitorKind.TEMPORARY_PASSWORD
+    visitors.create(kind, "Guest", clock.now() + timedelta(minutes=5))
+    store.close()  # the database is gone from under the lock
+    clock.advance(5 * 60)
+    assert "Could not follow the visitors' time" in caplog.text
+    assert clock.pending() == [LOOK_AGAIN]
     visitors.stop()
 
 

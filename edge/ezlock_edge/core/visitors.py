@@ -21,6 +21,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
+import logging
 from types import EllipsisType
 
 from ezlock_edge.clock import Clock
@@ -40,6 +41,8 @@ from .schedule import Schedule, parse_schedule
 from .secrets import DeviceSecret, random_digits, random_id
 from .store import Store
 from .validation import check_name, check_validity
+
+_LOGGER = logging.getLogger(__name__)
 
 LOOK_AGAIN = 3600.0
 """Seconds: the longest the timer sleeps, so a wall clock set meanwhile (NTP at boot)
@@ -112,14 +115,23 @@ class Visitors:
             self._timer = None
 
     def _tick(self) -> None:
-        """Forget the ended, announce a new count of active ones, wake again."""
+        """Forget the ended, announce a new count of active ones, wake again.
+
+        A failure (the database) is logged and the timer goes on: the next wake tries
+        again.
+        """
         self._timer = None
-        self._forget_ended()
-        active = self.active_now()
-        if active != self._active:
-            self._active = active
-            self._changed()
-        self._arm()
+        try:
+            self._forget_ended()
+            active = self.active_now()
+            if active != self._active:
+                self._active = active
+                self._changed()
+            self._arm()
+        except Exception:
+            _LOGGER.exception("Could not follow the visitors' time; again soon")
+            if self._running:
+                self._timer = self._clock.call_later(LOOK_AGAIN, self._tick)
 
     def _arm(self) -> None:
         """Wake when the next visitor's status changes (at most ``LOOK_AGAIN`` on)."""
@@ -154,7 +166,7 @@ class Visitors:
     def _forget_ended(self) -> None:
         """Forget the visitors that ended over ``RETENTION`` ago (``<kind>_removed``)."""
         now = self._clock.now()
-        with by_the_lock():  # the lock's own doing, whoever listed the visitors
+        with by_the_lock():  # the lock's own doing, on its clock
             for kind in VisitorKind:
                 for visitor in self.of_kind(kind):
                     ended = visitor.ended_at(now)
