@@ -252,8 +252,7 @@ async def _stalled(
 
     The driver's newest events (did it decide?), what Home Assistant last handled and
     shows, and the fleet's log lines about this lock (a module's late answer, no
-    finger found, a connection closed). The fleet's logs are kept (their directory
-    is named), the benchmark's temporary directory is not.
+    finger found, a connection closed).
     """
     coordinator = lock.entry.runtime_data
     name = lock.edge.data_dir.name
@@ -272,11 +271,10 @@ async def _stalled(
         }
     except (aiohttp.ClientError, TimeoutError) as unreachable:
         edge = f"unreachable: {unreachable!r}"
-    kept, lines = _fleet_logs(root)
+    lines = _log_lines(root)
     return "a finger press did not come through: " + json.dumps(
         {
             "error": repr(err),
-            "fleet_logs_kept_in": str(kept),
             "lock": name,
             "edge": edge,
             "home_assistant": {
@@ -307,14 +305,13 @@ _TROUBLE = (
 )
 
 
-def _fleet_logs(root: Path) -> tuple[Path, list[str]]:
-    """Copy the fleet's logs out of the benchmark's temporary directory; their lines."""
-    kept = Path(tempfile.mkdtemp(prefix="ezlock-fleet-failed-"))
-    lines: list[str] = []
-    for log in sorted(root.glob("fleet*.log")):
-        shutil.copy(log, kept)
-        lines += log.read_text(errors="replace").splitlines()
-    return kept, lines
+def _log_lines(root: Path) -> list[str]:
+    """Every line of the fleet processes' logs."""
+    return [
+        line
+        for log in sorted(root.glob("fleet*.log"))
+        for line in log.read_text(errors="replace").splitlines()
+    ]
 
 
 def _counts(lines: list[str]) -> dict[str, int]:
@@ -322,9 +319,9 @@ def _counts(lines: list[str]) -> dict[str, int]:
 
 
 def _say_where(root: Path) -> None:
-    """On a failure of the fleet benchmark, say what its log counts and keep it."""
-    kept, lines = _fleet_logs(root)
-    print(
-        f"many_locks: fleet logs kept in {kept}: {json.dumps(_counts(lines))}",
-        file=sys.stderr,
-    )
+    """On a failure, keep the fleet's logs (the temporary directory goes) and count."""
+    kept = Path(tempfile.mkdtemp(prefix="ezlock-fleet-failed-"))
+    for log in root.glob("fleet*.log"):
+        shutil.copy(log, kept)
+    counts = json.dumps(_counts(_log_lines(root)))
+    print(f"many_locks: fleet logs kept in {kept}: {counts}", file=sys.stderr)
