@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+import logging
 
 import pytest
 
@@ -37,6 +38,7 @@ from ezlock_edge.protocol.ef01 import (
 from ezlock_edge.protocol.efaa import REPLY_MARGIN, EfaaLink
 from ezlock_edge.transport import SerialPort
 from ezlock_edge.vocabulary.errors import DeviceRejected, DeviceTimeout
+from tests.support.waiting import eventually
 
 from .peer_support import PeerFactory, ScriptedPeer
 
@@ -106,6 +108,46 @@ async def test_fingerprint_answers_from_elsewhere_are_ignored(
     finger_peer.send(Ef01Packet(PacketId.DATA, b"\x00\x00\x09").encode())
     finger_peer.send(Ef01Packet.ack(ConfirmationCode.OK, b"\x00\x03").encode())
     assert await task == (ConfirmationCode.OK, b"\x00\x03")
+
+
+async def test_a_late_answer_is_not_taken_for_the_next_command(
+    finger_peer: ScriptedPeer[Ef01Packet],
+    finger_link: Ef01Link,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An ACK that comes after its try was given up on does not answer the next command.
+
+    A module's ACK does not name its instruction. GenImg's first try is answered
+    late (a busy host): the second try takes that answer, and the second try's own
+    answer, later still, must not become Search's (a fleet of 200 locks at load 13
+    logged such late answers).
+    """
+    caplog.set_level(logging.DEBUG, "ezlock_edge.protocol.command")
+    ok = Ef01Packet.ack(ConfirmationCode.OK).encode()
+    capture = asyncio.create_task(finger_link.command(Instruction.GEN_IMG))
+    await finger_peer.next()
+    clock.advance(EF01_TIMEOUT)  # the first try's answer is late
+    await finger_peer.next()
+    finger_peer.send(ok)  # the first try's, taken for the second (the same command)
+    assert await capture == (ConfirmationCode.OK, b"")
+    search = asyncio.create_task(
+        finger_link.command(Instruction.SEARCH, b"\x01\x00\x00\x00\x32")
+    )
+    await eventually(
+        lambda: not finger_peer.frames.empty() or bool(clock.pending()),
+        "the search sent, or a wait for a quiet line",
+    )
+    finger_peer.send(ok)  # the second try's answer, later still
+    await eventually(
+        lambda: search.done() or "ignored" in caplog.text, "the late answer handled"
+    )
+    assert not search.done()  # dropped, not taken for the search's answer
+    clock.advance(EF01_TIMEOUT)  # the line stayed quiet
+    assert (await finger_peer.next()).instruction is Instruction.SEARCH
+    hit = Ef01Packet.ack(ConfirmationCode.OK, b"\x00\x07\x00\x64").encode()
+    finger_peer.send(hit)
+    assert await search == (ConfirmationCode.OK, b"\x00\x07\x00\x64")
 
 
 async def test_unknown_confirmation_code_is_a_rejection(

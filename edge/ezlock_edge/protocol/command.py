@@ -3,6 +3,13 @@
 The fingerprint and face / palm modules have no sequence numbers: the host sends a
 command, the module answers it, and the host must not send the next one before. A
 lost command or answer shows up as a timeout, after which the command is sent again.
+
+An answer that was only late (a busy host, a slow module) still comes after that
+timeout. The try sent again takes it, which is right (the same command); but then the
+second try's answer comes too, and on a link whose answers do not name their command
+(EF01) it would be taken for the next command's. Such a link (``drain_late``) lets the
+line go quiet for one try's timeout before its next command, dropping what comes
+meanwhile.
 """
 
 from __future__ import annotations
@@ -27,11 +34,24 @@ class CommandLink[FrameT]:
     """Send a command frame and wait for the frame that answers it."""
 
     def __init__(
-        self, port: SerialPort, parser: StreamParser[FrameT], *, clock: Clock
+        self,
+        port: SerialPort,
+        parser: StreamParser[FrameT],
+        *,
+        clock: Clock,
+        drain_late: float | None = None,
     ) -> None:
-        """Attach to ``port``, whose bytes ``parser`` understands; wait on ``clock``."""
+        """Attach to ``port``, whose bytes ``parser`` understands; wait on ``clock``.
+
+        ``drain_late``: after a command was sent again, wait until the line has been
+        quiet for this many seconds of ``clock`` before the next command (for answers
+        that do not name their command: module docstring).
+        """
         self._port = port
         self._clock = clock
+        self._drain_late = drain_late
+        self._late = False  # sent again after no answer: a late answer may come
+        self._heard = asyncio.Event()  # a frame came that answered nothing
         self._receiver = FrameReceiver(parser, self._frame_received, clock=clock)
         port.set_receiver(self._receiver.feed)
         port.add_state_listener(self._state_changed)
@@ -59,6 +79,9 @@ class CommandLink[FrameT]:
         """
         async with self._turn():
             loop = asyncio.get_running_loop()
+            if self._late and self._drain_late is not None:
+                await self._quiet(self._drain_late)
+            unanswered = False
             for _ in range(tries):
                 if not await self._port.connected_within(seconds):
                     continue
@@ -68,9 +91,13 @@ class CommandLink[FrameT]:
                     self._port.write(
                         wire
                     )  # connected: checked above, nothing awaited since
+                    # Sent again after a try that went unanswered: that try's answer
+                    # may still come, and then this one's after the next command.
+                    self._late = self._late or unanswered
                     async with timeout(clock or self._clock, seconds):
                         return await answer
                 except TimeoutError:
+                    unanswered = True
                     continue
                 finally:
                     self._waiting = None
@@ -102,12 +129,24 @@ class CommandLink[FrameT]:
         async with self._lock:
             yield
 
+    async def _quiet(self, seconds: float) -> None:
+        """Return once no frame has come for ``seconds``: late answers are dropped."""
+        while True:
+            self._heard.clear()
+            try:
+                async with timeout(self._clock, seconds):
+                    await self._heard.wait()
+            except TimeoutError:
+                self._late = False
+                return
+
     def _frame_received(self, frame: FrameT) -> None:
         if self._waiting is not None:
             answers, answer = self._waiting
             if answers(frame) and not answer.done():
                 answer.set_result(frame)
                 return
+        self._heard.set()
         self._unsolicited(frame)
 
     def _unsolicited(self, frame: FrameT) -> None:

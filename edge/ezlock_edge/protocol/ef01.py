@@ -42,7 +42,10 @@ class Ef01Link:
 
         ``timeout`` is in seconds of ``clock`` (the port's by default).
         """
-        self._link = CommandLink(port, Ef01Parser(), clock=clock or port.clock)
+        # An ACK does not name its instruction: a late one is drained, not taken.
+        self._link = CommandLink(
+            port, Ef01Parser(), clock=clock or port.clock, drain_late=timeout
+        )
         self._address = address
         self._password = password
         self._timeout = timeout
