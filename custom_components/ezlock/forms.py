@@ -208,9 +208,7 @@ class Words:
         return dt_util.as_local(value).strftime("%Y-%m-%d %H:%M")
 
     def _line(self, label: str, start: datetime | None, end: datetime | None) -> str:
-        return (
-            f"- {self.option('summary', label)}: {self.when(start)} → {self.when(end)}"
-        )
+        return f"- {self.option('summary', label)}: {self._span(start, end)}"
 
     def schedule(self, schedule: Schedule) -> str:
         """Show ``Mon, Tue 08:00-17:00; Fri 22:00-02:00`` (always, when there is none)."""

@@ -856,6 +856,9 @@ async def test_the_dialog_speaks_the_language_of_its_user(
     shown = await reply.json()
     assert shown["step_id"] == "person"
     assert "角色" in shown["description_placeholders"]["summary"]
+    # No validity period reads as in the overview: at any time, not two dashes.
+    assert "有效期間: 任何時間" in shown["description_placeholders"]["summary"]
 
     result = await _start(hass, entry, SUBENTRY_PERSON, row)
     assert "Role: Admin" in result["description_placeholders"]["summary"]
+    assert "Valid: at any time" in result["description_placeholders"]["summary"]
