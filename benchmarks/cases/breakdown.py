@@ -21,7 +21,12 @@ STAGES = (
         "mcu_sensor_wake",
         "finger_identify_end",
     ),
-    ("unlock decision", "finger_identify_end", "mcu_unlock_sent"),
+    ("unlock decision", "finger_identify_end", "fsync_start"),
+    (
+        "the commanded movement made durable (issue #11.6), fsync",
+        "fsync_start",
+        "mcu_unlock_sent",
+    ),
     (
         "UNLOCK request and answer on the MCU link",
         "mcu_unlock_sent",
