@@ -234,10 +234,15 @@ class Database:
         if self._turn_sync is None:
             loop = asyncio.get_running_loop()
             self._turn_sync = loop.create_future()
-            loop.call_soon(self._end_of_turn)
+            loop.call_soon(self._end_of_turn, True)
         await asyncio.shield(self._turn_sync)
 
-    def _end_of_turn(self) -> None:
+    def _end_of_turn(self, first: bool = False) -> None:
+        if first:
+            # Once more after what this turn made ready (a state push to write: what
+            # the bolt did needs no sync), so a client hears it while the disk syncs.
+            asyncio.get_running_loop().call_soon(self._end_of_turn)
+            return
         done, self._turn_sync = self._turn_sync, None
         try:
             self.sync()
