@@ -9,8 +9,8 @@ log's announcements) run only once their commit is durable.
 Group commit: inside :meth:`Store.group_commit` (this task only), each transaction is a
 savepoint of one SQLite transaction that the group leaves open, so a window of events
 writes its pages to the WAL once, not once per event; leaving the block commits it and
-waits for one sync at the end of the event loop's turn, which covers every group that
-ended in that turn (the unlock's event and the bolt reports that came with the MCU's
+waits for one sync at the end of the event loop's turn (after what that turn made
+ready, such as a state push), which covers every group that ended in that turn (the unlock's event and the bolt reports that came with the MCU's
 answer: one fsync for both), and only then runs the callbacks of every transaction in
 it, in commit order. A transaction that fails rolls back to its savepoint: the group's
 other transactions stay. The MCU event handler persists a window of events that way
