@@ -115,7 +115,8 @@ async def test_identify_on_a_module_without_auto_identify(
 
 async def test_identify_when_auto_identify_is_not_answered(module: HexPeer) -> None:
     # No acknowledge within the second the driver waits (the command or its answer
-    # lost, no finger captured): Cancel (p. 25: the only command a running
+    # lost, no finger captured): a second of quiet on the line (a late answer is not
+    # taken for the next command's), Cancel (p. 25: the only command a running
     # AutoIdentify hears), then the classic way within the same identify timeout.
     clock = ManualClock()
     device = await FingerprintDevice.open(module.path, clock=clock)
@@ -124,6 +125,8 @@ async def test_identify_when_auto_identify_is_not_answered(module: HexPeer) -> N
         await module.answer(READ_SYS_PARA, SYS_PARA_200)
         await module.expect(AUTO_IDENTIFY)
         await eventually(lambda: bool(clock.pending()), "the wait for the answer")
+        clock.advance(1.0)
+        await eventually(lambda: bool(clock.pending()), "the quiet line")
         clock.advance(1.0)
         await module.answer(CANCEL, ACK_OK)
         await module.answer(GEN_IMG, ACK_OK)

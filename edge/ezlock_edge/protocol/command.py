@@ -101,6 +101,8 @@ class CommandLink[FrameT]:
                     continue
                 finally:
                     self._waiting = None
+        # The last try's answer may still come too (a command sent once: AutoIdentify).
+        self._late = self._late or unanswered
         name = self._port.name
         if self._port.state is LinkState.DISCONNECTED:
             raise DeviceDisconnected(f"{name} port down: {what} not sent")
