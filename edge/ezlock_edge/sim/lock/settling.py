@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+import logging
 
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.sim.port import VirtualPort
+
+_LOGGER = logging.getLogger(__name__)
 
 type DriverTraffic = Callable[[], Mapping[str, tuple[int, int]]]
 """Per link, the bytes a driver has sent and received so far."""
@@ -23,16 +26,30 @@ _SETTLE_POLL = 0.0005
 """Seconds (real time) between looks while bytes cross a pty."""
 _SETTLE_LIMIT = 0.5
 """Seconds (real time) without any progress after which a link is given up on."""
+SETTLE_CAP = 10.0
+"""Seconds (real time) after which a link that keeps moving is given up on all the same.
+
+A peer that never stops talking (line noise, a driver retrying on real time) would
+otherwise hold every move of the clock, and a request to the control surface, forever.
+"""
 
 
 class Settling:
     """Watches the lock's links (and a driver's counts) to tell when nothing is in flight."""
 
     def __init__(
-        self, ports: Mapping[str, VirtualPort], pending_events: Callable[[], int]
+        self,
+        ports: Mapping[str, VirtualPort],
+        pending_events: Callable[[], int],
+        *,
+        cap: float = SETTLE_CAP,
     ) -> None:
-        """Watch ``ports`` (the lock's, as they come and go) and the MCU's unacknowledged events."""
+        """Watch ``ports`` (the lock's, as they come and go) and the MCU's unacknowledged events.
+
+        ``cap``: real seconds a settling waits at most, however busy the links stay.
+        """
         self._ports = ports
+        self._cap = cap
         self._pending_events = pending_events
         self._advancing = asyncio.Lock()
         self._driver_traffic: DriverTraffic | None = None
@@ -106,11 +123,13 @@ class Settling:
         ``_SETTLE_QUIET``. A link that does not settle (no driver reading it) is given
         up on once nothing on it has moved for ``_SETTLE_LIMIT`` and not waited for
         again until it changes. Bytes still moving are waited for however long a loaded
-        machine takes to carry them: a timer fired while a frame is half across would
-        cut it (the receiver's idle gap) and lose what it carried.
+        machine takes to carry them (a timer fired while a frame is half across would
+        cut it: the receiver's idle gap), up to ``cap``: links that never stop moving
+        are given up on then, with a warning, rather than waited for forever.
         """
         loop = asyncio.get_running_loop()
         give_up = 0.0
+        cap = loop.time() + self._cap
         pause = _SETTLE_QUIET if self._driver_traffic is None else _SETTLE_POLL
         quiet = False  # the wire stayed as it is over a pause in real time
         last: tuple[int, ...] | None = None
@@ -123,6 +142,12 @@ class Settling:
             if now != last:  # still moving: not stuck
                 last, give_up = now, loop.time() + _SETTLE_LIMIT
             elif loop.time() >= give_up:
+                self._stuck = now
+                return
+            if loop.time() >= cap:
+                _LOGGER.warning(
+                    "The simulated lock's links did not settle within %.0f s", self._cap
+                )
                 self._stuck = now
                 return
             await asyncio.sleep(pause)
