@@ -12,9 +12,7 @@ import os
 from pathlib import Path
 import signal
 import sys
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from ezlock_edge.vocabulary.errors import DeviceError
 
@@ -35,8 +33,12 @@ from .config import (
 )
 from .sim.cli import add_sim_parser, add_simulator_parser, run_sim_command
 
+if TYPE_CHECKING:
+    # aiohttp's client (about 19 MiB) is imported by ``info`` only, never by ``run``.
+    import aiohttp
+
 _LOGGER = logging.getLogger(__name__)
-_INFO_TIMEOUT = aiohttp.ClientTimeout(total=10)
+_INFO_TIMEOUT_S = 10
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -213,7 +215,12 @@ async def run_daemon(config: Config) -> None:
 
 
 async def fetch_info(config: Config) -> dict[str, Any]:
-    """Ask the local driver for ``/api/v1/info``, pinning its certificate when readable."""
+    """Ask the local driver for ``/api/v1/info``, pinning its certificate when readable.
+
+    Raises ``aiohttp.ClientError`` or ``TimeoutError`` when nothing answers.
+    """
+    import aiohttp  # noqa: PLC0415 -- see the imports
+
     scheme = "http" if config.insecure_http else "https"
     ssl: aiohttp.Fingerprint | bool = False
     cert = config.data_dir / TLS_DIR / CERT_FILE
@@ -225,7 +232,9 @@ async def fetch_info(config: Config) -> dict[str, Any]:
     host = "127.0.0.1" if config.host in WILDCARD_HOSTS else config.host
     url = f"{scheme}://{host}:{config.port}/api/v1/info"
     async with (
-        aiohttp.ClientSession(timeout=_INFO_TIMEOUT) as session,
+        aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=_INFO_TIMEOUT_S)
+        ) as session,
         session.get(url, ssl=ssl) as response,
     ):
         response.raise_for_status()
@@ -277,6 +286,8 @@ async def _main(args: argparse.Namespace) -> int:
             _LOGGER.error("Cannot start: %s", err)
             return 1
         return 0
+    import aiohttp  # noqa: PLC0415 -- see the imports
+
     try:
         info = await fetch_info(config)
     except (aiohttp.ClientError, TimeoutError) as err:

@@ -3,7 +3,8 @@
 The simulator (only its command-line client, ``ezlock-edge sim``, is part of the
 command), the OpenAPI document's builder, zeroconf (when not advertising) and
 cryptography (the daemon makes its TLS identity in a child process) stay out of the
-driver's memory.
+driver's memory; so does aiohttp's HTTP client, which only ``ezlock-edge info`` and
+``ezlock-edge sim`` use.
 """
 
 from __future__ import annotations
@@ -41,6 +42,25 @@ def test_the_driver_imports_none_of_the_heavy_optional_parts() -> None:
         if any(module == p or module.startswith(p + ".") for p in LAZY)
     ]
     assert heavy == []
+
+
+_COMMAND = """
+import sys
+from ezlock_edge.cli import build_parser
+build_parser().parse_args(["run", "--simulate"])
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def test_the_command_parses_run_without_an_http_client() -> None:
+    """``ezlock-edge`` itself (parser, sim subcommands) imports no aiohttp.
+
+    ``info`` and ``sim`` import it when they ask a driver or a simulator something.
+    """
+    loaded = subprocess.run(
+        [sys.executable, "-c", _COMMAND], check=True, capture_output=True, text=True
+    ).stdout.split()
+    assert [module for module in loaded if module.split(".")[0] == "aiohttp"] == []
 
 
 _FIRST_START = """

@@ -16,15 +16,13 @@ from pathlib import Path
 import sys
 from typing import Any
 
-import aiohttp
-
 from .actions import ACTIONS, READ_ONLY_ACTIONS, READABLE_ACTIONS, SIM_HTTP_PORT
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _LOG_FORMATS = ("text", "json")
 
-_TIMEOUT = aiohttp.ClientTimeout(total=10)
-_ADVANCE_TIMEOUT = aiohttp.ClientTimeout(total=600)  # a week of timers takes a while
+_TIMEOUT_S = 10
+_ADVANCE_TIMEOUT_S = 600  # a week of timers takes a while
 
 
 def _assignment(text: str) -> tuple[str, str]:
@@ -63,12 +61,17 @@ def add_sim_parser(
 
 async def run_sim_command(args: argparse.Namespace) -> int:
     """Send the parsed ``sim`` command; print the JSON answer. Returns the exit code."""
+    # Imported here: parsing (``ezlock-edge run`` too) needs no HTTP client.
+    import aiohttp  # noqa: PLC0415
+
     url = f"http://127.0.0.1:{args.sim_port}/sim/v1/{args.action}"
     body: dict[str, Any] = dict(args.fields)
     look = args.action in READ_ONLY_ACTIONS or (
         args.action in READABLE_ACTIONS and not body
     )
-    timeout = _ADVANCE_TIMEOUT if args.action == "clock" else _TIMEOUT
+    timeout = aiohttp.ClientTimeout(
+        total=_ADVANCE_TIMEOUT_S if args.action == "clock" else _TIMEOUT_S
+    )
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session:
             request = session.get(url) if look else session.post(url, json=body)
