@@ -18,8 +18,6 @@ from types import TracebackType
 from typing import Protocol, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import tzlocal
-
 
 class Clock(Protocol):
     """Wall time for records, monotonic time for windows, and timers on the loop."""
@@ -179,7 +177,10 @@ def local_time_zone() -> ZoneInfo:
 
     ``tzlocal`` reads the same places every Linux tool does and answers with an IANA
     name, which ``zoneinfo`` turns into a zone that knows its daylight-saving rules.
+    It is imported here: a lock configured with its ``time_zone`` never loads it.
     """
+    import tzlocal  # noqa: PLC0415
+
     try:
         name = tzlocal.get_localzone_name()
     except LookupError, ValueError, OSError:

@@ -4,7 +4,8 @@ The simulator (only its command-line client, ``ezlock-edge sim``, is part of the
 command), the OpenAPI document's builder, zeroconf (when not advertising) and
 cryptography (the daemon makes its TLS identity in a child process) stay out of the
 driver's memory; so does aiohttp's HTTP client, which only ``ezlock-edge info`` and
-``ezlock-edge sim`` use.
+``ezlock-edge sim`` use, and tzlocal, which only a lock without a configured
+``time_zone`` asks for the board's own.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ LAZY = (
     "zeroconf",
     "cryptography",
     "PIL",
+    "tzlocal",
 )
 
 
