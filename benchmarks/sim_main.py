@@ -23,17 +23,17 @@ from ezlock_edge.sim.lock import SimulatedLock
 async def _run(state_dir: Path, sim_port: int) -> None:
     sim = SimulatedLock(motor_travel=0.0, state_dir=state_dir)
     await sim.start()
-    runner = await start_http(sim, port=sim_port)
+    server = await start_http(sim, port=sim_port)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     ports = {link: str(path) for link, path in sim.ports.items()}
-    bound = runner.addresses[0][1]
+    bound = server.port
     sys.stdout.write(json.dumps({"ports": ports, "sim_port": bound}) + "\n")
     sys.stdout.flush()
     try:
         await stop.wait()
     finally:
-        await runner.cleanup()
+        await server.close()
         await sim.stop()
 
 

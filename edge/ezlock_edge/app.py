@@ -248,9 +248,9 @@ class EdgeApp:
         if self.sim is not None and options.sim_http_port is not None:
             from .sim.http import start_http  # noqa: PLC0415 - only when simulating
 
-            runner = await start_http(self.sim, port=options.sim_http_port)
-            self._stack.push_async_callback(runner.cleanup)
-            self._sim_http_port = runner.addresses[0][1]
+            server = await start_http(self.sim, port=options.sim_http_port)
+            self._stack.push_async_callback(server.close)
+            self._sim_http_port = server.port
         if options.zeroconf:
             advertiser = Advertiser(
                 Advertisement(

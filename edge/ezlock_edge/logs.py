@@ -72,8 +72,6 @@ def setup(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # aiohttp's access log repeats each request; the API logs what matters itself.
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     # serialx logs every byte at DEBUG, and the UART bytes carry secrets (keypad
     # digits, the verification code in the MCU hello): never below INFO.
     logging.getLogger("serialx").setLevel(max(logging.INFO, root.level))

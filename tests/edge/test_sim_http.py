@@ -6,8 +6,9 @@ import argparse
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import socket
+
 import aiohttp
-from aiohttp import web
 import pytest
 
 from ezlock_edge.clock import ManualClock
@@ -27,10 +28,9 @@ async def lock(tmp_path: Path) -> AsyncIterator[SimulatedLock]:
 
 @pytest.fixture
 async def base_url(lock: SimulatedLock) -> AsyncIterator[str]:
-    runner = await start_http(lock, "127.0.0.1", 0)
-    host, port = runner.addresses[0][:2]
-    yield f"http://{host}:{port}/sim/v1"
-    await runner.cleanup()
+    server = await start_http(lock, "127.0.0.1", 0)
+    yield f"http://127.0.0.1:{server.port}/sim/v1"
+    await server.close()
 
 
 async def _post(url: str, body: object) -> tuple[int, dict[str, object]]:
@@ -148,13 +148,11 @@ async def test_cli_sends_actions_to_the_running_simulator(
 async def test_cli_reports_a_missing_simulator(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    runner = web.AppRunner(web.Application())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    await runner.cleanup()  # the port is now closed
-    assert await run_sim_command(_parse("--sim-port", str(port), "panel")) == 2
+    # A port bound and never listened on: refused for as long as the test holds it.
+    with socket.socket() as unserved:
+        unserved.bind(("127.0.0.1", 0))
+        port = unserved.getsockname()[1]
+        assert await run_sim_command(_parse("--sim-port", str(port), "panel")) == 2
     assert "no simulator" in capsys.readouterr().err
 
 

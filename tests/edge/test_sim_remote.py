@@ -24,11 +24,10 @@ async def test_first_admin_at_the_keypad_of_a_lock_in_another_process(
 ) -> None:
     """L-26: touch, confirm, the password twice, each after the lock asked for it."""
     async with running_edge(tmp_path, clock) as edge:
-        runner = await start_http(sim_of(edge), "127.0.0.1", 0)
-        host, port = runner.addresses[0][:2]
+        server = await start_http(sim_of(edge), "127.0.0.1", 0)
         try:
             async with aiohttp.ClientSession() as session:
-                lock = RemoteSimulatedLock(session, f"http://{host}:{port}")
+                lock = RemoteSimulatedLock(session, f"http://127.0.0.1:{server.port}")
                 await lock.create_first_admin(PASSWORD)
                 assert (await lock.look("label"))["serial"] == edge.core.info.serial
                 await lock.act("keypad", keys=[*PASSWORD, "confirm"])
@@ -36,6 +35,6 @@ async def test_first_admin_at_the_keypad_of_a_lock_in_another_process(
                 with pytest.raises(SimulationError, match="refused keypad"):
                     await lock.act("keypad", keys=["no such key"])
         finally:
-            await runner.cleanup()
+            await server.close()
         users = await edge.core.list_users()
         assert [(u.number, u.role) for u in users] == [(1, Role.ADMIN)]

@@ -13,9 +13,8 @@ import hashlib
 import math
 import secrets
 
-from aiohttp import hdrs, web
-
 from ezlock_edge.clock import Clock
+from ezlock_edge.http.request import Request
 
 from .errors import ApiError
 
@@ -32,13 +31,13 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def bearer_token(request: web.Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
     """Return the ``Authorization: Bearer`` token, or None when there is no header.
 
     A header that is present but not a bearer token is refused, not ignored, so a client
     with a broken header learns why it is unauthorised.
     """
-    header = request.headers.get(hdrs.AUTHORIZATION)
+    header = request.headers.get("Authorization")
     if header is None:
         return None
     scheme, _, token = header.partition(" ")
@@ -94,7 +93,7 @@ class AuthThrottle:
                 429,
                 "too_many_attempts",
                 f"Too many bad tokens from this address; retry in {retry} s",
-                headers={hdrs.RETRY_AFTER: str(retry)},
+                headers={"Retry-After": str(retry)},
             )
 
     def failure(self, address: str) -> None:
@@ -142,7 +141,7 @@ class WriteRateLimit:
                 429,
                 "too_many_requests",
                 f"At most {self._limit} of these a minute; retry in {retry} s",
-                headers={hdrs.RETRY_AFTER: str(retry)},
+                headers={"Retry-After": str(retry)},
             )
         recent.append(now)
         self._attempts[client_id] = recent

@@ -13,10 +13,10 @@ import asyncio
 from email.utils import format_datetime
 import logging
 
-from aiohttp import web
-
 from ezlock_edge.clock import timeout
 from ezlock_edge.core.camera import CameraUnavailableError, Frame, Viewer
+from ezlock_edge.http.messages import Response, json_response
+from ezlock_edge.http.request import Request, StreamResponse
 
 from . import schemas
 from .context import CLIENT, CONTEXT
@@ -30,53 +30,57 @@ STALL_SECONDS = 20.0
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-def unavailable(err: CameraUnavailableError) -> web.Response:
+def unavailable(err: CameraUnavailableError) -> Response:
     """Answer ``409 {"error": "camera_unavailable", "reason": ...}``."""
-    return web.json_response(
+    return json_response(
         {"error": err.code, "message": err.message, "reason": err.reason.value},
         status=409,
     )
 
 
-def _jpeg(frame: Frame) -> web.Response:
-    return web.Response(
-        body=frame.jpeg,
-        content_type="image/jpeg",
-        headers=_NO_STORE
-        | {"Last-Modified": format_datetime(frame.taken, usegmt=True)},
+def _jpeg(frame: Frame) -> Response:
+    return Response(
+        200,
+        frame.jpeg,
+        _NO_STORE
+        | {
+            "Content-Type": "image/jpeg",
+            "Last-Modified": format_datetime(frame.taken, usegmt=True),
+        },
     )
 
 
-async def snapshot(request: web.Request) -> web.Response:
+async def snapshot(request: Request) -> Response:
     """``GET /camera/snapshot``: one JPEG of now."""
     try:
-        frame = await request.app[CONTEXT].core.camera.snapshot()
+        frame = await request[CONTEXT].core.camera.snapshot()
     except CameraUnavailableError as err:
         return unavailable(err)
     return _jpeg(frame)
 
 
-async def saved_snapshot(request: web.Request) -> web.Response:
+async def saved_snapshot(request: Request) -> Response:
     """``GET /camera/snapshots/{id}``: the picture an event refers to."""
     snapshot_id: str = path_param(request, "id", schemas.OBJECT_ID)
-    info, jpeg = await request.app[CONTEXT].core.camera.saved(snapshot_id)
+    info, jpeg = await request[CONTEXT].core.camera.saved(snapshot_id)
     return _jpeg(Frame(0, jpeg, info.taken))
 
 
-async def stream(request: web.Request) -> web.StreamResponse:
+async def stream(request: Request) -> Response:
     """``GET /camera/stream``: MJPEG until the client leaves or the camera goes off."""
-    context = request.app[CONTEXT]
+    context = request[CONTEXT]
     camera = context.core.camera
     try:
         viewer = camera.watch(request[CLIENT].id)
     except CameraUnavailableError as err:
         return unavailable(err)
     try:
-        response = web.StreamResponse(
-            headers=_NO_STORE
-            | {"Content-Type": f"multipart/x-mixed-replace; boundary={BOUNDARY}"}
+        response = await request.stream(
+            Response(
+                headers=_NO_STORE
+                | {"Content-Type": f"multipart/x-mixed-replace; boundary={BOUNDARY}"}
+            )
         )
-        await response.prepare(request)
         await _serve(request, response, viewer)
         _LOGGER.debug(
             "Stream ended",
@@ -91,10 +95,8 @@ async def stream(request: web.Request) -> web.StreamResponse:
         camera.unwatch(viewer)
 
 
-async def _serve(
-    request: web.Request, response: web.StreamResponse, viewer: Viewer
-) -> None:
-    clock = request.app[CONTEXT].clock
+async def _serve(request: Request, response: StreamResponse, viewer: Viewer) -> None:
+    clock = request[CONTEXT].clock
     handler = asyncio.current_task()
     writing = False
 
@@ -125,8 +127,7 @@ async def _serve(
             # capture, not with the second one (never, if that one is late).
             await send(part + part if first else part)
             first = False
-            if request.transport is not None:
-                viewer.buffered(request.transport.get_write_buffer_size())
+            viewer.buffered(request.transport.get_write_buffer_size())
         await send(f"--{BOUNDARY}--\r\n".encode())
         await response.write_eof()
     except TimeoutError:

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 import logging
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
-
 from ezlock_edge.clock import Clock
 from ezlock_edge.core.events import Event
 from ezlock_edge.core.lock import LockCore
 from ezlock_edge.core.models import Client
+from ezlock_edge.http.messages import Key
 from ezlock_edge.tasks import BackgroundTasks
 
 from .auth import AuthThrottle, WriteRateLimit, token_hash
@@ -136,5 +135,5 @@ class ApiContext:
         await self._tasks.wait()
 
 
-CONTEXT = web.AppKey("ezlock_api", ApiContext)
-CLIENT = web.RequestKey("ezlock_client", Client)
+CONTEXT = Key[ApiContext]("ezlock_api")
+CLIENT = Key[Client]("ezlock_client")

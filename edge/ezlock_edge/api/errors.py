@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 import logging
 
-from aiohttp import web
-
 from ezlock_edge.core.errors import LockError
+from ezlock_edge.http.messages import HttpError, Response, json_response
+from ezlock_edge.http.request import Request
 
 _LOGGER = logging.getLogger(__name__)
 
-type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+type Handler = Callable[[Request], Awaitable[Response]]
 
 
 class ApiError(Exception):
@@ -44,21 +44,22 @@ def error_response(
     message: str,
     fields: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
-) -> web.Response:
+) -> Response:
     """Build the one JSON body every error has."""
     body: dict[str, object] = {"error": code, "message": message}
     if fields:
         body["fields"] = dict(fields)
-    return web.json_response(body, status=status, headers=headers)
+    return json_response(body, status=status, headers=headers)
 
 
-# aiohttp's own refusals (no route, wrong method, body too large) keep their status but
-# get a code of ours.
+# The HTTP layer's own refusals (no route, wrong method, body too large, a malformed
+# request) keep their status but get a code of ours.
 _HTTP_CODES = {
     400: "invalid_request",
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
+    431: "headers_too_large",
 }
 
 # Lock-core codes whose HTTP status is not the default 409 "the lock's rules refuse".
@@ -86,10 +87,14 @@ def status_for_core_code(code: str) -> int:
     return 409
 
 
-@web.middleware
-async def error_middleware(
-    request: web.Request, handler: Handler
-) -> web.StreamResponse:
+def http_error(err: HttpError) -> Response:
+    """Answer a refusal of the HTTP layer in the JSON error shape."""
+    code = _HTTP_CODES.get(err.status, "http_error")
+    headers = {"Allow": err.headers["Allow"]} if "Allow" in err.headers else None
+    return error_response(err.status, code, err.reason, headers=headers)
+
+
+async def error_middleware(request: Request, handler: Handler) -> Response:
     """Turn whatever a handler raises into the JSON error shape."""
     try:
         return await handler(request)
@@ -100,12 +105,8 @@ async def error_middleware(
     except LockError as err:
         status = status_for_core_code(err.code)
         return error_response(status, err.code, err.message, err.fields)
-    except web.HTTPException as err:
-        if err.status < 400:
-            raise
-        code = _HTTP_CODES.get(err.status, "http_error")
-        headers = {"Allow": err.headers["Allow"]} if "Allow" in err.headers else None
-        return error_response(err.status, code, err.reason, headers=headers)
+    except HttpError as err:
+        return http_error(err)
     except Exception:
         _LOGGER.exception("Unhandled error in %s %s", request.method, request.path)
         return error_response(500, "internal_error", "Internal error, see the log")

@@ -1,9 +1,10 @@
 """The API's listening socket: bounded connections, deadlines, and room for paired clients.
 
-aiohttp accepts as many connections as the process has file descriptors and lets each
-sit idle (or half-way through a TLS handshake) for as long as it likes, so ~1,000 idle
-sockets lock every client out, and a failing ``accept()`` is logged as fast as it fails.
-This listener accepts connections itself and hands each to aiohttp only after:
+A plain server accepts as many connections as the process has file descriptors and lets
+each sit idle (or half-way through a TLS handshake) for as long as it likes, so ~1,000
+idle sockets lock every client out, and a failing ``accept()`` is logged as fast as it
+fails. This listener accepts connections itself and hands each to the HTTP layer
+(``ezlock_edge.http``) only after:
 
 - **counting it**: at most ``total`` connections at once and ``per_address`` from one
   address (an IPv6 /64 counts as one address: a host picks any address in its prefix);
@@ -119,7 +120,7 @@ class _Connection:
 
 
 class _Tracked(asyncio.Protocol):
-    """aiohttp's protocol for one connection, telling the listener when it starts and ends."""
+    """The HTTP layer's protocol for one connection, telling the listener when it starts and ends."""
 
     def __init__(
         self, inner: asyncio.Protocol, listener: Listener, connection: _Connection
@@ -129,7 +130,7 @@ class _Tracked(asyncio.Protocol):
         self._connection = connection
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # Registered before aiohttp sees the connection: its first request may already
+        # Registered before the HTTP layer sees the connection: its first request may already
         # be buffered behind the handshake and must find the connection to trust.
         self._listener.on_made(self._connection, cast("asyncio.Transport", transport))
         self._inner.connection_made(transport)
@@ -154,7 +155,7 @@ class _Tracked(asyncio.Protocol):
 
 
 class Listener:
-    """Accepts connections for ``factory`` (aiohttp's ``web.Server``) within ``limits``."""
+    """Accepts connections for ``factory`` (HTTP connections) within ``limits``."""
 
     def __init__(
         self,
@@ -243,7 +244,7 @@ class Listener:
     async def stop(self) -> None:
         """Stop accepting and drop connections still in their TLS handshake.
 
-        Connections aiohttp serves are closed by its runner's cleanup.
+        Connections being served are closed by the server (``http.server.Connections``).
         """
         for task in self._accepting:
             task.cancel()

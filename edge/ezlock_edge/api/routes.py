@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
-from aiohttp import web
-
 from ezlock_edge.core.limits import EVENTS_PER_QUERY_DEFAULT
 from ezlock_edge.core.models import ClientRole, VisitorKind
+from ezlock_edge.http.messages import Response, json_response
+from ezlock_edge.http.request import Request
 
 from . import camera, schemas
 from .auth import new_token, token_hash
@@ -26,27 +26,27 @@ PREFIX = "/api/v1"
 # RequirePINforRemoteOperation): a header, so that routes without a body carry it too.
 PIN_HEADER = "X-Ezlock-PIN"
 
-type RouteHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+type RouteHandler = Callable[[Request], Awaitable[Response]]
 
 
-def _context(request: web.Request) -> ApiContext:
-    return request.app[CONTEXT]
+def _context(request: Request) -> ApiContext:
+    return request[CONTEXT]
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status)
+def _json(data: Any, status: int = 200) -> Response:
+    return json_response(data, status=status)
 
 
-def _no_content() -> web.Response:
-    return web.Response(status=204)
+def _no_content() -> Response:
+    return Response(204)
 
 
-def _user_number(request: web.Request) -> int:
+def _user_number(request: Request) -> int:
     number: int = path_param(request, "number", schemas.USER_NUMBER)
     return number
 
 
-def _object_id(request: web.Request) -> str:
+def _object_id(request: Request) -> str:
     object_id: str = path_param(request, "id", schemas.OBJECT_ID)
     return object_id
 
@@ -54,7 +54,7 @@ def _object_id(request: web.Request) -> str:
 # identity and pairing (no token)
 
 
-async def info(request: web.Request) -> web.Response:
+async def info(request: Request) -> Response:
     """``GET /info``."""
     context = _context(request)
     lock_info = context.core.info
@@ -72,7 +72,7 @@ async def info(request: web.Request) -> web.Response:
     )
 
 
-async def pair(request: web.Request) -> web.Response:
+async def pair(request: Request) -> Response:
     """``POST /pair``: spend the pairing window on a new client (L-65)."""
     body = await json_body(request, schemas.PAIR)
     core = _context(request).core
@@ -82,7 +82,7 @@ async def pair(request: web.Request) -> web.Response:
     return _json({"token": token, "client_id": client.id}, status=201)
 
 
-async def openapi(request: web.Request) -> web.Response:
+async def openapi(request: Request) -> Response:
     """``GET /openapi.json``."""
     return _json(openapi_document())
 
@@ -102,19 +102,19 @@ def openapi_document() -> dict[str, Any]:
 # state and actions
 
 
-async def state(request: web.Request) -> web.Response:
+async def state(request: Request) -> Response:
     """``GET /state``."""
     return _json(_context(request).core.state.as_dict())
 
 
-async def lock(request: web.Request) -> web.Response:
+async def lock(request: Request) -> Response:
     """``POST /lock``: the bolt moves; ``bolt`` events follow."""
     await json_body(request, schemas.EMPTY, optional=True)
     await _context(request).core.lock("remote")
     return _json({}, status=202)
 
 
-async def unlock(request: web.Request) -> web.Response:
+async def unlock(request: Request) -> Response:
     """``POST /unlock``: remote unlock, only when enabled (L-43)."""
     await json_body(request, schemas.EMPTY, optional=True)
     await _context(request).core.unlock_remote(
@@ -123,26 +123,26 @@ async def unlock(request: web.Request) -> web.Response:
     return _json({}, status=202)
 
 
-async def countdown_lock(request: web.Request) -> web.Response:
+async def countdown_lock(request: Request) -> Response:
     """``POST /countdown_lock``: lock once, N seconds from now."""
     body = await json_body(request, schemas.COUNTDOWN_LOCK)
     lock_at = await _context(request).core.countdown_lock(body["seconds"])
     return _json({"lock_at": lock_at.isoformat()}, status=202)
 
 
-async def get_settings(request: web.Request) -> web.Response:
+async def get_settings(request: Request) -> Response:
     """``GET /settings``."""
     return _json(_context(request).core.get_settings().as_dict())
 
 
-async def patch_settings(request: web.Request) -> web.Response:
+async def patch_settings(request: Request) -> Response:
     """``PATCH /settings``."""
     body = await json_body(request, schemas.SETTINGS_PATCH)
     settings = await _context(request).core.update_settings(**body)
     return _json(settings.as_dict())
 
 
-async def clear_lockout(request: web.Request) -> web.Response:
+async def clear_lockout(request: Request) -> Response:
     """``POST /lockout/clear`` (L-42)."""
     await json_body(request, schemas.EMPTY, optional=True)
     await _context(request).core.clear_lockout()
@@ -152,27 +152,27 @@ async def clear_lockout(request: web.Request) -> web.Response:
 # users and credentials
 
 
-async def list_users(request: web.Request) -> web.Response:
+async def list_users(request: Request) -> Response:
     """``GET /users``."""
     core = _context(request).core
     users = await core.list_users()
     return _json({"users": [core.describe_user(user) for user in users]})
 
 
-async def add_user(request: web.Request) -> web.Response:
+async def add_user(request: Request) -> Response:
     """``POST /users``."""
     body = await json_body(request, schemas.USER_CREATE)
     core = _context(request).core
     return _json(core.describe_user(await core.create_user(**body)), status=201)
 
 
-async def get_user(request: web.Request) -> web.Response:
+async def get_user(request: Request) -> Response:
     """``GET /users/{number}``."""
     core = _context(request).core
     return _json(core.describe_user(await core.get_user(_user_number(request))))
 
 
-async def patch_user(request: web.Request) -> web.Response:
+async def patch_user(request: Request) -> Response:
     """``PATCH /users/{number}``."""
     number = _user_number(request)
     body = await json_body(request, schemas.USER_PATCH)
@@ -180,13 +180,13 @@ async def patch_user(request: web.Request) -> web.Response:
     return _json(core.describe_user(await core.update_user(number, **body)))
 
 
-async def delete_user(request: web.Request) -> web.Response:
+async def delete_user(request: Request) -> Response:
     """``DELETE /users/{number}`` (L-27)."""
     await _context(request).core.delete_user(_user_number(request))
     return _no_content()
 
 
-async def set_password(request: web.Request) -> web.Response:
+async def set_password(request: Request) -> Response:
     """``PUT /users/{number}/password`` (L-25)."""
     number = _user_number(request)
     body = await json_body(request, schemas.PASSWORD)
@@ -195,7 +195,7 @@ async def set_password(request: web.Request) -> web.Response:
     return _json(core.describe_credential(credential))
 
 
-async def start_enrollment(request: web.Request) -> web.Response:
+async def start_enrollment(request: Request) -> Response:
     """``POST /users/{number}/enrollments``: the person presents it at the lock."""
     number = _user_number(request)
     body = await json_body(request, schemas.ENROLLMENT)
@@ -203,13 +203,13 @@ async def start_enrollment(request: web.Request) -> web.Response:
     return _json(enrollment.as_dict(), status=202)
 
 
-async def cancel_enrollment(request: web.Request) -> web.Response:
+async def cancel_enrollment(request: Request) -> Response:
     """``DELETE /enrollments/{id}``: the person gave up; the lock stops asking."""
     await _context(request).core.cancel_enrollment(_object_id(request))
     return _no_content()
 
 
-async def list_credentials(request: web.Request) -> web.Response:
+async def list_credentials(request: Request) -> Response:
     """``GET /credentials``."""
     params = query(request, schemas.CREDENTIALS_QUERY)
     core = _context(request).core
@@ -217,7 +217,7 @@ async def list_credentials(request: web.Request) -> web.Response:
     return _json({"credentials": [core.describe_credential(c) for c in credentials]})
 
 
-async def patch_credential(request: web.Request) -> web.Response:
+async def patch_credential(request: Request) -> Response:
     """``PATCH /credentials/{id}``: the duress flag (L-29)."""
     credential_id = _object_id(request)
     body = await json_body(request, schemas.CREDENTIAL_PATCH)
@@ -226,7 +226,7 @@ async def patch_credential(request: web.Request) -> web.Response:
     return _json(core.describe_credential(credential))
 
 
-async def delete_credential(request: web.Request) -> web.Response:
+async def delete_credential(request: Request) -> Response:
     """``DELETE /credentials/{id}``."""
     await _context(request).core.delete_credential(_object_id(request))
     return _no_content()
@@ -235,14 +235,14 @@ async def delete_credential(request: web.Request) -> web.Response:
 # module templates
 
 
-async def list_templates(request: web.Request) -> web.Response:
+async def list_templates(request: Request) -> Response:
     """``GET /templates``: each module's templates against the lock's credentials."""
     core = _context(request).core
     reports = await core.check_templates()
     return _json({"templates": [core.describe_templates(r) for r in reports]})
 
 
-async def delete_templates(request: web.Request) -> web.Response:
+async def delete_templates(request: Request) -> Response:
     """``POST /templates/{credential_type}/delete``: templates no credential owns."""
     kind: str = path_param(request, "credential_type", schemas.MODULE_TYPE)
     body = await json_body(request, schemas.TEMPLATES_DELETE)
@@ -254,14 +254,14 @@ async def delete_templates(request: web.Request) -> web.Response:
 # visitors
 
 
-async def list_temporary_passwords(request: web.Request) -> web.Response:
+async def list_temporary_passwords(request: Request) -> Response:
     """``GET /temporary_passwords``."""
     core = _context(request).core
     items = await core.list_visitors(VisitorKind.TEMPORARY_PASSWORD)
     return _json({"temporary_passwords": [core.describe_visitor(i) for i in items]})
 
 
-async def create_temporary_password(request: web.Request) -> web.Response:
+async def create_temporary_password(request: Request) -> Response:
     """``POST /temporary_passwords``: the code is in this reply only (L-30)."""
     body = await json_body(request, schemas.TEMPORARY_PASSWORD_CREATE)
     core = _context(request).core
@@ -269,7 +269,7 @@ async def create_temporary_password(request: web.Request) -> web.Response:
     return _json(core.describe_visitor(created) | {"code": code}, status=201)
 
 
-async def delete_temporary_password(request: web.Request) -> web.Response:
+async def delete_temporary_password(request: Request) -> Response:
     """``DELETE /temporary_passwords/{id}``."""
     await _context(request).core.revoke_visitor(
         VisitorKind.TEMPORARY_PASSWORD, _object_id(request)
@@ -277,14 +277,14 @@ async def delete_temporary_password(request: web.Request) -> web.Response:
     return _no_content()
 
 
-async def list_bluetooth_keys(request: web.Request) -> web.Response:
+async def list_bluetooth_keys(request: Request) -> Response:
     """``GET /bluetooth_keys``."""
     core = _context(request).core
     items = await core.list_visitors(VisitorKind.BLUETOOTH_KEY)
     return _json({"bluetooth_keys": [core.describe_visitor(i) for i in items]})
 
 
-async def create_bluetooth_key(request: web.Request) -> web.Response:
+async def create_bluetooth_key(request: Request) -> Response:
     """``POST /bluetooth_keys``: the key is in this reply only (L-31)."""
     body = await json_body(request, schemas.BLUETOOTH_KEY_CREATE)
     core = _context(request).core
@@ -292,7 +292,7 @@ async def create_bluetooth_key(request: web.Request) -> web.Response:
     return _json(core.describe_visitor(created) | {"key": key}, status=201)
 
 
-async def delete_bluetooth_key(request: web.Request) -> web.Response:
+async def delete_bluetooth_key(request: Request) -> Response:
     """``DELETE /bluetooth_keys/{id}``."""
     await _context(request).core.revoke_visitor(
         VisitorKind.BLUETOOTH_KEY, _object_id(request)
@@ -303,7 +303,7 @@ async def delete_bluetooth_key(request: web.Request) -> web.Response:
 # history and clients
 
 
-async def events(request: web.Request) -> web.Response:
+async def events(request: Request) -> Response:
     """``GET /events?since=&before=&limit=&order=`` (L-66)."""
     params = query(request, schemas.EVENTS_QUERY)
     log = _context(request).core.events
@@ -318,13 +318,13 @@ async def events(request: web.Request) -> web.Response:
     )
 
 
-async def list_clients(request: web.Request) -> web.Response:
+async def list_clients(request: Request) -> Response:
     """``GET /clients``."""
     clients = _context(request).core.list_clients()
     return _json({"clients": [client.as_dict() for client in clients]})
 
 
-async def create_client(request: web.Request) -> web.Response:
+async def create_client(request: Request) -> Response:
     """``POST /clients``: an ``operate`` client for a wall tablet; its token, once."""
     body = await json_body(request, schemas.CLIENT_CREATE)
     token = new_token()
@@ -337,7 +337,7 @@ async def create_client(request: web.Request) -> web.Response:
     )
 
 
-async def revoke_client(request: web.Request) -> web.Response:
+async def revoke_client(request: Request) -> Response:
     """``DELETE /clients/{id}``: the token dies now, and so do its WebSockets."""
     _context(request).core.revoke_client(_object_id(request))
     return _no_content()

@@ -1,22 +1,31 @@
-"""The aiohttp application and its listener: routes, middlewares, TLS, clean shutdown."""
+"""The API's HTTP server: routes, middlewares, TLS, connection limits, clean shutdown.
+
+HTTP/1.1 and the WebSocket are ``ezlock_edge.http`` (h11 and wsproto); the listener
+accepts the connections within the limits (``listener``); this module puts the route
+table, the middlewares and the lock's context together.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 import logging
-
-from aiohttp import WSCloseCode, web
 
 from ezlock_edge.clock import Clock
 from ezlock_edge.core.events import acting_client
 from ezlock_edge.core.lock import LockCore
 from ezlock_edge.core.models import ClientRole
+from ezlock_edge.http.connection import HttpLimits
+from ezlock_edge.http.messages import Response
+from ezlock_edge.http.request import Request
+from ezlock_edge.http.routing import Router
+from ezlock_edge.http.server import Connections
+from ezlock_edge.http.websocket import CLOSE_GOING_AWAY
 
 from .auth import bearer_token
 from .context import CLIENT, CONTEXT, ApiContext, WsSettings
-from .errors import ApiError, Handler, error_middleware
+from .errors import ApiError, Handler, error_middleware, http_error
 from .listener import ConnectionLimits, Listener
-from .routes import PIN_HEADER, RATE_LIMITED, ROLES, ROUTES
+from .routes import PIN_HEADER, RATE_LIMITED, ROLES, ROUTES, RouteHandler
 from .tls import TlsIdentity
 from .version import API_VERSION
 
@@ -24,21 +33,20 @@ _LOGGER = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
 
+type Middleware = Callable[[Request, Handler], Awaitable[Response]]
 
-@web.middleware
-async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+
+async def auth_middleware(request: Request, handler: Handler) -> Response:
     """Require a valid bearer token and the route's role on every route but the open ones.
 
     A valid token also marks the connection as a paired client's, so the listener
     never closes it to make room (api/listener.py). While the request is served, every
     event the lock writes names the client (``by_client``).
     """
-    if request.match_info.http_exception is not None:
-        return await handler(request)
-    role = ROLES[request.match_info.handler]
+    role = ROLES[handler]
     if role is None:
         return await handler(request)
-    context = request.app[CONTEXT]
+    context = request[CONTEXT]
     token = bearer_token(request)
     if token is None:
         raise ApiError(401, "unauthorized", "Send 'Authorization: Bearer <token>'")
@@ -49,22 +57,18 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             403, "forbidden", f"This needs an admin client; this one is {client.role}"
         )
     request[CLIENT] = client
-    if request.match_info.handler in RATE_LIMITED:
+    if handler in RATE_LIMITED:
         context.writes.check(client.id)
     with acting_client(client.ref):
         if role is ClientRole.ADMIN and request.method != "GET":
             # Matter's RequirePINforRemoteOperation, for every admin change (remote
             # unlock checks it in the lock core, after its own refusals).
-            route = request.match_info.route.resource
-            action = f"{request.method} {route.canonical if route else request.path}"
+            action = f"{request.method} {request.route or request.path}"
             await context.core.check_remote_pin(request.headers.get(PIN_HEADER), action)
         return await handler(request)
 
 
-@web.middleware
-async def keep_alive_middleware(
-    request: web.Request, handler: Handler
-) -> web.StreamResponse:
+async def keep_alive_middleware(request: Request, handler: Handler) -> Response:
     """Close a connection that has shown no valid token after its answer.
 
     The listener closes such a connection at its deadline, a few seconds after it was
@@ -75,13 +79,12 @@ async def keep_alive_middleware(
     with ``Connection: close``, the client's next request opens a new connection.
     """
     response = await handler(request)
-    if not request.app[CONTEXT].trusted(request.transport):
+    if not request[CONTEXT].trusted(request.transport):
         response.force_close()
     return response
 
 
-@web.middleware
-async def log_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def log_middleware(request: Request, handler: Handler) -> Response:
     """Log each request without its body, query or headers (they may hold secrets).
 
     Changes are logged at INFO (an audit trail of who did what), reads at DEBUG.
@@ -102,21 +105,46 @@ async def log_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     return response
 
 
-def create_app(context: ApiContext) -> web.Application:
-    """Build the application serving ``context``'s lock."""
-    app = web.Application(
-        middlewares=[
-            keep_alive_middleware,
-            log_middleware,
-            error_middleware,
-            auth_middleware,
-        ],
-        client_max_size=MAX_BODY,
-    )
-    app[CONTEXT] = context
+MIDDLEWARES: Sequence[Middleware] = (
+    keep_alive_middleware,
+    log_middleware,
+    error_middleware,
+)
+"""Outermost first; routing, then ``auth_middleware``, run inside them."""
+
+
+def create_router() -> Router[RouteHandler]:
+    """Build the router of :data:`ROUTES` (the one table)."""
+    router: Router[RouteHandler] = Router()
     for route in ROUTES:
-        app.router.add_route(route.method, route.path, route.handler)
-    return app
+        router.add(route.method, route.path, route.handler)
+    return router
+
+
+def create_handler(context: ApiContext) -> Handler:
+    """Build the handler of every request to ``context``'s lock."""
+    router = create_router()
+
+    async def routed(request: Request) -> Response:
+        # No route, or the wrong method: 404 / 405 from the router, in JSON.
+        return await auth_middleware(request, router.resolve(request))
+
+    handler: Handler = routed
+    for middleware in reversed(MIDDLEWARES):
+        handler = _wrap(middleware, handler)
+
+    async def handle(request: Request) -> Response:
+        request[CONTEXT] = context
+        return await handler(request)
+
+    return handle
+
+
+def _wrap(middleware: Middleware, inner: Handler) -> Handler:
+    async def wrapped(request: Request) -> Response:
+        return await middleware(request, inner)
+
+    return wrapped
 
 
 class ApiServer:
@@ -148,7 +176,7 @@ class ApiServer:
         self._host = host
         self._requested_port = port
         self._tls = tls
-        self._runner: web.AppRunner | None = None
+        self._connections: Connections | None = None
         self._unwatch: Callable[[], None] | None = None
         self.port = port
 
@@ -159,19 +187,17 @@ class ApiServer:
 
     async def start(self) -> None:
         """Bind and serve; with port 0, :attr:`port` becomes the one the OS chose."""
-        runner = web.AppRunner(create_app(self.context), access_log=None)
-        await runner.setup()
-        server = runner.server
-        if server is None:  # pragma: no cover - setup() always makes one
-            raise RuntimeError("aiohttp runner without a server")
+        connections = Connections(
+            create_handler(self.context),
+            limits=HttpLimits(max_body=MAX_BODY),
+            error_page=http_error,
+        )
         ssl_context = self._tls.server_context() if self._tls else None
-        listener = Listener(server, self._clock, ssl_context, self._limits)
-        try:
-            await listener.start(self._host, self._requested_port)
-        except OSError:
-            await runner.cleanup()
-            raise
-        self._runner = runner
+        listener = Listener(
+            connections.factory(), self._clock, ssl_context, self._limits
+        )
+        await listener.start(self._host, self._requested_port)
+        self._connections = connections
         self._listener = listener
         self.context.listener = listener
         self._unwatch = self.context.watch_revocations()
@@ -190,12 +216,12 @@ class ApiServer:
         if self._unwatch is not None:
             self._unwatch()
             self._unwatch = None
-        if self._runner is None:
+        if self._connections is None:
             return
-        self.context.core.camera.end_streams()  # or the runner waits for them
+        self.context.core.camera.end_streams()  # or the shutdown waits for them
         if self._listener is not None:
             await self._listener.stop()
             self._listener = None
-        await self.context.shutdown(WSCloseCode.GOING_AWAY, "shutdown")
-        await self._runner.cleanup()
-        self._runner = None
+        await self.context.shutdown(CLOSE_GOING_AWAY, "shutdown")
+        await self._connections.close()
+        self._connections = None

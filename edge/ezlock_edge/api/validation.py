@@ -10,8 +10,9 @@ from collections.abc import Callable
 import json
 from typing import Any
 
-from aiohttp import web
 import voluptuous as vol
+
+from ezlock_edge.http.request import Request
 
 from .errors import ApiError
 
@@ -40,7 +41,7 @@ def _refuse_constant(name: str) -> float:
 
 
 async def json_body(
-    request: web.Request, schema: Callable[[Any], Any], *, optional: bool = False
+    request: Request, schema: Callable[[Any], Any], *, optional: bool = False
 ) -> Any:
     """Read the JSON body checked by ``schema``; ``optional`` allows no body."""
     raw = await request.read()
@@ -57,10 +58,10 @@ async def json_body(
     return validate(schema, data)
 
 
-def query(request: web.Request, schema: Callable[[Any], Any]) -> Any:
+def query(request: Request, schema: Callable[[Any], Any]) -> Any:
     """Read the query string checked by ``schema``; refuse repeated parameters."""
     params: dict[str, str] = {}
-    for key, value in request.query.items():
+    for key, value in request.query():
         if key in params:
             raise ApiError(
                 400, "invalid_request", f"Repeated parameter {key}", {key: "repeated"}
@@ -69,7 +70,7 @@ def query(request: web.Request, schema: Callable[[Any], Any]) -> Any:
     return validate(schema, params)
 
 
-def path_param(request: web.Request, name: str, validator: Callable[[Any], Any]) -> Any:
+def path_param(request: Request, name: str, validator: Callable[[Any], Any]) -> Any:
     """Read a path parameter checked by ``validator``."""
     schema = vol.Schema({vol.Required(name): validator})
     return validate(schema, {name: request.match_info[name]})[name]

@@ -5,6 +5,7 @@ events *before* it reads the stored ones, and the writer drops any live event wh
 has already sent. Every event is persisted before it is announced, so a client that resumes
 from its last seq misses nothing, also across an edge restart. Memory per connection is
 bounded: a client that does not read is closed (``4008 slow_consumer``), not buffered.
+Whatever one loop turn makes ready (an unlock's events and state) goes out in one write.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import json
 import logging
 from typing import Any
 
-from aiohttp import WSMsgType, web
 import voluptuous as vol
 
 from ezlock_edge.core.events import Event
 from ezlock_edge.core.models import Client, LockState
+from ezlock_edge.http.messages import Response
+from ezlock_edge.http.request import Request
+from ezlock_edge.http.websocket import Message, WebSocket
 
 from . import schemas
 from .context import CLIENT, CLOSE_UNAUTHORIZED, CONTEXT, ApiContext
@@ -55,15 +58,11 @@ type _Item = Event | _StateChanged | _Finish
 class WsSession:
     """One authenticated WebSocket connection."""
 
-    def __init__(self, request: web.Request, context: ApiContext) -> None:
+    def __init__(self, request: Request, context: ApiContext) -> None:
         """Serve ``request`` with the lock behind ``context``."""
         self._request = request
         self._context = context
-        self._ws = web.WebSocketResponse(
-            heartbeat=context.ws.heartbeat,
-            max_msg_size=MAX_MESSAGE,
-            timeout=CLOSE_TIMEOUT,
-        )
+        self._ws: WebSocket | None = None
         self._queue: asyncio.Queue[_Item] = asyncio.Queue(context.ws.queue_size)
         self._state_pending = False
         self._sent_state: LockState | None = None
@@ -74,25 +73,29 @@ class WsSession:
         self._finishing = False
         self.client: Client | None = None
 
-    async def run(self, client: Client) -> web.WebSocketResponse:
+    async def run(self, client: Client) -> Response:
         """Serve ``client`` (authenticated by the upgrade request) until either side ends."""
         self.client = client
-        await self._ws.prepare(self._request)
+        ws = self._ws = await self._request.websocket(
+            heartbeat=self._context.ws.heartbeat,
+            max_message=MAX_MESSAGE,
+            close_timeout=CLOSE_TIMEOUT,
+        )
         self._context.sessions.add(self)
         try:
-            await self._send(
+            self._send(
                 {
                     "type": "auth_ok",
                     "client_id": self.client.id,
                     "api_version": self._context.api_version,
                 }
             )
-            await self._read_loop()
+            await self._read_loop(ws)
         finally:
             self._context.sessions.discard(self)
             await self._stop_streaming()
-            await self._ws.close()
-        return self._ws
+            await ws.close()
+        return Response(101)
 
     def close_soon(self, code: int, reason: str) -> None:
         """Close this connection from outside (revocation, shutdown, slow consumer)."""
@@ -122,16 +125,12 @@ class WsSession:
 
     async def _close(self, code: int, reason: str) -> None:
         await self._stop_streaming()
-        try:
-            async with asyncio.timeout(CLOSE_TIMEOUT):
-                await self._ws.close(code=code, message=reason.encode())
-        except TimeoutError:
-            # The peer does not even read its close frame: drop the connection.
-            if self._request.transport is not None:
-                self._request.transport.abort()
+        if self._ws is not None:
+            # A peer that does not answer the close frame is dropped after CLOSE_TIMEOUT.
+            await self._ws.close(code, reason)
 
-    async def _read_loop(self) -> None:
-        async for message in self._ws:
+    async def _read_loop(self, ws: WebSocket) -> None:
+        async for message in ws:
             if self._closing:
                 return
             try:
@@ -143,7 +142,7 @@ class WsSession:
                     "message": str(err),
                 }
             if reply is not None:
-                await self._send(reply)
+                self._send(reply)
 
     def _handle(self, data: Any) -> dict[str, Any] | None:
         """Act on one client message; return the direct reply, if any."""
@@ -199,29 +198,37 @@ class WsSession:
                 self.close_soon(CLOSE_SLOW_CONSUMER, "slow_consumer")
 
     async def _stream(self, cursor: int) -> None:
+        ws = self._ws
+        if ws is None:
+            return
         events = self._context.core.events
         while page := events.query(since=cursor, limit=REPLAY_PAGE):
             for event in page:
-                await self._send_event(event)
+                self._send_event(event)
+            await ws.drain()
             cursor = page[-1].seq
-        await self._send({"type": "subscribed", "last_seq": cursor})
-        await self._send_state()
+        self._send({"type": "subscribed", "last_seq": cursor})
+        self._send_state()
         while True:
+            if self._queue.empty():
+                # What this turn made ready goes out now, in one write (one TLS
+                # record): an unlock announces its events and state together.
+                await ws.drain()
             item = await self._queue.get()
             if isinstance(item, Event):
                 if item.seq > cursor:
-                    await self._send_event(item)
+                    self._send_event(item)
                     cursor = item.seq
             elif isinstance(item, _Finish):
                 self.close_soon(item.code, item.reason)
                 return
             else:
-                await self._send_state()
+                self._send_state()
 
-    async def _send_event(self, event: Event) -> None:
-        await self._send({"type": "event", "seq": event.seq, "event": event.as_dict()})
+    def _send_event(self, event: Event) -> None:
+        self._send({"type": "event", "seq": event.seq, "event": event.as_dict()})
 
-    async def _send_state(self) -> None:
+    def _send_state(self) -> None:
         """Send the current state, unless this connection was sent the same one last.
 
         Many things note a change that leaves the state as it was (each MCU event
@@ -232,10 +239,12 @@ class WsSession:
         if state == self._sent_state:
             return
         self._sent_state = state
-        await self._send({"type": "state", "state": state.as_dict()})
+        self._send({"type": "state", "state": state.as_dict()})
 
-    async def _send(self, message: dict[str, Any]) -> None:
-        await self._ws.send_json(message)
+    def _send(self, message: dict[str, Any]) -> None:
+        """Queue ``message``; it is written with the rest of this loop turn's."""
+        if self._ws is not None:
+            self._ws.send_text(json.dumps(message))
 
     def _unsubscribe_live(self) -> None:
         if self._unsubscribe is not None:
@@ -261,15 +270,15 @@ def _ends_session(event: Event, client: Client | None) -> bool:
     )
 
 
-def _decode(message: Any) -> Any:
-    if message.type is not WSMsgType.TEXT:
+def _decode(message: Message) -> Any:
+    if not isinstance(message, str):
         return None
     try:
-        return json.loads(message.data)
+        return json.loads(message)
     except ValueError, RecursionError:
         return None
 
 
-async def websocket(request: web.Request) -> web.WebSocketResponse:
+async def websocket(request: Request) -> Response:
     """``GET /api/v1/ws``."""
-    return await WsSession(request, request.app[CONTEXT]).run(request[CLIENT])
+    return await WsSession(request, request[CONTEXT]).run(request[CLIENT])

@@ -17,8 +17,11 @@ import json
 import logging
 from typing import Any
 
-from aiohttp import web
-from aiohttp.typedefs import Handler
+from ezlock_edge.http.connection import Handler
+from ezlock_edge.http.messages import HttpError, Key, Response, json_response
+from ezlock_edge.http.request import Request
+from ezlock_edge.http.routing import Router
+from ezlock_edge.http.server import HttpServer, serve
 
 from .actions import ACTIONS, READABLE_ACTIONS, SIM_HTTP_PORT
 from .errors import SimulationError, UnknownActionError
@@ -27,7 +30,7 @@ from .panel import add_panel_routes
 
 _LOGGER = logging.getLogger(__name__)
 
-_LOCK_KEY = web.AppKey("sim_lock", SimulatedLock)
+_LOCK_KEY = Key[SimulatedLock]("sim_lock")
 
 
 def is_loopback(host: str) -> bool:
@@ -40,46 +43,45 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def create_app(lock: SimulatedLock) -> web.Application:
-    """Build the aiohttp application serving ``lock``'s control surface."""
-    app = web.Application(middlewares=[_loopback_only])
-    app[_LOCK_KEY] = lock
-    app.router.add_get("/sim/v1/{action}", _look)
-    app.router.add_post("/sim/v1/{action}", _act)
-    add_panel_routes(app)
-    return app
+def create_handler(lock: SimulatedLock) -> Handler:
+    """Build the handler serving ``lock``'s control surface and front panel."""
+    router: Router[Handler] = Router()
+    router.add("GET", "/sim/v1/{action}", _look)
+    router.add("POST", "/sim/v1/{action}", _act)
+    add_panel_routes(router)
+
+    async def handle(request: Request) -> Response:
+        if not is_loopback(request.host):
+            return _error(403, "the simulator answers on loopback host names only")
+        try:
+            handler = router.resolve(request)
+        except HttpError as err:
+            return _error(err.status, err.reason, err.headers)
+        request[_LOCK_KEY] = lock
+        return await handler(request)
+
+    return handle
 
 
 async def start_http(
     lock: SimulatedLock, host: str = "127.0.0.1", port: int = SIM_HTTP_PORT
-) -> web.AppRunner:
+) -> HttpServer:
     """Serve the control surface on ``host:port``; refuses any non-loopback address.
 
-    Returns the runner: ``await runner.cleanup()`` stops serving.
+    Returns the server: ``await server.close()`` stops serving.
     """
     if not is_loopback(host):
         raise ValueError(f"the simulator only listens on loopback, not on {host!r}")
-    runner = web.AppRunner(create_app(lock), access_log=None)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, host, port).start()
-    except OSError:
-        await runner.cleanup()
-        raise
-    _LOGGER.info(
-        "simulator control surface on http://%s:%d/sim/v1", host, runner.addresses[0][1]
-    )
-    return runner
+    server = await serve(create_handler(lock), host, port, error_page=_http_error)
+    _LOGGER.info("simulator control surface on http://%s:%d/sim/v1", host, server.port)
+    return server
 
 
-@web.middleware
-async def _loopback_only(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if not is_loopback(request.url.host or ""):
-        return _error(403, "the simulator answers on loopback host names only")
-    return await handler(request)
+def _http_error(error: HttpError) -> Response:
+    return _error(error.status, error.reason, error.headers)
 
 
-async def _look(request: web.Request) -> web.Response:
+async def _look(request: Request) -> Response:
     action = request.match_info["action"]
     if action not in READABLE_ACTIONS:
         if action in ACTIONS:
@@ -88,7 +90,7 @@ async def _look(request: web.Request) -> web.Response:
     return await _run(request, action, {})
 
 
-async def _act(request: web.Request) -> web.Response:
+async def _act(request: Request) -> Response:
     action = request.match_info["action"]
     if request.content_type != "application/json":
         return _error(415, "send the body as application/json")
@@ -102,15 +104,17 @@ async def _act(request: web.Request) -> web.Response:
     return await _run(request, action, body)
 
 
-async def _run(request: web.Request, action: str, body: dict[str, Any]) -> web.Response:
+async def _run(request: Request, action: str, body: dict[str, Any]) -> Response:
     try:
-        result = await request.app[_LOCK_KEY].handle(action, body)
+        result = await request[_LOCK_KEY].handle(action, body)
     except UnknownActionError as err:
         return _error(404, str(err))
     except SimulationError as err:
         return _error(400, str(err))
-    return web.json_response(result)
+    return json_response(result)
 
 
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+def _error(
+    status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    return json_response({"error": message}, status=status, headers=headers)

@@ -69,9 +69,9 @@ async def _start(
     lock = SimulatedLock(seed=args.seed, state_dir=state_dir)
     await lock.start()
     stack.push_async_callback(lock.stop)
-    runner = await start_http(lock, port=args.sim_port)
-    stack.push_async_callback(runner.cleanup)
-    control_port = runner.addresses[0][1]
+    server = await start_http(lock, port=args.sim_port)
+    stack.push_async_callback(server.close)
+    control_port = server.port
     announcement: dict[str, Any] = {
         "ports": {link: str(path) for link, path in lock.ports.items()},
         "control": f"http://127.0.0.1:{control_port}/sim/v1",

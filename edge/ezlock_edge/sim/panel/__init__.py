@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from aiohttp import web
+from ezlock_edge.http.messages import Response
+from ezlock_edge.http.request import Request
+from ezlock_edge.http.routing import Router
 
 PANEL_DIR = Path(__file__).parent
 """Where the page's files live (inside the installed package)."""
 
 _FILES = {
-    "/": "index.html",
-    "/panel.css": "panel.css",
-    "/panel.js": "panel.js",
+    "/": ("index.html", "text/html; charset=utf-8"),
+    "/panel.css": ("panel.css", "text/css; charset=utf-8"),
+    "/panel.js": ("panel.js", "text/javascript; charset=utf-8"),
 }
 # The page loads nothing but its own script and style sheet, and talks only to its origin.
 _HEADERS = {
@@ -32,14 +34,19 @@ _HEADERS = {
 }
 
 
-def add_panel_routes(app: web.Application) -> None:
-    """Serve the front panel at ``/`` (and its two assets) on ``app``."""
-    for route, name in _FILES.items():
-        app.router.add_get(route, _file_handler(PANEL_DIR / name))
+type _Handler = Callable[[Request], Awaitable[Response]]
 
 
-def _file_handler(path: Path) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    async def serve(request: web.Request) -> web.FileResponse:
-        return web.FileResponse(path, headers=_HEADERS)
+def add_panel_routes(router: Router[_Handler]) -> None:
+    """Serve the front panel at ``/`` (and its two assets) with ``router``."""
+    for route, (name, content_type) in _FILES.items():
+        router.add("GET", route, _file_handler(PANEL_DIR / name, content_type))
+
+
+def _file_handler(path: Path, content_type: str) -> _Handler:
+    body = path.read_bytes()  # a few KiB, read once when the simulator starts
+
+    async def serve(request: Request) -> Response:
+        return Response(200, body, _HEADERS | {"Content-Type": content_type})
 
     return serve
