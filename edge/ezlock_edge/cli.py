@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 import signal
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ezlock_edge.vocabulary.errors import DeviceError
 
@@ -33,12 +33,8 @@ from .config import (
 )
 from .sim.cli import add_sim_parser, add_simulator_parser, run_sim_command
 
-if TYPE_CHECKING:
-    # aiohttp's client (about 19 MiB) is imported by ``info`` only, never by ``run``.
-    import aiohttp
-
 _LOGGER = logging.getLogger(__name__)
-_INFO_TIMEOUT_S = 10
+_INFO_TIMEOUT = 10.0  # seconds
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -215,31 +211,22 @@ async def run_daemon(config: Config) -> None:
 
 
 async def fetch_info(config: Config) -> dict[str, Any]:
-    """Ask the local driver for ``/api/v1/info``, pinning its certificate when readable.
-
-    Raises ``aiohttp.ClientError`` or ``TimeoutError`` when nothing answers.
-    """
-    import aiohttp  # noqa: PLC0415 -- see the imports
+    """Ask the local driver for ``/api/v1/info``, pinning its certificate when readable."""
+    # Only this command needs an HTTP client (http.client, email): not the daemon.
+    from .http.client import RequestError, request_json  # noqa: PLC0415
 
     scheme = "http" if config.insecure_http else "https"
-    ssl: aiohttp.Fingerprint | bool = False
+    pin: bytes | None = None
     cert = config.data_dir / TLS_DIR / CERT_FILE
     if not config.insecure_http:
         with contextlib.suppress(OSError):
-            ssl = aiohttp.Fingerprint(
-                bytes.fromhex(certificate_fingerprint(cert.read_bytes()))
-            )
+            pin = bytes.fromhex(certificate_fingerprint(cert.read_bytes()))
     host = "127.0.0.1" if config.host in WILDCARD_HOSTS else config.host
     url = f"{scheme}://{host}:{config.port}/api/v1/info"
-    async with (
-        aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=_INFO_TIMEOUT_S)
-        ) as session,
-        session.get(url, ssl=ssl) as response,
-    ):
-        response.raise_for_status()
-        info: dict[str, Any] = await response.json()
-        return info
+    status, info = await request_json("GET", url, within=_INFO_TIMEOUT, pin=pin)
+    if status != 200 or not isinstance(info, dict):
+        raise RequestError(f"/api/v1/info answered {status}")
+    return info
 
 
 def _print_info(info: dict[str, Any], config: Config, as_json: bool) -> None:
@@ -286,11 +273,9 @@ async def _main(args: argparse.Namespace) -> int:
             _LOGGER.error("Cannot start: %s", err)
             return 1
         return 0
-    import aiohttp  # noqa: PLC0415 -- see the imports
-
     try:
         info = await fetch_info(config)
-    except (aiohttp.ClientError, TimeoutError) as err:
+    except OSError as err:  # RequestError, refused, timed out, TLS failed
         sys.stderr.write(f"no edge driver answering on port {config.port}: {err}\n")
         return 2
     _print_info(info, config, args.json)

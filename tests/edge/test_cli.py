@@ -325,7 +325,7 @@ async def test_info_without_a_running_driver(tmp_path: Path) -> None:
     with socket.socket() as unserved:
         unserved.bind(("127.0.0.1", 0))
         config = build({"data_dir": str(tmp_path), "port": unserved.getsockname()[1]})
-        with pytest.raises(aiohttp.ClientConnectionError):
+        with pytest.raises(ConnectionRefusedError):
             await fetch_info(config)
 
 

@@ -10,12 +10,11 @@ dropped after :data:`STALL_SECONDS`; until then it misses frames instead of queu
 from __future__ import annotations
 
 import asyncio
-from email.utils import format_datetime
 import logging
 
 from ezlock_edge.clock import timeout
 from ezlock_edge.core.camera import CameraUnavailableError, Frame, Viewer
-from ezlock_edge.http.messages import Response, json_response
+from ezlock_edge.http.messages import Response, http_date, json_response
 from ezlock_edge.http.request import Request, StreamResponse
 
 from . import schemas
@@ -45,7 +44,7 @@ def _jpeg(frame: Frame) -> Response:
         _NO_STORE
         | {
             "Content-Type": "image/jpeg",
-            "Last-Modified": format_datetime(frame.taken, usegmt=True),
+            "Last-Modified": http_date(frame.taken.timestamp()),
         },
     )
 

@@ -28,14 +28,13 @@ import binascii
 from collections.abc import Awaitable, Callable
 import contextlib
 from dataclasses import dataclass
-from email.utils import formatdate
 from http import HTTPStatus
 import logging
 from typing import cast
 
 import h11
 
-from .messages import HttpError, Response
+from .messages import HttpError, Response, http_date
 from .request import Request, StreamResponse
 from .websocket import WebSocket, accept_token
 from .writer import Writer
@@ -303,7 +302,7 @@ class HttpConnection(asyncio.Protocol):
         if "content-length" not in names and response.status not in _NO_BODY_STATUS:
             headers.append(("Content-Length", str(len(response.body))))
         if "date" not in names:
-            headers.append(("Date", formatdate(usegmt=True)))
+            headers.append(("Date", http_date()))
         if close:
             headers.append(("Connection", "close"))
         return headers
@@ -341,7 +340,7 @@ class HttpConnection(asyncio.Protocol):
         head += [f"{name}: {value}" for name, value in response.headers.items()]
         head += [
             f"Content-Length: {len(response.body)}",
-            f"Date: {formatdate(usegmt=True)}",
+            f"Date: {http_date()}",
             "Connection: close",
         ]
         raw = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + response.body
@@ -459,7 +458,7 @@ class HttpConnection(asyncio.Protocol):
         self, response: Response, *, close: bool
     ) -> list[tuple[str, str]]:
         headers = list(response.headers.items())
-        headers.append(("Date", formatdate(usegmt=True)))
+        headers.append(("Date", http_date()))
         if close:
             headers.append(("Connection", "close"))
         return headers

@@ -6,9 +6,29 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 import json
+import time
 from typing import Any
 
 JSON = "application/json; charset=utf-8"
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = (
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+)  # fmt: skip
+
+
+def http_date(timestamp: float | None = None) -> str:
+    """Format ``timestamp`` (default now) as HTTP's IMF-fixdate (RFC 9110 5.6.7).
+
+    Written out rather than with ``email.utils``, which a running lock does not load.
+    """
+    t = time.gmtime(timestamp)
+    return (
+        f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
+    )
 
 
 class Headers:

@@ -21,8 +21,8 @@ from .actions import ACTIONS, READ_ONLY_ACTIONS, READABLE_ACTIONS, SIM_HTTP_PORT
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _LOG_FORMATS = ("text", "json")
 
-_TIMEOUT_S = 10
-_ADVANCE_TIMEOUT_S = 600  # a week of timers takes a while
+_TIMEOUT = 10.0  # seconds
+_ADVANCE_TIMEOUT = 600.0  # a week of timers takes a while
 
 
 def _assignment(text: str) -> tuple[str, str]:
@@ -61,24 +61,20 @@ def add_sim_parser(
 
 async def run_sim_command(args: argparse.Namespace) -> int:
     """Send the parsed ``sim`` command; print the JSON answer. Returns the exit code."""
-    # Imported here: parsing (``ezlock-edge run`` too) needs no HTTP client.
-    import aiohttp  # noqa: PLC0415
-
     url = f"http://127.0.0.1:{args.sim_port}/sim/v1/{args.action}"
     body: dict[str, Any] = dict(args.fields)
     look = args.action in READ_ONLY_ACTIONS or (
         args.action in READABLE_ACTIONS and not body
     )
-    timeout = aiohttp.ClientTimeout(
-        total=_ADVANCE_TIMEOUT_S if args.action == "clock" else _TIMEOUT_S
-    )
+    timeout = _ADVANCE_TIMEOUT if args.action == "clock" else _TIMEOUT
+    # Imported here: the daemon imports this module (its parser) but never sends.
+    from ezlock_edge.http.client import request_json  # noqa: PLC0415
+
     try:
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            request = session.get(url) if look else session.post(url, json=body)
-            async with request as response:
-                answer = await response.json(content_type=None)
-                status = response.status
-    except (aiohttp.ClientError, TimeoutError, ValueError) as err:
+        status, answer = await request_json(
+            "GET" if look else "POST", url, None if look else body, within=timeout
+        )
+    except OSError as err:  # RequestError, refused, timed out
         sys.stderr.write(f"no simulator answering at {url}: {err}\n")
         return 2
     if status != 200:

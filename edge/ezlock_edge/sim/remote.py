@@ -1,5 +1,7 @@
 """A person at a simulated lock that runs in another process, through ``/sim/v1``.
 
+Needs aiohttp (the edge package's ``remote`` extra), which a running lock does not.
+
 The demo (scripts/demo/day_one.py) and the benchmarks start the simulator as a program of its
 own and drive it over its HTTP control surface (docs/simulator.md). What they do there,
 the first administrator at the keypad (L-26) above all, is written once, here. Tests
