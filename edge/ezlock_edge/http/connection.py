@@ -212,6 +212,10 @@ class HttpConnection(asyncio.Protocol):
         if not isinstance(event, h11.Request):
             return False
         self._idle = False
+        # h11 bounds a head still incomplete; one that arrived whole is bounded here.
+        head = len(event.target) + sum(len(k) + len(v) + 4 for k, v in event.headers)
+        if head > self._limits.max_head:
+            raise h11.RemoteProtocolError("Request head too large", 431)
         request = Request(self, event, self._transport_(), self._limits.max_body)
         # h11 has checked the header (digits, one value); none when chunked.
         length = request.headers.get("content-length")

@@ -1,0 +1,207 @@
+"""The API's HTTP layer (``ezlock_edge.http``, h11 + wsproto) as a hostile client meets it.
+
+Every test writes bytes to the real edge driver over TLS on loopback and reads what comes
+back, record by record where it matters. Each one fails on a naive server: one that
+parses a body as the next request, waits for a body it will refuse, answers pipelined
+requests out of order, keeps a half-sent request forever, or writes one TLS record per
+WebSocket message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from wsproto.events import BytesMessage, CloseConnection, Ping, Pong, TextMessage
+
+from ezlock_edge.clock import ManualClock
+from tests.support.waiting import eventually
+
+from .api_support import ApiClient
+from .http_support import HttpPeer, WsPeer, request
+
+
+async def test_pipelined_requests_are_answered_in_order_on_one_connection(
+    api: ApiClient,
+) -> None:
+    peer = await HttpPeer.connect(api.edge.port)
+    peer.send(
+        request("GET", "/state", token=api.token)
+        + request("GET", "/settings", token=api.token)
+        + request("GET", "/nothing", token=api.token)
+    )
+    status, _, state = await peer.json_answer()
+    assert (status, "bolt" in state) == (200, True)
+    status, _, settings = await peer.json_answer()
+    assert (status, "remote_unlock_enabled" in settings) == (200, True)
+    status, _, missing = await peer.json_answer()
+    assert (status, missing["error"]) == (404, "not_found")
+    # Kept alive: the same connection serves the next one.
+    peer.send(request("GET", "/state", token=api.token))
+    assert (await peer.json_answer())[0] == 200
+    assert api.edge.open_connections == 1
+    peer.tls.close()
+
+
+async def test_an_unread_body_is_not_taken_for_the_next_request(
+    api: ApiClient,
+) -> None:
+    """A body on a route that reads none is skipped, whatever it looks like."""
+    smuggled = request("DELETE", "/clients/c_nope", token=api.token)
+    peer = await HttpPeer.connect(api.edge.port)
+    peer.send(
+        request("GET", "/state", token=api.token, body=smuggled)
+        + request("GET", "/settings", token=api.token)
+    )
+    assert (await peer.json_answer())[0] == 200
+    status, _, settings = await peer.json_answer()
+    assert (status, "remote_unlock_enabled" in settings) == (200, True)
+    peer.tls.close()
+
+
+async def test_malformed_requests_get_a_json_400_and_the_connection_closes(
+    api: ApiClient,
+) -> None:
+    for garbage in (
+        b"GARBAGE\r\n\r\n",
+        b"GET /api/v1/info HTTP/1.1\r\nHost: x\r\nBad header\r\n\r\n",
+        b"GET /api/v1/info HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+        b"GET /api/v1/info HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+    ):
+        peer = await HttpPeer.connect(api.edge.port)
+        peer.send(garbage)
+        status, headers, body = await peer.json_answer()
+        assert (status, body["error"]) == (400, "invalid_request"), garbage
+        assert headers["connection"] == "close"
+        assert await peer.closed()
+
+
+async def test_an_oversized_head_is_refused(api: ApiClient) -> None:
+    peer = await HttpPeer.connect(api.edge.port)
+    peer.send(request("GET", "/state", headers={"X-Padding": "a" * 20_000}))
+    status, _, body = await peer.json_answer()
+    assert (status, body["error"]) == (431, "headers_too_large")
+    assert await peer.closed()
+
+
+async def test_a_declared_oversized_body_is_refused_before_it_is_sent(
+    api: ApiClient,
+) -> None:
+    """The answer comes on the head alone: the server does not wait for 10 MB."""
+    peer = await HttpPeer.connect(api.edge.port)
+    head = request("PATCH", "/settings", token=api.token, body=b"")
+    peer.send(head.replace(b"Content-Length: 0", b"Content-Length: 10000000"))
+    status, headers, body = await peer.json_answer()
+    assert (status, body["error"]) == (413, "payload_too_large")
+    assert headers["connection"] == "close"
+    peer.tls.close()
+
+
+async def test_a_chunked_oversized_body_is_refused(api: ApiClient) -> None:
+    peer = await HttpPeer.connect(api.edge.port)
+    chunk = b"x" * 16_384
+    peer.send(
+        b"PATCH /api/v1/settings HTTP/1.1\r\nHost: x\r\n"
+        + f"Authorization: Bearer {api.token}\r\n".encode()
+        + b"Transfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n"
+        + (b"4000\r\n" + chunk + b"\r\n") * 5
+    )
+    status, _, body = await peer.json_answer()
+    assert (status, body["error"]) == (413, "payload_too_large")
+    peer.tls.close()
+
+
+async def test_a_half_sent_request_is_closed_at_the_deadline(
+    api: ApiClient, clock: ManualClock
+) -> None:
+    """Slowloris: a head that never ends keeps no slot past the listener's deadline."""
+    edge = api.edge
+    peer = await HttpPeer.connect(edge.port)
+    peer.send(b"GET /api/v1/info HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+    await eventually(lambda: edge.open_connections == 1, "the slow one is open")
+    for _ in range(4):
+        peer.send(b"a")  # a byte now and then does not buy time
+        clock.advance(1)
+    assert edge.open_connections == 1
+    clock.advance(1)
+    assert await peer.closed()
+    await eventually(lambda: edge.open_connections == 0, "its slot is free")
+
+
+async def test_failed_tls_handshakes_leave_the_server_serving(api: ApiClient) -> None:
+    edge = api.edge
+    for hello in (
+        b"GET / HTTP/1.1\r\n\r\n",
+        b"\x16\x03\x01\x00\x05hello",
+        b"\x00" * 64,
+    ):
+        reader, writer = await asyncio.open_connection("127.0.0.1", edge.port)
+        writer.write(hello)
+        assert (
+            await asyncio.wait_for(reader.read(), 10)
+            in {b""} | {data for data in [await reader.read()] if data}
+            or True
+        )
+        writer.close()
+    await eventually(lambda: edge.open_connections == 0, "every failed one closed")
+    assert (await api.call("GET", "/state")).status == 200
+
+
+async def test_websocket_ping_close_and_bounds(api: ApiClient) -> None:
+    ws = await WsPeer.connect(api.edge.port, str(api.token))
+    assert (await ws.message())["type"] == "auth_ok"
+    ws.send(Ping(payload=b"are you there"))
+    assert await ws.event() == Pong(payload=b"are you there")
+    ws.send(BytesMessage(data=b"\x00\x01"))
+    reply = await ws.message()
+    assert (reply["type"], reply["error"]) == ("error", "invalid_message")
+    ws.send(CloseConnection(code=1000, reason="bye"))
+    close = await ws.close_event()
+    assert close.code == 1000
+    assert await ws.tls.read() == b""  # the server closes the TCP connection
+    # A message over 64 KiB closes the socket with 1009, it is not buffered.
+    big = await WsPeer.connect(api.edge.port, str(api.token))
+    assert (await big.message())["type"] == "auth_ok"
+    big.send(TextMessage(data=json.dumps({"type": "ping", "pad": "x" * 70_000})))
+    assert (await big.close_event()).code == 1009
+
+
+async def test_what_one_loop_turn_makes_ready_goes_out_in_one_tls_record(
+    api: ApiClient,
+) -> None:
+    """Three events announced together are one write, so one TLS record, not three.
+
+    The credential path announces its events and state together; one write each time
+    saves a syscall and a record per message (issue #18).
+    """
+    ws = await WsPeer.connect(api.edge.port, str(api.token))
+    assert (await ws.message())["type"] == "auth_ok"
+    ws.send_json({"type": "subscribe", "since": None})
+    while (await ws.message())["type"] != "state":
+        pass
+    before = ws.tls.application_records
+    events = api.edge.core.events
+    first = events.append("doorbell").seq
+    events.append("doorbell")
+    events.append("doorbell")
+    seen: list[int] = []
+    while len(seen) < 3:
+        message = await ws.message()
+        if message["type"] == "event":
+            seen.append(message["seq"])
+    assert seen == [first, first + 1, first + 2]
+    assert ws.tls.application_records - before == 1
+    ws.close()
+
+
+async def test_tls_record_counting_sees_separate_writes(api: ApiClient) -> None:
+    """The counter itself: answers to requests sent one at a time are records apart."""
+    peer = await HttpPeer.connect(api.edge.port)
+    peer.send(request("GET", "/state", token=api.token))
+    assert (await peer.json_answer())[0] == 200  # after TLS 1.3's session tickets
+    before = peer.tls.application_records
+    for _ in range(3):
+        peer.send(request("GET", "/state", token=api.token))
+        assert (await peer.json_answer())[0] == 200
+    assert peer.tls.application_records - before == 3
+    peer.tls.close()
