@@ -33,8 +33,9 @@ IDLE_S = 1.0  # how long the driver idles before its memory is read
 # imported asyncio already (the driver's base), so a figure is that import's own cost
 # plus what it pulls in and nobody else loaded yet.
 IMPORTS = (
-    "aiohttp",
-    "aiohttp.web",
+    "h11",
+    "wsproto.connection",
+    "ezlock_edge.http.server",
     "serialx",
     "voluptuous",
     "tzlocal",
@@ -50,8 +51,9 @@ IMPORTS = (
 # makes them: each figure is what it adds to the ones before, so they add up to what
 # the daemon's imports cost (ezlock_edge.app is then ezlock's own modules).
 CHAIN = (
-    "aiohttp",
-    "aiohttp.web",
+    "h11",
+    "wsproto.connection",
+    "ezlock_edge.http.server",
     "serialx",
     "voluptuous",
     "sqlite3",
