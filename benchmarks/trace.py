@@ -23,6 +23,7 @@ from ezlock_edge.core.store.database import Database
 from ezlock_edge.devices.fingerprint import FingerprintDevice
 from ezlock_edge.framing.mcu import McuFrame, MessageType
 from ezlock_edge.framing.mcu_messages import McuRequest
+from ezlock_edge.http.websocket import WebSocket
 from ezlock_edge.protocol.mcu import McuLink
 
 MARKS: list[tuple[str, int]] = []
@@ -74,13 +75,31 @@ def install() -> None:
         announce(self, event)
 
     EventLog._announce = on_announce  # type: ignore[method-assign]  # noqa: SLF001
+    _trace_ws_writes()
+
+
+def _trace_ws_writes() -> None:
+    """Mark ``ws_sent_<type>`` when an event's frame is written to the transport.
+
+    A session queues its messages and writes what one loop turn made ready at once
+    (``WebSocket.flush``), so the mark is at that write, not at the queueing.
+    """
+    queued: dict[int, list[str]] = {}
     send_event = WsSession._send_event  # noqa: SLF001
 
-    async def on_send(self: WsSession, event: Event) -> None:
-        await send_event(self, event)
-        mark(f"ws_sent_{event.type}")
+    def on_send(self: WsSession, event: Event) -> None:
+        send_event(self, event)
+        queued.setdefault(id(self._ws), []).append(event.type)
+
+    flush = WebSocket.flush
+
+    def on_flush(self: WebSocket) -> None:
+        flush(self)
+        for kind in queued.pop(id(self), []):
+            mark(f"ws_sent_{kind}")
 
     WsSession._send_event = on_send  # type: ignore[method-assign]  # noqa: SLF001
+    WebSocket.flush = on_flush  # type: ignore[method-assign]
 
 
 def _trace_sync() -> None:
