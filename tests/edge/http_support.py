@@ -92,6 +92,12 @@ class TlsPeer:
         """Drop the TCP connection."""
         self._writer.close()
 
+    async def wait_closed(self) -> None:
+        """Close and wait until the socket is released."""
+        self._writer.close()
+        with contextlib.suppress(OSError):
+            await self._writer.wait_closed()
+
     def _flush(self) -> None:
         if pending := self._outgoing.read():
             self._writer.write(pending)
@@ -199,9 +205,9 @@ class WsPeer:
         self._events: list[Event] = []
 
     @classmethod
-    async def connect(cls, port: int, token: str) -> WsPeer:
+    async def upgrade(cls, tls: TlsPeer, token: str) -> WsPeer:
         """Open ``/api/v1/ws`` with ``token``; return once the server accepted."""
-        peer = cls(await TlsPeer.connect(port))
+        peer = cls(tls)
         peer.tls.send(
             peer._ws.send(
                 Request(
@@ -249,5 +255,30 @@ class WsPeer:
 
     def close(self) -> None:
         """Drop the connection."""
-        with contextlib.suppress(Exception):
-            self.tls.close()
+        self.tls.close()
+
+
+class Peers:
+    """Every raw peer a test opens, closed when it ends (whatever state they are in)."""
+
+    def __init__(self, port: int) -> None:
+        """Connect to the API on ``port``."""
+        self._port = port
+        self._open: list[TlsPeer] = []
+
+    async def http(self) -> HttpPeer:
+        """Open a raw HTTP peer."""
+        peer = await HttpPeer.connect(self._port)
+        self._open.append(peer.tls)
+        return peer
+
+    async def ws(self, token: str) -> WsPeer:
+        """Open a WebSocket peer with ``token``."""
+        tls = await TlsPeer.connect(self._port)
+        self._open.append(tls)
+        return await WsPeer.upgrade(tls, token)
+
+    async def close(self) -> None:
+        """Close every peer."""
+        for tls in self._open:
+            await tls.wait_closed()
