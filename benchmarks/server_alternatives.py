@@ -1,12 +1,17 @@
-"""``python -m benchmarks.server_alternatives``: what a lighter API server would save.
+"""``python -m benchmarks.server_alternatives``: the record of the API server's choice.
 
-Not part of ``python -m benchmarks`` (it installs h11 and wsproto, which ezlock does not
-depend on). Two minimal servers do the same small job, each in a venv of its own with
-only what it needs: HTTPS on loopback, one JSON route and one WebSocket route that
-echoes. One is aiohttp.web, as the driver's API server (from the lock's venv: the edge
-package's own dependencies); the other asyncio streams with h11 (HTTP/1.1) and wsproto
-(WebSocket), both well-kept sans-I/O libraries. Each is measured idle (listening), then
-after three GETs and a WebSocket that echoed three messages and stays open. Prints JSON.
+Not part of ``python -m benchmarks`` (it installs servers ezlock does not depend on).
+The same minimal job on each candidate, each in a venv of its own holding only what it
+needs: HTTPS on loopback, one JSON route and one WebSocket route that echoes. Each is
+measured idle (listening), then after three GETs and a WebSocket that echoed three
+messages and stays open. Prints JSON.
+
+- ``aiohttp_web``: what the driver's API ran on until issue #18;
+- ``uvicorn_h11_wsproto`` and ``hypercorn``: ASGI servers on the same sans-I/O
+  libraries (a tiny ASGI app);
+- ``h11_wsproto``: asyncio streams with h11 and wsproto, no server code to speak of;
+- ``ezlock_edge_http``: the driver's own layer (``ezlock_edge.http``) from the lock's
+  venv, as the API now runs.
 """
 
 from __future__ import annotations
@@ -61,6 +66,65 @@ async def main():
     await site.start()
     print(runner.addresses[0][1], flush=True)
     await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+)
+_ASGI_APP = """
+import json
+
+async def app(scope, receive, send):
+    if scope["type"] == "http":
+        await receive()
+        body = json.dumps({"serial": "X", "ok": True}).encode()
+        headers = [(b"content-type", b"application/json")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+    elif scope["type"] == "websocket":
+        await receive()
+        await send({"type": "websocket.accept"})
+        while (message := await receive())["type"] != "websocket.disconnect":
+            await send({"type": "websocket.send", "text": message.get("text")})
+"""
+UVICORN_SERVER = (
+    _SERVE
+    + _ASGI_APP
+    + """
+import socket
+import uvicorn
+
+async def main():
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()
+    config = uvicorn.Config(
+        app, http="h11", ws="wsproto", lifespan="off", log_level="warning",
+        ssl_certfile=sys.argv[1], ssl_keyfile=sys.argv[2],
+    )
+    print(listening.getsockname()[1], flush=True)
+    await uvicorn.Server(config).serve(sockets=[listening])
+
+asyncio.run(main())
+"""
+)
+HYPERCORN_SERVER = (
+    _SERVE
+    + _ASGI_APP
+    + """
+import socket
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+
+async def main():
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()
+    config = Config()
+    config.certfile, config.keyfile = sys.argv[1], sys.argv[2]
+    config.bind = [f"fd://{listening.fileno()}"]
+    config.accesslog = config.errorlog = None
+    print(listening.getsockname()[1], flush=True)
+    await serve(app, config)
 
 asyncio.run(main())
 """
@@ -128,22 +192,54 @@ async def main():
 asyncio.run(main())
 """
 )
+EZLOCK_SERVER = (
+    _SERVE
+    + """
+from ezlock_edge.http.messages import Response, json_response
+from ezlock_edge.http.server import Connections
+
+async def handle(request):
+    if request.path == "/api/v1/ws":
+        socket = await request.websocket(heartbeat=20)
+        async for message in socket:
+            socket.send_text(message)
+        return Response(101)
+    return json_response({"serial": "X", "ok": True})
+
+async def main():
+    connections = Connections(handle)
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        connections.factory(), "127.0.0.1", 0, ssl=context()
+    )
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+)
+# Each candidate: what its venv installs (None: the lock's own venv) and its script.
+SERVERS: dict[str, tuple[tuple[str, ...] | None, str]] = {
+    "aiohttp_web": (("aiohttp>=3.11,<4",), AIOHTTP_SERVER),
+    "uvicorn_h11_wsproto": (("uvicorn", "h11>=0.16", "wsproto>=1.2"), UVICORN_SERVER),
+    "hypercorn": (("hypercorn",), HYPERCORN_SERVER),
+    "h11_wsproto": (("h11>=0.16", "wsproto>=1.2"), H11_SERVER),
+    "ezlock_edge_http": (None, EZLOCK_SERVER),
+}
 
 
-def _h11_venv(root: Path) -> Path:
-    """Make a venv holding h11 and wsproto only."""
+def _venv(root: Path, name: str, packages: tuple[str, ...]) -> Path:
+    """Make a venv holding ``packages`` only."""
     uv = shutil.which("uv")
     if uv is None:
-        raise RuntimeError("uv is needed to install h11 and wsproto")
-    venv = root / "h11-venv"
+        raise RuntimeError("uv is needed to install the servers")
+    venv = root / f"{name}-venv"
     subprocess.run(
         [uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True
     )
     install = [uv, "pip", "install", "--quiet", "--compile-bytecode"]
     python = str(venv / "bin" / "python")
-    subprocess.run(
-        [*install, "--python", python, "h11>=0.16", "wsproto>=1.2"], check=True
-    )
+    subprocess.run([*install, "--python", python, *packages], check=True)
     return venv
 
 
@@ -186,13 +282,10 @@ async def _main() -> dict[str, Any]:
         cert, key = root / "cert.pem", root / "key.pem"
         cert.write_bytes(cert_pem)
         key.write_bytes(key_pem)
-        servers = {
-            "aiohttp_web": (lock_venv(root), AIOHTTP_SERVER),
-            "h11_wsproto": (_h11_venv(root), H11_SERVER),
-        }
         results: dict[str, Any] = {"load_before": load()}
-        for name, (venv, source) in servers.items():
-            script = root / f"{name}.py"
+        for name, (packages, source) in SERVERS.items():
+            venv = lock_venv(root) if packages is None else _venv(root, name, packages)
+            script = root / f"serve_{name}.py"  # not named like a package it imports
             script.write_text(source)
             results[name] = await _measure(venv / "bin" / "python", script, cert, key)
         results["load_after"] = load()
@@ -200,7 +293,7 @@ async def _main() -> dict[str, Any]:
 
 
 def main() -> None:
-    """Print the two servers' figures as JSON."""
+    """Print the servers' figures as JSON."""
     sys.stdout.write(json.dumps(asyncio.run(_main()), indent=2) + "\n")
 
 
