@@ -49,17 +49,29 @@ IMPORTS = (
 )
 # The same imports one after the other in one interpreter, in the order the daemon
 # makes them: each figure is what it adds to the ones before, so they add up to what
-# the daemon's imports cost (ezlock_edge.app is then ezlock's own modules).
+# the daemon's imports cost. The libraries a layer needs go before it, so that an
+# ``ezlock_edge`` figure is ezlock's own modules of that layer (and what of the
+# standard library only they import): the command (its config, the simulator's
+# command-line client), the HTTP server, the drivers (vocabulary to devices), the
+# core with its store, then the API and the app.
 CHAIN = (
+    "typing",
+    "argparse",
+    "tomllib",
+    "zoneinfo",
+    "hashlib",  # the TLS pin's and the secrets' hashing: OpenSSL's digests
+    "voluptuous",
+    "ifaddr",
+    "ezlock_edge.cli",
+    "serialx",
+    "sqlite3",
     "h11",
     "wsproto.connection",
     "ezlock_edge.http.server",
-    "serialx",
-    "voluptuous",
-    "sqlite3",
-    "tzlocal",
+    "ezlock_edge.devices.hardware",
+    "ezlock_edge.core.lock",
     "ezlock_edge.app",
-    "ezlock_edge.cli",
+    "tzlocal",
     "zeroconf.asyncio",
 )
 _IMPORT_PROBE = """
