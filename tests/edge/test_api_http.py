@@ -53,6 +53,18 @@ async def test_pipelined_requests_are_answered_in_order_on_one_connection(
     assert api.edge.open_connections == 1
 
 
+async def test_the_path_is_the_path(api: ApiClient, peers: Peers) -> None:
+    """``//host/path`` is a path (no route), not a host and a path; absolute form works."""
+    bearer = f"Authorization: Bearer {api.token}\r\n\r\n".encode()
+    peer = await peers.http()
+    peer.send(b"GET //attacker/api/v1/state HTTP/1.1\r\nHost: x\r\n" + bearer)
+    status, _, missing = await peer.json_answer()
+    assert (status, missing["error"]) == (404, "not_found")
+    other = await peers.http()
+    other.send(b"GET https://lock/api/v1/state?x=1 HTTP/1.1\r\nHost: x\r\n" + bearer)
+    assert (await other.json_answer())[0] == 200
+
+
 async def test_an_unread_body_is_not_taken_for_the_next_request(
     api: ApiClient,
     peers: Peers,

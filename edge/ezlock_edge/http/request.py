@@ -64,10 +64,15 @@ class Request:
         self.transport = transport
         self.max_body = max_body
         self.method = event.method.decode("ascii")
-        target = urlsplit(event.target.decode("latin-1"))
-        self.raw_path = target.path
-        self.path = unquote(target.path)
-        self.query_string = target.query
+        target = event.target.decode("latin-1")
+        if target.startswith("/"):  # origin form: "//x/y" is a path, not a host
+            raw_path, _, query = target.partition("#")[0].partition("?")
+        else:  # absolute form (a proxy's), or "*"
+            parts = urlsplit(target)
+            raw_path, query = parts.path or target, parts.query
+        self.raw_path = raw_path
+        self.path = unquote(raw_path)
+        self.query_string = query
         self.headers = Headers(event.headers)  # names lower-cased by h11
         self.http_version = event.http_version.decode("ascii")
         peer = transport.get_extra_info("peername")
