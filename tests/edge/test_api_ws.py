@@ -298,7 +298,7 @@ async def test_server_pings_and_drops_a_silent_client(
 ) -> None:
     """Heartbeats: the server pings; a client that never answers is disconnected.
 
-    aiohttp's heartbeat runs on the event loop's time, so it is set short here.
+    The server's heartbeat runs on the event loop's time, so it is set short here.
     """
     async with paired_edge(tmp_path, clock, WsSettings(heartbeat=0.2)) as api:
         await _silent_client(api)
