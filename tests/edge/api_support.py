@@ -1,8 +1,8 @@
 """Helpers for the API tests: a running edge driver on simulated hardware and a client.
 
 Everything goes through the real stack: the simulated lock's ptys, the device drivers,
-the lock core, the API server (h11 + wsproto) over TLS on loopback, and an aiohttp client that pins
-the certificate as Home Assistant does.
+the lock core, the API server (h11 + wsproto) over TLS on loopback, and an aiohttp
+client that pins the certificate as Home Assistant does.
 """
 
 from __future__ import annotations
