@@ -45,7 +45,7 @@ from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.models import CredentialType as EdgeCredentialType
 from ezlock_edge.sim.lock import SimulatedLock
-from tests.support.lock import ADMIN_PASSWORD, open_pairing, sim_of
+from tests.support.lock import ADMIN_PASSWORD, open_pairing, pass_time, sim_of
 from tests.support.modules import store_finger_elsewhere
 from tests.support.waiting import eventually
 
@@ -255,7 +255,7 @@ async def test_enrollment(edge: EdgeApp, client: EzlockClient) -> None:
 
 @pytest.mark.parametrize("kind", list(VisitorKind))
 async def test_visitor_credentials(
-    client: EzlockClient, clock: ManualClock, kind: VisitorKind
+    edge: EdgeApp, client: EzlockClient, clock: ManualClock, kind: VisitorKind
 ) -> None:
     """L-30, L-31: one concept: created with its secret once, listed without, revoked."""
     until = clock.now() + timedelta(hours=4)
@@ -280,7 +280,7 @@ async def test_visitor_credentials(
 
     listed = await client.list_visitors(kind)
     assert listed == (replace(created, secret=None),)
-    clock.advance(60)
+    await pass_time(edge, 60)
     await client.revoke_visitor(kind, created.id)
     [revoked] = await client.list_visitors(kind)
     assert (revoked.status, revoked.revoked_at) == (VisitorStatus.REVOKED, clock.now())

@@ -69,8 +69,8 @@ async def test_stopping_leaves_the_bolt_alone(tmp_path: Path) -> None:
                 await api.call("PATCH", "/settings", {"remote_unlock_enabled": True})
                 assert (await api.call("POST", "/unlock")).status == 202
 
-                def unlocked() -> bool:
-                    clock.advance(0.1)
+                async def unlocked() -> bool:
+                    await sim.clock(advance=0.1)
                     return bool(edge.core.state.as_dict()["bolt"] == "unlocked")
 
                 await eventually(unlocked, "unlocked")

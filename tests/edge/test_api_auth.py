@@ -6,7 +6,7 @@ import aiohttp
 import pytest
 
 from ezlock_edge.api.routes import PREFIX, ROUTES
-from ezlock_edge.clock import ManualClock
+from tests.support.lock import pass_time
 from tests.support.waiting import WAIT
 
 from .api_support import NO_BODY, ApiClient, client_for, pair
@@ -37,7 +37,7 @@ async def revoked_token(api: ApiClient) -> str:
 
 
 async def test_every_protected_route_needs_a_valid_token(
-    api: ApiClient, clock: ManualClock, revoked_token: str
+    api: ApiClient, revoked_token: str
 ) -> None:
     assert len(PROTECTED) == 34
     wrong = "A" * 43
@@ -51,7 +51,7 @@ async def test_every_protected_route_needs_a_valid_token(
             reply = await api.call(method, path, body, token=token)
             assert reply.status == 401, (method, path, label, reply.body)
             assert reply.body["error"] == "unauthorized"
-            clock.advance(PAST_ANY_BLOCK)
+            await pass_time(api.edge, PAST_ANY_BLOCK)
         if path == "/camera/stream":
             continue  # never ends: test_camera.py reads it with a valid token
         reply = await api.call(method, path, body)
@@ -74,18 +74,16 @@ async def test_malformed_authorization_header(api: ApiClient) -> None:
         assert (reply.status, reply.body["error"]) == (401, "unauthorized")
 
 
-async def test_repeated_bad_tokens_are_slowed_down(
-    api: ApiClient, clock: ManualClock
-) -> None:
+async def test_repeated_bad_tokens_are_slowed_down(api: ApiClient) -> None:
     for _ in range(3):
         assert (await api.call("GET", "/state", token="B" * 43)).status == 401
     blocked = await api.call("GET", "/state")
     assert (blocked.status, blocked.body["error"]) == (429, "too_many_attempts")
     assert blocked.headers["Retry-After"] == "1"
-    clock.advance(1)
+    await pass_time(api.edge, 1)
     assert (await api.call("GET", "/state", token="B" * 43)).status == 401
     assert (await api.call("GET", "/state")).headers["Retry-After"] == "2"
-    clock.advance(2)
+    await pass_time(api.edge, 2)
     # A good token is accepted once the block ends, and forgives the address.
     assert (await api.call("GET", "/state")).status == 200
     assert (await api.call("GET", "/state", token="B" * 43)).status == 401
@@ -105,15 +103,15 @@ async def test_websocket_refuses_bad_tokens(api: ApiClient, revoked_token: str) 
         assert err.value.status == 401
 
 
-async def test_last_seen_is_recorded(api: ApiClient, clock: ManualClock) -> None:
+async def test_last_seen_is_recorded(api: ApiClient) -> None:
     first = (await api.call("GET", "/clients")).body["clients"][0]["last_seen"]
     assert first is not None
-    clock.advance(120)
+    await pass_time(api.edge, 120)
     second = (await api.call("GET", "/clients")).body["clients"][0]["last_seen"]
     assert second > first
 
 
-async def test_websocket_is_throttled_too(api: ApiClient, clock: ManualClock) -> None:
+async def test_websocket_is_throttled_too(api: ApiClient) -> None:
     for _ in range(2):
         assert (await api.call("GET", "/state", token="E" * 43)).status == 401
     with pytest.raises(aiohttp.WSServerHandshakeError) as err:
@@ -123,7 +121,7 @@ async def test_websocket_is_throttled_too(api: ApiClient, clock: ManualClock) ->
     with pytest.raises(aiohttp.WSServerHandshakeError) as err:
         await api.ws()
     assert err.value.status == 429
-    clock.advance(1)
+    await pass_time(api.edge, 1)
     ws = await api.ws()
     assert (await ws.receive_json(timeout=WAIT))["type"] == "auth_ok"
     await ws.close()

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ezlock_edge.api.routes import PIN_HEADER
-from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.lockout import FAILURE_LIMIT
-from tests.support.lock import ADMIN_PASSWORD
+from tests.support.lock import ADMIN_PASSWORD, pass_time
 from tests.support.waiting import eventually
 
 from .api_support import ApiClient
@@ -40,9 +39,7 @@ async def _events_since(api: ApiClient, since: int) -> list[dict[str, Any]]:
     return events
 
 
-async def test_admin_changes_need_an_admins_pin(
-    api: ApiClient, clock: ManualClock
-) -> None:
+async def test_admin_changes_need_an_admins_pin(api: ApiClient) -> None:
     assert (await api.call("GET", "/settings")).body["require_pin_for_remote"] is False
     await _pin_required(api)
     since = (await api.call("GET", "/events")).body["last_seq"]
@@ -69,7 +66,7 @@ async def test_admin_changes_need_an_admins_pin(
     assert [(e["action"], e["reason"]) for e in failed] == [
         ("PATCH /api/v1/settings", "wrong_pin")
     ]
-    clock.advance(60)  # the identical second one, collapsed (issue #11.4)
+    await pass_time(api.edge, 60)  # the identical second one, collapsed (issue #11.4)
     failed = [
         e for e in await _events_since(api, since) if e["type"] == "remote_pin_failed"
     ]

@@ -12,7 +12,7 @@ import pytest
 
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.models import CredentialType, Settings
-from tests.support.lock import ADMIN_PASSWORD
+from tests.support.lock import ADMIN_PASSWORD, pass_time
 from tests.support.waiting import eventually
 
 from .api_support import ApiClient, client_for, pair, running_edge
@@ -58,26 +58,26 @@ async def test_state_has_every_documented_field(api: ApiClient) -> None:
     assert state["last_seq"] == api.edge.core.events.last_seq
 
 
-async def test_lock_moves_the_bolt(api: ApiClient, clock: ManualClock) -> None:
+async def test_lock_moves_the_bolt(api: ApiClient) -> None:
     """L-01: a remote lock throws the bolt and is recorded with its source."""
     reply = await api.call("POST", "/lock")
     assert (reply.status, reply.body) == (202, {})
-    await _travel(api, clock, "locked")
+    await _travel(api, "locked")
     events = (await api.call("GET", "/events")).body["events"]
     assert any(
         event["type"] == "locked" and event["source"] == "remote" for event in events
     )
 
 
-async def _travel(api: ApiClient, clock: ManualClock, bolt: str) -> None:
-    def moved() -> bool:
-        clock.advance(0.1)
+async def _travel(api: ApiClient, bolt: str) -> None:
+    async def moved() -> bool:
+        await pass_time(api.edge, 0.1)
         return bool(api.edge.core.state.as_dict()["bolt"] == bolt)
 
     await eventually(moved, f"bolt {bolt}")
 
 
-async def test_unlock_only_when_enabled(api: ApiClient, clock: ManualClock) -> None:
+async def test_unlock_only_when_enabled(api: ApiClient) -> None:
     """L-43: remote unlock is refused until enabled in the settings."""
     reply = await api.call("POST", "/unlock", {})
     assert reply.status == 409
@@ -88,7 +88,7 @@ async def test_unlock_only_when_enabled(api: ApiClient, clock: ManualClock) -> N
     assert patched.body["remote_unlock_enabled"] is True
     reply = await api.call("POST", "/unlock")
     assert reply.status == 202
-    await _travel(api, clock, "unlocked")
+    await _travel(api, "unlocked")
     events = (await api.call("GET", "/events")).body["events"]
     assert any(
         event["type"] == "unlocked" and event["method"] == "remote" for event in events
@@ -118,8 +118,8 @@ async def test_countdown_lock(api: ApiClient, clock: ManualClock) -> None:
     assert reply.body == {"lock_at": _iso(clock, seconds=30)}
     state = (await api.call("GET", "/state")).body
     assert state["countdown_lock_at"] == reply.body["lock_at"]
-    clock.advance(30)
-    await _travel(api, clock, "locked")
+    await pass_time(api.edge, 30)
+    await _travel(api, "locked")
     for bad in ({"seconds": 4}, {"seconds": 301}, {"seconds": "30"}, {}):
         refused = await api.call("POST", "/countdown_lock", bad)
         assert (refused.status, refused.body["error"]) == (400, "invalid_request")
@@ -308,7 +308,7 @@ async def test_temporary_passwords(api: ApiClient, clock: ManualClock) -> None:
     assert (await api.call("GET", "/state")).body["temporary_passwords"] == 1
     path = f"/temporary_passwords/{created['id']}"
     # Revoked: never usable again, still listed with its status until deleted again.
-    clock.advance(60)
+    await pass_time(api.edge, 60)
     assert (await api.call("DELETE", path)).status == 204
     [revoked] = (await api.call("GET", "/temporary_passwords")).body[
         "temporary_passwords"

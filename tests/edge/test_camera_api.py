@@ -74,16 +74,16 @@ async def _event(api: ApiClient, kind: str, **fields: Any) -> dict[str, Any]:
     return found[-1]
 
 
-async def _until_gone(api: ApiClient, clock: ManualClock) -> None:
+async def _until_gone(api: ApiClient) -> None:
     """Let frames come until the server has noticed that every viewer left.
 
     A viewer that hangs up is noticed at the next write, so each look is one frame.
     """
 
-    def gone() -> bool:
+    async def gone() -> bool:
         if not _camera(api).viewers:
             return True
-        clock.advance(FRAME)
+        await _sim(api).clock(advance=FRAME)
         return False
 
     await eventually(gone, "every viewer gone", every=0.01)
@@ -94,11 +94,11 @@ async def _state(api: ApiClient) -> dict[str, Any]:
     return state
 
 
-async def test_snapshot_is_a_jpeg_of_the_door_now(
-    api: ApiClient, clock: ManualClock
-) -> None:
+async def test_snapshot_is_a_jpeg_of_the_door_now(api: ApiClient) -> None:
     """L-13: the live view shows who is at the door, and the time."""
-    clock.advance(STAY_SECONDS + 1)  # the admin who set up the lock has gone
+    await _sim(api).clock(
+        advance=STAY_SECONDS + 1
+    )  # the admin who set up the lock has gone
     reply = await api.call("GET", "/camera/snapshot")
     assert reply.status == 200
     assert reply.headers["Content-Type"] == "image/jpeg"
@@ -110,7 +110,7 @@ async def test_snapshot_is_a_jpeg_of_the_door_now(
     await _sim(api).at_door("courier")
     visitor = decode_jpeg((await api.call("GET", "/camera/snapshot")).body)
     assert has_person(visitor)
-    clock.advance(1)
+    await _sim(api).clock(advance=1)
     later = decode_jpeg((await api.call("GET", "/camera/snapshot")).body)
     stamp = (slice(0, 40), slice(0, 320))  # the time printed in the corner moved on
     assert not np.array_equal(visitor.rgb[stamp], later.rgb[stamp])
@@ -154,7 +154,7 @@ async def test_the_live_view_shows_the_time_at_the_lock(tmp_path: Path) -> None:
 
 
 async def test_stream_is_mjpeg_from_one_capture_for_every_viewer(
-    api: ApiClient, clock: ManualClock
+    api: ApiClient,
 ) -> None:
     """Two viewers, one camera: each tick is one capture, and both get it."""
     sim = _sim(api)
@@ -173,7 +173,7 @@ async def test_stream_is_mjpeg_from_one_capture_for_every_viewer(
         async with watching(api) as two:
             assert (await _state(api))["camera"]["viewers"] == 2
             for _ in range(3):
-                clock.advance(FRAME)
+                await _sim(api).clock(advance=FRAME)
                 assert await one.part() is not None
                 assert await two.part() is not None
             assert sim.camera.frames - start == 4  # not 7: the capture is shared
@@ -183,13 +183,11 @@ async def test_stream_is_mjpeg_from_one_capture_for_every_viewer(
         pictures = decode_mjpeg(one.parts)  # the first frame twice, then three
         assert [(p.width, p.height) for p in pictures] == [(640, 480)] * 5
         assert len(decode_mjpeg(two.parts)) == 4
-    await _until_gone(api, clock)
+    await _until_gone(api)
     await eventually(lambda: not sim.camera.on, "camera off with the last viewer")
 
 
-async def test_low_battery_turns_the_camera_off_and_back_on(
-    api: ApiClient, clock: ManualClock
-) -> None:
+async def test_low_battery_turns_the_camera_off_and_back_on(api: ApiClient) -> None:
     """L-13, L-62: below 20 % no live view; back with the warning, at 25 % (hysteresis).
 
     The pack is charged with a power bank in (the controller keeps running and measures
@@ -249,7 +247,7 @@ async def test_low_battery_turns_the_camera_off_and_back_on(
 
 
 async def test_doorbell_and_unlocks_from_outside_keep_a_snapshot(
-    api: ApiClient, clock: ManualClock
+    api: ApiClient,
 ) -> None:
     """Each ring and each attempt at the door refers to the picture taken then."""
     sim = _sim(api)
@@ -294,7 +292,7 @@ async def test_doorbell_and_unlocks_from_outside_keep_a_snapshot(
     assert _camera(api).store.count == 4
 
 
-async def test_many_viewers_and_a_slow_one(api: ApiClient, clock: ManualClock) -> None:
+async def test_many_viewers_and_a_slow_one(api: ApiClient) -> None:
     """A viewer that stops reading misses frames; it never queues them, then is dropped."""
     camera = _camera(api)
     async with watching(api) as fast:
@@ -306,7 +304,7 @@ async def test_many_viewers_and_a_slow_one(api: ApiClient, clock: ManualClock) -
             (stuck,) = camera.viewers - before
 
             async def tick() -> None:
-                clock.advance(FRAME)
+                await _sim(api).clock(advance=FRAME)
                 for reader in (fast, also_fast):
                     assert await reader.part() is not None
                     del reader.parts[:-1]  # the test keeps no history either
@@ -338,7 +336,7 @@ async def test_many_viewers_and_a_slow_one(api: ApiClient, clock: ManualClock) -
             assert stuck.max_buffered == buffered <= 1024 * 1024
             assert all(v.dropped == 0 for v in camera.viewers - {stuck})
 
-            clock.advance(STALL_SECONDS)  # the stalled write gives up
+            await _sim(api).clock(advance=STALL_SECONDS)  # the stalled write gives up
             await eventually(lambda: stuck not in camera.viewers, "slow one dropped")
             await tick()  # the others go on
             slow.close()
@@ -379,9 +377,7 @@ async def test_viewers_are_bounded(api: ApiClient) -> None:
             assert (await refused.json())["error"] == "camera_busy"
 
 
-async def test_a_broken_camera_says_so_and_recovers(
-    api: ApiClient, clock: ManualClock
-) -> None:
+async def test_a_broken_camera_says_so_and_recovers(api: ApiClient) -> None:
     """A camera that delivers nothing is ``device_error`` until a retry works."""
     sim = _sim(api)
     await sim.camera_cable(False)
@@ -395,10 +391,10 @@ async def test_a_broken_camera_says_so_and_recovers(
     assert (reply.status, reply.body["reason"]) == (409, "device_error")
     await sim.keypad(["doorbell"])
     assert (await _event(api, "doorbell", snapshot_id=None))["snapshot_id"] is None
-    clock.advance(RETRY_SECONDS)  # still unplugged: still broken
+    await _sim(api).clock(advance=RETRY_SECONDS)  # still unplugged: still broken
     assert (await _state(api))["camera"]["reason"] == "device_error"
     await sim.camera_cable(True)
-    clock.advance(RETRY_SECONDS)
+    await _sim(api).clock(advance=RETRY_SECONDS)
     await eventually(lambda: _camera(api).reason is None, "camera back")
     assert (await api.call("GET", "/camera/snapshot")).status == 200
 

@@ -215,7 +215,7 @@ async def test_keypad_goes_to_sleep(tmp_path_factory: pytest.TempPathFactory) ->
             events = Events(mcu)
             await lock.keypad(["5"])
             await events.next(McuEventKind.KEY)
-            clock.advance(21)
+            await lock.clock(advance=21)  # the KEY's acknowledgement crosses first
             await events.next(McuEventKind.KEYPAD_SLEEP)
         finally:
             await mcu.close()

@@ -54,7 +54,7 @@ def presenting(
 
 
 async def test_mcu_identity_commands_and_events(
-    lock: SimulatedLock, hardware: Hardware, clock: ManualClock
+    lock: SimulatedLock, hardware: Hardware
 ) -> None:
     """L-64 identity, L-01 bolt travel, L-03 keypad events through McuDevice."""
     mcu = hardware.mcu
@@ -73,7 +73,7 @@ async def test_mcu_identity_commands_and_events(
 
     await mcu.unlock(DoorDirection.RIGHT)
     assert (await events.get()).bolt is BoltState.UNLOCKING
-    clock.advance(0.4)
+    await lock.clock(advance=0.4)
     assert (await events.get()).bolt is BoltState.UNLOCKED
     assert (await mcu.status()).bolt is BoltState.UNLOCKED
 

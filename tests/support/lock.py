@@ -20,6 +20,16 @@ def sim_of(edge: EdgeApp) -> SimulatedLock:
     return edge.sim
 
 
+async def pass_time(edge: EdgeApp, seconds: float) -> None:
+    """Let ``seconds`` of a running lock's time pass, as they would (``SimulatedLock.clock``).
+
+    Never ``clock.advance(seconds)`` on a running lock: that jump fires every timer at
+    once with the driver frozen, so the controller resends an unacknowledged event once
+    per second of it in one burst (a cut frame, a lost event: the test_l31 flake).
+    """
+    await sim_of(edge).clock(advance=seconds)
+
+
 async def verification_code(edge: EdgeApp) -> str:
     """Read the verification code from the lock's label (L-64)."""
     return str((await sim_of(edge).label())["verification_code"])
