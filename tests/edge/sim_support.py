@@ -37,6 +37,10 @@ class RawLink[FrameT]:
         self._writer = writer
         self.parser = parser
         self._frames: deque[FrameT] = deque()
+        self.sent = 0
+        """Bytes written so far: with the port's counts, what is still on its way."""
+        self.received = 0
+        """Bytes read so far (noise may have damaged them)."""
 
     @classmethod
     async def open(cls, path: Path, parser: StreamParser[FrameT]) -> RawLink[FrameT]:
@@ -49,13 +53,16 @@ class RawLink[FrameT]:
     async def send(self, data: bytes) -> None:
         """Write raw bytes to the device."""
         self._writer.write(data)
+        self.sent += len(data)
         await self._writer.drain()
 
     async def frame(self, wait: float = WAIT) -> FrameT:
         """Return the next frame from the device."""
         async with asyncio.timeout(wait):
             while not self._frames:
-                self._frames.extend(self.parser.feed(await self._reader.read(4096)))
+                data = await self._reader.read(4096)
+                self.received += len(data)
+                self._frames.extend(self.parser.feed(data))
         return self._frames.popleft()
 
     async def frame_where(
