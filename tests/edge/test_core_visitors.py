@@ -193,6 +193,50 @@ async def test_the_timer_goes_on_when_the_database_fails(
     visitors.stop()
 
 
+class _SetClock(ManualClock):
+    """A lock's clock whose wall time is set (NTP at boot): its monotonic time goes on."""
+
+    def set(self, wall: datetime) -> None:
+        self._wall = wall
+
+
+@pytest.mark.parametrize("behind", [True, False])
+async def test_a_wall_clock_set_is_caught_up_with_within_the_hour(
+    store: Store, behind: bool
+) -> None:
+    """The timer runs on monotonic time, so a wall clock set is seen at its next look.
+
+    A code valid from tomorrow: the board's clock a day behind is set forward (the code
+    opens), or one ahead is set back (it is not yet valid). The timer had slept towards
+    the old time; within ``LOOK_AGAIN`` it looks again and announces the new count.
+    """
+    clock = _SetClock()
+    counts: list[int] = []
+    kind = VisitorKind.TEMPORARY_PASSWORD
+
+    def changed() -> None:
+        counts.append(codes.active_now()[kind])
+
+    codes = Visitors(store, EventLog(store, clock), clock, _SECRET, _UTC, changed)
+    codes.start()
+    counts.clear()  # the count it starts with
+    start = clock.now()
+    opens, ends = start + timedelta(days=1), start + timedelta(days=3)
+    if behind:
+        codes.create(kind, "Cleaner", ends, valid_from=opens)
+        clock.set(opens + timedelta(minutes=1))
+    else:
+        clock.set(opens + timedelta(minutes=1))
+        codes.create(kind, "Cleaner", ends, valid_from=opens)
+        clock.set(start)
+    assert codes.active_now()[kind] == int(behind)  # true now, not yet announced
+    clock.advance(LOOK_AGAIN - 1)
+    assert counts == []
+    clock.advance(1)
+    assert counts == [int(behind)]
+    codes.stop()
+
+
 async def test_an_active_visitor_is_never_forgotten(
     visitors: Visitors, clock: ManualClock
 ) -> None:
