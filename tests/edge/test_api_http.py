@@ -90,6 +90,11 @@ async def test_malformed_requests_get_a_json_400_and_the_connection_closes(
         b"GET /api/v1/info HTTP/1.1\r\nHost: x\r\nBad header\r\n\r\n",
         b"GET /api/v1/info HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
         b"GET /api/v1/info HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        (
+            b"POST /api/v1/pair HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+        ),
+        b"GET /api/v1/info HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
     ):
         peer = await peers.http()
         peer.send(garbage)

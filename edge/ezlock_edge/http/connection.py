@@ -217,6 +217,13 @@ class HttpConnection(asyncio.Protocol):
         if head > self._limits.max_head:
             raise h11.RemoteProtocolError("Request head too large", 431)
         request = Request(self, event, self._transport_(), self._limits.max_body)
+        if (
+            "transfer-encoding" in request.headers
+            and "content-length" in request.headers
+        ):
+            # h11 would take the chunks; two framings is how requests are smuggled
+            # past a proxy (RFC 9112 6.3: reject, or close after): refused.
+            raise h11.RemoteProtocolError("Content-Length with Transfer-Encoding", 400)
         # h11 has checked the header (digits, one value); none when chunked.
         length = request.headers.get("content-length")
         self._declared = int(length) if length is not None else None
