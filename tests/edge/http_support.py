@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 import ssl
 from typing import Any
 
@@ -53,9 +54,23 @@ class TlsPeer:
         self.eof = False
 
     @classmethod
-    async def connect(cls, port: int) -> TlsPeer:
-        """Connect to ``127.0.0.1:port`` and complete the handshake."""
-        peer = cls(*await asyncio.open_connection("127.0.0.1", port))
+    async def connect(cls, port: int, *, buffers: int | None = None) -> TlsPeer:
+        """Connect to ``127.0.0.1:port`` and complete the handshake.
+
+        ``buffers``: the socket's kernel buffers (``SO_SNDBUF``, ``SO_RCVBUF``), small
+        so that a test reaches the server's own limits quickly.
+        """
+        sock = socket.socket()
+        if buffers is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, buffers)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, buffers)
+        sock.setblocking(False)
+        try:
+            await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
+        except BaseException:
+            sock.close()
+            raise
+        peer = cls(*await asyncio.open_connection(sock=sock))
         while True:
             try:
                 peer._tls.do_handshake()
@@ -65,6 +80,11 @@ class TlsPeer:
                 continue
             peer._flush()
             return peer
+
+    @property
+    def unsent(self) -> int:
+        """Bytes written that the kernel has not taken (the server does not read)."""
+        return self._writer.transport.get_write_buffer_size()
 
     @property
     def application_records(self) -> int:
@@ -93,8 +113,8 @@ class TlsPeer:
         self._writer.close()
 
     async def wait_closed(self) -> None:
-        """Close and wait until the socket is released."""
-        self._writer.close()
+        """Drop the connection (unsent bytes too) and wait until the socket is released."""
+        self._writer.transport.abort()
         with contextlib.suppress(OSError):
             await self._writer.wait_closed()
 
@@ -224,6 +244,10 @@ class WsPeer:
         """Send one event (a message, a ping, a close)."""
         self.tls.send(self._ws.send(event))
 
+    def ping_frame(self, payload: bytes) -> bytes:
+        """Return the bytes of one (masked) ping frame."""
+        return self._ws.send(Ping(payload=payload))
+
     def send_json(self, message: Any) -> None:
         """Send one text message of JSON."""
         self.send(TextMessage(data=json.dumps(message)))
@@ -272,9 +296,9 @@ class Peers:
         self._open.append(peer.tls)
         return peer
 
-    async def ws(self, token: str) -> WsPeer:
-        """Open a WebSocket peer with ``token``."""
-        tls = await TlsPeer.connect(self._port)
+    async def ws(self, token: str, *, buffers: int | None = None) -> WsPeer:
+        """Open a WebSocket peer with ``token`` (``buffers``: see TlsPeer.connect)."""
+        tls = await TlsPeer.connect(self._port, buffers=buffers)
         self._open.append(tls)
         return await WsPeer.upgrade(tls, token)
 

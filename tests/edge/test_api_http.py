@@ -197,6 +197,33 @@ async def test_websocket_ping_close_and_bounds(api: ApiClient, peers: Peers) -> 
     assert (await big.close_event()).code == 1009
 
 
+async def test_a_client_that_pings_and_never_reads_is_no_longer_read(
+    api: ApiClient, peers: Peers
+) -> None:
+    """Every ping gets a pong, but not into a buffer without end.
+
+    Once the client takes nothing, the server stops reading it (TCP pushes back to the
+    client). A naive server keeps reading and queueing pongs: everything the client
+    sends drains, and the server holds megabytes of pongs nobody reads.
+    """
+    ws = await peers.ws(str(api.token), buffers=4096)
+    assert (await ws.message())["type"] == "auth_ok"
+    server = api.edge._api
+    assert server is not None and server._connections is not None
+    (connection,) = server._connections.live
+    transport = connection._transport
+    assert transport is not None
+    ws.tls.send(ws.ping_frame(b"p" * 125) * 64_000)  # 8.3 MB of pings
+    await eventually(
+        lambda: not transport.is_reading() or ws.tls.unsent == 0,
+        "the server stops reading, or has read everything",
+    )
+    assert transport.get_write_buffer_size() < 1024 * 1024
+    assert ws.tls.unsent > 0  # the rest waits on the client's side
+    # The server still serves everyone else.
+    assert (await api.call("GET", "/state")).status == 200
+
+
 async def test_what_one_loop_turn_makes_ready_goes_out_in_one_tls_record(
     api: ApiClient,
     peers: Peers,

@@ -143,6 +143,10 @@ class WsSession:
                 }
             if reply is not None:
                 self._send(reply)
+                # A client that sends and never reads: stop reading it instead of
+                # queueing replies without end (a lost one ends the loop next).
+                with contextlib.suppress(ConnectionError):
+                    await ws.drain()
 
     def _handle(self, data: Any) -> dict[str, Any] | None:
         """Act on one client message; return the direct reply, if any."""

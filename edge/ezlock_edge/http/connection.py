@@ -238,6 +238,8 @@ class HttpConnection(asyncio.Protocol):
             body_read = self._discard_buffered_body()
             close = response.close or not body_read or self._shutting_down
             self._write_response(request, response, close=close)
+            # A client that pipelines and never reads gets no more answers queued.
+            await self._writer_().drain()
             if not body_read:
                 await self._linger()
                 return False

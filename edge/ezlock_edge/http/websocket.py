@@ -9,7 +9,8 @@ What this layer guarantees its user:
 - **Heartbeats.** A ping after ``heartbeat`` seconds without a byte from the peer; a
   peer that sends nothing for ``heartbeat / 2`` seconds after it is dropped (loop time).
 - **Bounded memory.** A message over ``max_message`` bytes closes the connection
-  (``1009``); reading pauses while unread messages pile up.
+  (``1009``); reading pauses while unread messages pile up, and while the peer does not
+  read what we send (a flood of pings is not answered into an ever-growing buffer).
 - **Closing handshake.** A peer's close is answered and the connection closed; our own
   close waits up to ``close_timeout`` seconds for the peer's answer, then drops it.
 """
@@ -74,7 +75,8 @@ class WebSocket:
         self._partial_size = 0
         self._readable = asyncio.Event()
         self._done = asyncio.Event()
-        self._reading_paused = False
+        self._reading_paused = False  # for unread messages
+        self._writing_full = False  # reading paused: the peer does not read
         self._close_sent = False
         self._last_heard = self._loop.time()
         self._ping_handle: asyncio.TimerHandle | None = None
@@ -105,7 +107,7 @@ class WebSocket:
         message = self._messages.popleft()
         if self._reading_paused and len(self._messages) < _UNREAD_MESSAGES // 2:
             self._reading_paused = False
-            self._transport.resume_reading()
+            self._resume_reading()
         return message
 
     def __aiter__(self) -> WebSocket:
@@ -133,8 +135,26 @@ class WebSocket:
             self._handle(event)
         if len(self._messages) >= _UNREAD_MESSAGES and not self._reading_paused:
             self._reading_paused = True
-            self._transport.pause_reading()
+            self._pause_reading()
+        if self._writer.paused and not self._writing_full:
+            self._writing_full = True
+            self._pause_reading()
+            self._writer.on_resume = self._writable
         self._readable.set()
+
+    def _writable(self) -> None:
+        self._writer.on_resume = None
+        self._writing_full = False
+        self._resume_reading()
+
+    def _pause_reading(self) -> None:
+        if not self._transport.is_closing():
+            self._transport.pause_reading()
+
+    def _resume_reading(self) -> None:
+        paused = self._reading_paused or self._writing_full
+        if not paused and not self._transport.is_closing():
+            self._transport.resume_reading()
 
     def _handle(self, event: Event) -> None:
         if isinstance(event, TextMessage | BytesMessage):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 
 class Writer:
@@ -19,6 +20,13 @@ class Writer:
         self.closed = False
         self._resumed: asyncio.Future[None] | None = None
         self._paused = False
+        self.on_resume: Callable[[], None] | None = None
+        """Called when the transport takes more again (a reader paused for it)."""
+
+    @property
+    def paused(self) -> bool:
+        """Whether the transport's buffer is full (the peer is not reading)."""
+        return self._paused
 
     @property
     def buffered(self) -> int:
@@ -48,6 +56,8 @@ class Writer:
         """Let writers go on: the buffer drained below its low-water mark."""
         self._paused = False
         self._wake(None)
+        if self.on_resume is not None:
+            self.on_resume()
 
     def lost(self) -> None:
         """Fail every wait: the connection ended."""
