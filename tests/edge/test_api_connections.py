@@ -18,7 +18,7 @@ import pytest
 from ezlock_edge.api.listener import ConnectionLimits, RateLimitedLog, address_key
 from ezlock_edge.app import EdgeApp
 from ezlock_edge.clock import ManualClock
-from tests.support.lock import sim_of
+from tests.support.lock import pass_time, sim_of
 from tests.support.waiting import WAIT, eventually, settled
 
 from .api_support import ApiClient, client_for
@@ -85,7 +85,7 @@ async def _still_streams(api: ApiClient, ws: aiohttp.ClientWebSocketResponse) ->
 
 
 async def test_unauthenticated_connections_are_closed_at_the_deadline(
-    api: ApiClient, clock: ManualClock, idle: IdleSockets
+    api: ApiClient, idle: IdleSockets
 ) -> None:
     """A silent socket and a TLS client that never shows a token get a few seconds."""
     edge = api.edge
@@ -96,9 +96,9 @@ async def test_unauthenticated_connections_are_closed_at_the_deadline(
     # TLS done, then silence: not even a request for an open route.
     _, stranger = await asyncio.open_connection("127.0.0.1", edge.port, ssl=tls)
     await eventually(lambda: edge.open_connections == 3, "three connections")
-    clock.advance(LIMITS.deadline - 0.5)
+    await pass_time(edge, LIMITS.deadline - 0.5)
     assert edge.open_connections == 3
-    clock.advance(0.5)
+    await pass_time(edge, 0.5)
     await eventually(lambda: edge.open_connections == 1, "only the paired one")
     stranger.close()
     silent, _ = idle.streams[0]
@@ -172,7 +172,7 @@ def test_an_ipv6_prefix_counts_as_one_address() -> None:
 
 
 async def test_a_connection_the_deadline_would_close_is_not_kept_alive(
-    api: ApiClient, clock: ManualClock
+    api: ApiClient,
 ) -> None:
     """An answer on an unauthenticated connection closes it, so no client reuses it.
 
@@ -184,6 +184,7 @@ async def test_a_connection_the_deadline_would_close_is_not_kept_alive(
     """
     async with client_for(api.edge) as client:
         assert (await client.call("GET", "/info")).status == 200
-        clock.advance(LIMITS.deadline)  # the listener closes what did not authenticate
+        # The listener closes what did not authenticate.
+        await pass_time(api.edge, LIMITS.deadline)
         client.token = api.token
         assert (await client.call("POST", "/lock")).status == 202

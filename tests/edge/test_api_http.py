@@ -17,7 +17,7 @@ import json
 import pytest
 from wsproto.events import BytesMessage, CloseConnection, Ping, Pong, TextMessage
 
-from ezlock_edge.clock import ManualClock
+from tests.support.lock import pass_time
 from tests.support.waiting import WAIT, eventually
 
 from .api_support import ApiClient
@@ -141,7 +141,7 @@ async def test_a_chunked_oversized_body_is_refused(
 
 
 async def test_a_half_sent_request_is_closed_at_the_deadline(
-    api: ApiClient, peers: Peers, clock: ManualClock
+    api: ApiClient, peers: Peers
 ) -> None:
     """Slowloris: a head that never ends keeps no slot past the listener's deadline."""
     edge = api.edge
@@ -150,9 +150,9 @@ async def test_a_half_sent_request_is_closed_at_the_deadline(
     await eventually(lambda: edge.open_connections == 1, "the slow one is open")
     for _ in range(4):
         peer.send(b"a")  # a byte now and then does not buy time
-        clock.advance(1)
+        await pass_time(edge, 1)
     assert edge.open_connections == 1
-    clock.advance(1)
+    await pass_time(edge, 1)
     assert await peer.closed()
     await eventually(lambda: edge.open_connections == 0, "its slot is free")
 
