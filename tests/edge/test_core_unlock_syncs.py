@@ -49,8 +49,6 @@ async def test_a_finger_unlocks_with_two_syncs(
     sim = api.edge.sim
     assert sim is not None
     core = api.edge.core
-    await core.lock("remote")
-    await eventually(lambda: core.state.bolt.name == "LOCKED", "locked")
     syncs: list[int] = []
     real_fsync = os.fsync
 
@@ -68,6 +66,10 @@ async def test_a_finger_unlocks_with_two_syncs(
             bolt.append((event.data["state"], len(syncs)))
 
     unsubscribe = core.events.subscribe(on_event)
+    await core.lock("remote")
+    # The state shows the bolt before its report is stored: wait for the report.
+    await eventually(lambda: ("locked", 0) in bolt, "locked, announced")
+    bolt.clear()
     monkeypatch.setattr(os, "fsync", counted)
     try:
         await sim.finger("admin-right-index")

@@ -29,7 +29,7 @@ from ezlock_edge.protocol.mcu import ACK_TIMEOUT, RESPONSE_TIMEOUT, TRIES, McuLi
 from ezlock_edge.protocol.receiver import IDLE_GAP
 from ezlock_edge.transport import SerialPort
 from ezlock_edge.vocabulary.errors import DeviceRejected, DeviceTimeout
-from ezlock_edge.vocabulary.mcu import DoorState, McuEvent, McuEventKind
+from ezlock_edge.vocabulary.mcu import BoltState, DoorState, McuEvent, McuEventKind
 from tests.support.waiting import WAIT, eventually
 
 from .peer_support import PeerFactory, ScriptedPeer
@@ -293,6 +293,85 @@ async def test_a_batch_that_cannot_be_stored_is_not_acknowledged(
     ack = await peer.next(MessageType.EVENT_ACK)
     assert decode_event_ack(ack.payload) == 6
     assert handled == [5, 5, 6]  # not taken for a resend of something stored
+
+
+class SlowFirstStore:
+    """A batch scope whose first batch takes its time to be stored (a slow fsync)."""
+
+    def __init__(self, fails: bool = False) -> None:
+        """``fails``: the first batch cannot be stored in the end."""
+        self.storing = asyncio.Event()
+        self.stored = asyncio.Event()
+        self._fails = fails
+        self._batches = 0
+
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[None]:
+        """Scope one batch: the first one waits for :attr:`stored` at its end."""
+        self._batches += 1
+        first = self._batches == 1
+        yield
+        if first:
+            self.storing.set()
+            await self.stored.wait()
+            if self._fails:
+                raise OSError("disk I/O error")
+
+
+def bolt_frame(seq: int, number: int, bolt: BoltState) -> McuFrame:
+    """Build the bolt's report, event ``number``."""
+    return event_frame(seq, McuEvent(number, McuEventKind.BOLT, bolt=bolt))
+
+
+async def test_an_event_is_handled_while_the_batch_before_is_stored(
+    peer: Peer, link: McuLink
+) -> None:
+    """The bolt's second report is not held back by the first one's sync; ACKs stay in order."""
+    handled: list[int] = []
+    store = SlowFirstStore()
+
+    async def handler(event: McuEvent) -> None:
+        handled.append(event.seq)
+
+    link.set_event_handler(handler, store.batch)
+    peer.send(bolt_frame(1, 5, BoltState.UNLOCKING))
+    async with asyncio.timeout(WAIT):
+        await store.storing.wait()
+    peer.send(bolt_frame(2, 6, BoltState.UNLOCKED))
+    await eventually(lambda: handled == [5, 6], "the second report, handled")
+    # Stored already, but not acknowledged before the batch before it is.
+    assert [f for f in await peer.sync() if f.type is MessageType.EVENT_ACK] == []
+    store.stored.set()
+    first = await peer.next(MessageType.EVENT_ACK)
+    second = await peer.next(MessageType.EVENT_ACK)
+    assert [decode_event_ack(ack.payload) for ack in (first, second)] == [5, 6]
+    assert (first.seq, second.seq) == (1, 2)
+
+
+async def test_nothing_handled_behind_a_batch_that_cannot_be_stored_is_acknowledged(
+    peer: Peer, link: McuLink
+) -> None:
+    """An ACK is cumulative: behind a batch the disk refused, none goes out; all come again."""
+    handled: list[int] = []
+    store = SlowFirstStore(fails=True)
+
+    async def handler(event: McuEvent) -> None:
+        handled.append(event.seq)
+
+    link.set_event_handler(handler, store.batch)
+    peer.send(bolt_frame(1, 5, BoltState.UNLOCKING))
+    async with asyncio.timeout(WAIT):
+        await store.storing.wait()
+    peer.send(bolt_frame(2, 6, BoltState.UNLOCKED))
+    await eventually(lambda: handled == [5, 6], "the second report, handled")
+    store.stored.set()
+    assert [f for f in await peer.sync() if f.type is MessageType.EVENT_ACK] == []
+    peer.send(bolt_frame(3, 5, BoltState.UNLOCKING))  # the MCU resends both
+    peer.send(bolt_frame(4, 6, BoltState.UNLOCKED))
+    acks: list[int] = []
+    while not acks or acks[-1] != 6:
+        acks.append(decode_event_ack((await peer.next(MessageType.EVENT_ACK)).payload))
+    assert handled == [5, 6, 5, 6]  # neither taken for a resend of something stored
 
 
 async def test_without_a_handler_events_stay_on_the_mcu(

@@ -8,6 +8,13 @@ after the handler returned. Events come in a window (negotiated in HELLO, see
 handled as one batch inside the handler's batch scope (the store's group commit), and
 the batch is acknowledged with one cumulative EVENT_ACK once the scope has ended, that
 is once the batch is on disk.
+
+Batches are pipelined: once a batch's handlers are done (its scope commits and waits
+for the sync), the next batch is handled, so an event that arrives during that wait
+(the bolt's second report, behind the unlock's) is not held back by it, and its commit
+joins the same sync when it is made in time. Handlers still run one event at a time,
+in order, and acknowledgements go out in order: a batch is acknowledged only after the
+one before it was, and not at all if that one could not be stored.
 """
 
 from __future__ import annotations
@@ -95,6 +102,21 @@ class _EventLedger:
     failures: dict[int, int] = field(default_factory=dict)
     last: int | None = None
 
+    def save(self) -> tuple[int | None, list[int]]:
+        """Return what to go back to if the batch about to be handled is not stored."""
+        return self.last, list(self.recent)
+
+    def restore(self, saved: tuple[int | None, list[int]]) -> None:
+        """Forget what was handled since :meth:`save`: it is handled again when resent."""
+        self.last = saved[0]
+        self.recent.clear()
+        self.recent.extend(saved[1])
+
+
+type _Saved = tuple[int | None, list[int]]
+type _Outcome = asyncio.Future[_Saved | None]
+"""A batch's end: None once acknowledged, else the ledger to go back to (not stored)."""
+
 
 class McuLink:
     """Request/response and event delivery over one MCU port."""
@@ -131,6 +153,7 @@ class McuLink:
         self._events: asyncio.Queue[McuFrame] = asyncio.Queue()
         self._ledger = _EventLedger()
         self._worker: asyncio.Task[None] | None = None
+        self._batches: set[asyncio.Task[None]] = set()  # storing or acknowledging
 
     def start(self) -> None:
         """Start delivering events."""
@@ -146,6 +169,10 @@ class McuLink:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
             self._worker = None
+        for batch in list(self._batches):
+            batch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await batch
 
     def set_event_handler(
         self, handler: EventHandler, batch: BatchScope | None = None
@@ -258,14 +285,33 @@ class McuLink:
     # -- events -----------------------------------------------------------------------
 
     async def _deliver_events(self) -> None:
+        loop = asyncio.get_running_loop()
+        previous: _Outcome | None = None
         while True:
             frames = [await self._events.get()]
             while not self._events.empty():
                 frames.append(self._events.get_nowait())
             numbered = [frame for frame in frames if not self._malformed(frame)]
-            if numbered:
-                await self._handler_set.wait()  # events before a handler wait for it
-                await self._deliver(numbered)
+            if not numbered:
+                continue
+            await self._handler_set.wait()  # events before a handler wait for it
+            handled: asyncio.Future[None] = loop.create_future()
+            outcome: _Outcome = loop.create_future()
+            # Started at once, not behind what the loop has ready: the events that
+            # just arrived are handled now (the bolt's report before the state is
+            # pushed, say).
+            batch = loop.create_task(
+                self._deliver(numbered, handled, previous, outcome),
+                name="ezlock mcu event batch",
+                eager_start=True,
+            )
+            if not batch.done():
+                self._batches.add(batch)
+                batch.add_done_callback(self._batches.discard)
+            previous = outcome
+            # The next batch is handled once this one's handlers are done (it is
+            # then being stored); ``handled`` is set however the batch ends.
+            await handled
 
     def _malformed(self, frame: McuFrame) -> bool:
         """NAK an EVENT too short to carry its number (at once, handler or not)."""
@@ -274,34 +320,61 @@ class McuLink:
         self._send(McuFrame(MessageType.NAK, frame.seq, bytes((NakReason.MALFORMED,))))
         return True
 
-    async def _deliver(self, frames: list[McuFrame]) -> None:
+    async def _deliver(
+        self,
+        frames: list[McuFrame],
+        handled: asyncio.Future[None],
+        previous: _Outcome | None,
+        outcome: _Outcome,
+    ) -> None:
         """Handle a batch in order; acknowledge what was done once it is stored.
 
         A handler failure ends the batch there: that event and the ones after it are
-        not acknowledged, so the MCU sends them again, in order.
+        not acknowledged, so the MCU sends them again, in order. ``handled`` is set
+        when the handlers are done (the scope then stores the batch); the batch is
+        acknowledged after ``previous`` was, never if ``previous`` was not stored.
         """
         done: tuple[int, int] | None = None  # (frame seq, event number) to acknowledge
         ledger = self._ledger
-        last, recent = ledger.last, list(ledger.recent)
+        saved = ledger.save()
+        if previous is not None and previous.done():
+            previous = None  # over before this one began (the ledger says how)
         try:
-            async with self._batch():
-                for frame in frames:
-                    number = await self._handle(frame)
-                    if number is None:
-                        break
-                    if done is None or number > done[1]:
-                        done = (frame.seq, number)  # a resent older one: less
+            try:
+                async with self._batch():
+                    for frame in frames:
+                        number = await self._handle(frame)
+                        if number is None:
+                            break
+                        if done is None or number > done[1]:
+                            done = (frame.seq, number)  # a resent older one: less
+                    handled.set_result(None)  # stored from here on (scope's end)
+            finally:
+                if not handled.done():
+                    handled.set_result(None)
         except Exception:
             # The batch could not be made durable (a disk error): nothing of it is
             # acknowledged, the MCU sends it again, and the link goes on. Its events
             # are handled again then (the core recognises what was stored after all).
-            ledger.last = last
-            ledger.recent.clear()
-            ledger.recent.extend(recent)
             _LOGGER.exception("MCU events not stored; left to the MCU's resend")
+            self._not_stored(saved, outcome)
+            return
+        except BaseException:
+            self._not_stored(saved, outcome)
+            raise
+        if previous is not None and (before := await previous) is not None:
+            # The batch before could not be stored: none after it is acknowledged
+            # either (an ACK is cumulative); all are handled again when resent.
+            self._not_stored(before, outcome)
             return
         if done is not None:
             self._ack(*done)
+        outcome.set_result(None)
+
+    def _not_stored(self, saved: _Saved, outcome: _Outcome) -> None:
+        self._ledger.restore(saved)
+        if not outcome.done():
+            outcome.set_result(saved)
 
     async def _handle(self, frame: McuFrame) -> int | None:
         """Return the event's number once handled (None: not, retry on resend)."""
