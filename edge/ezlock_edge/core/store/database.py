@@ -27,12 +27,16 @@ point, which is what ``synchronous=FULL`` does at every commit.
 The calls run inline on the event loop on purpose: each transaction touches a handful of
 rows (the event log prunes one row per append, reads are bounded by ``limit``), and one
 connection used from one thread keeps every decision atomic without locks.
+
+The counts and lists the lock's state is built from at every change (users, admins,
+credentials of each kind, visitors of each kind) are remembered until a write to those
+tables or any rollback: a snapshot after an MCU event reads no rows.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Hashable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -90,6 +94,7 @@ class Database:
         )  # numbers of those SQLite rolled back (disk errors)
         self._wal: int | None = None  # file descriptor of the WAL, opened at first sync
         self._turn_sync: asyncio.Future[None] | None = None  # the sync due this turn
+        self._remembered: dict[Hashable, object] = {}  # reads kept until a change
         try:
             self._prepare(path)
         except BaseException:
@@ -111,6 +116,7 @@ class Database:
 
     def close(self) -> None:
         """Sync what is pending, close the connection (SQLite checkpoints the WAL)."""
+        self.forget_remembered()  # a closed database answers nothing
         self._commit_open()
         self.sync()
         if self._wal is not None:
@@ -157,6 +163,7 @@ class Database:
             yield self._db
         except BaseException:
             self._depth -= 1
+            self.forget_remembered()  # what was read inside may be rolled back
             if outermost:
                 if not grouped:
                     self._db.execute("ROLLBACK")
@@ -181,8 +188,24 @@ class Database:
                 self._unsynced = True
                 self.sync()
 
+    def remember[T](self, key: Hashable, read: Callable[[], T]) -> T:
+        """Return what ``read`` returned for ``key`` since the last change (else read now).
+
+        Only for reads of the tables whose writers call :meth:`forget_remembered`.
+        """
+        try:
+            return self._remembered[key]  # type: ignore[return-value]
+        except KeyError:
+            value = self._remembered[key] = read()
+            return value
+
+    def forget_remembered(self) -> None:
+        """Forget what :meth:`remember` kept: a write (or a rollback) may change it."""
+        self._remembered.clear()
+
     def _lose_open(self) -> None:
         """Forget the open transaction SQLite rolled back; its groups will raise."""
+        self.forget_remembered()
         self._open = False
         self._lost.add(self._number)
         self._uncommitted.clear()

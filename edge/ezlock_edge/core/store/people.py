@@ -39,7 +39,10 @@ class PeopleTables(Database):
 
     def count_users(self) -> int:
         """Return how many users exist."""
-        return int(self._db.execute("SELECT COUNT(*) FROM users").fetchone()[0])
+        return self.remember(
+            "users",
+            lambda: int(self._db.execute("SELECT COUNT(*) FROM users").fetchone()[0]),
+        )
 
     def get_user(self, number: int) -> User | None:
         """Return user ``number`` or None."""
@@ -58,13 +61,18 @@ class PeopleTables(Database):
 
     def count_admins(self) -> int:
         """Return how many admins exist."""
-        row = self._db.execute(
-            "SELECT COUNT(*) FROM users WHERE role = ?", (Role.ADMIN.value,)
-        ).fetchone()
-        return int(row[0])
+
+        def read() -> int:
+            row = self._db.execute(
+                "SELECT COUNT(*) FROM users WHERE role = ?", (Role.ADMIN.value,)
+            ).fetchone()
+            return int(row[0])
+
+        return self.remember("admins", read)
 
     def put_user(self, user: User) -> None:
         """Insert or replace a user (its credentials stay)."""
+        self.forget_remembered()
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO users"
@@ -86,6 +94,7 @@ class PeopleTables(Database):
 
     def delete_user(self, number: int) -> None:
         """Delete a user and (by cascade) their credentials."""
+        self.forget_remembered()
         with self.transaction() as db:
             db.execute("DELETE FROM users WHERE number = ?", (number,))
 
@@ -152,10 +161,14 @@ class PeopleTables(Database):
         if user_number is not None:
             query += " AND user_number = ?"
             params.append(user_number)
-        return int(self._db.execute(query, params).fetchone()[0])
+        return self.remember(
+            ("credentials", kind, user_number),
+            lambda: int(self._db.execute(query, params).fetchone()[0]),
+        )
 
     def put_credential(self, credential: Credential) -> None:
         """Insert or replace a credential."""
+        self.forget_remembered()
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO credentials"
@@ -174,5 +187,6 @@ class PeopleTables(Database):
 
     def delete_credential(self, credential_id: str) -> None:
         """Delete one credential."""
+        self.forget_remembered()
         with self.transaction() as db:
             db.execute("DELETE FROM credentials WHERE id = ?", (credential_id,))

@@ -38,11 +38,15 @@ class VisitorTable(Database):
 
     def list_visitors(self, kind: VisitorKind) -> list[VisitorCredential]:
         """Return every visitor credential of ``kind``, oldest first."""
-        rows = self._db.execute(
-            "SELECT * FROM visitor_credentials WHERE kind = ? ORDER BY created, id",
-            (kind.value,),
-        )
-        return [self._visitor(row) for row in rows]
+
+        def read() -> tuple[VisitorCredential, ...]:
+            rows = self._db.execute(
+                "SELECT * FROM visitor_credentials WHERE kind = ? ORDER BY created, id",
+                (kind.value,),
+            )
+            return tuple(self._visitor(row) for row in rows)
+
+        return list(self.remember(("visitors", kind), read))
 
     def visitor_hashes(self, kind: VisitorKind) -> list[tuple[bytes, str]]:
         """Return ``(secret_hash, id)`` of every visitor of ``kind``, oldest first (L-41)."""
@@ -62,6 +66,7 @@ class VisitorTable(Database):
 
     def put_visitor(self, visitor: VisitorCredential) -> None:
         """Insert or replace a visitor credential."""
+        self.forget_remembered()
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO visitor_credentials (id, kind, name,"
@@ -86,5 +91,6 @@ class VisitorTable(Database):
 
     def delete_visitor(self, visitor_id: str) -> None:
         """Delete one visitor credential."""
+        self.forget_remembered()
         with self.transaction() as db:
             db.execute("DELETE FROM visitor_credentials WHERE id = ?", (visitor_id,))
