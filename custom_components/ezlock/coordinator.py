@@ -234,12 +234,19 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
 
         @functools.wraps(listener)
         def guarded(item: T) -> None:
-            try:
-                listener(item)
-            except Exception as err:  # noqa: BLE001 - logged, the stream goes on
-                self._report(err, f"{_name(listener)} of {self.name}")
+            self._call_guarded(listener, item)
 
         return guarded
+
+    def _call_guarded[T](self, listener: Callable[[T], None], item: T) -> None:
+        """Call ``listener`` with ``item``, logging its failure (as ``_guarded``).
+
+        Called for every message: no wrapper is made for it.
+        """
+        try:
+            listener(item)
+        except Exception as err:  # noqa: BLE001 - logged, the stream goes on
+            self._report(err, f"{_name(listener)} of {self.name}")
 
     def _report(self, err: Exception, what: str) -> None:
         """Log an unexpected error with its traceback once per place it comes from."""
@@ -306,8 +313,8 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
             self.async_set_updated_data(state)
         else:
             self.data = state  # only the seq moved (the events carry it)
-        self._guarded(self.access.on_admin)(state.admin_exists)
-        self._guarded(self.access.on_state)(state)
+        self._call_guarded(self.access.on_admin, state.admin_exists)
+        self._call_guarded(self.access.on_state, state)
         self.link_issues.async_follow(state)
         if first:
             replayed, self._replayed = self._replayed, []
@@ -343,10 +350,10 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
                 ir.IssueSeverity.ERROR,
                 fixable=True,
             )
-        self._guarded(self.access.on_event)(event)
-        self._guarded(self.templates.on_event)(event)
+        self._call_guarded(self.access.on_event, event)
+        self._call_guarded(self.templates.on_event, event)
         for listener in tuple(self._event_listeners):
-            self._guarded(listener)(event)
+            self._call_guarded(listener, event)
 
     @callback
     def async_add_event_listener(
