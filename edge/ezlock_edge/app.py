@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+import gc
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -319,6 +320,20 @@ class EdgeApp:
         self._sim_http_port = None
         if self.options.sim is None:
             self.sim = None
+
+
+def freeze_start_up_objects() -> None:
+    """Take what starting made out of the garbage collector's sight (a running lock).
+
+    The modules, the core's parts, the API's routes: made at start-up and alive until
+    the driver stops. A collection of the old generation scanned them all (one took
+    13.8 ms in the credential benchmark, in the middle of an unlock); frozen, it scans
+    only what the running lock made since. Start-up's own garbage is collected first.
+    For a process that runs one driver until it ends (``ezlock-edge run``), not for a
+    test that starts many.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def claim_data_dir(data_dir: Path, *, simulated: bool) -> None:

@@ -193,7 +193,7 @@ async def run_daemon(config: Config) -> None:
     """Run until SIGTERM or SIGINT, then stop cleanly (the bolt stays where it is)."""
     # Imported here: the whole driver stack takes a second to import, which
     # ``info`` and ``sim`` do not need.
-    from .app import EdgeApp, EdgeOptions  # noqa: PLC0415
+    from .app import EdgeApp, EdgeOptions, freeze_start_up_objects  # noqa: PLC0415
 
     edge = EdgeApp(EdgeOptions.from_config(config))
     stop = asyncio.Event()
@@ -201,6 +201,7 @@ async def run_daemon(config: Config) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await edge.start()
+    freeze_start_up_objects()
     try:
         await stop.wait()
         _LOGGER.info("Stopping on signal")
