@@ -16,7 +16,7 @@ from pathlib import Path
 import signal
 import sys
 
-from ezlock_edge.app import EdgeApp, EdgeOptions
+from ezlock_edge.app import EdgeApp, EdgeOptions, freeze_start_up_objects
 from ezlock_edge.config import HardwarePorts
 
 from . import trace
@@ -32,6 +32,7 @@ async def _run(
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     await app.start()
+    freeze_start_up_objects()  # as ``ezlock-edge run`` does
     sys.stdout.write(
         json.dumps({"port": app.port, "fingerprint": app.tls_fingerprint}) + "\n"
     )

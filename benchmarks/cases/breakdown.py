@@ -64,10 +64,16 @@ def breakdown(samples: list[Sample], marks: list[tuple[str, int]]) -> dict[str, 
             at = found
         if not complete:
             continue
-        starts = [t for n, t in inside if n == "fsync_start"]
-        ends = [t for n, t in inside if n == "fsync_end"]
-        fsyncs.append(len(ends))
-        fsync_ms += [(e - b) / 1e6 for b, e in zip(starts, ends, strict=False)]
+        # A sync whose start fell before the press is not this unlock's.
+        start: int | None = None
+        count = 0
+        for name, ns in inside:
+            if name == "fsync_start":
+                start = ns
+            elif name == "fsync_end" and start is not None:
+                fsync_ms.append((ns - start) / 1e6)
+                count, start = count + 1, None
+        fsyncs.append(count)
     return {
         "complete_samples": len(fsyncs),
         "stages_p50_ms": {
