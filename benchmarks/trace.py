@@ -79,10 +79,12 @@ def install() -> None:
 
 
 def _trace_ws_writes() -> None:
-    """Mark ``ws_sent_<type>`` when an event's frame is written to the transport.
+    """Mark ``ws_sent_<type>`` when the write that carries an event's frame begins.
 
     A session queues its messages and writes what one loop turn made ready at once
-    (``WebSocket.flush``), so the mark is at that write, not at the queueing.
+    (``WebSocket.flush``), so the mark is at that write, not at the queueing; before
+    it, not after: a driver preempted right after its write (a busy machine) marked it
+    after Home Assistant had shown the event, and the sample fell out of the breakdown.
     """
     queued: dict[int, list[str]] = {}
     send_event = WsSession._send_event  # noqa: SLF001
@@ -94,9 +96,10 @@ def _trace_ws_writes() -> None:
     flush = WebSocket.flush
 
     def on_flush(self: WebSocket) -> None:
+        if self._out:  # something to write
+            for kind in queued.pop(id(self), []):
+                mark(f"ws_sent_{kind}")
         flush(self)
-        for kind in queued.pop(id(self), []):
-            mark(f"ws_sent_{kind}")
 
     WsSession._send_event = on_send  # type: ignore[method-assign]  # noqa: SLF001
     WebSocket.flush = on_flush  # type: ignore[method-assign]

@@ -37,7 +37,11 @@ STAGES = (
         "mcu_unlock_answered",
         "announce_unlocked",
     ),
-    ("WebSocket message written", "announce_unlocked", "ws_sent_unlocked"),
+    (
+        "WebSocket message framed, its write begun",
+        "announce_unlocked",
+        "ws_sent_unlocked",
+    ),
     ("Home Assistant: message to access event", "ws_sent_unlocked", "ha_event"),
     ("Home Assistant: access event to lock entity unlocked", "ha_event", "ha_unlocked"),
 )
