@@ -178,6 +178,27 @@ async def test_failed_tls_handshakes_leave_the_server_serving(api: ApiClient) ->
     assert (await api.call("GET", "/state")).status == 200
 
 
+async def test_an_upgrade_that_is_not_one_is_a_400(
+    api: ApiClient, peers: Peers
+) -> None:
+    """No 101 for a request that does not offer the switch properly."""
+    key = "dGhlIHNhbXBsZSBub25jZQ=="
+    for version, headers in (
+        ("1.0", {"Upgrade": "websocket", "Connection": "Upgrade"}),
+        ("1.1", {"Upgrade": "websocket", "Connection": "keep-alive"}),
+        ("1.1", {"Upgrade": "websocket", "Connection": "Upgrade", "X-No": "version"}),
+    ):
+        peer = await peers.http()
+        headers |= {"Sec-WebSocket-Key": key}
+        if "X-No" not in headers:
+            headers["Sec-WebSocket-Version"] = "13"
+        raw = request("GET", "/ws", token=api.token, headers=headers)
+        peer.send(raw.replace(b"HTTP/1.1", f"HTTP/{version}".encode(), 1))
+        status, head, raw_body = await peer.answer()
+        assert status == 400, (headers, head, raw_body)
+        assert json.loads(raw_body)["error"] == "invalid_request"
+
+
 async def test_websocket_ping_close_and_bounds(api: ApiClient, peers: Peers) -> None:
     ws = await peers.ws(str(api.token))
     assert (await ws.message())["type"] == "auth_ok"

@@ -401,6 +401,7 @@ class HttpConnection(asyncio.Protocol):
         headers = request.headers
         if (
             request.method != "GET"
+            or request.http_version != "1.1"  # "HTTP/1.1 or higher" (RFC 6455 4.1)
             or "websocket" not in headers.tokens("upgrade")
             or "upgrade" not in headers.tokens("connection")
         ):
@@ -420,17 +421,21 @@ class HttpConnection(asyncio.Protocol):
             raise HttpError(400, "Invalid Sec-WebSocket-Key")
         if not self._discard_buffered_body():
             raise HttpError(400, "A WebSocket upgrade request has no body")
-        handshake = self._h11.send(
-            h11.InformationalResponse(
-                status_code=101,
-                headers=[
-                    ("Upgrade", "websocket"),
-                    ("Connection", "Upgrade"),
-                    ("Sec-WebSocket-Accept", accept_token(key)),
-                ],
-                reason=b"Switching Protocols",
+        try:
+            handshake = self._h11.send(
+                h11.InformationalResponse(
+                    status_code=101,
+                    headers=[
+                        ("Upgrade", "websocket"),
+                        ("Connection", "Upgrade"),
+                        ("Sec-WebSocket-Accept", accept_token(key)),
+                    ],
+                    reason=b"Switching Protocols",
+                )
             )
-        )
+        except h11.LocalProtocolError:
+            # h11 saw no switch offered: nothing to switch to.
+            raise HttpError(400, "Expected a WebSocket upgrade request") from None
         trailing, _ = self._h11.trailing_data
         websocket = WebSocket(
             self._writer_(),
