@@ -21,11 +21,17 @@ from typing import Any
 import aiohttp
 import pytest
 
+from ezlock_edge.api.certificate import generate
+from ezlock_edge.api.tls import CERT_FILE, TLS_DIR
 from ezlock_edge.cli import _config, _print_info, build_parser, fetch_info, main
+from ezlock_edge.clock import ManualClock
 from ezlock_edge.config import KEYS, ConfigError, build
+from ezlock_edge.http.client import RequestError
 from ezlock_edge.logs import JsonFormatter, KeyValueFormatter
 from ezlock_edge.vocabulary.modules import ModuleSettings
 from tests.support.waiting import eventually, settled
+
+from .api_support import running_edge
 
 STARTUP = 20.0
 
@@ -327,6 +333,20 @@ async def test_info_without_a_running_driver(tmp_path: Path) -> None:
         config = build({"data_dir": str(tmp_path), "port": unserved.getsockname()[1]})
         with pytest.raises(ConnectionRefusedError):
             await fetch_info(config)
+
+
+async def test_info_pins_the_certificate_of_its_data_directory(tmp_path: Path) -> None:
+    """``ezlock-edge info`` trusts only the certificate it finds beside the database."""
+    async with running_edge(tmp_path / "lock", ManualClock()) as edge:
+        port = edge.port
+        ours = build({"data_dir": str(tmp_path / "lock"), "port": port})
+        assert (await fetch_info(ours))["tls_fingerprint"] == edge.tls_fingerprint
+        other = tmp_path / "other" / TLS_DIR
+        other.mkdir(parents=True)
+        (other / CERT_FILE).write_bytes(generate("ezlock-OTHER")[0])
+        impostor = build({"data_dir": str(tmp_path / "other"), "port": port})
+        with pytest.raises(RequestError, match="pinned"):
+            await fetch_info(impostor)
 
 
 def test_info_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
