@@ -157,6 +157,8 @@ class WebSocket:
             self._transport.resume_reading()
 
     def _handle(self, event: Event) -> None:
+        if self._done.is_set():
+            return  # failed (a message too big, a bad frame): the rest is not read
         if isinstance(event, TextMessage | BytesMessage):
             self._partial.append(
                 event.data if isinstance(event.data, str) else bytes(event.data)
