@@ -260,3 +260,53 @@ async def test_link_down_for_good_says_disconnected(
     await eventually(lambda: not hardware.connected["palm"], "unplugged")
     with pytest.raises(DeviceDisconnected, match="palm port down"):
         await hardware.palm.slots()
+
+
+async def test_a_finger_whose_match_was_lost_stays_on_the_reader(
+    clock: ManualClock, tmp_path: Path
+) -> None:
+    """A finger stays on the sensor until the person lifts it (R503: GenImg images it).
+
+    The person lifts it once the lock reacts. An AutoIdentify that captured the finger
+    and answered into a pulled cable made nothing react: once the cable is back, the
+    driver's fallback (Cancel, GenImg, Img2Tz, Search) sees the same finger and it
+    matches. The person is patient here (10 s): the fallback takes two seconds.
+    """
+    sim = SimulatedLock(clock=clock, seed=7, state_dir=tmp_path, finger_dwell=10.0)
+    await sim.start()
+    hardware = await open_hardware(sim, clock)
+    sim.watch_driver(hardware.traffic)
+    finger = hardware.fingerprint
+
+    async def acknowledged(event: McuEvent) -> None:
+        """Take the touches' SENSOR_WAKE: the links settle with nothing left to resend."""
+
+    hardware.mcu.set_event_handler(acknowledged)
+
+    async def again(step: int, total: int) -> None:
+        if step < total:
+            await sim.finger("dave")
+
+    try:
+        await sim.finger("dave")
+        await passing_time(clock, finger.enroll(9, 2, again), sim.quiet)
+        await sim.finger("dave")
+        known = await passing_time(clock, finger.identify(timeout=30.0), sim.quiet)
+        assert known == FingerMatch(9, known.score) if known else known
+        sent, _ = finger.traffic
+        identify = asyncio.create_task(finger.identify(timeout=30.0))
+        await eventually(lambda: finger.traffic[0] > sent, "the driver's AutoIdentify")
+        await sim.quiet()  # at the module, which waits for a finger
+        await sim.unplug("fingerprint")
+        await sim.finger("dave")  # captured, and its match lost in the cable
+        module = sim._fingerprint
+        assert module is not None
+        await eventually(lambda: module._auto is None, "the module's AutoIdentify done")
+        await sim.replug("fingerprint")
+        match = await passing_time(clock, identify, sim.quiet)
+        assert match is not None
+        assert match.slot == 9
+    finally:
+        sim.watch_driver(None)
+        await hardware.close()
+        await sim.stop()

@@ -125,7 +125,7 @@ class BiometricModule:
         kind: Sensor,
         library: TemplateLibrary,
         *,
-        send: Callable[[bytes], None],
+        send: Callable[[bytes], object],
         clock: Clock | None = None,
     ) -> None:
         """Serve ``library`` (50 user ids, 0..49); ``send`` writes to the UART.

@@ -157,7 +157,7 @@ class VirtualMcu:
         rng: random.Random,
         *,
         motor_travel: float,
-        send: Callable[[bytes], None],
+        send: Callable[[bytes], object],
         state_path: Path | None = None,
         runtime: Runtime = "python",
         handing: int = 1,

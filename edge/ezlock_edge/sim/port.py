@@ -88,22 +88,27 @@ class VirtualPort:
         self._master = self._slave = None
         self._pending.clear()
 
-    def write(self, data: bytes) -> None:
-        """Send ``data`` to the driver through the (possibly noisy) line; never blocks."""
+    def write(self, data: bytes) -> bool:
+        """Send ``data`` to the driver through the (possibly noisy) line; never blocks.
+
+        Returns whether it left intact on a plugged cable: False when the cable is out
+        or noise damaged it, so that the driver cannot have it as it was sent.
+        """
         if self._master is None or self._loop is None:
-            return
+            return False
+        sent = self.noise.apply(data)
         if self._pending:
-            self._queue(self.noise.apply(data))
-            return
-        data = self.noise.apply(data)
+            self._queue(sent)
+            return sent == data
         try:
-            written = os.write(self._master, data)
+            written = os.write(self._master, sent)
         except BlockingIOError:
             written = 0
         self.sent += written
-        if written < len(data):
-            self._queue(data[written:])
+        if written < len(sent):
+            self._queue(sent[written:])
             self._loop.add_writer(self._master, self._flush)
+        return sent == data
 
     def _queue(self, data: bytes) -> None:
         self._pending += data

@@ -39,6 +39,7 @@ class Presence:
         self._dwell = dwell
         self._clock = clock or SystemClock()
         self._waiting: deque[tuple[float, Presentation]] = deque()
+        self._taken: tuple[float, Presentation] | None = None
         self._arrived = asyncio.Event()
 
     def present(self, presentation: Presentation) -> None:
@@ -53,9 +54,24 @@ class Presence:
         while self._waiting:
             until, presentation = self._waiting.popleft()
             if now <= until:
+                self._taken = until, presentation
                 return presentation
         self._arrived.clear()
         return None
+
+    def restore(self) -> None:
+        """Put the presentation captured last back: the person is still there.
+
+        A finger stays on the reader until the person lifts it, which they do once the
+        lock has reacted (R503: GenImg images whatever finger is on the sensor). When
+        the module's answer to a capture never reached the driver (a pulled cable,
+        noise), nothing reacted: the next capture sees the same finger, until its
+        dwell ends.
+        """
+        if self._taken is not None:
+            self._waiting.appendleft(self._taken)
+            self._taken = None
+            self._arrived.set()
 
     async def wait(self) -> Presentation:
         """Capture the next presentation (callers bound the wait with a timeout)."""

@@ -127,8 +127,14 @@ class AutomaticInstructions(ModuleState):
         level, start, count, steps, tries = unpack("BBBBB", params)
         library = self.library
 
-        def ack(code: int, step: int, page: int = 0, score: int = 0) -> None:
-            self._ack(code, struct.pack(">BHH", step, page, score))
+        def ack(code: int, step: int, page: int = 0, score: int = 0) -> bool:
+            return self._ack(code, struct.pack(">BHH", step, page, score))
+
+        def result(code: int, page: int = 0, score: int = 0) -> None:
+            if not ack(code, STEP_SEARCH, page, score):
+                # The finger's result never reached the host: nothing reacted, so
+                # the person keeps it on the reader for the next capture.
+                self.presence.restore()
 
         nothing = struct.pack(">BHH", 0, 0, 0)
         if not 1 <= level <= 5:
@@ -152,11 +158,11 @@ class AutomaticInstructions(ModuleState):
                 page = library.find(feature, start, count)
                 self._passed = page is not None
                 if page is not None:
-                    ack(OK, STEP_SEARCH, page, self._rng.randint(*MATCH_SCORES))
+                    result(OK, page, self._rng.randint(*MATCH_SCORES))
                     return
                 failures += 1
                 if tries and failures >= tries:  # 0: search until a finger matches
-                    ack(NOT_FOUND, STEP_SEARCH)
+                    result(NOT_FOUND)
                     return
 
         self._run_auto(identify)

@@ -48,7 +48,7 @@ class FingerprintModule(
         library: TemplateLibrary,
         rng: random.Random,
         *,
-        send: Callable[[bytes], None],
+        send: Callable[[bytes], object],
         state_path: Path | None = None,
         clock: Clock | None = None,
         dwell: float = FINGER_DWELL,
@@ -156,7 +156,8 @@ class FingerprintModule(
         if answer is None:
             return  # an automatic command: its run sends the acknowledges
         code, data = answer
-        self._ack(code, data)
+        if not self._ack(code, data) and instruction == 0x01 and code == OK:
+            self.presence.restore()  # GenImg's OK lost: the finger is still there
         if self._outgoing is not None:
             outgoing, self._outgoing = self._outgoing, None
             self._send_data(outgoing)

@@ -54,14 +54,16 @@ class ModuleState:
         library: TemplateLibrary,
         rng: random.Random,
         *,
-        send: Callable[[bytes], None],
+        send: Callable[[bytes], object],
         state_path: Path | None = None,
         clock: Clock | None = None,
         dwell: float = FINGER_DWELL,
     ) -> None:
         """Serve ``library``; ``send`` writes to the UART; flash settings in ``state_path``.
 
-        A finger rests on the reader for ``dwell`` seconds of ``clock``.
+        ``send`` returns False for bytes that did not reach the host intact (a
+        :class:`~ezlock_edge.sim.port.VirtualPort`'s pulled cable, noise). A finger
+        rests on the reader for ``dwell`` seconds of ``clock``.
         """
         self.library = library
         self.presence = Presence(dwell, clock)
@@ -84,8 +86,10 @@ class ModuleState:
         """Forget every template (Empty; a new module from the factory)."""
         self.library.clear()
 
-    def _ack(self, code: int, data: bytes = b"") -> None:
-        self._send(ef01_wire.acknowledge(self.settings.address, code, data))
+    def _ack(self, code: int, data: bytes = b"") -> bool:
+        """Send an acknowledge package; return whether it reached the host intact."""
+        sent = self._send(ef01_wire.acknowledge(self.settings.address, code, data))
+        return sent is not False
 
     def _then_send(self, data: bytes) -> Answer:
         # The acknowledge goes first; the data packages follow it at once.
