@@ -12,6 +12,7 @@ import serialx
 
 from ezlock_edge.sim.noise import LineNoise
 from ezlock_edge.sim.port import VirtualPort
+from tests.support.waiting import WAIT
 
 
 @pytest.fixture
@@ -33,9 +34,9 @@ async def test_bytes_cross_the_pty_both_ways(port: VirtualPort) -> None:
     writer.write(b"\xa5\x5a\x00\x01")
     await writer.drain()
     port.write(b"\xef\x01\xff")
-    assert await asyncio.wait_for(reader.readexactly(3), 2) == b"\xef\x01\xff"
+    assert await asyncio.wait_for(reader.readexactly(3), WAIT) == b"\xef\x01\xff"
     data = b""
-    async with asyncio.timeout(2):
+    async with asyncio.timeout(WAIT):
         while data != b"\xa5\x5a\x00\x01":
             data += await received.get()
     writer.close()
@@ -50,8 +51,9 @@ async def test_unplug_fails_the_open_port_and_replug_keeps_the_path(
     port.unplug()
     assert not port.plugged
     assert not path.exists()
-    with pytest.raises(OSError):
-        await asyncio.wait_for(reader.read(10), 2)
+    with pytest.raises(OSError) as failed:
+        await asyncio.wait_for(reader.read(10), WAIT)
+    assert not isinstance(failed.value, TimeoutError)  # an OSError too: it failed
     writer.close()
     with pytest.raises(OSError):
         await _open(path)
@@ -61,7 +63,7 @@ async def test_unplug_fails_the_open_port_and_replug_keeps_the_path(
     assert path.exists()
     reader, writer = await _open(path)
     port.write(b"back")
-    assert await asyncio.wait_for(reader.readexactly(4), 2) == b"back"
+    assert await asyncio.wait_for(reader.readexactly(4), WAIT) == b"back"
     writer.close()
 
 
@@ -73,7 +75,7 @@ async def test_a_driver_that_does_not_read_never_blocks_the_simulator(
     reader, writer = await _open(port.path)  # opening flushes stale input
     port.write(b"fresh")
     data = b""
-    async with asyncio.timeout(2):
+    async with asyncio.timeout(WAIT):
         while not data.endswith(b"fresh"):
             data += await reader.read(65536)
     writer.close()

@@ -19,6 +19,7 @@ from ezlock_edge.sim.fingerprint import FingerprintModule
 from ezlock_edge.sim.mcu import VirtualMcu
 from ezlock_edge.sim.templates import TemplateLibrary
 from ezlock_edge.vocabulary.mcu import McuInfo, Sensor
+from tests.support.waiting import WAIT
 
 INFO = McuInfo("Q00000001", "EZLOCK-SIM-6068", "1.4.0-sim", "ABCDEF")
 # Random bytes with sync headers sprinkled in, so truncated and lying headers are common.
@@ -42,7 +43,7 @@ def exchange[FrameT](
         out = asyncio.Queue[bytes]()
         receive = build(out.put_nowait)
         receive(noise + request)
-        async with asyncio.timeout(2):
+        async with asyncio.timeout(WAIT):
             while not any(answers(frame) for frame in parser.feed(await out.get())):
                 pass
 
