@@ -95,7 +95,13 @@ class LockAssembly:
         self._access = access = UnlockDecision(
             directory, visitors, events, lockout, clock, mechanism, panel, settings
         )
-        self._templates = templates = Templates(hardware, directory, events)
+        self._templates = templates = Templates(
+            hardware,
+            directory,
+            events,
+            lambda kind: self._identification.matching(kind),  # noqa: PLW0108 - built below
+            lambda kind: self._identification.release(kind),  # noqa: PLW0108 - built below
+        )
         self._clients = Clients(store, events, clock)
         self._pairing_announcer = PairingAnnouncer(events, panel)
         self._pairing = pairing = PairingWindow(

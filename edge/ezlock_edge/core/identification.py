@@ -87,6 +87,10 @@ class Identification:
             return
         self._running[sensor] = self._tasks.spawn(self._run(sensor, manual))
 
+    def matching(self, kind: CredentialType) -> bool:
+        """Return whether a match runs on the module ``kind`` is enrolled on."""
+        return _SENSOR_OF[kind] in self._running
+
     async def release(self, kind: CredentialType) -> None:
         """Wait for a match running on the module ``kind`` is enrolled on (an enrollment is next).
 

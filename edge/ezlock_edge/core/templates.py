@@ -22,7 +22,7 @@ again, or deleted as any credential is.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from functools import partial
 import logging
@@ -44,6 +44,16 @@ from .models import Credential, CredentialType, JsonDict
 
 _LOGGER = logging.getLogger(__name__)
 _MODULE_TYPES = (CredentialType.FINGERPRINT, CredentialType.FACE, CredentialType.PALM)
+
+_HELD_BY_A_MATCH = frozenset((CredentialType.FACE, CredentialType.PALM))
+"""Modules whose match holds their link: one VERIFY that looks for the person until it
+sees them or their time is up. A fingerprint match polls (GenImg), so other commands go
+between its polls."""
+
+type Matching = Callable[[CredentialType], bool]
+"""Whether a match (a person at the lock) runs on the module of a credential type."""
+type Release = Callable[[CredentialType], Awaitable[None]]
+"""Wait until no match runs on the module of a credential type (at most its timeout)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +83,24 @@ class Templates:
     """Deletes users and credentials with their module templates; checks the modules."""
 
     def __init__(
-        self, hardware: LockHardware, directory: Directory, events: EventLog
+        self,
+        hardware: LockHardware,
+        directory: Directory,
+        events: EventLog,
+        matching: Matching,
+        release: Release,
     ) -> None:
-        """Delete from ``directory`` and from ``hardware``'s modules."""
+        """Delete from ``directory`` and from ``hardware``'s modules.
+
+        A face or palm module busy matching someone (``matching``; ``release`` waits
+        for the match) is read once the match has ended: its link is the match's until
+        the person's time is up, which on a clock nobody moves never comes.
+        """
         self._hardware = hardware
         self._directory = directory
         self._events = events
+        self._matching = matching
+        self._release = release
         self._tasks = BackgroundTasks(_LOGGER)
         self._running = False
         self._listening = False
@@ -115,11 +137,20 @@ class Templates:
         """Report templates no credential owns, and credentials without their template.
 
         A module that does not answer now is skipped (it is checked again when its link
-        comes back, or at the next start).
+        comes back, or at the next start). One matching someone is checked once the
+        match has ended, without holding up an admin's deletion meanwhile.
         """
         for kind in kinds:
-            async with self._checking:
-                self._record(await self.report(kind))
+            while True:
+                await self._release(kind)
+                async with self._checking:
+                    if not self._held(kind):  # or another match began meanwhile
+                        self._record(await self.report(kind))
+                        break
+
+    def _held(self, kind: CredentialType) -> bool:
+        """Return whether a match holds ``kind``'s module (and its link) now."""
+        return kind in _HELD_BY_A_MATCH and self._matching(kind)
 
     def _record(self, report: TemplateReport) -> None:
         """Report ``report``'s difference unless it is the one last reported."""
@@ -153,7 +184,13 @@ class Templates:
         return [await self.report(kind) for kind in _MODULE_TYPES]
 
     async def report(self, kind: CredentialType) -> TemplateReport:
-        """Read ``kind``'s module now and compare it with the lock's credentials."""
+        """Read ``kind``'s module now and compare it with the lock's credentials.
+
+        After a match that holds the module: it waits for the person for seconds of
+        the lock's time.
+        """
+        if self._held(kind):
+            await self._release(kind)
         try:
             on_module = await self._module(kind).slots()
         except DeviceError as err:
@@ -201,6 +238,10 @@ class Templates:
     async def _delete_unknown(
         self, kind: CredentialType, slots: Collection[int]
     ) -> TemplateReport:
+        if self._held(kind):  # not waited for while holding up every other check
+            raise ModuleUnavailableError(
+                f"The {kind} module is matching someone at the lock: try again"
+            )
         report = await self.report(kind)
         if not report.readable:
             raise ModuleUnavailableError(f"The {kind} module does not answer")
