@@ -8,11 +8,18 @@ decoded by FFmpeg (tests.support.pictures).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+import contextlib
 import io
 from pathlib import Path
 import sys
+import threading
+from types import SimpleNamespace
+from typing import Any
 
+import linuxpy.ioctl
 from PIL import Image
 import pytest
 
@@ -21,6 +28,7 @@ from ezlock_edge.devices.camera import V4l2Camera
 from ezlock_edge.vocabulary.camera import CameraError, CameraSettings
 from tests.support.lock import create_first_admin, sim_of
 from tests.support.pictures import decode_jpeg
+from tests.support.waiting import eventually
 
 from .api_support import client_for, pair, running_edge
 from .camera_support import MjpegReader
@@ -197,6 +205,73 @@ async def test_an_unplugged_camera_fails_and_closes_cleanly(
     assert device.opened() == 0
     with pytest.raises(CameraError, match="not open"):
         await camera.read()
+
+
+@contextlib.asynccontextmanager
+async def busy_executor() -> AsyncIterator[threading.Event]:
+    """Give the loop a one-thread default executor, busy until the event is set.
+
+    What ``asyncio.to_thread`` hands it meanwhile waits in its queue, not started.
+    """
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=1))
+    gate = threading.Event()
+    busy = loop.run_in_executor(None, gate.wait)
+    try:
+        yield gate
+    finally:
+        gate.set()
+        await busy
+
+
+async def test_a_close_cancelled_before_its_thread_starts_still_closes(
+    make_device: Callable[..., FakeV4l2Device], opened: list[V4l2Camera]
+) -> None:
+    """A cancelled ``to_thread`` that has not started is dropped: close is shielded.
+
+    The capture task is cancelled in its ``finally: await source.close()`` when the
+    last viewer leaves as the edge stops; the device stayed open, nobody to close it.
+    """
+    device = make_device((MJPEG,), ((640, 480),), MjpegCamera())
+    camera = V4l2Camera(str(device.path))
+    opened.append(camera)
+    await camera.open(CameraSettings())
+    assert device.opened() == 1
+    async with busy_executor():
+        closing = asyncio.ensure_future(camera.close())
+        await asyncio.sleep(0)  # close has handed its work to the busy executor
+        closing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await closing
+    await eventually(lambda: device.opened() == 0, "the device closed")
+
+
+async def test_an_open_cancelled_while_its_thread_opens_closes_what_it_opened(
+    make_device: Callable[..., FakeV4l2Device],
+    opened: list[V4l2Camera],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The thread goes on opening after the caller is cancelled; open then closes it."""
+    device = make_device((MJPEG,), ((640, 480),), MjpegCamera())
+    answer = linuxpy.ioctl.fcntl.ioctl
+    inside, release = threading.Event(), threading.Event()
+
+    def held(*args: Any) -> Any:
+        inside.set()  # the node is open: linuxpy asks what it is
+        release.wait()
+        return answer(*args)
+
+    monkeypatch.setattr(linuxpy.ioctl, "fcntl", SimpleNamespace(ioctl=held))
+    camera = V4l2Camera(str(device.path))
+    opened.append(camera)
+    opening = asyncio.ensure_future(camera.open(CameraSettings()))
+    await asyncio.to_thread(inside.wait)
+    assert device.opened() == 1
+    opening.cancel()
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    assert device.opened() == 0
 
 
 async def test_without_linuxpy_the_camera_says_what_to_install(

@@ -38,9 +38,20 @@ class V4l2Camera:
         self._quality = 80
 
     async def open(self, settings: CameraSettings) -> None:
-        """Open the device and start streaming the best format it offers."""
+        """Open the device and start streaming the best format it offers.
+
+        Cancelled while the thread opens it (the last viewer left, a timeout), it
+        lets the thread finish and closes what it opened: else the device would stay
+        open with nobody left to close it.
+        """
+        opening = asyncio.ensure_future(asyncio.to_thread(self._open, settings))
         try:
-            await asyncio.to_thread(self._open, settings)
+            await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await opening
+            await self.close()
+            raise
         except CameraError:
             await self.close()
             raise
@@ -62,10 +73,14 @@ class V4l2Camera:
         return await asyncio.to_thread(yuyv_to_jpeg, data, width, height, self._quality)
 
     async def close(self) -> None:
-        """Stop streaming and close the device."""
+        """Stop streaming and close the device, even if the caller is cancelled.
+
+        Shielded: a cancelled ``to_thread`` whose thread has not started yet is
+        dropped, and the device would stay open with nobody left to close it.
+        """
         capture, device = self._capture, self._device
         self._capture = self._device = None
-        await asyncio.to_thread(_close, capture, device)
+        await asyncio.shield(asyncio.to_thread(_close, capture, device))
 
     def _open(self, settings: CameraSettings) -> None:
         try:
