@@ -108,5 +108,5 @@ async def error_middleware(request: Request, handler: Handler) -> Response:
     except HttpError as err:
         return http_error(err)
     except Exception:
-        _LOGGER.exception("Unhandled error in %s %s", request.method, request.path)
+        _LOGGER.exception("Unhandled error in %s %s", request.method, request.raw_path)
         return error_response(500, "internal_error", "Internal error, see the log")

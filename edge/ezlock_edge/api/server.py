@@ -87,7 +87,9 @@ async def keep_alive_middleware(request: Request, handler: Handler) -> Response:
 async def log_middleware(request: Request, handler: Handler) -> Response:
     """Log each request without its body, query or headers (they may hold secrets).
 
-    Changes are logged at INFO (an audit trail of who did what), reads at DEBUG.
+    Changes are logged at INFO (an audit trail of who did what), reads at DEBUG. The
+    path is logged as it came, percent-encoded: decoded, a ``%0A`` in it would start
+    a line of the attacker's making in the audit trail.
     """
     response = await handler(request)
     client = request.get(CLIENT)
@@ -95,7 +97,7 @@ async def log_middleware(request: Request, handler: Handler) -> Response:
         logging.DEBUG if request.method == "GET" else logging.INFO,
         "%s %s -> %d",
         request.method,
-        request.path,
+        request.raw_path,
         response.status,
         extra={
             "remote": request.remote,

@@ -30,6 +30,7 @@ import contextlib
 from dataclasses import dataclass
 from http import HTTPStatus
 import logging
+import re
 from typing import cast
 
 import h11
@@ -194,7 +195,7 @@ class HttpConnection(asyncio.Protocol):
             while await self._serve_one():
                 self._h11.start_next_cycle()
         except h11.RemoteProtocolError as err:
-            self._refuse(HttpError(err.error_status_hint, str(err)))
+            self._refuse(HttpError(err.error_status_hint, _public_reason(err)))
         except ConnectionError:
             pass
         except Exception:
@@ -259,7 +260,9 @@ class HttpConnection(asyncio.Protocol):
         except ConnectionError:
             return Response(500, close=True)
         except Exception:
-            _LOGGER.exception("Unhandled error in %s %s", request.method, request.path)
+            _LOGGER.exception(
+                "Unhandled error in %s %s", request.method, request.raw_path
+            )
             return self._error_page(HttpError(500))
 
     async def _next_event(self, *, idle: bool = False) -> H11Event | None:
@@ -378,7 +381,7 @@ class HttpConnection(asyncio.Protocol):
             try:
                 event = await self._next_event()
             except h11.RemoteProtocolError as err:
-                raise HttpError(400, str(err)) from None
+                raise HttpError(400, _public_reason(err)) from None
             if event is None:
                 raise ConnectionResetError("the client left during its body")
             if isinstance(event, h11.EndOfMessage):
@@ -492,6 +495,16 @@ class HttpConnection(asyncio.Protocol):
     def end_body(self) -> None:
         """End a streamed body."""
         self._writer_().write(self._h11.send(h11.EndOfMessage()) or b"")
+
+
+# h11 quotes what it could not parse (``illegal header line: bytearray(b'...')``):
+# that may be a credential, so neither the answer nor the log repeats it.
+_QUOTED = re.compile(r"""(?::\s*)?(?:bytearray\()?b['"].*""", re.DOTALL)
+
+
+def _public_reason(error: h11.RemoteProtocolError) -> str:
+    """Return h11's reason for refusing a request, without the bytes it quotes."""
+    return _QUOTED.sub("", str(error)).strip() or "Malformed request"
 
 
 def _phrase(status: int) -> bytes:

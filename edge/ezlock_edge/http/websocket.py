@@ -9,8 +9,9 @@ What this layer guarantees its user:
 - **Heartbeats.** A ping after ``heartbeat`` seconds without a byte from the peer; a
   peer that sends nothing for ``heartbeat / 2`` seconds after it is dropped (loop time).
 - **Bounded memory.** A message over ``max_message`` bytes closes the connection
-  (``1009``); reading pauses while unread messages pile up, and while the peer does not
-  read what we send (a flood of pings is not answered into an ever-growing buffer).
+  (``1009``), however many fragments it comes in (they are held as their bytes);
+  reading pauses while unread messages pile up, and while the peer does not read what
+  we send (a flood of pings is not answered into an ever-growing buffer).
 - **Closing handshake.** A peer's close is answered and the connection closed; our own
   close waits up to ``close_timeout`` seconds for the peer's answer, then drops it.
 """
@@ -71,8 +72,9 @@ class WebSocket:
         self._out: list[bytes] = [handshake]
         self._flush_scheduled = False
         self._messages: deque[Message] = deque()
-        self._partial: list[Message] = []
-        self._partial_size = 0
+        # The message being received, as bytes (text as UTF-8): tiny fragments cost
+        # what their bytes do, not an object each.
+        self._partial = bytearray()
         self._readable = asyncio.Event()
         self._done = asyncio.Event()
         self._reading_paused = False  # for unread messages
@@ -160,24 +162,16 @@ class WebSocket:
         if self._done.is_set():
             return  # failed (a message too big, a bad frame): the rest is not read
         if isinstance(event, TextMessage | BytesMessage):
-            self._partial.append(
-                event.data if isinstance(event.data, str) else bytes(event.data)
-            )
-            self._partial_size += (
-                len(event.data.encode())
-                if isinstance(event.data, str)
-                else len(event.data)
-            )
-            if self._partial_size > self._max_message:
+            data = event.data
+            self._partial += data.encode() if isinstance(data, str) else data
+            if len(self._partial) > self._max_message:
                 self._fail(CLOSE_MESSAGE_TOO_BIG, "message too big")
             elif event.message_finished:
-                parts, self._partial, self._partial_size = self._partial, [], 0
-                if isinstance(event, TextMessage):
-                    self._messages.append("".join(str(part) for part in parts))
-                else:
-                    self._messages.append(
-                        b"".join(p for p in parts if isinstance(p, bytes))
-                    )
+                whole, self._partial = bytes(self._partial), bytearray()
+                # wsproto has checked the text's UTF-8, fragment by fragment.
+                self._messages.append(
+                    whole.decode() if isinstance(event, TextMessage) else whole
+                )
         elif isinstance(event, Ping):
             self._queue(self._proto.send(event.response()))
         elif isinstance(event, CloseConnection):
