@@ -28,8 +28,10 @@ import sys
 
 import pytest
 
+from ezlock_edge.api.routes import PIN_HEADER
 from ezlock_edge.app import EdgeApp
 from ezlock_edge.http.connection import HttpConnection
+from tests.support.lock import ADMIN_PASSWORD, open_pairing
 from tests.support.waiting import WAIT
 
 from .api_support import ApiClient
@@ -57,6 +59,15 @@ def frame(opcode: int, payload: bytes, *, fin: bool = True) -> bytes:
     key = os.urandom(4)
     masked = bytes(byte ^ key[i % 4] for i, byte in enumerate(payload))
     return head + key + masked
+
+
+def upgrade_request(token: str, *, version: str = "1.1") -> bytes:
+    """Return the bytes of a WebSocket upgrade request (RFC 6455 4.1)."""
+    return (
+        f"GET /api/v1/ws HTTP/{version}\r\nHost: ezlock\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n"
+    ).encode()
 
 
 class RawPeer:
@@ -109,12 +120,7 @@ class RawPeer:
 
     async def upgrade(self, token: str) -> None:
         """Open the push channel (RFC 6455 4.1) and read the 101."""
-        key = "dGhlIHNhbXBsZSBub25jZQ=="
-        self.send(
-            "GET /api/v1/ws HTTP/1.1\r\nHost: ezlock\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
-        )
+        self.send(upgrade_request(token))
         async with asyncio.timeout(WAIT):
             head = await self.reader.readuntil(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 101 "), head
@@ -325,3 +331,61 @@ async def test_a_line_feed_in_the_path_cannot_forge_a_log_line(
     ]
     assert any("-> 404" in line for line in lines), lines
     assert not [line for line in lines if "\n" in line or "\r" in line], lines
+
+
+async def test_a_websocket_upgrade_over_http_1_0_is_refused(
+    api: ApiClient, raw_peers: list[RawPeer]
+) -> None:
+    """RFC 6455 4.1: the upgrade request's HTTP version MUST be at least 1.1."""
+    peer = await RawPeer.connect(api.edge.port)
+    raw_peers.append(peer)
+    peer.send(upgrade_request(api.token or "", version="1.0"))
+    status, _, body = await peer.answer()
+    assert (status, json.loads(body)["error"]) == (400, "invalid_request")
+
+
+async def test_no_secret_reaches_a_log_line_even_at_debug(
+    api: ApiClient, raw_peers: list[RawPeer], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Pairing code, bearer tokens, a PIN and a password, sent well and badly."""
+    caplog.set_level(logging.DEBUG)
+    code = await open_pairing(api.edge)
+    reply = await api.call(
+        "POST", "/pair", {"client_name": "second", "verification_code": code}
+    )
+    assert reply.status == 201, reply.body
+    second = str(reply.body["token"])
+    reply = await api.call(
+        "PATCH",
+        "/settings",
+        {"require_pin_for_remote": True, "remote_unlock_enabled": True},
+    )
+    assert reply.status == 200, reply.body
+    pin = {PIN_HEADER: ADMIN_PASSWORD}
+    assert (await api.call("POST", "/unlock", headers=pin)).status == 202
+    assert (await api.call("POST", "/unlock", headers={PIN_HEADER: "135791"})).status
+    password = "926153"
+    reply = await api.call(
+        "PUT", "/users/1/password", {"password": password}, headers=pin
+    )
+    assert reply.status in {200, 201}, reply.body
+    # The same secrets in requests that do not parse or do not authenticate.
+    for raw in (
+        f"GET /api/v1/state HTTP/1.1\r\nHost: x\r\nAuthorization : Bearer {second}",
+        (
+            f"GET /api/v1/state?token={second} HTTP/1.1\r\nHost: x\r\n"
+            f"Authorization: Bearer {second}x"
+        ),
+        f"POST /api/v1/unlock HTTP/1.1\r\nHost: x\r\nX-Ezlock-PIN {ADMIN_PASSWORD}",
+        f"POST /api/v1/pair HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\n{code}",
+    ):
+        peer = await RawPeer.connect(api.edge.port)
+        raw_peers.append(peer)
+        peer.send(raw.encode() + b"\r\n\r\n")
+        assert (await peer.answer())[0] >= 400
+    logged = "\n".join(
+        f"{record.getMessage()} {record.__dict__}" for record in caplog.records
+    )
+    assert "POST /api/v1/pair -> 201" in logged  # the log was captured
+    for secret in (code, api.token or "", second, ADMIN_PASSWORD, password):
+        assert secret not in logged
