@@ -5,11 +5,12 @@ Covers L-10 (five face poses), L-11 (palm), L-22 (50 slots), L-32 (templates onl
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
+from ezlock_edge.clock import ManualClock
 from ezlock_edge.devices.biometric import FACE, BiometricDevice
 from ezlock_edge.devices.hardware import Hardware
 from ezlock_edge.devices.models import BiometricMatch
@@ -21,10 +22,31 @@ from ezlock_edge.vocabulary.errors import (
     DuplicateTemplate,
     LivenessFailed,
 )
+from ezlock_edge.vocabulary.mcu import McuEvent
 
-from .sim_support import meanwhile
+from .sim_support import driven, meanwhile
 
 type Present = Callable[[str], Awaitable[None]]
+
+
+async def _taken(event: McuEvent) -> None:
+    """Take the controller's events as the core does (the touches' SENSOR_WAKE)."""
+
+
+@pytest.fixture
+async def hardware(
+    sim_lock: SimulatedLock, clock: ManualClock
+) -> AsyncIterator[Hardware]:
+    """Open the production drivers on the simulated lock; take its controller's events.
+
+    Unacknowledged, a touch's SENSOR_WAKE would stay on its way (resent each second of
+    the lock's clock): then no move of the clock knows when the links have settled and
+    each gives the links up only after half a second of real time without progress,
+    which a loaded machine can reach while a reply is still to come.
+    """
+    async with driven(sim_lock, clock) as hardware:
+        hardware.mcu.set_event_handler(_taken)
+        yield hardware
 
 
 def modules(
