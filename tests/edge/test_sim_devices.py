@@ -21,7 +21,7 @@ from ezlock_edge.vocabulary.mcu import (
     McuEvent,
     McuEventKind,
 )
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, settled
 
 from .sim_support import open_hardware
 
@@ -65,16 +65,20 @@ async def test_mcu_identity_commands_and_events(
         await events.put(event)
 
     mcu.set_event_handler(handle)
-    power_up = await events.get()  # the controller reports its battery at power-up
+
+    async def event() -> McuEvent:
+        return await settled(events.get(), "an MCU event")
+
+    power_up = await event()  # the controller reports its battery at power-up
     assert (power_up.kind, power_up.battery_percent) == (McuEventKind.BATTERY, 100)
     await lock.keypad(["7"])
-    assert (await events.get()).kind is McuEventKind.KEYPAD_WAKE
-    assert (await events.get()).key is Key.DIGIT_7
+    assert (await event()).kind is McuEventKind.KEYPAD_WAKE
+    assert (await event()).key is Key.DIGIT_7
 
     await mcu.unlock(DoorDirection.RIGHT)
-    assert (await events.get()).bolt is BoltState.UNLOCKING
+    assert (await event()).bolt is BoltState.UNLOCKING
     await lock.clock(advance=0.4)
-    assert (await events.get()).bolt is BoltState.UNLOCKED
+    assert (await event()).bolt is BoltState.UNLOCKED
     assert (await mcu.status()).bolt is BoltState.UNLOCKED
 
 
