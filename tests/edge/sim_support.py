@@ -20,6 +20,7 @@ from ezlock_edge.clock import Clock, IdleClock
 from ezlock_edge.devices.hardware import Hardware
 from ezlock_edge.framing.stream import StreamParser
 from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.vocabulary.mcu import McuEvent
 from tests.support.waiting import WAIT
 
 
@@ -154,6 +155,21 @@ async def open_hardware(
         clock=clock,
         wire_clock=wire_clock,
     )
+
+
+async def _taken(event: McuEvent) -> None:
+    """Handle nothing: the event is acknowledged once this returns, as the core's is."""
+
+
+def take_mcu_events(hardware: Hardware) -> None:
+    """Acknowledge the controller's events as the core does (a test may set its own).
+
+    Unacknowledged, an event (a touch's SENSOR_WAKE) stays on its way, resent each
+    second of the lock's clock: then no move of the clock (nor ``quiet()``) knows when
+    the links have settled, and each gives them up only after half a second of real
+    time without progress, a bound a loaded machine can reach mid-exchange.
+    """
+    hardware.mcu.set_event_handler(_taken)
 
 
 async def meanwhile[T](

@@ -22,30 +22,19 @@ from ezlock_edge.vocabulary.errors import (
     DuplicateTemplate,
     LivenessFailed,
 )
-from ezlock_edge.vocabulary.mcu import McuEvent
 
-from .sim_support import driven, meanwhile
+from .sim_support import driven, meanwhile, take_mcu_events
 
 type Present = Callable[[str], Awaitable[None]]
-
-
-async def _taken(event: McuEvent) -> None:
-    """Take the controller's events as the core does (the touches' SENSOR_WAKE)."""
 
 
 @pytest.fixture
 async def hardware(
     sim_lock: SimulatedLock, clock: ManualClock
 ) -> AsyncIterator[Hardware]:
-    """Open the production drivers on the simulated lock; take its controller's events.
-
-    Unacknowledged, a touch's SENSOR_WAKE would stay on its way (resent each second of
-    the lock's clock): then no move of the clock knows when the links have settled and
-    each gives the links up only after half a second of real time without progress,
-    which a loaded machine can reach while a reply is still to come.
-    """
+    """Open the production drivers on the simulated lock; take its controller's events."""
     async with driven(sim_lock, clock) as hardware:
-        hardware.mcu.set_event_handler(_taken)
+        take_mcu_events(hardware)
         yield hardware
 
 

@@ -29,7 +29,7 @@ from ezlock_edge.vocabulary.link import LinkState
 from ezlock_edge.vocabulary.mcu import DoorState, McuEvent, McuEventKind, McuStatus
 from tests.support.waiting import eventually
 
-from .sim_support import open_hardware
+from .sim_support import open_hardware, take_mcu_events
 
 
 @pytest.fixture
@@ -39,6 +39,7 @@ async def hardware_on_clock(
     """Open the drivers on the simulated lock with a clock only the test moves."""
     hardware = await open_hardware(sim_lock, clock)
     sim_lock.watch_driver(hardware.traffic)  # what quiet() counts as on its way
+    take_mcu_events(hardware)
     yield hardware
     sim_lock.watch_driver(None)
     await hardware.close()
@@ -277,11 +278,7 @@ async def test_a_finger_whose_match_was_lost_stays_on_the_reader(
     hardware = await open_hardware(sim, clock)
     sim.watch_driver(hardware.traffic)
     finger = hardware.fingerprint
-
-    async def acknowledged(event: McuEvent) -> None:
-        """Take the touches' SENSOR_WAKE: the links settle with nothing left to resend."""
-
-    hardware.mcu.set_event_handler(acknowledged)
+    take_mcu_events(hardware)
 
     async def again(step: int, total: int) -> None:
         if step < total:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,17 @@ from ezlock_edge.vocabulary.errors import (
     SlotOccupied,
 )
 
-from .sim_support import driven, meanwhile
+from .sim_support import driven, meanwhile, take_mcu_events
+
+
+@pytest.fixture
+async def hardware(
+    sim_lock: SimulatedLock, clock: ManualClock
+) -> AsyncIterator[Hardware]:
+    """Open the production drivers on the simulated lock; take its controller's events."""
+    async with driven(sim_lock, clock) as hardware:
+        take_mcu_events(hardware)
+        yield hardware
 
 
 def presenting(
@@ -189,6 +199,7 @@ async def test_a_capture_that_starts_late_reads_a_finger_still_held(
     await lock.start()
     try:
         async with driven(lock, clock) as hardware:
+            take_mcu_events(hardware)
             await enroll(lock, hardware, "dave-right-index", 2)
             await lock.finger("dave-right-index")
             await lock.clock(advance=FINGER_DWELL * 2)  # the driver was busy meanwhile
