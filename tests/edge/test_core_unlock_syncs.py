@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+from pathlib import Path
+import sqlite3
 
 import pytest
 
 from ezlock_edge.core.events import Event
+from ezlock_edge.framing.mcu_messages import McuRequest, Unlock
+from ezlock_edge.protocol.mcu import McuLink
+from tests.support.lock import ADMIN_PASSWORD
 from tests.support.waiting import eventually
 
 from .api_support import ApiClient
+from .rig_support import running_lock
 
 
 async def _enroll_finger(api: ApiClient, finger: str) -> None:
@@ -81,3 +89,44 @@ async def test_a_finger_unlocks_with_two_syncs(
     assert unlocked == [2]
     assert bolt == [("unlocking", 2), ("unlocked", 2)]
     assert len(syncs) == 2
+
+
+async def test_a_keypad_unlock_makes_the_movement_durable_before_unlock_is_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #11.6 at the keypad: the commanded movement is on disk before UNLOCK goes.
+
+    A password is checked inside the MCU event handler, within its batch's group
+    commit, which would hold the expectation uncommitted until the batch ends: a
+    driver killed after UNLOCK went out would then take the MCU's resent report for a
+    hand's. Another connection to the file (it sees only what is committed) and the
+    syncs are looked at as UNLOCK is sent.
+    """
+    seen: list[tuple[object, int]] = []
+    syncs: list[int] = []
+    real_fsync = os.fsync
+
+    def counted(fd: int) -> None:
+        syncs.append(fd)
+        real_fsync(fd)
+
+    request = McuLink.request
+
+    async def observed(self: McuLink, message: McuRequest) -> bytes:
+        if isinstance(message, Unlock):
+            with contextlib.closing(
+                sqlite3.connect(tmp_path / "data" / "lock.db")
+            ) as other:
+                row = other.execute(
+                    "SELECT value FROM meta WHERE key = 'mechanism_expected'"
+                ).fetchone()
+            seen.append((json.loads(row[0]) if row else None, len(syncs)))
+        return await request(self, message)
+
+    async with running_lock(tmp_path) as rig:
+        await rig.create_first_admin()
+        monkeypatch.setattr(McuLink, "request", observed)
+        monkeypatch.setattr(os, "fsync", counted)
+        await rig.type_password(ADMIN_PASSWORD)
+        await rig.event("unlocked", method="password")
+    assert seen == [(["UNLOCKED"], 1)]  # committed and synced: before the motor moves

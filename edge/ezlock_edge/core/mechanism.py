@@ -169,7 +169,11 @@ class Mechanism(Readings):
             self.stop_countdown()
         deadline = self._clock.monotonic() + MOTOR_BUSY_SECONDS
         while True:
-            self._set_expected([*self._expected, bolt])  # before: it may report at once
+            # Durable before the command (it may report at once), also when a keypad
+            # entry or a Bluetooth key asks from within a batch of MCU events, whose
+            # group commit would hold it until the batch ends.
+            with self._store.durable_now():
+                self._set_expected([*self._expected, bolt])
             try:
                 await command()
             except DeviceBusy as err:

@@ -226,6 +226,21 @@ class Database:
         self._uncommitted.clear()
         self._unsynced = True
 
+    @contextmanager
+    def durable_now(self) -> Iterator[None]:
+        """Make the block's transactions durable as they end, also inside a group.
+
+        For what must be on disk before the lock acts on it (the movement a motor
+        command asks for, issue #11.6), even when an MCU event handler asks for it
+        within its batch's group commit: what the group holds is committed first, as
+        for any transaction outside a group, so commit order stays.
+        """
+        token = _GROUP.set(None)
+        try:
+            yield
+        finally:
+            _GROUP.reset(token)
+
     @asynccontextmanager
     async def group_commit(self) -> AsyncIterator[None]:
         """Commit this task's transactions in the block with one sync after its end.
