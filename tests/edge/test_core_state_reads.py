@@ -90,6 +90,23 @@ def test_remembered_counts_follow_every_write_and_rollback(store: Store) -> None
     assert (store.count_users(), store.count_admins()) == (0, 0)
 
 
+def test_a_write_no_store_method_made_is_seen_too(store: Store) -> None:
+    """The connection's own triggers forget the counts: no writer has to know."""
+    assert store.count_users() == 0
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO users (number, name, role, created) VALUES (7, 'Eve', ?, ?)",
+            (Role.ADMIN.value, NOW.isoformat()),
+        )
+    assert (store.count_users(), store.count_admins()) == (1, 1)
+    with store.transaction() as db:
+        db.execute("UPDATE users SET role = ? WHERE number = 7", (Role.USER.value,))
+    assert store.count_admins() == 0
+    with store.transaction() as db:
+        db.execute("DELETE FROM users")
+    assert store.count_users() == 0
+
+
 async def test_a_state_after_a_bolt_report_reads_no_rows(tmp_path: Path) -> None:
     """Issue #18: the snapshot behind every state push reads the counts it showed last."""
     async with running_lock(tmp_path) as rig:

@@ -28,7 +28,6 @@ class Store(MetaTable, PeopleTables, VisitorTable, ClientTable, EventTable):
         so a client resuming from an old seq misses nothing but what was wiped. The
         caller appends the factory reset itself in the same transaction.
         """
-        self.forget_remembered()
         with self.transaction() as db:
             for table in (
                 "events",

@@ -29,8 +29,10 @@ rows (the event log prunes one row per append, reads are bounded by ``limit``), 
 connection used from one thread keeps every decision atomic without locks.
 
 The counts and lists the lock's state is built from at every change (users, admins,
-credentials of each kind, visitors of each kind) are remembered until a write to those
-tables or any rollback: a snapshot after an MCU event reads no rows.
+credentials of each kind, visitors of each kind) are remembered until a row of those
+tables changes or anything rolls back: a snapshot after an MCU event reads no rows.
+Temporary triggers of this connection on those tables forget them, so no writer has
+to know (the connection's ``total_changes`` would not do: every event's row moves it).
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ _GROUP: ContextVar[_Group | None] = ContextVar("ezlock_group_commit", default=No
 
 
 PAGE_CACHE_KIB = 512  # SQLite's page cache, at most (default: 2 000 KiB)
+REMEMBERED_TABLES = ("users", "credentials", "visitor_credentials")
+"""Tables whose counts and lists :meth:`Database.remember` may keep (module doc)."""
 
 
 class Database:
@@ -113,10 +117,18 @@ class Database:
         # tables) fit in a quarter of that (docs/performance.md, the driver's memory).
         self._db.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
         self._migrate()
+        self._db.create_function("ezlock_forget_remembered", 0, self._forget_remembered)
+        for table in REMEMBERED_TABLES:
+            for change in ("INSERT", "UPDATE", "DELETE"):
+                self._db.execute(
+                    f"CREATE TEMP TRIGGER IF NOT EXISTS forget_{table}_{change.lower()}"
+                    f" AFTER {change} ON main.{table}"
+                    " BEGIN SELECT ezlock_forget_remembered(); END"
+                )
 
     def close(self) -> None:
         """Sync what is pending, close the connection (SQLite checkpoints the WAL)."""
-        self.forget_remembered()  # a closed database answers nothing
+        self._forget_remembered()  # a closed database answers nothing
         self._commit_open()
         self.sync()
         if self._wal is not None:
@@ -163,7 +175,7 @@ class Database:
             yield self._db
         except BaseException:
             self._depth -= 1
-            self.forget_remembered()  # what was read inside may be rolled back
+            self._forget_remembered()  # what was read inside may be rolled back
             if outermost:
                 if not grouped:
                     self._db.execute("ROLLBACK")
@@ -191,7 +203,7 @@ class Database:
     def remember[T](self, key: Hashable, read: Callable[[], T]) -> T:
         """Return what ``read`` returned for ``key`` since the last change (else read now).
 
-        Only for reads of the tables whose writers call :meth:`forget_remembered`.
+        Only for reads of ``REMEMBERED_TABLES`` (their triggers forget what is kept).
         """
         try:
             return self._remembered[key]  # type: ignore[return-value]
@@ -199,13 +211,13 @@ class Database:
             value = self._remembered[key] = read()
             return value
 
-    def forget_remembered(self) -> None:
-        """Forget what :meth:`remember` kept: a write (or a rollback) may change it."""
+    def _forget_remembered(self) -> None:
+        """Forget what :meth:`remember` kept (a row changed, something rolled back)."""
         self._remembered.clear()
 
     def _lose_open(self) -> None:
         """Forget the open transaction SQLite rolled back; its groups will raise."""
-        self.forget_remembered()
+        self._forget_remembered()
         self._open = False
         self._lost.add(self._number)
         self._uncommitted.clear()

@@ -72,7 +72,6 @@ class PeopleTables(Database):
 
     def put_user(self, user: User) -> None:
         """Insert or replace a user (its credentials stay)."""
-        self.forget_remembered()
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO users"
@@ -94,7 +93,6 @@ class PeopleTables(Database):
 
     def delete_user(self, number: int) -> None:
         """Delete a user and (by cascade) their credentials."""
-        self.forget_remembered()
         with self.transaction() as db:
             db.execute("DELETE FROM users WHERE number = ?", (number,))
 
@@ -168,7 +166,6 @@ class PeopleTables(Database):
 
     def put_credential(self, credential: Credential) -> None:
         """Insert or replace a credential."""
-        self.forget_remembered()
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO credentials"
@@ -187,6 +184,5 @@ class PeopleTables(Database):
 
     def delete_credential(self, credential_id: str) -> None:
         """Delete one credential."""
-        self.forget_remembered()
         with self.transaction() as db:
             db.execute("DELETE FROM credentials WHERE id = ?", (credential_id,))

@@ -66,7 +66,6 @@ class VisitorTable(Database):
 
     def put_visitor(self, visitor: VisitorCredential) -> None:
         """Insert or replace a visitor credential."""
-        self.forget_remembered()
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO visitor_credentials (id, kind, name,"
@@ -91,6 +90,5 @@ class VisitorTable(Database):
 
     def delete_visitor(self, visitor_id: str) -> None:
         """Delete one visitor credential."""
-        self.forget_remembered()
         with self.transaction() as db:
             db.execute("DELETE FROM visitor_credentials WHERE id = ?", (visitor_id,))
