@@ -28,6 +28,7 @@ import sys
 
 import pytest
 
+from ezlock_edge.api.errors import ApiError
 from ezlock_edge.api.routes import PIN_HEADER
 from ezlock_edge.app import EdgeApp
 from ezlock_edge.http.connection import HttpConnection
@@ -316,8 +317,8 @@ async def test_a_malformed_header_is_not_echoed_into_the_answer_or_the_log(
 async def test_a_line_feed_in_the_path_cannot_forge_a_log_line(
     api: ApiClient, raw_peers: list[RawPeer], caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Changes are logged at INFO as the audit trail: a path's ``%0A`` stays encoded."""
-    caplog.set_level(logging.INFO, logger="ezlock_edge")
+    """The request log is the audit trail: a path's ``%0A`` stays encoded."""
+    caplog.set_level(logging.DEBUG, logger="ezlock_edge")
     peer = await RawPeer.connect(api.edge.port)
     raw_peers.append(peer)
     forged = "%0A2026-12-01T20:00:00.000+00:00%20INFO%20ezlock_edge.api.server:%20x"
@@ -389,3 +390,72 @@ async def test_no_secret_reaches_a_log_line_even_at_debug(
     assert "POST /api/v1/pair -> 201" in logged  # the log was captured
     for secret in (code, api.token or "", second, ADMIN_PASSWORD, password):
         assert secret not in logged
+
+
+async def test_bad_tokens_from_one_ipv6_prefix_are_slowed_down_as_one_address(
+    api: ApiClient,
+) -> None:
+    """A host picks any address in its /64: rotating through them must not reset the count.
+
+    The listener already counts a /64 as one address; loopback has one IPv6 address,
+    so the addresses are handed to the running API's authentication directly.
+    """
+    server = api.edge._api
+    assert server is not None
+    context = server.context
+    for host in (1, 2, 3):
+        with pytest.raises(ApiError) as refused:
+            context.authenticate(f"2001:db8:1:2::{host:x}", "not-a-token")
+        assert refused.value.status == 401
+    with pytest.raises(ApiError) as refused:
+        context.authenticate("2001:db8:1:2:ffff::99", "not-a-token")
+    assert (refused.value.status, refused.value.code) == (429, "too_many_attempts")
+    # Another prefix is another address.
+    with pytest.raises(ApiError) as refused:
+        context.authenticate("2001:db8:1:3::1", "not-a-token")
+    assert refused.value.status == 401
+
+
+async def test_two_authorization_headers_are_refused(
+    api: ApiClient, raw_peers: list[RawPeer]
+) -> None:
+    """Which one counts would be a guess (a proxy may take the last): neither does."""
+    peer = await RawPeer.connect(api.edge.port)
+    raw_peers.append(peer)
+    peer.send(
+        f"GET /api/v1/state HTTP/1.1\r\nHost: ezlock\r\n"
+        f"Authorization: Bearer {api.token}\r\n"
+        "Authorization: Bearer someone-elses\r\n\r\n".encode()
+    )
+    status, _, body = await peer.answer()
+    assert (status, json.loads(body)["error"]) == (401, "unauthorized")
+
+
+async def test_a_stranger_cannot_write_info_lines(
+    api: ApiClient, raw_peers: list[RawPeer], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Requests without a valid token are logged at DEBUG; a paired client's at INFO.
+
+    Anyone on the LAN can send them, one per TLS handshake: at INFO they would crowd
+    the paired clients' changes out of the journal (journald's rate limit drops them).
+    """
+    caplog.set_level(logging.DEBUG, logger="ezlock_edge.api.server")
+    for raw in (
+        "POST /api/v1/unlock HTTP/1.1\r\nHost: ezlock\r\nContent-Length: 0\r\n\r\n",
+        "DELETE /api/v1/nowhere HTTP/1.1\r\nHost: ezlock\r\n\r\n",
+        "PATCH /api/v1/state HTTP/1.1\r\nHost: ezlock\r\nContent-Length: 0\r\n\r\n",
+    ):
+        peer = await RawPeer.connect(api.edge.port)
+        raw_peers.append(peer)
+        peer.send(raw.encode())
+        assert (await peer.answer())[0] in {401, 404, 405}
+    assert (await api.call("POST", "/lock")).status == 202
+    lines = [
+        (record.levelno, record.getMessage())
+        for record in caplog.records
+        if record.name == "ezlock_edge.api.server"
+    ]
+    assert [line for level, line in lines if level >= logging.INFO] == [
+        "POST /api/v1/lock -> 202"
+    ], lines
+    assert len([line for level, line in lines if level == logging.DEBUG]) >= 3, lines

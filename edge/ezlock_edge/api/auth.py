@@ -40,6 +40,9 @@ def bearer_token(request: Request) -> str | None:
     header = request.headers.get("Authorization")
     if header is None:
         return None
+    if sum(name == b"authorization" for name, _ in request.headers.raw) > 1:
+        # Which one counts would be a guess (a proxy in front may take the last).
+        raise ApiError(401, "unauthorized", "Send one Authorization header")
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:

@@ -17,6 +17,7 @@ from ezlock_edge.tasks import BackgroundTasks
 
 from .auth import AuthThrottle, WriteRateLimit, token_hash
 from .errors import ApiError
+from .listener import address_key
 from .version import API_VERSION
 
 if TYPE_CHECKING:
@@ -69,14 +70,19 @@ class ApiContext:
         self._touched: dict[str, float] = {}
 
     def authenticate(self, address: str, token: str) -> Client:
-        """Return the client ``token`` belongs to, counting failures per address."""
-        self.throttle.check(address)
+        """Return the client ``token`` belongs to, counting failures per address.
+
+        An IPv6 /64 is one address, as for the connection limits: a host picks any
+        address in its prefix, and a fresh one must not start its count afresh.
+        """
+        key = address_key(address)
+        self.throttle.check(key)
         client = self.core.find_client(token_hash(token))
         if client is None:
-            self.throttle.failure(address)
+            self.throttle.failure(key)
             _LOGGER.info("Refused a bad token", extra={"remote": address})
             raise ApiError(401, "unauthorized", "Unknown or revoked token")
-        self.throttle.success(address)
+        self.throttle.success(key)
         now = self.clock.monotonic()
         if now - self._touched.get(client.id, -TOUCH_INTERVAL) >= TOUCH_INTERVAL:
             self._touched[client.id] = now

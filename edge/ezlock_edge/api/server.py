@@ -87,14 +87,18 @@ async def keep_alive_middleware(request: Request, handler: Handler) -> Response:
 async def log_middleware(request: Request, handler: Handler) -> Response:
     """Log each request without its body, query or headers (they may hold secrets).
 
-    Changes are logged at INFO (an audit trail of who did what), reads at DEBUG. The
-    path is logged as it came, percent-encoded: decoded, a ``%0A`` in it would start
-    a line of the attacker's making in the audit trail.
+    Changes are logged at INFO (an audit trail of who did what), reads at DEBUG, and so
+    are refusals of a request without a valid token: anyone on the LAN can send those,
+    one per TLS handshake, and at INFO they would crowd the clients' changes out of
+    the journal (the listener and the token throttle report attacks, rate-limited).
+    The path is logged as it came, percent-encoded: decoded, a ``%0A`` in it would
+    start a line of the attacker's making in the audit trail.
     """
     response = await handler(request)
     client = request.get(CLIENT)
+    stranger = client is None and response.status >= 400
     _LOGGER.log(
-        logging.DEBUG if request.method == "GET" else logging.INFO,
+        logging.DEBUG if request.method == "GET" or stranger else logging.INFO,
         "%s %s -> %d",
         request.method,
         request.raw_path,
