@@ -31,9 +31,12 @@ import pytest
 from ezlock_edge.api.errors import ApiError
 from ezlock_edge.api.routes import PIN_HEADER
 from ezlock_edge.app import EdgeApp
-from ezlock_edge.http.connection import HttpConnection
+from ezlock_edge.http.connection import HttpConnection, HttpLimits
+from ezlock_edge.http.messages import Response
+from ezlock_edge.http.request import Request
+from ezlock_edge.http.server import serve
 from tests.support.lock import ADMIN_PASSWORD, open_pairing
-from tests.support.waiting import WAIT
+from tests.support.waiting import WAIT, eventually
 
 from .api_support import ApiClient
 
@@ -459,3 +462,47 @@ async def test_a_stranger_cannot_write_info_lines(
         "POST /api/v1/lock -> 202"
     ], lines
     assert len([line for level, line in lines if level == logging.DEBUG]) >= 3, lines
+
+
+async def test_a_client_that_leaves_during_its_body_is_no_error_in_the_log(
+    api: ApiClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Anyone may start a pairing request and hang up: no ERROR line, no traceback."""
+    peer = await RawPeer.connect(api.edge.port)
+    peer.send(
+        b"POST /api/v1/pair HTTP/1.1\r\nHost: ezlock\r\n"
+        b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"client'
+    )
+    await asyncio.sleep(0)  # a yield: the bytes leave before the connection does
+    peer.abort()
+    await eventually(lambda: api.edge.open_connections == 0, "the connection gone")
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert errors == []
+
+
+async def test_a_body_that_stops_coming_is_answered_408_and_the_connection_closed() -> (
+    None
+):
+    """A body stalled mid-way holds its connection for ``keep_alive``, not forever.
+
+    The listener's deadline covers a stranger; this covers a paired client's
+    connection (no deadline) and the simulator's (no listener).
+    """
+
+    async def echo(request: Request) -> Response:
+        return Response(200, await request.read())
+
+    server = await serve(
+        echo, "127.0.0.1", 0, limits=HttpLimits(keep_alive=0.2, linger=0.2)
+    )
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345")
+        async with asyncio.timeout(WAIT):
+            answer = await reader.read()  # until the server closes
+        writer.close()
+        await writer.wait_closed()
+    finally:
+        await server.close()
+    assert answer.startswith(b"HTTP/1.1 408 "), answer
+    assert b"connection: close" in answer.lower()

@@ -58,6 +58,7 @@ _HTTP_CODES = {
     400: "invalid_request",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     413: "payload_too_large",
     431: "headers_too_large",
 }
@@ -107,6 +108,8 @@ async def error_middleware(request: Request, handler: Handler) -> Response:
         return error_response(status, err.code, err.message, err.fields)
     except HttpError as err:
         return http_error(err)
+    except ConnectionError:
+        raise  # the client left (during its body): nobody to answer, nothing wrong
     except Exception:
         _LOGGER.exception("Unhandled error in %s %s", request.method, request.raw_path)
         return error_response(500, "internal_error", "Internal error, see the log")

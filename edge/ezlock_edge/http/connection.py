@@ -365,7 +365,11 @@ class HttpConnection(asyncio.Protocol):
     # the request's side (request.Exchange)
 
     async def read_body(self, limit: int) -> bytes:
-        """Read the body, refusing one over ``limit`` bytes (``413``)."""
+        """Read the body, refusing one over ``limit`` bytes (``413``).
+
+        A body that stops coming for ``keep_alive`` seconds is ``408``: the listener's
+        deadline covers only connections without a token, and a server may have none.
+        """
         if self._h11.their_state is not h11.SEND_BODY:
             return b""
         declared = self._declared
@@ -379,9 +383,12 @@ class HttpConnection(asyncio.Protocol):
         size = 0
         while True:
             try:
-                event = await self._next_event()
+                async with asyncio.timeout(self._limits.keep_alive):
+                    event = await self._next_event()
             except h11.RemoteProtocolError as err:
                 raise HttpError(400, _public_reason(err)) from None
+            except TimeoutError:
+                raise HttpError(408, "The body stopped coming") from None
             if event is None:
                 raise ConnectionResetError("the client left during its body")
             if isinstance(event, h11.EndOfMessage):
