@@ -17,6 +17,8 @@ import json
 import pytest
 from wsproto.events import BytesMessage, CloseConnection, Ping, Pong, TextMessage
 
+from ezlock_edge.api import ws as ws_module
+from ezlock_edge.http import server as http_server
 from tests.support.lock import pass_time
 from tests.support.waiting import WAIT, eventually
 
@@ -155,6 +157,42 @@ async def test_a_half_sent_request_is_closed_at_the_deadline(
     await pass_time(edge, 1)
     assert await peer.closed()
     await eventually(lambda: edge.open_connections == 0, "its slot is free")
+
+
+async def test_stopping_the_server_leaves_no_connection_behind(
+    api: ApiClient, peers: Peers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the API server's stop returns, every connection's task has ended.
+
+    One connection in each state a stop can find it in: idle between requests, half
+    a head sent, half a body sent, a WebSocket whose client never answers the close
+    frame, and one its client has just dropped.
+    """
+    # Loop time, both: keep them short.
+    monkeypatch.setattr(ws_module, "CLOSE_TIMEOUT", 0.2)
+    monkeypatch.setattr(http_server, "SHUTDOWN_TIMEOUT", 0.5)
+    token = str(api.token)
+    idle = await peers.http()
+    idle.send(request("GET", "/state", token=token))
+    assert (await idle.json_answer())[0] == 200
+    (await peers.http()).send(b"GET /api/v1/state HTTP/1.1\r\nHost: x\r\n")
+    body = request("PATCH", "/settings", token=token, body=b'{"volume": 1}')
+    (await peers.http()).send(body[:-5])
+    deaf = await peers.ws(token)
+    assert (await deaf.message())["type"] == "auth_ok"
+    gone = await peers.ws(token)
+    assert (await gone.message())["type"] == "auth_ok"
+    await eventually(lambda: api.edge.open_connections == 5, "five connections")
+    await gone.tls.wait_closed()
+    server = api.edge._api
+    assert server is not None
+    await server.stop()
+    left = [
+        task
+        for task in asyncio.all_tasks()
+        if task.get_coro().__qualname__ == "HttpConnection._serve"  # type: ignore[union-attr]
+    ]
+    assert left == []
 
 
 async def test_failed_tls_handshakes_leave_the_server_serving(api: ApiClient) -> None:

@@ -75,7 +75,12 @@ def plain_error(error: HttpError) -> Response:
 
 
 class HttpConnection(asyncio.Protocol):
-    """Serves one connection with ``handler``; ``live`` holds it while it is open."""
+    """Serves one connection with ``handler``; ``live`` holds it until its task ends.
+
+    Until the task ends, not only until the connection is lost: a handler may still
+    be finishing (a WebSocket dropped at its close timeout), and a server's shutdown
+    waits for it (``server.Connections.close``).
+    """
 
     def __init__(
         self,
@@ -115,6 +120,7 @@ class HttpConnection(asyncio.Protocol):
         self._writer = Writer(self._transport)
         self._live.add(self)
         self._task = asyncio.get_running_loop().create_task(self._serve())
+        self._task.add_done_callback(lambda _: self._live.discard(self))
 
     def data_received(self, data: bytes) -> None:
         """Hand bytes to h11 (or to the WebSocket once upgraded)."""
@@ -148,7 +154,6 @@ class HttpConnection(asyncio.Protocol):
         self._data.set()
         if self._websocket is not None:
             self._websocket.connection_lost()
-        self._live.discard(self)
 
     def pause_writing(self) -> None:
         """Hold writers back: the transport's buffer is full."""
@@ -169,14 +174,16 @@ class HttpConnection(asyncio.Protocol):
             self._data.set()
 
     async def wait_closed(self) -> None:
-        """Wait until the connection's task has ended."""
+        """Wait until the connection's task has ended (however it ends)."""
         if self._task is not None:
-            await asyncio.shield(self._task)
+            await asyncio.wait([self._task])
 
     def abort(self) -> None:
-        """Drop the connection now."""
+        """Drop the connection now, and stop its handler if it is still running."""
         if self._transport is not None:
             self._transport.abort()
+        if self._task is not None:
+            self._task.cancel()
 
     # serving
 

@@ -4,7 +4,8 @@ The API accepts its connections itself (``ezlock_edge.api.listener``, for its li
 and hands each to an :class:`HttpConnection` made by :meth:`Connections.factory`; a
 server without such limits uses :func:`serve`. Either way :meth:`Connections.close`
 shuts down cleanly: idle connections close at once, an answer being written is
-finished (for at most ``timeout`` seconds), then whatever is left is dropped.
+finished (for at most ``SHUTDOWN_TIMEOUT`` seconds), then whatever is left is dropped
+and its handler cancelled; when it returns, no connection's task is left.
 """
 
 from __future__ import annotations
@@ -48,15 +49,19 @@ class Connections:
 
         An answer still being written after ``SHUTDOWN_TIMEOUT`` seconds is dropped.
         """
-        connections = list(self.live)
-        for connection in connections:
+        for connection in list(self.live):
             connection.shut_down()
-        waiting = [connection.wait_closed() for connection in connections]
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(SHUTDOWN_TIMEOUT):
-                await asyncio.gather(*waiting, return_exceptions=True)
+                await self._all_ended()
         for connection in list(self.live):
             connection.abort()
+        await self._all_ended()
+
+    async def _all_ended(self) -> None:
+        # ``live`` holds each connection until its task ends (also one lost already).
+        while self.live:
+            await asyncio.gather(*(c.wait_closed() for c in list(self.live)))
 
 
 class HttpServer:
