@@ -194,6 +194,8 @@ def import_costs(python: Path) -> dict[str, Any]:
             {"module": module, "rss_kib": rss_kib, "ms": ms}
             for module, (rss_kib, ms) in zip(CHAIN, chain, strict=True)
         ],
+        # The base and the whole chain: what the daemon's imports alone cost.
+        "chain_total_kib": base_kib + sum(rss_kib for rss_kib, _ in chain),
     }
 
 
@@ -321,6 +323,12 @@ async def bench_edge_footprint(tmp: Path, scale: Scale) -> dict[str, Any]:
         ),
     }
     imports = {} if scale.quick else import_costs(python)
+    if imports:
+        # What starting and running the lock adds to its imports (TLS context, SQLite,
+        # zeroconf's responder, the executor threads, the lock's own state).
+        imports["restart_over_chain_kib"] = (
+            restart["idle_rss_kib"] - imports["chain_total_kib"]
+        )
     cache = {} if scale.quick else page_cache_growth(python, tmp)
     return {
         "edge_footprint": {
