@@ -398,3 +398,75 @@ async def test_without_a_handler_events_stay_on_the_mcu(
 
 async def _ignore(event: McuEvent) -> None:
     """Handle an event by doing nothing with it."""
+
+
+async def test_nothing_after_a_failed_event_is_acknowledged_before_it(
+    peer: Peer, link: McuLink
+) -> None:
+    """An ACK is cumulative: a new event behind a failed one waits for the resend."""
+    handled: list[int] = []
+
+    async def handler(event: McuEvent) -> None:
+        handled.append(event.seq)
+        if event.seq == 5 and handled.count(5) == 1:
+            raise RuntimeError("the first try fails")
+
+    link.set_event_handler(handler)
+    peer.send(event_frame(1, McuEvent(5, McuEventKind.LOCK_BUTTON)))
+    await eventually(lambda: handled == [5], "the failed try")
+    peer.send(event_frame(2, McuEvent(6, McuEventKind.TAMPER)))  # new, behind it
+    assert [f for f in await peer.sync() if f.type is MessageType.EVENT_ACK] == []
+    peer.send(event_frame(3, McuEvent(5, McuEventKind.LOCK_BUTTON)))  # the resend
+    peer.send(event_frame(4, McuEvent(6, McuEventKind.TAMPER)))
+    ack = await peer.next(MessageType.EVENT_ACK)
+    assert decode_event_ack(ack.payload) == 6
+    assert handled == [5, 5, 6]  # in order, each once done
+
+
+async def test_an_unstored_batch_is_not_acknowledged_by_a_later_one(
+    peer: Peer, link: McuLink
+) -> None:
+    """A batch the disk refused: a new event behind it waits until it comes again."""
+    handled: list[int] = []
+    store = SlowFirstStore(fails=True)
+
+    async def handler(event: McuEvent) -> None:
+        handled.append(event.seq)
+
+    link.set_event_handler(handler, store.batch)
+    store.stored.set()  # the first batch fails as soon as it ends
+    peer.send(bolt_frame(1, 5, BoltState.UNLOCKING))
+    async with asyncio.timeout(WAIT):
+        await store.storing.wait()
+    await peer.sync()  # its failure is over
+    peer.send(bolt_frame(2, 6, BoltState.UNLOCKED))  # new, after the failure
+    assert [f for f in await peer.sync() if f.type is MessageType.EVENT_ACK] == []
+    peer.send(bolt_frame(3, 5, BoltState.UNLOCKING))  # the MCU resends both
+    peer.send(bolt_frame(4, 6, BoltState.UNLOCKED))
+    ack = await peer.next(MessageType.EVENT_ACK)
+    assert decode_event_ack(ack.payload) == 6
+    assert handled == [5, 5, 6]
+
+
+async def test_an_event_the_mcu_no_longer_has_is_not_waited_for(
+    peer: Peer, link: McuLink
+) -> None:
+    """The MCU dropped the failed event (its buffer overflowed): its resends go on."""
+    handled: list[int] = []
+
+    async def handler(event: McuEvent) -> None:
+        handled.append(event.seq)
+        if event.seq == 5:
+            raise RuntimeError("fails; the MCU will not send it again")
+
+    link.set_event_handler(handler)
+    peer.send(event_frame(1, McuEvent(5, McuEventKind.LOCK_BUTTON)))
+    await eventually(lambda: handled == [5], "the failed try")
+    tamper = McuEvent(6, McuEventKind.TAMPER)
+    for seq in (2, 3):  # sent, then resent without 5: refused both times
+        peer.send(event_frame(seq, tamper))
+        assert [f for f in await peer.sync() if f.type is MessageType.EVENT_ACK] == []
+    peer.send(event_frame(4, tamper))  # the next resend round is handled
+    ack = await peer.next(MessageType.EVENT_ACK)
+    assert decode_event_ack(ack.payload) == 6
+    assert handled == [5, 6]

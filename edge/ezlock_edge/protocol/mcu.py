@@ -101,6 +101,22 @@ class _EventLedger:
     recent: deque[int] = field(default_factory=lambda: deque(maxlen=REMEMBERED_EVENTS))
     failures: dict[int, int] = field(default_factory=dict)
     last: int | None = None
+    # The first event not done after a failed handler or an unstored batch: nothing
+    # after it is handled (nor acknowledged: an ACK is cumulative) until the MCU sends
+    # it again; the numbers refused meanwhile, to notice a resend without it.
+    retry: int | None = None
+    refused: set[int] = field(default_factory=set)
+
+    def wait_for(self, number: int) -> None:
+        """Handle nothing after ``number`` until it comes again."""
+        if self.retry is None or number < self.retry:
+            self.retry = number
+
+    def done(self, number: int) -> None:
+        """Note that ``number`` was handled (or dropped): the ones after it may follow."""
+        if self.retry is not None and number >= self.retry:
+            self.retry = None
+            self.refused.clear()
 
     def save(self) -> tuple[int | None, list[int]]:
         """Return what to go back to if the batch about to be handled is not stored."""
@@ -337,6 +353,7 @@ class McuLink:
         done: tuple[int, int] | None = None  # (frame seq, event number) to acknowledge
         ledger = self._ledger
         saved = ledger.save()
+        first: int | None = None  # the first event this batch handled anew
         if previous is not None and previous.done():
             previous = None  # over before this one began (the ledger says how)
         try:
@@ -346,6 +363,8 @@ class McuLink:
                         number = await self._handle(frame)
                         if number is None:
                             break
+                        if first is None and number not in saved[1]:
+                            first = number
                         if done is None or number > done[1]:
                             done = (frame.seq, number)  # a resent older one: less
                     handled.set_result(None)  # stored from here on (scope's end)
@@ -357,32 +376,38 @@ class McuLink:
             # acknowledged, the MCU sends it again, and the link goes on. Its events
             # are handled again then (the core recognises what was stored after all).
             _LOGGER.exception("MCU events not stored; left to the MCU's resend")
-            self._not_stored(saved, outcome)
+            self._not_stored(saved, outcome, first)
             return
         except BaseException:
-            self._not_stored(saved, outcome)
+            self._not_stored(saved, outcome, first)
             raise
         if previous is not None and (before := await previous) is not None:
             # The batch before could not be stored: none after it is acknowledged
             # either (an ACK is cumulative); all are handled again when resent.
-            self._not_stored(before, outcome)
+            self._not_stored(before, outcome, first)
             return
         if done is not None:
             self._ack(*done)
         outcome.set_result(None)
 
-    def _not_stored(self, saved: _Saved, outcome: _Outcome) -> None:
+    def _not_stored(self, saved: _Saved, outcome: _Outcome, first: int | None) -> None:
         self._ledger.restore(saved)
+        if first is not None:
+            self._ledger.wait_for(first)
         if not outcome.done():
             outcome.set_result(saved)
 
     async def _handle(self, frame: McuFrame) -> int | None:
         """Return the event's number once handled (None: not, retry on resend)."""
+        ledger = self._ledger
+        number = int.from_bytes(frame.payload[:4], "big")
+        if ledger.retry is not None and number > ledger.retry:
+            self._refuse(number)
+            return None
         try:
             event = decode_event(frame.payload)
         except DecodeError as err:
             return self._undecodable_event(frame, err)
-        ledger = self._ledger
         if event.seq in ledger.recent:
             return event.seq  # our ACK was lost: the MCU resent it
         handler = self._handler
@@ -393,6 +418,7 @@ class McuLink:
             failures = ledger.failures.get(event.seq, 0) + 1
             if failures < HANDLER_TRIES:
                 ledger.failures[event.seq] = failures
+                ledger.wait_for(event.seq)
                 _LOGGER.warning(
                     "MCU event %d: handler failed; retried on resend",
                     event.seq,
@@ -403,6 +429,7 @@ class McuLink:
                 "MCU event %d dropped after %d failures", event.seq, failures
             )
         ledger.failures.pop(event.seq, None)
+        ledger.done(event.seq)
         if ledger.last is not None and event.seq > ledger.last + 1:
             _LOGGER.warning(
                 "MCU events %d..%d were lost on the MCU", ledger.last + 1, event.seq - 1
@@ -410,6 +437,20 @@ class McuLink:
         ledger.last = event.seq
         ledger.recent.append(event.seq)
         return event.seq
+
+    def _refuse(self, number: int) -> None:
+        """Leave ``number`` to the MCU's resend: one before it is not done yet."""
+        ledger = self._ledger
+        if number in ledger.refused:
+            # Resent without the one awaited: the MCU no longer has it (its buffer
+            # overflowed). This round goes unacknowledged; the next one is handled.
+            _LOGGER.warning(
+                "MCU event %s is gone from the MCU; going on after it", ledger.retry
+            )
+            ledger.retry = None
+            ledger.refused.clear()
+            return
+        ledger.refused.add(number)
 
     def _undecodable_event(self, frame: McuFrame, err: DecodeError) -> int:
         number = int.from_bytes(frame.payload[:4], "big")
