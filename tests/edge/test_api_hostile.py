@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Callable
 import json
 import logging
 import os
+from pathlib import Path
 import socket
 import ssl
 import struct
@@ -31,10 +32,13 @@ import pytest
 from ezlock_edge.api.errors import ApiError
 from ezlock_edge.api.routes import PIN_HEADER
 from ezlock_edge.app import EdgeApp
+from ezlock_edge.clock import ManualClock
 from ezlock_edge.http.connection import HttpConnection, HttpLimits
 from ezlock_edge.http.messages import Response
 from ezlock_edge.http.request import Request
 from ezlock_edge.http.server import serve
+from ezlock_edge.sim.http import start_http
+from ezlock_edge.sim.lock import SimulatedLock
 from tests.support.lock import ADMIN_PASSWORD, open_pairing
 from tests.support.waiting import WAIT, eventually
 
@@ -506,3 +510,36 @@ async def test_a_body_that_stops_coming_is_answered_408_and_the_connection_close
         await server.close()
     assert answer.startswith(b"HTTP/1.1 408 "), answer
     assert b"connection: close" in answer.lower()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"1" * 5000, id="an-integer-of-5000-digits"),
+        pytest.param(b"[" * 100_000, id="nesting-past-the-recursion-limit"),
+    ],
+)
+async def test_the_simulators_surface_refuses_json_it_cannot_read_as_400(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, body: bytes
+) -> None:
+    """json.loads raises ValueError / RecursionError here, not JSONDecodeError."""
+    lock = SimulatedLock(clock=ManualClock(), seed=5, state_dir=tmp_path)
+    await lock.start()
+    server = await start_http(lock, "127.0.0.1", 0)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(
+            b"POST /sim/v1/door HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
+        async with asyncio.timeout(WAIT):
+            answer = await reader.read()
+        writer.close()
+        await writer.wait_closed()
+    finally:
+        await server.close()
+        await lock.stop()
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -99,6 +99,8 @@ async def _act(request: Request) -> Response:
         body = json.loads(raw) if raw.strip() else {}
     except json.JSONDecodeError as err:
         return _error(400, f"body is not JSON: {err}")
+    except ValueError, RecursionError:  # an integer too long, nesting too deep
+        return _error(400, "body is not JSON this simulator reads")
     if not isinstance(body, dict):
         return _error(400, "body must be a JSON object")
     return await _run(request, action, body)
