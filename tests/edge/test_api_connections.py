@@ -188,3 +188,38 @@ async def test_a_connection_the_deadline_would_close_is_not_kept_alive(
         await pass_time(api.edge, LIMITS.deadline)
         client.token = api.token
         assert (await client.call("POST", "/lock")).status == 202
+
+
+async def test_one_paired_client_cannot_take_every_slot(api: ApiClient) -> None:
+    """A paired client holds at most ``per_client`` connections (red team, 21:00).
+
+    Before, a connection with a valid token was never closed to make room, so one
+    operate-role token (a wall tablet, a stolen phone) opening 128 authenticated
+    connections kept every other client out, Home Assistant's reconnect included.
+    """
+    edge = api.edge
+    reply = await api.call(
+        "POST", "/clients", {"client_name": "Wall tablet", "role": "operate"}
+    )
+    assert reply.status == 201, reply.body
+    token = reply.body["token"]
+    async with contextlib.AsyncExitStack() as held:
+        # One session each: aiohttp pools per session, so each is its own connection.
+        for _ in range(LIMITS.per_client):
+            tablet = await held.enter_async_context(client_for(edge))
+            assert (await tablet.call("GET", "/state", token=token)).status == 200
+        async with client_for(edge) as one_more:
+            refused = await one_more.call("GET", "/state", token=token)
+        assert refused.status == 429
+        assert refused.body["error"] == "too_many_connections"
+        assert refused.headers.get("Connection") == "close"
+        # Home Assistant (another client) still gets a new connection ...
+        async with client_for(edge) as again:
+            again.token = api.token
+            assert (await again.call("GET", "/state")).status == 200
+        # ... and the tablet's own connections are still served.
+        assert (await tablet.call("GET", "/state", token=token)).status == 200
+    # Its connections closed, the tablet gets its share again.
+    await eventually(lambda: edge.open_connections <= 2, "the tablet's closed")
+    async with client_for(edge) as later:
+        assert (await later.call("GET", "/state", token=token)).status == 200

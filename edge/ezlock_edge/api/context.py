@@ -89,10 +89,20 @@ class ApiContext:
             self.core.touch_client(client.id)
         return client
 
-    def trust(self, transport: asyncio.BaseTransport | None) -> None:
-        """Keep this paired client's connection open whatever the connection limits."""
-        if self.listener is not None:
-            self.listener.trust(transport)
+    def trust(self, transport: asyncio.BaseTransport | None, client: Client) -> None:
+        """Keep this paired client's connection open whatever the connection limits.
+
+        Refuses (``429 too_many_connections``) a connection beyond the client's share
+        (``ConnectionLimits.per_client``); the answer then closes it.
+        """
+        if self.listener is None or self.listener.trust(transport, client.id):
+            return
+        limit = self.listener.limits.per_client
+        raise ApiError(
+            429,
+            "too_many_connections",
+            f"This client already holds {limit} connections; reuse one of them",
+        )
 
     def trusted(self, transport: asyncio.BaseTransport | None) -> bool:
         """Whether this connection has shown a valid token (see :meth:`trust`)."""

@@ -14,7 +14,9 @@ fails. This listener accepts connections itself and hands each to the HTTP layer
   When a limit is reached the oldest untrusted connection is closed to make room; only
   when every connection in the way is trusted is the new one refused. Idle sockets from
   an attacker therefore never push a paired client out, and never keep a new one out for
-  longer than they last themselves.
+  longer than they last themselves. One paired client may hold at most ``per_client``
+  trusted connections, so a client (an operate-role token on a phone, say) cannot take
+  every slot and keep the others, Home Assistant among them, out.
 
 Refusals and ``accept()`` failures are logged at most once per ``log_interval`` with the
 number of repeats, so an attack cannot fill the disk through the journal.
@@ -50,6 +52,7 @@ class ConnectionLimits:
 
     total: int = 128
     per_address: int = 32
+    per_client: int = 16  # trusted connections one paired client may hold
     deadline: float = 5.0  # seconds from accept to the first authenticated request
     handshake_timeout: float = 10.0  # real seconds; a backstop to ``deadline``
     log_interval: float = 60.0  # at most one refusal / accept-failure line per this
@@ -97,16 +100,21 @@ def address_key(address: str) -> str:
 class _Connection:
     """One accepted connection, from accept to close."""
 
-    __slots__ = ("address", "deadline", "key", "sock", "task", "transport", "trusted")
+    __slots__ = ("address", "client", "deadline", "key", "sock", "task", "transport")
 
     def __init__(self, sock: socket.socket, address: str) -> None:
         self.sock = sock
         self.address = address
         self.key = address_key(address)
-        self.trusted = False
+        self.client: str | None = None  # the paired client's id, once it showed a token
         self.task: asyncio.Task[None] | None = None
         self.transport: asyncio.Transport | None = None
         self.deadline: asyncio.Handle | None = None
+
+    @property
+    def trusted(self) -> bool:
+        """Whether a paired client has used this connection."""
+        return self.client is not None
 
     def close(self) -> None:
         """Drop the connection now, wherever it is (handshake or serving)."""
@@ -231,15 +239,31 @@ class Listener:
         connection = self._by_transport.get(transport) if transport else None
         return connection is None or connection.trusted
 
-    def trust(self, transport: asyncio.BaseTransport | None) -> None:
-        """Mark the connection of ``transport`` as paired: no deadline, never evicted."""
+    def trust(self, transport: asyncio.BaseTransport | None, client_id: str) -> bool:
+        """Mark the connection of ``transport`` as ``client_id``'s: no deadline, kept.
+
+        False, and the connection stays untrusted, when that client already holds
+        ``per_client`` trusted connections. A connection stays counted for the client
+        that showed the first token on it, whoever sends requests on it later (a pool
+        shared by two tokens is still one connection).
+        """
         connection = self._by_transport.get(transport) if transport else None
-        if connection is None or connection.trusted:
-            return
-        connection.trusted = True
+        if connection is None or connection.client is not None:
+            return True
+        held = sum(1 for c in self._connections if c.client == client_id)
+        if held >= self.limits.per_client:
+            self._log.report(
+                "per_client",
+                "A paired client holds too many connections: refused one more",
+                remote=connection.address,
+                client_id=client_id,
+            )
+            return False
+        connection.client = client_id
         if connection.deadline is not None:
             connection.deadline.cancel()
             connection.deadline = None
+        return True
 
     async def stop(self) -> None:
         """Stop accepting and drop connections still in their TLS handshake.

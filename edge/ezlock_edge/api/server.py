@@ -51,7 +51,7 @@ async def auth_middleware(request: Request, handler: Handler) -> Response:
     if token is None:
         raise ApiError(401, "unauthorized", "Send 'Authorization: Bearer <token>'")
     client = context.authenticate(request.remote or "", token)
-    context.trust(request.transport)
+    context.trust(request.transport, client)
     if role is ClientRole.ADMIN and client.role is not ClientRole.ADMIN:
         raise ApiError(
             403, "forbidden", f"This needs an admin client; this one is {client.role}"

@@ -30,7 +30,11 @@ def reply(description: str, schema: Json | None = None) -> Json:
 _ERRORS: Json = {
     "400": reply("Invalid request", ref("Error")),
     "401": reply("Missing, unknown or revoked token", ref("Error")),
-    "429": reply("Too many bad tokens from this address", ref("Error")),
+    "429": reply(
+        "Too many bad tokens from this address, or this client holds too many"
+        " connections",
+        ref("Error"),
+    ),
 }
 
 
