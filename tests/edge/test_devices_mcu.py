@@ -317,6 +317,36 @@ async def test_failed_handler_gets_the_event_again(
     assert calls[0].seq == calls[1].seq
 
 
+async def test_an_event_behind_a_failed_one_waits_for_its_resend(
+    timed: tuple[SimulatedLock, Hardware], clock: ManualClock
+) -> None:
+    """The lock button's handler fails, the tamper comes before the resend: both kept.
+
+    An EVENT_ACK is cumulative: the tamper's would acknowledge the lock button too, and
+    the MCU would never send it again.
+    """
+    calls: list[McuEventKind] = []
+    done = asyncio.Event()
+
+    async def flaky(event: McuEvent) -> None:
+        if event.kind is McuEventKind.BATTERY:
+            return  # the controller's power-up report
+        calls.append(event.kind)
+        if len(calls) == 1:
+            raise RuntimeError("database busy")
+        if event.kind is McuEventKind.TAMPER:
+            done.set()
+
+    sim, hardware = timed
+    hardware.mcu.set_event_handler(flaky)
+    await sim.lock_button()
+    await eventually(lambda: len(calls) == 1, "the first try")
+    await sim.tamper()  # before the MCU's resend
+    clock.advance(1.0)  # the MCU's resend interval: no acknowledgement came
+    await settled(done.wait(), "the tamper")
+    assert calls == [McuEventKind.LOCK_BUTTON] * 2 + [McuEventKind.TAMPER]
+
+
 async def test_handler_errors_are_logged(
     sim_lock: SimulatedLock, hardware: Hardware, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+import logging
 
 import pytest
 
@@ -463,10 +464,151 @@ async def test_an_event_the_mcu_no_longer_has_is_not_waited_for(
     peer.send(event_frame(1, McuEvent(5, McuEventKind.LOCK_BUTTON)))
     await eventually(lambda: handled == [5], "the failed try")
     tamper = McuEvent(6, McuEventKind.TAMPER)
-    for seq in (2, 3):  # sent, then resent without 5: refused both times
-        peer.send(event_frame(seq, tamper))
-        assert [f for f in await peer.sync() if f.type is MessageType.EVENT_ACK] == []
-    peer.send(event_frame(4, tamper))  # the next resend round is handled
+    peer.send(event_frame(2, tamper))  # sent: refused behind 5
+    assert [f for f in await peer.sync() if f.type is MessageType.EVENT_ACK] == []
+    peer.send(event_frame(3, tamper))  # a resend round without 5: it is gone
     ack = await peer.next(MessageType.EVENT_ACK)
     assert decode_event_ack(ack.payload) == 6
     assert handled == [5, 6]
+
+
+class Log:
+    """The store of the link's tests: what a batch handled is kept once its scope ends.
+
+    As in the core, an event already stored is not stored again (its number is kept
+    with it). ``disk_errors``: that many batches fail at their end (a disk error);
+    ``broken``: numbers whose handler fails (once for each time listed).
+    """
+
+    def __init__(self) -> None:
+        """Start empty: nothing stored, no failure planned."""
+        self.handled: list[int] = []
+        self.stored: list[int] = []
+        self.disk_errors = 0
+        self.broken: list[int] = []
+        self._pending: list[int] = []
+
+    async def handle(self, event: McuEvent) -> None:
+        """Handle an event (the link's handler)."""
+        self.handled.append(event.seq)
+        if event.seq in self.broken:
+            self.broken.remove(event.seq)
+            raise RuntimeError("handler failed")
+        if event.seq not in self.stored and event.seq not in self._pending:
+            self._pending.append(event.seq)
+
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[None]:
+        """Scope a batch: stored at its end, or a disk error."""
+        try:
+            yield
+        finally:
+            pending, self._pending = self._pending, []
+        if self.disk_errors:
+            self.disk_errors -= 1
+            raise OSError("disk I/O error")
+        self.stored.extend(pending)
+
+
+def tamper_frame(seq: int, number: int) -> McuFrame:
+    """Build a TAMPER event, number ``number``."""
+    return event_frame(seq, McuEvent(number, McuEventKind.TAMPER))
+
+
+def acks(frames: list[McuFrame]) -> list[int]:
+    """Return the event numbers the EVENT_ACKs among ``frames`` acknowledge."""
+    return [
+        decode_event_ack(f.payload) for f in frames if f.type is MessageType.EVENT_ACK
+    ]
+
+
+async def acknowledged_up_to(
+    peer: Peer, number: int, log: Log, needed: tuple[int, ...]
+) -> None:
+    """Wait for the EVENT_ACK of ``number``; each one acknowledges only stored events.
+
+    ``needed``: the numbers that must not be lost (stored before any ACK covers them).
+    """
+    while True:
+        ack = decode_event_ack((await peer.next(MessageType.EVENT_ACK)).payload)
+        assert [n for n in needed if n <= ack and n not in log.stored] == []
+        if ack == number:
+            return
+
+
+async def test_new_events_wait_for_the_resend_of_an_event_whose_handler_failed(
+    peer: Peer, link: McuLink
+) -> None:
+    """Event 6 fails mid-batch: 5 is acknowledged, 7 and a new 8 wait for 6's resend."""
+    log = Log()
+    log.broken = [6]
+    link.set_event_handler(log.handle, log.batch)
+    peer.send(b"".join(tamper_frame(n - 4, n).encode() for n in (5, 6, 7)))
+    await acknowledged_up_to(peer, 5, log, (5, 6, 7, 8))
+    peer.send(tamper_frame(4, 8))  # new, before the MCU's resend
+    assert acks(await peer.sync()) == []
+    assert log.handled == [5, 6]
+    for n in (6, 7, 8):  # the resend round, from the oldest unacknowledged
+        peer.send(tamper_frame(n - 1, n))
+    await acknowledged_up_to(peer, 8, log, (5, 6, 7, 8))
+    assert log.stored == [5, 6, 7, 8]
+    assert log.handled == [5, 6, 6, 7, 8]
+
+
+async def test_a_resend_round_that_begins_later_says_the_mcu_lost_the_event(
+    peer: Peer, link: McuLink, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The MCU's full buffer dropped event 6 (failed once): its resend begins at 7.
+
+    The driver does not wait for 6 for ever: it logs the numbers as lost on the MCU
+    and goes on. A round that begins past every number sent so far is taken for new
+    events first (dropped unacknowledged), and for the round when it comes again.
+    """
+    log = Log()
+    log.broken = [6]
+    link.set_event_handler(log.handle, log.batch)
+    peer.send(b"".join(tamper_frame(n - 4, n).encode() for n in (5, 6, 7)))
+    await acknowledged_up_to(peer, 5, log, (5,))
+    with caplog.at_level(logging.WARNING):
+        peer.send(tamper_frame(4, 7))  # the resend round: 6 is gone
+        assert decode_event_ack((await peer.next(MessageType.EVENT_ACK)).payload) == 7
+    assert any("6..6" in r.getMessage() for r in caplog.records)
+    log.broken = [8]
+    peer.send(tamper_frame(5, 8))
+    await eventually(lambda: log.handled[-1:] == [8], "8, failing")
+    peer.send(tamper_frame(6, 9))
+    peer.send(tamper_frame(7, 11))  # gone too: 8..10, and 11 never sent before
+    assert acks(await peer.sync()) == []
+    assert log.handled == [5, 6, 7, 8]  # neither 9 nor 11 past the failed 8
+    peer.send(tamper_frame(8, 11))  # the next round begins with it again
+    assert decode_event_ack((await peer.next(MessageType.EVENT_ACK)).payload) == 11
+    assert log.stored == [5, 7, 11]
+
+
+async def test_an_event_that_fails_again_in_its_resend_round_is_not_taken_for_gone(
+    peer: Peer, link: McuLink
+) -> None:
+    """Event 6 fails twice; its round's rest comes in a batch of its own, then 8.
+
+    The numbers refused behind 6 come again in the round, after 6: that round began
+    with 6, which the MCU still has, so 7 and 8 wait for its next resend.
+    """
+    log = Log()
+    log.broken = [6, 6]
+    link.set_event_handler(log.handle, log.batch)
+    peer.send(tamper_frame(1, 5))
+    await acknowledged_up_to(peer, 5, log, (5, 6, 7, 8))
+    peer.send(tamper_frame(2, 6))
+    await eventually(lambda: log.handled == [5, 6], "6, failing")
+    peer.send(tamper_frame(3, 7))  # new, refused behind 6
+    assert acks(await peer.sync()) == []
+    peer.send(tamper_frame(4, 6))  # the resend round: 6 fails again
+    await eventually(lambda: log.handled == [5, 6, 6], "6, failing again")
+    peer.send(tamper_frame(5, 7))  # the rest of that round
+    assert acks(await peer.sync()) == []
+    peer.send(tamper_frame(6, 8))  # new
+    assert acks(await peer.sync()) == []
+    for n in (6, 7, 8):  # the next round
+        peer.send(tamper_frame(n + 1, n))
+    await acknowledged_up_to(peer, 8, log, (5, 6, 7, 8))
+    assert log.stored == [5, 6, 7, 8]
