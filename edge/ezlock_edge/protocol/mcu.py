@@ -362,7 +362,7 @@ class McuLink:
                     for frame in frames:
                         number = await self._handle(frame)
                         if number is None:
-                            break
+                            continue  # the ones after it are refused, not skipped
                         if first is None and number not in saved[1]:
                             first = number
                         if done is None or number > done[1]:
@@ -401,9 +401,10 @@ class McuLink:
         """Return the event's number once handled (None: not, retry on resend)."""
         ledger = self._ledger
         number = int.from_bytes(frame.payload[:4], "big")
-        if ledger.retry is not None and number > ledger.retry:
-            self._refuse(number)
+        if ledger.retry is not None and number > ledger.retry and self._refuse(number):
             return None
+        if number == ledger.retry:
+            ledger.refused.clear()  # the round began with it: it is not gone
         try:
             event = decode_event(frame.payload)
         except DecodeError as err:
@@ -438,19 +439,24 @@ class McuLink:
         ledger.recent.append(event.seq)
         return event.seq
 
-    def _refuse(self, number: int) -> None:
-        """Leave ``number`` to the MCU's resend: one before it is not done yet."""
+    def _refuse(self, number: int) -> bool:
+        """Return whether to leave ``number`` to the MCU's resend (one before it is due).
+
+        A number refused before comes again only in a resend round, which the MCU
+        begins with its oldest unacknowledged event: a round that begins past the one
+        awaited says the MCU no longer has it (its buffer overflowed), so this round is
+        handled from here.
+        """
         ledger = self._ledger
         if number in ledger.refused:
-            # Resent without the one awaited: the MCU no longer has it (its buffer
-            # overflowed). This round goes unacknowledged; the next one is handled.
             _LOGGER.warning(
                 "MCU event %s is gone from the MCU; going on after it", ledger.retry
             )
             ledger.retry = None
             ledger.refused.clear()
-            return
+            return False
         ledger.refused.add(number)
+        return True
 
     def _undecodable_event(self, frame: McuFrame, err: DecodeError) -> int:
         number = int.from_bytes(frame.payload[:4], "big")
