@@ -103,9 +103,10 @@ class _EventLedger:
     last: int | None = None
     # The first event not done after a failed handler or an unstored batch: nothing
     # after it is handled (nor acknowledged: an ACK is cumulative) until the MCU sends
-    # it again; the numbers refused meanwhile, to notice a resend without it.
+    # it again; the number of the EVENT read last, to see a resend round begin (the
+    # MCU goes back to its oldest unacknowledged event).
     retry: int | None = None
-    refused: set[int] = field(default_factory=set)
+    previous: int | None = None
 
     def wait_for(self, number: int) -> None:
         """Handle nothing after ``number`` until it comes again."""
@@ -116,7 +117,6 @@ class _EventLedger:
         """Note that ``number`` was handled (or dropped): the ones after it may follow."""
         if self.retry is not None and number >= self.retry:
             self.retry = None
-            self.refused.clear()
 
     def save(self) -> tuple[int | None, list[int]]:
         """Return what to go back to if the batch about to be handled is not stored."""
@@ -401,10 +401,14 @@ class McuLink:
         """Return the event's number once handled (None: not, retry on resend)."""
         ledger = self._ledger
         number = int.from_bytes(frame.payload[:4], "big")
-        if ledger.retry is not None and number > ledger.retry and self._refuse(number):
+        went_back = ledger.previous is not None and number <= ledger.previous
+        ledger.previous = number
+        if (
+            ledger.retry is not None
+            and number > ledger.retry
+            and self._refuse(went_back=went_back)
+        ):
             return None
-        if number == ledger.retry:
-            ledger.refused.clear()  # the round began with it: it is not gone
         try:
             event = decode_event(frame.payload)
         except DecodeError as err:
@@ -439,24 +443,21 @@ class McuLink:
         ledger.recent.append(event.seq)
         return event.seq
 
-    def _refuse(self, number: int) -> bool:
-        """Return whether to leave ``number`` to the MCU's resend (one before it is due).
+    def _refuse(self, *, went_back: bool) -> bool:
+        """Return whether to leave an event to the MCU's resend (one before it is due).
 
-        A number refused before comes again only in a resend round, which the MCU
-        begins with its oldest unacknowledged event: a round that begins past the one
-        awaited says the MCU no longer has it (its buffer overflowed), so this round is
-        handled from here.
+        The MCU begins a resend round with its oldest unacknowledged event: a round
+        (a number not above the one read before) that begins past the one awaited says
+        the MCU no longer has it (its buffer overflowed), so it is handled from there.
         """
+        if not went_back:
+            return True
         ledger = self._ledger
-        if number in ledger.refused:
-            _LOGGER.warning(
-                "MCU event %s is gone from the MCU; going on after it", ledger.retry
-            )
-            ledger.retry = None
-            ledger.refused.clear()
-            return False
-        ledger.refused.add(number)
-        return True
+        _LOGGER.warning(
+            "MCU event %s is gone from the MCU; going on after it", ledger.retry
+        )
+        ledger.retry = None
+        return False
 
     def _undecodable_event(self, frame: McuFrame, err: DecodeError) -> int:
         number = int.from_bytes(frame.payload[:4], "big")
