@@ -644,6 +644,10 @@ async def test_a_round_that_begins_past_an_unstored_event_is_handled_from_its_st
     assert acks(await peer.sync()) == []
     peer.send(bolt_frame(4, 6, BoltState.UNLOCKED))  # the round: 5 is gone
     peer.send(tamper_frame(5, 7))
-    ack = await peer.next(MessageType.EVENT_ACK)
-    assert decode_event_ack(ack.payload) == 7
+    numbers = [0]
+    while numbers[-1] != 7:  # in one batch or two, as the bytes came
+        numbers.append(
+            decode_event_ack((await peer.next(MessageType.EVENT_ACK)).payload)
+        )
+    assert numbers[1:] in ([7], [6, 7])
     assert handled == [5, 6, 6, 7]
