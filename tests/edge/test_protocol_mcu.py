@@ -401,6 +401,15 @@ async def test_without_a_handler_events_stay_on_the_mcu(
     assert decode_event_ack(ack.payload) == 1
 
 
+async def _acks_until(peer: Peer, last: int) -> list[int]:
+    """Read EVENT_ACKs up to ``last``: frames sent one by one may make one batch or two."""
+    numbers: list[int] = []
+    while not numbers or numbers[-1] != last:
+        ack = await peer.next(MessageType.EVENT_ACK)
+        numbers.append(decode_event_ack(ack.payload))
+    return numbers
+
+
 async def _ignore(event: McuEvent) -> None:
     """Handle an event by doing nothing with it."""
 
@@ -423,8 +432,7 @@ async def test_nothing_after_a_failed_event_is_acknowledged_before_it(
     assert [f for f in await peer.sync() if f.type is MessageType.EVENT_ACK] == []
     peer.send(event_frame(3, McuEvent(5, McuEventKind.LOCK_BUTTON)))  # the resend
     peer.send(event_frame(4, McuEvent(6, McuEventKind.TAMPER)))
-    ack = await peer.next(MessageType.EVENT_ACK)
-    assert decode_event_ack(ack.payload) == 6
+    assert await _acks_until(peer, 6) in ([6], [5, 6])  # one batch or two
     assert handled == [5, 5, 6]  # in order, each once done
 
 
@@ -448,8 +456,7 @@ async def test_an_unstored_batch_is_not_acknowledged_by_a_later_one(
     assert [f for f in await peer.sync() if f.type is MessageType.EVENT_ACK] == []
     peer.send(bolt_frame(3, 5, BoltState.UNLOCKING))  # the MCU resends both
     peer.send(bolt_frame(4, 6, BoltState.UNLOCKED))
-    ack = await peer.next(MessageType.EVENT_ACK)
-    assert decode_event_ack(ack.payload) == 6
+    assert await _acks_until(peer, 6) in ([6], [5, 6])  # one batch or two
     assert handled == [5, 5, 6]
 
 
