@@ -328,12 +328,11 @@ def bolt_frame(seq: int, number: int, bolt: BoltState) -> McuFrame:
     return event_frame(seq, McuEvent(number, McuEventKind.BOLT, bolt=bolt))
 
 
-async def test_an_event_is_handled_while_the_batch_before_is_stored(
-    peer: Peer, link: McuLink
-) -> None:
-    """The bolt's second report is not held back by the first one's sync; ACKs stay in order."""
+async def _second_report_behind_a_sync(
+    peer: Peer, link: McuLink, store: SlowFirstStore
+) -> list[int]:
+    """Bolt report 5's batch waits in ``store``'s sync; report 6 is handled behind it."""
     handled: list[int] = []
-    store = SlowFirstStore()
 
     async def handler(event: McuEvent) -> None:
         handled.append(event.seq)
@@ -344,6 +343,15 @@ async def test_an_event_is_handled_while_the_batch_before_is_stored(
         await store.storing.wait()
     peer.send(bolt_frame(2, 6, BoltState.UNLOCKED))
     await eventually(lambda: handled == [5, 6], "the second report, handled")
+    return handled
+
+
+async def test_an_event_is_handled_while_the_batch_before_is_stored(
+    peer: Peer, link: McuLink
+) -> None:
+    """The bolt's second report is not held back by the first one's sync; ACKs stay in order."""
+    store = SlowFirstStore()
+    await _second_report_behind_a_sync(peer, link, store)
     # Stored already, but not acknowledged before the batch before it is.
     assert [f for f in await peer.sync() if f.type is MessageType.EVENT_ACK] == []
     store.stored.set()
@@ -357,18 +365,8 @@ async def test_nothing_handled_behind_a_batch_that_cannot_be_stored_is_acknowled
     peer: Peer, link: McuLink
 ) -> None:
     """An ACK is cumulative: behind a batch the disk refused, none goes out; all come again."""
-    handled: list[int] = []
     store = SlowFirstStore(fails=True)
-
-    async def handler(event: McuEvent) -> None:
-        handled.append(event.seq)
-
-    link.set_event_handler(handler, store.batch)
-    peer.send(bolt_frame(1, 5, BoltState.UNLOCKING))
-    async with asyncio.timeout(WAIT):
-        await store.storing.wait()
-    peer.send(bolt_frame(2, 6, BoltState.UNLOCKED))
-    await eventually(lambda: handled == [5, 6], "the second report, handled")
+    handled = await _second_report_behind_a_sync(peer, link, store)
     store.stored.set()
     assert [f for f in await peer.sync() if f.type is MessageType.EVENT_ACK] == []
     peer.send(bolt_frame(3, 5, BoltState.UNLOCKING))  # the MCU resends both
@@ -633,18 +631,8 @@ async def test_a_round_that_begins_past_an_unstored_event_is_handled_from_its_st
     Its resend round is 6, 7: it begins with 6 (never refused: handled, then forgotten
     with the batch before it), so 6 is handled again, not acknowledged by 7's ACK.
     """
-    handled: list[int] = []
     store = SlowFirstStore(fails=True)
-
-    async def handler(event: McuEvent) -> None:
-        handled.append(event.seq)
-
-    link.set_event_handler(handler, store.batch)
-    peer.send(bolt_frame(1, 5, BoltState.UNLOCKING))
-    async with asyncio.timeout(WAIT):
-        await store.storing.wait()
-    peer.send(bolt_frame(2, 6, BoltState.UNLOCKED))
-    await eventually(lambda: handled == [5, 6], "the second report, handled")
+    handled = await _second_report_behind_a_sync(peer, link, store)
     store.stored.set()  # the disk refuses the first batch
     assert acks(await peer.sync()) == []
     peer.send(tamper_frame(3, 7))  # new: refused behind 5
