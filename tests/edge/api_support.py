@@ -20,6 +20,7 @@ from ezlock_edge.app import EdgeApp, EdgeOptions
 from ezlock_edge.clock import IdleClock, ManualClock
 from ezlock_edge.sim.lock import SimulatedLock
 from tests.support.lock import open_pairing
+from tests.support.waiting import eventually
 
 NO_BODY = object()
 
@@ -113,6 +114,30 @@ async def pair(client: ApiClient, name: str = "Home Assistant") -> str:
     assert reply.status == 201, reply.body
     client.token = reply.body["token"]
     return str(reply.body["client_id"])
+
+
+async def enroll_finger(api: ApiClient, finger: str) -> None:
+    """Enroll ``finger`` for user 1 through the API, touching the simulated sensor."""
+    reply = await api.call("POST", "/users/1/enrollments", {"type": "fingerprint"})
+    assert reply.status == 202, reply.body
+    sim = api.edge.sim
+    assert sim is not None
+    for step in range(reply.body["steps"]):
+
+        def reached(step: int = step) -> bool:
+            events = api.edge.core.events.query(since=0, limit=1000)
+            return sum(1 for e in events if e.type == "enrollment") >= step
+
+        await eventually(reached, f"step {step}")
+        await sim.finger(finger)
+
+    def stored() -> bool:
+        return any(
+            e.type == "enrollment" and e.data["status"] == "completed"
+            for e in api.edge.core.events.query(since=0, limit=1000)
+        )
+
+    await eventually(stored, "the enrolled finger")
 
 
 @contextlib.asynccontextmanager

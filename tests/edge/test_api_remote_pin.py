@@ -14,7 +14,7 @@ from ezlock_edge.core.lockout import FAILURE_LIMIT
 from tests.support.lock import ADMIN_PASSWORD, pass_time
 from tests.support.waiting import eventually
 
-from .api_support import ApiClient
+from .api_support import ApiClient, enroll_finger
 
 WRONG = "135792"
 
@@ -125,18 +125,7 @@ async def test_the_pin_needs_an_admin_with_a_password(api: ApiClient) -> None:
     it is on, deleting, demoting or deleting the password of the last admin with a
     password is refused the same way.
     """
-    reply = await api.call("POST", "/users/1/enrollments", {"type": "fingerprint"})
-    assert reply.status == 202, reply.body
-    sim = api.edge.sim
-    assert sim is not None
-    for step in range(reply.body["steps"]):
-
-        def reached(step: int = step) -> bool:
-            events = api.edge.core.events.query(since=0, limit=1000)
-            return sum(1 for e in events if e.type == "enrollment") >= step
-
-        await eventually(reached, f"step {step}")
-        await sim.finger("admin-right-index")
+    await enroll_finger(api, "admin-right-index")
     credentials = (await api.call("GET", "/credentials?user=1")).body["credentials"]
 
     def of_type(kind: str) -> list[str]:

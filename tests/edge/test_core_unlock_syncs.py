@@ -16,31 +16,8 @@ from ezlock_edge.protocol.mcu import McuLink
 from tests.support.lock import ADMIN_PASSWORD
 from tests.support.waiting import eventually
 
-from .api_support import ApiClient
+from .api_support import ApiClient, enroll_finger
 from .rig_support import running_lock
-
-
-async def _enroll_finger(api: ApiClient, finger: str) -> None:
-    reply = await api.call("POST", "/users/1/enrollments", {"type": "fingerprint"})
-    assert reply.status == 202, reply.body
-    sim = api.edge.sim
-    assert sim is not None
-    for step in range(reply.body["steps"]):
-
-        def reached(step: int = step) -> bool:
-            events = api.edge.core.events.query(since=0, limit=1000)
-            return sum(1 for e in events if e.type == "enrollment") >= step
-
-        await eventually(reached, f"step {step}")
-        await sim.finger(finger)
-
-    def stored() -> bool:
-        return any(
-            e.type == "enrollment" and e.data["status"] == "completed"
-            for e in api.edge.core.events.query(since=0, limit=1000)
-        )
-
-    await eventually(stored, "the enrolled finger")
 
 
 async def test_a_finger_unlocks_with_two_syncs(
@@ -53,7 +30,7 @@ async def test_a_finger_unlocks_with_two_syncs(
     and the bolt's reports that came with the MCU's answer share the next sync, and
     are announced after it. Nothing else syncs on the way.
     """
-    await _enroll_finger(api, "admin-right-index")
+    await enroll_finger(api, "admin-right-index")
     sim = api.edge.sim
     assert sim is not None
     core = api.edge.core
