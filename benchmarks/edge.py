@@ -82,6 +82,8 @@ class EdgeProcess:
     simulator: asyncio.subprocess.Process | None = None  # its hardware
     ports: dict[str, str] = field(default_factory=dict)  # the simulator's ptys
     trace_file: Path | None = None  # where the driver writes its timestamps (trace.py)
+    sim_trace_file: Path | None = None  # and the simulator its own
+    _pinned: tuple[str, aiohttp.Fingerprint] | None = field(default=None, repr=False)
 
     async def start(self) -> None:
         """Spawn the simulated lock, then the driver on its ports; wait for the API."""
@@ -91,6 +93,7 @@ class EdgeProcess:
             "benchmarks.sim_main",
             sim_log,
             f"--state-dir={root / f'{name}-simulator'}",
+            *([f"--trace={self.sim_trace_file}"] if self.sim_trace_file else []),
         )
         ready = await _first_line(self.simulator, sim_log)
         self.ports, self.sim_port = ready["ports"], ready["sim_port"]
@@ -160,12 +163,20 @@ class EdgeProcess:
     async def api(self, method: str, path: str, body: Any = None) -> Any:
         """Call the edge API over pinned TLS with this benchmark's token."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        # One Fingerprint object per certificate: the session pools connections by
+        # it (by identity), so a new one per call opened a TLS connection per call
+        # and left each open until the pool's keep-alive ran out (16 at once: 429).
+        if self._pinned is None or self._pinned[0] != self.fingerprint:
+            self._pinned = (
+                self.fingerprint,
+                aiohttp.Fingerprint(bytes.fromhex(self.fingerprint)),
+            )
         async with self.session.request(
             method,
             f"https://127.0.0.1:{self.port}/api/v1{path}",
             json=body,
             headers=headers,
-            ssl=aiohttp.Fingerprint(bytes.fromhex(self.fingerprint)),
+            ssl=self._pinned[1],
         ) as response:
             response.raise_for_status()
             return None if response.status == 204 else await response.json()

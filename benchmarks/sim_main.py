@@ -3,7 +3,8 @@
 The driver then runs exactly as on a real lock (``--mcu`` and the other ports point
 at the simulator's ptys), in a process of its own: its memory, start-up and CPU time
 are the driver's alone, not the simulator's (the firmware, the modules' models, the
-camera's pictures). Prints one JSON line with the ptys and the ``/sim/v1`` port once the
+camera's pictures). ``--trace FILE``: note when a finger is laid on the reader
+(``benchmarks/trace.py``), written to FILE at the end. Prints one JSON line with the ptys and the ``/sim/v1`` port once the
 lock is up (port 0, the default: the port the OS gave it), then runs until SIGTERM.
 """
 
@@ -19,8 +20,12 @@ import sys
 from ezlock_edge.sim.http import start_http
 from ezlock_edge.sim.lock import SimulatedLock
 
+from . import trace
 
-async def _run(state_dir: Path, sim_port: int) -> None:
+
+async def _run(state_dir: Path, sim_port: int, trace_file: Path | None) -> None:
+    if trace_file is not None:
+        trace.install_simulator()
     sim = SimulatedLock(motor_travel=0.0, state_dir=state_dir)
     await sim.start()
     server = await start_http(sim, port=sim_port)
@@ -35,6 +40,8 @@ async def _run(state_dir: Path, sim_port: int) -> None:
     finally:
         await server.close()
         await sim.stop()
+        if trace_file is not None:
+            trace.save(trace_file)
 
 
 def main() -> None:
@@ -42,8 +49,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--sim-port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--trace", type=Path, help="write timestamps here at the end")
     args = parser.parse_args()
-    asyncio.run(_run(args.state_dir, args.sim_port))
+    asyncio.run(_run(args.state_dir, args.sim_port, args.trace))
 
 
 if __name__ == "__main__":

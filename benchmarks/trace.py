@@ -5,6 +5,12 @@ driver are wrapped to note when they ran, on ``time.perf_counter_ns`` (CLOCK_MON
 the same clock in every process of the machine, so the benchmark can line the driver's
 marks up with its own). The marks are written to FILE when the driver stops. Nothing
 here changes what the wrapped methods do.
+
+The simulator's process (``sim_main.py --trace FILE``) notes one mark of its own, when
+its ``/sim/v1`` handler lays the finger on the reader (:func:`install_simulator`): the
+moment the credential is presented, as opposed to the benchmark's request for it. The
+driver's modules are imported by :func:`install` only, so the simulator loads none of
+them for this.
 """
 
 from __future__ import annotations
@@ -14,17 +20,14 @@ import functools
 import json
 from pathlib import Path
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ezlock_edge.api.ws import WsSession
-from ezlock_edge.core.events import Event, EventLog
-from ezlock_edge.core.store import Store
-from ezlock_edge.core.store.database import Database
-from ezlock_edge.devices.fingerprint import FingerprintDevice
-from ezlock_edge.framing.mcu import McuFrame, MessageType
-from ezlock_edge.framing.mcu_messages import McuRequest
-from ezlock_edge.http.websocket import WebSocket
-from ezlock_edge.protocol.mcu import McuLink
+if TYPE_CHECKING:
+    from ezlock_edge.core.events import Event
+    from ezlock_edge.core.store.database import Database
+    from ezlock_edge.framing.mcu import McuFrame
+    from ezlock_edge.framing.mcu_messages import McuRequest
+    from ezlock_edge.sim.lock import SimulatedLock
 
 MARKS: list[tuple[str, int]] = []
 _SENSOR_WAKE, _BOLT = 0x0D, 0x07
@@ -35,8 +38,28 @@ def mark(name: str) -> None:
     MARKS.append((name, time.perf_counter_ns()))
 
 
+def install_simulator() -> None:
+    """Mark ``sim_finger`` as the simulator's handler lays a finger on the reader."""
+    from ezlock_edge.sim.lock import SimulatedLock
+
+    finger = SimulatedLock.finger
+
+    @functools.wraps(finger)
+    async def on_finger(self: SimulatedLock, id: str) -> None:  # noqa: A002
+        mark("sim_finger")
+        await finger(self, id)
+
+    SimulatedLock.finger = on_finger  # type: ignore[method-assign,assignment]
+
+
 def install() -> None:
     """Wrap the methods whose timing the credential breakdown reports."""
+    from ezlock_edge.core.events import EventLog
+    from ezlock_edge.core.store import Store
+    from ezlock_edge.devices.fingerprint import FingerprintDevice
+    from ezlock_edge.framing.mcu import MessageType
+    from ezlock_edge.protocol.mcu import McuLink
+
     frame_received = McuLink._frame_received  # noqa: SLF001
 
     def on_frame(self: McuLink, frame: McuFrame) -> None:
@@ -86,6 +109,9 @@ def _trace_ws_writes() -> None:
     it, not after: a driver preempted right after its write (a busy machine) marked it
     after Home Assistant had shown the event, and the sample fell out of the breakdown.
     """
+    from ezlock_edge.api.ws import WsSession
+    from ezlock_edge.http.websocket import WebSocket
+
     queued: dict[int, list[str]] = {}
     send_event = WsSession._send_event  # noqa: SLF001
 
@@ -106,6 +132,8 @@ def _trace_ws_writes() -> None:
 
 
 def _trace_sync() -> None:
+    from ezlock_edge.core.store import Store
+
     sync = Store.sync
 
     def on_sync(self: Database) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from typing import Any
 
@@ -9,11 +10,17 @@ from .ha_timing import Sample
 
 # Where an unlock's time goes: (label, from mark, to mark), each the first mark of its
 # name after the previous one. "pressed", "ha_event" and "ha_unlocked" are the
-# benchmark's own; the others come from the driver (benchmarks/trace.py).
+# benchmark's own; "sim_finger" the simulator's, the others the driver's
+# (benchmarks/trace.py).
 STAGES = (
     (
-        "simulator: finger on the sensor, touch line, MCU event",
+        "the benchmark's press request, to the simulator laying the finger",
         "pressed",
+        "sim_finger",
+    ),
+    (
+        "simulator: finger on the sensor, touch line, MCU event",
+        "sim_finger",
         "mcu_sensor_wake",
     ),
     (
@@ -89,3 +96,18 @@ def breakdown(samples: list[Sample], marks: list[tuple[str, int]]) -> dict[str, 
         "fsyncs_per_unlock_max": max(fsyncs) if fsyncs else None,
         "fsync_p50_ms": round(statistics.median(fsync_ms), 3) if fsync_ms else None,
     }
+
+
+def presented(samples: list[Sample], marks: list[tuple[str, int]]) -> list[float]:
+    """Seconds from the finger laid on the reader to each sample's end.
+
+    The simulator's ``sim_finger`` mark of a sample is the first one after its press
+    request and before its event; a sample without one (a trace cut short) is left out.
+    """
+    placed = sorted(ns for name, ns in marks if name == "sim_finger")
+    seconds = []
+    for sample in samples:
+        at = bisect.bisect_left(placed, sample.pressed)
+        if at < len(placed) and placed[at] <= sample.event:
+            seconds.append((sample.unlocked - placed[at]) / 1e9)
+    return seconds

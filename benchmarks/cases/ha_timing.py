@@ -15,6 +15,8 @@ from homeassistant.helpers.event import async_track_state_change_event
 from benchmarks.edge import FINGER, EdgeProcess
 from benchmarks.hass import PairedLock, add_lock
 
+from .press import Press
+
 
 class StateWatch:
     """Timestamps of Home Assistant state writes for chosen entities."""
@@ -87,21 +89,35 @@ class Sample:
 
 
 async def credential_sample(
-    hass: HomeAssistant, lock: PairedLock, watch: StateWatch, patience: float = 10
+    hass: HomeAssistant,
+    lock: PairedLock,
+    watch: StateWatch,
+    patience: float = 10,
+    press: Press | None = None,
 ) -> Sample:
     """Present the enrolled finger; time until HA shows the access event and unlock.
 
     ``patience``: seconds before giving up on each step (a fleet all active is slow).
+    ``press``: lay the finger with it, once the lock is at rest (press.py); without
+    it, with a ``/sim/v1`` request from Home Assistant's loop as soon as the relock
+    returned (the fleet's way: its locks are sampled all at once).
     """
+    if press is not None:
+        await press.settle(patience)
     watch.reset()
     watch.changed[lock.access_entity].clear()
-    pressed = time.perf_counter_ns()
-    await lock.edge.sim("finger", id=FINGER)
+    if press is not None:
+        pressed = press.finger()
+    else:
+        pressed = time.perf_counter_ns()
+        await lock.edge.sim("finger", id=FINGER)
     async with asyncio.timeout(patience):
         await watch.changed[lock.access_entity].wait()
     event = time.perf_counter_ns()
     await watch.until(lock.lock_entity, lambda state: state == "unlocked", patience)
     sample = Sample(pressed, event, time.perf_counter_ns())
+    if press is not None:
+        await press.answered()
     await relock(hass, lock, watch, patience)
     return sample
 
@@ -115,13 +131,15 @@ async def paired_locks(
 ) -> tuple[list[PairedLock], float]:
     """Start ``count`` prepared edge drivers and pair each; returns HA's setup time.
 
-    ``trace_to``: the drivers note timestamps (benchmarks/trace.py) in files there.
+    ``trace_to``: the drivers and simulators note timestamps (benchmarks/trace.py) in
+    files there.
     """
     edges = [
         EdgeProcess(
             tmp / f"edge{i}",
             session,
             trace_file=trace_to / f"edge{i}-trace.json" if trace_to else None,
+            sim_trace_file=trace_to / f"sim{i}-trace.json" if trace_to else None,
         )
         for i in range(count)
     ]

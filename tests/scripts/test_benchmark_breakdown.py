@@ -3,11 +3,13 @@
 The driver's marks of one sample can begin in the middle of the previous unlock's sync
 (its relock's last report is being stored as the finger comes): that sync is not this
 unlock's, and pairing its end with this unlock's first start gave a negative duration.
+The second figure starts at the simulator's mark of the finger laid on the reader, the
+one inside each sample's own press and event.
 """
 
 from __future__ import annotations
 
-from benchmarks.cases.breakdown import STAGES, breakdown
+from benchmarks.cases.breakdown import STAGES, breakdown, presented
 from benchmarks.cases.ha_timing import Sample
 
 MS = 1_000_000
@@ -16,8 +18,9 @@ MS = 1_000_000
 def test_a_sync_begun_before_the_press_is_not_the_unlocks() -> None:
     """Each stage from its own marks; fsyncs counted and timed from start to end."""
     at = {
-        "mcu_sensor_wake": 1.0,
-        "finger_identify_end": 2.0,
+        "sim_finger": 0.5,  # the simulator's handler (sim_main.py --trace)
+        "mcu_sensor_wake": 1.5,
+        "finger_identify_end": 2.5,
         "fsync_start": 3.0,
         "mcu_unlock_sent": 4.0,
         "mcu_unlock_answered": 5.0,
@@ -35,5 +38,23 @@ def test_a_sync_begun_before_the_press_is_not_the_unlocks() -> None:
     marks.sort(key=lambda mark: mark[1])
     result = breakdown([Sample(pressed=0, event=8 * MS, unlocked=9 * MS)], marks)
     assert result["complete_samples"] == 1
-    assert [ms for _, ms in result["stages_p50_ms"].items()] == [1.0] * len(STAGES)
+    assert list(result["stages_p50_ms"].values()) == [0.5] + [1.0] * 2 + [0.5] + [
+        1.0
+    ] * (len(STAGES) - 4)
     assert (result["fsyncs_per_unlock_p50"], result["fsync_p50_ms"]) == (2, 0.5)
+
+
+def test_each_sample_is_timed_from_its_own_finger_on_the_reader() -> None:
+    samples = [
+        Sample(pressed=0, event=8 * MS, unlocked=9 * MS),
+        Sample(pressed=20 * MS, event=28 * MS, unlocked=30 * MS),
+        Sample(pressed=40 * MS, event=48 * MS, unlocked=49 * MS),  # its mark is lost
+    ]
+    marks = [
+        ("sim_finger", -5 * MS),  # a press before the samples (the enrollment's)
+        ("mcu_sensor_wake", 1 * MS),  # the driver's: not the simulator's
+        ("sim_finger", int(0.5 * MS)),
+        ("sim_finger", 21 * MS),
+        ("sim_finger", 29 * MS),  # after the second sample's event: not its own
+    ]
+    assert presented(samples, marks) == [0.0085, 0.009]

@@ -1,0 +1,104 @@
+"""The credential benchmark's hand at the lock, on the benchmark's own processes.
+
+The press is one request on a keep-alive connection to the simulator's ``/sim/v1``,
+sent at once from a request encoded beforehand; the simulator notes on
+CLOCK_MONOTONIC when its handler lays the finger on the reader, the second figure's
+start. The benchmark's REST calls to the driver reuse one pinned TLS connection (a new
+one per call held 16 at once within seconds, and the driver refused the 17th).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+import contextlib
+from pathlib import Path
+import time
+
+import aiohttp
+import pytest
+
+from benchmarks import trace
+from benchmarks.cases.ha_timing import paired_locks
+from benchmarks.cases.press import Press, SimulatorConnection
+from benchmarks.edge import FINGER, EdgeProcess, _first_line, _spawn
+from benchmarks.hass import home_assistant
+from ezlock_edge.sim.errors import SimulationError
+
+
+@contextlib.asynccontextmanager
+async def simulator(tmp_path: Path) -> AsyncIterator[tuple[int, Path]]:
+    """Run ``benchmarks.sim_main --trace``; yield its port and (after it) its trace."""
+    marks = tmp_path / "sim-trace.json"
+    log = tmp_path / "sim.log"
+    process = await _spawn(
+        "benchmarks.sim_main",
+        log,
+        f"--state-dir={tmp_path / 'sim'}",
+        f"--trace={marks}",
+    )
+    try:
+        ready = await _first_line(process, log)
+        yield ready["sim_port"], marks
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def test_the_press_is_one_request_on_a_kept_connection(tmp_path: Path) -> None:
+    async with simulator(tmp_path) as (port, marks):
+        connection = SimulatorConnection(port)
+        await connection.open()
+        try:
+            panel = await connection.request("GET", "panel")
+            assert panel["links"]["mcu"]["unacknowledged_events"] >= 0
+            before = time.perf_counter_ns()
+            sent = connection.send(connection.encode("POST", "finger", {"id": FINGER}))
+            assert await connection.answer() == {"ok": True}
+            answered = time.perf_counter_ns()
+            with pytest.raises(SimulationError, match="404"):
+                await connection.request("POST", "no_such_action", {})
+            # The same connection still serves (keep-alive, one cycle after another).
+            assert "bolt" in await connection.request("GET", "panel")
+        finally:
+            connection.close()
+    placed = [ns for name, ns in trace.load(marks) if name == "sim_finger"]
+    assert len(placed) == 1
+    assert before <= sent <= placed[0] <= answered
+
+
+async def test_rest_calls_reuse_one_pinned_connection(tmp_path: Path) -> None:
+    async with aiohttp.ClientSession() as session:
+        edge = EdgeProcess(tmp_path / "edge", session)
+        try:
+            await edge.start()
+            await edge.create_first_admin()
+            edge.token = await edge.pair()
+            # More calls than the connections one client may hold (16).
+            for _ in range(24):
+                assert "last_seq" in await edge.api("GET", "/state")
+        finally:
+            await edge.stop()
+
+
+async def test_a_press_waits_until_home_assistant_has_what_the_lock_logged(
+    tmp_path: Path,
+) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        home_assistant(tmp_path / "ha") as hass,
+    ):
+        (lock,), _ = await paired_locks(hass, tmp_path, session, 1)
+        press = Press(hass, lock)
+        try:
+            await press.open()
+            # A doorbell press: an MCU event the driver stores, acknowledges and
+            # streams; the request returns long before Home Assistant has it.
+            await lock.edge.sim("keypad", keys=["doorbell"])
+            await press.settle()
+            logged = (await lock.edge.api("GET", "/state"))["last_seq"]
+            assert lock.entry.runtime_data.last_seq == logged
+            panel = await lock.edge.lock.look("panel")
+            assert panel["links"]["mcu"]["unacknowledged_events"] == 0
+        finally:
+            press.close()
+            await lock.edge.stop()
