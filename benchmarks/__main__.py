@@ -121,6 +121,20 @@ def _table(results: dict[str, Any]) -> dict[str, Any]:
         table["fsyncs_per_credential_p50"] = credential["breakdown"][
             "fsyncs_per_unlock_p50"
         ]
+        if parts := credential.get("floor_parts"):
+            # The floor's echo is aiohttp.web's; the driver's own server beside it.
+            table["floor_websocket_echo_aiohttp_driver_ms"] = [
+                parts["websocket_echo_aiohttp_web_ms"],
+                parts["websocket_echo_driver_server_ms"],
+            ]
+    if skeleton := results.get("path_floor"):
+        # The credential path's processes and hops alone: what the lock's logic
+        # cannot have of the target.
+        table["path_floor_p50_p99_ms"] = [skeleton["p50_ms"], skeleton["p99_ms"]]
+        table["path_floor_p50_p99_floors"] = [
+            skeleton["p50_over_floor"],
+            skeleton["p99_over_floor"],
+        ]
     if command := results.get("ha_command"):
         table["lock_unlock_to_unlocked_p99_ms"] = command["p99_ms"]
     if storm := results.get("event_storm"):

@@ -60,20 +60,8 @@ def breakdown(samples: list[Sample], marks: list[tuple[str, int]]) -> dict[str, 
     fsyncs: list[int] = []
     fsync_ms: list[float] = []
     for sample in samples:
-        inside = [(n, t) for n, t in marks if sample.pressed <= t <= sample.unlocked]
-        inside += [("pressed", sample.pressed), ("ha_event", sample.event)]
-        inside += [("ha_unlocked", sample.unlocked)]
-        inside.sort(key=lambda mark: mark[1])
-        at = sample.pressed
-        complete = True
-        for label, _, end in STAGES:
-            found = next((t for n, t in inside if n == end and t >= at), None)
-            if found is None:
-                complete = False
-                break
-            stages[label].append((found - at) / 1e6)
-            at = found
-        if not complete:
+        inside = _inside(sample, marks)
+        if not _walk(sample, inside, STAGES, stages):
             continue
         # A sync whose start fell before the press is not this unlock's.
         start: int | None = None
@@ -87,15 +75,56 @@ def breakdown(samples: list[Sample], marks: list[tuple[str, int]]) -> dict[str, 
         fsyncs.append(count)
     return {
         "complete_samples": len(fsyncs),
-        "stages_p50_ms": {
-            label: round(statistics.median(times), 3)
-            for label, times in stages.items()
-            if times
-        },
+        "stages_p50_ms": medians(stages),
         "fsyncs_per_unlock_p50": statistics.median(fsyncs) if fsyncs else None,
         "fsyncs_per_unlock_max": max(fsyncs) if fsyncs else None,
         "fsync_p50_ms": round(statistics.median(fsync_ms), 3) if fsync_ms else None,
     }
+
+
+def stage_times(
+    samples: list[Sample],
+    marks: list[tuple[str, int]],
+    stages: tuple[tuple[str, str, str], ...],
+) -> dict[str, list[float]]:
+    """Each stage's milliseconds, of the samples that have every mark."""
+    times: dict[str, list[float]] = {label: [] for label, _, _ in stages}
+    for sample in samples:
+        _walk(sample, _inside(sample, marks), stages, times)
+    return times
+
+
+def medians(times: dict[str, list[float]]) -> dict[str, float]:
+    """Return the median of each stage that has samples (ms, to the microsecond)."""
+    return {label: round(statistics.median(ms), 3) for label, ms in times.items() if ms}
+
+
+def _inside(sample: Sample, marks: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Return the marks within ``sample`` and the benchmark's own, in time order."""
+    inside = [(n, t) for n, t in marks if sample.pressed <= t <= sample.unlocked]
+    inside += [("pressed", sample.pressed), ("ha_event", sample.event)]
+    inside += [("ha_unlocked", sample.unlocked)]
+    inside.sort(key=lambda mark: mark[1])
+    return inside
+
+
+def _walk(
+    sample: Sample,
+    inside: list[tuple[str, int]],
+    stages: tuple[tuple[str, str, str], ...],
+    times: dict[str, list[float]],
+) -> bool:
+    """Add the sample's stage times to ``times`` if it has every mark (all or none)."""
+    at, found_times = sample.pressed, []
+    for _, _, end in stages:
+        found = next((t for n, t in inside if n == end and t >= at), None)
+        if found is None:
+            return False
+        found_times.append((found - at) / 1e6)
+        at = found
+    for (label, _, _), ms in zip(stages, found_times, strict=True):
+        times[label].append(ms)
+    return True
 
 
 def presented(samples: list[Sample], marks: list[tuple[str, int]]) -> list[float]:

@@ -13,7 +13,7 @@ from benchmarks.hass import home_assistant
 from benchmarks.stats import latency, ratio
 
 from .breakdown import breakdown, presented
-from .floors import floor_ms
+from .floors import floor_ms, floor_parts
 from .ha_timing import StateWatch, credential_sample, paired_locks, relock
 from .press import Press
 from .scale import Scale
@@ -22,6 +22,7 @@ from .scale import Scale
 async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any]:
     """``credential_to_ha`` and ``ha_command`` on one lock."""
     floor = await floor_ms(scale.samples)
+    parts = await floor_parts(scale.samples)
     async with (
         aiohttp.ClientSession() as session,
         home_assistant(tmp / "ha") as hass,
@@ -63,6 +64,7 @@ async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any
             "measured": "the benchmark's press request -> Home Assistant event",
             **credential_summary,
             "floor_ms": round(floor, 3),
+            "floor_parts": parts,
             "p50_over_floor": ratio(credential_summary["p50_ms"], floor),
             "p99_over_floor": ratio(credential_summary["p99_ms"], floor),
             "presented_at_sensor": _over_floor(

@@ -9,8 +9,15 @@ one inside each sample's own press and event.
 
 from __future__ import annotations
 
-from benchmarks.cases.breakdown import STAGES, breakdown, presented
+from benchmarks.cases.breakdown import (
+    STAGES,
+    breakdown,
+    medians,
+    presented,
+    stage_times,
+)
 from benchmarks.cases.ha_timing import Sample
+from benchmarks.cases.path_floor import STAGES as SKELETON_STAGES
 
 MS = 1_000_000
 
@@ -58,3 +65,19 @@ def test_each_sample_is_timed_from_its_own_finger_on_the_reader() -> None:
         ("sim_finger", 29 * MS),  # after the second sample's event: not its own
     ]
     assert presented(samples, marks) == [0.0085, 0.009]
+
+
+def test_the_skeletons_stages_are_of_whole_samples_only() -> None:
+    """path_floor's stages, from the skeleton's processes' marks and the client's."""
+    samples = [
+        Sample(pressed=0, event=7 * MS, unlocked=7 * MS),
+        Sample(pressed=10 * MS, event=17 * MS, unlocked=17 * MS),  # no commit mark
+    ]
+    names = [end for _, _, end in SKELETON_STAGES][:-1]  # the last is the client's
+    marks = [(name, (i + 1) * MS) for i, name in enumerate(names)]
+    marks += [(name, 10 * MS + (i + 1) * MS) for i, name in enumerate(names[:-1])]
+    times = stage_times(samples, sorted(marks, key=lambda m: m[1]), SKELETON_STAGES)
+    assert medians(times) == dict.fromkeys(
+        (label for label, _, _ in SKELETON_STAGES), 1.0
+    )
+    assert {len(ms) for ms in times.values()} == {1}
