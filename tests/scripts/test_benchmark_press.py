@@ -9,7 +9,7 @@ one per call held 16 at once within seconds, and the driver refused the 17th).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 import contextlib
 from pathlib import Path
 import time
@@ -80,6 +80,23 @@ async def test_rest_calls_reuse_one_pinned_connection(tmp_path: Path) -> None:
             await edge.stop()
 
 
+@pytest.fixture
+def blocking_calls_restored() -> Iterator[None]:
+    """Undo Home Assistant's blocking-call checks after the test, for the next ones.
+
+    Booting Home Assistant (as the benchmark does, outside its test plugin) patches
+    ``time.sleep`` and friends for the whole process; the developer-scripts tests
+    after this one call them inside their own event loops.
+    """
+    yield
+    from homeassistant import block_async_io
+
+    for call in block_async_io._BLOCKED_CALLS.calls:
+        setattr(call.object, call.function, call.original_func)
+    block_async_io._BLOCKED_CALLS.calls.clear()
+
+
+@pytest.mark.usefixtures("blocking_calls_restored")
 async def test_a_press_waits_until_home_assistant_has_what_the_lock_logged(
     tmp_path: Path,
 ) -> None:
