@@ -220,3 +220,30 @@ def test_a_window_without_ack_is_resent_whole_from_the_oldest() -> None:
 
 def _numbers(events: "list[bytes]") -> "list[int]":
     return [int.from_bytes(event[:4], "big") for event in events]
+
+
+def test_a_full_buffer_sends_every_event_it_still_keeps() -> None:
+    # Window 2 of a 4-slot buffer: 1 and 2 in flight, 3 and 4 wait. Event 5 drops 1 (in
+    # flight) from the full buffer: only 2 is in flight now, so 3 goes, and the next
+    # round begins with the oldest kept (docs/serial-protocol.md, "Delivery guarantees").
+    # It skipped 3: the host saw 2, 4 and took 3 for lost, acknowledging past it.
+    host = Host(event_capacity=4)
+    host.request(0, b"\x01\x01\x02")  # window 2: the battery report (1) goes at once
+    _presses(host, 3)  # 2 joins it, 3 and 4 wait
+    assert _numbers(host.events())[-2:] == [1, 2]
+    host.frames = []
+    _presses(host, 1)  # 5: the buffer (2, 3, 4, 5) dropped 1
+    assert host.board.controller.events.dropped == 1
+    assert _numbers(host.events()) == [3]
+    host.frames = []
+    host.ack(2)
+    assert _numbers(host.events()) == [4]
+    host.frames = []
+    _presses(host, 2)  # 6 fills the buffer, 7 drops 3 (in flight): 4 is, 5 goes
+    assert _numbers(host.events()) == [5]
+    host.frames = []
+    host.advance(1000)  # no ACK for a second: the round, from the oldest kept
+    assert _numbers(host.events()) == [4, 5]
+    host.frames = []
+    host.ack(5)
+    assert _numbers(host.events()) == [6, 7]

@@ -55,6 +55,7 @@ class Link:
         self._last_answer = b""
         self._frame_counter = 0
         self._in_flight = 0  # the oldest events sent and not yet acknowledged
+        self._dropped = events.dropped  # by the full buffer, as far as _in_flight knows
         self._resend_at = 0
         self.sessions = 0
 
@@ -73,6 +74,7 @@ class Link:
         """Milliseconds until ``poll`` has something to do on its own (-1: nothing)."""
         waits = []
         events = self._events.count
+        self._forget_dropped()
         if events:
             waits.append(
                 max(0, self._clock.diff(self._resend_at, now_ms))
@@ -132,6 +134,7 @@ class Link:
             (payload[0] << 24) | (payload[1] << 16) | (payload[2] << 8) | payload[3]
         )
         events = self._events
+        self._forget_dropped()
         for index in range(min(events.count, max(self._in_flight, self.window))):
             if events.number(index) == number:
                 events.drop(index + 1)  # cumulative: this one and every older one
@@ -142,6 +145,7 @@ class Link:
     def pump(self, now_ms: int) -> None:
         """Fill the window with the oldest events; resend it all when a second passed."""
         events = self._events
+        self._forget_dropped()
         if not events.count:
             self._in_flight = 0
             return
@@ -156,6 +160,13 @@ class Link:
             self._frame_counter = (self._frame_counter + 1) & 0xFF
             self._send(wire.EVENT, self._frame_counter, events.payload(self._in_flight))
             self._in_flight += 1
+
+    def _forget_dropped(self) -> None:
+        """Forget the events in flight that a full buffer dropped (the oldest go first)."""
+        dropped = self._events.dropped - self._dropped
+        if dropped:
+            self._dropped += dropped
+            self._in_flight = max(0, self._in_flight - dropped)
 
     def _send(self, kind: int, seq: int, payload: bytes) -> None:
         self._uart.write(wire.encode_frame(kind, seq, payload))
