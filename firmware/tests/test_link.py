@@ -247,3 +247,25 @@ def test_a_full_buffer_sends_every_event_it_still_keeps() -> None:
     host.frames = []
     host.ack(5)
     assert _numbers(host.events()) == [6, 7]
+
+
+def test_events_answers_the_oldest_event_kept_in_the_documents_bytes() -> None:
+    host = Host(record={"next": 45})  # the battery report at power-up is event 45
+    host.request(0, b"\x01\x01")
+    answer = host.raw(h("A5 5A 03 03 0D 03 00 73"))  # EVENTS, seq 0D
+    assert answer.endswith(h("A5 5A 08 04 0D 03 00 00 00 00 2D EF C5"))  # 45
+    host.ack(45)
+    assert host.request(14, b"\x03") == b"\x03\x00" + (46).to_bytes(
+        4, "big"
+    )  # none kept
+    _presses(host, 2)  # 46, 47
+    host.ack(46)
+    assert host.request(15, b"\x03") == b"\x03\x00" + (47).to_bytes(4, "big")
+    assert host.request(16, b"\x03\x00") == b"\x03\x02"  # no arguments: INVALID
+
+
+def test_events_says_what_a_full_buffer_dropped() -> None:
+    host = Host(event_capacity=4)
+    host.request(0, b"\x01\x01")
+    _presses(host, 5)  # 1 (battery) .. 6: 1 and 2 dropped
+    assert host.request(1, b"\x03") == b"\x03\x00" + (3).to_bytes(4, "big")

@@ -408,7 +408,8 @@ async def test_a_first_revision_mcu_is_greeted_again_and_sends_stop_and_wait(
 
     docs/serial-protocol.md: its HELLO takes the version byte alone and answers
     anything longer with INVALID_ARGUMENT; the driver greets it again without a
-    window and acknowledges its events one by one (bytes from the document).
+    window and acknowledges its events one by one (bytes from the document); it does
+    not know OLDEST_EVENT either (asked once, at the session's first event).
     """
     peer = pty_peer("mcu", McuParser())
     opening = asyncio.create_task(McuDevice.open(str(peer.port.path)))
@@ -439,6 +440,12 @@ async def test_a_first_revision_mcu_is_greeted_again_and_sends_stop_and_wait(
                     encode_event(McuEvent(number, McuEventKind.LOCK_BUTTON)),
                 ).encode()
             )
+            if number == 7:  # a session's first event: the oldest kept? not known
+                asked = await peer.next(lambda f: f.type is MessageType.REQUEST)
+                assert asked.payload == bytes.fromhex("03")  # OLDEST_EVENT
+                peer.send(McuFrame(MessageType.ACK, asked.seq).encode())
+                unknown = bytes.fromhex("03 01")  # UNKNOWN_COMMAND
+                peer.send(McuFrame(MessageType.RESPONSE, asked.seq, unknown).encode())
             ack = await peer.next(lambda frame: frame.type is MessageType.EVENT_ACK)
             assert (ack.seq, decode_event_ack(ack.payload)) == (number, number)
         assert handled == [7, 8]

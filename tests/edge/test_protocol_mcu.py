@@ -9,6 +9,7 @@ says.
 from __future__ import annotations
 
 import asyncio
+import binascii
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 import logging
@@ -20,6 +21,7 @@ from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType, NakReason
 from ezlock_edge.framing.mcu_messages import (
     Command,
     GetStatus,
+    Hello,
     Lock,
     McuResponse,
     ResponseStatus,
@@ -64,6 +66,18 @@ class Peer:
     def sent(self) -> list[McuFrame]:
         """Frames the driver sent that the test has not taken yet."""
         return self.scripted.sent()
+
+    async def answer_oldest(self, number: int | None) -> None:
+        """Answer the driver's OLDEST_EVENT: the oldest event kept is ``number``.
+
+        None: an MCU of an earlier revision (UNKNOWN_COMMAND). As the document spells
+        the frames: ACK, then RESPONSE 03 with its status and the number (u32).
+        """
+        request = await self.next(MessageType.REQUEST)
+        assert request.payload == b"\x03", request
+        self.send(doc_frame(0x01, request.seq, b""))
+        data = b"\x01" if number is None else b"\x00" + number.to_bytes(4, "big")
+        self.send(doc_frame(0x04, request.seq, b"\x03" + data))
 
     async def sync(self) -> list[McuFrame]:
         """Return what the driver sent before it answered a marker sent now.
@@ -198,6 +212,20 @@ async def test_partial_frame_is_given_up_when_the_line_goes_idle(
     peer.send(McuFrame(MessageType.RESPONSE, frame.seq, bytes((Command.STATUS, 0))))
     assert await task == b""
     assert peer.sent() == []  # answered without a retransmission
+
+
+def doc_frame(kind: int, seq: int, payload: bytes) -> bytes:
+    """Spell an MCU frame as docs/serial-protocol.md does, with the stdlib's CRC.
+
+    ``A5 5A | len | type | seq | payload | CRC-16/CCITT-FALSE`` over len .. payload.
+    """
+    body = bytes((len(payload) + 2, kind, seq)) + payload
+    return b"\xa5\x5a" + body + binascii.crc_hqx(body, 0xFFFF).to_bytes(2, "big")
+
+
+def doc_event(seq: int, number: int, kind: int = 0x08, data: bytes = b"") -> bytes:
+    """Spell an EVENT as the document does: number (u32), kind (08 TAMPER), data."""
+    return doc_frame(0x05, seq, number.to_bytes(4, "big") + bytes((kind,)) + data)
 
 
 def event_frame(seq: int, event: McuEvent) -> McuFrame:
@@ -476,6 +504,7 @@ async def test_an_event_the_mcu_no_longer_has_is_not_waited_for(
     peer.send(event_frame(2, tamper))  # sent: refused behind 5
     assert [f for f in await peer.sync() if f.type is MessageType.EVENT_ACK] == []
     peer.send(event_frame(3, tamper))  # a resend round without 5: it is gone
+    await peer.answer_oldest(6)  # the MCU says so
     ack = await peer.next(MessageType.EVENT_ACK)
     assert decode_event_ack(ack.payload) == 6
     assert handled == [5, 6]
@@ -580,6 +609,7 @@ async def test_a_resend_round_that_begins_later_says_the_mcu_lost_the_event(
     await acknowledged_up_to(peer, 5, log, (5,))
     with caplog.at_level(logging.WARNING):
         peer.send(tamper_frame(4, 7))  # the resend round: 6 is gone
+        await peer.answer_oldest(7)
         assert decode_event_ack((await peer.next(MessageType.EVENT_ACK)).payload) == 7
     assert any("6..6" in r.getMessage() for r in caplog.records)
     log.broken = [8]
@@ -590,6 +620,7 @@ async def test_a_resend_round_that_begins_later_says_the_mcu_lost_the_event(
     assert acks(await peer.sync()) == []
     assert log.handled == [5, 6, 7, 8]  # neither 9 nor 11 past the failed 8
     peer.send(tamper_frame(8, 11))  # the next round begins with it again
+    await peer.answer_oldest(11)
     assert decode_event_ack((await peer.next(MessageType.EVENT_ACK)).payload) == 11
     assert log.stored == [5, 7, 11]
 
@@ -639,6 +670,7 @@ async def test_a_round_that_begins_past_an_unstored_event_is_handled_from_its_st
     assert acks(await peer.sync()) == []
     peer.send(bolt_frame(4, 6, BoltState.UNLOCKED))  # the round: 5 is gone
     peer.send(tamper_frame(5, 7))
+    await peer.answer_oldest(6)
     numbers = [0]
     while numbers[-1] != 7:  # in one batch or two, as the bytes came
         numbers.append(
@@ -646,3 +678,160 @@ async def test_a_round_that_begins_past_an_unstored_event_is_handled_from_its_st
         )
     assert numbers[1:] in ([7], [6, 7])
     assert handled == [5, 6, 6, 7]
+
+
+def corrupted(frame: bytes) -> bytes:
+    """``frame`` as a noisy cable delivers it: its last CRC byte damaged."""
+    return frame[:-1] + bytes((frame[-1] ^ 0x01,))
+
+
+async def test_an_event_frame_corrupted_on_the_wire_is_not_acknowledged_past(
+    peer: Peer, link: McuLink
+) -> None:
+    """Frame of event 6 fails its CRC: 7 waits for the MCU's resend of 6.
+
+    The numbers jump from 5 to 7; the MCU says it keeps 6 (OLDEST_EVENT), so 6 is not
+    taken for lost: nothing is acknowledged until the go-back-N round brings it.
+    """
+    log = Log()
+    link.set_event_handler(log.handle, log.batch)
+    peer.send(doc_event(1, 5))
+    await acknowledged_up_to(peer, 5, log, (5,))
+    peer.send(corrupted(doc_event(2, 6)) + doc_event(3, 7))
+    await peer.answer_oldest(6)
+    assert acks(await peer.sync()) == []
+    assert log.handled == [5]
+    peer.send(doc_event(4, 6) + doc_event(5, 7))  # the round, a second later
+    await acknowledged_up_to(peer, 7, log, (5, 6, 7))
+    assert log.stored == [5, 6, 7]
+
+
+async def test_numbers_a_restart_skipped_are_not_waited_for(
+    peer: Peer, link: McuLink, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The MCU restarted: its numbers go on after its reserved block (5, then 257).
+
+    It keeps 257 as its oldest (the ones before went with its RAM): handled at once.
+    """
+    log = Log()
+    link.set_event_handler(log.handle, log.batch)
+    peer.send(doc_event(1, 5))
+    await acknowledged_up_to(peer, 5, log, (5,))
+    with caplog.at_level(logging.WARNING):
+        peer.send(doc_event(1, 257, 0x09, b"\x63\x00"))  # BATTERY 99 %, its first
+        await peer.answer_oldest(257)
+        await acknowledged_up_to(peer, 257, log, (257,))
+    assert any("6..256" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_round_whose_first_frame_is_corrupted_is_not_taken_for_its_loss(
+    peer: Peer, link: McuLink
+) -> None:
+    """Event 6 failed; its round's first frame (6) fails its CRC, then 7 comes.
+
+    A round that begins past the awaited event says only that its first frame was not
+    read: the MCU still keeps 6, so 7 is not acknowledged past it.
+    """
+    log = Log()
+    log.broken = [6]
+    link.set_event_handler(log.handle, log.batch)
+    peer.send(doc_event(1, 5) + doc_event(2, 6) + doc_event(3, 7))
+    await acknowledged_up_to(peer, 5, log, (5, 6, 7))
+    assert acks(await peer.sync()) == []
+    peer.send(corrupted(doc_event(4, 6)) + doc_event(5, 7))  # the round
+    await peer.answer_oldest(6)
+    assert acks(await peer.sync()) == []
+    peer.send(doc_event(6, 6) + doc_event(7, 7))  # the next round
+    await acknowledged_up_to(peer, 7, log, (5, 6, 7))
+    assert log.stored == [5, 6, 7]
+
+
+async def test_an_earlier_mcu_revision_gets_a_gap_resent_before_it_is_passed(
+    peer: Peer, link: McuLink
+) -> None:
+    """An MCU that does not know OLDEST_EVENT (UNKNOWN_COMMAND): its rounds tell.
+
+    A gap waits for the next round: one that begins with 6 brings it; a round that
+    begins past the awaited event then says the MCU no longer has it (asked once).
+    """
+    log = Log()
+    link.set_event_handler(log.handle, log.batch)
+    peer.send(doc_event(1, 5))
+    await acknowledged_up_to(peer, 5, log, (5,))
+    peer.send(corrupted(doc_event(2, 6)) + doc_event(3, 7))
+    await peer.answer_oldest(None)
+    assert acks(await peer.sync()) == []
+    peer.send(doc_event(4, 6) + doc_event(5, 7))  # the round brings 6
+    await acknowledged_up_to(peer, 7, log, (5, 6, 7))
+    peer.send(doc_event(6, 9))  # a gap again: 8 never read
+    assert acks(await peer.sync()) == []
+    peer.send(doc_event(7, 9))  # the round begins with 9: 8 is gone
+    await acknowledged_up_to(peer, 9, log, (9,))
+    assert [f for f in await peer.sync() if f.type is MessageType.REQUEST] == []
+    assert log.stored == [5, 6, 7, 9]
+
+
+HELLO_REPLY = bytes.fromhex(  # the document's HELLO answer, granting a window of 2
+    "01 00 01 09 45 5A 31 32 33 34 35 36 37 0B 45 5A 4C 4F 43 4B 2D 36 30 36 38"
+    " 05 31 2E 34 2E 30 06 41 42 43 44 45 46 02 04 66 61 63 65 04 70 61 6C 6D 02"
+)
+
+
+async def _hello(peer: Peer, link: McuLink) -> None:
+    """Start a session, as ``McuDevice.open`` does before delivering events."""
+    hello = asyncio.create_task(link.request(Hello(1, 2)))
+    request = await peer.next(MessageType.REQUEST)
+    assert request.payload == b"\x01\x01\x02"
+    peer.send(doc_frame(0x01, request.seq, b""))
+    peer.send(doc_frame(0x04, request.seq, HELLO_REPLY))
+    await hello
+
+
+async def test_a_new_driver_handles_nothing_of_the_round_before_its_hello(
+    peer: Peer, port: SerialPort
+) -> None:
+    """The driver before left events 5..8 unacknowledged in a window of 4.
+
+    The new driver opens the port in the middle of a round and reads 8 first; its
+    HELLO gets a window of 2, and the MCU sends 5, 6 again. Had 8 been handled, its
+    ACK would have acknowledged 7, never read: the frames before the HELLO's answer
+    are dropped, and the MCU sends every event from its oldest after it.
+    """
+    link = McuLink(port)  # started after the HELLO, as McuDevice.open does
+    log = Log()
+    link.set_event_handler(log.handle, log.batch)
+    try:
+        received = port.bytes_received
+        tail = doc_event(0x21, 8)
+        peer.send(tail)
+        await eventually(lambda: port.bytes_received == received + len(tail), "8")
+        await _hello(peer, link)
+        peer.send(doc_event(1, 5) + doc_event(2, 6))  # the session's round, window 2
+        link.start()
+        await peer.answer_oldest(5)  # the session's first event is checked
+        await acknowledged_up_to(peer, 6, log, (5, 6, 7, 8))
+        peer.send(doc_event(3, 7) + doc_event(4, 8))  # the window slides
+        await acknowledged_up_to(peer, 8, log, (5, 6, 7, 8))
+        assert log.handled == [5, 6, 7, 8]
+    finally:
+        await link.close()
+
+
+async def test_a_session_whose_first_frame_is_corrupted_waits_for_it(
+    peer: Peer, port: SerialPort
+) -> None:
+    """The HELLO's round: 5 fails its CRC, 6 comes; the MCU keeps 5: 6 waits."""
+    link = McuLink(port)
+    log = Log()
+    link.set_event_handler(log.handle, log.batch)
+    try:
+        await _hello(peer, link)
+        link.start()
+        peer.send(corrupted(doc_event(1, 5)) + doc_event(2, 6))
+        await peer.answer_oldest(5)
+        assert acks(await peer.sync()) == []
+        peer.send(doc_event(3, 5) + doc_event(4, 6))  # the round, a second later
+        await acknowledged_up_to(peer, 6, log, (5, 6))
+        assert log.handled == [5, 6]
+    finally:
+        await link.close()

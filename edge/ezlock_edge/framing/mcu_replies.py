@@ -162,3 +162,9 @@ def decode_status(data: bytes) -> McuStatus:
 
 
 _STATUS = struct.Struct(">BBBBBbBB")
+_EVENT_NUMBER = struct.Struct(">I")
+
+
+def decode_oldest_event(data: bytes) -> int:
+    """OLDEST_EVENT response data: the oldest event number kept (u32)."""
+    return int(unpack_exact(_EVENT_NUMBER, data)[0])

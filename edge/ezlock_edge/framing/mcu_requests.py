@@ -37,6 +37,7 @@ class Command(IntEnum):
 
     HELLO = 0x01
     STATUS = 0x02
+    OLDEST_EVENT = 0x03
     LOCK = 0x10
     UNLOCK = 0x11
     SET_LEDS = 0x20
@@ -88,6 +89,27 @@ class GetStatus:
 
     @classmethod
     def decode_args(cls, args: bytes) -> GetStatus:
+        """No arguments."""
+        no_args(args)
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class GetOldestEvent:
+    """Ask for the oldest event the MCU keeps unacknowledged (u32; the next when none).
+
+    Events numbered below the answer that the host has not acknowledged are gone from
+    the MCU (a full buffer, a restart): the host waits for nothing older.
+    """
+
+    COMMAND: ClassVar[Command] = Command.OLDEST_EVENT
+
+    def encode_args(self) -> bytes:
+        """No arguments."""
+        return b""
+
+    @classmethod
+    def decode_args(cls, args: bytes) -> GetOldestEvent:
         """No arguments."""
         no_args(args)
         return cls()
@@ -303,6 +325,7 @@ class SetWifi:
 type McuRequest = (
     Hello
     | GetStatus
+    | GetOldestEvent
     | Lock
     | Unlock
     | SetLeds
@@ -320,6 +343,7 @@ _REQUESTS: dict[Command, type[McuRequest]] = {
     for cls in (
         Hello,
         GetStatus,
+        GetOldestEvent,
         Lock,
         Unlock,
         SetLeds,

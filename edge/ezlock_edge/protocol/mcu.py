@@ -31,10 +31,13 @@ from ezlock_edge.clock import Clock, timeout
 from ezlock_edge.framing.errors import DecodeError
 from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType, NakReason
 from ezlock_edge.framing.mcu_messages import (
+    Command,
+    GetOldestEvent,
     McuRequest,
     McuResponse,
     ResponseStatus,
     decode_event,
+    decode_oldest_event,
     encode_event_ack,
     encode_request,
 )
@@ -42,6 +45,7 @@ from ezlock_edge.transport import SerialPort
 from ezlock_edge.vocabulary.errors import (
     DeviceBusy,
     DeviceDisconnected,
+    DeviceError,
     DeviceRejected,
     DeviceTimeout,
 )
@@ -107,6 +111,9 @@ class _EventLedger:
     # MCU goes back to its oldest unacknowledged event).
     retry: int | None = None
     previous: int | None = None
+    # A session began with no event handled yet: its first event is checked against
+    # the oldest the MCU keeps (the round's first frame may have been lost on the wire).
+    unchecked: bool = False
 
     def wait_for(self, number: int) -> None:
         """Handle nothing after ``number`` until it comes again."""
@@ -168,6 +175,7 @@ class McuLink:
         self._handler_set = asyncio.Event()
         self._events: asyncio.Queue[McuFrame] = asyncio.Queue()
         self._ledger = _EventLedger()
+        self._oldest_unknown_command = False  # OLDEST_EVENT: an earlier revision
         self._worker: asyncio.Task[None] | None = None
         self._batches: set[asyncio.Task[None]] = set()  # storing or acknowledging
 
@@ -293,6 +301,28 @@ class McuLink:
             return
         if not outstanding.response.done():
             outstanding.response.set_result(response)
+            if (
+                response.command == Command.HELLO
+                and response.status is ResponseStatus.OK
+            ):
+                self._session_started()
+
+    def _session_started(self) -> None:
+        """Drop the EVENT frames read before a HELLO's answer: the MCU sends them again.
+
+        They are the session before (a new driver may read the tail of a round meant
+        for its predecessor); after its HELLO the MCU sends every event it keeps from
+        the oldest, in order, so handling the tail first could acknowledge past events
+        this driver has not read.
+        """
+        dropped = 0
+        while not self._events.empty():
+            self._events.get_nowait()
+            dropped += 1
+        if dropped:
+            _LOGGER.debug("MCU: %d event frames of the session before dropped", dropped)
+        if self._ledger.last is None:
+            self._ledger.unchecked = True
 
     def _state_changed(self, state: LinkState) -> None:
         if state is LinkState.DISCONNECTED:
@@ -403,11 +433,7 @@ class McuLink:
         number = int.from_bytes(frame.payload[:4], "big")
         went_back = ledger.previous is not None and number <= ledger.previous
         ledger.previous = number
-        if (
-            ledger.retry is not None
-            and number > ledger.retry
-            and self._refuse(went_back=went_back)
-        ):
+        if await self._refuse(number, went_back=went_back):
             return None
         try:
             event = decode_event(frame.payload)
@@ -443,21 +469,59 @@ class McuLink:
         ledger.recent.append(event.seq)
         return event.seq
 
-    def _refuse(self, *, went_back: bool) -> bool:
-        """Return whether to leave an event to the MCU's resend (one before it is due).
+    async def _refuse(self, number: int, *, went_back: bool) -> bool:
+        """Return whether to leave ``number`` to the MCU's resend: an older one is due.
 
-        The MCU begins a resend round with its oldest unacknowledged event: a round
-        (a number not above the one read before) that begins past the one awaited says
-        the MCU no longer has it (its buffer overflowed), so it is handled from there.
+        Events after the awaited one (a failed or unstored one) wait for it. A gap of
+        numbers never read (frames lost on the wire), a resend round that begins past
+        the awaited event (its first frame may have been lost), and the first event of
+        a session are checked against the oldest event the MCU keeps: only what it no
+        longer has (dropped from a full buffer, lost in a restart) is gone.
         """
-        if not went_back:
-            return True
         ledger = self._ledger
-        _LOGGER.warning(
-            "MCU event %s is gone from the MCU; going on after it", ledger.retry
-        )
-        ledger.retry = None
+        awaited = ledger.retry
+        if awaited is not None:
+            if number <= awaited:
+                return False
+            if not went_back:
+                return True  # new events behind the awaited one
+        elif ledger.last is not None and number > ledger.last + 1:
+            awaited = ledger.last + 1  # a gap
+        elif not ledger.unchecked:
+            return False
+        ledger.unchecked = False
+        oldest = await self._oldest_kept()
+        if oldest is None:
+            # Not known. An MCU of an earlier revision: a round that begins past the
+            # awaited event is all it says (the MCU dropped it), a gap waits for one.
+            # A request that failed: nothing is concluded, the resend comes again.
+            if awaited is None or (
+                ledger.retry is not None and self._oldest_unknown_command
+            ):
+                ledger.retry = None
+                return False
+            ledger.retry = awaited
+            return True
+        due = oldest if awaited is None else max(awaited, oldest)
+        if due < number:
+            ledger.retry = due  # the MCU keeps it: its resend comes
+            return True
+        ledger.retry = None  # what was awaited is gone: logged once this one is done
         return False
+
+    async def _oldest_kept(self) -> int | None:
+        """Ask the MCU for the oldest event it keeps (None: it cannot say now)."""
+        if self._oldest_unknown_command:
+            return None
+        try:
+            return decode_oldest_event(await self.request(GetOldestEvent()))
+        except RequestRefused as err:
+            if err.status is ResponseStatus.UNKNOWN_COMMAND:
+                self._oldest_unknown_command = True  # an MCU of an earlier revision
+            _LOGGER.warning("MCU: oldest event not known: %s", err)
+        except (DeviceError, DecodeError) as err:
+            _LOGGER.warning("MCU: oldest event not known: %s", err)
+        return None
 
     def _undecodable_event(self, frame: McuFrame, err: DecodeError) -> int:
         number = int.from_bytes(frame.payload[:4], "big")

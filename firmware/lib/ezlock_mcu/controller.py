@@ -221,6 +221,8 @@ class Controller:
             return self._hello(args)
         if command == wire.CMD_STATUS:
             return (wire.OK, self._status()) if not args else _invalid()
+        if command == wire.CMD_OLDEST_EVENT:
+            return (wire.OK, self._oldest_event()) if not args else _invalid()
         if command in {wire.CMD_LOCK, wire.CMD_UNLOCK}:
             return self._move(command, args, now_ms)
         if command == wire.CMD_SET_LEDS:
@@ -294,6 +296,19 @@ class Controller:
         parts.append(bytes((len(self._capabilities),)))
         parts.extend(_text(name) for name in self._capabilities)
         return wire.OK, b"".join(parts)
+
+    def _oldest_event(self) -> bytes:
+        """Return the oldest event kept (the next number when none): older are gone."""
+        events = self.events
+        number = events.number(0) if events.count else self._numbers.next
+        return bytes(
+            (
+                (number >> 24) & 0xFF,
+                (number >> 16) & 0xFF,
+                (number >> 8) & 0xFF,
+                number & 0xFF,
+            )
+        )
 
     def _status(self) -> bytes:
         flags = (

@@ -84,6 +84,11 @@ class EventNumbers:
         self._next = record.get("next", 1)
         self._reserved = self._next
 
+    @property
+    def next(self) -> int:
+        """The number the next event will get."""
+        return self._next
+
     def take(self) -> int:
         """Return the next number (1 after 2**32 - 1)."""
         number = self._next

@@ -32,6 +32,7 @@ NAK_BUSY = const(0x03)
 # commands
 CMD_HELLO = const(0x01)
 CMD_STATUS = const(0x02)
+CMD_OLDEST_EVENT = const(0x03)
 CMD_LOCK = const(0x10)
 CMD_UNLOCK = const(0x11)
 CMD_SET_LEDS = const(0x20)
