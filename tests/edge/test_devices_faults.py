@@ -307,3 +307,38 @@ async def test_a_finger_whose_match_was_lost_stays_on_the_reader(
         sim.watch_driver(None)
         await hardware.close()
         await sim.stop()
+
+
+async def test_a_storm_on_a_noisy_line_loses_no_event(
+    clock: ManualClock, tmp_path: Path
+) -> None:
+    """40 presses, 3 % of the bytes damaged both ways: each handled once, in order.
+
+    An EVENT frame damaged on the wire leaves a gap of numbers that is not the MCU's
+    loss: it is waited for (the MCU's OLDEST_EVENT says it keeps it), never
+    acknowledged past, and comes in the MCU's next resend round.
+    """
+    sim = SimulatedLock(clock=clock, seed=11, state_dir=tmp_path)
+    await sim.start()
+    hardware = await open_hardware(sim)
+    received: list[int] = []
+
+    async def handle(event: McuEvent) -> None:
+        if event.kind is McuEventKind.LOCK_BUTTON:
+            received.append(event.seq)
+
+    def moved() -> bool:
+        clock.advance(0.1)
+        return len(received) >= 40
+
+    try:
+        hardware.mcu.set_event_handler(handle)
+        await sim.noise("mcu", 0.03)
+        for _ in range(40):
+            await sim.lock_button()
+        await eventually(moved, "40 presses")
+        await sim.noise("mcu", 0.0)
+        assert received == list(range(received[0], received[0] + 40))
+    finally:
+        await hardware.close()
+        await sim.stop()
