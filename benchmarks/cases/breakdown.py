@@ -54,6 +54,11 @@ STAGES = (
 )
 
 
+# Marks a sample may lack: with an MCU that says itself whether its motor moved the
+# bolt, there is no #11.6 sync before UNLOCK (the decision then ends at UNLOCK).
+OPTIONAL = frozenset({"fsync_start"})
+
+
 def breakdown(samples: list[Sample], marks: list[tuple[str, int]]) -> dict[str, Any]:
     """Median time of each stage of STAGES, and the fsyncs each unlock cost."""
     stages: dict[str, list[float]] = {label: [] for label, _, _ in STAGES}
@@ -114,10 +119,19 @@ def _walk(
     stages: tuple[tuple[str, str, str], ...],
     times: dict[str, list[float]],
 ) -> bool:
-    """Add the sample's stage times to ``times`` if it has every mark (all or none)."""
+    """Add the sample's stage times to ``times`` if it has every mark (all or none).
+
+    An end in OPTIONAL counts only before the next stage's end; without it there,
+    its stage ends where the next one does (which then takes 0 ms).
+    """
     at, found_times = sample.pressed, []
-    for _, _, end in stages:
-        found = next((t for n, t in inside if n == end and t >= at), None)
+    ends = [end for _, _, end in stages]
+    for index, end in enumerate(ends):
+        found = _first(inside, end, at)
+        if end in OPTIONAL and index + 1 < len(ends):
+            following = _first(inside, ends[index + 1], at)
+            if found is None or (following is not None and following < found):
+                found = following
         if found is None:
             return False
         found_times.append((found - at) / 1e6)
@@ -140,3 +154,7 @@ def presented(samples: list[Sample], marks: list[tuple[str, int]]) -> list[float
         if at < len(placed) and placed[at] <= sample.event:
             seconds.append((sample.unlocked - placed[at]) / 1e9)
     return seconds
+
+
+def _first(inside: list[tuple[str, int]], name: str, at: int) -> int | None:
+    return next((t for n, t in inside if n == name and t >= at), None)

@@ -81,3 +81,28 @@ def test_the_skeletons_stages_are_of_whole_samples_only() -> None:
         (label for label, _, _ in SKELETON_STAGES), 1.0
     )
     assert {len(ms) for ms in times.values()} == {1}
+
+
+def test_an_unlock_without_the_commanded_movements_sync() -> None:
+    """An MCU that reports what moved the bolt: no #11.6 sync before UNLOCK."""
+    at = {
+        "sim_finger": 0.5,
+        "mcu_sensor_wake": 1.5,
+        "finger_identify_end": 2.5,
+        "mcu_unlock_sent": 3.5,
+        "mcu_unlock_answered": 4.5,
+        "fsync_start": 5.0,  # the unlock's commit
+        "fsync_end": 5.5,
+        "announce_unlocked": 6.0,
+        "ws_sent_unlocked": 7.0,
+    }
+    marks = sorted(
+        ((name, int(ms * MS)) for name, ms in at.items()), key=lambda m: m[1]
+    )
+    result = breakdown([Sample(pressed=0, event=8 * MS, unlocked=9 * MS)], marks)
+    assert result["complete_samples"] == 1
+    stages = result["stages_p50_ms"]
+    assert stages["unlock decision"] == 1.0  # to UNLOCK, not to the commit's sync
+    assert stages["the commanded movement made durable (issue #11.6), fsync"] == 0.0
+    assert stages["commit of the unlock and bolt events, fsync included"] == 1.5
+    assert (result["fsyncs_per_unlock_p50"], result["fsync_p50_ms"]) == (1, 0.5)
