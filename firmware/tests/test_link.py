@@ -269,3 +269,72 @@ def test_events_says_what_a_full_buffer_dropped() -> None:
     host.request(0, b"\x01\x01")
     _presses(host, 5)  # 1 (battery) .. 6: 1 and 2 dropped
     assert host.request(1, b"\x03") == b"\x03\x00" + (3).to_bytes(4, "big")
+
+
+def test_hello_with_options_is_the_documents_bytes() -> None:
+    """Window 32 and option 01 asked: window 20 and option 01 granted, appended."""
+    host = Host()
+    host.board.controller._capabilities = ["face", "palm"]
+    answer = host.raw(h("A5 5A 06 03 00 01 01 20 01 C9 48"))
+    assert answer[:7] == h("A5 5A 02 01 00 91 CD")
+    response = h(
+        "A5 5A 35 04 00 01 00 01 09 45 5A 31 32 33 34 35 36 37 0B 45 5A 4C 4F 43 4B"
+        " 2D 36 30 36 38 05 31 2E 34 2E 30 06 41 42 43 44 45 46 02 04 66 61 63 65 04"
+        " 70 61 6C 6D 20 01 B0 A1"
+    )
+    assert answer[7 : 7 + len(response)] == response
+    assert host.board.controller.link.options == wire.OPT_BOLT_CAUSE
+
+
+def test_the_options_granted_are_those_asked_and_known() -> None:
+    host = Host()
+    plain = host.request(0, b"\x01\x01\x20")  # a window, no options: no options byte
+    assert host.board.controller.link.options == 0
+    assert host.request(1, b"\x01\x01\x20\xff") == plain + b"\x01"  # reserved: no
+    assert host.request(2, b"\x01\x01\x20\x00") == plain + b"\x00"
+    assert host.board.controller.link.options == 0
+    assert host.request(3, b"\x01\x01\x20\x01\x00") == b"\x01\x02"  # too long
+    without = Host(options=0)  # a build that grants none
+    assert without.request(0, b"\x01\x01\x20\x01")[-2:] == b"\x20\x00"
+
+
+def test_bolt_reports_say_what_moved_the_bolt_in_a_session_that_asked() -> None:
+    """Option 01: the motor's movements carry 01, a hand's 00 (the document's bytes)."""
+    host = Host(record={"next": 42})  # the battery report is event 42
+    host.request(0, b"\x01\x01\x01\x01")  # window 1, option 01
+    assert kinds(host.take_events()) == [wire.EV_BATTERY]
+    host.request(1, b"\x11\x01")  # UNLOCK, a right-opening door
+    host.input("locked_end", False)
+    host.input("unlocked_end", True)
+    host.input("unlocked_end", False)  # the inside knob throws it back
+    host.input("locked_end", True)
+    assert host.take_events() == [
+        h("00 00 00 2B 07 04 01"),  # event 43: UNLOCKING, the motor
+        h("00 00 00 2C 07 02 01"),  # event 44: UNLOCKED, the motor
+        h("00 00 00 2D 07 01 00"),  # event 45: LOCKED, by hand
+    ]
+
+
+def test_a_jammed_motor_is_the_motors() -> None:
+    host = started()
+    host.request(1, b"\x01\x01\x01\x01")
+    host.input("locked_end", False)  # off its end stop by hand: nothing to report
+    host.request(2, b"\x10")  # LOCK
+    host.input("motor_fault", True)
+    bolts = [event[4:] for event in host.take_events() if event[4] == wire.EV_BOLT]
+    assert bolts == [h("07 03 01"), h("07 05 01")]  # LOCKING, JAMMED: the motor
+
+
+def test_a_queued_bolt_goes_to_each_host_as_its_hello_asked() -> None:
+    """The cause is kept with the BOLT and sent only in a session that asked for it."""
+    host = started()
+    host.request(1, b"\x01\x01\x01\x01")  # a host that asks
+    host.frames = []
+    host.request(2, b"\x11\x01")  # UNLOCKING queued and sent, not acknowledged
+    assert [event[4:] for event in host.events()] == [h("07 04 01")]
+    host.frames = []
+    host.request(0, b"\x01\x01")  # a host of an earlier revision starts a session
+    assert [event[4:] for event in host.events()] == [h("07 04")]
+    host.frames = []
+    host.request(0, b"\x01\x01\x01\x01")  # and a new one again: the same event
+    assert [event[4:] for event in host.events()] == [h("07 04 01")]

@@ -16,6 +16,8 @@ from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.events import Event
 from ezlock_edge.core.lock import LockCore
 from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.sim.mcu import MCU_OPTIONS
+from ezlock_edge.vocabulary.mcu import McuOption
 from tests.support.lock import ADMIN_PASSWORD, create_first_admin, prompts, said
 from tests.support.waiting import eventually
 
@@ -164,14 +166,22 @@ class Rig:
 
 @asynccontextmanager
 async def simulated_lock(
-    tmp_path: Path, clock: ManualClock, motor_travel: float = 0
+    tmp_path: Path,
+    clock: ManualClock,
+    motor_travel: float = 0,
+    mcu_options: McuOption = MCU_OPTIONS,
 ) -> AsyncIterator[SimulatedLock]:
     """Run the simulated hardware for one or more cores.
 
-    The bolt moves at once unless ``motor_travel`` (seconds of the lock's time) says.
+    The bolt moves at once unless ``motor_travel`` (seconds of the lock's time) says;
+    ``mcu_options``: what its controller grants in HELLO.
     """
     sim = SimulatedLock(
-        clock=clock, motor_travel=motor_travel, seed=7, state_dir=tmp_path / "sim"
+        clock=clock,
+        motor_travel=motor_travel,
+        seed=7,
+        state_dir=tmp_path / "sim",
+        mcu_options=mcu_options,
     )
     await sim.start()
     try:

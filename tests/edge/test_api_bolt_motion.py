@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+import contextlib
+import json
 from pathlib import Path
+import sqlite3
 import sys
 import textwrap
 
@@ -12,6 +15,7 @@ import pytest
 
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.vocabulary.mcu import McuOption
 from tests.support.lock import create_first_admin
 from tests.support.waiting import WAIT, eventually
 
@@ -163,3 +167,111 @@ async def test_a_sigkill_while_the_bolt_moves_invents_no_operation(
             if event.type == "unlocked"
         ]
         assert unlocks == ["remote"]
+
+
+_DRIVER_KILLED_BEFORE_ITS_COMMIT = textwrap.dedent(
+    """
+    import asyncio
+    import sys
+    from pathlib import Path
+    from ezlock_edge.clock import SystemClock
+    from ezlock_edge.core.lock import LockCore
+    from ezlock_edge.devices.hardware import Hardware
+    from ezlock_edge.devices.mcu import McuDevice
+
+    unlock = McuDevice.unlock
+
+    async def answered_then_stuck(self, direction):
+        await unlock(self, direction)  # the MCU said OK: its motor runs
+        print("unlock answered", flush=True)
+        await asyncio.Event().wait()  # the unlock is never committed
+
+    McuDevice.unlock = answered_then_stuck
+
+    async def main(data: str, mcu: str, fingerprint: str, face: str, palm: str) -> None:
+        hardware = await Hardware.open(
+            mcu=mcu, fingerprint=fingerprint, face=face, palm=palm
+        )
+        core = LockCore(hardware, Path(data), SystemClock())
+        await core.start()
+        await core.unlock_remote("c_killed")
+
+    asyncio.run(main(*sys.argv[1:]))
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("mcu_options", "stored"),
+    [(McuOption.BOLT_CAUSE, None), (McuOption.NONE, ["UNLOCKED"])],
+    ids=["mcu-says-what-moved-the-bolt", "mcu-of-an-earlier-revision"],
+)
+async def test_a_sigkill_between_unlock_and_its_commit_invents_no_operation(
+    tmp_path: Path, clock: ManualClock, mcu_options: McuOption, stored: object
+) -> None:
+    """Killed -9 after the MCU took UNLOCK, before the unlock was stored (#11.6).
+
+    The next driver hears the MCU's reports of that movement (sent again, or sent
+    for the first time) with nothing in memory. From an MCU that says what moved the
+    bolt they say the motor, and nothing had to be stored before UNLOCK; from one
+    that does not, the movement asked for was on disk before UNLOCK went out. Either
+    way no unlock is recorded: not the remote one (never stored), and no unlock from
+    inside in its place.
+    """
+    sim = SimulatedLock(
+        clock=clock,
+        motor_travel=TRAVEL,
+        state_dir=tmp_path / "sim",
+        mcu_options=mcu_options,
+    )
+    await sim.start()
+    try:
+        async with running_lock(tmp_path, clock=clock, sim=sim) as rig:
+            await rig.create_first_admin()
+            await rig.core.update_settings(remote_unlock_enabled=True)
+        ports = [
+            str(sim.ports[link]) for link in ("mcu", "fingerprint", "face", "palm")
+        ]
+        driver = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _DRIVER_KILLED_BEFORE_ITS_COMMIT,
+            str(tmp_path / "data"),
+            *ports,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert driver.stdout is not None
+        try:
+            async with asyncio.timeout(WAIT):
+                said = await driver.stdout.readline()
+            assert said == b"unlock answered\n"
+        finally:
+            driver.kill()
+            await driver.wait()
+        with contextlib.closing(sqlite3.connect(tmp_path / "data" / "lock.db")) as db:
+            row = db.execute(
+                "SELECT value FROM meta WHERE key = 'mechanism_expected'"
+            ).fetchone()
+        assert (json.loads(row[0]) if row else None) == stored
+        clock.advance(TRAVEL + 0.5)  # no driver on the link: a jump (see above)
+
+        async def arrived() -> bool:
+            return bool((await sim.panel())["bolt"] == "unlocked")
+
+        await eventually(arrived, "the bolt arrived with no driver")
+        async with running_lock(tmp_path, clock=clock, sim=sim) as rig:
+
+            async def heard() -> bool:
+                links = (await sim.panel())["links"]
+                return bool(
+                    rig.core.state.as_dict()["bolt"] == "unlocked"
+                    and not links["mcu"]["unacknowledged_events"]
+                )
+
+            await eventually(heard, "the restarted driver took the bolt's reports")
+            events = rig.core.events.query(0, 1000)
+            assert [e.data for e in events if e.type == "unlocked"] == []
+            bolt = [e.data["state"] for e in events if e.type == "bolt"]
+            assert bolt[-1] == "unlocked"
+    finally:
+        await sim.stop()

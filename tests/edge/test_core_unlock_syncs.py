@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 import contextlib
 import json
 import os
@@ -10,26 +11,52 @@ import sqlite3
 
 import pytest
 
+from ezlock_edge.clock import ManualClock
 from ezlock_edge.core.events import Event
 from ezlock_edge.framing.mcu_messages import McuRequest, Unlock
 from ezlock_edge.protocol.mcu import McuLink
-from tests.support.lock import ADMIN_PASSWORD
+from ezlock_edge.vocabulary.mcu import McuOption
+from tests.support.lock import ADMIN_PASSWORD, create_first_admin
 from tests.support.waiting import eventually
 
-from .api_support import ApiClient, enroll_finger
-from .rig_support import running_lock
+from .api_support import ApiClient, client_for, enroll_finger, pair, running_edge
+from .rig_support import running_lock, simulated_lock
+
+MCUS = pytest.mark.parametrize(
+    "mcu_options",
+    [McuOption.BOLT_CAUSE, McuOption.NONE],
+    ids=["mcu-says-what-moved-the-bolt", "mcu-of-an-earlier-revision"],
+)
 
 
-async def test_a_finger_unlocks_with_two_syncs(
-    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+@pytest.fixture
+async def api(
+    tmp_path: Path, clock: ManualClock, mcu_options: McuOption
+) -> AsyncIterator[ApiClient]:
+    """Pair a client with an edge driver on a lock whose MCU grants ``mcu_options``."""
+    async with (
+        simulated_lock(tmp_path, clock, mcu_options=mcu_options) as sim,
+        running_edge(tmp_path / "edge", clock, sim=sim) as edge,
+        client_for(edge) as client,
+    ):
+        await create_first_admin(sim)
+        await pair(client)
+        yield client
+
+
+@MCUS
+async def test_a_finger_unlock_syncs_once_for_the_unlock_and_the_bolt(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch, mcu_options: McuOption
 ) -> None:
-    """Issue #18: one sync for the movement asked for, one for the unlock and the bolt.
+    """Issue #18: one sync for the unlock and the bolt, one before UNLOCK if needed.
 
-    Before the MCU is told to unlock, the commanded movement is made durable (a
-    restart mid-unlock invents no unlock by hand, issue #11.6); the ``unlocked`` event
-    and the bolt's reports that came with the MCU's answer share the next sync, and
-    are announced after it. Nothing else syncs on the way.
+    The ``unlocked`` event and the bolt's reports that came with the MCU's answer
+    share one sync, and are announced after it. An MCU that says what moved the bolt
+    needs nothing more; with one that does not, the commanded movement is made
+    durable before the MCU is told to unlock (a restart mid-unlock invents no unlock
+    by hand, issue #11.6): one sync more. Nothing else syncs on the way.
     """
+    before = 0 if mcu_options & McuOption.BOLT_CAUSE else 1
     await enroll_finger(api, "admin-right-index")
     sim = api.edge.sim
     assert sim is not None
@@ -63,21 +90,24 @@ async def test_a_finger_unlocks_with_two_syncs(
     finally:
         unsubscribe()
     # The simulated bolt travels in no time: its reports come with the MCU's answer.
-    assert unlocked == [2]
-    assert bolt == [("unlocking", 2), ("unlocked", 2)]
-    assert len(syncs) == 2
+    assert unlocked == [before + 1]
+    assert bolt == [("unlocking", before + 1), ("unlocked", before + 1)]
+    assert len(syncs) == before + 1
 
 
-async def test_a_keypad_unlock_makes_the_movement_durable_before_unlock_is_sent(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@MCUS
+async def test_a_keypad_unlock_stores_the_movement_before_unlock_only_if_needed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mcu_options: McuOption
 ) -> None:
-    """Issue #11.6 at the keypad: the commanded movement is on disk before UNLOCK goes.
+    """Issue #11.6 at the keypad: what a restart needs is on disk before UNLOCK goes.
 
-    A password is checked inside the MCU event handler, within its batch's group
-    commit, which would hold the expectation uncommitted until the batch ends: a
-    driver killed after UNLOCK went out would then take the MCU's resent report for a
-    hand's. Another connection to the file (it sees only what is committed) and the
-    syncs are looked at as UNLOCK is sent.
+    With an MCU that does not say what moved the bolt the commanded movement is: a
+    password is checked inside the MCU event handler, within its batch's group
+    commit, which would hold the expectation uncommitted until the batch ends, and a
+    driver killed after UNLOCK went out would then take the MCU's resent report for
+    a hand's. An MCU that says so tells the restarted driver itself: nothing is
+    stored and nothing synced before UNLOCK. Another connection to the file (it sees
+    only what is committed) and the syncs are looked at as UNLOCK is sent.
     """
     seen: list[tuple[object, int]] = []
     syncs: list[int] = []
@@ -100,10 +130,17 @@ async def test_a_keypad_unlock_makes_the_movement_durable_before_unlock_is_sent(
             seen.append((json.loads(row[0]) if row else None, len(syncs)))
         return await request(self, message)
 
-    async with running_lock(tmp_path) as rig:
+    clock = ManualClock()
+    async with (
+        simulated_lock(tmp_path, clock, mcu_options=mcu_options) as sim,
+        running_lock(tmp_path, clock=clock, sim=sim) as rig,
+    ):
         await rig.create_first_admin()
         monkeypatch.setattr(McuLink, "request", observed)
         monkeypatch.setattr(os, "fsync", counted)
         await rig.type_password(ADMIN_PASSWORD)
         await rig.event("unlocked", method="password")
-    assert seen == [(["UNLOCKED"], 1)]  # committed and synced: before the motor moves
+    if mcu_options & McuOption.BOLT_CAUSE:
+        assert seen == [(None, 0)]  # the MCU's report will say it was the motor
+    else:
+        assert seen == [(["UNLOCKED"], 1)]  # committed and synced before the motor

@@ -40,6 +40,7 @@ from ezlock_edge.vocabulary.mcu import (
     McuEvent,
     McuEventKind,
     McuInfo,
+    McuOption,
     PowerSource,
     Prompt,
     Sensor,
@@ -379,18 +380,23 @@ async def test_reconnection_starts_a_new_session(
 
     async def answer_hello(serial: str) -> None:
         hello = await peer.next(lambda frame: frame.type is MessageType.REQUEST)
-        assert decode_request(hello.payload) == Hello(1, EVENT_WINDOW)
-        info = McuInfo(serial, "EZ-TEST", "1.0", "CODE42")
-        reply = McuResponse(
-            Command.HELLO, ResponseStatus.OK, HelloReply(1, info, 8).encode()
+        assert decode_request(hello.payload) == Hello(
+            1, EVENT_WINDOW, McuOption.BOLT_CAUSE
         )
+        info = McuInfo(serial, "EZ-TEST", "1.0", "CODE42")
+        granted = HelloReply(1, info, 8, McuOption.BOLT_CAUSE)
+        reply = McuResponse(Command.HELLO, ResponseStatus.OK, granted.encode())
         peer.send(McuFrame(MessageType.RESPONSE, hello.seq, reply.encode()).encode())
 
     opening = asyncio.create_task(McuDevice.open(str(peer.port.path)))
     await answer_hello("LOCK-A")
     mcu = await opening
     try:
-        assert (mcu.info.serial, mcu.event_window) == ("LOCK-A", 8)
+        assert (mcu.info.serial, mcu.event_window, mcu.bolt_causes) == (
+            "LOCK-A",
+            8,
+            True,
+        )
         peer.port.unplug()
         peer.port.plug()
         await answer_hello("LOCK-B")
@@ -407,17 +413,19 @@ async def test_a_first_revision_mcu_is_greeted_again_and_sends_stop_and_wait(
     """An MCU of the protocol's first revision refuses a HELLO with a window.
 
     docs/serial-protocol.md: its HELLO takes the version byte alone and answers
-    anything longer with INVALID_ARGUMENT; the driver greets it again without a
-    window and acknowledges its events one by one (bytes from the document); it does
-    not know OLDEST_EVENT either (asked once, at the session's first event).
+    anything longer with INVALID_ARGUMENT; the driver greets it again with less,
+    down to the version alone, and acknowledges its events one by one (bytes from
+    the document); it does not know OLDEST_EVENT either (asked once, at the
+    session's first event).
     """
     peer = pty_peer("mcu", McuParser())
     opening = asyncio.create_task(McuDevice.open(str(peer.port.path)))
-    first = await peer.next(lambda frame: frame.type is MessageType.REQUEST)
-    assert first.payload == bytes.fromhex("01 01 80")  # HELLO, version 1, window 128
-    peer.send(McuFrame(MessageType.ACK, first.seq).encode())
-    refusal = McuFrame(MessageType.RESPONSE, first.seq, bytes.fromhex("01 02"))
-    peer.send(refusal.encode())  # HELLO: INVALID_ARGUMENT
+    for asked in ("01 01 80 01", "01 01 80"):  # window 128 with options, without
+        hello = await peer.next(lambda frame: frame.type is MessageType.REQUEST)
+        assert hello.payload == bytes.fromhex(asked)
+        peer.send(McuFrame(MessageType.ACK, hello.seq).encode())
+        refusal = McuFrame(MessageType.RESPONSE, hello.seq, bytes.fromhex("01 02"))
+        peer.send(refusal.encode())  # HELLO: INVALID_ARGUMENT
     again = await peer.next(lambda frame: frame.type is MessageType.REQUEST)
     assert again.payload == bytes.fromhex("01 01")  # HELLO, version 1, nothing else
     info = McuInfo("OLD-1", "EZ-TEST", "1.0", "CODE42")
@@ -430,7 +438,11 @@ async def test_a_first_revision_mcu_is_greeted_again_and_sends_stop_and_wait(
         handled.append(event.seq)
 
     try:
-        assert (mcu.info.serial, mcu.event_window) == ("OLD-1", 1)
+        assert (mcu.info.serial, mcu.event_window, mcu.bolt_causes) == (
+            "OLD-1",
+            1,
+            False,
+        )
         mcu.set_event_handler(handle)
         for number in (7, 8):
             peer.send(

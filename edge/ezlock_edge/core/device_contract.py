@@ -34,6 +34,10 @@ class Mcu(Protocol):
         """Identity from the hello exchange."""
 
     @property
+    def bolt_causes(self) -> bool:
+        """Whether BOLT reports say if the motor moved the bolt (issue #11.6)."""
+
+    @property
     def link_state(self) -> LinkState:
         """Whether the UART link is up."""
 

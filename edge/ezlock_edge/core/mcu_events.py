@@ -96,7 +96,7 @@ class McuEvents:
         elif kind is McuEventKind.DOOR and event.door is not None:
             await mechanism.door_moved(event.door)
         elif kind is McuEventKind.BOLT and event.bolt is not None:
-            await mechanism.bolt_moved(event.bolt)
+            await mechanism.bolt_moved(event.bolt, event.bolt_cause)
         elif kind is McuEventKind.TAMPER:
             await mechanism.tampered()
         elif kind is McuEventKind.BATTERY and event.battery_percent is not None:

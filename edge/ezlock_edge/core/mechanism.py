@@ -20,7 +20,14 @@ from typing import Any
 
 from ezlock_edge.clock import Clock, sleep
 from ezlock_edge.vocabulary.errors import DeviceBusy, DeviceError
-from ezlock_edge.vocabulary.mcu import BoltState, DoorState, Key, LedMode, Prompt
+from ezlock_edge.vocabulary.mcu import (
+    BoltCause,
+    BoltState,
+    DoorState,
+    Key,
+    LedMode,
+    Prompt,
+)
 
 from .alarms import SIREN_SECONDS
 from .device_contract import Mcu
@@ -74,11 +81,14 @@ class Mechanism(Readings):
         self.countdown_at: datetime | None = None
         # The movements motor commands asked for, oldest first, each until the bolt
         # reports it: a lock sent as the unlock's motor stops is answered by "unlocked"
-        # first. Stored: killed while the bolt moves for a remote unlock, the restarted
-        # driver hears the MCU resend "unlocked" and must not take it for a hand's
-        # (issue #11.6). A driver before this stored one name, not a list.
+        # first. Killed while the bolt moves for a remote unlock, the restarted driver
+        # hears the MCU resend "unlocked" and must not take it for a hand's (issue
+        # #11.6): an MCU that says what moved the bolt (McuOption.BOLT_CAUSE) tells
+        # it; with one that does not, the list is stored, durable before the command.
+        # A driver before this stored one name, not a list.
         expected = store.get_meta(_EXPECTED_KEY)
         names = [expected] if isinstance(expected, str) else expected or []
+        self._stored: list[str] | None = names or None
         self._expected: list[BoltState] = [
             BoltState[name] for name in names if name in BoltState.__members__
         ]
@@ -169,11 +179,7 @@ class Mechanism(Readings):
             self.stop_countdown()
         deadline = self._clock.monotonic() + MOTOR_BUSY_SECONDS
         while True:
-            # Durable before the command (it may report at once), also when a keypad
-            # entry or a Bluetooth key asks from within a batch of MCU events, whose
-            # group commit would hold it until the batch ends.
-            with self._store.durable_now():
-                self._set_expected([*self._expected, bolt])
+            self._expect(bolt)
             try:
                 await command()
             except DeviceBusy as err:
@@ -191,6 +197,21 @@ class Mechanism(Readings):
                 raise LockOfflineError("The lock does not answer") from err
             return
 
+    def _expect(self, bolt: BoltState) -> None:
+        """Note ``bolt`` as asked for, before the command (it may report at once).
+
+        Stored only for an MCU whose reports do not say what moved the bolt: then it
+        is durable at once, also when a keypad entry or a Bluetooth key asks from
+        within a batch of MCU events, whose group commit would hold it until the
+        batch ends. An MCU that says so needs it in memory only (``moving``).
+        """
+        expected = [*self._expected, bolt]
+        if self._mcu.bolt_causes:
+            self._set_expected(expected)
+            return
+        with self._store.durable_now():
+            self._set_expected(expected)
+
     def _forget(self, bolt: BoltState) -> None:
         """Drop the newest expectation of ``bolt``: its command was not taken."""
         expected = list(self._expected)
@@ -199,10 +220,17 @@ class Mechanism(Readings):
         self._set_expected(expected)
 
     def _set_expected(self, expected: list[BoltState]) -> None:
-        if expected == self._expected:
-            return
+        """Keep ``expected``; store it while the MCU does not say what moved the bolt.
+
+        With one that says so nothing is stored (a list left by a session with an
+        older MCU is cleared at the first change).
+        """
         self._expected = expected
-        self._store.set_meta(_EXPECTED_KEY, [bolt.name for bolt in expected] or None)
+        names = None if self._mcu.bolt_causes else [bolt.name for bolt in expected]
+        stored = names or None
+        if stored != self._stored:
+            self._stored = stored
+            self._store.set_meta(_EXPECTED_KEY, stored)
 
     # reports
 
@@ -231,15 +259,20 @@ class Mechanism(Readings):
         if self._countdown_seconds is not None and self.bolt is BoltState.UNLOCKED:
             self.start_countdown(self._countdown_seconds)  # L-45: restarts on close
 
-    async def bolt_moved(self, bolt: BoltState) -> None:
-        """L-01: the bolt moved; a movement nobody commanded was made by hand."""
+    async def bolt_moved(self, bolt: BoltState, cause: BoltCause | None = None) -> None:
+        """L-01: the bolt moved; a movement nobody commanded was made by hand.
+
+        ``cause``: what the MCU says moved it (None: an MCU that does not say; then a
+        movement is commanded when a command asked for it).
+        """
         self.bolt = bolt
-        commanded = bolt in self._expected
+        expected = bolt in self._expected
+        commanded = expected if cause is None else cause is BoltCause.MOTOR
         with self._store.transaction():
             # One commit: the report, and that the command it answers is done. A kill
             # in between would otherwise replay the report as a movement by hand.
             self._events.append("bolt", state=bolt.name.lower())
-            if commanded:  # that command, and any before it, is done
+            if expected:  # that command, and any before it, is done
                 self._set_expected(self._expected[self._expected.index(bolt) + 1 :])
             elif bolt in {BoltState.LOCKED, BoltState.UNLOCKED, BoltState.JAMMED}:
                 self._set_expected([])

@@ -40,6 +40,7 @@ from ezlock_edge.vocabulary.mcu import (
     LedMode,
     McuEvent,
     McuInfo,
+    McuOption,
     McuStatus,
     Prompt,
 )
@@ -50,13 +51,20 @@ _LOGGER = logging.getLogger(__name__)
 
 BAUDRATE = 115200
 ALL_LEDS = frozenset[Key | Led]({*Key, *Led})
+OPTIONS = McuOption.BOLT_CAUSE
+"""What the driver asks for in HELLO: bolt reports that say what moved the bolt."""
 
 
 class McuDevice(UartDevice):
     """The MCU: bolt motor, door sensor, keypad, voice, siren, battery and radios."""
 
     def __init__(
-        self, port: SerialPort, link: McuLink, info: McuInfo, event_window: int = 1
+        self,
+        port: SerialPort,
+        link: McuLink,
+        info: McuInfo,
+        event_window: int = 1,
+        options: McuOption = McuOption.NONE,
     ) -> None:
         """Use :meth:`open`; this wires an already started port and link."""
         super().__init__(port)
@@ -64,6 +72,8 @@ class McuDevice(UartDevice):
         self.info = info
         self.event_window = event_window
         """Events the MCU keeps in flight this session (1: a first-revision MCU)."""
+        self.options = options
+        """What the MCU granted this session (none: an MCU of an earlier revision)."""
         self._session: asyncio.Task[None] | None = None
         port.add_state_listener(self._state_changed)
 
@@ -81,12 +91,12 @@ class McuDevice(UartDevice):
         link = McuLink(port)
         await port.start()
         try:
-            info, window = await _hello(link)
+            session = await _hello(link)
         except BaseException:
             await port.close()
             raise
         link.start()
-        return cls(port, link, info, window)
+        return cls(port, link, *session)
 
     async def close(self) -> None:
         """Stop: events not yet acknowledged stay buffered on the MCU."""
@@ -94,6 +104,11 @@ class McuDevice(UartDevice):
             self._session.cancel()
         await self._link.close()
         await super().close()
+
+    @property
+    def bolt_causes(self) -> bool:
+        """Whether this session's BOLT reports say if the motor moved the bolt."""
+        return McuOption.BOLT_CAUSE in self.options
 
     async def status(self) -> McuStatus:
         """Read bolt, door, battery, power, tamper, radios and door direction."""
@@ -179,7 +194,7 @@ class McuDevice(UartDevice):
     async def _resume(self) -> None:
         """After a reconnection, start a new session (the MCU then resends events)."""
         try:
-            info, self.event_window = await _hello(self._link)
+            info, self.event_window, self.options = await _hello(self._link)
         except DeviceError as err:
             _LOGGER.warning("MCU session not restarted after reconnection: %s", err)
             return
@@ -194,19 +209,15 @@ class McuDevice(UartDevice):
         self.info = info
 
 
-async def _hello(link: McuLink) -> tuple[McuInfo, int]:
-    """Start a session asking for an event window; return who answered and the window.
+async def _hello(link: McuLink) -> tuple[McuInfo, int, McuOption]:
+    """Start a session; return who answered, the event window and the options granted.
 
-    A controller of the protocol's first revision refuses a HELLO with a window
-    (INVALID_ARGUMENT): it is greeted again with the version alone and sends its
-    events stop-and-wait (window 1).
+    The driver asks for a window and its :data:`OPTIONS`. An MCU of an earlier
+    revision refuses a HELLO longer than it knows (INVALID_ARGUMENT): it is greeted
+    again with less, first the window without options, then the version alone (the
+    first revision, which sends its events stop-and-wait: window 1).
     """
-    try:
-        data = await link.request(Hello(PROTOCOL_VERSION, EVENT_WINDOW))
-    except RequestRefused as err:
-        if err.status is not ResponseStatus.INVALID_ARGUMENT:
-            raise
-        data = await link.request(Hello(PROTOCOL_VERSION))
+    hello, data = await _greet(link)
     try:
         reply = HelloReply.decode(data)
     except DecodeError as err:
@@ -221,4 +232,26 @@ async def _hello(link: McuLink) -> tuple[McuInfo, int]:
         raise DeviceRejected(
             f"MCU granted an event window of {window} > {EVENT_WINDOW}"
         )
-    return reply.info, window
+    options = reply.options or McuOption.NONE
+    if int(options) & ~int(hello.options or McuOption.NONE):
+        raise DeviceRejected(f"MCU granted options not asked for: 0x{options:02X}")
+    return reply.info, window, options
+
+
+_GREETINGS = (
+    Hello(PROTOCOL_VERSION, EVENT_WINDOW, OPTIONS),
+    Hello(PROTOCOL_VERSION, EVENT_WINDOW),
+    Hello(PROTOCOL_VERSION),
+)
+
+
+async def _greet(link: McuLink) -> tuple[Hello, bytes]:
+    """Send the fullest HELLO the MCU takes; return it and the answer's data."""
+    *fuller, least = _GREETINGS
+    for hello in fuller:
+        try:
+            return hello, await link.request(hello)
+        except RequestRefused as err:
+            if err.status is not ResponseStatus.INVALID_ARGUMENT:
+                raise
+    return least, await link.request(least)

@@ -10,6 +10,7 @@ import struct
 
 from ezlock_edge.vocabulary.mcu import (
     BluetoothState,
+    BoltCause,
     BoltState,
     DoorState,
     Key,
@@ -45,7 +46,10 @@ def _event_data(event: McuEvent) -> bytes:
         case McuEventKind.DOOR:
             return bytes((_required(event.door),))
         case McuEventKind.BOLT:
-            return bytes((_required(event.bolt),))
+            state = _required(event.bolt)
+            if event.bolt_cause is None:
+                return bytes((state,))
+            return bytes((state, event.bolt_cause))
         case McuEventKind.BATTERY:
             return bytes((_required(event.battery_percent), event.low_battery))
         case McuEventKind.EMERGENCY_POWER:
@@ -83,6 +87,14 @@ def decode_event(payload: bytes) -> McuEvent:
         case McuEventKind.DOOR:
             return McuEvent(seq, kind, door=enum_field(DoorState, one_byte(data)))
         case McuEventKind.BOLT:
+            # The cause byte comes from an MCU that granted McuOption.BOLT_CAUSE.
+            if len(data) == 2:
+                return McuEvent(
+                    seq,
+                    kind,
+                    bolt=enum_field(BoltState, data[0]),
+                    bolt_cause=enum_field(BoltCause, data[1]),
+                )
             return McuEvent(seq, kind, bolt=enum_field(BoltState, one_byte(data)))
         case McuEventKind.BATTERY:
             percent, low = unpack_exact(_U8X2, data)

@@ -16,6 +16,7 @@ from ezlock_edge.vocabulary.mcu import (
     DoorDirection,
     DoorState,
     McuInfo,
+    McuOption,
     McuStatus,
     PowerSource,
 )
@@ -56,17 +57,24 @@ class McuResponse:
 
 @dataclass(frozen=True, slots=True)
 class HelloReply:
-    """HELLO response data: protocol version, identity (L-64), the granted event window.
+    """HELLO response data: protocol version, identity (L-64), window and options granted.
 
-    ``event_window`` is present only when the HELLO asked for a window.
+    ``event_window`` is present only when the HELLO asked for a window, ``options``
+    only when it asked for options (the bits of those asked that this MCU grants).
     """
 
     protocol_version: int
     info: McuInfo
     event_window: int | None = None
+    options: McuOption | None = None
+
+    def __post_init__(self) -> None:
+        """Options follow the window on the wire: none without one."""
+        if self.options is not None and self.event_window is None:
+            raise ValueError("HELLO reply options need an event window")
 
     def encode(self) -> bytes:
-        """Version byte, four length-prefixed strings, count + capability strings, window."""
+        """Version, four length-prefixed strings, capabilities, window, options."""
         info = self.info
         capabilities = sorted(info.capabilities)
         return b"".join(
@@ -78,7 +86,11 @@ class HelloReply:
                 encode_string(info.verification_code),
                 bytes((len(capabilities),)),
                 *(encode_string(name) for name in capabilities),
-                b"" if self.event_window is None else bytes((self.event_window,)),
+                bytes(
+                    value
+                    for value in (self.event_window, self.options)
+                    if value is not None
+                ),
             )
         )
 
@@ -99,18 +111,19 @@ class HelloReply:
         for _ in range(count):
             name, offset = decode_string(data, offset)
             capabilities.add(name)
-        window: int | None = None
-        if offset == len(data) - 1:
-            window = data[offset]
-            if not window:
-                raise DecodeError("event window 0")
-        elif offset != len(data):
+        rest = data[offset:]
+        if len(rest) > 2:
             raise DecodeError("trailing bytes after capabilities")
+        window = rest[0] if rest else None
+        if window == 0:
+            raise DecodeError("event window 0")
+        options = McuOption(rest[1]) if len(rest) == 2 else None
         serial, model, firmware, code = fields
         return cls(
             data[0],
             McuInfo(serial, model, firmware, code, frozenset(capabilities)),
             window,
+            options,
         )
 
 

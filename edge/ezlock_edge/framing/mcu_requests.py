@@ -18,6 +18,7 @@ from ezlock_edge.vocabulary.mcu import (
     Key,
     Led,
     LedMode,
+    McuOption,
     Prompt,
 )
 
@@ -53,28 +54,37 @@ class Command(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Hello:
-    """Start of a session: the host's protocol version and the event window it takes.
+    """Start of a session: the host's protocol version, event window and options.
 
     ``event_window`` None is the first protocol revision's HELLO (version only): the
-    MCU then sends its events stop-and-wait. Answered by :class:`HelloReply`.
+    MCU then sends its events stop-and-wait. ``options`` (only after a window) are
+    what the host asks for (bits of :class:`McuOption`); None is the HELLO of a host
+    that asks for none and gets no options byte back. Answered by :class:`HelloReply`.
     """
 
     COMMAND: ClassVar[Command] = Command.HELLO
     protocol_version: int = PROTOCOL_VERSION
     event_window: int | None = None
+    options: McuOption | None = None
+
+    def __post_init__(self) -> None:
+        """Options follow a window on the wire: none without one."""
+        if self.options is not None and self.event_window is None:
+            raise ValueError("HELLO options need an event window")
 
     def encode_args(self) -> bytes:
         """Return the arguments after the command byte."""
-        if self.event_window is None:
-            return bytes((self.protocol_version,))
-        return bytes((self.protocol_version, self.event_window))
+        fields = (self.protocol_version, self.event_window, self.options)
+        return bytes(value for value in fields if value is not None)
 
     @classmethod
     def decode_args(cls, args: bytes) -> Hello:
-        """Parse the arguments after the command byte."""
+        """Parse the arguments after the command byte (unknown option bits kept)."""
+        if len(args) == 3:
+            return cls(args[0], args[1], McuOption(args[2]))
         if len(args) == 2:
             return cls(args[0], args[1])
-        return cls(*unpack_exact(_U8, args))
+        return cls(unpack_exact(_U8, args)[0])
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from typing import Any, Literal, Protocol
 from ezlock_mcu_sim.board import SimBoard
 
 from ezlock_edge.clock import Clock
-from ezlock_edge.vocabulary.mcu import McuInfo
+from ezlock_edge.vocabulary.mcu import McuInfo, McuOption
 
 from .body import LockBody
 from .errors import SimulationError
@@ -35,6 +35,9 @@ _LOGGER = logging.getLogger(__name__)
 
 type Runtime = Literal["python", "micropython"]
 type Message = dict[str, Any]
+
+MCU_OPTIONS = McuOption.BOLT_CAUSE
+"""The HELLO options the controller's firmware knows (``wire.OPTIONS``)."""
 
 
 class FirmwareHost(Protocol):
@@ -162,14 +165,19 @@ class VirtualMcu:
         runtime: Runtime = "python",
         handing: int = 1,
         event_capacity: int = 1024,
+        options: McuOption = MCU_OPTIONS,
     ) -> None:
-        """Announce ``info`` in HELLO; ``send`` writes to the UART."""
+        """Announce ``info`` in HELLO; ``send`` writes to the UART.
+
+        ``options``: the HELLO options the firmware grants (McuOption.NONE: none).
+        """
         self.info = info
         self._clock = clock
         self._send = send
         self._state_path = state_path
         self._runtime = runtime
         self._event_capacity = event_capacity
+        self._options = options
         self._motor_travel = motor_travel
         self.firmware: FirmwareHost | None = None
         self._queue: deque[Message] = deque()
@@ -209,6 +217,7 @@ class VirtualMcu:
             "battery": adcs["battery"],
             "store": str(self._state_path) if self._state_path else None,
             "event_capacity": self._event_capacity,
+            "options": int(self._options),
             "motor": self._motor_timing(),
         }
         self._apply(self.firmware.boot(config))

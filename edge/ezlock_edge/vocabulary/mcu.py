@@ -8,7 +8,7 @@ the simulated MCU and the lock core all use these, so they sit below every layer
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
+from enum import IntEnum, IntFlag
 
 MAX_VOLUME = 3
 """The loudest of the MCU's volume levels (0 is silent)."""
@@ -73,6 +73,20 @@ class BoltState(IntEnum):
     LOCKING = 0x03
     UNLOCKING = 0x04
     JAMMED = 0x05
+
+
+class BoltCause(IntEnum):
+    """What moved the bolt, in a BOLT report of an MCU that says so (issue #11.6)."""
+
+    HAND = 0x00  # not the motor: the key cylinder, the inside knob or handle
+    MOTOR = 0x01  # the motor, on a LOCK / UNLOCK of the host
+
+
+class McuOption(IntFlag):
+    """Session options a host asks for in HELLO and the MCU grants (a bitmap)."""
+
+    NONE = 0x00
+    BOLT_CAUSE = 0x01  # BOLT reports carry a BoltCause byte
 
 
 class DoorState(IntEnum):
@@ -273,6 +287,7 @@ class McuEvent:
     set_press: SetPress | None = None
     door: DoorState | None = None
     bolt: BoltState | None = None
+    bolt_cause: BoltCause | None = None  # None: this MCU does not say (no option)
     battery_percent: int | None = None
     low_battery: bool = False
     connected: bool = False

@@ -57,8 +57,12 @@ class Controller:
         radio: Radio,
         watchdog: Watchdog,
         event_capacity: int,
+        options: int = wire.OPTIONS,
     ) -> None:
-        """``identity``: serial, model, firmware version, verification code (L-64)."""
+        """``identity``: serial, model, firmware version, verification code (L-64).
+
+        ``options``: the HELLO options this build grants (all it knows by default).
+        """
         self.clock = clock
         self._store = store
         self._identity = identity
@@ -86,7 +90,12 @@ class Controller:
         self.events = EventQueue(event_capacity)
         self._numbers = EventNumbers(store, record)
         self.link = Link(
-            host, clock, self.events, self._run, max_window=min(event_capacity, 255)
+            host,
+            clock,
+            self.events,
+            self._run,
+            max_window=min(event_capacity, 255),
+            options=options,
         )
         self._measure_at = 0
         self._bluetooth = False
@@ -124,9 +133,11 @@ class Controller:
         self.link.poll(now_ms)
         self._inputs(now_ms)
         self.keypad.poll(now_ms)
+        motor = self.bolt.moving  # a change now is the motor's, else a hand's
         change = self.bolt.poll(now_ms)
         if change >= 0:
-            self.emit(wire.EV_BOLT, bytes((change,)))
+            cause = wire.CAUSE_MOTOR if motor else wire.CAUSE_HAND
+            self.emit(wire.EV_BOLT, bytes((change, cause)))
             if not self.bolt.moving:
                 self._measure_at = self.clock.add(now_ms, AFTER_MOTOR_MS)
         self.leds.poll(now_ms)
@@ -287,8 +298,9 @@ class Controller:
         return wire.UNKNOWN_COMMAND, b""
 
     def _hello(self, args: bytes) -> tuple[int, bytes]:
-        # version, and the event window the host asks for (the link appends its own)
-        if len(args) not in {1, 2} or (len(args) == 2 and not args[1]):
+        # version, the event window and the options the host asks for (the link
+        # appends the window and the options it grants)
+        if not 1 <= len(args) <= 3 or (len(args) >= 2 and not args[1]):
             return _invalid()
         serial, model, firmware, code = self._identity
         parts = [bytes((wire.PROTOCOL_VERSION,))]
@@ -347,7 +359,8 @@ class Controller:
             target, hand = wire.BOLT_UNLOCKED, args[0]
         if self.bolt.moving:
             return wire.BUSY, b""
-        self.emit(wire.EV_BOLT, bytes((self.bolt.start(target, hand, now_ms),)))
+        state = self.bolt.start(target, hand, now_ms)
+        self.emit(wire.EV_BOLT, bytes((state, wire.CAUSE_MOTOR)))
         return wire.OK, b""
 
     def _set_leds(self, args: bytes, now_ms: int) -> tuple[int, bytes]:

@@ -9,7 +9,10 @@ oldest unacknowledged event at once.
 
 Events: a window (docs/serial-protocol.md, "Events"). A host that asks for a window of
 *w* in its HELLO gets ``min(w, max_window)``, appended to the HELLO answer; a host that
-does not ask (the first protocol revision) gets 1, stop-and-wait. Up to a window of the
+does not ask (the first protocol revision) gets 1, stop-and-wait. Options asked for
+after the window get the bits this build grants, appended after it: with
+``OPT_BOLT_CAUSE`` a BOLT event carries its cause byte (queued with every BOLT, sent
+only to a host that asked, so a host of an earlier revision gets the BOLT it knows). Up to a window of the
 oldest unacknowledged events are in flight; an EVENT_ACK acknowledges the event it
 names and every older one (cumulative). When a second passes without an EVENT_ACK that
 acknowledges something, the whole window is sent again from the oldest (go-back-N).
@@ -36,14 +39,18 @@ class Link:
         events: EventQueue,
         run: Callable[[bytes], tuple[int, bytes]],
         max_window: int = 1,
+        options: int = 0,
     ) -> None:
         """``run(request payload)`` carries a command out: ``(status, data)``.
 
-        ``max_window``: the most events this controller keeps in flight (1..255).
+        ``max_window``: the most events this controller keeps in flight (1..255);
+        ``options``: the HELLO options it grants.
         """
         self._uart = uart
         self._max_window = max(1, min(max_window, 255))
+        self._offered = options
         self.window = 1  # of this session: 1 until a HELLO asked for more
+        self.options = 0  # of this session: what its HELLO asked for and was granted
         self._clock = clock
         self._events = events
         self._run = run
@@ -112,10 +119,13 @@ class Link:
             self._in_flight = 0  # a new session: the oldest event goes out at once
         status, data = self._run(payload)
         if hello:
-            self.window = 1
-            if status == wire.OK and len(payload) == 3:
+            self.window, self.options = 1, 0
+            if status == wire.OK and len(payload) >= 3:
                 self.window = min(payload[2], self._max_window)
                 data += bytes((self.window,))
+            if status == wire.OK and len(payload) == 4:
+                self.options = payload[3] & self._offered
+                data += bytes((self.options,))
         answer = wire.encode_frame(
             wire.RESPONSE, seq, bytes((payload[0], status)) + data
         )
@@ -158,7 +168,10 @@ class Link:
             self._resend_at = self._clock.add(now_ms, EVENT_RESEND_MS)
         while self._in_flight < limit:
             self._frame_counter = (self._frame_counter + 1) & 0xFF
-            self._send(wire.EVENT, self._frame_counter, events.payload(self._in_flight))
+            payload = events.payload(self._in_flight)
+            if payload[4] == wire.EV_BOLT and not self.options & wire.OPT_BOLT_CAUSE:
+                payload = payload[:-1]  # state only: the BOLT of an earlier revision
+            self._send(wire.EVENT, self._frame_counter, payload)
             self._in_flight += 1
 
     def _forget_dropped(self) -> None:

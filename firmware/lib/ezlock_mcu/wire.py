@@ -77,6 +77,8 @@ BOLT_UNLOCKED = const(0x02)
 BOLT_LOCKING = const(0x03)
 BOLT_UNLOCKING = const(0x04)
 BOLT_JAMMED = const(0x05)
+CAUSE_HAND = const(0x00)  # a BOLT report's cause: not the motor (key, knob, handle)
+CAUSE_MOTOR = const(0x01)  # the motor, on a LOCK / UNLOCK of the host
 DOOR_UNKNOWN = const(0x00)
 DOOR_CLOSED = const(0x01)
 DOOR_OPEN = const(0x02)
@@ -105,6 +107,8 @@ SENSOR_FACE = const(0x02)
 SENSOR_PALM = const(0x03)
 MAX_VOLUME = const(3)
 PROTOCOL_VERSION = const(1)
+OPT_BOLT_CAUSE = const(0x01)  # HELLO option: BOLT reports carry their cause byte
+OPTIONS = const(0x01)  # every option this firmware knows
 
 
 def _table() -> list[int]:

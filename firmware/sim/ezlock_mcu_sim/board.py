@@ -149,6 +149,7 @@ class SimBoard:
                 config["verification_code"],
             ),
             capabilities=CAPABILITIES,
+            options=config.get("options", wire.OPTIONS),
             bolt=bolt,
             door=switch("door_closed"),
             tamper=switch("tamper"),

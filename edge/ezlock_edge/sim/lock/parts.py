@@ -15,12 +15,12 @@ from ezlock_edge.sim.body import LockBody
 from ezlock_edge.sim.camera import DoorScene, SimulatedCamera
 from ezlock_edge.sim.errors import SimulationError
 from ezlock_edge.sim.fingerprint import LIBRARY_PAGES, FingerprintModule
-from ezlock_edge.sim.mcu import Runtime, VirtualMcu
+from ezlock_edge.sim.mcu import MCU_OPTIONS, Runtime, VirtualMcu
 from ezlock_edge.sim.noise import LineNoise
 from ezlock_edge.sim.port import VirtualPort
 from ezlock_edge.sim.presence import FINGER_DWELL
 from ezlock_edge.sim.templates import TemplateLibrary
-from ezlock_edge.vocabulary.mcu import DoorDirection, Sensor
+from ezlock_edge.vocabulary.mcu import DoorDirection, McuOption, Sensor
 
 from .identity import IDENTITY_FILE, lock_info
 from .settling import Settling
@@ -42,6 +42,7 @@ class LockParts:
         handing: DoorDirection = DoorDirection.RIGHT,
         time_zone: tzinfo | None = None,
         finger_dwell: float = FINGER_DWELL,
+        mcu_options: McuOption = MCU_OPTIONS,
     ) -> None:
         """Build the lock; nothing is opened until :meth:`start`.
 
@@ -53,6 +54,9 @@ class LockParts:
         (default the board's own): its camera prints local time there.
         ``finger_dwell``: how long a person keeps a finger on the reader (seconds of
         ``clock``) before giving up on a lock that has not read it.
+        ``mcu_options``: the HELLO options the controller grants (all its firmware
+        knows; ``McuOption.NONE`` plays a controller of an earlier revision, whose
+        BOLT reports do not say what moved the bolt).
         """
         self._clock = clock or SystemClock()
         self._seed = seed
@@ -65,6 +69,7 @@ class LockParts:
         self._firmware = firmware
         self._handing = handing
         self._finger_dwell = finger_dwell
+        self._mcu_options = mcu_options
         self._port_dir: Path | None = None
         self._ports: dict[str, VirtualPort] = {}
         self._mcu: VirtualMcu | None = None
@@ -107,6 +112,7 @@ class LockParts:
             state_path=self._state_path("mcu-events.json"),
             runtime=self._firmware,
             handing=self._handing,
+            options=self._mcu_options,
         )
         self._fingerprint = FingerprintModule(
             # The module's library is larger than the lock's 50 pages (L-22).
