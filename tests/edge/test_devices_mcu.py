@@ -30,6 +30,7 @@ from ezlock_edge.framing.mcu_messages import (
 )
 from ezlock_edge.protocol.mcu import EVENT_WINDOW
 from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.vocabulary.errors import DeviceRejected
 from ezlock_edge.vocabulary.mcu import (
     BoltState,
     DoorDirection,
@@ -463,3 +464,19 @@ async def test_a_first_revision_mcu_is_greeted_again_and_sends_stop_and_wait(
         assert handled == [7, 8]
     finally:
         await mcu.close()
+
+
+async def test_an_mcu_granting_an_option_not_asked_for_is_refused(
+    pty_peer: PeerFactory,
+) -> None:
+    """The host may not use a bit it did not ask for; an MCU granting one is wrong."""
+    peer = pty_peer("mcu", McuParser())
+    opening = asyncio.create_task(McuDevice.open(str(peer.port.path)))
+    hello = await peer.next(lambda frame: frame.type is MessageType.REQUEST)
+    assert hello.payload == bytes.fromhex("01 01 80 01")  # options: 01 only
+    info = McuInfo("ODD-1", "EZ-TEST", "1.0", "CODE42")
+    granted = HelloReply(1, info, 8, McuOption(0x03))
+    reply = McuResponse(Command.HELLO, ResponseStatus.OK, granted.encode())
+    peer.send(McuFrame(MessageType.RESPONSE, hello.seq, reply.encode()).encode())
+    with pytest.raises(DeviceRejected, match="options not asked for"):
+        await opening

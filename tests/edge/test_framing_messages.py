@@ -16,6 +16,7 @@ from ezlock_edge.framing.errors import DecodeError
 from ezlock_edge.vocabulary.mcu import (
     MAX_VOLUME,
     BluetoothState,
+    BoltCause,
     BoltState,
     DoorDirection,
     DoorState,
@@ -25,6 +26,7 @@ from ezlock_edge.vocabulary.mcu import (
     McuEvent,
     McuEventKind,
     McuInfo,
+    McuOption,
     McuStatus,
     PowerSource,
     Prompt,
@@ -38,6 +40,13 @@ RELAXED = settings(deadline=None)
 text = st.text(max_size=20)
 requests = st.one_of(
     st.builds(msg.Hello, st.integers(0, 255)),
+    st.builds(msg.Hello, st.integers(0, 255), st.integers(1, 255)),
+    st.builds(
+        msg.Hello,
+        st.integers(0, 255),
+        st.integers(1, 255),
+        st.integers(0, 255).map(McuOption),  # reserved bits kept as sent
+    ),
     st.builds(msg.GetStatus),
     st.builds(msg.Lock),
     st.builds(msg.Unlock, st.sampled_from(DoorDirection)),
@@ -73,7 +82,10 @@ EVENT_FIELDS: dict[McuEventKind, dict[str, st.SearchStrategy[object]]] = {
     McuEventKind.KEY: {"key": st.sampled_from(Key), "long_press": st.booleans()},
     McuEventKind.SET_BUTTON: {"set_press": st.sampled_from(SetPress)},
     McuEventKind.DOOR: {"door": st.sampled_from(DoorState)},
-    McuEventKind.BOLT: {"bolt": st.sampled_from(BoltState)},
+    McuEventKind.BOLT: {
+        "bolt": st.sampled_from(BoltState),
+        "bolt_cause": st.none() | st.sampled_from(BoltCause),
+    },
     McuEventKind.BATTERY: {
         "battery_percent": st.integers(0, 100),
         "low_battery": st.booleans(),
@@ -118,8 +130,21 @@ def test_status_round_trip(status: McuStatus) -> None:
 )
 def test_hello_round_trip(version: int, info: McuInfo) -> None:
     """HELLO gives serial, model, firmware, verification code, capabilities (L-64)."""
-    reply = msg.HelloReply(version, info)
-    assert msg.HelloReply.decode(reply.encode()) == reply
+    for reply in (
+        msg.HelloReply(version, info),
+        msg.HelloReply(version, info, 32),
+        msg.HelloReply(version, info, 32, McuOption.BOLT_CAUSE),
+        msg.HelloReply(version, info, 1, McuOption.NONE),
+    ):
+        assert msg.HelloReply.decode(reply.encode()) == reply
+
+
+def test_a_bolt_cause_outside_the_document_is_a_decode_error() -> None:
+    """Causes 00 and 01 only; three data bytes are no BOLT either."""
+    with pytest.raises(DecodeError, match="BoltCause"):
+        msg.decode_event(bytes.fromhex("00 00 00 2B 07 02 02"))
+    with pytest.raises(DecodeError):
+        msg.decode_event(bytes.fromhex("00 00 00 2B 07 02 01 00"))
 
 
 @RELAXED
