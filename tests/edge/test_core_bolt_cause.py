@@ -50,7 +50,8 @@ class DocumentedMcu:
 
     ``options``: whether it knows HELLO options (it grants 01); one that does not is
     of the revision before, which answers a HELLO with options INVALID_ARGUMENT.
-    Every other command is answered OK; the EVENT_ACKs are kept.
+    OLDEST_EVENT names the oldest event sent and not acknowledged; every other
+    command is answered OK; the EVENT_ACKs are kept.
     """
 
     def __init__(self, port: VirtualPort, *, options: bool) -> None:
@@ -59,11 +60,14 @@ class DocumentedMcu:
         self._options = options
         self._buffer = bytearray()
         self.acked: list[int] = []
+        self.kept: list[int] = []
         port.on_receive = self._received
 
     def send(self, text: str) -> None:
-        """Write the document's bytes to the driver."""
-        self.port.write(bytes.fromhex(text))
+        """Write the document's bytes (an EVENT frame) to the driver."""
+        frame = bytes.fromhex(text)
+        self.kept.append(int.from_bytes(frame[5:9], "big"))  # until acknowledged
+        self.port.write(frame)
 
     def _received(self, data: bytes) -> None:
         self._buffer += data
@@ -79,8 +83,10 @@ class DocumentedMcu:
             if kind == 0x03:  # REQUEST
                 self.port.write(_frame(0x01, seq, b""))  # ACK
                 self.port.write(_frame(0x04, seq, self._answer(payload)))
-            elif kind == 0x06:  # EVENT_ACK
-                self.acked.append(int.from_bytes(payload, "big"))
+            elif kind == 0x06:  # EVENT_ACK, cumulative
+                number = int.from_bytes(payload, "big")
+                self.acked.append(number)
+                self.kept = [kept for kept in self.kept if kept > number]
 
     def _answer(self, request: bytes) -> bytes:
         command, args = request[0], request[1:]
@@ -93,6 +99,9 @@ class DocumentedMcu:
             return HELLO_ANSWER + granted
         if command == 0x02:
             return STATUS_ANSWER
+        if command == 0x03:  # OLDEST_EVENT: the oldest kept, else the next number
+            oldest = min(self.kept, default=max(self.acked, default=0) + 1)
+            return b"\x03\x00" + oldest.to_bytes(4, "big")
         return bytes((command, 0x00))
 
 
