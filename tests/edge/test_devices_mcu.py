@@ -421,9 +421,9 @@ async def test_a_first_revision_mcu_is_greeted_again_and_sends_stop_and_wait(
     """
     peer = pty_peer("mcu", McuParser())
     opening = asyncio.create_task(McuDevice.open(str(peer.port.path)))
-    for asked in ("01 01 80 01", "01 01 80"):  # window 128 with options, without
+    for greeting in ("01 01 80 01", "01 01 80"):  # window 128 with options, without
         hello = await peer.next(lambda frame: frame.type is MessageType.REQUEST)
-        assert hello.payload == bytes.fromhex(asked)
+        assert hello.payload == bytes.fromhex(greeting)
         peer.send(McuFrame(MessageType.ACK, hello.seq).encode())
         refusal = McuFrame(MessageType.RESPONSE, hello.seq, bytes.fromhex("01 02"))
         peer.send(refusal.encode())  # HELLO: INVALID_ARGUMENT
