@@ -271,7 +271,7 @@ async def test_a_finger_whose_match_was_lost_stays_on_the_reader(
     The person lifts it once the lock reacts. An AutoIdentify that captured the finger
     and answered into a pulled cable made nothing react: once the cable is back, the
     driver's fallback (Cancel, GenImg, Img2Tz, Search) sees the same finger and it
-    matches. The person is patient here (10 s): the fallback takes two seconds.
+    matches. The person is patient here (10 s).
     """
     sim = SimulatedLock(clock=clock, seed=7, state_dir=tmp_path, finger_dwell=10.0)
     await sim.start()
@@ -292,6 +292,49 @@ async def test_a_finger_whose_match_was_lost_stays_on_the_reader(
         assert known == FingerMatch(9, known.score) if known else known
         sent, _ = finger.traffic
         identify = asyncio.create_task(finger.identify(timeout=30.0))
+        await eventually(lambda: finger.traffic[0] > sent, "the driver's AutoIdentify")
+        await sim.quiet()  # at the module, which waits for a finger
+        await sim.unplug("fingerprint")
+        await sim.finger("dave")  # captured, and its match lost in the cable
+        module = sim._fingerprint
+        assert module is not None
+        await eventually(lambda: module._auto is None, "the module's AutoIdentify done")
+        await sim.replug("fingerprint")
+        match = await passing_time(clock, identify, sim.quiet)
+        assert match is not None
+        assert match.slot == 9
+    finally:
+        sim.watch_driver(None)
+        await hardware.close()
+        await sim.stop()
+
+
+async def test_a_finger_whose_match_was_lost_is_found_before_it_is_lifted(
+    clock: ManualClock, tmp_path: Path
+) -> None:
+    """As above, with a person who lifts the finger after 1.5 s, as the simulator's do.
+
+    AutoIdentify's answer went into a pulled cable: after its second, Cancel goes at
+    once (its answer cannot be AutoIdentify's late one) and the classic way finds the
+    finger still on the reader, within the core's identify timeout (2 s). It took two
+    seconds (a second of quiet before Cancel), by when the finger was gone.
+    """
+    sim = SimulatedLock(clock=clock, seed=7, state_dir=tmp_path)
+    await sim.start()
+    hardware = await open_hardware(sim, clock)
+    sim.watch_driver(hardware.traffic)
+    finger = hardware.fingerprint
+    take_mcu_events(hardware)
+
+    async def again(step: int, total: int) -> None:
+        if step < total:
+            await sim.finger("dave")
+
+    try:
+        await sim.finger("dave")
+        await passing_time(clock, finger.enroll(9, 2, again), sim.quiet)
+        sent, _ = finger.traffic
+        identify = asyncio.create_task(finger.identify())
         await eventually(lambda: finger.traffic[0] > sent, "the driver's AutoIdentify")
         await sim.quiet()  # at the module, which waits for a finger
         await sim.unplug("fingerprint")

@@ -115,9 +115,11 @@ async def test_identify_on_a_module_without_auto_identify(
 
 async def test_identify_when_auto_identify_is_not_answered(module: HexPeer) -> None:
     # No acknowledge within the second the driver waits (the command or its answer
-    # lost, no finger captured): a second of quiet on the line (a late answer is not
-    # taken for the next command's), Cancel (p. 25: the only command a running
-    # AutoIdentify hears), then the classic way within the same identify timeout.
+    # lost, no finger captured): Cancel at once (p. 25: the only command a running
+    # AutoIdentify hears; its acknowledge has no data, AutoIdentify's always has step,
+    # page and score, p. 31, so a late one is not taken for it), then the classic way
+    # within the same identify timeout, while a finger whose answer was lost rests on
+    # the reader.
     clock = ManualClock()
     device = await FingerprintDevice.open(module.path, clock=clock)
     try:
@@ -125,8 +127,6 @@ async def test_identify_when_auto_identify_is_not_answered(module: HexPeer) -> N
         await module.answer(READ_SYS_PARA, SYS_PARA_200)
         await module.expect(AUTO_IDENTIFY)
         await eventually(lambda: bool(clock.pending()), "the wait for the answer")
-        clock.advance(1.0)
-        await eventually(lambda: bool(clock.pending()), "the quiet line")
         clock.advance(1.0)
         await module.answer(CANCEL, ACK_OK)
         await module.answer(GEN_IMG, ACK_OK)
@@ -137,6 +137,58 @@ async def test_identify_when_auto_identify_is_not_answered(module: HexPeer) -> N
         again = asyncio.create_task(device.identify(timeout=10))
         await module.answer(AUTO_IDENTIFY, f"{H} 07 00 08 09 03 0000 0000 00 1B")
         assert await again is None
+    finally:
+        await device.close()
+
+
+async def test_a_late_auto_identify_answer_is_not_cancels(module: HexPeer) -> None:
+    # AutoIdentify's acknowledge comes after the driver gave up on it (a busy host),
+    # just before Cancel's: Cancel takes its own (no data), and its OK says nothing
+    # more is coming (the module answers in order): GenImg goes at once.
+    clock = ManualClock()
+    device = await FingerprintDevice.open(module.path, clock=clock)
+    try:
+        found = asyncio.create_task(device.identify(timeout=10))
+        await module.answer(READ_SYS_PARA, SYS_PARA_200)
+        await module.expect(AUTO_IDENTIFY)
+        await eventually(lambda: bool(clock.pending()), "the wait for the answer")
+        clock.advance(1.0)
+        await module.expect(CANCEL)
+        module.send(f"{H} 07 00 08 00 03 0007 008E 00 A7")  # AutoIdentify's, late
+        module.send(ACK_OK)  # Cancel's
+        await module.answer(GEN_IMG, ACK_OK)
+        await module.answer(IMG2TZ_1, ACK_OK)
+        await module.answer(SEARCH_ALL, FOUND_7)
+        assert await found == FingerMatch(slot=7, score=142)
+    finally:
+        await device.close()
+
+
+async def test_a_bare_refusal_of_cancel_lets_the_line_go_quiet(module: HexPeer) -> None:
+    # 01H for Cancel may be AutoIdentify's late refusal (a module without either,
+    # answering a busy host late), with Cancel's own 01H still to come: the next
+    # command waits for a quiet second, which drops it (not GenImg's answer).
+    clock = ManualClock()
+    device = await FingerprintDevice.open(module.path, clock=clock)
+    refused = f"{H} 07 00 03 01 00 0B"
+    try:
+        found = asyncio.create_task(device.identify(timeout=10))
+        await module.answer(READ_SYS_PARA, SYS_PARA_200)
+        await module.expect(AUTO_IDENTIFY)
+        await eventually(lambda: bool(clock.pending()), "the wait for the answer")
+        clock.advance(1.0)
+        await module.answer(CANCEL, refused)  # AutoIdentify's, late
+        await eventually(lambda: device._automatic is False, "Cancel's answer read")
+        _, received = device.traffic
+        module.send(refused)  # Cancel's own, dropped
+        stray = len(bytes.fromhex(refused))
+        await eventually(lambda: device.traffic[1] == received + stray, "Cancel's own")
+        assert module.unread() == b""  # GenImg waits for the line to be quiet
+        clock.advance(1.0)
+        await module.answer(GEN_IMG, ACK_OK)
+        await module.answer(IMG2TZ_1, ACK_OK)
+        await module.answer(SEARCH_ALL, FOUND_7)
+        assert await found == FingerMatch(slot=7, score=142)
     finally:
         await device.close()
 

@@ -155,7 +155,8 @@ class FingerprintDevice(UartDevice):
             except DeviceTimeout:
                 # No finger captured yet (or the command or its answer was lost):
                 # stop it before any other command, which the module would not hear
-                # while it runs (p. 25).
+                # while it runs (p. 25). At once: a finger whose answer was lost is
+                # still on the reader, for as long as a finger rests there.
                 await self._cancel()
                 return _UNDECIDED
         step = _auto_step(data)
@@ -174,7 +175,7 @@ class FingerprintDevice(UartDevice):
     async def _cancel(self) -> None:
         """Cancel a running AutoIdentify; a module that does not know Cancel lacks both."""
         try:
-            code, _ = await self._link.command(Instruction.CANCEL)
+            code, _ = await self._link.command(Instruction.CANCEL, bare=True)
         except DeviceError as err:  # the next command finds out what is wrong
             _LOGGER.debug("fingerprint module: Cancel not answered: %s", err)
             return

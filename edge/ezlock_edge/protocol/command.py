@@ -9,7 +9,9 @@ timeout. The try sent again takes it, which is right (the same command); but the
 second try's answer comes too, and on a link whose answers do not name their command
 (EF01) it would be taken for the next command's. Such a link (``drain_late``) lets the
 line go quiet for one try's timeout before its next command, dropping what comes
-meanwhile.
+meanwhile. A command whose answer cannot be one of those late answers (``settles``)
+need not wait: it is sent at once, and its answer proves the line clean, since the
+module answers in order (whatever was still coming came before it).
 """
 
 from __future__ import annotations
@@ -70,16 +72,21 @@ class CommandLink[FrameT]:
         tries: int,
         what: str,
         clock: Clock | None = None,
+        settles: Callable[[FrameT], bool] | None = None,
     ) -> FrameT:
         """Send ``wire`` until a frame for which ``answers`` is true arrives.
 
         Each try waits ``seconds`` of ``clock`` (the link's by default: a command
         that waits for a person waits on the lock's). Raises DeviceTimeout after
         ``tries`` tries, or DeviceDisconnected if the port was down throughout.
+
+        ``settles``: ``answers`` takes no late answer of a command before, so this
+        one is sent without waiting for a quiet line; an answer for which ``settles``
+        is true, to a first try, says that nothing late is still on its way.
         """
         async with self._turn():
             loop = asyncio.get_running_loop()
-            if self._late and self._drain_late is not None:
+            if self._late and self._drain_late is not None and settles is None:
                 await self._quiet(self._drain_late)
             unanswered = False
             for _ in range(tries):
@@ -95,12 +102,15 @@ class CommandLink[FrameT]:
                     # may still come, and then this one's after the next command.
                     self._late = self._late or unanswered
                     async with timeout(clock or self._clock, seconds):
-                        return await answer
+                        frame = await answer
                 except TimeoutError:
                     unanswered = True
                     continue
                 finally:
                     self._waiting = None
+                if settles is not None and not unanswered and settles(frame):
+                    self._late = False  # the module answers in order
+                return frame
         # The last try's answer may still come too (a command sent once: AutoIdentify).
         self._late = self._late or unanswered
         name = self._port.name

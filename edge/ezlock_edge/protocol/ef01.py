@@ -57,12 +57,20 @@ class Ef01Link:
         params: bytes = b"",
         *,
         wait: tuple[float, Clock] | None = None,
+        bare: bool = False,
     ) -> tuple[ConfirmationCode, bytes]:
         """Send a command; return the confirmation code and data of its ACK.
 
         ``wait``: for a command whose answer waits for a person (AutoIdentify), the
         seconds of that clock to wait for it, sent once (the module would not hear a
         repeat while it runs).
+
+        ``bare``: a command answered by an ACK without data (Cancel), sent right after
+        an AutoIdentify that went unanswered: its ACK cannot be AutoIdentify's late
+        one (step, page and score, manual p. 31), so it goes at once, without a quiet
+        second, and a bare OK says AutoIdentify sends nothing more. A bare refusal
+        might be AutoIdentify's (01, a module without it): the next command then
+        waits for a quiet line, as after any unanswered command.
 
         Every instruction the driver uses can safely be repeated, so a lost packet
         is simply sent again. Raises DeviceTimeout, DeviceDisconnected, or
@@ -74,11 +82,11 @@ class Ef01Link:
         ``55`` power-on byte is not a package and is skipped by the parser): the
         password is then verified and the command sent once more.
         """
-        code, body = await self._send(instruction, params, wait)
+        code, body = await self._send(instruction, params, wait, bare)
         if code is not ConfirmationCode.MUST_VERIFY_PASSWORD:
             return code, body
         await self.verify_password()
-        return await self._send(instruction, params, wait)
+        return await self._send(instruction, params, wait, bare)
 
     def exclusive(self) -> contextlib.AbstractAsyncContextManager[None]:
         """Keep the module for this task's commands until the block ends."""
@@ -99,6 +107,7 @@ class Ef01Link:
         instruction: Instruction,
         params: bytes,
         wait: tuple[float, Clock] | None = None,
+        bare: bool = False,
     ) -> tuple[ConfirmationCode, bytes]:
         packet = Ef01Packet(
             PacketId.COMMAND, bytes((instruction,)) + params, self._address
@@ -108,11 +117,12 @@ class Ef01Link:
             (seconds, clock), tries = wait, 1
         ack = await self._link.transact(
             packet.encode(),
-            self._is_ack,
+            self._is_bare_ack if bare else self._is_ack,
             seconds=seconds,
             tries=tries,
             what=instruction.name,
             clock=clock,
+            settles=_is_bare_ok if bare else None,
         )
         try:
             return ack.code, ack.body
@@ -125,3 +135,10 @@ class Ef01Link:
             and packet.address == self._address
             and bool(packet.payload)
         )
+
+    def _is_bare_ack(self, packet: Ef01Packet) -> bool:
+        return self._is_ack(packet) and len(packet.payload) == 1
+
+
+def _is_bare_ok(packet: Ef01Packet) -> bool:
+    return packet.payload == bytes((ConfirmationCode.OK,))
