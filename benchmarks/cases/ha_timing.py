@@ -19,7 +19,13 @@ from .press import Press
 
 
 class StateWatch:
-    """Timestamps of Home Assistant state writes for chosen entities."""
+    """Timestamps of Home Assistant state writes for chosen entities.
+
+    Each write's time is taken in the state-change callback itself, which Home
+    Assistant runs inside the write: a coroutine waiting for the write resumes a loop
+    turn or more later, after whatever else was ready (the rest of the messages read
+    with it), and that time was the benchmark's, not the lock's or Home Assistant's.
+    """
 
     def __init__(self, hass: HomeAssistant, entity_ids: set[str]) -> None:
         """Listen for state changes of ``entity_ids``."""
@@ -31,11 +37,15 @@ class StateWatch:
         self.states: dict[str, str] = {
             e: state.state for e in entity_ids if (state := hass.states.get(e))
         }
+        # Each entity's writes since the last reset: (perf_counter_ns, state).
+        self.writes: dict[str, list[tuple[int, str]]] = {e: [] for e in entity_ids}
 
         @callback
         def _on_change(event: Event[EventStateChangedData]) -> None:
+            written = time.perf_counter_ns()
             entity_id = event.data["entity_id"]
             if (new_state := event.data["new_state"]) is not None:
+                self.writes[entity_id].append((written, new_state.state))
                 self.states[entity_id] = new_state.state
                 self.changed[entity_id].set()
 
@@ -50,15 +60,25 @@ class StateWatch:
         """Forget what was seen."""
         for flag in self.changed.values():
             flag.clear()
+        for writes in self.writes.values():
+            writes.clear()
 
     async def until(
         self, entity_id: str, check: Callable[[str], bool], patience: float = 10
-    ) -> None:
-        """Wait until ``entity_id`` is written with a state that passes ``check``."""
+    ) -> int:
+        """Wait until ``entity_id`` shows a state that passes ``check``.
+
+        Returns when the first such state since the last reset was written
+        (``perf_counter_ns``), or now if it showed one already and was not written.
+        """
         async with asyncio.timeout(patience):
             while not check(self.states.get(entity_id, "")):
                 self.changed[entity_id].clear()
                 await self.changed[entity_id].wait()
+        return next(
+            (ns for ns, state in self.writes[entity_id] if check(state)),
+            time.perf_counter_ns(),
+        )
 
 
 async def relock(
@@ -113,9 +133,12 @@ async def credential_sample(
         await lock.edge.sim("finger", id=FINGER)
     async with asyncio.timeout(patience):
         await watch.changed[lock.access_entity].wait()
-    event = time.perf_counter_ns()
-    await watch.until(lock.lock_entity, lambda state: state == "unlocked", patience)
-    sample = Sample(pressed, event, time.perf_counter_ns())
+    event = watch.writes[lock.access_entity][0][0]
+    unlocked = await watch.until(
+        lock.lock_entity, lambda state: state == "unlocked", patience
+    )
+    # The sample ends when both are shown, whichever Home Assistant wrote last.
+    sample = Sample(pressed, event, max(event, unlocked))
     if press is not None:
         await press.answered()
     await relock(hass, lock, watch, patience)

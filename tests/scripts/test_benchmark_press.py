@@ -4,7 +4,9 @@ The press is one request on a keep-alive connection to the simulator's ``/sim/v1
 sent at once from a request encoded beforehand; the simulator notes on
 CLOCK_MONOTONIC when its handler lays the finger on the reader, the second figure's
 start. The benchmark's REST calls to the driver reuse one pinned TLS connection (a new
-one per call held 16 at once within seconds, and the driver refused the 17th).
+one per call held 16 at once within seconds, and the driver refused the 17th). A sample
+begins once Home Assistant has what the lock logged, and ends at the time of the state
+write itself, not when the benchmark's coroutine next runs.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import aiohttp
 import pytest
 
 from benchmarks import trace
-from benchmarks.cases.ha_timing import paired_locks
+from benchmarks.cases.ha_timing import StateWatch, paired_locks
 from benchmarks.cases.press import Press, SimulatorConnection
 from benchmarks.edge import FINGER, EdgeProcess, _first_line, _spawn
 from benchmarks.hass import home_assistant
@@ -119,3 +121,22 @@ async def test_a_press_waits_until_home_assistant_has_what_the_lock_logged(
         finally:
             press.close()
             await lock.edge.stop()
+
+
+@pytest.mark.usefixtures("blocking_calls_restored")
+async def test_a_state_is_timed_at_its_write_not_at_the_waiters_wake(
+    tmp_path: Path,
+) -> None:
+    async with home_assistant(tmp_path / "ha") as hass:
+        watch = StateWatch(hass, {"lock.front_door"})
+        try:
+            before = time.perf_counter_ns()
+            hass.states.async_set("lock.front_door", "unlocking")
+            hass.states.async_set("lock.front_door", "unlocked")
+            written = time.perf_counter_ns()
+            # Written again in the same turn, before the waiter resumes: not its time.
+            hass.states.async_set("lock.front_door", "unlocked", {"changed_by": "x"})
+            unlocked = await watch.until("lock.front_door", lambda s: s == "unlocked")
+            assert before <= unlocked <= written
+        finally:
+            watch.unsubscribe()
