@@ -39,8 +39,21 @@ def mark(name: str) -> None:
 
 
 def install_simulator() -> None:
-    """Mark ``sim_finger`` as the simulator's handler lays a finger on the reader."""
+    """Mark ``sim_finger`` as the simulator's handler lays a finger on the reader.
+
+    And ``sim_request`` as bytes reach its control surface's HTTP connections: from
+    there to ``sim_finger`` is the simulator's HTTP server, router and schema.
+    """
+    from ezlock_edge.http.connection import HttpConnection
     from ezlock_edge.sim.lock import SimulatedLock
+
+    data_received = HttpConnection.data_received
+
+    def on_data(self: HttpConnection, data: bytes) -> None:
+        mark("sim_request")
+        data_received(self, data)
+
+    HttpConnection.data_received = on_data  # type: ignore[method-assign]
 
     finger = SimulatedLock.finger
 

@@ -14,8 +14,13 @@ from .ha_timing import Sample
 # (benchmarks/trace.py).
 STAGES = (
     (
-        "the benchmark's press request, to the simulator laying the finger",
+        "the benchmark's press request, to the simulator's process",
         "pressed",
+        "sim_request",
+    ),
+    (
+        "the simulator's control surface (HTTP, route, schema) to the finger laid",
+        "sim_request",
         "sim_finger",
     ),
     (

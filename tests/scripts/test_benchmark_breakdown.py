@@ -25,7 +25,8 @@ MS = 1_000_000
 def test_a_sync_begun_before_the_press_is_not_the_unlocks() -> None:
     """Each stage from its own marks; fsyncs counted and timed from start to end."""
     at = {
-        "sim_finger": 0.5,  # the simulator's handler (sim_main.py --trace)
+        "sim_request": 0.25,  # the simulator's (sim_main.py --trace)
+        "sim_finger": 0.5,
         "mcu_sensor_wake": 1.5,
         "finger_identify_end": 2.5,
         "fsync_start": 3.0,
@@ -45,9 +46,9 @@ def test_a_sync_begun_before_the_press_is_not_the_unlocks() -> None:
     marks.sort(key=lambda mark: mark[1])
     result = breakdown([Sample(pressed=0, event=8 * MS, unlocked=9 * MS)], marks)
     assert result["complete_samples"] == 1
-    assert list(result["stages_p50_ms"].values()) == [0.5] + [1.0] * 2 + [0.5] + [
-        1.0
-    ] * (len(STAGES) - 4)
+    assert list(result["stages_p50_ms"].values()) == [0.25, 0.25] + [1.0] * 2 + [
+        0.5
+    ] + [1.0] * (len(STAGES) - 5)
     assert (result["fsyncs_per_unlock_p50"], result["fsync_p50_ms"]) == (2, 0.5)
 
 
@@ -86,6 +87,7 @@ def test_the_skeletons_stages_are_of_whole_samples_only() -> None:
 def test_an_unlock_without_the_commanded_movements_sync() -> None:
     """An MCU that reports what moved the bolt: no #11.6 sync before UNLOCK."""
     at = {
+        "sim_request": 0.25,
         "sim_finger": 0.5,
         "mcu_sensor_wake": 1.5,
         "finger_identify_end": 2.5,

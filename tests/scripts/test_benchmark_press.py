@@ -63,9 +63,12 @@ async def test_the_press_is_one_request_on_a_kept_connection(tmp_path: Path) -> 
             assert "bolt" in await connection.request("GET", "panel")
         finally:
             connection.close()
-    placed = [ns for name, ns in trace.load(marks) if name == "sim_finger"]
+    noted = trace.load(marks)
+    placed = [ns for name, ns in noted if name == "sim_finger"]
     assert len(placed) == 1
     assert before <= sent <= placed[0] <= answered
+    # The press's bytes reached the simulator's HTTP connection in between.
+    assert any(sent <= ns <= placed[0] for name, ns in noted if name == "sim_request")
 
 
 async def test_rest_calls_reuse_one_pinned_connection(tmp_path: Path) -> None:
