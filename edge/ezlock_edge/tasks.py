@@ -23,16 +23,22 @@ class BackgroundTasks:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def spawn(
-        self, coroutine: Coroutine[Any, Any, None], name: str | None = None
+        self,
+        coroutine: Coroutine[Any, Any, None],
+        name: str | None = None,
+        *,
+        eager: bool = False,
     ) -> asyncio.Task[None]:
         """Run ``coroutine`` in the background and return its task.
 
         The task runs in a fresh context: it is not part of whatever started it (an
         MCU event being handled, a request), so it does not inherit its context
-        variables.
+        variables. ``eager``: it runs at once, up to its first wait, before this
+        returns (the task may then be done already), not behind what the loop has
+        ready.
         """
         task = asyncio.get_running_loop().create_task(
-            coroutine, name=name, context=contextvars.Context()
+            coroutine, name=name, context=contextvars.Context(), eager_start=eager
         )
         self._tasks.add(task)
         task.add_done_callback(self._done)

@@ -78,3 +78,28 @@ async def test_waiting_right_after_a_task_finished_returns() -> None:
         await ending  # the task has finished; its done callback is still queued
         assert task.done()
         await stop()
+
+
+async def test_eager_work_runs_before_spawn_returns_and_may_end_there() -> None:
+    """``eager``: the work runs up to its first wait at once; done at once, nothing is kept."""
+    tasks = BackgroundTasks(logging.getLogger("ezlock_edge.test"))
+    steps: list[str] = []
+    go_on = asyncio.Event()
+
+    async def work() -> None:
+        steps.append("began")
+        await go_on.wait()
+        steps.append("ended")
+
+    async def at_once() -> None:
+        steps.append("at once")
+
+    task = tasks.spawn(work(), eager=True)
+    assert steps == ["began"]
+    assert not task.done()
+    finished = tasks.spawn(at_once(), eager=True)
+    assert finished.done()
+    assert steps == ["began", "at once"]
+    go_on.set()
+    await tasks.wait()
+    assert steps == ["began", "at once", "ended"]

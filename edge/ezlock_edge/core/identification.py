@@ -85,7 +85,11 @@ class Identification:
             or self._keypad.mode not in {Mode.IDLE, Mode.VERIFY_ADMIN}
         ):
             return
-        self._running[sensor] = self._tasks.spawn(self._run(sensor, manual))
+        # At once, within the wake's handler: the module's command goes out before
+        # the wake's acknowledgement and whatever else the loop has ready.
+        task = self._tasks.spawn(self._run(sensor, manual), eager=True)
+        if not task.done():  # a match that ended at once has nothing left to run
+            self._running[sensor] = task
 
     def matching(self, kind: CredentialType) -> bool:
         """Return whether a match runs on the module ``kind`` is enrolled on."""
