@@ -1,4 +1,4 @@
-"""What the lock's state costs to build: the counts it shows are remembered, and right.
+"""What the lock's state and its events cost: what they read is remembered, and right.
 
 A state snapshot is taken at every change (each MCU event handled, a match started);
 the users, admins, credentials and visitors it counts are remembered by the store
@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from ezlock_edge.clock import ManualClock
+from ezlock_edge.core.events import EventLog, handling_mcu_event
 from ezlock_edge.core.models import (
     Credential,
     CredentialType,
@@ -130,3 +132,131 @@ async def test_a_state_after_a_bolt_report_reads_no_rows(tmp_path: Path) -> None
             database.set_trace_callback(None)
         assert again == first
         assert (locked.users, locked.admin_exists) == (first.users, True)
+
+
+def _statements(store: Store) -> list[str]:
+    """Collect the statements ``store`` runs from now (until its trace hook is unset)."""
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)  # its own trace hook
+    return statements
+
+
+def _reads(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+
+
+def test_a_match_reads_its_credential_and_user_once(store: Store) -> None:
+    """Issue #18: each biometric match looked its slot and user up: now remembered.
+
+    What is remembered follows every write and rollback (the tables' triggers).
+    """
+    fingers = CredentialType.FINGERPRINT
+    store.put_user(User(1, "Alice", Role.ADMIN, None, None, NOW))
+    store.put_credential(_finger(3, 1))
+    assert store.credential_by_slot(fingers, 3) == _finger(3, 1)
+    assert store.get_user(1) == User(1, "Alice", Role.ADMIN, None, None, NOW)
+    statements = _statements(store)
+    try:
+        again = store.credential_by_slot(fingers, 3), store.get_user(1)
+        assert statements == []
+    finally:
+        store._db.set_trace_callback(None)
+    assert again == (_finger(3, 1), User(1, "Alice", Role.ADMIN, None, None, NOW))
+
+    def rename_then_fail() -> None:
+        with store.transaction():
+            store.put_user(User(1, "Mallory", Role.ADMIN, None, None, NOW))
+            user = store.get_user(1)
+            assert user is not None
+            assert user.name == "Mallory"  # seen inside
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        rename_then_fail()
+    assert store.get_user(1) == User(1, "Alice", Role.ADMIN, None, None, NOW)
+    store.put_user(User(1, "Alicia", Role.ADMIN, None, None, NOW))
+    assert store.get_user(1) == User(1, "Alicia", Role.ADMIN, None, None, NOW)
+    store.delete_credential("c3")
+    assert store.credential_by_slot(fingers, 3) is None
+    store.put_credential(_finger(3, 1))
+    assert store.credential_by_slot(fingers, 3) == _finger(3, 1)
+    store.wipe()
+    assert (store.credential_by_slot(fingers, 3), store.get_user(1)) == (None, None)
+
+
+def test_meta_values_are_remembered_as_written(store: Store) -> None:
+    """Issue #18: every MCU event read the number of the last one handled: remembered.
+
+    A rolled-back write and a wipe are forgotten; each read is a fresh object.
+    """
+    store.set_meta("mcu_last_event", {"number": 7, "serial": "A"})
+    statements = _statements(store)
+    try:
+        first = store.get_meta("mcu_last_event")
+        first["number"] = 99  # the caller's own copy
+        assert store.get_meta("mcu_last_event") == {"number": 7, "serial": "A"}
+        assert _reads(statements) == []
+    finally:
+        store._db.set_trace_callback(None)
+
+    def write_then_fail() -> None:
+        with store.transaction():
+            store.set_meta("mcu_last_event", {"number": 8, "serial": "A"})
+            assert store.get_meta("mcu_last_event") == {"number": 8, "serial": "A"}
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
+    assert store.get_meta("mcu_last_event") == {"number": 7, "serial": "A"}
+    store.wipe()
+    assert store.get_meta("mcu_last_event") is None
+
+
+def test_an_event_in_a_batch_reads_nothing_and_prunes_its_own_class(
+    store: Store,
+) -> None:
+    """Issue #18: an MCU event's event is an insert, its MCU number and one prune.
+
+    Both classes were pruned, each by a read and a delete, at every append, and the
+    MCU number of the last event handled was read back for every MCU event.
+    """
+    log = EventLog(store, ManualClock(), retention=3)
+    with handling_mcu_event(1, "A"):
+        log.append("bolt", state="locked")
+    statements = _statements(store)
+    try:
+        assert not log.mcu_event_handled(2, "A")
+        with handling_mcu_event(2, "A"):
+            log.append("bolt", state="unlocked")
+    finally:
+        store._db.set_trace_callback(None)
+    done = [
+        s.split()[0].upper() + " " + s.split()[2]
+        for s in statements
+        if s.split()[0].upper() in {"INSERT", "DELETE", "SELECT", "UPDATE"}
+    ]
+    assert done == ["INSERT events", "INSERT meta", "DELETE events"]
+    assert log.mcu_event_handled(2, "A")
+
+
+def test_a_lower_retention_prunes_both_classes_from_the_start(tmp_path: Path) -> None:
+    """Each append prunes its own class; a retention lowered since still applies to both."""
+    store = Store(tmp_path / "lock.db")
+    log = EventLog(store, ManualClock(), retention=10)
+    for number in range(4):
+        log.append("alarm", alarm=f"a{number}")
+        log.append("doorbell")
+    store.close()
+    store = Store(tmp_path / "lock.db")
+    try:
+        log = EventLog(store, ManualClock(), retention=2)
+        log.append("doorbell")
+        kept = [(e.type, e.data.get("alarm")) for e in log.query()]
+        assert kept == [
+            ("alarm", "a2"),
+            ("alarm", "a3"),
+            ("doorbell", None),
+            ("doorbell", None),
+        ]
+    finally:
+        store.close()

@@ -187,6 +187,9 @@ class EventLog:
         self._runs: dict[str, _Run] = {}
         self._annotators: list[Annotator] = []
         self._announced = store.last_seq()
+        # Each append prunes its own class only: a retention lowered since the last
+        # run applies to both classes from the start.
+        store.prune_events(retention)
 
     @property
     def last_seq(self) -> int:
@@ -282,13 +285,13 @@ class EventLog:
 
     def _write(self, kind: str, payload: JsonDict) -> Event:
         now = self._clock.now()
+        security = kind in SECURITY_EVENTS
         with self._store.transaction():
-            seq = self._store.insert_event(
-                now, kind, payload, security=kind in SECURITY_EVENTS
-            )
+            seq = self._store.insert_event(now, kind, payload, security=security)
             if (handling := _HANDLING.get()) is not None:
                 self._store.set_meta(_MCU_SEQ_KEY, handling.record())
-            self._store.prune_events(self._retention)
+            # Only the class this event grew: the other is within retention already.
+            self._store.prune_events(self._retention, security=security)
             event = Event(seq, now, kind, payload)
             self._store.after_commit(lambda: self._announce(event))
         return event

@@ -38,3 +38,4 @@ class Store(MetaTable, PeopleTables, VisitorTable, ClientTable, EventTable):
                 "meta",
             ):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 -- fixed names
+            self._forget_remembered()  # the meta values too (no triggers there)

@@ -29,10 +29,13 @@ rows (the event log prunes one row per append, reads are bounded by ``limit``), 
 connection used from one thread keeps every decision atomic without locks.
 
 The counts and lists the lock's state is built from at every change (users, admins,
-credentials of each kind, visitors of each kind) are remembered until a row of those
-tables changes or anything rolls back: a snapshot after an MCU event reads no rows.
+credentials of each kind, visitors of each kind), and the user and credential a
+biometric match looks up, are remembered until a row of those tables changes or
+anything rolls back: a snapshot after an MCU event reads no rows, nor does a match.
 Temporary triggers of this connection on those tables forget them, so no writer has
 to know (the connection's ``total_changes`` would not do: every event's row moves it).
+The meta table's values are remembered as ``set_meta`` writes them (only this
+connection writes them; a rollback forgets them too).
 """
 
 from __future__ import annotations
@@ -203,13 +206,23 @@ class Database:
     def remember[T](self, key: Hashable, read: Callable[[], T]) -> T:
         """Return what ``read`` returned for ``key`` since the last change (else read now).
 
-        Only for reads of ``REMEMBERED_TABLES`` (their triggers forget what is kept).
+        Only for reads of ``REMEMBERED_TABLES`` (their triggers forget what is kept),
+        or of what this connection alone writes and keeps with :meth:`remember_value`.
+        What it returns is shared: only immutable values.
         """
         try:
             return self._remembered[key]  # type: ignore[return-value]
         except KeyError:
             value = self._remembered[key] = read()
             return value
+
+    def remember_value(self, key: Hashable, value: object) -> None:
+        """Keep ``value`` for ``key`` as a write just made it (inside its transaction).
+
+        For what this connection alone writes (the meta table has no triggers): a
+        rollback forgets it with the rest.
+        """
+        self._remembered[key] = value
 
     def _forget_remembered(self) -> None:
         """Forget what :meth:`remember` kept (a row changed, something rolled back)."""

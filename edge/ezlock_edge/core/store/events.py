@@ -37,21 +37,21 @@ class EventTable(Database):
             assert seq is not None  # noqa: S101 -- an INSERT always sets it
             return seq
 
-    def prune_events(self, keep: int) -> None:
+    def prune_events(self, keep: int, *, security: bool | None = None) -> None:
         """Keep the newest ``keep`` security events and the newest ``keep`` others.
 
         A flood of ordinary events (or of anything) therefore never pushes who opened
-        the door, an alarm or an admin change out of the record.
+        the door, an alarm or an admin change out of the record. ``security``: prune
+        that class only (the one an insert just grew; the other did not change).
         """
+        classes = (0, 1) if security is None else (int(security),)
         with self.transaction() as db:
-            for security in (0, 1):
-                (newest,) = db.execute(
-                    "SELECT COALESCE(MAX(class_ord), 0) FROM events WHERE security = ?",
-                    (security,),
-                ).fetchone()
+            for kind in classes:
                 db.execute(
-                    "DELETE FROM events WHERE security = ? AND class_ord <= ?",
-                    (security, newest - keep),
+                    "DELETE FROM events WHERE security = ? AND class_ord <= "
+                    "(SELECT COALESCE(MAX(class_ord), 0) FROM events WHERE security = ?)"
+                    " - ?",
+                    (kind, kind, keep),
                 )
 
     def last_seq(self) -> int:

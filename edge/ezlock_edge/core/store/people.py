@@ -46,10 +46,15 @@ class PeopleTables(Database):
 
     def get_user(self, number: int) -> User | None:
         """Return user ``number`` or None."""
-        row = self._db.execute(
-            "SELECT * FROM users WHERE number = ?", (number,)
-        ).fetchone()
-        return self._user(row) if row is not None else None
+
+        def read() -> User | None:
+            row = self._db.execute(
+                "SELECT * FROM users WHERE number = ?", (number,)
+            ).fetchone()
+            return self._user(row) if row is not None else None
+
+        # Every biometric match reads its user: kept until a row changes (frozen).
+        return self.remember(("user", number), read)
 
     def free_user_number(self) -> int:
         """Return the lowest number no user has (L-21: from 001 upwards)."""
@@ -145,10 +150,16 @@ class PeopleTables(Database):
 
     def credential_by_slot(self, kind: CredentialType, slot: int) -> Credential | None:
         """Return the credential holding a module template slot, or None."""
-        row = self._db.execute(
-            "SELECT * FROM credentials WHERE type = ? AND slot = ?", (kind.value, slot)
-        ).fetchone()
-        return self._credential(row) if row is not None else None
+
+        def read() -> Credential | None:
+            row = self._db.execute(
+                "SELECT * FROM credentials WHERE type = ? AND slot = ?",
+                (kind.value, slot),
+            ).fetchone()
+            return self._credential(row) if row is not None else None
+
+        # Every biometric match looks its slot up: kept until a row changes (frozen).
+        return self.remember(("credential_by_slot", kind, slot), read)
 
     def count_credentials(
         self, kind: CredentialType, user_number: int | None = None
