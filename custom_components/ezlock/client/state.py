@@ -141,6 +141,17 @@ class CameraStatus:
         )
 
 
+# Read at every state push: the members once, not through the enum's iterator.
+_CREDENTIAL_TYPES = tuple(CredentialType)
+
+
+def _count(counts: Reader, kind: CredentialType) -> CredentialCount:
+    count = counts.child(kind.value)
+    return CredentialCount(
+        count=count.integer("count", 0), capacity=count.integer("capacity", 0)
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LockState:
     """The ``state`` object: everything entities show (docs/api.md, The state object)."""
@@ -202,13 +213,7 @@ class LockState:
             admin_exists=reader.boolean("admin_exists"),
             devices=reader.text_mapping("devices"),
             users=reader.child("users").integer("count", 0),
-            credentials={
-                kind: CredentialCount(
-                    count=counts.child(kind).integer("count", 0),
-                    capacity=counts.child(kind).integer("capacity", 0),
-                )
-                for kind in CredentialType
-            },
+            credentials={kind: _count(counts, kind) for kind in _CREDENTIAL_TYPES},
             temporary_passwords=reader.integer("temporary_passwords", 0),
             bluetooth_keys=reader.integer("bluetooth_keys", 0),
             last_operation=None if last is None else LastOperation.from_reader(last),
