@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import fields
 from datetime import datetime
 import functools
+import operator
 import traceback
 from typing import Any, Final, TypedDict, override
 
@@ -61,6 +62,12 @@ STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 1.0
 RECONNECT_MIN: Final = 1.0
 RECONNECT_MAX: Final = 60.0
+
+
+# What a state shows: every field but ``last_seq`` (the events carry it), read at once.
+_shown: Final = operator.attrgetter(
+    *(item.name for item in fields(LockState) if item.name != "last_seq")
+)
 
 
 class StoredSeq(TypedDict):
@@ -323,9 +330,7 @@ class EzlockCoordinator(DataUpdateCoordinator[LockState]):
 
     def _shows_news(self, state: LockState) -> bool:
         """Whether ``state`` differs from the shown one in more than ``last_seq``."""
-        return not self.last_update_success or state != replace(
-            self.data, last_seq=state.last_seq
-        )
+        return not self.last_update_success or _shown(state) != _shown(self.data)
 
     @callback
     def _handle_event(self, event: LockEvent) -> None:

@@ -7,6 +7,7 @@ update; the coordinator raises the others (fingerprint changed, factory reset).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 import functools
 from typing import Final
@@ -81,10 +82,18 @@ class LinkIssues:
         self._entry = entry
         # Links seen down: the timer until their repair issue, None once it is raised.
         self._down: dict[Link, CALLBACK_TYPE | None] = {}
+        self._devices: Mapping[str, str] | None = None  # as last followed
 
     @callback
     def async_follow(self, state: LockState) -> None:
-        """Raise a repair issue for a link down over a minute; delete it once back."""
+        """Raise a repair issue for a link down over a minute; delete it once back.
+
+        Every state push comes here; one whose links are as last followed changes
+        nothing (a bolt's report, say), so the issues are not looked up again.
+        """
+        if state.devices == self._devices:
+            return
+        self._devices = state.devices
         for link in Link:
             if state.connected(link):
                 if cancel := self._down.pop(link, None):
