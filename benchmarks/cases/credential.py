@@ -9,8 +9,9 @@ from typing import Any
 import aiohttp
 
 from benchmarks import trace
+from benchmarks.edge import EdgeProcess
 from benchmarks.hass import home_assistant
-from benchmarks.stats import latency, ratio
+from benchmarks.stats import cpu_seconds, latency, ratio
 
 from .breakdown import breakdown, presented
 from .floors import floor_ms, floor_parts
@@ -33,10 +34,15 @@ async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any
         try:
             await press.open()
             await relock(hass, lock, watch)
+            cpu_before = _cpu(lock.edge)
             samples = [
                 await credential_sample(hass, lock, watch, press=press)
                 for _ in range(scale.samples)
             ]
+            cpu = {
+                name: round((after - cpu_before[name]) * 1000 / len(samples), 3)
+                for name, after in _cpu(lock.edge).items()
+            }
             credential = [sample.seconds for sample in samples]
             command = []
             for _ in range(scale.samples):
@@ -70,6 +76,10 @@ async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any
             "floor_parts": parts,
             "p50_over_floor": ratio(credential_summary["p50_ms"], floor),
             "p99_over_floor": ratio(credential_summary["p99_ms"], floor),
+            # CPU time per sample (the unlock, the relock, the wait at rest with its
+            # panel and GET /state): each process's own work, steadier than wall
+            # time on a shared machine.
+            "cpu_ms_per_sample": cpu,
             "presented_at_sensor": _over_floor(
                 "credential presented at the sensor -> Home Assistant event",
                 presented(samples, simulator),
@@ -95,4 +105,17 @@ def _over_floor(measured: str, seconds: list[float], floor: float) -> dict[str, 
         **summary,
         "p50_over_floor": ratio(summary["p50_ms"], floor),
         "p99_over_floor": ratio(summary["p99_ms"], floor),
+    }
+
+
+def _cpu(edge: EdgeProcess) -> dict[str, float]:
+    """CPU seconds so far of the driver, the simulator and this process (Home Assistant).
+
+    This process also runs the benchmark's own code (the press, the waits).
+    """
+    assert edge.simulator is not None
+    return {
+        "driver": cpu_seconds(edge.pid),
+        "simulator": cpu_seconds(edge.simulator.pid),
+        "home_assistant_and_benchmark": cpu_seconds(),
     }
