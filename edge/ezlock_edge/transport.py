@@ -129,6 +129,8 @@ class SerialPort:
 
     async def connected_within(self, seconds: float) -> bool:
         """Wait up to ``seconds`` for the port to be open; return whether it is."""
+        if self._state is LinkState.CONNECTED:
+            return True  # every command asks: no timer for an open port
         with contextlib.suppress(TimeoutError):
             async with timeout(self.clock, seconds):
                 await self._up.wait()
