@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import select
 import socket
 import ssl
 from typing import Any
@@ -90,6 +91,16 @@ class TlsPeer:
     def application_records(self) -> int:
         """How many application-data records have arrived."""
         return self.records.count(APPLICATION_DATA)
+
+    def arrives_while_the_loop_is_held(self, within: float) -> bool:
+        """Whether bytes from the server reach the socket within ``within`` seconds.
+
+        Waits blocking, so this process's loop (and a server in it) does not run
+        meanwhile: what arrives was written before the wait began.
+        """
+        sock = self._writer.transport.get_extra_info("socket")
+        readable, _, _ = select.select([sock], [], [], within)
+        return bool(readable)
 
     def send(self, data: bytes) -> None:
         """Encrypt and send ``data``."""

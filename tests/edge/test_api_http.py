@@ -23,7 +23,7 @@ from tests.support.lock import pass_time
 from tests.support.waiting import WAIT, eventually
 
 from .api_support import ApiClient
-from .http_support import Peers, request
+from .http_support import Peers, WsPeer, request
 
 
 @pytest.fixture
@@ -283,32 +283,58 @@ async def test_a_client_that_pings_and_never_reads_is_no_longer_read(
     assert (await api.call("GET", "/state")).status == 200
 
 
-async def test_what_one_loop_turn_makes_ready_goes_out_in_one_tls_record(
-    api: ApiClient,
-    peers: Peers,
-) -> None:
-    """Three events announced together are one write, so one TLS record, not three.
-
-    The credential path announces its events and state together; one write each time
-    saves a syscall and a record per message (issue #18).
-    """
+async def _subscribed(api: ApiClient, peers: Peers) -> WsPeer:
     ws = await peers.ws(str(api.token))
     assert (await ws.message())["type"] == "auth_ok"
     ws.send_json({"type": "subscribe", "since": None})
     while (await ws.message())["type"] != "state":
         pass
+    return ws
+
+
+async def test_a_lone_event_is_written_as_it_is_announced(
+    api: ApiClient, peers: Peers
+) -> None:
+    """Nothing waits before it: the event's frame is written by its announcement.
+
+    Not a loop turn later (a writer task's wake-up, behind whatever else the turn made
+    ready, such as the next batch's fsync; issue #18). The test holds the driver's loop
+    from the announcement on (a blocking wait on the client's socket): the bytes can
+    only arrive if the announcement itself wrote them.
+    """
+    ws = await _subscribed(api, peers)
+    assert not ws.tls.arrives_while_the_loop_is_held(0)
+    event = api.edge.core.events.append("doorbell")
+    assert ws.tls.arrives_while_the_loop_is_held(WAIT)
+    while (message := await ws.message())["type"] != "event":
+        pass
+    assert message["seq"] == event.seq
+
+
+async def test_what_one_loop_turn_makes_ready_goes_out_in_two_tls_records(
+    api: ApiClient,
+    peers: Peers,
+) -> None:
+    """The first of five events announced together leaves at once, the other four in one write.
+
+    Two TLS records, not five: the credential path announces its events and state in
+    one turn; the first is on its way as it is announced, what follows it in that turn
+    is written at the turn's end, together (a syscall and a record per message saved;
+    issue #18).
+    """
+    ws = await _subscribed(api, peers)
     before = ws.tls.application_records
     events = api.edge.core.events
     first = events.append("doorbell").seq
-    events.append("doorbell")
-    events.append("doorbell")
+    for _ in range(4):
+        events.append("doorbell")
     seen: list[int] = []
-    while len(seen) < 3:
+    while len(seen) < 5:
         message = await ws.message()
         if message["type"] == "event":
             seen.append(message["seq"])
-    assert seen == [first, first + 1, first + 2]
-    assert ws.tls.application_records - before == 1
+    assert seen == list(range(first, first + 5))
+    assert ws.tls.application_records - before == 2
 
 
 async def test_tls_record_counting_sees_separate_writes(

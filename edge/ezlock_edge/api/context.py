@@ -38,7 +38,8 @@ class WsSettings:
     heartbeat: float = 20.0
     """Seconds between the server's pings; a client that misses one is dropped."""
     queue_size: int = 1000
-    """Messages a client may lag behind before it is closed as a slow consumer."""
+    """Messages that may wait for a client that takes nothing more (its connection's
+    buffers full) before it is closed as a slow consumer."""
 
 
 CLOSE_UNAUTHORIZED = 4001

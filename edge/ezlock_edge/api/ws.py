@@ -5,14 +5,20 @@ events *before* it reads the stored ones, and the writer drops any live event wh
 has already sent. Every event is persisted before it is announced, so a client that resumes
 from its last seq misses nothing, also across an edge restart. Memory per connection is
 bounded: a client that does not read is closed (``4008 slow_consumer``), not buffered.
-Whatever one loop turn makes ready (an unlock's events and state) goes out in one write.
+
+A live event is framed when it is announced; the first message of a loop turn is
+written at once, what the rest of that turn makes ready (an unlock's other events and
+its state) in one write at the turn's end. A state change waits for that end (or the
+next event): a burst of changes in one turn is one message, the newest state.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 import contextlib
+from dataclasses import replace
 import json
 import logging
 from typing import Any
@@ -35,17 +41,18 @@ CLOSE_TIMEOUT = 5.0
 MAX_MESSAGE = 64 * 1024
 
 CLOSE_SLOW_CONSUMER = 4008
+_FLUSH_AT = 64 * 1024  # framed bytes written at once within a turn
 
 
 class _StateChanged:
-    """Queue marker: send the current state (coalesces bursts of changes)."""
+    """Backlog marker: send the current state (coalesces bursts of changes)."""
 
 
 _STATE = _StateChanged()
 
 
 class _Finish:
-    """Queue marker: everything announced before it is sent; now close."""
+    """Backlog marker: everything announced before it is sent; now close."""
 
     def __init__(self, code: int, reason: str) -> None:
         self.code = code
@@ -63,7 +70,14 @@ class WsSession:
         self._request = request
         self._context = context
         self._ws: WebSocket | None = None
-        self._queue: asyncio.Queue[_Item] = asyncio.Queue(context.ws.queue_size)
+        # What is announced but not framed yet: during the replay, while the peer
+        # does not take more, and a state change until the end of its turn.
+        self._backlog: deque[_Item] = deque()
+        self._backlog_size = context.ws.queue_size
+        self._live = False  # replay done: what is announced is framed at once
+        self._cursor = 0  # the newest seq sent
+        # Set when the peer took nothing more: the writer task waits for it to read.
+        self._backed_up = asyncio.Event()
         self._state_pending = False
         self._sent_state: LockState | None = None
         self._announced: LockState | None = None
@@ -81,6 +95,7 @@ class WsSession:
             max_message=MAX_MESSAGE,
             close_timeout=CLOSE_TIMEOUT,
         )
+        ws.before_flush = self._end_of_turn
         self._context.sessions.add(self)
         try:
             self._send(
@@ -118,10 +133,10 @@ class WsSession:
             self.close_soon(code, reason)
             return
         self._unsubscribe_live()
-        try:
-            self._queue.put_nowait(_Finish(code, reason))
-        except asyncio.QueueFull:
+        if len(self._backlog) >= self._backlog_size:
             self.close_soon(code, reason)
+            return
+        self._enqueue(_Finish(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:
         await self._stop_streaming()
@@ -191,15 +206,60 @@ class WsSession:
             self._enqueue(_STATE)
 
     def _enqueue(self, item: _Item) -> None:
-        try:
-            self._queue.put_nowait(item)
-        except asyncio.QueueFull:
+        if len(self._backlog) >= self._backlog_size:
             if not self._closing:
                 _LOGGER.warning(
                     "Closing a WebSocket that cannot keep up",
                     extra={"client_id": self.client.id if self.client else None},
                 )
                 self.close_soon(CLOSE_SLOW_CONSUMER, "slow_consumer")
+            return
+        self._backlog.append(item)
+        if not self._live or self._ws is None:
+            return
+        # Nothing written yet this turn: this one leaves now; what the rest of the
+        # turn makes ready goes out with the turn's end (WebSocket.before_flush).
+        quiet = self._ws.quiet
+        self._pump()
+        if quiet:
+            self._ws.flush()
+
+    def _pump(self, *, end_of_turn: bool = False) -> None:
+        """Frame the backlog in order while the peer takes more.
+
+        A state change last in the backlog waits for the end of the turn (or the next
+        event), so that later changes of the same turn are sent with it, as one.
+        """
+        ws = self._ws
+        backlog = self._backlog
+        while backlog and ws is not None and not self._closing:
+            item = backlog[0]
+            if item is _STATE and len(backlog) == 1 and not end_of_turn:
+                ws.flush_soon()
+                return
+            if ws.backed_up:
+                self._backed_up.set()  # the writer goes on once the peer reads
+                return
+            backlog.popleft()
+            if isinstance(item, Event):
+                if item.seq > self._cursor:
+                    self._send_event(item)
+                    self._cursor = item.seq
+            elif isinstance(item, _Finish):
+                backlog.clear()
+                self.close_soon(item.code, item.reason)
+                return
+            else:
+                self._send_state()
+            if ws.buffered > _FLUSH_AT:
+                # Written now, so that a peer that does not read is noticed (the
+                # transport pauses) before one turn frames without end.
+                ws.flush()
+
+    def _end_of_turn(self) -> None:
+        """Frame what waited for the end of this turn (a state change), before its write."""
+        if self._live:
+            self._pump(end_of_turn=True)
 
     async def _stream(self, cursor: int) -> None:
         ws = self._ws
@@ -213,21 +273,17 @@ class WsSession:
             cursor = page[-1].seq
         self._send({"type": "subscribed", "last_seq": cursor})
         self._send_state()
-        while True:
-            if self._queue.empty():
-                # What this turn made ready goes out now, in one write (one TLS
-                # record): an unlock announces its events and state together.
-                await ws.drain()
-            item = await self._queue.get()
-            if isinstance(item, Event):
-                if item.seq > cursor:
-                    self._send_event(item)
-                    cursor = item.seq
-            elif isinstance(item, _Finish):
-                self.close_soon(item.code, item.reason)
-                return
-            else:
-                self._send_state()
+        self._cursor = cursor
+        self._live = True
+        while not self._closing:
+            # What came during the replay, or waited while the peer took nothing.
+            self._pump()
+            ws.flush()
+            if ws.backed_up:
+                await ws.drain()  # until the peer takes more
+                continue
+            self._backed_up.clear()
+            await self._backed_up.wait()
 
     def _send_event(self, event: Event) -> None:
         self._send({"type": "event", "seq": event.seq, "event": event.as_dict()})
@@ -236,17 +292,19 @@ class WsSession:
         """Send the current state, unless this connection was sent the same one last.
 
         Many things note a change that leaves the state as it was (each MCU event
-        handled, a match started); the client has that state already.
+        handled, a match started); the client has that state already. So it has when
+        only ``last_seq`` moved: the events it was sent carry their seqs.
         """
         self._state_pending = False
         state, self._announced = self._announced or self._context.core.state, None
-        if state == self._sent_state:
+        sent = self._sent_state
+        if sent is not None and replace(state, last_seq=sent.last_seq) == sent:
             return
         self._sent_state = state
         self._send({"type": "state", "state": state.as_dict()})
 
     def _send(self, message: dict[str, Any]) -> None:
-        """Queue ``message``; it is written with the rest of this loop turn's."""
+        """Frame ``message``; it is written with the rest of this loop turn's."""
         if self._ws is not None:
             self._ws.send_text(json.dumps(message))
 

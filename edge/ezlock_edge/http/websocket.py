@@ -2,10 +2,12 @@
 
 What this layer guarantees its user:
 
-- **One write per loop turn.** Messages sent are framed into a buffer that goes out in
-  one ``transport.write`` (so one TLS record where it fits), at the latest on the next
-  loop iteration; :meth:`WebSocket.flush` sends it at once. A lock's unlock announces
-  several messages in one turn; one write saves a syscall and a record per message.
+- **Few writes.** Messages sent are framed into a buffer that goes out in one
+  ``transport.write`` (so one TLS record where it fits) at the end of the loop turn
+  (the next iteration); :meth:`WebSocket.flush` sends it at once. A user that flushes
+  the first message of a turn at once (:attr:`WebSocket.quiet`) still has the rest of
+  that turn go out together: a lock's unlock announces several messages in one turn,
+  one write saves a syscall and a record per message.
 - **Heartbeats.** A ping after ``heartbeat`` seconds without a byte from the peer; a
   peer that sends nothing for ``heartbeat / 2`` seconds after it is dropped (loop time).
 - **Bounded memory.** A message over ``max_message`` bytes closes the connection
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 import logging
 
 from wsproto.connection import Connection, ConnectionState, ConnectionType
@@ -70,7 +73,11 @@ class WebSocket:
         self._max_message = max_message
         self._close_timeout = close_timeout
         self._out: list[bytes] = [handshake]
+        self._buffered = len(handshake)
         self._flush_scheduled = False
+        self._wrote = False  # since the last end of turn
+        self.before_flush: Callable[[], None] | None = None
+        """Called at the end of a turn, before its write (to add what waited for it)."""
         self._messages: deque[Message] = deque()
         # The message being received, as bytes (text as UTF-8): tiny fragments cost
         # what their bytes do, not an object each.
@@ -209,12 +216,38 @@ class WebSocket:
             return
         self._queue(self._proto.send(TextMessage(data=text)))
 
+    @property
+    def quiet(self) -> bool:
+        """Whether nothing was written since the end of the last turn.
+
+        A message sent then may be flushed at once; what follows it in the same turn
+        is written at the turn's end, together.
+        """
+        return not self._wrote
+
+    @property
+    def backed_up(self) -> bool:
+        """Whether the peer does not take what was written (the transport is full)."""
+        return self._writer.paused
+
+    @property
+    def buffered(self) -> int:
+        """Bytes framed and not written yet."""
+        return self._buffered
+
     def flush(self) -> None:
         """Write every queued frame now, in one write."""
         if self._out:
             data = b"".join(self._out)
             self._out.clear()
+            self._buffered = 0
             self._writer.write(data)
+            self._wrote = True
+            self._schedule_flush()  # the turn's end, where writing is quiet again
+
+    def flush_soon(self) -> None:
+        """Have the end of this turn write (and call ``before_flush``)."""
+        self._schedule_flush()
 
     async def drain(self) -> None:
         """Flush, then wait while the peer does not take what was written.
@@ -257,6 +290,7 @@ class WebSocket:
 
     def _queue(self, frame: bytes) -> None:
         self._out.append(frame)
+        self._buffered += len(frame)
         self._schedule_flush()
 
     def _schedule_flush(self) -> None:
@@ -265,8 +299,12 @@ class WebSocket:
             self._loop.call_soon(self._scheduled_flush)
 
     def _scheduled_flush(self) -> None:
+        """End the turn: what waited for it, then one write; the next turn is quiet."""
+        if self.before_flush is not None and not self.closed:
+            self.before_flush()
+        self.flush()  # while still scheduled: it schedules nothing more
         self._flush_scheduled = False
-        self.flush()
+        self._wrote = False
 
     def _end(self) -> None:
         for handle in (self._ping_handle, self._pong_handle):
