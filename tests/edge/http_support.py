@@ -179,8 +179,13 @@ class HttpPeer:
             self._buffer += chunk
         return False
 
-    async def answer(self) -> tuple[int, dict[str, str], bytes]:
-        """Read one answer (``Content-Length`` framed): status, headers, body."""
+    async def answer(
+        self, *, head_only: bool = False
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Read one answer (``Content-Length`` framed): status, headers, body.
+
+        ``head_only``: the answer to a HEAD request, whose body is not sent.
+        """
         while b"\r\n\r\n" not in self._buffer:
             await self._more()
         head, self._buffer = self._buffer.split(b"\r\n\r\n", 1)
@@ -189,7 +194,7 @@ class HttpPeer:
         for line in lines:
             name, value = line.split(":", 1)
             headers[name.strip().lower()] = value.strip()
-        length = int(headers.get("content-length", "0"))
+        length = 0 if head_only else int(headers.get("content-length", "0"))
         while len(self._buffer) < length:
             await self._more()
         body, self._buffer = self._buffer[:length], self._buffer[length:]

@@ -337,6 +337,46 @@ async def test_what_one_loop_turn_makes_ready_goes_out_in_two_tls_records(
     assert ws.tls.application_records - before == 2
 
 
+async def test_an_answer_closes_what_the_client_does_not_keep_alive(
+    api: ApiClient, peers: Peers
+) -> None:
+    """``Connection: close`` and HTTP/1.0 (no keep-alive in h11): answered, then closed.
+
+    The answer's head is formatted by the connection, not by h11's events (issue #18):
+    what h11 added to it, the connection adds.
+    """
+    for extra, version in ((b"Connection: close\r\n", b"1.1"), (b"", b"1.0")):
+        peer = await peers.http()
+        peer.send(
+            b"GET /api/v1/state HTTP/" + version + b"\r\nHost: 127.0.0.1\r\n"
+            b"Authorization: Bearer "
+            + str(api.token).encode()
+            + b"\r\n"
+            + extra
+            + b"\r\n"
+        )
+        status, headers, state = await peer.json_answer()
+        assert (status, headers["connection"], "bolt" in state) == (200, "close", True)
+        assert await peer.closed()
+
+
+async def test_an_answer_to_head_has_no_body_and_the_next_answer_follows(
+    api: ApiClient, peers: Peers
+) -> None:
+    """A HEAD answer says the body's length but sends none; the pipelined next one is whole."""
+    peer = await peers.http()
+    peer.send(request("GET", "/state", token=api.token))  # a trusted connection
+    assert (await peer.json_answer())[0] == 200
+    peer.send(
+        request("HEAD", "/state", token=api.token)
+        + request("GET", "/state", token=api.token)
+    )
+    status, headers, body = await peer.answer(head_only=True)
+    assert (status, int(headers["content-length"]) > 0, body) == (405, True, b"")
+    status, _, state = await peer.json_answer()
+    assert (status, "bolt" in state) == (200, True)
+
+
 async def test_tls_record_counting_sees_separate_writes(
     api: ApiClient, peers: Peers
 ) -> None:

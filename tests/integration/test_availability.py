@@ -236,7 +236,7 @@ async def test_an_unexpected_error_in_the_stream_reconnects(
         return state
 
     monkeypatch.setattr(LockState, "from_json", classmethod(buggy))
-    await sim_of(edge).keypad(["doorbell"])  # an event, then a state that fails
+    await sim_of(edge).door("open")  # an event, then a state (the door) that fails
     await eventually(
         lambda: state_of(hass, "lock", "lock").state == STATE_UNAVAILABLE,
         "the lock unavailable",

@@ -95,9 +95,7 @@ class HttpConnection(asyncio.Protocol):
         self._live = live
         self._limits = limits or HttpLimits()
         self._error_page = error_page
-        self._h11 = h11.Connection(
-            h11.SERVER, max_incomplete_event_size=self._limits.max_head
-        )
+        self._h11 = self._new_cycle()
         self._transport: asyncio.Transport | None = None
         self._writer: Writer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -197,10 +195,15 @@ class HttpConnection(asyncio.Protocol):
             raise RuntimeError("not connected")
         return self._writer
 
+    def _new_cycle(self) -> h11.Connection:
+        return h11.Connection(
+            h11.SERVER, max_incomplete_event_size=self._limits.max_head
+        )
+
     async def _serve(self) -> None:
         try:
             while await self._serve_one():
-                self._h11.start_next_cycle()
+                pass
         except h11.RemoteProtocolError as err:
             self._refuse(HttpError(err.error_status_hint, _public_reason(err)))
         except ConnectionError:
@@ -244,20 +247,46 @@ class HttpConnection(asyncio.Protocol):
                 return False
         elif self._h11.our_state is h11.SEND_RESPONSE:
             body_read = self._discard_buffered_body()
-            close = response.close or not body_read or self._shutting_down
+            close = (
+                response.close
+                or not body_read
+                or self._shutting_down
+                or not _keep_alive(request)
+            )
             self._write_response(request, response, close=close)
             # A client that pipelines and never reads gets no more answers queued.
             await self._writer_().drain()
             if not body_read:
                 await self._linger()
                 return False
+            if close:
+                return False
+            self._next_cycle()
+            return not self._shutting_down
         else:
             return False
-        return (
-            not self._shutting_down
-            and self._h11.our_state is h11.DONE
-            and self._h11.their_state is h11.DONE
-        )
+        if (
+            self._shutting_down
+            or self._h11.our_state is not h11.DONE
+            or self._h11.their_state is not h11.DONE
+        ):
+            return False
+        self._h11.start_next_cycle()
+        return True
+
+    def _next_cycle(self) -> None:
+        """Parse the next request afresh, after an answer written without h11.
+
+        The request was read whole and answered (the answer's own bytes, not h11's
+        events: see :meth:`_write_response`); what the client pipelined behind it is
+        handed to a new parser, as ``start_next_cycle`` would keep it.
+        """
+        data, closed = self._h11.trailing_data
+        self._h11 = self._new_cycle()
+        if data:
+            self._h11.receive_data(bytes(data))
+        if closed:
+            self._h11.receive_data(b"")
 
     async def _run(self, request: Request) -> Response:
         try:
@@ -333,25 +362,29 @@ class HttpConnection(asyncio.Protocol):
     def _write_response(
         self, request: Request, response: Response, *, close: bool
     ) -> None:
-        """Write a whole answer in one write."""
-        headers = self._head(response, close=close)
-        parts = [
-            self._h11.send(
-                h11.Response(
-                    status_code=response.status,
-                    headers=headers,
-                    reason=_phrase(response.status),
-                )
-            )
-        ]
+        """Write a whole answer in one write, its head formatted here.
+
+        Not through h11's events: building and checking them cost more than the rest
+        of a small request's handling (issue #18). What h11 would add is here: the
+        framing (``Content-Length``), ``Connection: close`` when the client asked for
+        it or spoke HTTP/1.0, no body for ``HEAD``, ``204`` and ``304``; and every
+        header line is checked (a name token, a value without control characters).
+        """
+        lines = [f"HTTP/1.1 {response.status} {_phrase(response.status).decode()}"]
+        for name, value in self._head(response, close=close):
+            line = f"{name}: {value}"
+            if not _HEADER_LINE.fullmatch(line):
+                raise ValueError(f"Invalid response header {name!r}")
+            lines.append(line)
+        lines.append("\r\n")
+        head = "\r\n".join(lines).encode("latin-1")
         if (
             response.body
             and request.method != "HEAD"
             and response.status not in _NO_BODY_STATUS
         ):
-            parts.append(self._h11.send(h11.Data(data=response.body)))
-        parts.append(self._h11.send(h11.EndOfMessage()))
-        self._writer_().write(b"".join(part for part in parts if part))
+            head += response.body
+        self._writer_().write(head)
 
     def _refuse(self, error: HttpError) -> None:
         """Answer a request h11 could not parse, then close."""
@@ -509,6 +542,19 @@ class HttpConnection(asyncio.Protocol):
     def end_body(self) -> None:
         """End a streamed body."""
         self._writer_().write(self._h11.send(h11.EndOfMessage()) or b"")
+
+
+# A response header line as RFC 9110 5.1/5.5 allows it (field-content without obs-text).
+_HEADER_LINE = re.compile(
+    r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+: (?:[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?)?"
+)
+
+
+def _keep_alive(request: Request) -> bool:
+    """Whether the client lets the connection serve another request (as h11 decides)."""
+    return request.http_version >= "1.1" and "close" not in request.headers.tokens(
+        "connection"
+    )
 
 
 # h11 quotes what it could not parse (``illegal header line: bytearray(b'...')``):
