@@ -30,6 +30,7 @@ from collections.abc import Callable
 import contextlib
 from dataclasses import dataclass
 import errno
+import functools
 import ipaddress
 import logging
 import resource
@@ -84,6 +85,7 @@ class RateLimitedLog:
         )
 
 
+@functools.lru_cache(maxsize=256)  # every request's throttle asks (issue #18)
 def address_key(address: str) -> str:
     """Return what ``per_address`` counts by: the IPv4 address, or the IPv6 /64."""
     try:
