@@ -105,6 +105,7 @@ class AccessSync:
         self.visitors: dict[str, VisitorCredential] = {}
         self._known: dict[str, str] = {}  # subentry id -> unique id, as last reconciled
         self._holds = 0
+        self._admin_exists: bool | None = None  # as its repair issue was last set
         self._refresh = Rerun(
             hass, entry, self._async_refresh_quietly, f"{DOMAIN} access sync"
         )
@@ -184,7 +185,13 @@ class AccessSync:
 
     @callback
     def on_admin(self, admin_exists: bool) -> None:
-        """L-26: a lock without an admin asks for one at the keypad (a repair)."""
+        """L-26: a lock without an admin asks for one at the keypad (a repair).
+
+        Every state push comes here: the issue is set only when that changes.
+        """
+        if admin_exists is self._admin_exists:
+            return
+        self._admin_exists = admin_exists
         issue = f"{ISSUE_NO_ADMIN}_{self._entry.entry_id}"
         if admin_exists:
             ir.async_delete_issue(self._hass, DOMAIN, issue)
