@@ -134,7 +134,7 @@ class SerialPort:
         with contextlib.suppress(TimeoutError):
             async with timeout(self.clock, seconds):
                 await self._up.wait()
-        return self._state is LinkState.CONNECTED
+        return self._up.is_set()  # set exactly while connected (_set_state)
 
     @property
     def _safe_url(self) -> str:
