@@ -2,7 +2,7 @@
 
 The floor of ``credential_to_ha`` (one WebSocket echo and one serial frame) is not what
 this architecture can reach: a finger's way to Home Assistant crosses three processes,
-four pty writes, two fsyncs and a TLS WebSocket message. ``benchmarks/skeleton.py`` does
+five pty writes, two fsyncs and a TLS WebSocket message. ``benchmarks/skeleton.py`` does
 exactly those hops with as little Python as does them; this process plays Home
 Assistant's part (the press over the same kept connection as ``credential_to_ha``'s, a
 WebSocket client over TLS). Samples run back to back, each once the one before is over
