@@ -39,6 +39,7 @@ from ezlock_edge.sim.lock import SimulatedLock
 from ezlock_edge.vocabulary.mcu import (
     PROMPT_TEXT,
     BluetoothState,
+    BoltCause,
     BoltState,
     DoorDirection,
     DoorState,
@@ -46,6 +47,7 @@ from ezlock_edge.vocabulary.mcu import (
     LedMode,
     McuEvent,
     McuEventKind,
+    McuOption,
     PowerSource,
     Prompt,
     Sensor,
@@ -204,6 +206,35 @@ async def test_motor_travel_takes_time_and_ends_locked_or_unlocked(
     assert (await driver.handled()).bolt is BoltState.LOCKING
     clock.advance(0.4)
     assert (await driver.handled()).bolt is BoltState.LOCKED
+
+
+async def test_bolt_reports_say_what_moved_the_bolt_to_a_host_that_asks(
+    lock: SimulatedLock, driver: Driver, clock: ManualClock
+) -> None:
+    """HELLO option 01: the motor's reports carry 01, a hand's 00 (L-01, L-07).
+
+    A host of an earlier revision (the fixture's HELLO asks for nothing) gets the
+    state alone.
+    """
+    await driver.request(Unlock(DoorDirection.RIGHT))
+    clock.advance(0.4)
+    reports = [await driver.handled(), await driver.handled()]
+    assert [(e.bolt, e.bolt_cause) for e in reports] == [
+        (BoltState.UNLOCKING, None),
+        (BoltState.UNLOCKED, None),
+    ]
+    hello = await driver.request(Hello(1, 1, McuOption.BOLT_CAUSE))
+    assert HelloReply.decode(hello.data).options is McuOption.BOLT_CAUSE
+    await driver.request(Lock())
+    clock.advance(0.4)
+    await lock.mechanical_key("unlock")
+    reports = [await driver.handled() for _ in range(4)]
+    assert [(e.kind, e.bolt, e.bolt_cause) for e in reports] == [
+        (McuEventKind.BOLT, BoltState.LOCKING, BoltCause.MOTOR),
+        (McuEventKind.BOLT, BoltState.LOCKED, BoltCause.MOTOR),
+        (McuEventKind.MECHANICAL_KEY, None, None),
+        (McuEventKind.BOLT, BoltState.UNLOCKED, BoltCause.HAND),
+    ]
 
 
 async def test_zero_travel_moves_at_once(tmp_path: Path) -> None:
