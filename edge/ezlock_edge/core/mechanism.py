@@ -1,7 +1,7 @@
 """The lock's mechanism: the bolt it moves, the door, and what follows an unlock.
 
-The bolt is thrown and retracted here, so a movement nobody commanded is known to be a
-hand's (L-01, L-07). Bolt and door movements become events and alarms (L-44 to L-47,
+The bolt is thrown and retracted here, so a movement nobody commanded (or, from an MCU
+that says what moved the bolt, one its motor did not make) is a hand's (L-01, L-07). Bolt and door movements become events and alarms (L-44 to L-47,
 L-67); what follows an unlock (L-45, L-47, L-48), the countdown lock and the
 door-left-open timer run here. The alarms themselves and the tamper timer are
 ``alarms.py``'s (L-60), battery, power and radios ``readings.py``'s (L-06, L-08, L-12,
