@@ -14,13 +14,14 @@ import textwrap
 import pytest
 
 from ezlock_edge.clock import ManualClock
+from ezlock_edge.core.mechanism import Mechanism
 from ezlock_edge.sim.lock import SimulatedLock
-from ezlock_edge.vocabulary.mcu import McuOption
-from tests.support.lock import create_first_admin
+from ezlock_edge.vocabulary.mcu import BoltCause, BoltState, McuOption
+from tests.support.lock import ADMIN_PASSWORD, create_first_admin
 from tests.support.waiting import WAIT, eventually
 
 from .api_support import client_for, pair, running_edge
-from .rig_support import running_lock
+from .rig_support import running_lock, simulated_lock
 
 TRAVEL = 2.0  # seconds of the (manual) clock the simulated bolt takes
 
@@ -275,3 +276,55 @@ async def test_a_sigkill_between_unlock_and_its_commit_invents_no_operation(
             assert bolt[-1] == "unlocked"
     finally:
         await sim.stop()
+
+
+async def test_an_mcu_restarted_under_a_running_driver_is_greeted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A battery swap restarts the MCU with the port up (L-06): its session is gone.
+
+    Its next BOLT reports come without the cause the driver's HELLO asked for; the
+    driver takes them for the motor's because it asked for that movement (kept in
+    memory in any case), starts a new session, and the next movement's reports say
+    the motor again. A driver killed in between loses nothing either: the MCU keeps
+    the cause with every report it queues and sends it to the driver that asks.
+    """
+    reports: list[tuple[BoltState, BoltCause | None]] = []
+    bolt_moved = Mechanism.bolt_moved
+
+    async def observed(
+        self: Mechanism, bolt: BoltState, cause: BoltCause | None = None
+    ) -> None:
+        reports.append((bolt, cause))
+        await bolt_moved(self, bolt, cause)
+
+    clock = ManualClock()
+    async with (
+        simulated_lock(tmp_path, clock) as sim,
+        running_lock(tmp_path, clock=clock, sim=sim) as rig,
+    ):
+        await rig.create_first_admin()
+        monkeypatch.setattr(Mechanism, "bolt_moved", observed)
+        await sim.battery(80)  # the controller restarts
+        await rig.type_password(ADMIN_PASSWORD)
+        await rig.event("unlocked", method="password")
+        await eventually(lambda: len(reports) == 2, "the unlock's two reports")
+        await rig.core.lock("remote")
+        await eventually(lambda: len(reports) == 4, "the lock's two reports")
+        operations = [
+            (event.type, event.data.get("method", event.data.get("source")))
+            for event in rig.core.events.query(0, 1000)
+            if event.type in {"locked", "unlocked"}
+        ]
+    # The restarted MCU's session asked for nothing; "unlocked" may come before the
+    # new session or in it.
+    assert reports[0] == (BoltState.UNLOCKING, None)
+    assert reports[1] in {
+        (BoltState.UNLOCKED, None),
+        (BoltState.UNLOCKED, BoltCause.MOTOR),
+    }
+    assert reports[2:] == [
+        (BoltState.LOCKING, BoltCause.MOTOR),  # greeted again: option 01
+        (BoltState.LOCKED, BoltCause.MOTOR),
+    ]
+    assert operations[-2:] == [("unlocked", "password"), ("locked", "remote")]

@@ -61,6 +61,7 @@ class DocumentedMcu:
         self._buffer = bytearray()
         self.acked: list[int] = []
         self.kept: list[int] = []
+        self.hellos: list[bytes] = []
         port.on_receive = self._received
 
     def send(self, text: str) -> None:
@@ -91,6 +92,7 @@ class DocumentedMcu:
     def _answer(self, request: bytes) -> bytes:
         command, args = request[0], request[1:]
         if command == 0x01:  # HELLO: version, window, options
+            self.hellos.append(args)
             if len(args) == 3 and not self._options:
                 return b"\x01\x02"  # INVALID_ARGUMENT
             granted = bytes(args[1:2])  # the window asked for, whole
@@ -182,3 +184,26 @@ async def test_without_the_cause_a_report_nobody_asked_for_is_a_hands(
         mcu.send(UNLOCKED)
         await eventually(lambda: 43 in mcu.acked, "the report stored")
         assert _operations(core) == [("unlocked", "inside")]
+
+
+async def test_a_report_without_its_cause_in_a_session_granted_it_greets_again(
+    tmp_path: Path, hex_peer: HexPeerFactory
+) -> None:
+    """The MCU restarted with the port up (a battery swap, L-06): its session is gone.
+
+    Its BOLT then comes without the cause (the document's frame of an MCU that does
+    not say): the driver relies on nothing granted (the report is a hand's unless a
+    command asked for it) and starts a new session, which grants option 01 again.
+    """
+    mcu = DocumentedMcu(hex_peer("mcu").port, options=True)
+    async with restarted_driver(tmp_path, mcu.port, ManualClock()) as (
+        core,
+        hardware,
+    ):
+        assert mcu.hellos == [bytes.fromhex("01 80 01")]
+        mcu.send(UNLOCKED)
+        await eventually(lambda: 43 in mcu.acked, "the report stored")
+        assert _operations(core) == [("unlocked", "inside")]  # nobody asked for it
+        await eventually(lambda: len(mcu.hellos) == 2, "a new session")
+        assert mcu.hellos[1] == bytes.fromhex("01 80 01")
+        await eventually(lambda: hardware.mcu.bolt_causes, "option 01 granted again")

@@ -39,6 +39,7 @@ from ezlock_edge.vocabulary.mcu import (
     Led,
     LedMode,
     McuEvent,
+    McuEventKind,
     McuInfo,
     McuOption,
     McuStatus,
@@ -182,21 +183,50 @@ class McuDevice(UartDevice):
         The MCU resends unacknowledged events (also across a driver restart), so the
         handler must be idempotent by ``McuEvent.seq``.
         """
-        self._link.set_event_handler(handler, batch)
+
+        async def handle(event: McuEvent) -> None:
+            if (
+                event.kind is McuEventKind.BOLT
+                and event.bolt_cause is None
+                and self.bolt_causes
+            ):
+                self._session_lost()  # before the handler: nothing granted is relied on
+            await handler(event)
+
+        self._link.set_event_handler(handle, batch)
 
     async def _command(self, request: McuRequest) -> None:
         await self._link.request(request)
 
     def _state_changed(self, state: LinkState) -> None:
-        if state is LinkState.CONNECTED and self._session is None:
+        if state is LinkState.CONNECTED:
+            self._greet()
+
+    def _session_lost(self) -> None:
+        """Rely on nothing granted: a BOLT came without its cause, the MCU restarted.
+
+        Its RAM, and the session with it, is gone (a battery swap, L-06) while the port
+        stayed up: nothing it granted holds until it is greeted again, so the next
+        motor command's movement is stored durable before it (the mechanism asks
+        ``bolt_causes``) and this report is the motor's if a command asked for it.
+        """
+        _LOGGER.warning(
+            "The MCU's bolt report came without the cause it was asked for: "
+            "it restarted; starting a new session"
+        )
+        self.event_window, self.options = 1, McuOption.NONE
+        self._greet()
+
+    def _greet(self) -> None:
+        if self._session is None:
             self._session = asyncio.create_task(self._resume(), name="ezlock mcu hello")
 
     async def _resume(self) -> None:
-        """After a reconnection, start a new session (the MCU then resends events)."""
+        """Start a new session (the MCU then resends events): reconnected, or restarted."""
         try:
             info, self.event_window, self.options = await _hello(self._link)
         except DeviceError as err:
-            _LOGGER.warning("MCU session not restarted after reconnection: %s", err)
+            _LOGGER.warning("MCU session not restarted: %s", err)
             return
         finally:
             self._session = None
