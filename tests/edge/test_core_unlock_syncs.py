@@ -1,4 +1,4 @@
-"""What a credential unlock costs in fsyncs: counted, so a new one cannot creep in."""
+"""What an unlock costs in fsyncs (a finger, the keypad, the app): counted, so none creeps in."""
 
 from __future__ import annotations
 
@@ -144,3 +144,35 @@ async def test_a_keypad_unlock_stores_the_movement_before_unlock_only_if_needed(
         assert seen == [(None, 0)]  # the MCU's report will say it was the motor
     else:
         assert seen == [(["UNLOCKED"], 1)]  # committed and synced before the motor
+
+
+@MCUS
+async def test_a_remote_unlock_syncs_before_unlock_only_if_needed(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch, mcu_options: McuOption
+) -> None:
+    """Home Assistant's ``lock.unlock`` (POST /unlock): the same sync, or none.
+
+    As a finger's: nothing is synced before UNLOCK is sent to an MCU that says what
+    moved the bolt, one sync (the commanded movement) to one that does not.
+    """
+    await api.call("PATCH", "/settings", {"remote_unlock_enabled": True})
+    syncs: list[int] = []
+    at_unlock: list[int] = []
+    real_fsync = os.fsync
+
+    def counted(fd: int) -> None:
+        syncs.append(fd)
+        real_fsync(fd)
+
+    request = McuLink.request
+
+    async def observed(self: McuLink, message: McuRequest) -> bytes:
+        if isinstance(message, Unlock):
+            at_unlock.append(len(syncs))
+        return await request(self, message)
+
+    monkeypatch.setattr(McuLink, "request", observed)
+    monkeypatch.setattr(os, "fsync", counted)
+    assert (await api.call("POST", "/unlock")).status == 202
+    await eventually(lambda: bool(at_unlock), "UNLOCK sent")
+    assert at_unlock == [0 if mcu_options & McuOption.BOLT_CAUSE else 1]
