@@ -301,12 +301,19 @@ class HttpConnection(asyncio.Protocol):
             )
             return self._error_page(HttpError(500))
 
-    async def _next_event(self, *, idle: bool = False) -> H11Event | None:
+    async def _next_event(
+        self, *, idle: bool = False, within: float | None = None
+    ) -> H11Event | None:
         """Return h11's next event, reading as needed; None if the connection ended.
 
-        ``idle``: waiting for a request, for at most ``keep_alive`` seconds.
+        ``idle``: waiting for a request, for at most ``keep_alive`` seconds (then
+        None). ``within``: seconds a wait may last (then ``TimeoutError``). A timer is
+        set only when there is something to wait for: what came with the head (a
+        small body) is returned without one.
         """
-        deadline = asyncio.get_running_loop().time() + self._limits.keep_alive
+        if idle:
+            within = self._limits.keep_alive
+        deadline: float | None = None
         while True:
             event = self._h11.next_event()
             if event is not h11.NEED_DATA:
@@ -319,14 +326,18 @@ class HttpConnection(asyncio.Protocol):
             if self._reading_paused:
                 self._reading_paused = False
                 self._transport_().resume_reading()
+            if deadline is None and within is not None:
+                deadline = asyncio.get_running_loop().time() + within
             try:
-                if idle:
+                if deadline is None:
+                    await self._data.wait()
+                else:
                     async with asyncio.timeout_at(deadline):
                         await self._data.wait()
-                else:
-                    await self._data.wait()
             except TimeoutError:
-                return None
+                if idle:
+                    return None
+                raise
             finally:
                 self._waiting = False
 
@@ -423,8 +434,7 @@ class HttpConnection(asyncio.Protocol):
         size = 0
         while True:
             try:
-                async with asyncio.timeout(self._limits.keep_alive):
-                    event = await self._next_event()
+                event = await self._next_event(within=self._limits.keep_alive)
             except h11.RemoteProtocolError as err:
                 raise HttpError(400, _public_reason(err)) from None
             except TimeoutError:
