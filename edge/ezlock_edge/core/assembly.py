@@ -204,6 +204,7 @@ class LockAssembly:
         await self._identification.stop()
         await self._templates.stop()
         await self._pairing_announcer.stop()
+        await self._panel.stop()
         self.events.flush()
         self._store.close()
 

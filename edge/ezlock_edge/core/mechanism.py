@@ -155,7 +155,9 @@ class Mechanism(Readings):
         if changes:
             await self._settings.change(replace(settings, **changes))
         if method not in {UnlockMethod.INSIDE, UnlockMethod.MECHANICAL_KEY}:
-            await self._panel.say(Prompt.DOOR_UNLOCKED)
+            # Said in order with later prompts, not waited for: the unlock is done
+            # (committed) and a remote one is answered now (issue #18).
+            self._panel.say_soon(Prompt.DOOR_UNLOCKED)
         settings = self._settings.current
         if settings.countdown_lock_enabled:
             self.start_countdown(settings.countdown_lock_seconds)

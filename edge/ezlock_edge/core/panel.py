@@ -6,11 +6,19 @@ low-battery LED): darkening the keypad keeps them. A chime (the doorbell) asked 
 within one burst of MCU events, with nothing else shown or said in between, is not
 started again: presses that arrived together ring once (a person hears one ring
 either way; a storm of presses no longer costs a request to the MCU per press).
+
+Prompts are spoken in the order they are asked for. One may be asked for without
+waiting for the MCU to have played it (:meth:`Panel.say_soon`: the door-unlocked
+prompt, so that a remote unlock is answered once it is committed); a prompt asked for
+after it then waits behind it, never overtakes it.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import Collection, Iterator
+import contextlib
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -41,6 +49,10 @@ class Panel:
         self._mcu = mcu
         self._standing: dict[Key | Led, None] = {}  # insertion-ordered set
         self._outputs = 0  # prompts and LED changes asked for so far, by anyone
+        # Prompts behind one asked for without waiting, in order; each with the
+        # future its asker awaits (None: nobody waits).
+        self._prompts: deque[tuple[Prompt, asyncio.Future[None] | None]] = deque()
+        self._speaker: asyncio.Task[None] | None = None
 
     @contextmanager
     def burst(self) -> Iterator[None]:
@@ -64,7 +76,41 @@ class Panel:
     async def say(self, prompt: Prompt) -> None:
         """Speak a prompt (dropped by the MCU while muted, L-48)."""
         self._outputs += 1
-        await best_effort(self._mcu.play(prompt))
+        if self._speaker is None:
+            await best_effort(self._mcu.play(prompt))
+            return
+        spoken = asyncio.get_running_loop().create_future()
+        self._prompts.append((prompt, spoken))
+        await spoken
+
+    def say_soon(self, prompt: Prompt) -> None:
+        """Have ``prompt`` spoken after those asked for before, without waiting for it."""
+        self._outputs += 1
+        self._prompts.append((prompt, None))
+        if self._speaker is None:
+            self._speaker = asyncio.get_running_loop().create_task(self._speak())
+
+    async def _speak(self) -> None:
+        try:
+            while self._prompts:
+                prompt, spoken = self._prompts.popleft()
+                await best_effort(self._mcu.play(prompt))
+                if spoken is not None and not spoken.done():
+                    spoken.set_result(None)
+        finally:
+            self._speaker = None
+
+    async def stop(self) -> None:
+        """Stop speaking what is still to be said (the driver is stopping)."""
+        speaker = self._speaker
+        if speaker is not None:
+            speaker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await speaker
+        while self._prompts:
+            _, spoken = self._prompts.popleft()
+            if spoken is not None and not spoken.done():
+                spoken.cancel()
 
     async def light(self, keys: Collection[Key | Led], mode: LedMode) -> None:
         """Light, blink or darken keypad LEDs."""
