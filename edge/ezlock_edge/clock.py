@@ -48,6 +48,19 @@ class SystemClock:
         return asyncio.get_running_loop().call_later(delay, callback)
 
 
+MAX_TIMERS_AT_ONCE = 1000
+"""Timers in a row a manual clock fires at one moment before it says time stands still."""
+
+
+class ClockStalledError(RuntimeError):
+    """A manual clock's move cannot go on: timers keep falling due at the same moment.
+
+    Something re-arms itself with no delay (a loop that asks to run again at once):
+    in real time it would spin the processor; on a manual clock, whose time moves only
+    between timers, the move would never end. Raised instead of waiting forever.
+    """
+
+
 class ManualClock:
     """A clock that only moves when a test calls :meth:`advance`."""
 
@@ -83,13 +96,21 @@ class ManualClock:
         ]
 
     def advance(self, seconds: float) -> None:
-        """Move both clocks forward, firing due timers in order."""
+        """Move both clocks forward, firing due timers in order.
+
+        Raises :class:`ClockStalledError` when timers keep falling due at one moment.
+        """
         target = self._mono + seconds
+        at_once = _AtOnce()
         while self._timers and self._timers[0][0] <= target:
-            due, _, handle, callback = self._timers.pop(0)
-            self._move_to(due)
+            due, _, handle, callback = self._timers[0]
             if not handle.cancelled():
-                callback()
+                at_once.count(due, callback)  # before the pop: a stuck timer stays due
+            del self._timers[0]
+            if handle.cancelled():
+                continue
+            self._move_to(due)
+            callback()
         self._move_to(target)
 
     async def run(self, seconds: float, settle: Callable[[], Awaitable[None]]) -> None:
@@ -99,13 +120,18 @@ class ManualClock:
         loop turns or a round trip on a serial link (a countdown sends LOCK, the motor
         then travels for 0.4 s): ``settle`` waits for that, so a timer set meanwhile
         fires within this same run if it falls due before its end, as in real time.
+        Raises :class:`ClockStalledError` when timers keep falling due at one moment.
         """
         if not (math.isfinite(seconds) and seconds >= 0):
             raise ValueError(f"the clock moves forward by a finite time, not {seconds}")
         target = self._mono + seconds
+        at_once = _AtOnce()
         await settle()
         while self._timers and self._timers[0][0] <= target:
-            due, _, handle, callback = self._timers.pop(0)
+            due, _, handle, callback = self._timers[0]
+            if not handle.cancelled():
+                at_once.count(due, callback)  # before the pop: a stuck timer stays due
+            del self._timers[0]
             if handle.cancelled():
                 continue
             self._move_to(due)
@@ -117,6 +143,26 @@ class ManualClock:
     def _move_to(self, mono: float) -> None:
         self._wall += timedelta(seconds=mono - self._mono)
         self._mono = mono
+
+
+class _AtOnce:
+    """Counts the timers a move fires in a row at one moment (:data:`MAX_TIMERS_AT_ONCE`)."""
+
+    def __init__(self) -> None:
+        self._moment: float | None = None
+        self._fired = 0
+
+    def count(self, due: float, callback: Callable[[], None]) -> None:
+        """Note a timer due at ``due``; raise once too many fell due at that moment."""
+        if due != self._moment:
+            self._moment, self._fired = due, 0
+        self._fired += 1
+        if self._fired > MAX_TIMERS_AT_ONCE:
+            raise ClockStalledError(
+                f"{MAX_TIMERS_AT_ONCE} timers in a row fell due at one moment, the last"
+                f" {getattr(callback, '__qualname__', callback)}: something re-arms itself with no delay, so the clock"
+                " cannot move on"
+            )
 
 
 class IdleClock(ManualClock):

@@ -1,7 +1,8 @@
 """The drivers: bolt and jam, keypad, buttons, battery curve, LEDs, the voice module."""
 
 from ezlock_mcu import readout, wire
-from ezlock_mcu.battery import percent_of_cell
+from ezlock_mcu.battery import AFTER_MOTOR_MS, PERIOD_MS, percent_of_cell
+from ezlock_mcu.keypad import IDLE_SLEEP_MS
 from ezlock_mcu.voice import dfplayer_frame
 from ezlock_mcu_sim.board import SENSE_OHMS, adc_u16
 from support import Host, battery_u16, kinds, started
@@ -31,6 +32,30 @@ def test_unlock_runs_the_motor_until_the_end_stop() -> None:
     host.take_events()
     host.request(2, b"\x11\x02")  # a left-hand door turns the other way
     assert (host.out["out"]["motor_in1"], host.out["out"]["motor_in2"]) == (False, True)
+
+
+def test_a_battery_measurement_due_while_the_motor_runs_waits_for_its_stop() -> None:
+    """The battery is not measured under the motor's load, and the loop still sleeps.
+
+    The power-up measured it; the next is due ``PERIOD_MS`` later, mid-travel here.
+    The controller must not ask for pass after pass at that moment (``Host.advance``
+    refuses that): it waits for the end stop, then measures ``AFTER_MOTOR_MS`` after.
+    """
+    host = started()
+    host.advance(PERIOD_MS - 200)
+    host.request(1, b"\x11\x01")
+    host.take_events()
+    host.send({"op": "adc", "name": "battery", "value": battery_u16(50)})
+    host.advance(400)  # across the due measurement, the bolt still travelling
+    assert host.board.controller.bolt.moving
+    assert host.take_events() == []
+    host.input("locked_end", False)
+    host.input("unlocked_end", True)
+    assert bolt_events(host) == [wire.BOLT_UNLOCKED]
+    host.advance(AFTER_MOTOR_MS - 1)
+    assert host.take_events() == []
+    host.advance(1)
+    assert kinds(host.take_events()) == [wire.EV_BATTERY]
 
 
 def test_a_stalled_motor_is_jammed_after_the_inrush() -> None:
@@ -136,6 +161,18 @@ def test_keypad_wakes_reports_keys_and_goes_dark() -> None:
     assert kinds(host.take_events()) == [wire.EV_KEYPAD_SLEEP]
     assert host.out["leds"][15] == 0
     assert host.out["modes"][0] == wire.LED_BLINK  # the blinking 0 survives
+
+
+def test_a_key_held_past_the_idle_sleep_lets_the_loop_sleep_until_its_release() -> None:
+    """A key still held when the keypad would go dark: no sleep, and no busy loop."""
+    host = started()
+    host.touch(0, 1 << 7)  # 7 down, and kept down
+    host.take_events()
+    host.advance(IDLE_SLEEP_MS + 1_000)
+    assert kinds(host.take_events()) == [wire.EV_KEY]  # its long press
+    host.touch(0, 0)
+    host.advance(IDLE_SLEEP_MS)
+    assert kinds(host.take_events()) == [wire.EV_KEYPAD_SLEEP]
 
 
 def test_set_button_short_long_and_held_at_power_up() -> None:

@@ -11,7 +11,14 @@ import asyncio
 
 import pytest
 
-from ezlock_edge.clock import IdleClock, ManualClock, sleep, timeout
+from ezlock_edge.clock import (
+    MAX_TIMERS_AT_ONCE,
+    ClockStalledError,
+    IdleClock,
+    ManualClock,
+    sleep,
+    timeout,
+)
 from tests.support.waiting import eventually, settled
 
 
@@ -79,3 +86,40 @@ async def test_a_stopped_idle_clock_stands_still() -> None:
     assert [t for t in asyncio.all_tasks() if t.get_name() == "idle-clock"] == []
     assert fired == []
     assert clock.pending() == [pytest.approx(0.1)]
+
+
+async def test_a_timer_that_re_arms_itself_at_once_stops_a_move_with_an_error() -> None:
+    """Time moves only between timers: one re-armed with no delay is named, not spun on."""
+    clock = ManualClock()
+    fired: list[float] = []
+
+    def again() -> None:
+        fired.append(clock.monotonic())
+        clock.call_later(0, again)
+
+    async def settle() -> None:
+        await asyncio.sleep(0)
+
+    clock.call_later(1, again)
+    with pytest.raises(ClockStalledError, match=r"at one moment, the last .*again"):
+        clock.advance(5)
+    assert len(fired) == MAX_TIMERS_AT_ONCE
+    assert set(fired) == {1001.0}  # the clock stayed at that moment
+    with pytest.raises(ClockStalledError, match="re-arms itself with no delay"):
+        await clock.run(5, settle)
+
+
+async def test_many_timers_at_one_moment_and_a_tight_chain_are_no_error() -> None:
+    """Timers due together, or re-armed a millisecond later, are ordinary time."""
+    clock = ManualClock()
+    fired: list[float] = []
+    for _ in range(MAX_TIMERS_AT_ONCE // 2):
+        clock.call_later(1, lambda: fired.append(clock.monotonic()))
+
+    def tick() -> None:
+        fired.append(clock.monotonic())
+        clock.call_later(0.001, tick)
+
+    clock.call_later(0, tick)
+    clock.advance(2)
+    assert len(fired) == MAX_TIMERS_AT_ONCE // 2 + 2001

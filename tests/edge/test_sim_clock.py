@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from ezlock_mcu.battery import PERIOD_MS
 import pytest
 
 from ezlock_edge.app import EdgeApp, EdgeOptions
@@ -273,6 +274,46 @@ async def test_countdown_lock_and_bolt_travel_finish_inside_one_move(
     assert (await door.panel())["bolt"] == "unlocked"
     await door.advance(5)  # countdown at 30 s, LOCK, 0.4 s of travel: all within
     assert (await door.panel())["bolt"] == "locked"
+
+
+async def test_a_battery_measurement_due_while_the_bolt_travels_lets_the_clock_move(
+    door: Door,
+) -> None:
+    """A keypad unlock, then a move of the clock across the controller's battery check.
+
+    The controller measures its battery every ``PERIOD_MS`` but never while the motor
+    runs (the motor's current sags the pack). A measurement that fell due mid-travel
+    made it ask for its next pass at once, again and again at the same moment, so a
+    manual clock never reached the end of the travel: ``POST /sim/v1/clock`` did not
+    answer (the e2e visitor-code flake, whenever the unlock fell within 0.4 s of it).
+    """
+    await door.create_first_admin()
+    # The power-up measured at once; the next measurement is due PERIOD_MS later.
+    await door.advance(PERIOD_MS / 1000 - 0.2)
+    await door.type_password(PASSWORD)
+    await door.heard("door_unlocked")
+    assert (await door.panel())["bolt"] == "unlocking"  # the travel spans the check
+    await door.advance(5)
+    assert (await door.panel())["bolt"] == "unlocked"
+
+
+async def test_a_move_stuck_at_one_moment_answers_a_clear_error(door: Door) -> None:
+    """A part that re-arms itself with no delay: ``POST /sim/v1/clock`` says so (500).
+
+    Time moves only between timers, so the move would otherwise never end and the
+    client would wait for its own timeout (five minutes for aiohttp's default).
+    """
+    clock = door.edge.options.clock
+    assert isinstance(clock, ManualClock)
+
+    def again() -> None:
+        clock.call_later(0, again)
+
+    clock.call_later(1, again)
+    status, answer = await door.post("clock", {"advance": 5})
+    assert status == 500, answer
+    assert "timers in a row fell due at one moment" in answer["error"]
+    assert "again" in answer["error"]  # the culprit, named
 
 
 async def test_visitor_code_window_follows_the_clock(door: Door) -> None:

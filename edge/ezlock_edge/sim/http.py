@@ -17,6 +17,7 @@ import json
 import logging
 from typing import Any
 
+from ezlock_edge.clock import ClockStalledError
 from ezlock_edge.http.connection import Handler
 from ezlock_edge.http.messages import HttpError, Key, Response, json_response
 from ezlock_edge.http.request import Request
@@ -113,6 +114,9 @@ async def _run(request: Request, action: str, body: dict[str, Any]) -> Response:
         return _error(404, str(err))
     except SimulationError as err:
         return _error(400, str(err))
+    except ClockStalledError as err:  # a defect of the simulation, said, not waited on
+        _LOGGER.error("%s: %s", action, err)
+        return _error(500, f"{action}: {err}")
     return json_response(result)
 
 

@@ -207,7 +207,11 @@ class Controller:
         self.emit(wire.EV_BATTERY, bytes((self.battery.percent, self.battery.low)))
 
     def _next_due(self, now_ms: int) -> int:
-        wait = max(0, self.clock.diff(self._measure_at, now_ms))
+        # A measurement due while the motor runs waits for its stop (which sets the
+        # next one): counting it here would ask for a pass at once, again and again.
+        wait = _MAX_WAIT_MS
+        if not self.bolt.moving:
+            wait = max(0, self.clock.diff(self._measure_at, now_ms))
         for due in (
             self.link.next_due(now_ms),
             self.keypad.next_due(now_ms),

@@ -99,7 +99,7 @@ class Keypad:
             for key in range(14)
             if self._is_down(key) and not self._long_sent[key]
         ]
-        if self.awake:
+        if self.awake and not self._any_down():  # a release interrupts, then sleeps
             waits.append(self._clock.diff(self._idle_at, now_ms))
         return max(0, min(waits)) if waits else -1
 
