@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
+import itertools
 from pathlib import Path
 import random
 
@@ -16,36 +14,22 @@ from ezlock_edge.sim.port import VirtualPort
 from tests.support.waiting import settled
 
 
-async def _chatter(path: Path) -> None:
-    """Talk on ``path`` and never stop: a byte every turn of the loop.
-
-    Every turn, not every millisecond: a loaded machine that does not run this process
-    for a while must not make the peer look quiet for a while.
-    """
-    fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-    try:
-        while True:
-            with contextlib.suppress(BlockingIOError):
-                os.write(fd, b"\x55")
-            await asyncio.sleep(0)
-    finally:
-        os.close(fd)
-
-
-async def test_a_link_that_never_stops_moving_is_given_up_on(
+async def test_a_lock_that_never_stops_moving_is_given_up_on(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A move of the clock (or a /sim/v1 request) waits at most ``cap``, not forever."""
-    port = VirtualPort(tmp_path / "fingerprint", LineNoise(random.Random(1)))
+    """A move of the clock (or a /sim/v1 request) waits at most ``cap``, not forever.
+
+    The MCU's unacknowledged events change at every look here (a controller queuing
+    event after event that nobody acknowledges). A peer chattering through a pty
+    showed it only by luck: a loaded kernel holds its bytes back long enough for the
+    link to look quiet, and the settling then rightly ends before its cap.
+    """
+    port = VirtualPort(tmp_path / "mcu", LineNoise(random.Random(1)))
     port.plug()
-    settling = Settling({"fingerprint": port}, lambda: 0, cap=0.2)
-    chatter = asyncio.create_task(_chatter(port.path))
+    looks = itertools.count(1)
+    settling = Settling({"mcu": port}, lambda: next(looks), cap=0.2)
     try:
-        await settled(settling.quiet(), "settling beside a peer that never stops")
-        assert port.received > 0  # the link was moving all along
+        await settled(settling.quiet(), "settling beside a lock that never stops")
         assert "did not settle" in caplog.text
     finally:
-        chatter.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await chatter
         port.unplug()
