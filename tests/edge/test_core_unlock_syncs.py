@@ -136,9 +136,11 @@ async def test_a_keypad_unlock_stores_the_movement_before_unlock_only_if_needed(
         running_lock(tmp_path, clock=clock, sim=sim) as rig,
     ):
         await rig.create_first_admin()
+        await rig.keys(*ADMIN_PASSWORD)
+        await rig.advance(0)  # settled: every digit's batch stored and acknowledged
         monkeypatch.setattr(McuLink, "request", observed)
         monkeypatch.setattr(os, "fsync", counted)
-        await rig.type_password(ADMIN_PASSWORD)
+        await rig.keys("confirm")  # checked inside its batch, UNLOCK sent from there
         await rig.event("unlocked", method="password")
     if mcu_options & McuOption.BOLT_CAUSE:
         assert seen == [(None, 0)]  # the MCU's report will say it was the motor
