@@ -252,8 +252,10 @@ class Page:
     async def _target(self, expression: str, what: str | None) -> tuple[float, float]:
         """Scroll the element into view; return its centre once it can be clicked.
 
-        That is once it has stopped moving and nothing covers its centre: a page still
-        laying itself out, or an overlay on its way, would take the click elsewhere.
+        That is once it has stopped moving, ``expression`` still finds it (a scrolled
+        virtual list gives its elements to other items) and nothing covers its centre:
+        a page still laying itself out, or an overlay on its way, would take the click
+        elsewhere.
         """
         box = await self.wait_for(
             f"""(async () => {{
@@ -266,6 +268,9 @@ class Page:
                 if (["x", "y", "width", "height"].some((side) => box[side] !== before[side])) {{
                     return null;
                 }}
+                // A virtualised list (a combo box's items) reuses its elements for
+                // other items when it scrolls: this one must still be the one asked for.
+                if ({expression} !== element) return null;
                 const x = box.x + box.width / 2, y = box.y + box.height / 2;
                 return __hits(element, x, y) ? {{x, y}} : null;
             }})()""",

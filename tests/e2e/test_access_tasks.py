@@ -133,7 +133,8 @@ async def _add_window(page: Page, day: str, start: datetime, end: datetime) -> N
     )
     # The days: exactly the window's day.
     chips = f"__deepAll('ha-input-chip', {FORM}).filter(__visible)"
-    while True:
+    labels = f"JSON.stringify({chips}.map((c) => c.label))"
+    for _ in range(8):  # a click a loaded page gives another day is undone below
         days = await page.evaluate(f"{chips}.map((c) => c.label)")
         if days == [day]:
             break
@@ -145,8 +146,8 @@ async def _add_window(page: Page, day: str, start: datetime, end: datetime) -> N
                 what=day,
             )
             await page.wait_for(
-                f"{chips}.some((c) => c.label === {json.dumps(day)})",
-                what=f"{day} chosen",
+                f"{labels} !== {json.dumps(json.dumps(days, separators=(',', ':')))}",
+                what=f"a day chosen ({day} asked for)",
             )
             continue
         other = next(d for d in days if d != day)
@@ -159,6 +160,8 @@ async def _add_window(page: Page, day: str, start: datetime, end: datetime) -> N
             f"!{chips}.some((c) => c.label === {json.dumps(other)})",
             what=f"{other} removed",
         )
+    else:
+        raise AssertionError(f"the window's days stayed {days}, not [{day}]")
     await _set_time(page, 0, start.hour, start.minute)
     await _set_time(page, 1, end.hour, end.minute)
     await page.click(_in_dialog("ha-button", "Add", FORM), what="the window's Add")
