@@ -482,10 +482,13 @@ async def test_a_visitor_code_from_the_form_opens_inside_its_schedule(
     assert result["errors"] == {"code": "password_sequential"}
     result = await _step(hass, result, base | {"code": ADMIN_PASSWORD})
     assert result["errors"] == {"code": "password_taken"}
-    today = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][now.weekday()]
-    start = (now - timedelta(minutes=30)).strftime("%H:%M:00")
+    # The window began half an hour ago, on the day it began: one that runs past
+    # midnight belongs to that day (the test failed from 23:30 to 00:30 lock time).
+    began = now - timedelta(minutes=30)
+    day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][began.weekday()]
+    start = began.strftime("%H:%M:00")
     end = (now + timedelta(minutes=30)).strftime("%H:%M:00")
-    inside = [{"days": [today], "from": start, "until": end}]
+    inside = [{"days": [day], "from": start, "until": end}]
     result = await _step(
         hass, result, base | {"schedule": inside, "uses": "count", "max_uses": 3}
     )
