@@ -379,6 +379,16 @@ class Listener:
             self.on_lost(connection)
         except asyncio.CancelledError:
             self.on_lost(connection)
+        except AttributeError:
+            # Under asyncio's debug mode connect_accepted_socket reads the transport's
+            # socket after the handshake; a TLS transport closed twice by then (its
+            # protocol closed it, then the peer hung up) has dropped its SSL protocol
+            # and raises instead (CPython's sslproto). The connection came and went.
+            _LOGGER.debug(
+                "Connection closed as its handshake ended",
+                extra={"remote": connection.address},
+            )
+            self.on_lost(connection)
 
     def on_made(self, connection: _Connection, transport: asyncio.Transport) -> None:
         """Note that ``connection`` is served over ``transport`` (handshake done)."""
