@@ -9,13 +9,15 @@ disconnected, reconnected when it comes back, and a command in progress survives
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ezlock_edge.clock import ManualClock
+from ezlock_edge.devices.fingerprint import FingerprintDevice
 from ezlock_edge.devices.hardware import Hardware
 from ezlock_edge.devices.models import FingerMatch
 from ezlock_edge.sim.lock import SimulatedLock
@@ -263,6 +265,30 @@ async def test_link_down_for_good_says_disconnected(
         await hardware.palm.slots()
 
 
+async def _match_lost_in_the_cable(
+    sim: SimulatedLock,
+    clock: ManualClock,
+    finger: FingerprintDevice,
+    identify: Coroutine[Any, Any, FingerMatch | None],
+) -> FingerMatch | None:
+    """Run ``identify`` while dave's finger is captured and its answer is lost.
+
+    The cable is pulled once the module waits for a finger, so AutoIdentify's answer
+    goes nowhere, and plugged back once the module is done with it.
+    """
+    sent, _ = finger.traffic
+    task = asyncio.create_task(identify)
+    await eventually(lambda: finger.traffic[0] > sent, "the driver's AutoIdentify")
+    await sim.quiet()  # at the module, which waits for a finger
+    await sim.unplug("fingerprint")
+    await sim.finger("dave")  # captured, and its match lost in the cable
+    module = sim._fingerprint
+    assert module is not None
+    await eventually(lambda: module._auto is None, "the module's AutoIdentify done")
+    await sim.replug("fingerprint")
+    return await passing_time(clock, task, sim.quiet)
+
+
 async def test_a_finger_whose_match_was_lost_stays_on_the_reader(
     clock: ManualClock, tmp_path: Path
 ) -> None:
@@ -290,17 +316,9 @@ async def test_a_finger_whose_match_was_lost_stays_on_the_reader(
         await sim.finger("dave")
         known = await passing_time(clock, finger.identify(timeout=30.0), sim.quiet)
         assert known == FingerMatch(9, known.score) if known else known
-        sent, _ = finger.traffic
-        identify = asyncio.create_task(finger.identify(timeout=30.0))
-        await eventually(lambda: finger.traffic[0] > sent, "the driver's AutoIdentify")
-        await sim.quiet()  # at the module, which waits for a finger
-        await sim.unplug("fingerprint")
-        await sim.finger("dave")  # captured, and its match lost in the cable
-        module = sim._fingerprint
-        assert module is not None
-        await eventually(lambda: module._auto is None, "the module's AutoIdentify done")
-        await sim.replug("fingerprint")
-        match = await passing_time(clock, identify, sim.quiet)
+        match = await _match_lost_in_the_cable(
+            sim, clock, finger, finger.identify(timeout=30.0)
+        )
         assert match is not None
         assert match.slot == 9
     finally:
@@ -333,17 +351,7 @@ async def test_a_finger_whose_match_was_lost_is_found_before_it_is_lifted(
     try:
         await sim.finger("dave")
         await passing_time(clock, finger.enroll(9, 2, again), sim.quiet)
-        sent, _ = finger.traffic
-        identify = asyncio.create_task(finger.identify())
-        await eventually(lambda: finger.traffic[0] > sent, "the driver's AutoIdentify")
-        await sim.quiet()  # at the module, which waits for a finger
-        await sim.unplug("fingerprint")
-        await sim.finger("dave")  # captured, and its match lost in the cable
-        module = sim._fingerprint
-        assert module is not None
-        await eventually(lambda: module._auto is None, "the module's AutoIdentify done")
-        await sim.replug("fingerprint")
-        match = await passing_time(clock, identify, sim.quiet)
+        match = await _match_lost_in_the_cable(sim, clock, finger, finger.identify())
         assert match is not None
         assert match.slot == 9
     finally:
