@@ -21,7 +21,7 @@ from tests.support.lock import ADMIN_PASSWORD, create_first_admin
 from tests.support.waiting import WAIT, eventually
 
 from .api_support import client_for, pair, running_edge
-from .rig_support import running_lock, simulated_lock
+from .rig_support import Rig, running_lock, simulated_lock
 
 TRAVEL = 2.0  # seconds of the (manual) clock the simulated bolt takes
 
@@ -54,6 +54,34 @@ async def test_lock_or_unlock_while_the_bolt_moves_is_busy(
             lambda: edge.core.state.as_dict()["bolt"] == "unlocked", "unlocked"
         )
         assert (await api.call("POST", "/lock")).status == 202
+
+
+@contextlib.asynccontextmanager
+async def _restarted_once_the_bolt_arrived(
+    tmp_path: Path, clock: ManualClock, sim: SimulatedLock
+) -> AsyncIterator[Rig]:
+    """Let the bolt arrive with no driver on the link, then start one that hears it.
+
+    A jump of the clock (see the restart test); the new driver is yielded once it
+    shows the bolt unlocked and the MCU keeps no report unacknowledged.
+    """
+    clock.advance(TRAVEL + 0.5)
+
+    async def arrived() -> bool:
+        return bool((await sim.panel())["bolt"] == "unlocked")
+
+    await eventually(arrived, "the bolt arrived with no driver")
+    async with running_lock(tmp_path, clock=clock, sim=sim) as rig:
+
+        async def heard() -> bool:
+            links = (await sim.panel())["links"]
+            return bool(
+                rig.core.state.as_dict()["bolt"] == "unlocked"
+                and not links["mcu"]["unacknowledged_events"]
+            )
+
+        await eventually(heard, "the restarted driver took the bolt's reports")
+        yield rig
 
 
 async def test_a_restart_while_the_bolt_moves_invents_no_operation(
@@ -146,22 +174,7 @@ async def test_a_sigkill_while_the_bolt_moves_invents_no_operation(
     finally:
         driver.kill()
         await driver.wait()
-    clock.advance(TRAVEL + 0.5)  # no driver on the link: a jump (see the restart test)
-
-    async def arrived() -> bool:
-        return bool((await sim.panel())["bolt"] == "unlocked")
-
-    await eventually(arrived, "the bolt arrived with no driver")
-    async with running_lock(tmp_path, clock=clock, sim=sim) as rig:
-
-        async def heard() -> bool:
-            links = (await sim.panel())["links"]
-            return bool(
-                rig.core.state.as_dict()["bolt"] == "unlocked"
-                and not links["mcu"]["unacknowledged_events"]
-            )
-
-        await eventually(heard, "the restarted driver took the bolt's reports")
+    async with _restarted_once_the_bolt_arrived(tmp_path, clock, sim) as rig:
         unlocks = [
             event.data["method"]
             for event in rig.core.events.query(0, 1000)
@@ -254,22 +267,7 @@ async def test_a_sigkill_between_unlock_and_its_commit_invents_no_operation(
                 "SELECT value FROM meta WHERE key = 'mechanism_expected'"
             ).fetchone()
         assert (json.loads(row[0]) if row else None) == stored
-        clock.advance(TRAVEL + 0.5)  # no driver on the link: a jump (see above)
-
-        async def arrived() -> bool:
-            return bool((await sim.panel())["bolt"] == "unlocked")
-
-        await eventually(arrived, "the bolt arrived with no driver")
-        async with running_lock(tmp_path, clock=clock, sim=sim) as rig:
-
-            async def heard() -> bool:
-                links = (await sim.panel())["links"]
-                return bool(
-                    rig.core.state.as_dict()["bolt"] == "unlocked"
-                    and not links["mcu"]["unacknowledged_events"]
-                )
-
-            await eventually(heard, "the restarted driver took the bolt's reports")
+        async with _restarted_once_the_bolt_arrived(tmp_path, clock, sim) as rig:
             events = rig.core.events.query(0, 1000)
             assert [e.data for e in events if e.type == "unlocked"] == []
             bolt = [e.data["state"] for e in events if e.type == "bolt"]
