@@ -19,7 +19,7 @@ import sys
 from ezlock_edge.app import EdgeApp, EdgeOptions, freeze_start_up_objects
 from ezlock_edge.config import HardwarePorts
 
-from . import trace
+from . import probes, trace
 
 
 async def _run(
@@ -27,6 +27,7 @@ async def _run(
 ) -> None:
     if trace_file is not None:
         trace.install()
+        probes.install()
     app = EdgeApp(EdgeOptions(data_dir=data_dir, port=port, hardware=ports))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

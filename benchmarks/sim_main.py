@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 from pathlib import Path
 import signal
@@ -20,18 +21,26 @@ import sys
 from ezlock_edge.sim.http import start_http
 from ezlock_edge.sim.lock import SimulatedLock
 
-from . import trace
+from . import probes, trace
 
 
 async def _run(state_dir: Path, sim_port: int, trace_file: Path | None) -> None:
     if trace_file is not None:
         trace.install_simulator()
+        probes.install()
     sim = SimulatedLock(motor_travel=0.0, state_dir=state_dir)
     await sim.start()
     server = await start_http(sim, port=sim_port)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     ports = {link: str(path) for link, path in sim.ports.items()}
+    # The simulator stands for the MCU and the modules, which collect no garbage: its
+    # start-up objects (the firmware's and modules' models, the control surface) are
+    # taken out of the collector's sight, as the driver's are. Unfrozen, a collection
+    # of its older generation took 2.5-5 ms about once in 250 samples, always in the
+    # slowest 1 % (0.4-0.7 ms frozen).
+    gc.collect()
+    gc.freeze()
     bound = server.port
     sys.stdout.write(json.dumps({"ports": ports, "sim_port": bound}) + "\n")
     sys.stdout.flush()

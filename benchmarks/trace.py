@@ -22,6 +22,8 @@ from pathlib import Path
 import time
 from typing import TYPE_CHECKING, Any
 
+from . import probes
+
 if TYPE_CHECKING:
     from ezlock_edge.core.events import Event
     from ezlock_edge.core.store.database import Database
@@ -175,11 +177,16 @@ def _around[**P, R](
 
 
 def save(path: Path) -> None:
-    """Write the marks as JSON ``[[name, ns], ...]``."""
-    path.write_text(json.dumps(MARKS))
+    """Write the marks (``[[name, ns], ...]``) and the process's probes as JSON."""
+    path.write_text(json.dumps({"marks": MARKS, "probes": probes.PROBES.as_json()}))
 
 
 def load(path: Path) -> list[tuple[str, int]]:
-    """Read the marks a driver wrote."""
-    data: list[Any] = json.loads(path.read_text())
-    return [(str(name), int(ns)) for name, ns in data]
+    """Read the marks a driver or simulator wrote."""
+    data: dict[str, Any] = json.loads(path.read_text())
+    return [(str(name), int(ns)) for name, ns in data["marks"]]
+
+
+def load_probes(path: Path) -> probes.Probes:
+    """Read the probes a driver or simulator wrote (``probes.py``)."""
+    return probes.Probes.from_json(json.loads(path.read_text())["probes"])

@@ -92,6 +92,23 @@ def breakdown(samples: list[Sample], marks: list[tuple[str, int]]) -> dict[str, 
     }
 
 
+def stage_spans(
+    sample: Sample,
+    marks: list[tuple[str, int]],
+    stages: tuple[tuple[str, str, str], ...] = STAGES,
+) -> list[tuple[str, int, int]] | None:
+    """Each stage of one sample as (label, start ns, end ns); None if a mark is missing."""
+    times: dict[str, list[float]] = {label: [] for label, _, _ in stages}
+    if not _walk(sample, _inside(sample, marks), stages, times):
+        return None
+    spans, at = [], sample.pressed
+    for label, _, _ in stages:
+        end = at + round(times[label][0] * 1e6)
+        spans.append((label, at, end))
+        at = end
+    return spans
+
+
 def stage_times(
     samples: list[Sample],
     marks: list[tuple[str, int]],

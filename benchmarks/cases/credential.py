@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 
-from benchmarks import trace
+from benchmarks import probes, trace
 from benchmarks.edge import EdgeProcess
 from benchmarks.hass import home_assistant
 from benchmarks.stats import cpu_seconds, latency, ratio
@@ -18,6 +18,7 @@ from .floors import floor_ms, floor_parts
 from .ha_timing import StateWatch, credential_sample, paired_locks, relock
 from .press import Press
 from .scale import Scale
+from .tail import tail_profile
 
 
 async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any]:
@@ -31,12 +32,25 @@ async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any
         (lock,), _ = await paired_locks(hass, tmp, session, 1, trace_to=tmp)
         watch = StateWatch(hass, {lock.lock_entity, lock.access_entity})
         press = Press(hass, lock)
+        here = probes.install()  # Home Assistant's process (with the benchmark)
+        assert lock.edge.simulator is not None
+        pids: dict[str, int | str] = {
+            "driver": lock.edge.pid,
+            "simulator": lock.edge.simulator.pid,
+            "home_assistant": "self",
+        }
+
+        def schedstats() -> dict[str, probes.SchedStat]:
+            return {name: probes.schedstat(pid) for name, pid in pids.items()}
+
         try:
             await press.open()
             await relock(hass, lock, watch)
             cpu_before = _cpu(lock.edge)
             samples = [
-                await credential_sample(hass, lock, watch, press=press)
+                await credential_sample(
+                    hass, lock, watch, press=press, probe=schedstats
+                )
                 for _ in range(scale.samples)
             ]
             cpu = {
@@ -66,6 +80,11 @@ async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any
     assert lock.edge.trace_file is not None and lock.edge.sim_trace_file is not None
     simulator = trace.load(lock.edge.sim_trace_file)
     marks = sorted(trace.load(lock.edge.trace_file) + simulator, key=lambda m: m[1])
+    noted = {
+        "driver": trace.load_probes(lock.edge.trace_file),
+        "simulator": trace.load_probes(lock.edge.sim_trace_file),
+        "home_assistant": here,
+    }
     credential_summary = latency(credential)
     command_summary = latency(command)
     return {
@@ -86,6 +105,7 @@ async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any
                 floor,
             ),
             "breakdown": breakdown(samples, marks),
+            "tail": tail_profile(samples, marks, noted),
         },
         "ha_command": {
             **command_summary,

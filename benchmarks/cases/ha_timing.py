@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 import time
+from typing import Any
 
 import aiohttp
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
@@ -101,6 +102,8 @@ class Sample:
     pressed: int
     event: int
     unlocked: int
+    # What ``probe`` read right before the press and right after the sample was seen.
+    probed: tuple[Any, Any] | None = None
 
     @property
     def seconds(self) -> float:
@@ -114,6 +117,7 @@ async def credential_sample(
     watch: StateWatch,
     patience: float = 10,
     press: Press | None = None,
+    probe: Callable[[], Any] | None = None,
 ) -> Sample:
     """Present the enrolled finger; time until HA shows the access event and unlock.
 
@@ -121,11 +125,14 @@ async def credential_sample(
     ``press``: lay the finger with it, once the lock is at rest (press.py); without
     it, with a ``/sim/v1`` request from Home Assistant's loop as soon as the relock
     returned (the fleet's way: its locks are sampled all at once).
+    ``probe``: called right before the press (its clock not started yet) and once the
+    sample is seen; both results go into the sample (the scheduler's statistics).
     """
     if press is not None:
         await press.settle(patience)
     watch.reset()
     watch.changed[lock.access_entity].clear()
+    before = probe() if probe is not None else None
     if press is not None:
         pressed = press.finger()
     else:
@@ -137,8 +144,10 @@ async def credential_sample(
     unlocked = await watch.until(
         lock.lock_entity, lambda state: state == "unlocked", patience
     )
+    after = probe() if probe is not None else None
     # The sample ends when both are shown, whichever Home Assistant wrote last.
-    sample = Sample(pressed, event, max(event, unlocked))
+    probed = (before, after) if probe is not None else None
+    sample = Sample(pressed, event, max(event, unlocked), probed)
     if press is not None:
         await press.answered()
     await relock(hass, lock, watch, patience)
