@@ -344,6 +344,19 @@ class EventLog:
         self._subscribers.append(handler)
         return lambda: self._subscribers.remove(handler)
 
+    def on_announced(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback`` once the events one sync made durable are all announced.
+
+        A subscriber that holds back what it heard while :attr:`announcing` sends it
+        on there, together; return the unsubscribe function.
+        """
+        return self._store.after_callbacks(callback)
+
+    @property
+    def announcing(self) -> bool:
+        """Whether the events of a sync are being announced (more may follow)."""
+        return self._store.running_callbacks
+
     def _announce(self, event: Event) -> None:
         self._announced = max(self._announced, event.seq)
         for handler in list(self._subscribers):

@@ -101,6 +101,8 @@ class Database:
         )  # numbers of those SQLite rolled back (disk errors)
         self._wal: int | None = None  # file descriptor of the WAL, opened at first sync
         self._turn_sync: asyncio.Future[None] | None = None  # the sync due this turn
+        self._callbacks_running = 0  # syncs running their callbacks (nested: several)
+        self._after_callbacks: list[Callable[[], None]] = []
         self._remembered: dict[Hashable, object] = {}  # reads kept until a change
         try:
             self._prepare(path)
@@ -317,15 +319,37 @@ class Database:
             done.set_result(None)
 
     def sync(self) -> None:
-        """Make every commit so far durable, then run their callbacks in commit order."""
+        """Make every commit so far durable, then run their callbacks in commit order.
+
+        Then, if any ran, each :meth:`after_callbacks` listener: what the callbacks
+        announced can leave together, before any other work the loop has ready.
+        """
         if self._unsynced:
             if (wal := self._wal_descriptor()) is not None:
                 os.fsync(wal)
             self._unsynced = False
-        while self._pending:
-            callbacks, self._pending = self._pending, []
-            for callback in callbacks:
-                callback()
+        if not self._pending:
+            return
+        self._callbacks_running += 1
+        try:
+            while self._pending:
+                callbacks, self._pending = self._pending, []
+                for callback in callbacks:
+                    callback()
+        finally:
+            self._callbacks_running -= 1
+        for listener in tuple(self._after_callbacks):
+            listener()
+
+    @property
+    def running_callbacks(self) -> bool:
+        """Whether a sync is running its callbacks (more may follow this one)."""
+        return self._callbacks_running > 0
+
+    def after_callbacks(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` after each sync that ran callbacks; return the unsubscribe."""
+        self._after_callbacks.append(listener)
+        return lambda: self._after_callbacks.remove(listener)
 
     def _wal_descriptor(self) -> int | None:
         """Return the WAL file, opened once (None: no commit wrote one yet).
