@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import select
 import socket
 import ssl
@@ -139,6 +140,30 @@ class TlsPeer:
                 data = await self._reader.read(65536)
         except ConnectionResetError:
             data = b""  # dropped (the listener aborts at its deadline)
+        self._take(data)
+
+    def take_while_the_loop_is_held(self, within: float) -> bool:
+        """Take what reaches the socket within ``within`` seconds, the loop held.
+
+        Reads the socket itself, blocking (what arrives was written before the wait
+        began); False once nothing came.
+        """
+        sock = self._writer.transport.get_extra_info("socket")
+        readable, _, _ = select.select([sock], [], [], within)
+        if not readable:
+            return False
+        self._take(os.read(sock.fileno(), 65536))
+        return True
+
+    def decrypted(self) -> bytes:
+        """Return what the records taken so far hold and was not read yet."""
+        data = b""
+        with contextlib.suppress(ssl.SSLWantReadError):
+            while chunk := self._tls.read(65536):
+                data += chunk
+        return data
+
+    def _take(self, data: bytes) -> None:
         if not data:
             self.eof = True
             self._incoming.write_eof()
@@ -286,6 +311,22 @@ class WsPeer:
             assert event.message_finished
             data: dict[str, Any] = json.loads(event.data)
             return data
+
+    def seqs_while_the_loop_is_held(self, count: int) -> list[int]:
+        """Return the seqs of events that arrive with the loop held, until ``count`` did.
+
+        Blocking (this process's loop, and a server in it, does not run meanwhile):
+        what arrives was written before. Gives up once nothing more comes in WAIT.
+        """
+        seqs: list[int] = []
+        while len(seqs) < count and self.tls.take_while_the_loop_is_held(WAIT):
+            self._ws.receive_data(self.tls.decrypted())
+            for event in self._ws.events():
+                if isinstance(event, TextMessage):
+                    message = json.loads(event.data)
+                    if message["type"] == "event":
+                        seqs.append(message["seq"])
+        return seqs
 
     async def close_event(self) -> CloseConnection:
         """Read until the server's close frame."""

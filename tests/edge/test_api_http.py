@@ -18,6 +18,7 @@ import pytest
 from wsproto.events import BytesMessage, CloseConnection, Ping, Pong, TextMessage
 
 from ezlock_edge.api import ws as ws_module
+from ezlock_edge.core.events import Event
 from ezlock_edge.http import server as http_server
 from tests.support.lock import pass_time
 from tests.support.waiting import WAIT, eventually
@@ -311,30 +312,81 @@ async def test_a_lone_event_is_written_as_it_is_announced(
     assert message["seq"] == event.seq
 
 
-async def test_what_one_loop_turn_makes_ready_goes_out_in_two_tls_records(
+async def test_what_one_sync_announces_goes_out_in_one_tls_record(
     api: ApiClient,
     peers: Peers,
 ) -> None:
-    """The first of five events announced together leaves at once, the other four in one write.
+    """Five events of one group commit: one TLS record once the last is announced.
 
-    Two TLS records, not five: the credential path announces its events and state in
-    one turn; the first is on its way as it is announced, what follows it in that turn
-    is written at the turn's end, together (a syscall and a record per message saved;
-    issue #18).
+    The credential path makes its bolt reports and its ``unlocked`` durable with one
+    sync; they leave together as soon as the sync's announcements are done, not the
+    first alone and the others at the end of the loop turn (two records before; a
+    syscall and a record per message saved, and none of them waits; issue #18).
+    Events made durable by syncs of their own leave one by one, as each is.
     """
     ws = await _subscribed(api, peers)
     before = ws.tls.application_records
     events = api.edge.core.events
-    first = events.append("doorbell").seq
-    for _ in range(4):
+    async with api.edge.core._store.group_commit():
+        first = events.append("doorbell").seq
+        for _ in range(4):
+            events.append("doorbell")
+    await _events(ws, list(range(first, first + 5)))
+    assert ws.tls.application_records - before == 1
+    before = ws.tls.application_records
+    for _ in range(2):  # each its own durable transaction, synced at once
         events.append("doorbell")
+    await _events(ws, [first + 5, first + 6])
+    assert ws.tls.application_records - before == 2
+
+
+async def test_what_one_sync_announces_is_written_before_other_ready_work(
+    api: ApiClient,
+    peers: Peers,
+) -> None:
+    """The events of a sync are on the wire before the loop runs what it has ready.
+
+    As on the credential path, where the bolt's next report is read while the disk
+    syncs and its batch waits, ready, ahead of the end of the loop turn (0.3 ms; issue
+    #18). Here a callback is made ready as the first event is announced; it holds the
+    loop and reads the socket: all three events have arrived by then (before, only the
+    first: the others waited for the turn's end, behind it).
+    """
+    loop = asyncio.get_running_loop()
+    events = api.edge.core.events
+    arrived: list[list[int]] = []
+    ws: WsPeer | None = None
+
+    def ready_work() -> None:
+        assert ws is not None
+        arrived.append(ws.seqs_while_the_loop_is_held(3))
+
+    def first_announced(event: Event) -> None:
+        if not arrived and event.type == "doorbell":
+            arrived.append([])  # once
+            loop.call_soon(ready_work)
+
+    # Subscribed before the session: its callback is ready ahead of the session's.
+    unsubscribe = events.subscribe(first_announced)
+    try:
+        ws = await _subscribed(api, peers)
+        async with api.edge.core._store.group_commit():
+            first = events.append("doorbell").seq
+            events.append("doorbell")
+            events.append("doorbell")
+        await eventually(lambda: len(arrived) == 2, "the ready work ran")
+    finally:
+        unsubscribe()
+    assert arrived[1] == [first, first + 1, first + 2]
+
+
+async def _events(ws: WsPeer, seqs: list[int]) -> None:
     seen: list[int] = []
-    while len(seen) < 5:
+    while len(seen) < len(seqs):
         message = await ws.message()
         if message["type"] == "event":
             seen.append(message["seq"])
-    assert seen == list(range(first, first + 5))
-    assert ws.tls.application_records - before == 2
+    assert seen == seqs
 
 
 async def test_an_answer_closes_what_the_client_does_not_keep_alive(

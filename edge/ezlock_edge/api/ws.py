@@ -6,10 +6,13 @@ has already sent. Every event is persisted before it is announced, so a client t
 from its last seq misses nothing, also across an edge restart. Memory per connection is
 bounded: a client that does not read is closed (``4008 slow_consumer``), not buffered.
 
-A live event is framed when it is announced; the first message of a loop turn is
-written at once, what the rest of that turn makes ready (an unlock's other events and
-its state) in one write at the turn's end. A state change waits for that end (or the
-next event): a burst of changes in one turn is one message, the newest state.
+A live event is framed when it is announced. The events one sync made durable (an
+unlock's bolt reports and its ``unlocked``) are written together as soon as the last
+of them is announced, before anything else the loop has ready; outside a sync's
+announcements the first message of a loop turn is written at once. What the rest of
+a turn makes ready goes out in one write at the turn's end. A state change waits for
+that end (or the next event): a burst of changes in one turn is one message, the
+newest state.
 """
 
 from __future__ import annotations
@@ -82,6 +85,7 @@ class WsSession:
         self._sent_state: LockState | None = None
         self._announced: LockState | None = None
         self._unsubscribe: Callable[[], None] | None = None
+        self._unannounced: Callable[[], None] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
         self._finishing = False
@@ -180,6 +184,7 @@ class WsSession:
         core = self._context.core
         # Live first, stored second: nothing can fall between the two.
         self._unsubscribe = core.subscribe(self._on_event, self._on_state)
+        self._unannounced = core.events.on_announced(self._write_announced)
         last_seq = core.events.last_seq
         if since is None:
             cursor = last_seq
@@ -217,11 +222,21 @@ class WsSession:
         self._backlog.append(item)
         if not self._live or self._ws is None:
             return
-        # Nothing written yet this turn: this one leaves now; what the rest of the
+        # Nothing written yet this turn: this one leaves now (or, among a sync's
+        # announcements, with the last of them: _write_announced); what the rest of the
         # turn makes ready goes out with the turn's end (WebSocket.before_flush).
         quiet = self._ws.quiet
         self._pump()
-        if quiet:
+        if quiet and not self._context.core.events.announcing:
+            self._ws.flush()
+
+    def _write_announced(self) -> None:
+        """Write what a sync's announcements framed, before the loop runs anything else.
+
+        Not at the turn's end: ahead of it there may be a state snapshot to take, or
+        the next batch of MCU events read meanwhile (issue #18).
+        """
+        if self._live and self._ws is not None and self._ws.buffered:
             self._ws.flush()
 
     def _pump(self, *, end_of_turn: bool = False) -> None:
@@ -312,6 +327,9 @@ class WsSession:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self._unannounced is not None:
+            self._unannounced()
+            self._unannounced = None
 
     async def _stop_streaming(self) -> None:
         self._unsubscribe_live()
