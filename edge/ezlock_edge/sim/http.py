@@ -12,6 +12,7 @@ simulated lock (no DNS rebinding, no form posts).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import logging
@@ -34,6 +35,7 @@ _LOGGER = logging.getLogger(__name__)
 _LOCK_KEY = Key[SimulatedLock]("sim_lock")
 
 
+@functools.lru_cache(maxsize=64)  # asked at every request, of a handful of names
 def is_loopback(host: str) -> bool:
     """Whether ``host`` (an address or ``localhost``) only reaches this machine."""
     if host.lower() == "localhost":
