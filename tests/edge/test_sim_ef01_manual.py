@@ -22,6 +22,7 @@ import pytest
 
 from ezlock_edge.sim.fingerprint import FingerprintModule
 from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.sim.presence import Presentation
 from ezlock_edge.sim.templates import TemplateLibrary
 
 from .sim_support import HexPort as Port
@@ -377,6 +378,32 @@ async def test_auto_enroll_without_key_steps_returns_the_last_only(
     for _ in AUTO_ENROLL_STEPS:
         await lock.finger("ann")
     await port.expect(f"{H} 07 00 05 00 0F 05 00 20")
+
+
+async def test_a_waiting_finger_is_answered_within_the_command() -> None:
+    # The module answers as soon as it has a command: an AutoEnroll whose six
+    # presentations are already waiting and an AutoIdentify with the finger on the
+    # reader are answered inside the call that hands it the command's bytes, not one
+    # event-loop turn later; and the module hears the next command (not left busy).
+    sent: list[bytes] = []
+    module = FingerprintModule(TemplateLibrary(), random.Random(0), send=sent.append)
+    for _ in AUTO_ENROLL_STEPS:
+        module.presence.present(Presentation("ann"))
+    module.receive(bytes.fromhex(AUTO_ENROLL))
+    expected = "".join((*AUTO_ENROLL_STEPS, AUTO_ENROLL_END)).replace(" ", "")
+    assert b"".join(sent).hex().upper() == expected
+    sent.clear()
+    module.presence.present(Presentation("ann"))
+    module.receive(bytes.fromhex(AUTO_IDENTIFY))
+    answers = b"".join(sent).hex().upper()
+    assert answers.startswith(
+        "EF01FFFFFFFF0700080001000000000010EF01FFFFFFFF0700080002000000000011"
+        "EF01FFFFFFFF07000800030000"  # search: OK, page 0000, then a score
+    )
+    assert _checksum_ok(sent[-1])
+    sent.clear()
+    module.receive(bytes.fromhex(f"{H} 01 00 03 40 00 44"))  # HandShake
+    assert sent == [bytes.fromhex(ACK_OK)]
 
 
 async def test_auto_identify_times_out_and_cancel_stops_it(

@@ -60,7 +60,11 @@ class AutomaticInstructions(ModuleState):
                 if self._auto is asyncio.current_task():
                     self._auto = None
 
-        self._auto = asyncio.get_running_loop().create_task(run())
+        # Started at once: a finger already on the reader is captured, searched and
+        # answered before the command's bytes are even returned from, as the module
+        # answers as soon as it has the command (no event-loop turn in between).
+        task = asyncio.get_running_loop().create_task(run(), eager_start=True)
+        self._auto = None if task.done() else task
 
     async def _next_feature(self) -> bytes | None:
         """Wait for the next finger (None after ``auto_timeout``), image and feature."""
