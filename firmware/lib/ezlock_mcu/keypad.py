@@ -74,7 +74,8 @@ class Keypad:
             edge_ms = self._irq_ms  # reading the chips releases the line
             for index in range(len(self._chips)):
                 self._read(index, now_ms, edge_ms)
-        for key in range(14):
+        down = self._any_down()  # no key down (most passes): no key to look at
+        for key in range(14) if down else ():
             held = self._clock.diff(now_ms, self._pressed_ms[key])
             if (
                 held >= LONG_PRESS_MS
@@ -83,23 +84,20 @@ class Keypad:
             ):
                 self._long_sent[key] = 1
                 self._emit(wire.EV_KEY, bytes((key, 1)))
-        if (
-            self.awake
-            and not self._any_down()
-            and self._clock.diff(now_ms, self._idle_at) >= 0
-        ):
+        if self.awake and not down and self._clock.diff(now_ms, self._idle_at) >= 0:
             self.awake = False
             self._leds.darken()
             self._emit(wire.EV_KEYPAD_SLEEP, b"")
 
     def next_due(self, now_ms: int) -> int:
         """Milliseconds until a long press or the idle sleep is due (-1: none)."""
+        down = self._any_down()
         waits = [
             LONG_PRESS_MS - self._clock.diff(now_ms, self._pressed_ms[key])
-            for key in range(14)
+            for key in (range(14) if down else ())
             if self._is_down(key) and not self._long_sent[key]
         ]
-        if self.awake and not self._any_down():  # a release interrupts, then sleeps
+        if self.awake and not down:  # a release interrupts, then sleeps
             waits.append(self._clock.diff(self._idle_at, now_ms))
         return max(0, min(waits)) if waits else -1
 
