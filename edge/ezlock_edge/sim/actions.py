@@ -70,8 +70,10 @@ class Action:
     """The body schema; unknown fields are refused."""
 
     def __post_init__(self) -> None:
-        # Compiled once: compiling took most of a small body's validation time, on
-        # every request of the control surface (a benchmark's press among them).
+        """Compile the schema once, not at every request of the control surface.
+
+        Compiling took most of a small body's validation time (a benchmark's press).
+        """
         object.__setattr__(
             self, "schema", vol.Schema(self.fields, extra=vol.PREVENT_EXTRA)
         )
