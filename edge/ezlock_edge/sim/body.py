@@ -191,9 +191,9 @@ class LockBody:
 
     def panel(self) -> dict[str, Any]:
         """Describe what a person standing at the door sees and hears."""
-        outputs = self._mcu.outputs
-        modes = list(outputs.get("modes", [0] * 0x11))
-        showing = outputs.get("showing", -1)
+        outputs, looks = self._mcu.outputs, self._mcu.looks()
+        modes = list(looks.get("modes", [0] * 0x11))
+        showing = looks.get("showing", -1)
         if showing >= 0:
             # A number or a flash has the keys for a moment (L-21, L-48).
             for key in Key:
@@ -206,7 +206,7 @@ class LockBody:
         bolt = BoltState(outputs.get("bolt", BoltState.UNKNOWN))
         battery = outputs.get("battery", -1)
         return {
-            "awake": bool(outputs.get("leds", [0] * 16)[15]),
+            "awake": bool(looks.get("leds", [0] * 16)[15]),
             "leds": dict(sorted(leds.items())),
             "prompts": [
                 {"prompt": p.name, "text": p.text, "time": p.time} for p in self.prompts

@@ -47,7 +47,10 @@ class FirmwareHost(Protocol):
         """Power a new controller up (a restart: RAM is lost, flash kept)."""
 
     def handle(self, message: Message) -> Message:
-        """One message of ``SimBoard.handle``."""
+        """One message of ``SimBoard.handle`` (its looks may be left out)."""
+
+    def looks(self) -> Message:
+        """Return what the panel shows now (``SimBoard.looks``)."""
 
     def close(self) -> None:
         """Power off for good."""
@@ -66,10 +69,14 @@ class InProcessFirmware:
         return self.board.handle({"op": "step", "t": config["t"]})
 
     def handle(self, message: Message) -> Message:
-        """Hand ``message`` to the board."""
+        """Hand ``message`` to the board; its looks only when asked (:meth:`looks`)."""
         if self.board is None:
             raise SimulationError("the MCU is not powered")
-        return self.board.handle(message)
+        return self.board.handle(message, looks=False)
+
+    def looks(self) -> Message:
+        """Read the panel off the board now (the same as after its last pass)."""
+        return self.board.looks() if self.board is not None else {}
 
     def close(self) -> None:
         """Stop the motor."""
@@ -105,6 +112,7 @@ class MicroPythonFirmware:
             text=True,
         )
         self.ram_after_start: int | None = None
+        self._looks: Message = {}
 
     def boot(self, config: Message) -> Message:
         """Power a new controller up inside the MicroPython process."""
@@ -117,6 +125,10 @@ class MicroPythonFirmware:
         if message["op"] == "rx":
             message = {**message, "data": message["data"].hex()}
         return self._call(message)
+
+    def looks(self) -> Message:
+        """Return the panel as of the last answer (every answer carries it)."""
+        return self._looks
 
     def stats(self) -> Message:
         """Return the MicroPython heap: bytes in use, free, and the peak seen."""
@@ -147,6 +159,8 @@ class MicroPythonFirmware:
         if "error" in reply:
             raise SimulationError(f"MicroPython firmware: {reply['error']}")
         reply["tx"] = binascii.unhexlify(reply["tx"])
+        if "leds" in reply:
+            self._looks = {key: reply[key] for key in ("leds", "modes", "showing")}
         return reply
 
 
@@ -238,6 +252,10 @@ class VirtualMcu:
     def pending_events(self) -> list[int]:
         """Numbers of the events the driver has not acknowledged yet (a count, really)."""
         return list(range(self.outputs.get("events", 0)))
+
+    def looks(self) -> Message:
+        """Return the panel now: LED channels and modes (empty without power)."""
+        return self.firmware.looks() if self.firmware is not None else {}
 
     @property
     def powered(self) -> bool:

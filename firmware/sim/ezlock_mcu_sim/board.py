@@ -184,8 +184,12 @@ class SimBoard:
     def _emit(self, kind: int, data: bytes) -> None:
         self.controller.emit(kind, data)
 
-    def handle(self, message: dict[str, Any]) -> dict[str, Any]:
-        """Apply what the world did at time ``t``, run a pass, return what came out."""
+    def handle(self, message: dict[str, Any], looks: bool = True) -> dict[str, Any]:
+        """Apply what the world did at time ``t``, run a pass, return what came out.
+
+        ``looks=False`` leaves out what only a person's eyes need (:meth:`looks`): a
+        caller in the same process asks for it when someone looks, not at every pass.
+        """
         self.clock.now = message["t"]
         op = message["op"]
         if op == "rx":
@@ -203,19 +207,16 @@ class SimBoard:
             if message.get("key") is not None:
                 self.radio.key = (message["key"], bool(message.get("lock", False)))
         due = self.controller.step(self.clock.now)
-        return self.outputs_now(due)
+        return self.outputs_now(due, looks)
 
-    def outputs_now(self, due: int) -> dict[str, Any]:
+    def outputs_now(self, due: int, looks: bool = True) -> dict[str, Any]:
         """Return what the firmware drives now, and when it wants its next pass."""
         controller = self.controller
         played = self.voice.played[self._played :]
         self._played = len(self.voice.played)
-        return {
+        outputs = {
             "tx": self.host.take(),
             "out": {name: output.on for name, output in self.outputs.items()},
-            "leds": [self.led_chip.level(channel) for channel in range(16)],
-            "modes": [controller.leds.mode(code) for code in range(0x11)],
-            "showing": controller.leds.showing(),
             "played": played,
             "volume": controller.volume,
             "wifi": self.radio.wifi_on,
@@ -225,6 +226,18 @@ class SimBoard:
             "low_battery": controller.battery.low,
             "due": due,
             "events": controller.events.count,
+        }
+        if looks:
+            outputs.update(self.looks())
+        return outputs
+
+    def looks(self) -> dict[str, Any]:
+        """Return what the panel shows: each LED driver channel, each LED's mode."""
+        leds = self.controller.leds
+        return {
+            "leds": [self.led_chip.level(channel) for channel in range(16)],
+            "modes": [leds.mode(code) for code in range(0x11)],
+            "showing": leds.showing(),
         }
 
     def shutdown(self) -> None:
