@@ -15,6 +15,7 @@ import logging
 
 import serialx
 from serialx.common import UnknownUriScheme, UnsupportedSetting
+from serialx.descriptor_transport import DescriptorTransport
 
 from ezlock_edge.clock import Clock, SystemClock, sleep, timeout
 from ezlock_edge.vocabulary.errors import DeviceDisconnected
@@ -24,6 +25,14 @@ _LOGGER = logging.getLogger(__name__)
 
 BACKOFF_MIN = 0.05
 BACKOFF_MAX = 2.0
+READ_SIZE = 4096
+"""Bytes asked of the kernel per read of a device path (serialx asks 256 KiB).
+
+A frame is tens of bytes and a full window of MCU events under 2 KiB; more is read on
+the next loop turn. A 256 KiB buffer is above glibc's mmap threshold, so every read
+mapped and unmapped memory: about 10 µs of CPU per read (docs/performance.md, sixth
+round).
+"""
 
 type StateListener = Callable[[LinkState], None]
 
@@ -145,6 +154,8 @@ class SerialPort:
         transport, _ = await serialx.create_serial_connection(
             loop, lambda: _PortProtocol(self), self.url, baudrate=self.baudrate
         )
+        if isinstance(transport, DescriptorTransport):
+            transport.max_size = READ_SIZE
         self._transport = transport
         self._lost = loop.create_future()
         self._set_state(LinkState.CONNECTED)

@@ -15,7 +15,7 @@ import serialx
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.sim.noise import LineNoise
 from ezlock_edge.sim.port import VirtualPort
-from ezlock_edge.transport import SerialPort
+from ezlock_edge.transport import READ_SIZE, SerialPort
 from ezlock_edge.vocabulary.errors import DeviceDisconnected
 from ezlock_edge.vocabulary.link import LinkState
 from tests.support.waiting import eventually, settled
@@ -91,6 +91,32 @@ async def test_device_path_unplug_and_replug(
     finally:
         await port.close()
     assert port.state is LinkState.DISCONNECTED
+
+
+async def test_a_device_is_read_a_few_kilobytes_at_a_time(
+    uart: VirtualPort, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each read asks for READ_SIZE bytes, not serialx's 256 KiB (an mmap per read)."""
+    asked: list[int] = []
+    read = os.read
+
+    def spy(fd: int, size: int) -> bytes:
+        data = read(fd, size)
+        if data == b"frame":  # the port's read, not another descriptor's
+            asked.append(size)
+        return data
+
+    port = SerialPort(str(uart.path), 115200, name="mcu", clock=clock)
+    recorder = Recorder(port)
+    await port.start()
+    try:
+        assert await recorder.state() is LinkState.CONNECTED
+        monkeypatch.setattr(os, "read", spy)
+        uart.write(b"frame")
+        assert await recorder.received(5) == b"frame"
+    finally:
+        await port.close()
+    assert asked == [READ_SIZE]
 
 
 async def test_a_closed_port_is_free_at_once(
