@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import binascii
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 import logging
 
@@ -372,6 +372,70 @@ async def _second_report_behind_a_sync(
     peer.send(bolt_frame(2, 6, BoltState.UNLOCKED))
     await eventually(lambda: handled == [5, 6], "the second report, handled")
     return handled
+
+
+class TurnMarkingPort(SerialPort):
+    """A port that notes, with each chunk it reads, the loop turns that follow it.
+
+    Before the chunk is handed on, it schedules a note for the next loop turn, which
+    schedules one for the turn after: whatever the link does before or between those
+    notes it did within the read, or one turn later.
+    """
+
+    def __init__(self, url: str, clock: ManualClock, order: list[str]) -> None:
+        """Open ``url`` on ``clock``; notes go to ``order``."""
+        super().__init__(url, 115200, name="mcu", clock=clock)
+        self._order = order
+
+    def set_receiver(self, receiver: Callable[[bytes], None]) -> None:
+        """Hand every chunk to ``receiver``, after scheduling the turn notes."""
+
+        def receive(data: bytes) -> None:
+            loop = asyncio.get_running_loop()
+            loop.call_soon(loop.call_soon, self._order.append, "second turn")
+            receiver(data)
+
+        super().set_receiver(receive)
+
+
+async def test_an_answer_and_the_event_behind_it_are_taken_without_a_detour(
+    peer: Peer, clock: ManualClock
+) -> None:
+    """ACK, RESPONSE and a bolt report in one read: both taken without a loop turn more.
+
+    The report's handler starts within the read and the request returns in the next
+    loop turn (no extra turn for a shield, nor for an event queue's worker), the
+    report handled first, as before: the MCU sent it right behind the answer.
+    """
+    order: list[str] = []
+    port = TurnMarkingPort(str(peer.port.path), clock, order)
+    await port.start()
+    link = McuLink(port)
+    link.start()
+
+    async def handler(event: McuEvent) -> None:
+        order.append("report handled")
+
+    async def unlock() -> None:
+        await link.request(Lock())
+        order.append("request returned")
+
+    try:
+        link.set_event_handler(handler)
+        task = asyncio.create_task(unlock())
+        request = await peer.next(MessageType.REQUEST)
+        response = McuResponse(request.payload[0], ResponseStatus.OK).encode()
+        peer.send(
+            McuFrame(MessageType.ACK, request.seq).encode()
+            + McuFrame(MessageType.RESPONSE, request.seq, response).encode()
+            + bolt_frame(1, 7, BoltState.LOCKED).encode()
+        )
+        await task
+        await eventually(lambda: "second turn" in order, "the turn notes")
+        assert order == ["report handled", "request returned", "second turn"]
+    finally:
+        await link.close()
+        await port.close()
 
 
 async def test_an_event_is_handled_while_the_batch_before_is_stored(

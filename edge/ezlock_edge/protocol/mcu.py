@@ -24,10 +24,11 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 import contextlib
 from contextlib import AbstractAsyncContextManager, nullcontext
+import contextvars
 from dataclasses import dataclass, field
 import logging
 
-from ezlock_edge.clock import Clock, timeout
+from ezlock_edge.clock import Clock
 from ezlock_edge.framing.errors import DecodeError
 from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType, NakReason
 from ezlock_edge.framing.mcu_messages import (
@@ -53,6 +54,7 @@ from ezlock_edge.vocabulary.link import LinkState
 from ezlock_edge.vocabulary.mcu import McuEvent
 
 from .receiver import FrameReceiver
+from .waiting import within
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -94,8 +96,20 @@ class RequestBusy(RequestRefused, DeviceBusy):
 class _Outstanding:
     seq: int
     command: int
-    response: asyncio.Future[McuResponse]
     acked: bool = False
+    # The answer (a RESPONSE, or a NAK's refusal), kept from whenever it came: a
+    # retransmission's wait may begin after it; and the wait under way, if any.
+    outcome: McuResponse | DeviceRejected | None = None
+    waiter: asyncio.Future[None] | None = None
+
+    def settle(self, outcome: McuResponse | DeviceRejected) -> bool:
+        """Keep the first answer and wake the wait for it; return whether it was first."""
+        if self.outcome is not None:
+            return False
+        self.outcome = outcome
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+        return True
 
 
 @dataclass(slots=True)
@@ -163,7 +177,7 @@ class McuLink:
         self._response_timeout = response_timeout
         self._tries = tries
         self._receiver = FrameReceiver(
-            McuParser(), self._frame_received, clock=self._clock
+            McuParser(), self._frame_received, clock=self._clock, after=self._next_batch
         )
         port.set_receiver(self._receiver.feed)
         port.add_state_listener(self._state_changed)
@@ -172,27 +186,24 @@ class McuLink:
         self._outstanding: _Outstanding | None = None
         self._handler: EventHandler | None = None
         self._batch: BatchScope = nullcontext
-        self._handler_set = asyncio.Event()
-        self._events: asyncio.Queue[McuFrame] = asyncio.Queue()
+        self._arrived: list[McuFrame] = []  # EVENT frames not handled yet, in order
         self._ledger = _EventLedger()
         self._oldest_unknown_command = False  # OLDEST_EVENT: an earlier revision
-        self._worker: asyncio.Task[None] | None = None
+        # Set by start(): the context each batch runs in a copy of.
+        self._context: contextvars.Context | None = None
+        self._handling = False  # a batch's handlers are running
+        self._previous: _Outcome | None = None  # the last batch's end
         self._batches: set[asyncio.Task[None]] = set()  # storing or acknowledging
 
     def start(self) -> None:
         """Start delivering events."""
-        if self._worker is None:
-            self._worker = asyncio.create_task(
-                self._deliver_events(), name="ezlock mcu events"
-            )
+        if self._context is None:
+            self._context = contextvars.copy_context()
+            self._next_batch()
 
     async def close(self) -> None:
         """Stop delivering events (unacknowledged ones stay buffered on the MCU)."""
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-            self._worker = None
+        self._context = None
         for batch in list(self._batches):
             batch.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -208,7 +219,7 @@ class McuLink:
         """
         self._handler = handler
         self._batch = batch or nullcontext
-        self._handler_set.set()
+        self._next_batch()  # events before a handler wait for it
 
     async def request(self, request: McuRequest) -> bytes:
         """Send ``request`` and return the RESPONSE data.
@@ -221,15 +232,15 @@ class McuLink:
             wire = McuFrame(
                 MessageType.REQUEST, self._seq, encode_request(request)
             ).encode()
-            outstanding = _Outstanding(
-                self._seq, request.COMMAND, asyncio.get_running_loop().create_future()
-            )
+            outstanding = _Outstanding(self._seq, request.COMMAND)
             self._outstanding = outstanding
             try:
                 response = await self._exchange(wire, outstanding)
             finally:
                 self._outstanding = None
         name = request.COMMAND.name
+        if isinstance(response, DeviceRejected):
+            raise response
         if response is None:
             if self._port.state is LinkState.DISCONNECTED:
                 raise DeviceDisconnected(f"MCU port down: {name} not sent")
@@ -242,36 +253,40 @@ class McuLink:
 
     async def _exchange(
         self, wire: bytes, outstanding: _Outstanding
-    ) -> McuResponse | None:
+    ) -> McuResponse | DeviceRejected | None:
         for _ in range(self._tries):
             if not await self._port.connected_within(
                 self._ack_timeout + self._response_timeout
             ):
                 continue
             self._port.write(wire)  # connected: checked above, nothing awaited since
-            with contextlib.suppress(TimeoutError):
-                return await self._wait(outstanding.response, self._ack_timeout)
-            if outstanding.acked:
-                with contextlib.suppress(TimeoutError):
-                    return await self._wait(
-                        outstanding.response, self._response_timeout
-                    )
-        return None
+            if await self._answered(outstanding, self._ack_timeout):
+                break
+            if outstanding.acked and await self._answered(
+                outstanding, self._response_timeout
+            ):
+                break
+        return outstanding.outcome
 
-    async def _wait(
-        self, future: asyncio.Future[McuResponse], seconds: float
-    ) -> McuResponse:
-        """Wait for ``future``, not cancelling it on timeout (retransmissions reuse it)."""
-        async with timeout(self._clock, seconds):
-            return await asyncio.shield(future)
+    async def _answered(self, outstanding: _Outstanding, seconds: float) -> bool:
+        """Wait up to ``seconds`` for the answer; return whether it has come."""
+        if outstanding.outcome is None:
+            waiter = outstanding.waiter = asyncio.get_running_loop().create_future()
+            try:
+                await within(self._clock, seconds, waiter)
+            except TimeoutError:
+                pass
+            finally:
+                outstanding.waiter = None
+        return outstanding.outcome is not None
 
     # -- receiving --------------------------------------------------------------------
 
     def _frame_received(self, frame: McuFrame) -> None:
         outstanding = self._outstanding
         match frame.type:
-            case MessageType.EVENT:
-                self._events.put_nowait(frame)
+            case MessageType.EVENT if not self._malformed(frame):
+                self._arrived.append(frame)  # handled once the chunk is read
             case MessageType.ACK if outstanding and frame.seq == outstanding.seq:
                 outstanding.acked = True
             case MessageType.NAK if outstanding and frame.seq == outstanding.seq:
@@ -285,10 +300,9 @@ class McuLink:
         reason = frame.payload[0] if frame.payload else None
         if reason == NakReason.BUSY:
             return  # retransmitted after the ACK timeout
-        if not outstanding.response.done():
-            outstanding.response.set_exception(
-                DeviceRejected(f"MCU refused the request frame (NAK {reason})")
-            )
+        outstanding.settle(
+            DeviceRejected(f"MCU refused the request frame (NAK {reason})")
+        )
 
     def _response_received(self, frame: McuFrame, outstanding: _Outstanding) -> None:
         try:
@@ -299,13 +313,12 @@ class McuLink:
         if response.command != outstanding.command:
             _LOGGER.debug("MCU: stale response seq %d", frame.seq)
             return
-        if not outstanding.response.done():
-            outstanding.response.set_result(response)
-            if (
-                response.command == Command.HELLO
-                and response.status is ResponseStatus.OK
-            ):
-                self._session_started()
+        if (
+            outstanding.settle(response)
+            and response.command == Command.HELLO
+            and response.status is ResponseStatus.OK
+        ):
+            self._session_started()
 
     def _session_started(self) -> None:
         """Drop the EVENT frames read before a HELLO's answer: the MCU sends them again.
@@ -315,10 +328,8 @@ class McuLink:
         the oldest, in order, so handling the tail first could acknowledge past events
         this driver has not read.
         """
-        dropped = 0
-        while not self._events.empty():
-            self._events.get_nowait()
-            dropped += 1
+        dropped = len(self._arrived)
+        self._arrived.clear()
         if dropped:
             _LOGGER.debug("MCU: %d event frames of the session before dropped", dropped)
         if self._ledger.last is None:
@@ -330,34 +341,44 @@ class McuLink:
 
     # -- events -----------------------------------------------------------------------
 
-    async def _deliver_events(self) -> None:
+    def _next_batch(self) -> None:
+        """Handle the events that arrived, as one batch, unless a batch is being handled.
+
+        Called once a chunk's frames were read (and when a batch's handlers are
+        done): the batch starts at once, within the read, not a loop turn later
+        behind what the loop has ready (the bolt's report before the state is pushed,
+        say, and the events that came with a RESPONSE before its request returns).
+        """
+        context = self._context
+        if (
+            not self._arrived
+            or self._handling
+            or context is None
+            or self._handler is None
+        ):
+            return
+        frames, self._arrived = self._arrived, []
         loop = asyncio.get_running_loop()
-        previous: _Outcome | None = None
-        while True:
-            frames = [await self._events.get()]
-            while not self._events.empty():
-                frames.append(self._events.get_nowait())
-            numbered = [frame for frame in frames if not self._malformed(frame)]
-            if not numbered:
-                continue
-            await self._handler_set.wait()  # events before a handler wait for it
-            handled: asyncio.Future[None] = loop.create_future()
-            outcome: _Outcome = loop.create_future()
-            # Started at once, not behind what the loop has ready: the events that
-            # just arrived are handled now (the bolt's report before the state is
-            # pushed, say).
-            batch = loop.create_task(
-                self._deliver(numbered, handled, previous, outcome),
-                name="ezlock mcu event batch",
-                eager_start=True,
-            )
-            if not batch.done():
-                self._batches.add(batch)
-                batch.add_done_callback(self._batches.discard)
-            previous = outcome
-            # The next batch is handled once this one's handlers are done (it is
-            # then being stored); ``handled`` is set however the batch ends.
-            await handled
+        handled: asyncio.Future[None] = loop.create_future()
+        outcome: _Outcome = loop.create_future()
+        self._handling = True
+        # The next batch is handled once this one's handlers are done (it is then
+        # being stored); ``handled`` is set however the batch ends.
+        handled.add_done_callback(self._handlers_done)
+        batch = loop.create_task(
+            self._deliver(frames, handled, self._previous, outcome),
+            name="ezlock mcu event batch",
+            context=context.copy(),
+            eager_start=True,
+        )
+        if not batch.done():
+            self._batches.add(batch)
+            batch.add_done_callback(self._batches.discard)
+        self._previous = outcome
+
+    def _handlers_done(self, handled: asyncio.Future[None]) -> None:
+        self._handling = False
+        self._next_batch()
 
     def _malformed(self, frame: McuFrame) -> bool:
         """NAK an EVENT too short to carry its number (at once, handler or not)."""
@@ -442,7 +463,7 @@ class McuLink:
         if event.seq in ledger.recent:
             return event.seq  # our ACK was lost: the MCU resent it
         handler = self._handler
-        assert handler is not None  # noqa: S101 -- _handler_set was awaited
+        assert handler is not None  # noqa: S101 -- a batch starts with one
         try:
             await handler(event)
         except Exception:

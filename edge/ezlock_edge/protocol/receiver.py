@@ -31,14 +31,17 @@ class FrameReceiver[FrameT]:
         *,
         clock: Clock | None = None,
         idle_gap: float = IDLE_GAP,
+        after: Callable[[], None] | None = None,
     ) -> None:
         """Deliver the frames ``parser`` finds to ``on_frame``.
 
         A partial frame is given up after ``idle_gap`` seconds of ``clock`` (the
-        system's by default) without bytes.
+        system's by default) without bytes. ``after`` is called once the frames
+        completed by one chunk (or by the idle line) were all handed on.
         """
         self._parser = parser
         self._on_frame = on_frame
+        self._after = after
         self._clock = clock or SystemClock()
         self._idle_gap = idle_gap
         self._idle: asyncio.Handle | None = None
@@ -46,8 +49,7 @@ class FrameReceiver[FrameT]:
     def feed(self, data: bytes) -> None:
         """Bytes from the port (the port's receiver callback)."""
         self._cancel_idle()
-        for frame in self._parser.feed(data):
-            self._on_frame(frame)
+        self._hand_on(self._parser.feed(data))
         if self._parser.pending:
             self._idle = self._clock.call_later(self._idle_gap, self._line_idle)
 
@@ -58,8 +60,13 @@ class FrameReceiver[FrameT]:
 
     def _line_idle(self) -> None:
         self._idle = None
-        for frame in self._parser.flush():
+        self._hand_on(self._parser.flush())
+
+    def _hand_on(self, frames: list[FrameT]) -> None:
+        for frame in frames:
             self._on_frame(frame)
+        if frames and self._after is not None:
+            self._after()
 
     def _cancel_idle(self) -> None:
         if self._idle is not None:
