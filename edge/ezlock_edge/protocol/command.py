@@ -28,8 +28,10 @@ from ezlock_edge.vocabulary.errors import DeviceDisconnected, DeviceTimeout
 from ezlock_edge.vocabulary.link import LinkState
 
 from .receiver import FrameReceiver
+from .waiting import within
 
 _LOGGER = logging.getLogger(__name__)
+_HELD = contextlib.nullcontext()
 
 
 class CommandLink[FrameT]:
@@ -101,8 +103,7 @@ class CommandLink[FrameT]:
                     # Sent again after a try that went unanswered: that try's answer
                     # may still come, and then this one's after the next command.
                     self._late = self._late or unanswered
-                    async with timeout(clock or self._clock, seconds):
-                        frame = await answer
+                    frame = await within(clock or self._clock, seconds, answer)
                 except TimeoutError:
                     unanswered = True
                     continue
@@ -133,13 +134,11 @@ class CommandLink[FrameT]:
             finally:
                 self._holder = None
 
-    @contextlib.asynccontextmanager
-    async def _turn(self) -> AsyncIterator[None]:
+    def _turn(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """Return the link's lock, or nothing inside this task's :meth:`exclusive` block."""
         if self._holder is not None and self._holder is asyncio.current_task():
-            yield  # inside this task's exclusive()
-            return
-        async with self._lock:
-            yield
+            return _HELD
+        return self._lock
 
     async def _quiet(self, seconds: float) -> None:
         """Return once no frame has come for ``seconds``: late answers are dropped."""

@@ -117,6 +117,7 @@ class _EventLedger:
     """What the host knows about events it handled."""
 
     recent: deque[int] = field(default_factory=lambda: deque(maxlen=REMEMBERED_EVENTS))
+    known: set[int] = field(default_factory=set)  # the numbers in ``recent``
     failures: dict[int, int] = field(default_factory=dict)
     last: int | None = None
     # The first event not done after a failed handler or an unstored batch: nothing
@@ -139,6 +140,13 @@ class _EventLedger:
         if self.retry is not None and number >= self.retry:
             self.retry = None
 
+    def remember(self, number: int) -> None:
+        """Note ``number`` as handled (not known yet), forgetting the oldest beyond the bound."""
+        if len(self.recent) == self.recent.maxlen:
+            self.known.discard(self.recent[0])
+        self.recent.append(number)
+        self.known.add(number)
+
     def save(self) -> tuple[int | None, list[int]]:
         """Return what to go back to if the batch about to be handled is not stored."""
         return self.last, list(self.recent)
@@ -148,6 +156,7 @@ class _EventLedger:
         self.last = saved[0]
         self.recent.clear()
         self.recent.extend(saved[1])
+        self.known = set(saved[1])
 
 
 type _Saved = tuple[int | None, list[int]]
@@ -411,10 +420,11 @@ class McuLink:
             try:
                 async with self._batch():
                     for frame in frames:
+                        anew = _number(frame) not in ledger.known  # before the batch
                         number = await self._handle(frame)
                         if number is None:
                             continue  # the ones after it are refused, not skipped
-                        if first is None and number not in saved[1]:
+                        if first is None and anew:
                             first = number
                         if done is None or number > done[1]:
                             done = (frame.seq, number)  # a resent older one: less
@@ -451,7 +461,7 @@ class McuLink:
     async def _handle(self, frame: McuFrame) -> int | None:
         """Return the event's number once handled (None: not, retry on resend)."""
         ledger = self._ledger
-        number = int.from_bytes(frame.payload[:4], "big")
+        number = _number(frame)
         went_back = ledger.previous is not None and number <= ledger.previous
         ledger.previous = number
         if await self._refuse(number, went_back=went_back):
@@ -460,7 +470,7 @@ class McuLink:
             event = decode_event(frame.payload)
         except DecodeError as err:
             return self._undecodable_event(frame, err)
-        if event.seq in ledger.recent:
+        if event.seq in ledger.known:
             return event.seq  # our ACK was lost: the MCU resent it
         handler = self._handler
         assert handler is not None  # noqa: S101 -- a batch starts with one
@@ -487,7 +497,7 @@ class McuLink:
                 "MCU events %d..%d were lost on the MCU", ledger.last + 1, event.seq - 1
             )
         ledger.last = event.seq
-        ledger.recent.append(event.seq)
+        ledger.remember(event.seq)
         return event.seq
 
     async def _refuse(self, number: int, *, went_back: bool) -> bool:
@@ -545,7 +555,7 @@ class McuLink:
         return None
 
     def _undecodable_event(self, frame: McuFrame, err: DecodeError) -> int:
-        number = int.from_bytes(frame.payload[:4], "big")
+        number = _number(frame)
         _LOGGER.warning("MCU event %d not understood, skipped: %s", number, err)
         return number
 
@@ -559,3 +569,8 @@ class McuLink:
             self._port.write(frame.encode())
         except DeviceDisconnected:
             _LOGGER.debug("MCU: %s not sent, port down", frame.type.name)
+
+
+def _number(frame: McuFrame) -> int:
+    """Return an EVENT frame's event number (its payload's first four bytes)."""
+    return int.from_bytes(frame.payload[:4], "big")
