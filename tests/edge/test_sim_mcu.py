@@ -36,6 +36,7 @@ from ezlock_edge.framing.mcu_messages import (
 )
 from ezlock_edge.sim.errors import SimulationError
 from ezlock_edge.sim.lock import SimulatedLock
+from ezlock_edge.sim.port import VirtualPort
 from ezlock_edge.vocabulary.mcu import (
     PROMPT_TEXT,
     BluetoothState,
@@ -245,6 +246,44 @@ async def test_zero_travel_moves_at_once(tmp_path: Path) -> None:
         await driver.request(Unlock(DoorDirection.RIGHT))
         bolts = [event.bolt for event in await driver.handled_many(2)]
         assert bolts == [BoltState.UNLOCKING, BoltState.UNLOCKED]
+    finally:
+        driver.link.close()
+        await lock.stop()
+
+
+async def test_what_one_moment_puts_out_leaves_in_one_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # With no travel the bolt leaves one end and reaches the other as the UNLOCK is
+    # handled: its ACK, its RESPONSE and both BOLT reports leave back to back, as from
+    # a real UART still sending the first frames (a millisecond each) while the
+    # controller queues the next, not with a pause of the simulator's CPU time between.
+    writes: list[bytes] = []
+    write = VirtualPort.write
+
+    def recorded(port: VirtualPort, data: bytes) -> bool:
+        if port.path.name == "mcu":
+            writes.append(data)
+        return write(port, data)
+
+    monkeypatch.setattr(VirtualPort, "write", recorded)
+    lock = SimulatedLock(clock=ManualClock(), motor_travel=0)
+    await lock.start()
+    driver = Driver(await RawLink.open(lock.ports["mcu"], McuParser()))
+    try:
+        await driver.request(Hello(event_window=8))  # events need not wait for ACKs
+        await driver.handled()  # the power-up report
+        writes.clear()
+        await driver.request(Unlock(DoorDirection.RIGHT))
+        bolts = [event.bolt for event in await driver.handled_many(2)]
+        assert bolts == [BoltState.UNLOCKING, BoltState.UNLOCKED]
+        frames = McuParser().feed(writes[0])
+        assert [frame.type for frame in frames] == [
+            MessageType.ACK,
+            MessageType.RESPONSE,
+            MessageType.EVENT,
+            MessageType.EVENT,
+        ]
     finally:
         driver.link.close()
         await lock.stop()

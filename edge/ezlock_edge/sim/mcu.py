@@ -196,6 +196,7 @@ class VirtualMcu:
         self.firmware: FirmwareHost | None = None
         self._queue: deque[Message] = deque()
         self._draining = False
+        self._tx = bytearray()  # put out by the passes of this moment, not sent yet
         self._tick: Any = None
         self.outputs: Message = {}
         self.body = LockBody(
@@ -286,10 +287,16 @@ class VirtualMcu:
                 self._apply(self.firmware.handle({**message, "t": self._now()}))
         finally:
             self._draining = False
+            self._flush()
+
+    def _flush(self) -> None:
+        """Send what the passes of this moment put out, in one write."""
+        if self._tx:
+            tx, self._tx = bytes(self._tx), bytearray()
+            self._send(tx)
 
     def _apply(self, outputs: Message) -> None:
-        if outputs["tx"]:
-            self._send(outputs["tx"])
+        self._tx += outputs["tx"]
         self.outputs = outputs
         self._schedule(outputs["due"])
         self.body.firmware_drove(outputs)
