@@ -7,14 +7,18 @@ one ``homeassistant`` module loaded.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
+import re
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import pytest
 
 from custom_components.ezlock.client import (
+    CredentialType,
     EventPage,
     EzlockProtocolError,
     LockInfo,
@@ -125,6 +129,99 @@ def test_malformed_nested_values() -> None:
         LockState.from_json({})
     with pytest.raises(EzlockProtocolError, match=r"event\.time: expected a string"):
         parse_event({"seq": 1, "type": "doorbell", "time": 5})
+
+
+STATE: dict[str, Any] = {
+    "bolt": "locked",
+    "door": "closed",
+    "battery_percent": 100,
+    "low_battery": False,
+    "power_source": "battery",
+    "tamper": False,
+    "wifi_enabled": True,
+    "wifi_rssi": -56,
+    "bluetooth": "idle",
+    "door_direction": "right",
+    "lockout_active": False,
+    "lockout_until": None,
+    "pairing_open": False,
+    "pairing_until": None,
+    "away_mode": False,
+    "muted": False,
+    "volume": 2,
+    "remote_unlock_enabled": True,
+    "lockout_protection": True,
+    "require_pin_for_remote": False,
+    "countdown_lock_enabled": False,
+    "countdown_lock_seconds": 30,
+    "countdown_lock_at": None,
+    "admin_exists": True,
+    "devices": {
+        "mcu": "connected",
+        "fingerprint": "connected",
+        "face": "connected",
+        "palm": "connected",
+    },
+    "users": {"count": 1},
+    "credentials": {
+        "face": {"count": 0, "capacity": 50},
+        "palm": {"count": 0, "capacity": 50},
+        "fingerprint": {"count": 1, "capacity": 50},
+        "password": {"count": 1, "capacity": 50},
+    },
+    "temporary_passwords": 0,
+    "bluetooth_keys": 0,
+    "last_operation": {
+        "type": "locked",
+        "method": None,
+        "source": "remote",
+        "user": None,
+        "visitor": None,
+        "time": "2026-12-02T00:53:49.121729+00:00",
+    },
+    "last_seq": 255,
+    "camera": {
+        "available": False,
+        "reason": "not_configured",
+        "viewers": 0,
+        "width": 640,
+        "height": 480,
+        "fps": 5,
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "error"),
+    [
+        (
+            ("credentials", "face", "count"),
+            True,
+            "state.credentials.face.count: expected an integer",
+        ),
+        (("camera", "width"), "640", "state.camera.width: expected an integer"),
+        (("camera",), [], "state.camera: expected an object"),
+        (
+            ("last_operation", "time"),
+            "noon",
+            "state.last_operation.time: expected an ISO",
+        ),
+        (("devices", "mcu"), 1, "state.devices.mcu: expected a string"),
+        (("muted",), 0, "state.muted: expected a boolean"),
+    ],
+)
+def test_a_state_names_the_nested_field_it_refuses(
+    path: tuple[str, ...], value: object, error: str
+) -> None:
+    """The path of a nested field is spelt out in full (it is built only for an error)."""
+    assert LockState.from_json(STATE).credentials[CredentialType.FINGERPRINT].count == 1
+    broken = copy.deepcopy(STATE)
+    target = broken
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(EzlockProtocolError, match=re.escape(error)):
+        LockState.from_json(broken)
 
 
 def test_malformed_values_of_each_kind() -> None:

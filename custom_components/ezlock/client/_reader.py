@@ -29,21 +29,29 @@ def _members(enum: type[StrEnum]) -> Mapping[str, StrEnum]:
 
 
 class Reader:
-    """One JSON object of a reply, read field by field with its path for errors."""
+    """One JSON object of a reply, read field by field with its path for errors.
 
-    __slots__ = ("_data", "_path")
+    Read at every message of the push stream: a field is one dict lookup and one type
+    check, and a nested object's path is only spelt out for an error.
+    """
+
+    __slots__ = ("_data", "_key", "_parent", "_root")
 
     def __init__(self, data: object, path: str) -> None:
         """Refuse anything but an object with string keys."""
         if not isinstance(data, dict):
             raise EzlockProtocolError(f"{path}: expected an object")
         self._data = cast("JsonObject", data)
-        self._path = path
+        self._root = path
+        self._parent: Reader | None = None
+        self._key = ""
 
     @property
     def path(self) -> str:
         """Where this object sits in the reply, for error messages."""
-        return self._path
+        if self._parent is None:
+            return self._root
+        return f"{self._parent.path}.{self._key}"
 
     @property
     def data(self) -> Mapping[str, JsonValue]:
@@ -51,12 +59,13 @@ class Reader:
         return self._data
 
     def _fail(self, key: str, expected: str) -> EzlockProtocolError:
-        return EzlockProtocolError(f"{self._path}.{key}: expected {expected}")
+        return EzlockProtocolError(f"{self.path}.{key}: expected {expected}")
 
     def _get(self, key: str) -> JsonValue:
-        if key not in self._data:
-            raise EzlockProtocolError(f"{self._path}.{key}: missing")
-        return self._data[key]
+        try:
+            return self._data[key]
+        except KeyError:
+            raise EzlockProtocolError(f"{self.path}.{key}: missing") from None
 
     def text(self, key: str) -> str:
         """Read a string."""
@@ -72,7 +81,7 @@ class Reader:
     def integer(self, key: str, minimum: int | None = None) -> int:
         """Read an integer (never a boolean), at least ``minimum`` if given."""
         value = self._get(key)
-        if isinstance(value, bool) or not isinstance(value, int):
+        if type(value) is not int:  # JSON's integers are ints, never a subclass
             raise self._fail(key, "an integer")
         if minimum is not None and value < minimum:
             raise self._fail(key, f"an integer of at least {minimum}")
@@ -88,13 +97,13 @@ class Reader:
         if not isinstance(value, list):
             raise self._fail(key, "a list")
         items = {str(index): item for index, item in enumerate(value)}
-        reader = Reader(items, f"{self._path}.{key}")
+        reader = Reader(items, f"{self.path}.{key}")
         return tuple(reader.integer(index, minimum) for index in items)
 
     def boolean(self, key: str) -> bool:
         """Read a boolean."""
         value = self._get(key)
-        if not isinstance(value, bool):
+        if value is not True and value is not False:
             raise self._fail(key, "a boolean")
         return value
 
@@ -124,7 +133,15 @@ class Reader:
 
     def child(self, key: str) -> Reader:
         """Read a nested object."""
-        return Reader(self._get(key), f"{self._path}.{key}")
+        data = self._get(key)
+        if not isinstance(data, dict):
+            raise EzlockProtocolError(f"{self.path}.{key}: expected an object")
+        child = Reader.__new__(Reader)
+        child._data = data  # noqa: SLF001 -- a Reader of our own making
+        child._parent = self  # noqa: SLF001
+        child._key = key  # noqa: SLF001
+        child._root = ""  # noqa: SLF001
+        return child
 
     def optional_child(self, key: str) -> Reader | None:
         """Read a nested object or ``null`` (or nothing)."""
@@ -136,7 +153,7 @@ class Reader:
         if not isinstance(value, list):
             raise self._fail(key, "a list")
         for index, item in enumerate(value):
-            yield Reader(item, f"{self._path}.{key}[{index}]")
+            yield Reader(item, f"{self.path}.{key}[{index}]")
 
     def mapping(self, key: str) -> Mapping[str, JsonValue]:
         """Read a nested object as it is (free-form fields such as ``changes``)."""
