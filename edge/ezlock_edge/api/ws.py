@@ -21,9 +21,10 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 import contextlib
-from dataclasses import replace
+from dataclasses import fields
 import json
 import logging
+from operator import attrgetter
 from typing import Any
 
 import voluptuous as vol
@@ -45,6 +46,12 @@ MAX_MESSAGE = 64 * 1024
 
 CLOSE_SLOW_CONSUMER = 4008
 _FLUSH_AT = 64 * 1024  # framed bytes written at once within a turn
+
+
+# Every field of a state but ``last_seq``, to compare two states without it.
+_BUT_LAST_SEQ = attrgetter(
+    *(field.name for field in fields(LockState) if field.name != "last_seq")
+)
 
 
 class _StateChanged:
@@ -313,7 +320,7 @@ class WsSession:
         self._state_pending = False
         state, self._announced = self._announced or self._context.core.state, None
         sent = self._sent_state
-        if sent is not None and replace(state, last_seq=sent.last_seq) == sent:
+        if sent is not None and _BUT_LAST_SEQ(state) == _BUT_LAST_SEQ(sent):
             return
         self._sent_state = state
         self._send({"type": "state", "state": state.as_dict()})
