@@ -415,18 +415,50 @@ async def test_an_answer_closes_what_the_client_does_not_keep_alive(
 async def test_an_answer_to_head_has_no_body_and_the_next_answer_follows(
     api: ApiClient, peers: Peers
 ) -> None:
-    """A HEAD answer says the body's length but sends none; the pipelined next one is whole."""
+    """HEAD on a GET route: GET's status and head, no body; the pipelined next one is whole.
+
+    RFC 9110 9.3.2 (a general-purpose server supports GET and HEAD); it was a 405.
+    """
     peer = await peers.http()
     peer.send(request("GET", "/state", token=api.token))  # a trusted connection
-    assert (await peer.json_answer())[0] == 200
+    status, get_headers, _ = await peer.answer()
+    assert status == 200
     peer.send(
         request("HEAD", "/state", token=api.token)
         + request("GET", "/state", token=api.token)
     )
     status, headers, body = await peer.answer(head_only=True)
-    assert (status, int(headers["content-length"]) > 0, body) == (405, True, b"")
+    assert (status, body) == (200, b"")
+    assert headers["content-type"] == get_headers["content-type"]
+    assert headers["content-length"] == get_headers["content-length"]
     status, _, state = await peer.json_answer()
     assert (status, "bolt" in state) == (200, True)
+    # Without a token HEAD is refused as GET is.
+    peer.send(request("HEAD", "/state"))
+    status, _, body = await peer.answer(head_only=True)
+    assert (status, body) == (401, b"")
+
+
+async def test_head_is_refused_where_the_answer_is_a_stream_or_a_websocket(
+    api: ApiClient, peers: Peers
+) -> None:
+    """``/ws`` and the camera's stream answer over time: HEAD there is a 405 naming GET.
+
+    And a route without GET (``POST /unlock``) does not offer HEAD in its ``Allow``.
+    """
+    for path, allow in (
+        ("/ws", "GET"),
+        ("/camera/stream", "GET"),
+        ("/unlock", "POST"),
+    ):
+        peer = await peers.http()
+        peer.send(request("HEAD", path, token=api.token))
+        status, headers, _ = await peer.answer(head_only=True)
+        assert (status, headers["allow"]) == (405, allow), path
+    peer = await peers.http()
+    peer.send(request("OPTIONS", "/state", token=api.token))
+    status, headers, _ = await peer.json_answer()
+    assert (status, headers["allow"]) == (405, "GET,HEAD")
 
 
 async def test_tls_record_counting_sees_separate_writes(

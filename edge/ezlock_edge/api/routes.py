@@ -413,6 +413,9 @@ ROLES: dict[RouteHandler, ClientRole | None] = {
     route.handler: route.role for route in ROUTES
 }
 WS_ROUTE: RouteHandler = websocket  # upgrades to the push channel (not JSON)
+# Answered over time (a stream, a WebSocket): no HEAD for them (405); every other GET
+# route answers HEAD with the head its GET would have (RFC 9110 9.3.2).
+STREAMED: frozenset[RouteHandler] = frozenset({websocket, camera.stream})
 # Writes of door secrets: limited per client (api/auth.py, WriteRateLimit).
 RATE_LIMITED: frozenset[RouteHandler] = frozenset(
     {set_password, create_temporary_password}

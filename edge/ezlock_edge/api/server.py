@@ -25,13 +25,14 @@ from .auth import bearer_token
 from .context import CLIENT, CONTEXT, ApiContext, WsSettings
 from .errors import ApiError, Handler, error_middleware, http_error
 from .listener import ConnectionLimits, Listener
-from .routes import PIN_HEADER, RATE_LIMITED, ROLES, ROUTES, RouteHandler
+from .routes import PIN_HEADER, RATE_LIMITED, ROLES, ROUTES, STREAMED, RouteHandler
 from .tls import TlsIdentity
 from .version import API_VERSION
 
 _LOGGER = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
+_READS = frozenset({"GET", "HEAD"})  # change nothing: no PIN, logged at DEBUG
 
 type Middleware = Callable[[Request, Handler], Awaitable[Response]]
 
@@ -60,7 +61,7 @@ async def auth_middleware(request: Request, handler: Handler) -> Response:
     if handler in RATE_LIMITED:
         context.writes.check(client.id)
     with acting_client(client.ref):
-        if role is ClientRole.ADMIN and request.method != "GET":
+        if role is ClientRole.ADMIN and request.method not in _READS:
             # Matter's RequirePINforRemoteOperation, for every admin change (remote
             # unlock checks it in the lock core, after its own refusals).
             action = f"{request.method} {request.route or request.path}"
@@ -98,7 +99,7 @@ async def log_middleware(request: Request, handler: Handler) -> Response:
     client = request.get(CLIENT)
     stranger = client is None and response.status >= 400
     _LOGGER.log(
-        logging.DEBUG if request.method == "GET" or stranger else logging.INFO,
+        logging.DEBUG if request.method in _READS or stranger else logging.INFO,
         "%s %s -> %d",
         request.method,
         request.raw_path,
@@ -123,7 +124,9 @@ def create_router() -> Router[RouteHandler]:
     """Build the router of :data:`ROUTES` (the one table)."""
     router: Router[RouteHandler] = Router()
     for route in ROUTES:
-        router.add(route.method, route.path, route.handler)
+        # HEAD as GET, but not where the answer is a stream or a WebSocket.
+        head = route.handler not in STREAMED
+        router.add(route.method, route.path, route.handler, head=head)
     return router
 
 

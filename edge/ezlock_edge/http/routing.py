@@ -15,6 +15,7 @@ class _Route[H]:
     template: str
     segments: tuple[str, ...]
     handler: H
+    head: bool  # a GET route that answers HEAD too
 
 
 class Router[H]:
@@ -22,17 +23,26 @@ class Router[H]:
 
     Segments are compared after percent-decoding (``%2F`` stays inside its segment).
     A path no route has is ``404``; a path served with other methods is ``405`` with
-    ``Allow``.
+    ``Allow``. A GET route added with ``head`` answers HEAD as well (RFC 9110 9.3.2:
+    the same handler; the connection sends its head without the body).
     """
 
     def __init__(self) -> None:
         """Start with no routes."""
         self._routes: list[_Route[H]] = []
 
-    def add(self, method: str, template: str, handler: H) -> None:
-        """Serve ``method template`` with ``handler``."""
+    def add(
+        self, method: str, template: str, handler: H, *, head: bool = False
+    ) -> None:
+        """Serve ``method template`` with ``handler`` (and HEAD, for a GET with ``head``)."""
         self._routes.append(
-            _Route(method, template, tuple(template.split("/")), handler)
+            _Route(
+                method,
+                template,
+                tuple(template.split("/")),
+                handler,
+                head and method == "GET",
+            )
         )
 
     def routes(self) -> list[tuple[str, str]]:
@@ -47,11 +57,14 @@ class Router[H]:
             params = _match(route.segments, segments)
             if params is None:
                 continue
-            if route.method == request.method:
+            method = request.method
+            if route.method == method or (method == "HEAD" and route.head):
                 request.match_info = params
                 request.route = route.template
                 return route.handler
             allowed.append(route.method)
+            if route.head:
+                allowed.append("HEAD")
         if allowed:
             raise HttpError(405, headers={"Allow": ",".join(sorted(set(allowed)))})
         raise HttpError(404)
