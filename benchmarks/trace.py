@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 import functools
+import importlib
 import json
 from pathlib import Path
 import time
+from types import CodeType
 from typing import TYPE_CHECKING, Any
 
 from . import probes
@@ -40,12 +42,94 @@ def mark(name: str) -> None:
     MARKS.append((name, time.perf_counter_ns()))
 
 
+class TraceError(RuntimeError):
+    """What this module wraps is not in the driver any more: renamed or moved."""
+
+
+def require(cls: type, name: str, *, uses: tuple[str, ...] = ()) -> None:
+    """Fail, naming what moved, unless ``cls.name`` is there to be wrapped.
+
+    ``uses``: the attributes of ``cls``'s instances the wrapper reads; each must still
+    be declared on the class or assigned somewhere in its code (a rename would make
+    the wrapper fail inside the driver's own work, or mark nothing).
+    """
+    where = f"{cls.__module__}.{cls.__qualname__}"
+    method = getattr(cls, name, None)
+    if not callable(method):
+        raise TraceError(
+            f"benchmarks/trace.py wraps {where}.{name}, which is gone (renamed or "
+            "moved?): point trace.py at its new name"
+        )
+    for attribute in uses:
+        if not _has_attribute(cls, attribute):
+            raise TraceError(
+                f"benchmarks/trace.py reads {where}'s {attribute} in its wrapper of "
+                f"{name}, and {where} has no {attribute} any more (renamed or "
+                "moved?): point trace.py at its new name"
+            )
+
+
+def _has_attribute(cls: type, attribute: str) -> bool:
+    """Whether ``cls`` declares ``attribute`` or any of its methods assigns or reads it."""
+    for klass in cls.__mro__:
+        if attribute in vars(klass) or attribute in getattr(
+            klass, "__annotations__", {}
+        ):
+            return True
+        for value in vars(klass).values():
+            function = getattr(value, "__func__", value)
+            code = getattr(function, "__code__", None)
+            if code is not None and attribute in _names(code):
+                return True
+    return False
+
+
+def _names(code: CodeType) -> set[str]:
+    """Return the names a function's code (and the code nested in it) uses."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if isinstance(constant, CodeType):
+            names |= _names(constant)
+    return names
+
+
+# What the wrappers below wrap: (module, class, method, instance attributes they read).
+SIMULATOR_TARGETS = (
+    ("ezlock_edge.http.connection", "HttpConnection", "data_received", ()),
+    ("ezlock_edge.sim.lock", "SimulatedLock", "finger", ()),
+)
+DRIVER_TARGETS = (
+    ("ezlock_edge.protocol.mcu", "McuLink", "_frame_received", ()),
+    ("ezlock_edge.protocol.mcu", "McuLink", "request", ()),
+    ("ezlock_edge.devices.fingerprint", "FingerprintDevice", "identify", ()),
+    ("ezlock_edge.core.events", "EventLog", "_announce", ()),
+    ("ezlock_edge.api.ws", "WsSession", "_send_event", ("_ws",)),
+    ("ezlock_edge.http.websocket", "WebSocket", "flush", ("_out",)),
+    ("ezlock_edge.core.store", "Store", "sync", ("_unsynced",)),
+)
+
+
+def check(targets: tuple[tuple[str, str, str, tuple[str, ...]], ...]) -> None:
+    """Fail, naming what moved, unless every target is there to be wrapped."""
+    for module, name, method, uses in targets:
+        try:
+            cls = getattr(importlib.import_module(module), name)
+        except ImportError, AttributeError:
+            raise TraceError(
+                f"benchmarks/trace.py wraps {module}.{name}.{method}, and there is "
+                f"no {module}.{name} any more (renamed or moved?): point trace.py "
+                "at its new name"
+            ) from None
+        require(cls, method, uses=uses)
+
+
 def install_simulator() -> None:
     """Mark ``sim_finger`` as the simulator's handler lays a finger on the reader.
 
     And ``sim_request`` as bytes reach its control surface's HTTP connections: from
     there to ``sim_finger`` is the simulator's HTTP server, router and schema.
     """
+    check(SIMULATOR_TARGETS)
     from ezlock_edge.http.connection import HttpConnection
     from ezlock_edge.sim.lock import SimulatedLock
 
@@ -69,8 +153,8 @@ def install_simulator() -> None:
 
 def install() -> None:
     """Wrap the methods whose timing the credential breakdown reports."""
+    check(DRIVER_TARGETS)
     from ezlock_edge.core.events import EventLog
-    from ezlock_edge.core.store import Store
     from ezlock_edge.devices.fingerprint import FingerprintDevice
     from ezlock_edge.framing.mcu import MessageType
     from ezlock_edge.protocol.mcu import McuLink
@@ -104,8 +188,7 @@ def install() -> None:
     FingerprintDevice.identify = _around(  # type: ignore[method-assign,assignment]
         FingerprintDevice.identify, "finger_identify"
     )
-    if hasattr(Store, "sync"):  # a driver from before group commit has none
-        _trace_sync()
+    _trace_sync()
     announce = EventLog._announce  # noqa: SLF001
 
     def on_announce(self: EventLog, event: Event) -> None:

@@ -6,6 +6,8 @@ import bisect
 import statistics
 from typing import Any
 
+from benchmarks.trace import TraceError
+
 from .ha_timing import Sample
 
 # Where an unlock's time goes: (label, from mark, to mark), each the first mark of its
@@ -83,6 +85,13 @@ def breakdown(samples: list[Sample], marks: list[tuple[str, int]]) -> dict[str, 
                 fsync_ms.append((ns - start) / 1e6)
                 count, start = count + 1, None
         fsyncs.append(count)
+    if samples and not fsyncs:
+        seen = {name for name, _ in marks} | {"pressed", "ha_event", "ha_unlocked"}
+        missing = [end for _, _, end in STAGES if end not in seen | OPTIONAL]
+        raise TraceError(
+            f"no credential sample has every mark; never marked: {missing} "
+            "(benchmarks/trace.py marks them: what it wraps was renamed or moved?)"
+        )
     return {
         "complete_samples": len(fsyncs),
         "stages_p50_ms": medians(stages),

@@ -9,6 +9,9 @@ one inside each sample's own press and event.
 
 from __future__ import annotations
 
+import pytest
+
+from benchmarks import trace
 from benchmarks.cases.breakdown import (
     STAGES,
     breakdown,
@@ -108,3 +111,48 @@ def test_an_unlock_without_the_commanded_movements_sync() -> None:
     assert stages["the commanded movement made durable (issue #11.6), fsync"] == 0.0
     assert stages["commit of the unlock and bolt events, fsync included"] == 1.5
     assert (result["fsyncs_per_unlock_p50"], result["fsync_p50_ms"]) == (1, 0.5)
+
+
+def test_every_method_the_trace_wraps_is_still_there() -> None:
+    """A rename in the driver fails here, naming what moved, not in a benchmark."""
+    trace.check(trace.DRIVER_TARGETS)
+    trace.check(trace.SIMULATOR_TARGETS)
+
+
+class _Renamed:
+    def __init__(self) -> None:
+        self.kept = True
+
+    def sync(self) -> None:
+        """Stand for a driver class whose attribute was renamed."""
+
+
+def test_a_renamed_method_or_attribute_fails_loudly() -> None:
+    module = f"{__name__}"
+    with pytest.raises(trace.TraceError, match=r"_Renamed\.flush, which is gone"):
+        trace.check(((module, "_Renamed", "flush", ()),))
+    with pytest.raises(trace.TraceError, match=r"_Renamed's _unsynced"):
+        trace.check(((module, "_Renamed", "sync", ("_unsynced",)),))
+    trace.check(((module, "_Renamed", "sync", ("kept",)),))
+    with pytest.raises(trace.TraceError, match=r"no ezlock_edge\.core\.store\.Gone"):
+        trace.check((("ezlock_edge.core.store", "Gone", "sync", ()),))
+
+
+def test_samples_without_a_stages_mark_name_it() -> None:
+    """A mark never noted (its event renamed) is named, not an empty breakdown."""
+    marks = [
+        (name, int(ms * MS))
+        for name, ms in {
+            "sim_request": 0.25,
+            "sim_finger": 0.5,
+            "mcu_sensor_wake": 1.5,
+            "finger_identify_end": 2.5,
+            "mcu_unlock_sent": 4.0,
+            "mcu_unlock_answered": 5.0,
+            "ws_sent_unlocked": 7.0,
+        }.items()
+    ]
+    with pytest.raises(
+        trace.TraceError, match=r"never marked: \['announce_unlocked'\]"
+    ):
+        breakdown([Sample(pressed=0, event=8 * MS, unlocked=9 * MS)], marks)
