@@ -48,9 +48,7 @@ async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any
             await relock(hass, lock, watch)
             cpu_before = _cpu(lock.edge)
             samples = [
-                await credential_sample(
-                    hass, lock, watch, press=press, probe=schedstats
-                )
+                await credential_sample(hass, lock, watch, press, probe=schedstats)
                 for _ in range(scale.samples)
             ]
             cpu = {

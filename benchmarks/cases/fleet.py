@@ -23,6 +23,7 @@ from benchmarks.hass import PairedLock, add_lock, home_assistant
 from benchmarks.stats import cpu_seconds, latency, memory_kib
 
 from .ha_timing import StateWatch, credential_sample, relock
+from .press import Press
 from .scale import Scale
 
 # Locks per fleet process (benchmarks.fleet_main): 200 locks run in 4 processes.
@@ -201,14 +202,24 @@ async def _measure(tmp: Path, count: int, scale: Scale) -> dict[str, Any]:
             received, active_cpu = 0, cpu_seconds()
 
             async def run(lock: PairedLock, watch: StateWatch) -> list[float]:
+                # Each lock pressed as credential_to_ha presses: one request sent
+                # on a connection kept to its simulator, once that lock is at rest
+                # (the others keep Home Assistant busy: that is what is measured).
+                press = Press(hass, lock)
+                await press.open()
                 seconds: list[float] = []
-                for _ in range(scale.samples_per_lock):
-                    try:
-                        sample = await credential_sample(hass, lock, watch, 300)
-                    except (TimeoutError, HomeAssistantError) as err:
-                        report = await _stalled(hass, lock, tmp, err)
-                        raise RuntimeError(report) from err
-                    seconds.append(sample.seconds)
+                try:
+                    for _ in range(scale.samples_per_lock):
+                        try:
+                            sample = await credential_sample(
+                                hass, lock, watch, press, 300, alone=False
+                            )
+                        except (TimeoutError, HomeAssistantError) as err:
+                            report = await _stalled(hass, lock, tmp, err)
+                            raise RuntimeError(report) from err
+                        seconds.append(sample.seconds)
+                finally:
+                    press.close()
                 return seconds
 
             samples = await asyncio.gather(

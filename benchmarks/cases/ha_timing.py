@@ -13,7 +13,7 @@ import aiohttp
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_state_change_event
 
-from benchmarks.edge import FINGER, EdgeProcess
+from benchmarks.edge import EdgeProcess
 from benchmarks.hass import PairedLock, add_lock
 
 from .press import Press
@@ -115,29 +115,25 @@ async def credential_sample(
     hass: HomeAssistant,
     lock: PairedLock,
     watch: StateWatch,
+    press: Press,
     patience: float = 10,
-    press: Press | None = None,
     probe: Callable[[], Any] | None = None,
+    *,
+    alone: bool = True,
 ) -> Sample:
     """Present the enrolled finger; time until HA shows the access event and unlock.
 
-    ``patience``: seconds before giving up on each step (a fleet all active is slow).
-    ``press``: lay the finger with it, once the lock is at rest (press.py); without
-    it, with a ``/sim/v1`` request from Home Assistant's loop as soon as the relock
-    returned (the fleet's way: its locks are sampled all at once).
-    ``probe``: called right before the press (its clock not started yet) and once the
-    sample is seen; both results go into the sample (the scheduler's statistics).
+    ``press``: lays the finger, once the lock is at rest (press.py; ``alone``: see
+    :meth:`Press.settle`). ``patience``: seconds before giving up on each step (a
+    fleet all active is slow). ``probe``: called right before the press (its clock not
+    started yet) and once the sample is seen; both results go into the sample (the
+    scheduler's statistics).
     """
-    if press is not None:
-        await press.settle(patience)
+    await press.settle(patience, alone=alone)
     watch.reset()
     watch.changed[lock.access_entity].clear()
     before = probe() if probe is not None else None
-    if press is not None:
-        pressed = press.finger()
-    else:
-        pressed = time.perf_counter_ns()
-        await lock.edge.sim("finger", id=FINGER)
+    pressed = press.finger()
     async with asyncio.timeout(patience):
         await watch.changed[lock.access_entity].wait()
     event = watch.writes[lock.access_entity][0][0]
@@ -148,8 +144,7 @@ async def credential_sample(
     # The sample ends when both are shown, whichever Home Assistant wrote last.
     probed = (before, after) if probe is not None else None
     sample = Sample(pressed, event, max(event, unlocked), probed)
-    if press is not None:
-        await press.answered()
+    await press.answered()
     await relock(hass, lock, watch, patience)
     return sample
 

@@ -11,6 +11,7 @@ write itself, not when the benchmark's coroutine next runs.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 import contextlib
 from pathlib import Path
@@ -20,7 +21,12 @@ import aiohttp
 import pytest
 
 from benchmarks import trace
-from benchmarks.cases.ha_timing import StateWatch, paired_locks
+from benchmarks.cases.ha_timing import (
+    StateWatch,
+    credential_sample,
+    paired_locks,
+    relock,
+)
 from benchmarks.cases.press import Press, SimulatorConnection
 from benchmarks.edge import FINGER, EdgeProcess, _first_line, _spawn
 from benchmarks.hass import home_assistant
@@ -143,3 +149,38 @@ async def test_a_state_is_timed_at_its_write_not_at_the_waiters_wake(
             assert before <= unlocked <= written
         finally:
             watch.unsubscribe()
+
+
+@pytest.mark.usefixtures("blocking_calls_restored")
+async def test_a_fleets_lock_is_pressed_at_its_own_rest_while_others_keep_ha_busy(
+    tmp_path: Path,
+) -> None:
+    """The fleet presses as credential_to_ha does, without waiting for all of HA.
+
+    With every lock active Home Assistant always has a task of another lock running;
+    a lock's sample begins once that lock is at rest, its press on a kept connection.
+    """
+    async with (
+        aiohttp.ClientSession() as session,
+        home_assistant(tmp_path / "ha") as hass,
+    ):
+        (lock,), _ = await paired_locks(hass, tmp_path, session, 1)
+        watch = StateWatch(hass, {lock.lock_entity, lock.access_entity})
+        press = Press(hass, lock)
+        other_lock = asyncio.Event()
+        busy = hass.async_create_task(other_lock.wait())  # never done meanwhile
+        try:
+            await press.open()
+            await relock(hass, lock, watch)
+            for _ in range(2):
+                sample = await credential_sample(hass, lock, watch, press, alone=False)
+                assert sample.pressed < sample.event <= sample.unlocked
+            assert not busy.done()
+            shown = hass.states.get(lock.lock_entity)
+            assert shown is not None and shown.state == "locked"  # relocked
+        finally:
+            other_lock.set()
+            await busy
+            press.close()
+            watch.unsubscribe()
+            await lock.edge.stop()
