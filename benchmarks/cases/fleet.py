@@ -202,9 +202,9 @@ async def _measure(tmp: Path, count: int, scale: Scale) -> dict[str, Any]:
             received, active_cpu = 0, cpu_seconds()
 
             async def run(lock: PairedLock, watch: StateWatch) -> list[float]:
-                # Each lock pressed as credential_to_ha presses: one request sent
-                # on a connection kept to its simulator, once that lock is at rest
-                # (the others keep Home Assistant busy: that is what is measured).
+                # Each lock pressed as credential_to_ha presses, one request sent
+                # on a connection kept to its simulator, as soon as its relock
+                # returned (all locks at once: no lock is ever at rest everywhere).
                 press = Press(hass, lock)
                 await press.open()
                 seconds: list[float] = []

@@ -123,13 +123,15 @@ async def credential_sample(
 ) -> Sample:
     """Present the enrolled finger; time until HA shows the access event and unlock.
 
-    ``press``: lays the finger, once the lock is at rest (press.py; ``alone``: see
-    :meth:`Press.settle`). ``patience``: seconds before giving up on each step (a
-    fleet all active is slow). ``probe``: called right before the press (its clock not
+    ``press``: lays the finger, once the lock is at rest (press.py) if it is sampled
+    ``alone``; the fleet's locks, sampled all at once, are pressed as soon as their
+    relock returned (waiting for Home Assistant at rest would wait for the others).
+    ``patience``: seconds before giving up on each step (a fleet all active is slow). ``probe``: called right before the press (its clock not
     started yet) and once the sample is seen; both results go into the sample (the
     scheduler's statistics).
     """
-    await press.settle(patience, alone=alone)
+    if alone:
+        await press.settle(patience)
     watch.reset()
     watch.changed[lock.access_entity].clear()
     before = probe() if probe is not None else None

@@ -153,28 +153,19 @@ class Press:
         self._removers = []
         self._simulator.close()
 
-    async def settle(self, patience: float = 10, *, alone: bool = True) -> None:
+    async def settle(self, patience: float = 10) -> None:
         """Return once the last operation is over everywhere (a condition, no sleep).
 
         The driver acknowledges the MCU's events once they are stored and announced,
         so the simulated MCU holding none unacknowledged means the driver is done with
         them; then Home Assistant has handled every event the driver has logged, shows
         its bolt, and has no task left running.
-
-        Not ``alone`` (the fleet: every lock sampled at once), a lock waits for its
-        driver to be done only: the other locks keep Home Assistant busy, which is
-        what is measured, and a REST call per sample would count as Home Assistant's
-        CPU per event (the fleet's relock has waited for the lock shown locked).
         """
         async with asyncio.timeout(patience):
             while True:
                 panel = await self._simulator.request("GET", "panel")
                 if not panel["links"]["mcu"]["unacknowledged_events"]:
                     break
-                if not alone:  # not a poll as fast as it goes, from every lock
-                    await asyncio.sleep(0.005)
-            if not alone:
-                return
             state = await self._lock.edge.api("GET", "/state")
             coordinator = self._coordinator
             while (coordinator.last_seq or 0) < state["last_seq"] or str(
