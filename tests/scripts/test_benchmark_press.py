@@ -152,13 +152,14 @@ async def test_a_state_is_timed_at_its_write_not_at_the_waiters_wake(
 
 
 @pytest.mark.usefixtures("blocking_calls_restored")
-async def test_a_fleets_lock_is_pressed_at_its_own_rest_while_others_keep_ha_busy(
+async def test_a_fleets_lock_is_pressed_while_other_locks_keep_ha_busy(
     tmp_path: Path,
 ) -> None:
-    """The fleet presses as credential_to_ha does, without waiting for all of HA.
+    """The fleet presses on a kept connection, without waiting for all of HA.
 
     With every lock active Home Assistant always has a task of another lock running;
-    a lock's sample begins once that lock is at rest, its press on a kept connection.
+    a lock is pressed as soon as its relock returned, one request on the connection
+    kept to its simulator.
     """
     async with (
         aiohttp.ClientSession() as session,
