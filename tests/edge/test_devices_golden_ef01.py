@@ -58,6 +58,7 @@ ACK_OK = f"{H} 07 00 03 00 00 0A"
 ACK_NO_FINGER = f"{H} 07 00 03 02 00 0C"  # p. 17: 02H can't detect finger
 FOUND_7 = f"{H} 07 00 07 00 00 07 00 8E 00 A3"  # p. 24: page 7, score 142
 NOT_FOUND = f"{H} 07 00 07 09 00 00 00 00 00 17"  # p. 24: 09H, page and score 0
+REFUSED = f"{H} 07 00 03 01 00 0B"  # 01H, no data: a package not received well
 INDEX_EMPTY = f"{H} 07 00 23 00 (32 x 00) 00 2A"
 INDEX_0_1_7 = f"{H} 07 00 23 00 83 (31 x 00) 00 AD"  # p. 14: T[0] bits 0, 1, 7
 # Pages 0, 1, 7 and 150 (T[18] bit 6): a template beyond the lock's 50 pages.
@@ -95,12 +96,14 @@ async def test_identify_with_one_auto_identify(
 async def test_identify_on_a_module_without_auto_identify(
     module: HexPeer, device: FingerprintDevice
 ) -> None:
-    # An instruction the module does not have is answered 01H (an R30x's manual):
+    # An instruction the module does not have is answered 01H (an R30x's manual), as
+    # is a package damaged on the way (p. 10): sent once more, then, refused again,
     # GenImg polled until the finger is there (p. 17), Img2Tz (p. 19), Search (p. 24),
     # and from then on only that way.
     found = asyncio.create_task(device.identify(timeout=10))
     await module.answer(READ_SYS_PARA, SYS_PARA_1000)
-    await module.answer(AUTO_IDENTIFY, f"{H} 07 00 03 01 00 0B")
+    await module.answer(AUTO_IDENTIFY, REFUSED)
+    await module.answer(AUTO_IDENTIFY, REFUSED)
     await module.answer(GEN_IMG, ACK_NO_FINGER)  # polled until the finger is there
     await module.answer(GEN_IMG, ACK_OK)
     await module.answer(IMG2TZ_1, ACK_OK)
@@ -111,6 +114,42 @@ async def test_identify_on_a_module_without_auto_identify(
     await module.answer(IMG2TZ_1, ACK_OK)
     await module.answer(SEARCH_ALL, NOT_FOUND)
     assert await unknown is None
+
+
+async def test_a_damaged_auto_identify_is_sent_again(
+    module: HexPeer, device: FingerprintDevice
+) -> None:
+    # A module with AutoIdentify answers a command package that noise damaged with a
+    # bare 01H ("error when receiving data package", p. 10): the same command goes once
+    # more at once and decides; the module is not taken for one without it.
+    found = asyncio.create_task(device.identify(timeout=10))
+    await module.answer(READ_SYS_PARA, SYS_PARA_200)
+    await module.answer(AUTO_IDENTIFY, REFUSED)
+    await module.answer(AUTO_IDENTIFY, f"{H} 07 00 08 00 03 0007 008E 00 A7")
+    assert await found == FingerMatch(slot=7, score=142)
+    again = asyncio.create_task(device.identify(timeout=10))
+    await module.answer(AUTO_IDENTIFY, f"{H} 07 00 08 09 03 0000 0000 00 1B")
+    assert await again is None
+    assert module.unread() == b""
+
+
+async def test_an_unsupported_auto_identify_is_not_sent_again(
+    module: HexPeer, device: FingerprintDevice
+) -> None:
+    # FCH says the command is not supported, whatever noise does: the classic way at
+    # once, and from then on.
+    found = asyncio.create_task(device.identify(timeout=10))
+    await module.answer(READ_SYS_PARA, SYS_PARA_1000)
+    await module.answer(AUTO_IDENTIFY, f"{H} 07 00 03 FC 01 06")
+    await module.answer(GEN_IMG, ACK_OK)
+    await module.answer(IMG2TZ_1, ACK_OK)
+    await module.answer(SEARCH_ALL, FOUND_7)
+    assert await found == FingerMatch(slot=7, score=142)
+    again = asyncio.create_task(device.identify(timeout=10))
+    await module.answer(GEN_IMG, ACK_OK)
+    await module.answer(IMG2TZ_1, ACK_OK)
+    await module.answer(SEARCH_ALL, NOT_FOUND)
+    assert await again is None
 
 
 async def test_identify_when_auto_identify_is_not_answered(module: HexPeer) -> None:
@@ -167,28 +206,32 @@ async def test_a_late_auto_identify_answer_is_not_cancels(module: HexPeer) -> No
 async def test_a_bare_refusal_of_cancel_lets_the_line_go_quiet(module: HexPeer) -> None:
     # 01H for Cancel may be AutoIdentify's late refusal (a module without either,
     # answering a busy host late), with Cancel's own 01H still to come: the next
-    # command waits for a quiet second, which drops it (not GenImg's answer).
+    # command waits for a quiet second, which drops it (not GenImg's answer). It may
+    # as well be Cancel's package damaged on the way (p. 10): the next finger is
+    # an AutoIdentify again, whose own answer says whether the module has it.
     clock = ManualClock()
     device = await FingerprintDevice.open(module.path, clock=clock)
-    refused = f"{H} 07 00 03 01 00 0B"
+    stray = len(bytes.fromhex(REFUSED))
     try:
         found = asyncio.create_task(device.identify(timeout=10))
         await module.answer(READ_SYS_PARA, SYS_PARA_200)
         await module.expect(AUTO_IDENTIFY)
         await eventually(lambda: bool(clock.pending()), "the wait for the answer")
         clock.advance(1.0)
-        await module.answer(CANCEL, refused)  # AutoIdentify's, late
-        await eventually(lambda: device._automatic is False, "Cancel's answer read")
+        await module.expect(CANCEL)
         _, received = device.traffic
-        module.send(refused)  # Cancel's own, dropped
-        stray = len(bytes.fromhex(refused))
-        await eventually(lambda: device.traffic[1] == received + stray, "Cancel's own")
+        module.send(REFUSED)  # AutoIdentify's, late
+        module.send(REFUSED)  # Cancel's own, dropped
+        await eventually(lambda: device.traffic[1] == received + 2 * stray, "both")
         assert module.unread() == b""  # GenImg waits for the line to be quiet
         clock.advance(1.0)
         await module.answer(GEN_IMG, ACK_OK)
         await module.answer(IMG2TZ_1, ACK_OK)
         await module.answer(SEARCH_ALL, FOUND_7)
         assert await found == FingerMatch(slot=7, score=142)
+        again = asyncio.create_task(device.identify(timeout=10))
+        await module.answer(AUTO_IDENTIFY, f"{H} 07 00 08 09 03 0000 0000 00 1B")
+        assert await again is None
     finally:
         await device.close()
 

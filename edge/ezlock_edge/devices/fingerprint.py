@@ -62,6 +62,8 @@ _UNKNOWN_INSTRUCTION = frozenset(
     {ConfirmationCode.PACKET_ERROR, ConfirmationCode.UNSUPPORTED_COMMAND}
 )
 """How a module without AutoIdentify (an R30x, an older R503) refuses it."""
+_PROBES = 2
+"""AutoIdentify commands bare-refused with 01 in a row that say the module lacks it."""
 
 type Progress = Callable[[int, int], Awaitable[None]]
 
@@ -141,28 +143,39 @@ class FingerprintDevice(UartDevice):
         return await self._search()
 
     async def _auto_identify(self) -> tuple[bool, FingerMatch | None]:
-        """AutoIdentify at the module's security level, one try: (decided, match)."""
+        """AutoIdentify at the module's security level, one try: (decided, match).
+
+        A bare 01 is how a module without AutoIdentify refuses it, and also how one
+        with it answers a command package damaged on the way (01H, error when
+        receiving the package): it is sent once more at once, and only a second bare
+        01, or FC (unsupported), says the module lacks it. An answer with a step,
+        page and score, whatever its code, comes from a module that has it.
+        """
         params = AutoIdentifyParams(
             await self._level(), 0, SLOTS, steps=0, tries=1
         ).encode()
-        async with self._link.exclusive():
-            try:
-                code, data = await self._link.command(
-                    Instruction.AUTO_IDENTIFY,
-                    params,
-                    wait=(ACK_TIMEOUT, self._wire_clock),
-                )
-            except DeviceTimeout:
-                # No finger captured yet (or the command or its answer was lost):
-                # stop it before any other command, which the module would not hear
-                # while it runs (p. 25). At once: a finger whose answer was lost is
-                # still on the reader, for as long as a finger rests there.
-                await self._cancel()
+        for tried in range(1, _PROBES + 1):
+            async with self._link.exclusive():
+                try:
+                    code, data = await self._link.command(
+                        Instruction.AUTO_IDENTIFY,
+                        params,
+                        wait=(ACK_TIMEOUT, self._wire_clock),
+                    )
+                except DeviceTimeout:
+                    # No finger captured yet (or the command or its answer was
+                    # lost): stop it before any other command, which the module
+                    # would not hear while it runs (p. 25). At once: a finger whose
+                    # answer was lost is still on the reader, for as long as a
+                    # finger rests there.
+                    await self._cancel()
+                    return _UNDECIDED
+            if data or code not in _UNKNOWN_INSTRUCTION:
+                break
+            if code is ConfirmationCode.UNSUPPORTED_COMMAND or tried == _PROBES:
+                self._automatic = False  # an R30x: the classic way from now on
                 return _UNDECIDED
         step = _auto_step(data)
-        if code in _UNKNOWN_INSTRUCTION and step.step == 0:
-            self._automatic = False  # an R30x: the classic way from now on
-            return _UNDECIDED
         self._automatic = True
         if code is ConfirmationCode.OK:
             return True, FingerMatch(step.page, step.score)
@@ -173,13 +186,18 @@ class FingerprintDevice(UartDevice):
         return _UNDECIDED
 
     async def _cancel(self) -> None:
-        """Cancel a running AutoIdentify; a module that does not know Cancel lacks both."""
+        """Cancel a running AutoIdentify; a module that does not know Cancel lacks both.
+
+        Only FC says so: a bare 01 may be a late refusal of AutoIdentify by a module
+        without it or Cancel's package damaged on the way, and the next AutoIdentify
+        finds out which.
+        """
         try:
             code, _ = await self._link.command(Instruction.CANCEL, bare=True)
         except DeviceError as err:  # the next command finds out what is wrong
             _LOGGER.debug("fingerprint module: Cancel not answered: %s", err)
             return
-        if code in _UNKNOWN_INSTRUCTION:
+        if code is ConfirmationCode.UNSUPPORTED_COMMAND:
             self._automatic = False
 
     async def _level(self) -> int:
