@@ -15,6 +15,7 @@ import pytest
 from ezlock_edge.clock import ManualClock
 from ezlock_edge.framing.mcu import McuFrame, McuParser, MessageType, NakReason
 from ezlock_edge.framing.mcu_messages import (
+    GetOldestEvent,
     GetStatus,
     Hello,
     HelloReply,
@@ -163,6 +164,18 @@ async def test_hello_announces_the_lock_identity(
     assert reply.info == lock.info
     assert reply.info.serial == (await lock.label())["serial"]
     assert {"face", "palm", "fingerprint"} <= reply.info.capabilities
+
+
+async def test_the_firmware_version_names_what_it_speaks(driver: Driver) -> None:
+    """Firmware 1.1 is the first that grants a window and option 01 and answers OLDEST_EVENT."""
+    hello = await driver.request(Hello(1, 8, McuOption.BOLT_CAUSE))
+    reply = HelloReply.decode(hello.data)
+    assert (reply.event_window, reply.options) == (8, McuOption.BOLT_CAUSE)
+    oldest = await driver.request(GetOldestEvent())
+    assert oldest.status is ResponseStatus.OK
+    release, suffix = reply.info.firmware.split("-")
+    assert tuple(int(part) for part in release.split(".")) >= (1, 1, 0)
+    assert suffix == "sim"
 
 
 async def test_status_reports_the_whole_lock(driver: Driver) -> None:
