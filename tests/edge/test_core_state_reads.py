@@ -9,7 +9,9 @@ no rows, and the counts still follow every change.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+import json
 from pathlib import Path
+import sqlite3
 
 import pytest
 
@@ -145,6 +147,15 @@ def _reads(statements: list[str]) -> list[str]:
     return [s for s in statements if s.lstrip().upper().startswith("SELECT")]
 
 
+def _changes(statements: list[str]) -> list[str]:
+    """``VERB table`` of each statement that reads or changes rows, in order."""
+    return [
+        s.split()[0].upper() + " " + s.split()[2]
+        for s in statements
+        if s.split()[0].upper() in {"INSERT", "DELETE", "SELECT", "UPDATE"}
+    ]
+
+
 def test_a_match_reads_its_credential_and_user_once(store: Store) -> None:
     """Issue #18: each biometric match looked its slot and user up: now remembered.
 
@@ -215,10 +226,12 @@ def test_meta_values_are_remembered_as_written(store: Store) -> None:
 def test_an_event_in_a_batch_reads_nothing_and_prunes_its_own_class(
     store: Store,
 ) -> None:
-    """Issue #18: an MCU event's event is an insert, its MCU number and one prune.
+    """Issue #18: an MCU event's event is an insert and its MCU number, nothing more.
 
     Both classes were pruned, each by a read and a delete, at every append, and the
-    MCU number of the last event handled was read back for every MCU event.
+    MCU number of the last event handled was read back for every MCU event; then the
+    class an event grew was pruned by a delete at every append, also with nothing to
+    delete. Once the class holds more than the retention, the one delete comes back.
     """
     log = EventLog(store, ManualClock(), retention=3)
     with handling_mcu_event(1, "A"):
@@ -228,15 +241,77 @@ def test_an_event_in_a_batch_reads_nothing_and_prunes_its_own_class(
         assert not log.mcu_event_handled(2, "A")
         with handling_mcu_event(2, "A"):
             log.append("bolt", state="unlocked")
+        within = _changes(statements)
+        statements.clear()
+        log.append("unlocked", method="password", user=None)  # the other class
+        log.append("door", state="open")
+        log.append("door", state="closed")  # a fourth ordinary event
+        beyond = _changes(statements)
     finally:
         store._db.set_trace_callback(None)
-    done = [
-        s.split()[0].upper() + " " + s.split()[2]
-        for s in statements
-        if s.split()[0].upper() in {"INSERT", "DELETE", "SELECT", "UPDATE"}
+    assert within == ["INSERT events", "INSERT meta"]
+    assert beyond == [
+        "INSERT events",
+        "INSERT events",
+        "INSERT events",
+        "DELETE events",
     ]
-    assert done == ["INSERT events", "INSERT meta", "DELETE events"]
     assert log.mcu_event_handled(2, "A")
+    kept = [(e.type, e.data.get("state")) for e in log.query()]
+    assert kept == [
+        ("bolt", "unlocked"),
+        ("unlocked", None),
+        ("door", "open"),
+        ("door", "closed"),
+    ]
+
+
+def test_the_ordinals_kept_for_pruning_follow_rollbacks_and_wipes(
+    tmp_path: Path,
+) -> None:
+    """What the prune remembers of each class is forgotten with what it was read from.
+
+    A rolled-back insert, a wipe, and another program's rows written while the store
+    was closed: the retention holds exactly after each, and ordinals never repeat.
+    """
+    store = Store(tmp_path / "lock.db")
+    log = EventLog(store, ManualClock(), retention=2)
+    for number in range(3):
+        log.append("doorbell", n=number)
+
+    def append_then_fail() -> None:
+        with store.transaction():
+            log.append("doorbell", n=99)
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        append_then_fail()
+    log.append("doorbell", n=3)
+    assert [e.data["n"] for e in log.query()] == [2, 3]
+    store.wipe()
+    log.append("doorbell", n=4)
+    assert [e.data["n"] for e in log.query()] == [4]
+    store.close()
+    raw = sqlite3.connect(tmp_path / "lock.db")
+    raw.executemany(
+        "INSERT INTO events (time, ts, type, data, security, class_ord)"
+        " VALUES ('2026-01-01T00:00:00+00:00', 0, 'doorbell', ?, 0, ?)",
+        [(json.dumps({"n": n}), n) for n in (5, 6)],
+    )
+    raw.commit()
+    raw.close()
+    store = Store(tmp_path / "lock.db")
+    try:
+        log = EventLog(store, ManualClock(), retention=2)
+        log.append("doorbell", n=7)
+        assert [e.data["n"] for e in log.query()] == [6, 7]
+        ordinals = [
+            row[0]
+            for row in store._db.execute("SELECT class_ord FROM events ORDER BY seq")
+        ]
+        assert ordinals == sorted(set(ordinals))
+    finally:
+        store.close()
 
 
 def test_a_lower_retention_prunes_both_classes_from_the_start(tmp_path: Path) -> None:

@@ -43,8 +43,10 @@ biometric match looks up, are remembered until a row of those tables changes or
 anything rolls back: a snapshot after an MCU event reads no rows, nor does a match.
 Temporary triggers of this connection on those tables forget them, so no writer has
 to know (the connection's ``total_changes`` would not do: every event's row moves it).
-The meta table's values are remembered as ``set_meta`` writes them (only this
-connection writes them; a rollback forgets them too).
+The meta table's values are remembered as ``set_meta`` writes them, and the oldest and
+newest ``class_ord`` of each class of events as inserts and prunes write them (only
+this connection writes either; a rollback forgets them too), so that an append to a
+log within its retention deletes nothing and reads nothing.
 """
 
 from __future__ import annotations

@@ -20,21 +20,24 @@ class EventTable(Database):
     ) -> int:
         """Append one event row (a security event or an ordinary one); return its seq."""
         with self.transaction() as db:
+            ordinal = self._newest_ordinal(security) + 1
             cursor = db.execute(
                 "INSERT INTO events (time, ts, type, data, security, class_ord)"
-                " VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(class_ord), 0) + 1"
-                " FROM events WHERE security = ?))",
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     time_text(time),
                     time.timestamp(),
                     kind,
                     json.dumps(data),
                     int(security),
-                    int(security),
+                    ordinal,
                 ),
             )
             seq = cursor.lastrowid
             assert seq is not None  # noqa: S101 -- an INSERT always sets it
+            self.remember_value(("events_newest", security), ordinal)
+            if self._oldest_ordinal(security) is None:
+                self.remember_value(("events_oldest", security), ordinal)
             return seq
 
     def prune_events(self, keep: int, *, security: bool | None = None) -> None:
@@ -42,17 +45,46 @@ class EventTable(Database):
 
         A flood of ordinary events (or of anything) therefore never pushes who opened
         the door, an alarm or an admin change out of the record. ``security``: prune
-        that class only (the one an insert just grew; the other did not change).
+        that class only (the one an insert just grew; the other did not change). A
+        class within ``keep`` costs no statement: its oldest and newest ``class_ord``
+        are remembered as this connection writes them (issue #18).
         """
-        classes = (0, 1) if security is None else (int(security),)
+        classes = (False, True) if security is None else (security,)
         with self.transaction() as db:
             for kind in classes:
+                oldest = self._oldest_ordinal(kind)
+                last = self._newest_ordinal(kind) - keep  # the newest one to delete
+                if oldest is None or last < oldest:
+                    continue
                 db.execute(
-                    "DELETE FROM events WHERE security = ? AND class_ord <= "
-                    "(SELECT COALESCE(MAX(class_ord), 0) FROM events WHERE security = ?)"
-                    " - ?",
-                    (kind, kind, keep),
+                    "DELETE FROM events WHERE security = ? AND class_ord <= ?",
+                    (int(kind), last),
                 )
+                self.remember_value(("events_oldest", kind), last + 1)
+
+    def _newest_ordinal(self, security: bool) -> int:
+        """Return the newest ``class_ord`` of the class (0 if it keeps none)."""
+
+        def read() -> int:
+            row = self._db.execute(
+                "SELECT COALESCE(MAX(class_ord), 0) FROM events WHERE security = ?",
+                (int(security),),
+            ).fetchone()
+            return int(row[0])
+
+        return self.remember(("events_newest", security), read)
+
+    def _oldest_ordinal(self, security: bool) -> int | None:
+        """Return the oldest ``class_ord`` the class keeps (None if it keeps none)."""
+
+        def read() -> int | None:
+            row = self._db.execute(
+                "SELECT MIN(class_ord) FROM events WHERE security = ?",
+                (int(security),),
+            ).fetchone()
+            return None if row[0] is None else int(row[0])
+
+        return self.remember(("events_oldest", security), read)
 
     def last_seq(self) -> int:
         """Return the newest seq ever written (0 if none), also after pruning."""
