@@ -3,8 +3,9 @@
 Benchmark-only instrumentation (``edge_main.py --trace FILE``): a few methods of the
 driver are wrapped to note when they ran, on ``time.perf_counter_ns`` (CLOCK_MONOTONIC,
 the same clock in every process of the machine, so the benchmark can line the driver's
-marks up with its own). The marks are written to FILE when the driver stops. Nothing
-here changes what the wrapped methods do.
+marks up with its own), each with the thread's CPU time then (``time.thread_time_ns``:
+what the process computed from mark to mark). The marks are written to FILE when the
+driver stops. Nothing here changes what the wrapped methods do.
 
 The simulator's process (``sim_main.py --trace FILE``) notes one mark of its own, when
 its ``/sim/v1`` handler lays the finger on the reader (:func:`install_simulator`): the
@@ -34,12 +35,14 @@ if TYPE_CHECKING:
     from ezlock_edge.sim.lock import SimulatedLock
 
 MARKS: list[tuple[str, int]] = []
+CPU: list[int] = []  # the thread's CPU time at each mark (ns), as MARKS
 _SENSOR_WAKE, _BOLT = 0x0D, 0x07
 
 
 def mark(name: str) -> None:
-    """Note that ``name`` happened now."""
+    """Note that ``name`` happened now, and how much CPU this thread had used by then."""
     MARKS.append((name, time.perf_counter_ns()))
+    CPU.append(time.thread_time_ns())
 
 
 class TraceError(RuntimeError):
@@ -260,14 +263,24 @@ def _around[**P, R](
 
 
 def save(path: Path) -> None:
-    """Write the marks (``[[name, ns], ...]``) and the process's probes as JSON."""
-    path.write_text(json.dumps({"marks": MARKS, "probes": probes.PROBES.as_json()}))
+    """Write the marks (``[[name, ns], ...]``), their CPU times and the probes as JSON."""
+    data = {"marks": MARKS, "cpu": CPU, "probes": probes.PROBES.as_json()}
+    path.write_text(json.dumps(data))
 
 
 def load(path: Path) -> list[tuple[str, int]]:
     """Read the marks a driver or simulator wrote."""
     data: dict[str, Any] = json.loads(path.read_text())
     return [(str(name), int(ns)) for name, ns in data["marks"]]
+
+
+def load_cpu(path: Path) -> dict[int, int]:
+    """Read the thread's CPU time (ns) at each mark a process wrote, by the mark's time."""
+    data: dict[str, Any] = json.loads(path.read_text())
+    return {
+        int(ns): int(cpu)
+        for (_, ns), cpu in zip(data["marks"], data["cpu"], strict=True)
+    }
 
 
 def load_probes(path: Path) -> probes.Probes:

@@ -103,7 +103,15 @@ async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any
                 floor,
             ),
             "breakdown": breakdown(samples, marks),
-            "tail": tail_profile(samples, marks, noted),
+            "tail": tail_profile(
+                samples,
+                marks,
+                noted,
+                {
+                    "driver": trace.load_cpu(lock.edge.trace_file),
+                    "simulator": trace.load_cpu(lock.edge.sim_trace_file),
+                },
+            ),
         },
         "ha_command": {
             **command_summary,

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+import itertools
 import statistics
 from typing import Any
 
 from benchmarks.probes import Probes, SchedStat
 
-from .breakdown import stage_spans
+from .breakdown import STAGES, stage_spans
 from .ha_timing import Sample
 
 PROCESSES = ("driver", "simulator", "home_assistant")
@@ -30,6 +31,7 @@ def tail_profile(
     samples: list[Sample],
     marks: list[tuple[str, int]],
     probes: dict[str, Probes],
+    cpu: dict[str, dict[int, int]] | None = None,
 ) -> dict[str, Any]:
     """Return the slowest samples' stage profile next to the middle's, and what ran in them."""
     ordered = sorted(samples, key=lambda sample: sample.seconds)
@@ -44,6 +46,12 @@ def tail_profile(
     profile: dict[str, Any] = {
         name: _group(group, spans, probes, fsyncs) for name, group in groups.items()
     }
+    names = {ns: name for name, ns in marks}
+    for name, group in groups.items():
+        for process, at_marks in (cpu or {}).items():
+            profile[name][process]["cpu_ms_between_its_marks"] = _cpu_between(
+                group, spans, process, at_marks, names
+            )
     middle = profile["middle_p40_p60"]["stages_mean_ms"]
     for name in ("slowest_5_percent", "slowest_1_percent"):
         stages = profile[name]["stages_mean_ms"]
@@ -105,6 +113,42 @@ def _group(
                 "timeslices": round(statistics.fmean(d.slices for d in deltas), 1),
             }
     return result
+
+
+def _cpu_between(
+    group: Sequence[Sample],
+    spans: dict[int, list[tuple[str, int, int]] | None],
+    process: str,
+    at_marks: dict[int, int],
+    names: dict[int, str],
+) -> dict[str, float]:
+    """Mean CPU time of ``process`` between the stage marks it made, in the group.
+
+    From the press (its CPU read right before it) to its first mark, from mark to
+    mark, and from its last mark to the sample seen (its CPU read right after): what
+    it computed in each, and, after the last mark, the work it still did while the
+    next hops ran.
+    """
+    ends = {label: end for label, _, end in STAGES}
+    spent: dict[str, list[float]] = {}
+    for sample in group:
+        sample_spans = spans[id(sample)]
+        if sample_spans is None or sample.probed is None:
+            continue
+        before, after = sample.probed
+        if process not in before or process not in after:
+            continue
+        known = [("the press", before[process].cpu_ns)]
+        last_ns = sample.pressed
+        for label, _, end_ns in sample_spans:
+            if end_ns != last_ns and (at := at_marks.get(end_ns)) is not None:
+                # By the mark's own name: an optional stage's end may be the next's.
+                known.append((names.get(end_ns, ends[label]), at))
+            last_ns = end_ns
+        known.append(("the sample seen", after[process].cpu_ns))
+        for (first, start), (then, end) in itertools.pairwise(known):
+            spent.setdefault(f"{first} -> {then}", []).append((end - start) / 1e6)
+    return {interval: round(statistics.fmean(ms), 3) for interval, ms in spent.items()}
 
 
 def _one(

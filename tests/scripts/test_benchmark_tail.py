@@ -34,8 +34,10 @@ def _sample(
             continue  # the unlock with no #11.6 sync
         t += (exchange_ms if end == "finger_identify_end" else 1) * MS
         marks.append((end, t))
+    # The driver computes a tenth of the time (its CPU at a mark: the mark's time / 10).
     before = {p: SchedStat(0, 0, 0) for p in ("driver", "simulator", "home_assistant")}
-    after = dict(before, driver=SchedStat(2 * MS, wait_ms * MS, 10))
+    after = dict(before, driver=SchedStat((t + 2 * MS) // 10, wait_ms * MS, 10))
+    before["driver"] = SchedStat(at // 10, 0, 0)
     sample = Sample(at, t + MS, t + 2 * MS, (before, after))
     return sample, marks
 
@@ -58,7 +60,11 @@ def test_the_slowest_samples_name_their_stage_and_what_ran_in_them() -> None:
     }
     marks.sort(key=lambda mark: mark[1])
 
-    tail = tail_profile(samples, marks, noted)
+    simulator_marks = {"sim_request", "sim_finger"}
+    cpu = {
+        "driver": {ns: ns // 10 for name, ns in marks if name not in simulator_marks}
+    }
+    tail = tail_profile(samples, marks, noted, cpu)
 
     worst = tail["slowest_1_percent"]
     assert worst["n"] == 1
@@ -81,6 +87,19 @@ def test_the_slowest_samples_name_their_stage_and_what_ran_in_them() -> None:
     ]
     middle = tail["middle_p40_p60"]
     assert middle["driver"]["sched_mean"]["wait_for_cpu_ms"] == 0.0
+    # What the driver computed from mark to mark (no #11.6 sync: the decision ends
+    # at UNLOCK), and after its WebSocket write while Home Assistant worked.
+    assert middle["driver"]["cpu_ms_between_its_marks"] == {
+        "the press -> mcu_sensor_wake": 0.3,
+        "mcu_sensor_wake -> finger_identify_end": 0.1,
+        "finger_identify_end -> mcu_unlock_sent": 0.1,
+        "mcu_unlock_sent -> mcu_unlock_answered": 0.1,
+        "mcu_unlock_answered -> announce_unlocked": 0.1,
+        "announce_unlocked -> ws_sent_unlocked": 0.1,
+        "ws_sent_unlocked -> the sample seen": 0.2,
+    }
+    exchange = "mcu_sensor_wake -> finger_identify_end"
+    assert worst["driver"]["cpu_ms_between_its_marks"][exchange] == 0.7
     # Home Assistant's collection came after its sample had ended: in no sample.
     assert all(
         tail[group][process]["samples_with_gc"] == 0
