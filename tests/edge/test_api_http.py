@@ -56,6 +56,56 @@ async def test_pipelined_requests_are_answered_in_order_on_one_connection(
     assert api.edge.open_connections == 1
 
 
+@pytest.mark.parametrize(
+    ("head", "reason"),
+    [
+        # A bare LF ends a line: h11 takes it, a proxy in front may not.
+        (b"GET /api/v1/state HTTP/1.1\nHost: 127.0.0.1\n{auth}\n\n", b"without CR"),
+        (b"GET /api/v1/state HTTP/1.1\r\nHost: 127.0.0.1\n{auth}\r\n\r\n", b"CR"),
+        (b"GET /api/v1/state HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\r\n\n", b"CR"),
+        # An obsolete line folding: h11 joins it to the header before, a proxy may
+        # take it for a header of its own (or for the end of the head).
+        (
+            (
+                b"GET /api/v1/state HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"X-Note: a\r\n folded\r\n{auth}\r\n\r\n"
+            ),
+            b"folding",
+        ),
+        (
+            (
+                b"GET /api/v1/state HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"X-Note: a\r\n\tTransfer-Encoding: chunked\r\n{auth}\r\n\r\n"
+            ),
+            b"folding",
+        ),
+    ],
+)
+async def test_a_head_that_parsers_read_differently_is_refused(
+    api: ApiClient, peers: Peers, head: bytes, reason: bytes
+) -> None:
+    """Bare LF line ends and obsolete line folding: 400 and closed (RFC 9112 2.2, 5.2).
+
+    Also as the second of two pipelined requests, and split across reads; the same
+    request with CRLF and no folding is answered (the first one here).
+    """
+    auth = b"Authorization: Bearer " + str(api.token).encode()
+    good = request("GET", "/state", token=api.token)
+    bad = head.replace(b"{auth}", auth)
+    peer = await peers.http()
+    peer.send(good + bad)
+    assert (await peer.json_answer())[0] == 200
+    status, _, body = await peer.answer()
+    assert (status, reason in body) == (400, True), body
+    assert await peer.closed()
+    peer = await peers.http()
+    for at in range(0, len(bad), 7):
+        peer.send(bad[at : at + 7])
+    status, _, body = await peer.answer()
+    assert (status, reason in body) == (400, True), body
+    assert await peer.closed()
+
+
 async def test_the_path_is_the_path(api: ApiClient, peers: Peers) -> None:
     """``//host/path`` is a path (no route), not a host and a path; absolute form works."""
     bearer = f"Authorization: Bearer {api.token}\r\n\r\n".encode()

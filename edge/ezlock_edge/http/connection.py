@@ -12,7 +12,10 @@ What this layer keeps so that no handler has to:
   connection closes (``Connection: close``), so nothing unread is mistaken for the next
   request.
 - **Malformed input** gets an error answer (the server's ``error_page``) and the
-  connection is closed; nothing of it reaches a handler.
+  connection is closed; nothing of it reaches a handler. Stricter than h11 where
+  parsers differ (request smuggling through a proxy that reads the head otherwise):
+  a head line that ends in a bare LF, and an obsolete line folding, are refused
+  (``400``; RFC 9112 2.2 and 5.2 allow either refusal).
 - **Upgrades.** A handler may turn the connection into a WebSocket (``101``) or stream
   a body of unknown length (chunked).
 
@@ -96,6 +99,9 @@ class HttpConnection(asyncio.Protocol):
         self._limits = limits or HttpLimits()
         self._error_page = error_page
         self._h11 = self._new_cycle()
+        # The raw bytes of the request head being received (None once it was checked).
+        self._raw_head: bytearray | None = bytearray()
+        self._head_refused: str | None = None
         self._transport: asyncio.Transport | None = None
         self._writer: Writer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -127,6 +133,8 @@ class HttpConnection(asyncio.Protocol):
             return
         with contextlib.suppress(RuntimeError):  # bytes after the client's EOF
             self._h11.receive_data(data)
+        if self._raw_head is not None:
+            self._check_head(data)
         self._data.set()
         if self._waiting:
             return
@@ -216,12 +224,45 @@ class HttpConnection(asyncio.Protocol):
             if self._transport is not None:
                 self._transport.close()
 
+    def _check_head(self, data: bytes) -> None:
+        """Look at the raw lines of the head being received, as h11 will not.
+
+        h11 takes a bare LF for a line's end and unfolds an obsolete line folding; a
+        proxy in front that does neither reads another head from the same bytes (a
+        header more or less, where the body begins). Both are refused here instead.
+        """
+        head = self._raw_head
+        if head is None:
+            return
+        head += data
+        # Empty lines before the request line are skipped, as h11 does.
+        start = len(head) - len(head.lstrip(b"\r\n"))
+        end = _BLANK_LINE.search(head, start)
+        if end is None:
+            if len(head) > self._limits.max_head:
+                self._raw_head = None  # h11 refuses it as too large
+            return
+        lines = bytes(head[start : end.end()])
+        self._raw_head = None
+        if lines.count(b"\n") != lines.count(b"\r\n"):
+            self._head_refused = "A head line ends without CR"
+        elif _FOLDED.search(lines):
+            self._head_refused = "Obsolete line folding"
+
+    def _expect_head(self, trailing: bytes) -> None:
+        """Check the next request's head, which begins with ``trailing``."""
+        self._raw_head, self._head_refused = bytearray(), None
+        if trailing:
+            self._check_head(trailing)
+
     async def _serve_one(self) -> bool:
         """Answer one request; whether the connection may serve another."""
         self._idle = True
         event = await self._next_event(idle=True)
         if not isinstance(event, h11.Request):
             return False
+        if self._head_refused is not None:
+            raise h11.RemoteProtocolError(self._head_refused, 400)
         self._idle = False
         # h11 bounds a head still incomplete; one that arrived whole is bounded here.
         head = len(event.target) + sum(len(k) + len(v) + 4 for k, v in event.headers)
@@ -271,6 +312,7 @@ class HttpConnection(asyncio.Protocol):
             or self._h11.their_state is not h11.DONE
         ):
             return False
+        self._expect_head(bytes(self._h11.trailing_data[0]))
         self._h11.start_next_cycle()
         return True
 
@@ -283,6 +325,7 @@ class HttpConnection(asyncio.Protocol):
         """
         data, closed = self._h11.trailing_data
         self._h11 = self._new_cycle()
+        self._expect_head(bytes(data))
         if data:
             self._h11.receive_data(bytes(data))
         if closed:
@@ -555,6 +598,8 @@ class HttpConnection(asyncio.Protocol):
 
 
 # A response header line as RFC 9110 5.1/5.5 allows it (field-content without obs-text).
+_BLANK_LINE = re.compile(rb"\n\r?\n")  # the end of a head, as h11 finds it
+_FOLDED = re.compile(rb"\n[ \t]")  # a line that continues the one before (obs-fold)
 _HEADER_LINE = re.compile(
     r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+: (?:[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?)?"
 )
