@@ -135,3 +135,30 @@ async def test_a_group_whose_transaction_sqlite_rolled_back_raises(
         log.append("doorbell", n="after")
     assert announced == ["before", "after"]
     store.close()
+
+
+async def test_what_a_sync_announced_is_followed_by_one_call_once_all_is_announced(
+    opened: Setup,
+) -> None:
+    """``EventLog.on_announced``: once per sync that announced, after its last event.
+
+    What the WebSocket uses to write a group's events together (issue #18): while they
+    are announced ``announcing`` is true; a sync that announced nothing calls nobody.
+    """
+    store, log, announced, _ = opened
+    seen: list[tuple[str, bool]] = []
+    log.subscribe(lambda event: seen.append((event.data["n"], log.announcing)))
+    unsubscribe = log.on_announced(lambda: seen.append(("done", log.announcing)))
+    async with store.group_commit():
+        for n in "ab":
+            log.append("doorbell", n=n)
+    assert seen == [("a", True), ("b", True), ("done", False)]
+    log.append("doorbell", n="c")  # a durable transaction of its own: its own sync
+    assert seen[3:] == [("c", True), ("done", False)]
+    store.sync()  # nothing to announce
+    assert len(seen) == 5
+    unsubscribe()
+    log.append("doorbell", n="d")
+    assert seen[5:] == [("d", True)]
+    assert announced == ["a", "b", "c", "d"]
+    store.close()
