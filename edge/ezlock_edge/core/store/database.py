@@ -27,15 +27,17 @@ point, which is what ``synchronous=FULL`` does at every commit.
 Checkpoints (copying the WAL's pages into the database file, two more syncs) run on a
 thread of their own with a connection of their own, every ``CHECKPOINT_COMMITS``
 commits, started after a sync: not inside a commit on the event loop, where SQLite's
-automatic checkpoint ran them (1-3 ms on an unlock's way, one sample in forty on the
-benchmark's disk). SQLite's own, at ``wal_autocheckpoint`` pages, stays as the bound
-of the WAL should a burst of large commits outrun that thread. A checkpoint moves only
+automatic checkpoint ran them (1-3 ms, on an unlock's way in about one credential
+sample in a hundred on the benchmark's disk). SQLite's own, at
+``AUTOCHECKPOINT_PAGES``, stays as the bound of the WAL should the WAL not start over
+or a burst of large commits outrun that thread. A checkpoint moves only
 what is committed and already durable in the WAL (SQLite syncs the WAL before and the
 database after it), so it changes nothing of what a power cut leaves.
 
 The calls run inline on the event loop on purpose: each transaction touches a handful of
-rows (the event log prunes one row per append, reads are bounded by ``limit``), and one
-connection used from one thread keeps every decision atomic without locks.
+rows (the event log prunes at most one row per append, reads are bounded by
+``limit``), and one connection used from one thread keeps every decision atomic
+without locks.
 
 The counts and lists the lock's state is built from at every change (users, admins,
 credentials of each kind, visitors of each kind), and the user and credential a
@@ -87,12 +89,13 @@ _GROUP: ContextVar[_Group | None] = ContextVar("ezlock_group_commit", default=No
 
 
 PAGE_CACHE_KIB = 512  # SQLite's page cache, at most (default: 2 000 KiB)
-CHECKPOINT_COMMITS = 128
+CHECKPOINT_COMMITS = 200
 """Commits between two checkpoints by the checkpointing thread (module doc).
 
-An event's commit writes 4-5 pages to the WAL: some 600 pages between checkpoints,
-as many WAL starts over (one more sync each, in the commit that starts it) as with
-SQLite's default of 1 000 pages, and well below ``AUTOCHECKPOINT_PAGES``.
+An event's commit writes 4-5 pages to the WAL: some 900 pages between checkpoints,
+about as many WAL start-overs (one sync more each, in the commit that starts it) as
+with SQLite's own checkpoint at its default of 1 000 pages, and below
+``AUTOCHECKPOINT_PAGES`` even when the WAL did not start over after one of them.
 """
 AUTOCHECKPOINT_PAGES = 2000
 """SQLite's own checkpoint, inside a commit on the loop: the WAL's bound (8 MiB).
