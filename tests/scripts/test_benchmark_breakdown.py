@@ -53,6 +53,7 @@ def test_a_sync_begun_before_the_press_is_not_the_unlocks() -> None:
         0.5
     ] + [1.0] * (len(STAGES) - 5)
     assert (result["fsyncs_per_unlock_p50"], result["fsync_p50_ms"]) == (2, 0.5)
+    assert (result["fsync_p99_ms"], result["fsync_max_ms"]) == (0.5, 0.5)
 
 
 def test_each_sample_is_timed_from_its_own_finger_on_the_reader() -> None:
