@@ -51,7 +51,8 @@ async def test_the_wal_is_copied_into_the_database_by_a_thread_of_its_own(
             store.insert_event(NOW, "doorbell", {"n": number})
         await eventually(
             lambda: (
-                _in_the_database_file(path, tmp_path / "copy.db") >= CHECKPOINT_COMMITS
+                _in_the_database_file(path, tmp_path / "copy.db")
+                >= CHECKPOINT_COMMITS // 2  # what was committed when it began
             ),
             "the events copied into the database file",
         )
