@@ -25,6 +25,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 import gc
+import os
 from pathlib import Path
 import sys
 import time
@@ -132,3 +133,33 @@ def schedstat(pid: int | str = "self") -> SchedStat:
     """Read the scheduler's statistics of a process's main thread."""
     cpu, wait, slices = Path(f"/proc/{pid}/schedstat").read_text().split()
     return SchedStat(int(cpu), int(wait), int(slices))
+
+
+class SchedStats:
+    """The scheduler's statistics of a few processes, read through files kept open.
+
+    A read is one ``pread`` each (the kernel writes the file anew at offset 0): a few
+    microseconds of the benchmark's CPU per sample instead of some 200 for opening
+    and decoding the files each time.
+    """
+
+    def __init__(self, pids: dict[str, int | str]) -> None:
+        """Open ``/proc/<pid>/schedstat`` of each named process."""
+        self._files = {
+            name: os.open(f"/proc/{pid}/schedstat", os.O_RDONLY)
+            for name, pid in pids.items()
+        }
+
+    def read(self) -> dict[str, SchedStat]:
+        """Return each process's statistics now."""
+        found = {}
+        for name, descriptor in self._files.items():
+            cpu, wait, slices = os.pread(descriptor, 128, 0).split()
+            found[name] = SchedStat(int(cpu), int(wait), int(slices))
+        return found
+
+    def close(self) -> None:
+        """Close the files."""
+        for descriptor in self._files.values():
+            os.close(descriptor)
+        self._files = {}

@@ -34,21 +34,19 @@ async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any
         press = Press(hass, lock)
         here = probes.install()  # Home Assistant's process (with the benchmark)
         assert lock.edge.simulator is not None
-        pids: dict[str, int | str] = {
-            "driver": lock.edge.pid,
-            "simulator": lock.edge.simulator.pid,
-            "home_assistant": "self",
-        }
-
-        def schedstats() -> dict[str, probes.SchedStat]:
-            return {name: probes.schedstat(pid) for name, pid in pids.items()}
-
+        stats = probes.SchedStats(
+            {
+                "driver": lock.edge.pid,
+                "simulator": lock.edge.simulator.pid,
+                "home_assistant": "self",
+            }
+        )
         try:
             await press.open()
             await relock(hass, lock, watch)
             cpu_before = _cpu(lock.edge)
             samples = [
-                await credential_sample(hass, lock, watch, press, probe=schedstats)
+                await credential_sample(hass, lock, watch, press, probe=stats.read)
                 for _ in range(scale.samples)
             ]
             cpu = {
@@ -72,6 +70,7 @@ async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any
                 command.append((unlocked - started) / 1e9)
                 await relock(hass, lock, watch)
         finally:
+            stats.close()
             press.close()
             watch.unsubscribe()
             await lock.edge.stop()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import subprocess
+import sys
 
 from benchmarks import probes
 from benchmarks.cases.breakdown import STAGES
@@ -138,3 +140,17 @@ def test_the_scheduler_statistics_of_a_process() -> None:
     assert first.cpu_ns > 0 and first.slices > 0  # this process has run
     spent = probes.schedstat() - first  # the kernel counts at its ticks and switches
     assert spent.cpu_ns >= 0 and spent.wait_ns >= 0 and spent.slices >= 0
+
+
+def test_the_statistics_read_through_a_kept_file_are_read_anew() -> None:
+    stats = probes.SchedStats({"this": "self"})
+    try:
+        first = stats.read()["this"]
+        assert first.slices > 0
+        # Waiting for a child takes this thread off the CPU: a switch, counted at once.
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        then, fresh = stats.read()["this"], probes.schedstat()
+        assert then.slices > first.slices
+        assert fresh.slices >= then.slices and fresh.cpu_ns >= then.cpu_ns
+    finally:
+        stats.close()
