@@ -109,6 +109,7 @@ async def bench_credential_and_command(tmp: Path, scale: Scale) -> dict[str, Any
                 {
                     "driver": trace.load_cpu(lock.edge.trace_file),
                     "simulator": trace.load_cpu(lock.edge.sim_trace_file),
+                    "home_assistant": watch.cpu_at,
                 },
             ),
         },

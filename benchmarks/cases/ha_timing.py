@@ -40,10 +40,13 @@ class StateWatch:
         }
         # Each entity's writes since the last reset: (perf_counter_ns, state).
         self.writes: dict[str, list[tuple[int, str]]] = {e: [] for e in entity_ids}
+        # The loop thread's CPU time at every write watched (by its time, never reset).
+        self.cpu_at: dict[int, int] = {}
 
         @callback
         def _on_change(event: Event[EventStateChangedData]) -> None:
             written = time.perf_counter_ns()
+            self.cpu_at[written] = time.thread_time_ns()
             entity_id = event.data["entity_id"]
             if (new_state := event.data["new_state"]) is not None:
                 self.writes[entity_id].append((written, new_state.state))

@@ -122,7 +122,7 @@ def _cpu_between(
     at_marks: dict[int, int],
     names: dict[int, str],
 ) -> dict[str, float]:
-    """Mean CPU time of ``process`` between the stage marks it made, in the group.
+    """Return the mean CPU time of ``process`` between its stage marks, in the group.
 
     From the press (its CPU read right before it) to its first mark, from mark to
     mark, and from its last mark to the sample seen (its CPU read right after): what

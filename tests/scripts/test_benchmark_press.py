@@ -147,6 +147,8 @@ async def test_a_state_is_timed_at_its_write_not_at_the_waiters_wake(
             hass.states.async_set("lock.front_door", "unlocked", {"changed_by": "x"})
             unlocked = await watch.until("lock.front_door", lambda s: s == "unlocked")
             assert before <= unlocked <= written
+            # With the loop thread's CPU time then (what Home Assistant had computed).
+            assert 0 < watch.cpu_at[unlocked] <= time.thread_time_ns()
         finally:
             watch.unsubscribe()
 
