@@ -162,3 +162,33 @@ async def test_what_a_sync_announced_is_followed_by_one_call_once_all_is_announc
     assert seen[5:] == [("d", True)]
     assert announced == ["a", "b", "c", "d"]
     store.close()
+
+
+def test_a_transaction_whose_commit_fails_leaves_nothing_to_announce(
+    opened: Setup,
+) -> None:
+    """A COMMIT that fails (here a foreign key checked at the commit) stores nothing.
+
+    Its event must not be announced with the next transaction that commits, and the
+    store must go on (before, the failed transaction stayed open: the next commit
+    failed as well, then announced the lost event).
+    """
+    store, log, announced, other = opened
+
+    def lost() -> None:
+        with store.transaction() as db:
+            db.execute("PRAGMA defer_foreign_keys=ON")
+            log.append("doorbell", n="lost")
+            db.execute(
+                "INSERT INTO credentials (id, user_number, type, created)"
+                " VALUES ('c', 999, 'password', '2026-01-01')"  # no user 999
+            )
+
+    with pytest.raises(sqlite3.IntegrityError):
+        lost()
+    assert not store._db.in_transaction
+    log.append("doorbell", n="after")
+    assert announced == ["after"]
+    assert _committed(other) == ['{"n": "after"}']
+    assert other.execute("SELECT seq FROM events").fetchall() == [(1,)]  # no hole
+    store.close()

@@ -63,7 +63,7 @@ import logging
 import os
 from pathlib import Path
 import sqlite3
-import time
+import threading
 
 from ezlock_edge.core.schema import MIGRATIONS, SCHEMA_VERSION
 from ezlock_edge.files import private_file, tighten
@@ -104,7 +104,7 @@ Reached only when the WAL did not start over after two checkpoints in a row (mod
 doc); SQLite's default is 1 000.
 """
 CHECKPOINT_PASSES = 8
-"""Passes of one checkpoint at most, 1, 2, 4 ... 128 ms apart (module doc).
+"""Passes of one checkpoint at most, 1, 2, 4 ... 64 ms apart (module doc).
 
 The WAL starts over from its beginning, instead of growing towards SQLite's own
 checkpoint, only at a commit whose transaction began after a complete pass; a commit
@@ -179,13 +179,17 @@ class Database:
     def close(self) -> None:
         """Sync what is pending, close the connection (SQLite checkpoints the WAL)."""
         self._forget_remembered()  # a closed database answers nothing
-        self._commit_open()
-        self.sync()
-        self._checkpointer.close()  # first: the last connection checkpoints at its close
-        if self._wal is not None:
-            os.close(self._wal)
-            self._wal = None
-        self._db.close()
+        try:
+            # First, and none begun after it: the last connection checkpoints at its
+            # close (on the caller's thread, once, instead of the thread's passes).
+            self._checkpointer.close()
+            self._commit_open()
+            self.sync()
+        finally:
+            if self._wal is not None:
+                os.close(self._wal)
+                self._wal = None
+            self._db.close()
 
     def _migrate(self) -> None:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
@@ -245,7 +249,16 @@ class Database:
                 self._uncommitted.extend(self._after_commit)
                 self._after_commit.clear()
             else:
-                self._db.execute("COMMIT")
+                try:
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    # Nothing of it is stored: nothing of it is announced, and what
+                    # was read inside may be gone (a deferred check, a disk error).
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    self._forget_remembered()
+                    self._after_commit.clear()
+                    raise
                 self._pending.extend(self._after_commit)
                 self._after_commit.clear()
                 self._unsynced = True
@@ -447,10 +460,11 @@ class _Checkpointer:
         self._thread: ThreadPoolExecutor | None = None  # started at the first one
         self._db: sqlite3.Connection | None = None  # that thread's only
         self._running = False
+        self._closing = threading.Event()  # no pass more, no checkpoint after it
 
     def begin(self) -> bool:
-        """Start a checkpoint unless one is running; return whether one started."""
-        if self._running:
+        """Start a checkpoint unless one is running or it closed; say if one started."""
+        if self._running or self._closing.is_set():
             return False
         if self._thread is None:
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="ezlock-checkpoint")
@@ -459,11 +473,13 @@ class _Checkpointer:
         return True
 
     def close(self) -> None:
-        """Wait for a checkpoint on its way, close the connection, end the thread."""
+        """End a checkpoint on its way after its pass, close the connection and thread."""
+        self._closing.set()
         if self._thread is not None:
-            self._thread.submit(self._close)
+            closed = self._thread.submit(self._close)
             self._thread.shutdown(wait=True)
             self._thread = None
+            closed.result()  # its connection's close failing is the caller's to hear
 
     def _checkpoint(self) -> None:
         try:
@@ -479,8 +495,11 @@ class _Checkpointer:
                     if pages <= complete:  # nothing committed since, or started over
                         break
                     complete = pages
-                time.sleep(0.001 * 2**attempt)
-        except sqlite3.Error:
+                if attempt + 1 == CHECKPOINT_PASSES or self._closing.wait(
+                    0.001 * 2**attempt
+                ):
+                    break
+        except Exception:  # logged: it runs on a thread nobody awaits
             # The store's own connection checkpoints when the WAL outgrows SQLite's
             # bound; a failure to do it here loses nothing.
             _LOGGER.warning("The background checkpoint failed", exc_info=True)
