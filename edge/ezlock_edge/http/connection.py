@@ -234,15 +234,16 @@ class HttpConnection(asyncio.Protocol):
         head = self._raw_head
         if head is None:
             return
+        scanned = max(
+            0, len(head) - 2
+        )  # searched already, but for a blank line's start
         head += data
-        # Empty lines before the request line are skipped, as h11 does.
-        start = len(head) - len(head.lstrip(b"\r\n"))
-        end = _BLANK_LINE.search(head, start)
+        end = _BLANK_LINE.search(head, scanned)
         if end is None:
             if len(head) > self._limits.max_head:
                 self._raw_head = None  # h11 refuses it as too large
             return
-        lines = bytes(head[start : end.end()])
+        lines = bytes(head[: end.end()])
         self._raw_head = None
         if lines.count(b"\n") != lines.count(b"\r\n"):
             self._head_refused = "A head line ends without CR"
