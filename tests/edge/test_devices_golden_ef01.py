@@ -77,6 +77,14 @@ async def device(module: HexPeer) -> AsyncIterator[FingerprintDevice]:
     await device.close()
 
 
+@pytest.fixture
+async def still_device(module: HexPeer) -> AsyncIterator[FingerprintDevice]:
+    """Open a device on a clock that stands still: no wait of its runs out under load."""
+    device = await FingerprintDevice.open(module.path, clock=ManualClock())
+    yield device
+    await device.close()
+
+
 async def test_identify_with_one_auto_identify(
     module: HexPeer, device: FingerprintDevice
 ) -> None:
@@ -117,8 +125,9 @@ async def test_identify_on_a_module_without_auto_identify(
 
 
 async def test_a_damaged_auto_identify_is_sent_again(
-    module: HexPeer, device: FingerprintDevice
+    module: HexPeer, still_device: FingerprintDevice
 ) -> None:
+    device = still_device
     # A module with AutoIdentify answers a command package that noise damaged with a
     # bare 01H ("error when receiving data package", p. 10): the same command goes once
     # more at once and decides; the module is not taken for one without it.
@@ -134,8 +143,9 @@ async def test_a_damaged_auto_identify_is_sent_again(
 
 
 async def test_an_unsupported_auto_identify_is_not_sent_again(
-    module: HexPeer, device: FingerprintDevice
+    module: HexPeer, still_device: FingerprintDevice
 ) -> None:
+    device = still_device
     # FCH says the command is not supported, whatever noise does: the classic way at
     # once, and from then on.
     found = asyncio.create_task(device.identify(timeout=10))
