@@ -138,8 +138,6 @@ def print_nothing() -> None:
 def test_the_scheduler_statistics_of_a_process() -> None:
     first = probes.schedstat()
     assert first.cpu_ns > 0 and first.slices > 0  # this process has run
-    spent = probes.schedstat() - first  # the kernel counts at its ticks and switches
-    assert spent.cpu_ns >= 0 and spent.wait_ns >= 0 and spent.slices >= 0
 
 
 def test_the_statistics_read_through_a_kept_file_are_read_anew() -> None:
