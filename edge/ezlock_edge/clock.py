@@ -102,14 +102,7 @@ class ManualClock:
         """
         target = self._mono + seconds
         at_once = _AtOnce()
-        while self._timers and self._timers[0][0] <= target:
-            due, _, handle, callback = self._timers[0]
-            if not handle.cancelled():
-                at_once.count(due, callback)  # before the pop: a stuck timer stays due
-            del self._timers[0]
-            if handle.cancelled():
-                continue
-            self._move_to(due)
+        while (callback := self._next_due(target, at_once)) is not None:
             callback()
         self._move_to(target)
 
@@ -127,18 +120,23 @@ class ManualClock:
         target = self._mono + seconds
         at_once = _AtOnce()
         await settle()
+        while (callback := self._next_due(target, at_once)) is not None:
+            callback()
+            await settle()
+        self._move_to(target)
+        await settle()
+
+    def _next_due(self, target: float, at_once: _AtOnce) -> Callable[[], None] | None:
+        """Take the next timer due by ``target`` and move to its time (None: no more)."""
         while self._timers and self._timers[0][0] <= target:
             due, _, handle, callback = self._timers[0]
             if not handle.cancelled():
                 at_once.count(due, callback)  # before the pop: a stuck timer stays due
             del self._timers[0]
-            if handle.cancelled():
-                continue
-            self._move_to(due)
-            callback()
-            await settle()
-        self._move_to(target)
-        await settle()
+            if not handle.cancelled():
+                self._move_to(due)
+                return callback
+        return None
 
     def _move_to(self, mono: float) -> None:
         self._wall += timedelta(seconds=mono - self._mono)
