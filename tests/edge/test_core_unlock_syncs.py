@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 import contextlib
 import json
 import os
@@ -44,6 +44,33 @@ async def api(
         yield client
 
 
+def _count_syncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the fsyncs from now on (each still done): one entry per sync."""
+    syncs: list[int] = []
+    real_fsync = os.fsync
+
+    def counted(fd: int) -> None:
+        syncs.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counted)
+    return syncs
+
+
+def _when_unlock_is_sent(
+    monkeypatch: pytest.MonkeyPatch, look: Callable[[], None]
+) -> None:
+    """Call ``look`` as each UNLOCK request goes to the MCU, before it is sent."""
+    request = McuLink.request
+
+    async def observed(self: McuLink, message: McuRequest) -> bytes:
+        if isinstance(message, Unlock):
+            look()
+        return await request(self, message)
+
+    monkeypatch.setattr(McuLink, "request", observed)
+
+
 @MCUS
 async def test_a_finger_unlock_syncs_once_for_the_unlock_and_the_bolt(
     api: ApiClient, monkeypatch: pytest.MonkeyPatch, mcu_options: McuOption
@@ -62,12 +89,6 @@ async def test_a_finger_unlock_syncs_once_for_the_unlock_and_the_bolt(
     assert sim is not None
     core = api.edge.core
     syncs: list[int] = []
-    real_fsync = os.fsync
-
-    def counted(fd: int) -> None:
-        syncs.append(fd)
-        real_fsync(fd)
-
     unlocked: list[int] = []
     bolt: list[tuple[str, int]] = []
 
@@ -82,7 +103,7 @@ async def test_a_finger_unlock_syncs_once_for_the_unlock_and_the_bolt(
     # The state shows the bolt before its report is stored: wait for the report.
     await eventually(lambda: ("locked", 0) in bolt, "locked, announced")
     bolt.clear()
-    monkeypatch.setattr(os, "fsync", counted)
+    syncs = _count_syncs(monkeypatch)
     try:
         await sim.finger("admin-right-index")
         await eventually(lambda: bool(unlocked), "the unlock")
@@ -111,24 +132,15 @@ async def test_a_keypad_unlock_stores_the_movement_before_unlock_only_if_needed(
     """
     seen: list[tuple[object, int]] = []
     syncs: list[int] = []
-    real_fsync = os.fsync
 
-    def counted(fd: int) -> None:
-        syncs.append(fd)
-        real_fsync(fd)
-
-    request = McuLink.request
-
-    async def observed(self: McuLink, message: McuRequest) -> bytes:
-        if isinstance(message, Unlock):
-            with contextlib.closing(
-                sqlite3.connect(tmp_path / "data" / "lock.db")
-            ) as other:
-                row = other.execute(
-                    "SELECT value FROM meta WHERE key = 'mechanism_expected'"
-                ).fetchone()
-            seen.append((json.loads(row[0]) if row else None, len(syncs)))
-        return await request(self, message)
+    def look() -> None:
+        with contextlib.closing(
+            sqlite3.connect(tmp_path / "data" / "lock.db")
+        ) as other:
+            row = other.execute(
+                "SELECT value FROM meta WHERE key = 'mechanism_expected'"
+            ).fetchone()
+        seen.append((json.loads(row[0]) if row else None, len(syncs)))
 
     clock = ManualClock()
     async with (
@@ -138,8 +150,8 @@ async def test_a_keypad_unlock_stores_the_movement_before_unlock_only_if_needed(
         await rig.create_first_admin()
         await rig.keys(*ADMIN_PASSWORD)
         await rig.advance(0)  # settled: every digit's batch stored and acknowledged
-        monkeypatch.setattr(McuLink, "request", observed)
-        monkeypatch.setattr(os, "fsync", counted)
+        syncs = _count_syncs(monkeypatch)
+        _when_unlock_is_sent(monkeypatch, look)
         await rig.keys("confirm")  # checked inside its batch, UNLOCK sent from there
         await rig.event("unlocked", method="password")
     if mcu_options & McuOption.BOLT_CAUSE:
@@ -158,23 +170,9 @@ async def test_a_remote_unlock_syncs_before_unlock_only_if_needed(
     moved the bolt, one sync (the commanded movement) to one that does not.
     """
     await api.call("PATCH", "/settings", {"remote_unlock_enabled": True})
-    syncs: list[int] = []
     at_unlock: list[int] = []
-    real_fsync = os.fsync
-
-    def counted(fd: int) -> None:
-        syncs.append(fd)
-        real_fsync(fd)
-
-    request = McuLink.request
-
-    async def observed(self: McuLink, message: McuRequest) -> bytes:
-        if isinstance(message, Unlock):
-            at_unlock.append(len(syncs))
-        return await request(self, message)
-
-    monkeypatch.setattr(McuLink, "request", observed)
-    monkeypatch.setattr(os, "fsync", counted)
+    syncs = _count_syncs(monkeypatch)
+    _when_unlock_is_sent(monkeypatch, lambda: at_unlock.append(len(syncs)))
     assert (await api.call("POST", "/unlock")).status == 202
     await eventually(lambda: bool(at_unlock), "UNLOCK sent")
     assert at_unlock == [0 if mcu_options & McuOption.BOLT_CAUSE else 1]
